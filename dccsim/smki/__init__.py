@@ -1,0 +1,1 @@
+"""The SMKI test PKI: certificate authorities, organisation and device credentials."""

@@ -1,0 +1,1 @@
+"""GBCS wire format as a pure library: bytes in, typed messages out, and back."""
