@@ -1,0 +1,46 @@
+"""Run-time settings of the simulator, from command-line flags and ``DCCSIM_*`` environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS_DIR = Path(os.environ.get("DCCSIM_SCHEMAS_DIR", REPO_ROOT / "schemas"))
+SCENARIOS_DIR = REPO_ROOT / "scenarios"
+DEFAULT_DUIS_XSD = SCHEMAS_DIR / "duis" / "dccsim-duis.xsd"
+
+DUIS_PORT = 8079
+ADMIN_PORT = 8080
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory: ``$DCCSIM_DATA_DIR`` or ``$XDG_DATA_HOME/dccsim``."""
+    env = os.environ.get("DCCSIM_DATA_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "dccsim"
+
+
+@dataclass
+class Settings:
+    """Everything a running simulator needs to know about its environment."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str | None = field(default_factory=lambda: os.environ.get("DCCSIM_DATABASE_URL") or None)
+    host: str = "127.0.0.1"
+    port: int = DUIS_PORT
+    admin_port: int = ADMIN_PORT
+    duis_xsd: Path = DEFAULT_DUIS_XSD
+    strict_validity: bool = False
+    max_request_bytes: int = 2 * 1024 * 1024
+    release_profile: str = "duis-4.0"
+
+    @property
+    def pgdata(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
