@@ -1,0 +1,1 @@
+"""DUIS on the wire: identifiers, response codes, safe XML, the XSD, XML signatures and responses."""

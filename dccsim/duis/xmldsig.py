@@ -1,0 +1,101 @@
+"""XML-DSig as DUIS uses it: enveloped, exclusive c14n, ECDSA-SHA256, KeyInfo by issuer and serial."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Callable
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from lxml import etree
+from signxml import (
+    CanonicalizationMethod,
+    DigestAlgorithm,
+    InvalidInput,
+    InvalidSignature,
+    SignatureMethod,
+    XMLSigner,
+    XMLVerifier,
+)
+from signxml.exceptions import InvalidCertificate, InvalidDigest
+from signxml.verifier import SignatureConfiguration
+
+from dccsim.duis.namespaces import DS, ds
+from dccsim.duis.outcomes import DuisRejection
+
+_VERIFY_CONFIG = SignatureConfiguration(
+    require_x509=False,
+    expect_references=1,
+    ignore_ambiguous_key_info=True,
+    signature_methods=frozenset({SignatureMethod.ECDSA_SHA256}),
+    digest_algorithms=frozenset({DigestAlgorithm.SHA256}),
+)
+
+
+@dataclass(frozen=True)
+class SignerIdentity:
+    """Issuer and serial named in a signature's KeyInfo."""
+
+    issuer: str
+    serial: int
+
+
+def key_info_for(cert: x509.Certificate) -> etree._Element:
+    """``<ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial>…`` naming ``cert``."""
+    key_info = etree.Element(ds("KeyInfo"), nsmap={"ds": DS})
+    data = etree.SubElement(key_info, ds("X509Data"))
+    issuer_serial = etree.SubElement(data, ds("X509IssuerSerial"))
+    etree.SubElement(issuer_serial, ds("X509IssuerName")).text = cert.issuer.rfc4514_string()
+    etree.SubElement(issuer_serial, ds("X509SerialNumber")).text = str(cert.serial_number)
+    return key_info
+
+
+class DuisSigner:
+    """Signs DUIS documents with one key; reusable and cheap per call."""
+
+    def __init__(self, private_key: ec.EllipticCurvePrivateKey, certificate: x509.Certificate):
+        self._key = private_key
+        self.certificate = certificate
+        self._key_info = key_info_for(certificate)
+        self._signer = XMLSigner(
+            signature_algorithm=SignatureMethod.ECDSA_SHA256,
+            digest_algorithm=DigestAlgorithm.SHA256,
+            c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+        )
+        self._signer.namespaces = {"ds": DS}
+
+    def sign(self, root: etree._Element) -> etree._Element:
+        """Return a signed copy of ``root`` (enveloped signature appended as its last child)."""
+        return self._signer.sign(
+            root,
+            key=self._key,
+            key_info=copy.deepcopy(self._key_info),
+            exclude_c14n_transform_element=True,
+        )
+
+    def sign_to_bytes(self, root: etree._Element) -> bytes:
+        """Sign and serialise compactly with an XML declaration, as DCC systems send it."""
+        return etree.tostring(self.sign(root), xml_declaration=True, encoding="UTF-8")
+
+
+def signer_identity(root: etree._Element) -> SignerIdentity:
+    """Read issuer and serial from the enveloped signature, or reject the request."""
+    signature = root.find(ds("Signature"))
+    if signature is None:
+        raise DuisRejection("HTTP-401-SIGNATURE", "the request carries no enveloped ds:Signature")
+    issuer = signature.findtext(f"{ds('KeyInfo')}/{ds('X509Data')}/{ds('X509IssuerSerial')}/{ds('X509IssuerName')}")
+    serial = signature.findtext(f"{ds('KeyInfo')}/{ds('X509Data')}/{ds('X509IssuerSerial')}/{ds('X509SerialNumber')}")
+    if not issuer or not serial or not serial.strip().isdigit():
+        raise DuisRejection("HTTP-401-SIGNATURE", "the signature's KeyInfo does not name an X509IssuerSerial")
+    return SignerIdentity(issuer.strip(), int(serial.strip()))
+
+
+def verify(root: etree._Element, certificate: x509.Certificate) -> None:
+    """Verify the enveloped signature of ``root`` with ``certificate`` or reject the request."""
+    try:
+        XMLVerifier().verify(root, x509_cert=certificate, expect_config=_VERIFY_CONFIG, validate_schema=False)
+    except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput) as exc:
+        raise DuisRejection("HTTP-401-SIGNATURE", f"XML signature does not verify: {exc}") from None
+
+
+CertificateLookup = Callable[[SignerIdentity], "x509.Certificate | None"]
