@@ -133,6 +133,8 @@ _TABLE: tuple[Outcome, ...] = (
     _http("HTTP-429-TOO-MANY", 429, "Too Many Requests",
           "Service Request Traffic Management is in operation: the User has exceeded its capacity "
           "allocation and this non-priority request is rejected; retry after the Retry-After delay."),
+    _http("HTTP-501-NOT-IMPLEMENTED", 501, "Not Implemented",
+          "The simulator does not implement this Service Request variant yet."),
     _http("HTTP-500-INTERNAL", 500, "Internal Server Error",
           "The DCC Systems could not process the request."),
     _http("HTTP-503-UNAVAILABLE", 503, "Service Unavailable", "The DCC Systems are not available."),

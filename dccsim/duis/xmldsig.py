@@ -23,12 +23,17 @@ from signxml.verifier import SignatureConfiguration
 from dccsim.duis.namespaces import DS, ds
 from dccsim.duis.outcomes import DuisRejection
 
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
+
 _VERIFY_CONFIG = SignatureConfiguration(
     require_x509=False,
     expect_references=1,
     ignore_ambiguous_key_info=True,
     signature_methods=frozenset({SignatureMethod.ECDSA_SHA256}),
     digest_algorithms=frozenset({DigestAlgorithm.SHA256}),
+    # A Reference with only the enveloped-signature transform (as DCC test tools sign) is digested
+    # with the XML-DSig default, inclusive C14N 1.0.
+    default_reference_c14n_method=CanonicalizationMethod.CANONICAL_XML_1_0,
 )
 
 
@@ -70,12 +75,11 @@ class DuisSigner:
             root,
             key=self._key,
             key_info=copy.deepcopy(self._key_info),
-            exclude_c14n_transform_element=True,
         )
 
     def sign_to_bytes(self, root: etree._Element) -> bytes:
         """Sign and serialise compactly with an XML declaration, as DCC systems send it."""
-        return etree.tostring(self.sign(root), xml_declaration=True, encoding="UTF-8")
+        return _DECLARATION + etree.tostring(self.sign(root), encoding="UTF-8")
 
 
 def signer_identity(root: etree._Element) -> SignerIdentity:

@@ -1,0 +1,1 @@
+"""The ``dccsim`` command line."""

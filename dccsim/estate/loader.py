@@ -1,0 +1,171 @@
+"""Read an estate YAML file, check it, and write it into the inventory (idempotently)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dccsim.config import SCENARIOS_DIR
+from dccsim.duis.ids import normalise_eui
+from dccsim.inventory import repository as repo
+from dccsim.inventory.models import CplEntry, Device, DeviceStatus, DeviceType, User
+from dccsim.smki.repository import UserIdentity
+
+DUIS_ROLES = {"IS", "ES", "GS", "ED", "GT", "RSA", "OU"}
+INTERNAL_ROLES = {"ACB", "Recovery", "TCoS", "WANProvider"}
+
+# SMKI remote-party role code per user role (DUIS roles map to the organisation's certificates).
+_ROLE_CODE = {
+    "IS": "02", "ES": "02", "GS": "02", "ED": "03", "GT": "03", "RSA": "08", "OU": "08",
+    "ACB": "04", "Recovery": "01", "TCoS": "05", "WANProvider": "06",
+}
+
+
+class EstateError(ValueError):
+    """The estate file is not valid; the message names the offending entry."""
+
+
+@dataclass(frozen=True)
+class Estate:
+    users: list[User]
+    devices: list[Device]
+    parties: list[tuple[str, str, str]]   # (device id, role, entity id)
+    cpl: list[CplEntry]
+
+
+def demo_estate_path() -> Path:
+    return SCENARIOS_DIR / "demo-estate.yaml"
+
+
+def _eui(value: Any, where: str) -> str:
+    try:
+        return normalise_eui(str(value))
+    except ValueError:
+        raise EstateError(f"{where}: {value!r} is not an EUI-64") from None
+
+
+def parse_estate(document: dict[str, Any]) -> Estate:
+    """Turn the YAML structure into inventory records, rejecting unknown values."""
+    if not isinstance(document, dict):
+        raise EstateError("an estate file is a mapping with users, premises, devices and cpl")
+    users = []
+    for i, entry in enumerate(document.get("users") or []):
+        where = f"users[{i}]"
+        roles = tuple(entry.get("roles") or [])
+        unknown = set(roles) - DUIS_ROLES - INTERNAL_ROLES
+        if unknown:
+            raise EstateError(f"{where}: unknown roles {sorted(unknown)}")
+        capacity = entry.get("capacity") or {}
+        users.append(User(
+            entity_id=_eui(entry.get("entity_id"), where),
+            name=str(entry.get("name") or entry.get("entity_id")),
+            roles=roles,
+            response_endpoint=entry.get("endpoint"),
+            capacity_rps=capacity.get("rps"),
+            capacity_burst=capacity.get("burst"),
+        ))
+    devices: list[Device] = []
+    parties: list[tuple[str, str, str]] = []
+    groups = [(p, p.get("devices") or []) for p in document.get("premises") or []]
+    groups.append(({}, document.get("devices") or []))
+    for premises, entries in groups:
+        for i, entry in enumerate(entries):
+            where = f"device {entry.get('device_id', i)}"
+            device_id = _eui(entry.get("device_id"), where)
+            device_type = str(entry.get("type"))
+            if device_type not in {t.value for t in DeviceType}:
+                raise EstateError(f"{where}: unknown device type {device_type!r}")
+            status = str(entry.get("status", DeviceStatus.COMMISSIONED.value))
+            if status not in {s.value for s in DeviceStatus}:
+                raise EstateError(f"{where}: unknown SMI status {status!r}")
+            devices.append(Device(
+                device_id=device_id,
+                device_type=device_type,
+                status=status,
+                manufacturer=_opt(entry.get("manufacturer")),
+                model=_opt(entry.get("model")),
+                firmware_version=_opt(entry.get("firmware_version")),
+                gbcs_version=_opt(entry.get("gbcs_version")),
+                smets_chts_version=_opt(entry.get("smets_chts_version")),
+                smets_generation=str(entry.get("smets_generation", "SMETS2")),
+                esme_variant=_opt(entry.get("esme_variant")),
+                install_code=_opt(entry.get("install_code")),
+                chf_id=_eui(entry["chf"], where) if entry.get("chf") else None,
+                gpf_id=_eui(entry["gpf"], where) if entry.get("gpf") else None,
+                import_mpxn=_opt(entry.get("mpxn")),
+                secondary_import_mpan=_opt(entry.get("secondary_import_mpan")),
+                export_mpan=_opt(entry.get("export_mpan")),
+                uprn=_opt(entry.get("uprn", premises.get("uprn"))),
+                postcode=_opt(entry.get("postcode", premises.get("postcode"))),
+                address_identifier=_opt(entry.get("address_identifier", premises.get("address_identifier"))),
+                csp_region=_opt(entry.get("csp_region", premises.get("csp_region"))),
+                han_variant=_opt(entry.get("han_variant")),
+                connectivity=_opt(entry.get("connectivity")),
+            ))
+            for role, entity in (entry.get("parties") or {}).items():
+                if role not in DUIS_ROLES:
+                    raise EstateError(f"{where}: unknown party role {role!r}")
+                parties.append((device_id, role, _eui(entity, where)))
+    cpl = []
+    for i, entry in enumerate(document.get("cpl") or []):
+        status = str(entry.get("status", "Current"))
+        if status not in ("Current", "Removed"):
+            raise EstateError(f"cpl[{i}]: status must be Current or Removed")
+        cpl.append(CplEntry(str(entry["manufacturer"]), str(entry["model"]), str(entry["firmware_version"]),
+                            status, _opt(entry.get("firmware_hash")), _opt(entry.get("device_type")),
+                            _opt(entry.get("gbcs_version"))))
+    return Estate(users, devices, parties, cpl)
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+async def load_estate(conn, estate: Estate) -> None:
+    """Write the estate into the inventory in one transaction (devices ordered so hubs come first)."""
+    async with conn.transaction():
+        for user in estate.users:
+            await repo.upsert_user(conn, user)
+        known = {d.device_id for d in estate.devices}
+        pending = list(estate.devices)
+        # Insert without links first, then set CHF/GPF links, so that order in the file does not matter.
+        for device in pending:
+            await repo.upsert_device(conn, _unlinked(device))
+        for device in pending:
+            for link in (device.chf_id, device.gpf_id):
+                if link and link not in known and await repo.get_device(conn, link) is None:
+                    raise EstateError(f"device {device.device_id} refers to unknown device {link}")
+            await repo.update_device(conn, device.device_id, chf_id=device.chf_id, gpf_id=device.gpf_id)
+        for device_id, role, entity in estate.parties:
+            if await repo.get_user(conn, entity) is None:
+                raise EstateError(f"device {device_id}: party {role} {entity} is not a known user")
+            await repo.set_party(conn, device_id, role, entity)
+        await repo.upsert_cpl(conn, estate.cpl)
+
+
+def _unlinked(device: Device) -> Device:
+    from dataclasses import replace
+
+    return replace(device, chf_id=None, gpf_id=None)
+
+
+async def load_estate_file(conn, path: Path) -> Estate:
+    try:
+        document = yaml.safe_load(Path(path).read_text())
+    except yaml.YAMLError as exc:
+        raise EstateError(f"{path}: not valid YAML: {exc}") from None
+    estate = parse_estate(document)
+    await load_estate(conn, estate)
+    return estate
+
+
+def estate_identities(users: list[User]) -> list[UserIdentity]:
+    """The SMKI identities (entity, name, role codes) of the inventory's users."""
+    identities = []
+    for user in users:
+        codes = tuple(sorted({_ROLE_CODE[r] for r in user.roles if r in _ROLE_CODE}))
+        if codes:
+            identities.append(UserIdentity(user.entity_id, user.name, codes))
+    return identities

@@ -1,0 +1,1 @@
+"""The DUIS front door: HTTP endpoints, the validation pipeline and access control."""

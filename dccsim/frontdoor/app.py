@@ -1,0 +1,64 @@
+"""The aiohttp application: the three DUIS web services and the error mapping around them."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from dccsim.duis.outcomes import OUTCOMES
+from dccsim.frontdoor.pipeline import HttpAnswer, process
+
+if TYPE_CHECKING:
+    from dccsim.runtime import Simulator
+
+log = logging.getLogger(__name__)
+
+SIMULATOR: web.AppKey = web.AppKey("simulator")
+SERVICES = {"S": "/api/v1/serviceS", "T": "/api/v1/serviceT", "D": "/api/v1/serviceD"}
+
+
+def _plain(key: str, detail: str | None = None) -> web.Response:
+    outcome = OUTCOMES[key]
+    text = f"{outcome.http_status} {outcome.title}: {detail or outcome.meaning}\n"
+    return web.Response(status=outcome.http_status, text=text, content_type="text/plain")
+
+
+@web.middleware
+async def errors_as_plain_text(request: web.Request, handler):
+    """Map aiohttp's own HTTP errors to the outcome table; never let a traceback reach a client."""
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        return _plain("HTTP-413-TOO-LARGE")
+    except web.HTTPNotFound:
+        return _plain("HTTP-404-NOT-FOUND")
+    except web.HTTPMethodNotAllowed:
+        return _plain("HTTP-405-METHOD")
+    except web.HTTPException:
+        raise
+    except Exception:  # noqa: BLE001
+        log.exception("unhandled error on %s", request.path)
+        return _plain("HTTP-500-INTERNAL")
+
+
+def _endpoint(sim: "Simulator", service: str):
+    async def serve(request: web.Request) -> web.Response:
+        limit = sim.settings.max_request_bytes
+        if request.content_length is not None and request.content_length > limit:
+            return _plain("HTTP-413-TOO-LARGE", f"request body of {request.content_length} bytes exceeds {limit}")
+        raw = await request.read()
+        answer: HttpAnswer = await process(sim, service, raw)
+        return web.Response(status=answer.status, body=answer.body, content_type=answer.content_type.split(";")[0],
+                            charset="utf-8", headers=answer.headers)
+
+    return serve
+
+
+def create_app(sim: "Simulator") -> web.Application:
+    app = web.Application(client_max_size=sim.settings.max_request_bytes + 1,
+                          middlewares=[errors_as_plain_text])
+    for service, path in SERVICES.items():
+        app.router.add_post(path, _endpoint(sim, service))
+    app[SIMULATOR] = sim
+    return app

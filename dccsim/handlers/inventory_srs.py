@@ -1,0 +1,150 @@
+"""8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory."""
+from __future__ import annotations
+
+from dccsim.duis.ids import dashed, normalise_eui
+from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.responses import add
+from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.inventory import repository as repo
+from dccsim.inventory.models import Device
+
+MAX_INVENTORY_DEVICES = 17   # sr:DSPInventory allows at most 17 Device entries
+
+# DUIS sr:DeviceType has no APC of its own: an Auxiliary Proportional Controller is reported as the
+# HAN-connected auxiliary load control switch it is.
+_DUIS_DEVICE_TYPE = {"APC": "HCALCS", "Type2": "CAD"}
+
+
+def inventory_entry(parent, device: Device, cpl_status: str | None) -> None:
+    """Append one ``sr:Device`` in the element order of sr:Device."""
+    entry = add(parent, "Device")
+    add(entry, "DeviceID", dashed(device.device_id))
+    add(entry, "DeviceType", _DUIS_DEVICE_TYPE.get(device.device_type, device.device_type))
+    add(entry, "DeviceStatus", device.status)
+    add(entry, "DeviceManufacturer", device.manufacturer or "")
+    add(entry, "DeviceModel", device.model or "")
+    if device.smets_chts_version:
+        add(entry, "SMETSCHTSVersion", device.smets_chts_version)
+    if device.firmware_version:
+        add(entry, "DeviceFirmwareVersion", device.firmware_version)
+    if cpl_status:
+        add(entry, "CPLStatus", cpl_status)
+    if device.date_commissioned:
+        add(entry, "DateCommissioned", device.date_commissioned.isoformat())
+    if device.import_mpxn:
+        add(entry, "ImportMPxN", device.import_mpxn)
+    if device.secondary_import_mpan:
+        add(entry, "SecondaryImportMPAN", device.secondary_import_mpan)
+    if device.export_mpan:
+        add(entry, "ExportMPAN", device.export_mpan)
+    if device.esme_variant and device.device_type == "ESME":
+        add(entry, "ESMEVariant", device.esme_variant)
+    if device.uprn:
+        add(entry, "UPRN", device.uprn)
+    if device.postcode and device.address_identifier is not None:
+        prop = add(entry, "PropertyFilter")
+        add(prop, "PostCode", device.postcode)
+        add(prop, "AddressIdentifier", device.address_identifier)
+    if device.csp_region:
+        add(entry, "CSPRegion", device.csp_region)
+    if device.gbcs_version:
+        add(entry, "DeviceGBCSVersion", device.gbcs_version)
+    if device.han_variant:
+        add(entry, "HANVariant", device.han_variant)
+    if device.connectivity:
+        add(entry, "Connectivity", device.connectivity)
+
+
+async def _cpl_status(conn, device: Device) -> str | None:
+    """The CPL status of the device's firmware, as sr:CPLStatus words (Active / Withdrawn)."""
+    if not device.firmware_version:
+        return None
+    entry = await repo.cpl_lookup(conn, device.manufacturer, device.model, device.firmware_version)
+    if entry is None:
+        return None
+    return "Active" if entry.status == "Current" else "Withdrawn"
+
+
+@handles("8.2", target=Target.NONE)
+async def read_inventory(ctx, conn, sim) -> Reply:
+    body = ctx.body
+    if "DeviceID" in body:
+        device = await repo.get_device(conn, normalise_eui(str(body["DeviceID"])))
+        found = await repo.premises_devices(conn, device) if device else []
+    elif "MPxN" in body:
+        matches = await repo.find_devices(conn, mpxn=str(body["MPxN"]))
+        found = await _with_premises(conn, matches)
+    elif "UPRN" in body:
+        found = await repo.find_devices(conn, uprn=str(body["UPRN"]))
+    else:
+        prop = body.get("PropertyFilter") or {}
+        found = await repo.find_devices(conn, postcode=str(prop.get("PostCode")),
+                                        address_identifier=str(prop.get("AddressIdentifier")))
+    if not found:
+        raise DuisRejection("E080201", "no device in the Smart Metering Inventory matches")
+    found = found[:MAX_INVENTORY_DEVICES]
+    statuses = {d.device_id: await _cpl_status(conn, d) for d in found}
+
+    def fill(message):
+        inventory = add(message, "DSPInventory")
+        for device in found:
+            inventory_entry(inventory, device, statuses[device.device_id])
+
+    return Reply("I0", fill)
+
+
+async def _with_premises(conn, devices: list[Device]) -> list[Device]:
+    seen: dict[str, Device] = {}
+    for device in devices:
+        for other in await repo.premises_devices(conn, device):
+            seen.setdefault(other.device_id, other)
+    return list(seen.values())
+
+
+@handles("8.3")
+async def decommission_device(ctx, conn, sim) -> Reply:
+    await repo.update_device(conn, ctx.device.device_id, status="Decommissioned")
+    return Reply("I99")
+
+
+# 8.4 status changes a User may make (sr:UpdateDeviceStatusExceptCH / sr:UpdateDeviceStatusCH) and the
+# statuses they may be made from.
+_ALLOWED_FROM = {
+    "Pending": {"Pending", "Whitelisted", "InstalledNotCommissioned"},
+    "InstalledNotCommissioned": {"Pending", "Whitelisted", "InstalledNotCommissioned"},
+    "Commissioned": {"InstalledNotCommissioned", "Commissioned"},
+    "Withdrawn": {"Pending", "InstalledNotCommissioned", "Commissioned", "Withdrawn"},
+}
+
+
+@handles("8.4")
+async def update_inventory(ctx, conn, sim) -> Reply:
+    body, device = ctx.body, ctx.device
+    if "DeleteDevice" in body:
+        if device.status not in ("Pending", "Whitelisted"):
+            raise DuisRejection("E080405", f"only a Pending device can be deleted; {device.device_id} is "
+                                           f"{device.status}")
+        await repo.delete_device(conn, device.device_id)
+    elif "UpdateDeviceStatusExceptCH" in body or "UpdateDeviceStatusCH" in body:
+        is_ch = "UpdateDeviceStatusCH" in body
+        if is_ch != (device.device_type in ("CHF", "GPF")):
+            raise DuisRejection("E11", f"{'UpdateDeviceStatusCH' if is_ch else 'UpdateDeviceStatusExceptCH'} "
+                                       f"does not apply to a {device.device_type}")
+        new = str(body["UpdateDeviceStatusCH" if is_ch else "UpdateDeviceStatusExceptCH"])
+        if device.status not in _ALLOWED_FROM.get(new, set()):
+            raise DuisRejection("E080405", f"cannot change {device.device_id} from {device.status} to {new}")
+        await repo.update_device(conn, device.device_id, status=new)
+    elif "UpdateDeviceDetails" in body:
+        details = body["UpdateDeviceDetails"] or {}
+        changes = {column: str(details[name]) for name, column in (
+            ("DeviceManufacturer", "manufacturer"), ("DeviceModel", "model"),
+            ("SMETSCHTSVersion", "smets_chts_version"), ("FirmwareVersion", "firmware_version"),
+            ("ESMEVariant", "esme_variant")) if name in details}
+        await repo.update_device(conn, device.device_id, **changes)
+    elif "UpdateMPxN" in body:
+        mpxn = body["UpdateMPxN"] or {}
+        changes = {column: str(mpxn[name]) for name, column in (
+            ("ImportMPxN", "import_mpxn"), ("SecondaryImportMPAN", "secondary_import_mpan"),
+            ("ExportMPAN", "export_mpan")) if name in mpxn}
+        await repo.update_device(conn, device.device_id, **changes)
+    return Reply("I99")

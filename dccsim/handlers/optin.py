@@ -1,0 +1,40 @@
+"""8.6 Service Opt In: the DCC re-enrols a device and answers with its Access Control Broker credentials."""
+from __future__ import annotations
+
+import base64
+
+from cryptography.hazmat.primitives import serialization
+
+from dccsim.duis.ids import dashed
+from dccsim.duis.responses import add
+from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.inventory import repository as repo
+
+
+@handles("8.6", target=Target.BODY)
+async def service_opt_in(ctx, conn, sim) -> Reply:
+    body = ctx.body
+    mpxns = body.get("MPxNs") or {}
+    changes = {column: str(mpxns[name]) for name, column in (
+        ("ImportMPxN", "import_mpxn"), ("SecondaryImportMPAN", "secondary_import_mpan"),
+        ("ExportMPAN", "export_mpan")) if name in mpxns}
+    attributes = dict(ctx.device.attributes)
+    attributes["opt_in_date"] = str(body.get("OptInDate"))
+    attributes.pop("opted_out", None)
+    await repo.update_device(conn, ctx.device.device_id, attributes=attributes, **changes)
+    await repo.opt_in(conn, ctx.device.device_id, ctx.user.entity_id, body["OptInDate"])
+
+    signing = sim.smki.gbcs(sim.dcc_entity_id, "ds")
+    agreement = sim.smki.gbcs(sim.dcc_entity_id, "ka")
+
+    def der64(credential) -> str:
+        return base64.b64encode(credential.certificate.public_bytes(serialization.Encoding.DER)).decode()
+
+    def fill(message):
+        opt_in = add(message, "DSPOptIn")
+        add(opt_in, "DeviceID", dashed(ctx.device.device_id))
+        if signing is not None:
+            add(opt_in, "DSPBrokerSecurityCredentialsDigitalSigning", der64(signing))
+        add(opt_in, "DSPBrokerSecurityCredentialsKeyAgreement", der64(agreement))
+
+    return Reply("I0", fill)

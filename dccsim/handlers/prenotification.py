@@ -1,0 +1,49 @@
+"""12.2 Device Pre-notification: a device enters the inventory as Pending before it is installed."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dccsim.duis.ids import normalise_eui
+from dccsim.duis.outcomes import DuisRejection
+from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.inventory import repository as repo
+from dccsim.inventory.models import Device
+
+# The role in which the pre-notifying User becomes responsible for the new device.
+_RESPONSIBLE_ROLE = {"ESME": ("IS", "ED"), "GSME": ("GS", "GT")}
+
+
+@handles("12.2", target=Target.BODY, device_must_exist=False)
+async def device_pre_notification(ctx, conn, sim) -> Reply:
+    body = ctx.body
+    device_id = normalise_eui(str(body["DeviceID"]))
+    existing = await repo.get_device(conn, device_id)
+    if existing is not None and existing.status not in ("Pending", "Whitelisted"):
+        raise DuisRejection("E5", f"device {device_id} is already in the inventory with status {existing.status}")
+    device_type = str(body["DeviceType"])
+    gpf = body.get("AssociatedGPFDeviceID")
+    device = Device(
+        device_id=device_id,
+        device_type=device_type,
+        status="Pending",
+        manufacturer=str(body["DeviceManufacturer"]),
+        model=str(body["DeviceModel"]),
+        smets_chts_version=_opt(body.get("SMETSCHTSVersion")),
+        firmware_version=_opt(body.get("FirmwareVersion")),
+        esme_variant=_opt(body.get("ESMEVariant")) if device_type == "ESME" else None,
+        gpf_id=normalise_eui(str(gpf)) if gpf else None,
+    )
+    if existing is not None:
+        device = replace(existing, **{k: v for k, v in device.__dict__.items()
+                                      if v is not None and k not in ("device_id",)})
+    if device.gpf_id and await repo.get_device(conn, device.gpf_id) is None:
+        raise DuisRejection("E19", f"AssociatedGPFDeviceID {device.gpf_id} is not in the inventory")
+    await repo.upsert_device(conn, device)
+    for role in _RESPONSIBLE_ROLE.get(device_type, ()):
+        if role in ctx.acting_roles:
+            await repo.set_party(conn, device_id, role, ctx.user.entity_id)
+    return Reply("I99")
+
+
+def _opt(value) -> str | None:
+    return None if value is None else str(value)

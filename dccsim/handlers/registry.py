@@ -1,0 +1,62 @@
+"""The table from Service Reference Variant to the coroutine that handles it."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+import asyncpg
+
+from dccsim.duis.responses import BodyFiller
+
+
+class Target(str, enum.Enum):
+    """Where the device a request is about is named."""
+
+    REQUEST_ID = "request-id"   # BusinessTargetID of the RequestID (device Service Requests)
+    BODY = "body"               # a DeviceID in the body (non-device SRs about a device)
+    NONE = "none"               # no single device (schedules by id, WAN matrix, firmware lists)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler decided: the response code and how to fill the ResponseMessage."""
+
+    code: str
+    fill: BodyFiller | None = None
+
+
+Handler = Callable[..., Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class HandlerEntry:
+    variant: str
+    func: Handler
+    target: Target
+    device_must_exist: bool
+    type_error: str = "E11"
+
+
+HANDLERS: dict[str, HandlerEntry] = {}
+
+
+def handles(*variants: str, target: Target = Target.BODY, device_must_exist: bool = True,
+            type_error: str = "E11"):
+    """Register the decorated coroutine ``(ctx, conn, sim) -> Reply`` for the given variants.
+
+    ``type_error`` is the response code when the target device's type does not fit the SR
+    (E11 in general; some SRs name their own, e.g. E081401 for 8.14.x).
+    """
+
+    def register(func: Handler) -> Handler:
+        for variant in variants:
+            if variant in HANDLERS:
+                raise RuntimeError(f"two handlers for {variant}")
+            HANDLERS[variant] = HandlerEntry(variant, func, target, device_must_exist, type_error)
+        return func
+
+    return register
+
+
+Connection = asyncpg.Connection

@@ -1,0 +1,99 @@
+"""The running simulator: settings, database, SMKI store, schema, signer and caches, wired once."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from dccsim.config import Settings
+from dccsim.db import Database, open_database
+from dccsim.duis.xmldsig import DuisSigner
+from dccsim.duis.xsd import load_schema
+from dccsim.estate import demo_estate_path, load_estate_file, estate_identities
+from dccsim.inventory import repository as repo
+from dccsim.inventory.models import User
+from dccsim.message_log import MessageLog
+from dccsim.smki import repository as smki_repo
+from dccsim.smki.store import CredentialStore
+
+log = logging.getLogger(__name__)
+
+DCC_ENTITY_ID = "90B3D51F30000002"
+
+
+class UserCache:
+    """Users change rarely; cache them briefly so several workers still see updates quickly."""
+
+    def __init__(self, db: Database, ttl: float = 2.0):
+        self._db = db
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, User | None]] = {}
+
+    async def get(self, entity_id: str) -> User | None:
+        now = time.monotonic()
+        hit = self._entries.get(entity_id)
+        if hit and now - hit[0] < self._ttl:
+            return hit[1]
+        user = await repo.get_user(self._db.pool, entity_id)
+        self._entries[entity_id] = (now, user)
+        return user
+
+    def forget(self, entity_id: str | None = None) -> None:
+        if entity_id is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(entity_id, None)
+
+
+@dataclass
+class Simulator:
+    """Everything a request handler may need."""
+
+    settings: Settings
+    db: Database
+    smki: CredentialStore
+    schema: etree.XMLSchema
+    signer: DuisSigner
+    users: UserCache
+    message_log: MessageLog
+    dcc_entity_id: str = DCC_ENTITY_ID
+    extras: dict = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.message_log.close()
+        await self.db.close()
+
+
+async def prepare_state(settings: Settings, *, demo: bool = False) -> Database:
+    """Open the database, load the demo estate when asked (or when the inventory is empty), set up SMKI."""
+    db = await open_database(settings)
+    async with db.pool.acquire() as conn:
+        empty = not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM dcc_user)")
+        if demo or empty:
+            await load_estate_file(conn, demo_estate_path())
+        identities = estate_identities(await repo.list_users(conn))
+        await smki_repo.bootstrap(conn, identities)
+        devices = [r["device_id"] for r in await conn.fetch("SELECT device_id FROM device")]
+        store = await smki_repo.load_store(conn)
+        await smki_repo.issue_device_credentials(conn, store, devices)
+    return db
+
+
+async def start_simulator(settings: Settings, *, demo: bool = False) -> Simulator:
+    """Prepare the state and build the Simulator for this process."""
+    db = await prepare_state(settings, demo=demo)
+    async with db.pool.acquire() as conn:
+        store = await smki_repo.load_store(conn)
+    dsp = store.dsp_signing()
+    signer = DuisSigner(dsp.private_key, dsp.certificate)
+    schema = load_schema(Path(settings.duis_xsd))
+    message_log = MessageLog(db.pool)
+    message_log.start()
+    from dccsim.handlers import load_all
+
+    load_all()
+    return Simulator(settings=settings, db=db, smki=store, schema=schema, signer=signer,
+                     users=UserCache(db), message_log=message_log)

@@ -1,0 +1,123 @@
+"""SMKI credentials in PostgreSQL: bootstrap of the test PKI, loading the store, saving imports."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from dccsim.smki import authority as ca
+from dccsim.smki.credentials import Credential, Usage, classify
+from dccsim.smki.store import CredentialStore
+
+# Which credentials an organisation gets, by SMKI role code.
+_GBCS_ROLES = {"01", "02", "03", "04", "05", "06", "08"}
+_XML_SIGNING_ROLES = {"02", "03", "04", "08"}
+DSP_ROLE = "04"
+
+
+@dataclass(frozen=True)
+class UserIdentity:
+    entity_id: str
+    name: str
+    role_codes: tuple[str, ...]
+
+
+def _row(cred: Credential, authority_role: str | None = None) -> tuple:
+    return (cred.entity_id, cred.usage.value, cred.role_code, authority_role,
+            cred.certificate.issuer.rfc4514_string(), cred.serial, cred.cert_pem().decode(),
+            (cred.key_pem() or b"").decode() or None, cred.is_device, cred.preparatory, cred.source or "generated")
+
+
+async def save_credentials(conn, creds: Iterable[Credential], *, authority_role: str | None = None) -> int:
+    rows = [_row(c, authority_role) for c in creds]
+    await conn.executemany(
+        """
+        INSERT INTO smki_credential (entity_id, usage, role_code, authority_role, issuer, serial, cert_pem,
+                                     key_pem, is_device, preparatory, source)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        ON CONFLICT (issuer, serial) DO UPDATE SET
+            key_pem = COALESCE(EXCLUDED.key_pem, smki_credential.key_pem),
+            source = EXCLUDED.source, created_at = now()
+        """,
+        rows,
+    )
+    return len(rows)
+
+
+async def load_store(conn) -> CredentialStore:
+    store = CredentialStore()
+    for row in await conn.fetch("SELECT * FROM smki_credential ORDER BY created_at, id"):
+        store.add(_credential(row), authority_role=row["authority_role"])
+    return store
+
+
+def _credential(row) -> Credential:
+    cert = x509.load_pem_x509_certificate(row["cert_pem"].encode())
+    key = serialization.load_pem_private_key(row["key_pem"].encode(), None) if row["key_pem"] else None
+    return Credential(certificate=cert, entity_id=row["entity_id"], usage=Usage(row["usage"]),
+                      role_code=row["role_code"], private_key=key, source=row["source"],
+                      is_device=row["is_device"], preparatory=row["preparatory"])
+
+
+async def _authorities(conn) -> dict[str, ca.Authority]:
+    rows = await conn.fetch("SELECT * FROM smki_credential WHERE authority_role IS NOT NULL")
+    found = {}
+    for row in rows:
+        cred = _credential(row)
+        found[row["authority_role"]] = ca.Authority(cred.certificate, cred.private_key)
+    if {"root", "organisations", "devices"} <= set(found):
+        return found
+    root = ca.create_root()
+    found = {
+        "root": root,
+        "organisations": ca.create_issuing(root, "dccsim Organisations"),
+        "devices": ca.create_issuing(root, "dccsim Devices"),
+    }
+    for role, authority in found.items():
+        cred = classify(authority.certificate, "generated")
+        cred.private_key, cred.source = authority.key, "generated"
+        await save_credentials(conn, [cred], authority_role=role)
+    return found
+
+
+async def bootstrap(conn, users: Iterable[UserIdentity]) -> list[Credential]:
+    """Generate the CAs on first start and every missing credential of the given users."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(0x5E1C1)")
+        authorities = await _authorities(conn)
+        issuing = authorities["organisations"]
+        have = {(r["entity_id"], r["usage"]) for r in await conn.fetch(
+            "SELECT entity_id, usage FROM smki_credential WHERE NOT preparatory AND entity_id IS NOT NULL")}
+        issued: list[Credential] = []
+        for user in users:
+            codes = set(user.role_codes)
+            role = sorted(codes & _GBCS_ROLES)[0] if codes & _GBCS_ROLES else None
+            wanted = []
+            if role:
+                wanted += [Usage.GBCS_SIGNING, Usage.GBCS_KEY_AGREEMENT]
+            if codes & _XML_SIGNING_ROLES:
+                wanted.append(Usage.XML_SIGNING)
+            if DSP_ROLE in codes:
+                wanted.append(Usage.DSP_XML_SIGNING)
+            for usage in wanted:
+                if (user.entity_id, usage.value) not in have:
+                    issued.append(ca.issue_organisation(issuing, user.entity_id, role or "", usage, user.name))
+        await save_credentials(conn, issued)
+        return issued
+
+
+async def issue_device_credentials(conn, store: CredentialStore, device_ids: Iterable[str]) -> list[Credential]:
+    """Issue ds + ka certificates (with keys) for devices that have no key the simulator holds."""
+    authorities = await _authorities(conn)
+    issued = []
+    for device_id in device_ids:
+        for usage in (Usage.GBCS_SIGNING, Usage.GBCS_KEY_AGREEMENT):
+            current = store.gbcs(device_id, usage.value)
+            if current is None or current.private_key is None:
+                cred = ca.issue_device(authorities["devices"], device_id, usage)
+                issued.append(cred)
+                store.add(cred)
+    await save_credentials(conn, issued)
+    return issued
