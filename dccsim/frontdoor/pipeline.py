@@ -28,6 +28,7 @@ from dccsim.handlers import HANDLERS, Reply
 from dccsim.handlers.registry import Target
 from dccsim.inventory import repository as repo
 from dccsim.smki.credentials import Usage
+from dccsim.smki.errors import CertificateExpired
 
 if TYPE_CHECKING:
     from dccsim.runtime import Simulator
@@ -77,7 +78,10 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
     if credential is None or credential.usage is not Usage.XML_SIGNING:
         raise DuisRejection("HTTP-401-SIGNATURE", f"no XML-signing certificate issued by {identity.issuer} "
                                                   f"with serial {identity.serial} is known")
-    sim.smki.check_validity(credential, strict=sim.settings.strict_validity, now=ctx.received_at)
+    try:
+        sim.smki.check_validity(credential, strict=sim.settings.strict_validity, now=ctx.received_at)
+    except CertificateExpired as exc:
+        raise DuisRejection("HTTP-401-SIGNATURE", str(exc)) from None
     xmldsig.verify(root, credential.certificate)
     ctx.signer = credential.entity_id
 

@@ -183,3 +183,9 @@ async def test_comms_hub_status_updates(running):
     assert (await _device(running, A3)).status == "Withdrawn"
     for device_id in (A2, A3):
         await repo.update_device(pool, device_id, status="Commissioned")
+
+
+async def test_schedule_for_a_device_type_the_scheduled_sr_does_not_serve(running):
+    request = requests.create_schedule(SUPPLIER, A2)
+    answer = await running.post("D", client.sign(etree.fromstring(request), zaz1_signer()))
+    assert_duis_answer(answer, code="E11")
