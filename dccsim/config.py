@@ -36,6 +36,19 @@ class Settings:
     strict_validity: bool = False
     max_request_bytes: int = 2 * 1024 * 1024
     release_profile: str = "duis-4.0"
+    workers: int = 1
+    delivery_timeout: float = 10.0
+    delivery_give_up_after: float = 24 * 3600.0
+    delivery_lease: float = 30.0
+    delivery_base_delay: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name, env in (("delivery_timeout", "DCCSIM_DELIVERY_TIMEOUT"),
+                          ("delivery_give_up_after", "DCCSIM_DELIVERY_GIVE_UP_AFTER"),
+                          ("delivery_lease", "DCCSIM_DELIVERY_LEASE"),
+                          ("delivery_base_delay", "DCCSIM_DELIVERY_BASE_DELAY")):
+            if os.environ.get(env):
+                setattr(self, name, float(os.environ[env]))
 
     @property
     def pgdata(self) -> Path:

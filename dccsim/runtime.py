@@ -16,6 +16,8 @@ from dccsim.estate import demo_estate_path, load_estate_file, estate_identities
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import User
 from dccsim.message_log import MessageLog
+from dccsim.outbox import DeliveryPolicy, DeliveryWorker
+from dccsim.releases import ReleaseProfile, profile
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.store import CredentialStore
 
@@ -59,10 +61,14 @@ class Simulator:
     signer: DuisSigner
     users: UserCache
     message_log: MessageLog
+    release: ReleaseProfile
+    delivery: DeliveryWorker | None = None
     dcc_entity_id: str = DCC_ENTITY_ID
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
+        if self.delivery is not None:
+            await self.delivery.stop()
         await self.message_log.close()
         await self.db.close()
 
@@ -82,9 +88,21 @@ async def prepare_state(settings: Settings, *, demo: bool = False) -> Database:
     return db
 
 
-async def start_simulator(settings: Settings, *, demo: bool = False) -> Simulator:
-    """Prepare the state and build the Simulator for this process."""
-    db = await prepare_state(settings, demo=demo)
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(timeout=settings.delivery_timeout, give_up_after=settings.delivery_give_up_after,
+                          lease=settings.delivery_lease, base_delay=settings.delivery_base_delay)
+
+
+async def start_simulator(settings: Settings, *, demo: bool = False, prepared: bool = False,
+                          deliver: bool = True) -> Simulator:
+    """Prepare the state (unless another process did) and build the Simulator for this process."""
+    release = profile(settings.release_profile)
+    if prepared:
+        from dccsim.db import open_database
+
+        db = await open_database(settings)
+    else:
+        db = await prepare_state(settings, demo=demo)
     async with db.pool.acquire() as conn:
         store = await smki_repo.load_store(conn)
     dsp = store.dsp_signing()
@@ -95,5 +113,9 @@ async def start_simulator(settings: Settings, *, demo: bool = False) -> Simulato
     from dccsim.handlers import load_all
 
     load_all()
-    return Simulator(settings=settings, db=db, smki=store, schema=schema, signer=signer,
-                     users=UserCache(db), message_log=message_log)
+    sim = Simulator(settings=settings, db=db, smki=store, schema=schema, signer=signer,
+                    users=UserCache(db), message_log=message_log, release=release)
+    if deliver:
+        sim.delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log)
+        await sim.delivery.start()
+    return sim

@@ -1,39 +1,61 @@
-"""Run the simulator: prepare the state, serve DUIS (and the admin API), stop cleanly on a signal."""
+"""Run the simulator: prepare the state, serve DUIS and the admin API, stop cleanly on a signal.
+
+With ``workers`` > 1 the first process prepares the state, then starts the others; every worker
+listens on the same ports (SO_REUSEPORT) and shares the one PostgreSQL.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import signal
+from dataclasses import replace
 
 from aiohttp import web
 
+from dccsim.admin import create_admin_app
 from dccsim.config import Settings
 from dccsim.frontdoor.app import SERVICES, create_app
-from dccsim.runtime import Simulator, start_simulator
+from dccsim.runtime import Simulator, prepare_state, start_simulator
 from dccsim.smki.folders import export_folder
 
 log = logging.getLogger(__name__)
 
-
-async def start_sites(sim: Simulator) -> list[web.AppRunner]:
-    """Start the DUIS site; return the runners to clean up."""
-    runner = web.AppRunner(create_app(sim), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, sim.settings.host, sim.settings.port, reuse_port=True).start()
-    return [runner]
+_NAMES = {"S": "send command", "T": "transform", "D": "non-device"}
 
 
-async def serve(settings: Settings, *, demo: bool = True, ready: asyncio.Event | None = None,
-                quiet: bool = False) -> None:
-    """Serve until SIGINT/SIGTERM (or until cancelled)."""
-    sim = await start_simulator(settings, demo=demo)
+async def start_sites(sim: Simulator, *, admin: bool = True) -> list[web.AppRunner]:
+    """Start the DUIS site (and the admin site); return the runners to clean up."""
+    runners = []
+    for app, port in ((create_app(sim), sim.settings.port),
+                      (create_admin_app(sim), sim.settings.admin_port) if admin else (None, None)):
+        if app is None:
+            continue
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, sim.settings.host, port, reuse_port=True).start()
+        runners.append(runner)
+    return runners
+
+
+def _worker_main(settings: Settings, log_level: int) -> None:
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(_serve_one(settings, prepared=True, quiet=True))
+
+
+async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool = False,
+                     quiet: bool = False, ready: asyncio.Event | None = None) -> None:
+    sim = await start_simulator(settings, demo=demo, prepared=prepared)
     runners = await start_sites(sim)
-    keys = export_folder(sim.smki, settings.keys_dir)
     if not quiet:
+        keys = export_folder(sim.smki, settings.keys_dir)
         base = f"http://{settings.host}:{settings.port}"
         print("dccsim is running", flush=True)
         for letter, path in SERVICES.items():
             print(f"  DUIS {_NAMES[letter]:<22} {base}{path}")
+        print(f"  admin API                http://{settings.host}:{settings.admin_port}/admin/health")
+        print(f"  release profile          {sim.release.name}")
+        print(f"  workers                  {settings.workers}")
         print(f"  data directory           {settings.data_dir}")
         print(f"  database                 {'embedded PostgreSQL' if sim.db.embedded else sim.db.url}")
         print(f"  exported keys ({len(keys)} files)  {settings.keys_dir}")
@@ -55,4 +77,24 @@ async def serve(settings: Settings, *, demo: bool = True, ready: asyncio.Event |
         await sim.close()
 
 
-_NAMES = {"S": "send command", "T": "transform", "D": "non-device"}
+async def serve(settings: Settings, *, demo: bool = False, ready: asyncio.Event | None = None,
+                quiet: bool = False) -> None:
+    """Serve until SIGINT/SIGTERM, in ``settings.workers`` processes."""
+    children: list[multiprocessing.Process] = []
+    if settings.workers > 1:
+        db = await prepare_state(settings, demo=demo)
+        await db.close()
+        context = multiprocessing.get_context("spawn")
+        for _ in range(settings.workers - 1):
+            child = context.Process(target=_worker_main, args=(replace(settings), logging.getLogger().level),
+                                    daemon=True)
+            child.start()
+            children.append(child)
+        demo = False
+    try:
+        await _serve_one(settings, demo=demo, prepared=settings.workers > 1, quiet=quiet, ready=ready)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.join(timeout=10)

@@ -7,7 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from dccsim.config import DEFAULT_DUIS_XSD, DUIS_PORT, Settings, default_data_dir
+from dccsim.config import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, Settings, default_data_dir
+from dccsim.releases import DEFAULT_PROFILE, PROFILES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="DUIS XSD to validate requests with (default: the project's own)")
     serve.add_argument("--strict-validity", action="store_true",
                        help="reject certificates outside their validity period (default: accept, warn)")
+    serve.add_argument("--admin-port", type=int, default=ADMIN_PORT,
+                       help=f"admin API port, never exposed on the DUIS port (default {ADMIN_PORT})")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes sharing the ports and the database (default 1)")
+    serve.add_argument("--release", dest="release_profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES),
+                       help=f"DUIS release profile to reproduce (default {DEFAULT_PROFILE})")
+    serve.add_argument("--give-up-after", dest="delivery_give_up_after", type=float, default=None,
+                       metavar="SECONDS", help="mark a message undeliverable after retrying this long "
+                                               "(default 86400, or $DCCSIM_DELIVERY_GIVE_UP_AFTER)")
     serve.add_argument("--demo", action="store_true",
                        help="(re)load the demo estate at start; it is always loaded into an empty inventory")
     serve.set_defaults(func=_serve)
@@ -59,6 +69,28 @@ def build_parser() -> argparse.ArgumentParser:
     endpoint.set_defaults(func=_users_set_endpoint)
     listing = users_sub.add_parser("list", help="list the users")
     listing.set_defaults(func=_users_list)
+    capacity = users_sub.add_parser("set-capacity", help="set a user's capacity allocation (HTTP 429 above it)")
+    capacity.add_argument("entity_id")
+    capacity.add_argument("rps", type=float, help="requests per second")
+    capacity.add_argument("--burst", type=int, default=None, help="bucket size (default: rps rounded up)")
+    capacity.set_defaults(func=_users_set_capacity)
+    unlimited = users_sub.add_parser("clear-capacity", help="remove a user's capacity allocation")
+    unlimited.add_argument("entity_id")
+    unlimited.set_defaults(func=_users_clear_capacity)
+
+    box = sub.add_parser("outbox", help="pending and undeliverable messages; resend one",
+                         description="Without an action: list the messages not yet delivered.")
+    box.set_defaults(func=_outbox_list)
+    box_sub = box.add_subparsers(dest="outbox_command", metavar="ACTION")
+    resend = box_sub.add_parser("resend", help="queue a message again for delivery")
+    resend.add_argument("message_id", type=int)
+    resend.set_defaults(func=_outbox_resend)
+
+    log_cmd = sub.add_parser("log", help="every message in and out for a RequestID",
+                             description="Print the message log of one request.")
+    log_cmd.add_argument("request_id")
+    log_cmd.add_argument("--json", action="store_true", help="print JSON")
+    log_cmd.set_defaults(func=_log)
 
     try:
         from dccsim.cli import gbcs_cmd
@@ -73,8 +105,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings()
     if args.data_dir is not None:
         settings.data_dir = args.data_dir
-    for name in ("host", "port", "duis_xsd", "strict_validity"):
-        if hasattr(args, name):
+    for name in ("host", "port", "duis_xsd", "strict_validity", "admin_port", "workers", "release_profile",
+                 "delivery_give_up_after"):
+        if getattr(args, name, None) is not None:
             setattr(settings, name, getattr(args, name))
     return settings
 
@@ -166,6 +199,77 @@ def _users_list(args: argparse.Namespace) -> int:
     users = asyncio.run(_with_state(args, repo.list_users))
     for user in users:
         print(f"{dashed(user.entity_id)}  {','.join(user.roles):<12} {user.name:<24} {user.response_endpoint or '-'}")
+    return 0
+
+
+def _users_set_capacity(args: argparse.Namespace) -> int:
+    from dccsim.duis.ids import normalise_eui
+    from dccsim.traffic import set_capacity
+
+    entity = normalise_eui(args.entity_id)
+    if not asyncio.run(_with_state(args, lambda conn: set_capacity(conn, entity, args.rps, args.burst))):
+        print(f"dccsim: no user {args.entity_id}", file=sys.stderr)
+        return 1
+    print(f"{args.entity_id}: {args.rps:g} requests/s, burst {args.burst or 'default'}")
+    return 0
+
+
+def _users_clear_capacity(args: argparse.Namespace) -> int:
+    from dccsim.duis.ids import normalise_eui
+    from dccsim.traffic import set_capacity
+
+    entity = normalise_eui(args.entity_id)
+    if not asyncio.run(_with_state(args, lambda conn: set_capacity(conn, entity, None, None))):
+        print(f"dccsim: no user {args.entity_id}", file=sys.stderr)
+        return 1
+    print(f"{args.entity_id}: no capacity allocation")
+    return 0
+
+
+def _outbox_list(args: argparse.Namespace) -> int:
+    from dccsim.duis.ids import dashed
+    from dccsim.outbox import pending_and_undeliverable
+
+    rows = asyncio.run(_with_state(args, pending_and_undeliverable))
+    if not rows:
+        print("the outbox is empty: every message has been delivered")
+        return 0
+    print(f"{'ID':>8}  {'STATUS':<13} {'USER':<24} {'KIND':<13} {'TRIES':>5}  REQUEST / LAST ERROR")
+    for row in rows:
+        print(f"{row['id']:>8}  {row['status']:<13} {dashed(row['user_id']):<24} {row['kind']:<13} "
+              f"{row['attempts']:>5}  {row['request_id'] or '-'}")
+        if row["last_error"]:
+            print(f"{'':>8}  {'':<13} last error: {row['last_error']}")
+    return 0
+
+
+def _outbox_resend(args: argparse.Namespace) -> int:
+    from dccsim.outbox import resend
+
+    if not asyncio.run(_with_state(args, lambda conn: resend(conn, args.message_id))):
+        print(f"dccsim: no outbox message {args.message_id}", file=sys.stderr)
+        return 1
+    print(f"outbox message {args.message_id} queued for delivery")
+    return 0
+
+
+def _log(args: argparse.Namespace) -> int:
+    import json
+
+    from dccsim.inventory import repository as repo
+
+    rows = asyncio.run(_with_state(args, lambda conn: repo.messages_for(conn, args.request_id)))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"no messages for {args.request_id}")
+        return 1
+    for row in rows:
+        status = f" HTTP {row['http_status']}" if row["http_status"] else ""
+        code = f" {row['response_code']}" if row["response_code"] else ""
+        print(f"--- {row['at']} {row['direction']:<3} {row['kind']}{status}{code}")
+        print(row["body"])
     return 0
 
 

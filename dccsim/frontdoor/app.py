@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_WORKER = str(os.getpid())
 SIMULATOR: web.AppKey = web.AppKey("simulator")
 SERVICES = {"S": "/api/v1/serviceS", "T": "/api/v1/serviceT", "D": "/api/v1/serviceD"}
 
@@ -49,8 +51,9 @@ def _endpoint(sim: "Simulator", service: str):
             return _plain("HTTP-413-TOO-LARGE", f"request body of {request.content_length} bytes exceeds {limit}")
         raw = await request.read()
         answer: HttpAnswer = await process(sim, service, raw)
+        headers = {**answer.headers, "X-Dccsim-Worker": _WORKER}
         return web.Response(status=answer.status, body=answer.body, content_type=answer.content_type.split(";")[0],
-                            charset="utf-8", headers=answer.headers)
+                            charset="utf-8", headers=headers)
 
     return serve
 

@@ -22,6 +22,7 @@ from dccsim.duis.outcomes import DuisRejection
 from dccsim.duis.responses import service_response
 from dccsim.duis.safexml import parse_request
 from dccsim.duis.xsd import validate
+from dccsim import traffic
 from dccsim.frontdoor import access
 from dccsim.frontdoor.context import RequestContext
 from dccsim.handlers import HANDLERS, Reply
@@ -88,6 +89,11 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
     if ctx.request_id.originator != ctx.signer:
         raise DuisRejection("HTTP-401-SIGNATURE", f"the request is signed by {ctx.signer}, not by the "
                                                   f"originator {ctx.request_id.originator}")
+    ctx.user = await sim.users.get(ctx.request_id.originator)
+    if sim.release.traffic_management and ctx.user is not None and ctx.user.capacity_rps is not None:
+        requested = CATALOGUE.get(ctx.variant)
+        if requested is None or not requested.priority:
+            await traffic.admit(sim.db.pool, ctx.user.entity_id, ctx.user.capacity_rps, ctx.user.capacity_burst)
     if ctx.command_variant not in (5, 6, 7):
         # A Signed Pre-Command reuses the RequestID of its transform request: the counter rule
         # was applied there.
@@ -113,7 +119,6 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
                                    f"Service Reference Variant {spec.variant}")
     ctx.body_element = body_child
 
-    ctx.user = await sim.users.get(ctx.request_id.originator)
     ctx.acting_roles = access.eligible_roles(ctx.user, spec.roles)
 
     entry = HANDLERS.get(spec.variant)

@@ -29,7 +29,7 @@ async def install_success(ctx, conn, sim) -> Reply:
     code = "I99"
     if chf.status != "InstalledNotCommissioned":
         code = "W081401"
-        if chf.status == "Pending":
+        if chf.status == "Pending" and sim.release.chf_pending_promotion:
             changes["status"] = "InstalledNotCommissioned"
             for device in await repo.find_devices(conn, chf_id=chf.device_id):
                 if device.device_type == "GPF" and device.status == "Pending":

@@ -75,6 +75,7 @@ class RunningSimulator:
     base_url: str
     session: aiohttp.ClientSession
     runners: list
+    admin_url: str = ""
 
     async def post(self, service: str, body: bytes) -> Answer:
         async with self.session.post(f"{self.base_url}/api/v1/service{service}", data=body,
@@ -97,7 +98,8 @@ class RunningSimulator:
 
 async def start_running_simulator(database_url: str, tmp: Path, **settings_overrides) -> RunningSimulator:
     """Prepare a fresh inventory (demo estate), import the ZAZ1 + RTDS credentials, and serve."""
-    settings = Settings(data_dir=tmp, database_url=database_url, port=free_port(), **settings_overrides)
+    settings = Settings(data_dir=tmp, database_url=database_url, port=free_port(), admin_port=free_port(),
+                        **settings_overrides)
     db = await prepare_state(settings)
     async with db.pool.acquire() as conn:
         store = await smki_repo.load_store(conn)
@@ -107,4 +109,5 @@ async def start_running_simulator(database_url: str, tmp: Path, **settings_overr
     sim = await start_simulator(settings)
     runners = await start_sites(sim)
     session = aiohttp.ClientSession()
-    return RunningSimulator(sim, f"http://{settings.host}:{settings.port}", session, runners)
+    return RunningSimulator(sim, f"http://{settings.host}:{settings.port}", session, runners,
+                            f"http://{settings.host}:{settings.admin_port}")

@@ -1,0 +1,210 @@
+"""The outbox: durable, ordered, retried delivery of signed DUIS messages to users' endpoints.
+
+Writers call ``enqueue`` inside the transaction that changes state, so a message exists exactly when
+its cause does. Any number of ``DeliveryWorker``s (one per ``dccsim serve`` process) deliver from the
+table: each claims the oldest pending message of a user with a lease, so messages to one user go out in
+order and one at a time; a worker that dies mid-delivery loses its lease and the message is delivered
+again, with the same body and ResponseID, so the receiver can de-duplicate.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "dccsim_outbox"
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How hard to try: exponential back-off with jitter, capped, until the give-up horizon."""
+
+    timeout: float = 10.0            # seconds for one POST
+    base_delay: float = 0.5          # first retry after about this long
+    max_delay: float = 300.0
+    give_up_after: float = 24 * 3600.0
+    lease: float = 30.0              # a claimed message is re-deliverable after this long
+    poll_interval: float = 1.0
+    max_parallel_users: int = 64
+
+    def retry_delay(self, attempts: int) -> float:
+        delay = min(self.max_delay, self.base_delay * (2 ** max(0, attempts - 1)))
+        return delay * random.uniform(0.5, 1.5)
+
+
+async def enqueue(conn, *, user_id: str, kind: str, body: bytes | str, request_id: str | None = None,
+                  response_id: str | None = None) -> int:
+    """Add a message for ``user_id`` (call inside the state change's transaction)."""
+    text = body.decode() if isinstance(body, bytes) else body
+    message_id = await conn.fetchval(
+        "INSERT INTO outbox (user_id, request_id, response_id, kind, body) VALUES ($1, $2, $3, $4, $5) "
+        "RETURNING id", user_id, request_id, response_id, kind, text)
+    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, user_id)
+    return message_id
+
+
+async def pending_and_undeliverable(conn) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT id, user_id, request_id, response_id, kind, status, attempts, next_attempt_at, last_error, "
+        "created_at FROM outbox WHERE status <> 'delivered' ORDER BY user_id, id")
+    return [dict(r) for r in rows]
+
+
+async def resend(conn, message_id: int) -> bool:
+    """Put a message (undeliverable or delivered) back in the queue for delivery as soon as possible."""
+    result = await conn.execute(
+        "UPDATE outbox SET status = 'pending', next_attempt_at = now(), lease_until = NULL, attempts = 0, "
+        "created_at = now(), delivered_at = NULL WHERE id = $1", message_id)
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    return result.endswith(" 1")
+
+
+_CLAIM = """
+WITH heads AS (
+    SELECT DISTINCT ON (user_id) id FROM outbox
+    WHERE status = 'pending' ORDER BY user_id, id
+)
+UPDATE outbox o SET lease_until = now() + make_interval(secs => $1), attempts = o.attempts + 1
+FROM heads h
+WHERE o.id = h.id AND o.next_attempt_at <= now()
+  AND (o.lease_until IS NULL OR o.lease_until < now())
+  AND NOT (o.user_id = ANY($2::text[]))
+RETURNING o.id, o.user_id, o.request_id, o.response_id, o.kind, o.body, o.attempts, o.created_at
+"""
+
+
+class DeliveryWorker:
+    """Delivers pending messages until stopped; safe to run in several processes at once."""
+
+    def __init__(self, pool: asyncpg.Pool, database_url: str, *, policy: DeliveryPolicy | None = None,
+                 message_log=None):
+        self.pool = pool
+        self.database_url = database_url
+        self.policy = policy or DeliveryPolicy()
+        self.message_log = message_log
+        self._wake = asyncio.Event()
+        self._busy: set[str] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._main: asyncio.Task | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout))
+        try:
+            self._listener = await asyncpg.connect(self.database_url)
+            await self._listener.add_listener(CHANNEL, lambda *_: self._wake.set())
+        except (OSError, asyncpg.PostgresError):
+            log.warning("outbox notifications unavailable; polling every %ss", self.policy.poll_interval)
+        self._main = asyncio.create_task(self._run(), name="outbox-delivery")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._main is not None:
+            await self._main
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._listener is not None:
+            await self._listener.close()
+        if self._session is not None:
+            await self._session.close()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                claimed = await self._claim()
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("outbox claim failed: %s", exc)
+                claimed = []
+            for row in claimed:
+                self._busy.add(row["user_id"])
+                task = asyncio.create_task(self._deliver(row))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            if claimed:
+                continue
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), await self._idle_time())
+            except asyncio.TimeoutError:
+                pass
+
+    async def _idle_time(self) -> float:
+        """Sleep until the next retry is due (or the poll interval, whichever is sooner)."""
+        try:
+            due = await self.pool.fetchval(
+                "SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now()) FROM outbox "
+                "WHERE status = 'pending' AND NOT (user_id = ANY($1::text[]))", list(self._busy))
+        except (OSError, asyncpg.PostgresError):
+            return self.policy.poll_interval
+        if due is None:
+            return self.policy.poll_interval
+        return min(self.policy.poll_interval, max(0.01, float(due)))
+
+    async def _claim(self) -> list[asyncpg.Record]:
+        if len(self._busy) >= self.policy.max_parallel_users:
+            return []
+        async with self.pool.acquire() as conn:
+            return await conn.fetch(_CLAIM, self.policy.lease, list(self._busy))
+
+    async def _deliver(self, row: asyncpg.Record) -> None:
+        try:
+            endpoint = await self.pool.fetchval(
+                "SELECT response_endpoint FROM dcc_user WHERE entity_id = $1", row["user_id"])
+            error, permanent = await self._post(endpoint, row["body"])
+            async with self.pool.acquire() as conn:
+                if error is None:
+                    await conn.execute(
+                        "UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_until = NULL, "
+                        "last_error = NULL WHERE id = $1", row["id"])
+                    if self.message_log is not None:
+                        self.message_log.add(request_id=row["request_id"], direction="out", kind=row["kind"],
+                                             body=row["body"], user_id=row["user_id"], http_status=None)
+                    log.debug("delivered outbox %s to %s", row["id"], row["user_id"])
+                else:
+                    await self._failed(conn, row, error, permanent)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the lease expires and the message is tried again
+            log.exception("outbox delivery of %s failed unexpectedly", row["id"])
+        finally:
+            self._busy.discard(row["user_id"])
+            self._wake.set()
+
+    async def _post(self, endpoint: str | None, body: str) -> tuple[str | None, bool]:
+        """(error, permanent): error is None on success; 4xx is permanent, everything else retried."""
+        if not endpoint:
+            return "the user has no response endpoint registered", False
+        try:
+            async with self._session.post(endpoint, data=body.encode(),
+                                          headers={"Content-Type": "application/xml"}) as response:
+                await response.read()
+                if response.status < 300:
+                    return None, False
+                return f"HTTP {response.status} from {endpoint}", 400 <= response.status < 500
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            return f"{type(exc).__name__}: {exc} ({endpoint})", False
+
+    async def _failed(self, conn, row, error: str, permanent: bool) -> None:
+        age = (datetime.now(timezone.utc) - row["created_at"]).total_seconds()
+        if permanent or age >= self.policy.give_up_after:
+            await conn.execute(
+                "UPDATE outbox SET status = 'undeliverable', lease_until = NULL, last_error = $2 WHERE id = $1",
+                row["id"], error)
+            log.warning("outbox %s to %s is undeliverable: %s", row["id"], row["user_id"], error)
+            return
+        delay = self.policy.retry_delay(row["attempts"])
+        await conn.execute(
+            "UPDATE outbox SET lease_until = NULL, last_error = $2, next_attempt_at = now() + $3 WHERE id = $1",
+            row["id"], error, timedelta(seconds=delay))
