@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -91,6 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
     log_cmd.add_argument("request_id")
     log_cmd.add_argument("--json", action="store_true", help="print JSON")
     log_cmd.set_defaults(func=_log)
+
+    bench = sub.add_parser("bench", help="measure throughput and latency through real HTTP",
+                           description="Drive signed Service Requests at a simulator and report throughput, "
+                                       "p50/p95/p99 latency and errors. Starts its own simulator unless --target.")
+    bench.add_argument("--duration", type=float, default=10.0, help="seconds of load (default 10)")
+    bench.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
+    bench.add_argument("--workload", default="non-device", help="workload name (default non-device: SR 8.2)")
+    bench.add_argument("--target", default=None, help="base URL of a running simulator, e.g. http://host:8079")
+    bench.add_argument("--keys", type=Path, default=None,
+                       help="with --target: folder of xml-sign-*-ds.pem/.key keys to sign with")
+    bench.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                       help="worker processes of the simulator it starts (default: CPU count)")
+    bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
+    bench.set_defaults(func=_bench)
 
     try:
         from dccsim.cli import gbcs_cmd
@@ -199,6 +214,15 @@ def _users_list(args: argparse.Namespace) -> int:
     users = asyncio.run(_with_state(args, repo.list_users))
     for user in users:
         print(f"{dashed(user.entity_id)}  {','.join(user.roles):<12} {user.name:<24} {user.response_endpoint or '-'}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from dccsim import bench
+
+    summary = bench.run(duration=args.duration, concurrency=args.concurrency, workload=args.workload,
+                        target=args.target, keys=args.keys, workers=args.workers, as_json=args.json)
+    bench.print_summary(summary, args.json)
     return 0
 
 
