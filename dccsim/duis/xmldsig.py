@@ -20,6 +20,7 @@ from signxml import (
 from signxml.exceptions import InvalidCertificate, InvalidDigest
 from signxml.verifier import SignatureConfiguration
 
+from dccsim.duis import fastdsig
 from dccsim.duis.namespaces import DS, ds
 from dccsim.duis.outcomes import DuisRejection
 
@@ -71,6 +72,13 @@ class DuisSigner:
 
     def sign(self, root: etree._Element) -> etree._Element:
         """Return a signed copy of ``root`` (enveloped signature appended as its last child)."""
+        signed = copy.deepcopy(root)
+        fastdsig.sign(signed, self._key, copy.deepcopy(self._key_info))
+        return signed
+
+    def sign_with_signxml(self, root: etree._Element) -> etree._Element:
+        """The same signature through signxml (the reference implementation the fast path is checked
+        against)."""
         return self._signer.sign(
             root,
             key=self._key,
@@ -95,7 +103,24 @@ def signer_identity(root: etree._Element) -> SignerIdentity:
 
 
 def verify(root: etree._Element, certificate: x509.Certificate) -> None:
-    """Verify the enveloped signature of ``root`` with ``certificate`` or reject the request."""
+    """Verify the enveloped signature of ``root`` with ``certificate`` or reject the request.
+
+    Signatures in the DUIS profile take the fast path; anything else goes through signxml.
+    """
+    public_key = certificate.public_key()
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        try:
+            fastdsig.verify(root, public_key)
+            return
+        except fastdsig.Mismatch as exc:
+            raise DuisRejection("HTTP-401-SIGNATURE", f"XML signature does not verify: {exc}") from None
+        except fastdsig.Unsupported:
+            pass
+    verify_with_signxml(root, certificate)
+
+
+def verify_with_signxml(root: etree._Element, certificate: x509.Certificate) -> None:
+    """Verify through signxml, whatever the signature's algorithms."""
     try:
         XMLVerifier().verify(root, x509_cert=certificate, expect_config=_VERIFY_CONFIG, validate_schema=False)
     except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput) as exc:

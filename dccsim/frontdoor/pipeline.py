@@ -135,6 +135,8 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
         await access.check_authorised(sim.db.pool, ctx.user, ctx.acting_roles, ctx.device)
 
     async with sim.db.pool.acquire() as conn:
+        if entry.read_only:
+            return await entry.func(ctx, conn, sim)
         async with conn.transaction():
             return await entry.func(ctx, conn, sim)
 

@@ -55,50 +55,46 @@ def inventory_entry(parent, device: Device, cpl_status: str | None) -> None:
         add(entry, "Connectivity", device.connectivity)
 
 
-async def _cpl_status(conn, device: Device) -> str | None:
-    """The CPL status of the device's firmware, as sr:CPLStatus words (Active / Withdrawn)."""
-    if not device.firmware_version:
+def _cpl_word(status: str | None) -> str | None:
+    """The CPL status in sr:CPLStatus words: Current → Active, Removed → Withdrawn."""
+    if status is None:
         return None
-    entry = await repo.cpl_lookup(conn, device.manufacturer, device.model, device.firmware_version)
-    if entry is None:
-        return None
-    return "Active" if entry.status == "Current" else "Withdrawn"
+    return "Active" if status == "Current" else "Withdrawn"
 
 
-@handles("8.2", target=Target.NONE)
+async def _with_cpl(conn, device_ids: list[str]) -> list[tuple[Device, str | None]]:
+    found: dict[str, tuple[Device, str | None]] = {}
+    for device_id in device_ids:
+        for device, status in await repo.premises_with_cpl(conn, device_id):
+            found.setdefault(device.device_id, (device, status))
+    return list(found.values())
+
+
+@handles("8.2", target=Target.NONE, read_only=True)
 async def read_inventory(ctx, conn, sim) -> Reply:
     body = ctx.body
     if "DeviceID" in body:
-        device = await repo.get_device(conn, normalise_eui(str(body["DeviceID"])))
-        found = await repo.premises_devices(conn, device) if device else []
-    elif "MPxN" in body:
-        matches = await repo.find_devices(conn, mpxn=str(body["MPxN"]))
-        found = await _with_premises(conn, matches)
-    elif "UPRN" in body:
-        found = await repo.find_devices(conn, uprn=str(body["UPRN"]))
+        found = await _with_cpl(conn, [normalise_eui(str(body["DeviceID"]))])
     else:
-        prop = body.get("PropertyFilter") or {}
-        found = await repo.find_devices(conn, postcode=str(prop.get("PostCode")),
-                                        address_identifier=str(prop.get("AddressIdentifier")))
+        if "MPxN" in body:
+            matches = await repo.find_devices(conn, mpxn=str(body["MPxN"]))
+        elif "UPRN" in body:
+            matches = await repo.find_devices(conn, uprn=str(body["UPRN"]))
+        else:
+            prop = body.get("PropertyFilter") or {}
+            matches = await repo.find_devices(conn, postcode=str(prop.get("PostCode")),
+                                              address_identifier=str(prop.get("AddressIdentifier")))
+        found = await _with_cpl(conn, [d.device_id for d in matches])
     if not found:
         raise DuisRejection("E080201", "no device in the Smart Metering Inventory matches")
     found = found[:MAX_INVENTORY_DEVICES]
-    statuses = {d.device_id: await _cpl_status(conn, d) for d in found}
 
     def fill(message):
         inventory = add(message, "DSPInventory")
-        for device in found:
-            inventory_entry(inventory, device, statuses[device.device_id])
+        for device, status in found:
+            inventory_entry(inventory, device, _cpl_word(status))
 
     return Reply("I0", fill)
-
-
-async def _with_premises(conn, devices: list[Device]) -> list[Device]:
-    seen: dict[str, Device] = {}
-    for device in devices:
-        for other in await repo.premises_devices(conn, device):
-            seen.setdefault(other.device_id, other)
-    return list(seen.values())
 
 
 @handles("8.3")

@@ -36,24 +36,26 @@ class HandlerEntry:
     target: Target
     device_must_exist: bool
     type_error: str = "E11"
+    read_only: bool = False
 
 
 HANDLERS: dict[str, HandlerEntry] = {}
 
 
 def handles(*variants: str, target: Target = Target.BODY, device_must_exist: bool = True,
-            type_error: str = "E11"):
+            type_error: str = "E11", read_only: bool = False):
     """Register the decorated coroutine ``(ctx, conn, sim) -> Reply`` for the given variants.
 
     ``type_error`` is the response code when the target device's type does not fit the SR
-    (E11 in general; some SRs name their own, e.g. E081401 for 8.14.x).
+    (E11 in general; some SRs name their own, e.g. E081401 for 8.14.x). ``read_only`` handlers run
+    without a transaction.
     """
 
     def register(func: Handler) -> Handler:
         for variant in variants:
             if variant in HANDLERS:
                 raise RuntimeError(f"two handlers for {variant}")
-            HANDLERS[variant] = HandlerEntry(variant, func, target, device_must_exist, type_error)
+            HANDLERS[variant] = HandlerEntry(variant, func, target, device_must_exist, type_error, read_only)
         return func
 
     return register

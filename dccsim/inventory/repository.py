@@ -108,6 +108,26 @@ async def premises_devices(conn: Conn, device: Device) -> list[Device]:
     return found
 
 
+async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, str | None]]:
+    """The device's premises (as ``premises_devices``) with each device's CPL status, in one query."""
+    rows = await conn.fetch(
+        """
+        WITH target AS (
+            SELECT CASE WHEN device_type = 'CHF' THEN device_id ELSE chf_id END AS hub, device_id
+            FROM device WHERE device_id = $1
+        )
+        SELECT d.*, c.status AS cpl_status
+        FROM target t
+        JOIN device d ON d.device_id = t.device_id OR (t.hub IS NOT NULL AND (d.device_id = t.hub OR d.chf_id = t.hub))
+        LEFT JOIN cpl_entry c ON c.manufacturer IS NOT DISTINCT FROM d.manufacturer
+             AND c.model IS NOT DISTINCT FROM d.model AND c.firmware_version = d.firmware_version
+        ORDER BY (d.device_type = 'CHF') DESC, (d.device_type = 'GPF') DESC, d.device_id
+        """,
+        device_id,
+    )
+    return [(_device(r), r["cpl_status"]) for r in rows]
+
+
 async def upsert_device(conn: Conn, device: Device) -> None:
     values = dataclasses.asdict(device)
     values["attributes"] = json.dumps(values["attributes"])

@@ -1,0 +1,123 @@
+"""A fast path for the one XML-DSig profile DUIS uses, checked against signxml.
+
+DUIS signs with one enveloped signature over the whole document (Reference URI=""), exclusive
+canonicalisation, SHA-256 digests and ECDSA P-256/SHA-256 signatures in r‖s form. For exactly that
+profile this module signs and verifies with lxml's canonicaliser and ``cryptography`` directly, which
+costs a fraction of the general-purpose path. Anything outside the profile (other algorithms, several
+references, InclusiveNamespaces, XPath transforms …) is reported as ``Unsupported`` so the caller falls
+back to signxml, and the test suite checks both paths against each other.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from lxml import etree
+
+from dccsim.duis.namespaces import DS, ds
+
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+C14N_10 = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+
+_C14N = {EXC_C14N: True, C14N_10: False}
+
+
+class Unsupported(Exception):
+    """The signature is outside the DUIS profile this fast path handles."""
+
+
+class Mismatch(Exception):
+    """The signature is in the profile and does not verify."""
+
+
+def _canonical(element: etree._Element, exclusive: bool) -> bytes:
+    return etree.tostring(element, method="c14n", exclusive=exclusive, with_comments=False)
+
+
+def _signed_info_template() -> etree._Element:
+    signed_info = etree.Element(ds("SignedInfo"), nsmap={"ds": DS})
+    etree.SubElement(signed_info, ds("CanonicalizationMethod"), Algorithm=EXC_C14N)
+    etree.SubElement(signed_info, ds("SignatureMethod"), Algorithm=ECDSA_SHA256)
+    reference = etree.SubElement(signed_info, ds("Reference"), URI="")
+    transforms = etree.SubElement(reference, ds("Transforms"))
+    etree.SubElement(transforms, ds("Transform"), Algorithm=ENVELOPED)
+    etree.SubElement(transforms, ds("Transform"), Algorithm=EXC_C14N)
+    etree.SubElement(reference, ds("DigestMethod"), Algorithm=SHA256)
+    etree.SubElement(reference, ds("DigestValue"))
+    return signed_info
+
+
+def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_info: etree._Element) -> None:
+    """Append an enveloped ds:Signature to ``root`` (in place)."""
+    digest = base64.b64encode(hashlib.sha256(_canonical(root, True)).digest()).decode()
+    signature = etree.SubElement(root, ds("Signature"), nsmap={"ds": DS})
+    signed_info = _signed_info_template()
+    signed_info.find(f"{ds('Reference')}/{ds('DigestValue')}").text = digest
+    signature.append(signed_info)
+    der = key.sign(_canonical(signed_info, True), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    etree.SubElement(signature, ds("SignatureValue")).text = base64.b64encode(
+        r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+    signature.append(key_info)
+
+
+def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey) -> None:
+    """Verify the enveloped signature; raise ``Mismatch`` if wrong, ``Unsupported`` if outside the profile."""
+    signatures = root.findall(ds("Signature"))
+    if len(signatures) != 1 or root.find(f".//{ds('Signature')}") is not signatures[0]:
+        raise Unsupported("not exactly one enveloped signature")
+    signature = signatures[0]
+    signed_info = signature.find(ds("SignedInfo"))
+    if signed_info is None:
+        raise Unsupported("no SignedInfo")
+    c14n = signed_info.find(ds("CanonicalizationMethod"))
+    method = signed_info.find(ds("SignatureMethod"))
+    references = signed_info.findall(ds("Reference"))
+    if (c14n is None or c14n.get("Algorithm") not in _C14N or len(c14n) or method is None
+            or method.get("Algorithm") != ECDSA_SHA256 or len(references) != 1):
+        raise Unsupported("algorithms outside the DUIS profile")
+    reference = references[0]
+    if reference.get("URI") != "":
+        raise Unsupported("reference is not the whole document")
+    transforms = [t.get("Algorithm") for t in reference.iterfind(f"{ds('Transforms')}/{ds('Transform')}")]
+    if any(len(t) for t in reference.iterfind(f"{ds('Transforms')}/{ds('Transform')}")):
+        raise Unsupported("parameterised transform")
+    if not transforms or transforms[0] != ENVELOPED or len(transforms) > 2 or \
+            (len(transforms) == 2 and transforms[1] not in _C14N):
+        raise Unsupported("transforms outside the DUIS profile")
+    digest_method = reference.find(ds("DigestMethod"))
+    if digest_method is None or digest_method.get("Algorithm") != SHA256:
+        raise Unsupported("digest outside the DUIS profile")
+    exclusive = _C14N[transforms[1]] if len(transforms) == 2 else False
+    # The enveloped transform works on a copy: taking the signature out of the caller's tree and putting
+    # it back would let lxml re-map its namespace prefixes onto the document's declarations.
+    signed_info_c14n = _canonical(signed_info, _C14N[c14n.get("Algorithm")])
+    unsigned = copy.deepcopy(root)
+    unsigned.remove(unsigned.find(ds("Signature")))
+    digest = hashlib.sha256(_canonical(unsigned, exclusive)).digest()
+    expected = _b64(reference.findtext(ds("DigestValue")))
+    if digest != expected:
+        raise Mismatch("Digest mismatch for the document")
+    value = _b64(signature.findtext(ds("SignatureValue")))
+    if len(value) != 64:
+        raise Mismatch("SignatureValue is not a P-256 r||s pair")
+    der = encode_dss_signature(int.from_bytes(value[:32], "big"), int.from_bytes(value[32:], "big"))
+    try:
+        public_key.verify(der, signed_info_c14n, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise Mismatch("Signature verification failed") from None
+
+
+def _b64(text: str | None) -> bytes:
+    try:
+        return base64.b64decode("".join((text or "").split()), validate=True)
+    except ValueError:
+        raise Mismatch("not base64") from None
