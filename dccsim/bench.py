@@ -237,7 +237,9 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
             batches = pool.map(_sign_batch, jobs)
         _, _, service = WORKLOADS[workload]
         result = Result(workload, duration, clients, workers)
-        asyncio.run(_drive(f"{base}/api/v1/service{service}", batches, duration, result))
+        from dccsim.server import run_event_loop
+
+        run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result))
         return result.summary()
     finally:
         if server is not None:

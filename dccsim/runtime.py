@@ -108,7 +108,7 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
     dsp = store.dsp_signing()
     signer = DuisSigner(dsp.private_key, dsp.certificate)
     schema = load_schema(Path(settings.duis_xsd))
-    message_log = MessageLog(db.pool)
+    message_log = MessageLog(db.bookkeeping)
     message_log.start()
     from dccsim.handlers import load_all
 

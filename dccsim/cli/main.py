@@ -128,9 +128,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from dccsim.server import serve
+    from dccsim.server import run_event_loop, serve
 
-    asyncio.run(serve(_settings(args), demo=args.demo))
+    run_event_loop(serve(_settings(args), demo=args.demo))
     return 0
 
 

@@ -18,8 +18,18 @@ class Database:
     pool: asyncpg.Pool
     url: str
     embedded: bool
+    # Connections for bookkeeping writes whose loss in a PostgreSQL crash (not a simulator crash) is
+    # acceptable — RequestID counters, traffic buckets, the message log: commits without waiting for the
+    # WAL flush. State changes and the outbox always use ``pool``.
+    fast_pool: asyncpg.Pool | None = None
+
+    @property
+    def bookkeeping(self) -> asyncpg.Pool:
+        return self.fast_pool or self.pool
 
     async def close(self) -> None:
+        if self.fast_pool is not None:
+            await self.fast_pool.close()
         await self.pool.close()
 
 
@@ -33,4 +43,6 @@ async def open_database(settings: Settings, *, min_size: int = 2, max_size: int 
     pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60)
     async with pool.acquire() as conn:
         await migrate(conn)
-    return Database(pool=pool, url=url, embedded=embedded)
+    fast_pool = await asyncpg.create_pool(url, min_size=1, max_size=max(2, max_size // 2), command_timeout=60,
+                                          server_settings={"synchronous_commit": "off"})
+    return Database(pool=pool, url=url, embedded=embedded, fast_pool=fast_pool)

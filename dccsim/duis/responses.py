@@ -102,9 +102,15 @@ def dcc_alert(
     return root
 
 
+_TAGS: dict[str, str] = {}
+
+
 def add(parent: etree._Element, name: str, text: object | None = None) -> etree._Element:
     """Append ``sr:name`` with optional text (``None`` leaves it empty)."""
-    child = etree.SubElement(parent, sr(name))
+    tag = _TAGS.get(name)
+    if tag is None:
+        tag = _TAGS[name] = sr(name)
+    child = etree.SubElement(parent, tag)
     if text is not None:
         child.text = str(text)
     return child

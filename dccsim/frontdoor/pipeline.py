@@ -93,11 +93,11 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
     if sim.release.traffic_management and ctx.user is not None and ctx.user.capacity_rps is not None:
         requested = CATALOGUE.get(ctx.variant)
         if requested is None or not requested.priority:
-            await traffic.admit(sim.db.pool, ctx.user.entity_id, ctx.user.capacity_rps, ctx.user.capacity_burst)
+            await traffic.admit(sim.db.bookkeeping, ctx.user.entity_id, ctx.user.capacity_rps, ctx.user.capacity_burst)
     if ctx.command_variant not in (5, 6, 7):
         # A Signed Pre-Command reuses the RequestID of its transform request: the counter rule
         # was applied there.
-        if not await repo.advance_counter(sim.db.pool, ctx.request_id.originator, ctx.request_id.counter):
+        if not await repo.advance_counter(sim.db.bookkeeping, ctx.request_id.originator, ctx.request_id.counter):
             last = await repo.last_counter(sim.db.pool, ctx.request_id.originator)
             raise DuisRejection("HTTP-400-REQUEST-ID", f"RequestID counter {ctx.request_id.counter} is not "
                                                        f"greater than {last}, the last accepted from "
