@@ -1,0 +1,42 @@
+"""The encoded-length form GBCS (and A-XDR) use: one byte below 0x80, else 0x8n and n big-endian bytes.
+
+Decoding returns the length and whether its encoding was the shortest one, so that a message using a
+longer form re-encodes byte for byte.
+"""
+from __future__ import annotations
+
+from gbcs._reader import Reader
+from gbcs.errors import MalformedMessage, UsageError
+
+
+def read_length(reader: Reader) -> tuple[int, int | None]:
+    """Return (length, width) where width is the number of length bytes if not the minimal form."""
+    first = reader.byte()
+    if first < 0x80:
+        return first, None
+    count = first & 0x7F
+    if count == 0 or count > 4:
+        raise MalformedMessage(f"unsupported length form 0x{first:02X}")
+    value = reader.uint(count)
+    return value, (None if count == _minimal_width(value) else count)
+
+
+def _minimal_width(value: int) -> int:
+    if value < 0x80:
+        return 0
+    return max(1, (value.bit_length() + 7) // 8)
+
+
+def encode_length(value: int, width: int | None = None) -> bytes:
+    """Encode ``value``; ``width`` forces a long form with that many bytes (0 means the short form)."""
+    if value < 0:
+        raise UsageError("a length cannot be negative")
+    if width is None:
+        width = _minimal_width(value)
+    if width == 0:
+        if value >= 0x80:
+            raise UsageError(f"length {value} does not fit the short form")
+        return bytes([value])
+    if value >= 1 << (8 * width):
+        raise UsageError(f"length {value} does not fit {width} bytes")
+    return bytes([0x80 | width]) + value.to_bytes(width, "big")

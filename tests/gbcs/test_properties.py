@@ -1,0 +1,153 @@
+"""Property tests: built messages decode back to what was built; malformed input raises GbcsError only."""
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import gbcs
+from gbcs._reader import Reader
+from gbcs.payload import Payload, asn1, dlms, gbz
+from tests.gbcs.corpus import AVAILABLE, vectors
+
+SUPPLIER, DEVICE, ACB = "90B3D51F30010000", "00DB1234567890A0", "90B3D51F30000002"
+
+
+def _keys() -> gbcs.StaticKeyStore:
+    keys = gbcs.StaticKeyStore(acb=ACB)
+    for entity in (SUPPLIER, DEVICE, ACB):
+        for usage in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
+            keys.add(entity, usage, private=ec.generate_private_key(ec.SECP256R1()))
+    return keys
+
+
+KEYS = _keys()
+
+eui = st.sampled_from([SUPPLIER, DEVICE])
+u8 = st.integers(0, 255)
+
+
+def dlms_data(depth: int = 3):
+    leaves = st.one_of(
+        st.just({"type": "null"}),
+        st.builds(lambda v: {"type": "unsigned", "value": v}, u8),
+        st.builds(lambda v: {"type": "long-unsigned", "value": v}, st.integers(0, 0xFFFF)),
+        st.builds(lambda v: {"type": "double-long", "value": v}, st.integers(-2**31, 2**31 - 1)),
+        st.builds(lambda v: {"type": "long64-unsigned", "value": v}, st.integers(0, 2**64 - 1)),
+        st.builds(lambda v: {"type": "enum", "value": v}, u8),
+        st.builds(lambda v: {"type": "boolean", "value": v}, st.integers(0, 1)),
+        st.builds(lambda b: {"type": "octet-string", "hex": b.hex()}, st.binary(max_size=300)),
+        st.builds(lambda b: {"type": "date-time", "hex": b.hex()}, st.binary(min_size=12, max_size=12)),
+        st.builds(lambda b, n: {"type": "bit-string", "bits": min(n, len(b) * 8) if b else 0,
+                                "hex": b[:(min(n, len(b) * 8) + 7) // 8].hex()}, st.binary(max_size=4), u8),
+    )
+    if depth == 0:
+        return leaves
+    return st.one_of(leaves, st.builds(
+        lambda kind, items: {"type": kind, "items": items},
+        st.sampled_from(["array", "structure"]), st.lists(dlms_data(depth - 1), max_size=4)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(dlms_data())
+def test_dlms_data_round_trips(tree):
+    raw = dlms.encode_data(tree)
+    assert dlms.decode_data(Reader(raw)) == tree
+
+
+specs = st.builds(lambda choice, cls, obis, attr: {"choice": choice, "class": cls, "obis": obis.hex().upper(),
+                                                    ("method" if choice == "action" else "attribute"): attr},
+                  st.sampled_from(["get", "set", "action"]), st.integers(0, 0xFFFF), st.binary(min_size=6, max_size=6), u8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(min_size=4, max_size=4), st.lists(specs, max_size=5), st.lists(dlms_data(2), max_size=4))
+def test_dlms_access_request_round_trips(invoke, request_specs, data):
+    tree = {"invoke_id": invoke.hex(), "date_time": None, "specs": request_specs, "data": data}
+    payload = Payload("dlms-access-request", tree)
+    assert gbcs.decode_payload(gbcs.encode_payload(payload)) == payload
+
+
+def asn1_nodes(depth: int = 3):
+    primitive = st.builds(lambda tag, value: {"tag": f"{tag:02x}", "hex": value.hex()},
+                          st.sampled_from([0x02, 0x04, 0x05, 0x06, 0x0C, 0x80, 0x81, 0x82]), st.binary(max_size=200))
+    if depth == 0:
+        return primitive
+    return st.one_of(primitive, st.builds(lambda tag, children: {"tag": f"{tag:02x}", "children": children},
+                                          st.sampled_from([0x30, 0x31, 0xA0, 0xA1]),
+                                          st.lists(asn1_nodes(depth - 1), max_size=4)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(asn1_nodes(), min_size=1, max_size=3))
+def test_asn1_round_trips(nodes):
+    assert asn1.decode(asn1.encode(nodes)) == nodes
+
+
+components = st.builds(
+    lambda control, cluster, fc, seq, cmd, payload, fdt: {
+        "control": control, "cluster": cluster,
+        **({"from_date_time": fdt} if control & 0x10 and not control & 0x02 else {}),
+        **({"additional_header": "0000"} if control & 0x02 else {}),
+        "frame_control": fc & ~0x04, "sequence": seq, "command": cmd, "payload": payload.hex()},
+    st.sampled_from([0x00, 0x01, 0x10, 0x11]), st.integers(0, 0xFFFF), u8, u8, u8, st.binary(max_size=100),
+    st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(components, min_size=1, max_size=4))
+def test_gbz_round_trips(parts):
+    tree = {"count": len(parts), "components": parts}
+    assert gbz.decode(gbz.encode(tree, alert=False), alert=False) == tree
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cra=st.sampled_from(["command", "response", "alert"]), counter=st.integers(0, 2**64 - 1),
+       sign=st.booleans(), date_time=st.one_of(st.none(), st.binary(min_size=12, max_size=12)),
+       code=st.integers(0, 0xFFFF), data=dlms_data(2))
+def test_built_messages_decode_to_what_was_built(cra, counter, sign, date_time, code, data):
+    originator, recipient = (SUPPLIER, DEVICE) if cra == "command" else (DEVICE, SUPPLIER)
+    payload = Payload("dlms-access-request", {"invoke_id": "00000001", "date_time": None,
+                                              "specs": [], "data": [data]})
+    raw = gbcs.build(cra=cra, counter=counter, originator=originator, recipient=recipient, message_code=code,
+                     payload=payload, keys=KEYS, date_time=date_time, sign=sign)
+    message = gbcs.decode(raw, KEYS)
+    assert (message.cra, message.counter, message.originator, message.recipient, message.message_code) == \
+        (cra, counter, originator, recipient, code)
+    assert message.payload == payload and message.date_time == date_time
+    assert message.verification.mac == "verified"
+    assert message.verification.signature == ("verified" if sign else "absent")
+    assert gbcs.encode(message) == raw
+
+
+@settings(max_examples=300, deadline=2000)
+@given(st.binary(max_size=400))
+def test_random_bytes_raise_only_the_library_error(data):
+    try:
+        gbcs.decode(data, KEYS)
+    except gbcs.GbcsError:
+        pass
+
+
+@pytest.mark.skipif(not AVAILABLE, reason="RTDS vectors not available")
+@settings(max_examples=300, deadline=2000)
+@given(st.integers(0, 1274), st.data())
+def test_truncated_and_corrupted_vectors_raise_only_the_library_error(index, data):
+    raw = vectors()[index][1]
+    cut = data.draw(st.integers(0, len(raw) - 1))
+    for candidate in (raw[:cut], raw[:cut] + bytes([data.draw(u8)]) + raw[cut + 1:]):
+        try:
+            gbcs.decode(candidate)
+        except gbcs.GbcsError:
+            pass
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=5000), st.integers(1, 1500))
+def test_block_transfer_split_and_join(apdu, size):
+    blocks = gbcs.gbt_split(apdu, size)
+    assert all(len(b) <= size + 9 for b in blocks)
+    assert gbcs.gbt_join(list(reversed(blocks))) == apdu
+    if len(blocks) > 1:
+        with pytest.raises(gbcs.MalformedMessage):
+            gbcs.gbt_join(blocks[1:])
