@@ -41,12 +41,14 @@ class Settings:
     delivery_give_up_after: float = 24 * 3600.0
     delivery_lease: float = 30.0
     delivery_base_delay: float = 0.5
+    device_timeout: float = 10.0        # seconds the DCC waits for a device before E20 / E21
 
     def __post_init__(self) -> None:
         for name, env in (("delivery_timeout", "DCCSIM_DELIVERY_TIMEOUT"),
                           ("delivery_give_up_after", "DCCSIM_DELIVERY_GIVE_UP_AFTER"),
                           ("delivery_lease", "DCCSIM_DELIVERY_LEASE"),
-                          ("delivery_base_delay", "DCCSIM_DELIVERY_BASE_DELAY")):
+                          ("delivery_base_delay", "DCCSIM_DELIVERY_BASE_DELAY"),
+                          ("device_timeout", "DCCSIM_DEVICE_TIMEOUT")):
             if os.environ.get(env):
                 setattr(self, name, float(os.environ[env]))
 

@@ -62,11 +62,17 @@ class Simulator:
     users: UserCache
     message_log: MessageLog
     release: ReleaseProfile
+    han: object = None
+    faults: object = None
+    identities: object = None
     delivery: DeliveryWorker | None = None
+    device_jobs: object = None
     dcc_entity_id: str = DCC_ENTITY_ID
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
+        if self.device_jobs is not None:
+            await self.device_jobs.stop()
         if self.delivery is not None:
             await self.delivery.stop()
         await self.message_log.close()
@@ -115,7 +121,13 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
     load_all()
     sim = Simulator(settings=settings, db=db, smki=store, schema=schema, signer=signer,
                     users=UserCache(db), message_log=message_log, release=release)
+    from dccsim.device_jobs import DeviceJobWorker
+    from dccsim.han_service import make_bus
+
+    sim.han, sim.identities, sim.faults = make_bus(db.pool, store, sim.dcc_entity_id)
     if deliver:
+        sim.device_jobs = DeviceJobWorker(sim)
+        await sim.device_jobs.start()
         sim.delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log)
         await sim.delivery.start()
     return sim

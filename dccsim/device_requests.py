@@ -1,0 +1,146 @@
+"""Device Service Requests: command variants 1–8 on the DCC side, from DUIS request to GBCS command.
+
+CV 1 sends the command to the device (I99 now, the Response later through the outbox); CV 2 returns the
+command for local delivery; CV 3 does both. Critical requests go through the transform service (CV 4
+returns the Pre-Command) and come back signed (CV 5 / 6 / 7) with the transform request's RequestID;
+the DCC checks the signature against the user's GBCS signing certificate and adds its MAC.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import gbcs
+from dccsim.catalogue import CATALOGUE
+from dccsim.commands.builder import build_command
+from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.responses import add
+from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.inventory import repository as repo
+
+if TYPE_CHECKING:
+    from dccsim.runtime import Simulator
+
+CHANNEL = "dccsim_device_jobs"
+
+DEVICE_VARIANTS = (
+    "8.11", "8.12.1", "8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.1.1", "8.9",
+    "4.1.1", "4.1.2", "4.1.3", "4.1.4", "4.2", "4.3", "4.4.2", "4.4.3", "4.4.4", "4.4.5", "4.6.1", "4.6.2",
+    "4.8.1", "4.8.2", "4.8.3", "4.10", "4.11.1", "4.11.2", "4.12.1", "4.12.2", "4.13", "4.14", "4.15", "4.16",
+    "4.17", "4.18", "11.2", "11.3", "6.24.1", "6.24.2", "1.1.1", "2.2", "3.3",
+)
+
+GBCS_VERSION = "4.0"
+
+
+def dcc_keys(sim: "Simulator") -> gbcs.StaticKeyStore:
+    """Every GBCS key the DCC side may use: its own (ACB) and, to check responses, the others."""
+    keys = sim.extras.get("dcc_keys")
+    if keys is None:
+        keys = gbcs.StaticKeyStore(acb=sim.dcc_entity_id)
+        for credential in sim.smki.active():
+            if credential.entity_id and credential.usage.value in ("ds", "ka") and not credential.preparatory:
+                keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
+                         private=credential.private_key)
+        sim.extras["dcc_keys"] = keys
+    return keys
+
+
+def _install_code_check(ctx, sim) -> None:
+    """CR1277 / E081111: a SMETS2 device's install code must be 32 hex characters (16 octets)."""
+    if ctx.variant != "8.11" or str(ctx.body.get("RequestType")) != "Add" or not sim.release.install_code_length_check:
+        return
+    code = str(ctx.body.get("InstallCode", ""))
+    added = ctx.body.get("DeviceID")
+    if len(code) != 32:
+        raise DuisRejection("E081111", f"the install code of SMETS2 device {added} is {len(code)} characters, "
+                                       f"not 32")
+
+
+@handles(*DEVICE_VARIANTS, target=Target.REQUEST_ID)
+async def device_request(ctx, conn, sim: "Simulator") -> Reply:
+    if ctx.command_variant in (5, 6, 7):
+        return await _signed_precommand(ctx, conn, sim)
+    _install_code_check(ctx, sim)
+    spec, device = ctx.spec, ctx.device
+    command = build_command(spec.variant, spec.gbcs_use_cases, device, ctx.body, critical=spec.critical)
+    message = gbcs.Message(cra="command", counter=ctx.request_id.counter, originator=ctx.request_id.originator,
+                           recipient=device.device_id, message_code=command.message_code, payload=command.payload,
+                           other_info_extra=command.other_info_extra)
+    if ctx.command_variant == 4:
+        precommand = gbcs.encode(message)
+        await conn.execute(
+            "INSERT INTO precommand (request_id, user_id, device_id, variant, message_code, body) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING",
+            ctx.request_id_text, ctx.request_id.originator, device.device_id, spec.variant,
+            command.message_code, precommand)
+
+        def fill(response):
+            pre = add(response, "PreCommand")
+            add(pre, "GBCSVersion", GBCS_VERSION)
+            add(pre, "GBCSPayload", base64.b64encode(precommand).decode())
+
+        return Reply("I0", fill)
+    frame = gbcs.encode(replace(message, ciphered=True), dcc_keys(sim))
+    return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (1, 3),
+                           local=ctx.command_variant in (2, 3))
+
+
+async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
+    row = await conn.fetchrow("SELECT * FROM precommand WHERE request_id = $1 FOR UPDATE", ctx.request_id_text)
+    if row is None or row["user_id"] != ctx.request_id.originator:
+        raise DuisRejection("E31", "no Pre-Command was issued for this RequestID")
+    if row["used_at"] is not None:
+        raise DuisRejection("E31", "this Pre-Command has already been signed and sent")
+    element = ctx.body_element
+    payload_text = next((c.text for c in element if isinstance(c.tag, str) and c.tag.endswith("GBCSPayload")), "")
+    try:
+        signed = base64.b64decode("".join((payload_text or "").split()), validate=True)
+    except ValueError:
+        raise DuisRejection("E31", "the Signed Pre-Command is not base64") from None
+    precommand = bytes(row["body"])
+    body = signed[:-65]
+    if not (body == precommand or body == precommand[:-1] and precommand.endswith(b"\x00")) \
+            or signed[-65:-64] != b"\x40":
+        raise DuisRejection("E31", "the Signed Pre-Command does not match the Pre-Command issued")
+    signing = sim.smki.gbcs(ctx.request_id.originator, "ds")
+    if signing is None:
+        raise DuisRejection("E31", "no GBCS signing certificate is known for this User")
+    try:
+        message = gbcs.verify_signed_precommand(signed, signing.certificate.public_key())
+    except gbcs.GbcsError as exc:
+        raise DuisRejection("E31", f"the Signed Pre-Command does not verify: {exc}") from None
+    await conn.execute("UPDATE precommand SET used_at = now() WHERE request_id = $1", ctx.request_id_text)
+    frame = gbcs.encode(replace(message, ciphered=True, mac=None), dcc_keys(sim))
+    return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (5, 7),
+                           local=ctx.command_variant in (6, 7), variant=row["variant"])
+
+
+async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, variant: str | None = None) -> Reply:
+    if send:
+        await enqueue_job(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator,
+                          device=ctx.device, variant=variant or ctx.spec.variant, frame=frame)
+    if not local:
+        return Reply("I99")
+
+    def fill(response):
+        add(add(response, "LocalCommand"), "GBCSPayload", base64.b64encode(frame).decode())
+
+    return Reply("I0", fill)
+
+
+async def enqueue_job(conn, *, request_id: str, user_id: str, device, variant: str, frame: bytes,
+                      kind: str = "command", schedule_id: int | None = None, extra: dict | None = None) -> int:
+    hub = device.device_id if device.device_type == "CHF" else device.chf_id
+    job = await conn.fetchval(
+        "INSERT INTO device_job (request_id, user_id, device_id, hub_id, variant, kind, frame, schedule_id, extra) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        request_id, user_id, device.device_id, hub, variant, kind, frame, schedule_id, json.dumps(extra or {}))
+    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(job))
+    return job
+
+
+def spec_for(variant: str):
+    return CATALOGUE.get(variant)

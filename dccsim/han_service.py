@@ -1,0 +1,126 @@
+"""The simulator's HAN: device identities from the SMKI store, device state and faults in PostgreSQL."""
+from __future__ import annotations
+
+import json
+import time
+from typing import Callable
+
+from cryptography.hazmat.primitives import serialization
+
+import gbcs
+from devices.device import DeviceIdentity, DeviceReply
+from devices.han import Faults, HanBus
+from dccsim.inventory import repository as repo
+from dccsim.smki.store import CredentialStore
+
+
+class Identities:
+    """Builds (and caches) each device's key store: its own private keys and its trust anchors."""
+
+    def __init__(self, smki: CredentialStore, acb: str):
+        self.smki = smki
+        self.acb = acb
+        self._cache: dict[str, DeviceIdentity] = {}
+
+    def anchors(self) -> gbcs.StaticKeyStore:
+        keys = gbcs.StaticKeyStore(acb=self.acb)
+        for credential in self.smki.active():
+            if (not credential.is_device and not credential.preparatory and credential.entity_id
+                    and credential.usage.value in ("ds", "ka")):
+                keys.add(credential.entity_id, credential.usage.value, public=credential.certificate)
+        return keys
+
+    def identity(self, device_id: str, device_type: str) -> DeviceIdentity:
+        cached = self._cache.get(device_id)
+        if cached is not None:
+            return cached
+        keys = self.anchors()
+        certificates = {}
+        for usage in ("ds", "ka"):
+            credential = self.smki.gbcs(device_id, usage)
+            if credential is None:
+                continue
+            keys.add(device_id, usage, public=credential.certificate, private=credential.private_key)
+            certificates[usage] = credential.certificate.public_bytes(serialization.Encoding.DER)
+        identity = DeviceIdentity(device_id, device_type, keys, certificates)
+        self._cache[device_id] = identity
+        return identity
+
+    def forget(self, device_id: str) -> None:
+        self._cache.pop(device_id, None)
+
+
+class PgStateStore:
+    """Device state rows, locked for the duration of one frame's handling."""
+
+    def __init__(self, pool, identities: Identities):
+        self.pool = pool
+        self.identities = identities
+
+    async def with_device(self, device_id: str, work: Callable[[DeviceIdentity, dict], DeviceReply]) \
+            -> DeviceReply | None:
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                device = await repo.get_device(conn, device_id)
+                if device is None:
+                    return None
+                row = await conn.fetchrow("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE",
+                                          device_id)
+                state = json.loads(row["state"]) if row else await initial_state(conn, device)
+                reply = work(self.identities.identity(device_id, device.device_type), state)
+                await conn.execute(
+                    "INSERT INTO device_state (device_id, state, updated_at) VALUES ($1, $2, now()) "
+                    "ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
+                    device_id, json.dumps(state))
+                return reply
+
+
+async def initial_state(conn, device) -> dict:
+    """A device's state on first contact, from what the inventory says of it."""
+    state: dict = {"type": device.device_type, "firmware": {"version": device.firmware_version or "00000001"}}
+    if device.device_type == "CHF":
+        members = await repo.find_devices(conn, chf_id=device.device_id)
+        state["device_log"] = [{"device_id": d.device_id, "added": "estate"} for d in members
+                               if d.device_type not in ("GPF",)]
+    return state
+
+
+class PgFaultSource:
+    """Faults per device from the database, re-read at most every half second (shared by workers)."""
+
+    def __init__(self, pool, ttl: float = 0.5):
+        self.pool = pool
+        self.ttl = ttl
+        self._loaded = 0.0
+        self._faults: dict[str, Faults] = {}
+
+    async def faults(self, device_id: str) -> Faults:
+        if time.monotonic() - self._loaded > self.ttl:
+            rows = await self.pool.fetch("SELECT * FROM device_fault")
+            self._faults = {r["device_id"]: Faults(r["offline"], r["latency_ms"], r["loss"]) for r in rows}
+            self._loaded = time.monotonic()
+        return self._faults.get(device_id, Faults())
+
+    def invalidate(self) -> None:
+        self._loaded = 0.0
+
+
+async def set_faults(conn, device_id: str, *, offline: bool | None = None, latency_ms: float | None = None,
+                     loss: float | None = None) -> Faults:
+    row = await conn.fetchrow(
+        """
+        INSERT INTO device_fault (device_id, offline, latency_ms, loss)
+        VALUES ($1, COALESCE($2, false), COALESCE($3, 0), COALESCE($4, 0))
+        ON CONFLICT (device_id) DO UPDATE SET
+            offline = COALESCE($2, device_fault.offline),
+            latency_ms = COALESCE($3, device_fault.latency_ms),
+            loss = COALESCE($4, device_fault.loss)
+        RETURNING offline, latency_ms, loss
+        """, device_id, offline, latency_ms, loss)
+    return Faults(row["offline"], row["latency_ms"], row["loss"])
+
+
+def make_bus(pool, smki: CredentialStore, acb: str) -> tuple[HanBus, Identities, PgFaultSource]:
+    identities = Identities(smki, acb)
+    faults = PgFaultSource(pool)
+    return HanBus(PgStateStore(pool, identities), faults), identities, faults
