@@ -51,6 +51,42 @@ async def outbox_resend(request: web.Request) -> web.Response:
     return _json({"resent": message_id})
 
 
+async def device_faults(request: web.Request) -> web.Response:
+    """POST {"offline": bool, "latency_ms": number, "loss": 0..1}: change a device's HAN faults at run time."""
+    from dccsim.duis.ids import normalise_eui
+    from dccsim.han_service import set_faults
+
+    sim = request.app[SIMULATOR]
+    try:
+        device_id = normalise_eui(request.match_info["device_id"])
+        body = await request.json() if request.can_read_body else {}
+        loss = body.get("loss")
+        if loss is not None and not 0 <= float(loss) <= 1:
+            raise ValueError("loss must be between 0 and 1")
+    except (ValueError, TypeError) as exc:
+        return _json({"error": str(exc)}, 400)
+    async with sim.db.pool.acquire() as conn:
+        faults = await set_faults(conn, device_id, offline=body.get("offline"), latency_ms=body.get("latency_ms"),
+                                  loss=loss)
+    sim.faults.invalidate()
+    return _json({"device_id": device_id, "offline": faults.offline, "latency_ms": faults.latency_ms,
+                  "loss": faults.loss})
+
+
+async def device_state(request: web.Request) -> web.Response:
+    from dccsim.duis.ids import normalise_eui
+
+    sim = request.app[SIMULATOR]
+    try:
+        device_id = normalise_eui(request.match_info["device_id"])
+    except ValueError as exc:
+        return _json({"error": str(exc)}, 400)
+    row = await sim.db.pool.fetchrow("SELECT state FROM device_state WHERE device_id = $1", device_id)
+    import json
+
+    return _json({"device_id": device_id, "state": json.loads(row["state"]) if row else None})
+
+
 async def health(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     await sim.db.pool.fetchval("SELECT 1")
@@ -64,4 +100,6 @@ def create_admin_app(sim: "Simulator") -> web.Application:
     app.router.add_get("/admin/outbox", outbox_list)
     app.router.add_post("/admin/outbox/{message_id}/resend", outbox_resend)
     app.router.add_get("/admin/health", health)
+    app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
+    app.router.add_get("/admin/devices/{device_id}", device_state)
     return app

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import gbcs
 from dccsim.catalogue import CATALOGUE
 from dccsim.commands.builder import build_command
+from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.duis.responses import add
 from dccsim.handlers.registry import Reply, Target, handles
@@ -65,7 +66,12 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
         return await _signed_precommand(ctx, conn, sim)
     _install_code_check(ctx, sim)
     spec, device = ctx.spec, ctx.device
-    command = build_command(spec.variant, spec.gbcs_use_cases, device, ctx.body, critical=spec.critical)
+    other_type = None
+    if "OtherDeviceID" in ctx.body:
+        other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))
+        other_type = other.device_type if other else None
+    command = build_command(spec.variant, spec.gbcs_use_cases, device, ctx.body, critical=spec.critical,
+                            other_type=other_type)
     message = gbcs.Message(cra="command", counter=ctx.request_id.counter, originator=ctx.request_id.originator,
                            recipient=device.device_id, message_code=command.message_code, payload=command.payload,
                            other_info_extra=command.other_info_extra)
@@ -105,13 +111,19 @@ async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
     if not (body == precommand or body == precommand[:-1] and precommand.endswith(b"\x00")) \
             or signed[-65:-64] != b"\x40":
         raise DuisRejection("E31", "the Signed Pre-Command does not match the Pre-Command issued")
-    signing = sim.smki.gbcs(ctx.request_id.originator, "ds")
-    if signing is None:
+    candidates = sim.smki.all_gbcs(ctx.request_id.originator, "ds")
+    if not candidates:
         raise DuisRejection("E31", "no GBCS signing certificate is known for this User")
-    try:
-        message = gbcs.verify_signed_precommand(signed, signing.certificate.public_key())
-    except gbcs.GbcsError as exc:
-        raise DuisRejection("E31", f"the Signed Pre-Command does not verify: {exc}") from None
+    message = None
+    for signing in candidates:
+        try:
+            message = gbcs.verify_signed_precommand(signed, signing.certificate.public_key())
+            break
+        except gbcs.GbcsError:
+            continue
+    if message is None:
+        raise DuisRejection("E31", "the Signed Pre-Command's signature does not verify with any GBCS signing "
+                                   "certificate of this User")
     await conn.execute("UPDATE precommand SET used_at = now() WHERE request_id = $1", ctx.request_id_text)
     frame = gbcs.encode(replace(message, ciphered=True, mac=None), dcc_keys(sim))
     return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (5, 7),

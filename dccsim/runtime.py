@@ -67,10 +67,13 @@ class Simulator:
     identities: object = None
     delivery: DeliveryWorker | None = None
     device_jobs: object = None
+    scheduler: object = None
     dcc_entity_id: str = DCC_ENTITY_ID
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.device_jobs is not None:
             await self.device_jobs.stop()
         if self.delivery is not None:
@@ -128,6 +131,10 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
     if deliver:
         sim.device_jobs = DeviceJobWorker(sim)
         await sim.device_jobs.start()
+        from dccsim.scheduler import SchedulerWorker
+
+        sim.scheduler = SchedulerWorker(sim)
+        sim.scheduler.start()
         sim.delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log)
         await sim.delivery.start()
     return sim

@@ -67,8 +67,7 @@ def serve_asn1(state: dict, use_case: str, nodes: list, now: datetime, certifica
         which = "ds" if use_case == "CS02e" and _wants_signing(values) else "ka"
         reported = state.get("reported_certificates", {}).get(which)
         certificate = bytes.fromhex(reported) if reported else (certificates.get(which) or b"")
-        return [_seq(*[{"tag": c["tag"], "hex": c["hex"]} for c in _certificate_nodes(certificate)])] \
-            if certificate else [_int(FAILURE)], []
+        return (_certificate_nodes(certificate) if certificate else [_int(FAILURE)]), []
     return [_int(SUCCESS)], []
 
 

@@ -85,7 +85,7 @@ def serve_gbz(state: dict, tree: dict[str, Any], now: datetime) -> tuple[dict[st
     for component in tree.get("components", []):
         cluster, command = component["cluster"], component["command"]
         payload = bytes.fromhex(component["payload"])
-        response = {"control": component["control"] & ~0x02, "cluster": cluster,
+        response = {"control": component["control"] & ~0x12, "cluster": cluster,
                     "frame_control": (component["frame_control"] & ~0x04) | SERVER_TO_CLIENT,
                     "sequence": component["sequence"]}
         if component["frame_control"] & CLUSTER_SPECIFIC:

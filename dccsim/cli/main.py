@@ -93,6 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     log_cmd.add_argument("--json", action="store_true", help="print JSON")
     log_cmd.set_defaults(func=_log)
 
+    devices = sub.add_parser("devices", help="emulated devices: HAN faults", description="Emulated devices.")
+    devices_sub = devices.add_subparsers(dest="devices_command", metavar="ACTION")
+    devices_sub.required = True
+    fault = devices_sub.add_parser("fault", help="set a device's HAN faults (takes effect on a running simulator)")
+    fault.add_argument("device_id")
+    state = fault.add_mutually_exclusive_group()
+    state.add_argument("--offline", dest="offline", action="store_true", default=None, help="stop answering")
+    state.add_argument("--online", dest="offline", action="store_false", help="answer again")
+    fault.add_argument("--latency", type=float, default=None, metavar="MS", help="added latency per frame")
+    fault.add_argument("--loss", type=float, default=None, metavar="P", help="probability a frame is lost (0-1)")
+    fault.set_defaults(func=_devices_fault)
+
     bench = sub.add_parser("bench", help="measure throughput and latency through real HTTP",
                            description="Drive signed Service Requests at a simulator and report throughput, "
                                        "p50/p95/p99 latency and errors. Starts its own simulator unless --target.")
@@ -214,6 +226,20 @@ def _users_list(args: argparse.Namespace) -> int:
     users = asyncio.run(_with_state(args, repo.list_users))
     for user in users:
         print(f"{dashed(user.entity_id)}  {','.join(user.roles):<12} {user.name:<24} {user.response_endpoint or '-'}")
+    return 0
+
+
+def _devices_fault(args: argparse.Namespace) -> int:
+    from dccsim.duis.ids import normalise_eui
+    from dccsim.han_service import set_faults
+
+    device = normalise_eui(args.device_id)
+    if args.loss is not None and not 0 <= args.loss <= 1:
+        print("dccsim: --loss must be between 0 and 1", file=sys.stderr)
+        return 1
+    faults = asyncio.run(_with_state(args, lambda conn: set_faults(
+        conn, device, offline=args.offline, latency_ms=args.latency, loss=args.loss)))
+    print(f"{args.device_id}: offline={faults.offline} latency={faults.latency_ms:g} ms loss={faults.loss:g}")
     return 0
 
 

@@ -24,8 +24,7 @@ _PREFERRED: dict[tuple[str, str], str] = {
     ("4.1.1", "ESME"): "ECS17b", ("4.1.1", "GSME"): "GCS13a", ("4.1.1", "GPF"): "GCS13a",
     ("4.1.2", "ESME"): "ECS17d", ("4.1.2", "GSME"): "GCS13c", ("4.1.2", "GPF"): "GCS13c",
     ("4.10", "ESME"): "ECS23", ("4.11.1", "ESME"): "ECS24", ("4.18", "GSME"): "GCS60", ("4.18", "GPF"): "GCS60a",
-    ("6.24.1", "ESME"): "CS02a", ("8.7.1", "*"): "CS03A1", ("8.7.2", "*"): "CS03B", ("8.8.1", "*"): "CS04AC",
-    ("8.8.2", "*"): "CS04B", ("3.3", "ESME"): "ECS15a", ("2.2", "ESME"): "CS01a", ("2.2", "GSME"): "CS01b",
+    ("6.24.1", "ESME"): "CS02a", ("8.8.1", "*"): "CS04AC", ("3.3", "ESME"): "ECS15a", ("2.2", "ESME"): "CS01a", ("2.2", "GSME"): "CS01b",
     ("11.2", "ESME"): "ECS52", ("11.2", "GSME"): "GCS38", ("11.2", "GPF"): "GCS38", ("8.1.1", "ESME"): "ECS70",
     ("8.1.1", "GSME"): "GCS28", ("1.1.1", "ESME"): "ECS01a", ("1.1.1", "GSME"): "GCS01a",
 }
@@ -48,8 +47,30 @@ def _version(device: Device) -> tuple[int, ...]:
         return (1, 0)
 
 
-def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any]) -> str:
+METERS = {"ESME", "GSME"}
+TYPE_2 = {"CAD", "Type2"}
+
+
+def join_use_case(variant: str, device: Device, other_type: str | None) -> str:
+    """Join (8.7.x) and unjoin (8.8.x): GBCS Method A (meter ↔ non-meter), B (meter ↔ Type 2 device) or C
+    (non-meter ↔ Type 2 device), by the target's type and the other device's type in the inventory."""
+    meter = device.device_type in METERS
+    if variant == "8.7.1":
+        return "CS03A1" if meter else "CS03A2"
+    if variant == "8.7.2":
+        if meter:
+            return "CS03B"
+        return "CS03A2" if other_type in METERS else "CS03C"
+    if variant == "8.8.2":
+        return "CS04B" if meter else "CS04AC"
+    return "CS04AC"
+
+
+def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
+                    other_type: str | None = None) -> str:
     """The GBCS use case for this request (or a DUIS rejection where the release note says so)."""
+    if variant in ("8.7.1", "8.7.2", "8.8.1", "8.8.2"):
+        return join_use_case(variant, device, other_type)
     if variant == "8.9":
         security = "ReadSecurityDetails" in body
         if device.device_type != "CHF":
@@ -64,6 +85,9 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
         return "CCS05" if _version(device) < (2, 0) else "CCS06"
     if variant == "8.11":
         return "CCS02" if str(body.get("RequestType")) == "Remove" else "CCS01"
+    if variant == "3.3" and device.device_type == "ESME":
+        # ESMEEventLogType ALCS / APC: the auxiliary controller's event log (ECS15c), else the ESME's (ECS15a).
+        return "ECS15c" if str(body.get("ESMEEventLogType", "ESME")) not in ("ESME", "") else "ECS15a"
     for key in ((variant, device.device_type), (variant, "*")):
         if key in _PREFERRED:
             return _PREFERRED[key]
@@ -83,9 +107,9 @@ def _structure(use_case: str) -> tuple[int, dict]:
 
 
 def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
-                  *, critical: bool, now: datetime | None = None) -> Command:
+                  *, critical: bool, now: datetime | None = None, other_type: str | None = None) -> Command:
     now = now or datetime.now(timezone.utc)
-    use_case = choose_use_case(variant, use_cases, device, body)
+    use_case = choose_use_case(variant, use_cases, device, body, other_type)
     code, structure = _structure(use_case)
     tree = copy.deepcopy(structure["tree"])
     fill = FILLS.get(use_case)

@@ -115,6 +115,13 @@ _TABLE: tuple[Outcome, ...] = (
           "The CHF Device status is not 'InstalledNotCommissioned', which is the only valid status "
           "compatible with this Service Request. The status of the CHF and its GPF is updated to "
           "InstalledNotCommissioned if it is still Pending."),
+    _duis("W110101", "Update Firmware – some devices not updated",
+          "The firmware is distributed to the valid devices; the others are listed (invalid for this User or "
+          "firmware, not commissioned, another request in progress)."),
+    _duis("E081301", "Return Local Command Response – not eligible",
+          "The original Service Request is not one whose locally delivered response may be returned."),
+    _duis("E081302", "Return Local Command Response – invalid response",
+          "The Device's GBCS response cannot be authenticated or does not match the original request."),
     # --- HTTP-level rejections (no DUIS Response) -------------------------------------------
     _http("HTTP-400-MALFORMED", 400, "Bad Request",
           "The request is not well-formed XML, uses a DTD or entities, or is not a DUIS Request."),

@@ -9,7 +9,9 @@ def load_all() -> None:
     from dccsim import device_requests  # noqa: F401
     from dccsim.handlers import (  # noqa: F401
         commshub,
+        firmware,
         inventory_srs,
+        local_response,
         optin,
         prenotification,
         schedules,

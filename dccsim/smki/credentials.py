@@ -219,7 +219,8 @@ def read_folders(folders: list[Path]) -> FolderReport:
                 cred = classify(cert, path.name)
                 ident = (cred.issuer_rfc4514, cred.serial)
                 if ident in seen:
-                    continue
+                    # The same certificate again: it takes the later place (the later folder wins).
+                    report.credentials.remove(seen[ident])
                 seen[ident] = cred
                 report.credentials.append(cred)
                 continue

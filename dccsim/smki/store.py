@@ -84,6 +84,13 @@ class CredentialStore:
     def gbcs(self, entity_id: str, usage: str, *, preparatory: bool = False) -> Credential | None:
         return self._active.get((entity_id, usage, preparatory))
 
+    def all_gbcs(self, entity_id: str, usage: str) -> list[Credential]:
+        """Every known GBCS credential of an entity for a usage (renewed sets included), active first."""
+        active = self.gbcs(entity_id, usage)
+        others = [c for c in self._all if c.entity_id == entity_id and c.usage.value == usage
+                  and not c.preparatory and c is not active]
+        return ([active] if active else []) + others
+
     def gbcs_keys(self) -> dict[tuple[str, str], tuple[x509.Certificate, object]]:
         """{(entity id, "ds"|"ka"): (certificate, private key or None)} for the GBCS layer."""
         return {(entity, usage): (c.certificate, c.private_key)

@@ -66,6 +66,8 @@ class Answer:
 
     @property
     def code(self) -> str | None:
+        if not self.body.lstrip().startswith(b"<"):
+            return None
         return self.root.findtext(".//{*}ResponseCode")
 
 

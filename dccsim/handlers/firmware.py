@@ -1,0 +1,51 @@
+"""11.1 Update Firmware and 11.4 Update PPMID Firmware: the image goes to every listed device the user may
+update; the others are reported in a W110101 warning (DSPUpdateFirmwareWarning)."""
+from __future__ import annotations
+
+from dccsim.device_requests import enqueue_job
+from dccsim.duis.ids import dashed, normalise_eui
+from dccsim.duis.responses import add
+from dccsim.frontdoor import access
+from dccsim.duis.outcomes import DuisRejection
+from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.inventory import repository as repo
+
+_FIRMWARE_TYPES = {"11.1": {"ESME", "GSME", "CHF", "HCALCS", "APC"}, "11.4": {"PPMID"}}
+
+
+@handles("11.1", "11.4", target=Target.NONE)
+async def update_firmware(ctx, conn, sim) -> Reply:
+    body = ctx.body
+    image = body["FirmwareImage"]
+    version = str(body["FirmwareVersion"])
+    invalid, not_commissioned, accepted = [], [], []
+    for text in str(body["DeviceIDList"]).split(","):
+        device_id = normalise_eui(text)
+        device = await repo.get_device(conn, device_id)
+        if device is None or device.device_type not in _FIRMWARE_TYPES[ctx.variant]:
+            invalid.append(device_id)
+            continue
+        try:
+            await access.check_authorised(conn, ctx.user, ctx.acting_roles, device)
+        except DuisRejection:
+            invalid.append(device_id)
+            continue
+        if device.status not in ("Commissioned", "InstalledNotCommissioned"):
+            not_commissioned.append(device_id)
+            continue
+        accepted.append(device)
+    for device in accepted:
+        await enqueue_job(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator, device=device,
+                          variant=ctx.variant, frame=image, kind="firmware-image", extra={"version": version})
+    if not invalid and not not_commissioned:
+        return Reply("I99")
+    element = "DSPUpdateFirmwareWarning" if ctx.variant == "11.1" else "DSPUpdatePPMIDFirmwareWarning"
+
+    def fill(message):
+        warning = add(message, element)
+        if invalid:
+            add(warning, "InvalidDeviceIDList", ",".join(dashed(d) for d in invalid))
+        if not_commissioned:
+            add(warning, "NotCommissionedDeviceIDList", ",".join(dashed(d) for d in not_commissioned))
+
+    return Reply("W110101", fill)

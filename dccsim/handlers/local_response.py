@@ -1,0 +1,47 @@
+"""8.13 Return Local Command Response: a response collected by a locally delivered command comes back to
+the DCC, which authenticates it and processes it as if it had arrived over the SM WAN."""
+from __future__ import annotations
+
+import gbcs
+from dccsim.device_requests import dcc_keys
+from dccsim.duis.outcomes import DuisRejection
+from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.inventory import repository as repo
+from dccsim.response_processing import after_response
+
+# The Service Requests whose local responses may be returned (DUIS 3.8.117.2, as amended by V4.0).
+RETURNABLE = {"3.2", "6.8", "6.15.1", "6.14.1", "6.14.2", "6.14.3", "6.15.2", "6.21", "6.23", "8.7.1", "8.7.2",
+              "8.8.1", "8.8.2", "8.11", "8.12.1", "8.12.2", "11.2", "11.3"}
+
+
+@handles("8.13", target=Target.NONE)
+async def return_local_command_response(ctx, conn, sim) -> Reply:
+    body = ctx.body
+    raw = body["DeviceGBCSResponse"]
+    try:
+        message = gbcs.decode(raw, dcc_keys(sim))
+    except gbcs.GbcsError as exc:
+        raise DuisRejection("E081302", f"the device response is not a GBCS message: {exc}") from None
+    if message.cra != "response" or message.verification.mac != "verified":
+        raise DuisRejection("E081302", f"the device response does not authenticate ({message.verification.mac})")
+    variants = [v for v in RETURNABLE if message.use_case and message.use_case in _use_cases(v)]
+    if not variants:
+        raise DuisRejection("E081301", f"{message.use_case} responses are not returned through 8.13")
+    device = await repo.get_device(conn, message.originator)
+    if device is None:
+        raise DuisRejection("E19", f"device {message.originator} is not in the inventory")
+    job = {"variant": variants[0], "user_id": ctx.request_id.originator,
+           "request_id": str(body.get("OriginalRequestID") or ctx.request_id_text)}
+    from dccsim import outbox
+
+    for alert in await after_response(sim, conn, job, device, message):
+        await outbox.enqueue(conn, user_id=alert.user_id, kind=alert.kind, body=alert.body,
+                             request_id=alert.request_id, response_id=alert.response_id)
+    return Reply("I99")
+
+
+def _use_cases(variant: str) -> tuple[str, ...]:
+    from dccsim.catalogue import CATALOGUE
+
+    spec = CATALOGUE.get(variant)
+    return spec.gbcs_use_cases if spec else ()
