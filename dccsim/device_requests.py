@@ -60,11 +60,26 @@ def _install_code_check(ctx, sim) -> None:
                                        f"not 32")
 
 
+GAS_THRESHOLD_MAX = 281474976710655   # GBCS unsigned 48-bit (release note V4.0 §4.2)
+
+
+def _gas_threshold_check(ctx) -> None:
+    """1.1.1 on a GSME: BlockThreshold (Wh for SMETS2) is sr:GasThresholdType, at most 2^48 - 1."""
+    if ctx.variant != "1.1.1" or ctx.device.device_type != "GSME":
+        return
+    for element in ctx.body_element.iter("{*}BlockThreshold"):
+        text = (element.text or "").strip()
+        if not text.isdigit() or int(text) > GAS_THRESHOLD_MAX:
+            raise DuisRejection("HTTP-400-SCHEMA", f"BlockThreshold {text} is not a GasThresholdType "
+                                                   f"(0..{GAS_THRESHOLD_MAX})")
+
+
 @handles(*DEVICE_VARIANTS, target=Target.REQUEST_ID)
 async def device_request(ctx, conn, sim: "Simulator") -> Reply:
     if ctx.command_variant in (5, 6, 7):
         return await _signed_precommand(ctx, conn, sim)
     _install_code_check(ctx, sim)
+    _gas_threshold_check(ctx)
     spec, device = ctx.spec, ctx.device
     other_type = None
     if "OtherDeviceID" in ctx.body:
