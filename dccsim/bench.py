@@ -21,14 +21,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import re
+
 import aiohttp
+from aiohttp import web
 
 from dccsim.config import REPO_ROOT
 
 WORKLOADS = {
-    # name: (template body, command variant, web service, target device)
-    "non-device": ("ReadInventory", "8.2", "D"),
+    # name: (what it is, Service Reference Variant, web service)
+    "non-device": ("8.2 Read Inventory of a 7-device premises, answered synchronously", "8.2", "D"),
+    "device": ("4.1.1 Read Instantaneous Import Registers on many ESMEs, measured until the Response is "
+               "delivered to the user's endpoint", "4.1.1", "S"),
 }
+METERS_PER_CLIENT = 4
 DEFAULT_WORKLOAD = "non-device"
 
 _TEMPLATE_82 = (
@@ -69,7 +75,25 @@ class Result:
         }
 
 
-def _sign_batch(args: tuple[str, str, str, int, int]) -> list[bytes]:
+_TEMPLATE_411 = (
+    '<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"'
+    ' schemaVersion="5.4"><sr:Header><sr:RequestID>{originator}:{target}:1</sr:RequestID>'
+    "<sr:CommandVariant>1</sr:CommandVariant><sr:ServiceReference>4.1</sr:ServiceReference>"
+    "<sr:ServiceReferenceVariant>4.1.1</sr:ServiceReferenceVariant></sr:Header><sr:Body>"
+    "<sr:ReadInstantaneousImportRegisters/></sr:Body></sr:Request>")
+
+
+def bench_meters(originator: str) -> list[str]:
+    """The ESMEs of one bench user's premises (the hub is the first id)."""
+    base = int(originator[-6:], 16)
+    return [f"00DBBE{base:06X}{n:04X}"[:16] for n in range(1, METERS_PER_CLIENT + 1)]
+
+
+def bench_hub(originator: str) -> str:
+    return f"00DBBE{int(originator[-6:], 16):06X}0000"[:16]
+
+
+def _sign_batch(args: tuple) -> list[bytes]:
     """Sign ``count`` requests for one originator with counters from ``first`` (runs in a pool)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
@@ -78,10 +102,15 @@ def _sign_batch(args: tuple[str, str, str, int, int]) -> list[bytes]:
     from dccsim.duis.ids import dashed
     from dccsim.duis.xmldsig import DuisSigner
 
-    key_path, cert_path, originator, first, count = args
+    key_path, cert_path, originator, first, count, workload = args
     key = serialization.load_pem_private_key(Path(key_path).read_bytes(), None)
     cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
     signer = DuisSigner(key, cert)
+    if workload == "device":
+        meters = bench_meters(originator)
+        return [client.sign(client.prepare(_TEMPLATE_411.format(originator=dashed(originator),
+                                                                 target=dashed(meters[i % len(meters)])).encode(),
+                                           counter=first + i), signer) for i in range(count)]
     template = _TEMPLATE_82.format(originator=dashed(originator)).encode()
     return [client.sign(client.prepare(template, counter=first + i), signer) for i in range(count)]
 
@@ -116,9 +145,31 @@ class _Progress:
             sys.stderr.write("\n")
 
 
-async def _drive(url: str, batches: list[list[bytes]], duration: float, result: Result) -> None:
+_REQUEST_ID = re.compile(rb"<sr:RequestID>([^<]+)</sr:RequestID>")
+
+
+async def _drive(url: str, batches: list[list[bytes]], duration: float, result: Result,
+                 delivery_port: int | None = None) -> None:
+    """Each client sends its requests one after another; with ``delivery_port`` a request counts as done
+    when its asynchronous Response reaches the bench's own endpoint."""
     connector = aiohttp.TCPConnector(limit=0)
     progress = _Progress(duration)
+    waiting: dict[bytes, asyncio.Future] = {}
+    runner = None
+    if delivery_port is not None:
+        async def receive(request: web.Request) -> web.Response:
+            body = await request.read()
+            match = _REQUEST_ID.search(body)
+            future = waiting.pop(match.group(1), None) if match else None
+            if future is not None and not future.done():
+                future.set_result(_code(body))
+            return web.Response(status=200)
+
+        app = web.Application()
+        app.router.add_post("/duis", receive)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", delivery_port).start()
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.perf_counter()
         deadline = start + duration
@@ -128,13 +179,20 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
                 if time.perf_counter() >= deadline:
                     return
                 sent = time.perf_counter()
+                request_id = _REQUEST_ID.search(body).group(1)
+                future = asyncio.get_running_loop().create_future()
+                if delivery_port is not None:
+                    waiting[request_id] = future
                 try:
                     async with session.post(url, data=body, headers={"Content-Type": "application/xml"}) as rsp:
                         payload = await rsp.read()
                         code = _code(payload) if rsp.status == 200 else ""
-                        result.outcomes[f"{rsp.status} {code}".strip()] += 1
-                except aiohttp.ClientError as exc:
+                    if delivery_port is not None and rsp.status == 200 and code == "I99":
+                        code = await asyncio.wait_for(future, 30)
+                    result.outcomes[f"{rsp.status} {code}".strip()] += 1
+                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                     result.outcomes[type(exc).__name__] += 1
+                    waiting.pop(request_id, None)
                 result.latencies_ms.append((time.perf_counter() - sent) * 1000)
                 result.sent += 1
 
@@ -149,6 +207,8 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
         tick.cancel()
         progress.show(result.duration_s, result.sent)
         progress.end()
+    if runner is not None:
+        await runner.cleanup()
 
 
 def _code(payload: bytes) -> str:
@@ -159,11 +219,23 @@ def _code(payload: bytes) -> str:
     return payload[start + 17:end].decode()
 
 
-def _bench_estate(path: Path, users: list[str]) -> None:
+def _bench_estate(path: Path, users: list[str], endpoint: str | None = None) -> None:
+    def dashed(entity: str) -> str:
+        return "-".join(entity[i:i + 2] for i in range(0, 16, 2))
+
     lines = ["users:"]
     for entity in users:
-        dashed = "-".join(entity[i:i + 2] for i in range(0, 16, 2))
-        lines.append(f"  - {{entity_id: {dashed}, name: BENCH{entity[-4:]}, roles: [IS, GS]}}")
+        target = f", endpoint: {endpoint}" if endpoint else ""
+        lines.append(f"  - {{entity_id: {dashed(entity)}, name: BENCH{entity[-4:]}, roles: [IS, GS]{target}}}")
+    if endpoint:
+        lines.append("devices:")
+        for entity in users:
+            hub = bench_hub(entity)
+            lines.append(f"  - {{device_id: {dashed(hub)}, type: CHF, status: Commissioned, gbcs_version: '4.0',"
+                         f" parties: {{IS: {dashed(entity)}}}}}")
+            for meter in bench_meters(entity):
+                lines.append(f"  - {{device_id: {dashed(meter)}, type: ESME, status: Commissioned, chf: {dashed(hub)},"
+                             f" gbcs_version: '4.0', esme_variant: A, parties: {{IS: {dashed(entity)}}}}}")
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -206,7 +278,9 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         if target is None:
             scratch = Path(tempfile.mkdtemp(prefix="dccsim-bench-"))
             users = [f"90B3D51F3F{n:06X}" for n in range(1, concurrency + 1)]
-            _bench_estate(scratch / "bench-estate.yaml", users)
+            delivery_port = _free_port() if workload == "device" else None
+            _bench_estate(scratch / "bench-estate.yaml", users,
+                          f"http://127.0.0.1:{delivery_port}/duis" if delivery_port else None)
             subprocess.run(_dccsim(scratch, "estate", "load", str(scratch / "bench-estate.yaml"), env=env),
                            env=env, check=True, capture_output=True, cwd=REPO_ROOT)
             port, admin = _free_port(), _free_port()
@@ -218,6 +292,10 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
             keys = scratch / "keys"
             identities = _identities(keys, set(users))
         else:
+            delivery_port = None
+            if workload == "device":
+                raise ValueError("the device workload needs its own simulator (no --target): it sets up the "
+                                 "meters and the endpoint the Responses are delivered to")
             base = target.rstrip("/")
             if keys is None:
                 from dccsim.config import default_data_dir
@@ -230,7 +308,8 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         clients = min(concurrency, len(identities))
         per_client = requests_per_client or max(200, int(duration * 1500 / clients))
         first = time.time_ns() // 1000
-        jobs = [(str(key), str(cert), entity, first, per_client) for entity, key, cert in identities[:clients]]
+        jobs = [(str(key), str(cert), entity, first, per_client, workload)
+                for entity, key, cert in identities[:clients]]
         if sys.stderr.isatty() and not as_json:
             sys.stderr.write(f"signing {clients * per_client} requests ...\n")
         with multiprocessing.get_context("spawn").Pool(min(clients, os.cpu_count() or 1)) as pool:
@@ -239,7 +318,7 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         result = Result(workload, duration, clients, workers)
         from dccsim.server import run_event_loop
 
-        run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result))
+        run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port))
         return result.summary()
     finally:
         if server is not None:
