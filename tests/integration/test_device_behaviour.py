@@ -311,3 +311,24 @@ async def test_certificate_tracking_after_6_24_2(estate):
         A0)
     assert stored == 1
     assert running.sim.smki.gbcs(A0, "ds").certificate == replacement.certificate
+
+
+async def test_device_state_survives_a_restart(pg_base_url, tmp_path):
+    url = await create_fresh_database(pg_base_url)
+    receiver = await Receiver().start()
+    running = await start_running_simulator(url, tmp_path / "first", device_timeout=1.0)
+    try:
+        await repo.set_endpoint(running.sim.db.pool, SUPPLIER, receiver.url)
+        root = prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")
+        for element in root.iter(sr("TOUPrice")):
+            element.text = "4321"
+        await _response(running, receiver, root)
+    finally:
+        await running.close()
+    running = await start_running_simulator(url, tmp_path / "second", device_timeout=1.0)
+    try:
+        _r, tariff = await _response(running, receiver, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
+        assert 4321 in _long_values(tariff.payload.tree["data"])
+    finally:
+        await running.close()
+        await receiver.stop()
