@@ -44,6 +44,18 @@ async def fast_delivery(pg_base_url, tmp_path):
     await running.close()
 
 
+async def wait_until_undeliverable(sim) -> list[dict]:
+    """Poll the outbox until its first message is marked undeliverable (or give up after 10 s)."""
+    rows: list[dict] = []
+    for _ in range(100):
+        async with sim.db.pool.acquire() as conn:
+            rows = await outbox.pending_and_undeliverable(conn)
+        if rows and rows[0]["status"] == "undeliverable":
+            break
+        await asyncio.sleep(0.1)
+    return rows
+
+
 async def test_delivered_in_order_with_retries(fast_delivery):
     running, receiver = fast_delivery
     receiver.fail_next = 3
@@ -60,12 +72,7 @@ async def test_endpoint_down_gives_up_then_resend_delivers(fast_delivery):
     running, receiver = fast_delivery
     await receiver.stop()
     expected = await put(running.sim, [101])
-    for _ in range(100):   # retried with back-off until the 2 s give-up horizon has passed
-        async with running.sim.db.pool.acquire() as conn:
-            rows = await outbox.pending_and_undeliverable(conn)
-        if rows[0]["status"] == "undeliverable":
-            break
-        await asyncio.sleep(0.1)
+    rows = await wait_until_undeliverable(running.sim)   # retried with back-off until the 2 s horizon
     async with running.sim.db.pool.acquire() as conn:
         assert [r["status"] for r in rows] == ["undeliverable"]
         assert rows[0]["attempts"] >= 3
@@ -80,12 +87,7 @@ async def test_a_refusing_endpoint_makes_the_message_undeliverable(fast_delivery
     running, receiver = fast_delivery
     receiver.status = 403
     await put(running.sim, [201])
-    for _ in range(50):
-        async with running.sim.db.pool.acquire() as conn:
-            rows = await outbox.pending_and_undeliverable(conn)
-        if rows and rows[0]["status"] == "undeliverable":
-            break
-        await asyncio.sleep(0.1)
+    rows = await wait_until_undeliverable(running.sim)
     assert rows[0]["status"] == "undeliverable" and "HTTP 403" in rows[0]["last_error"]
 
 
@@ -108,12 +110,7 @@ async def test_outbox_command_lists_and_resends(fast_delivery):
     running, receiver = fast_delivery
     receiver.status = 404
     await put(running.sim, [401])
-    for _ in range(50):
-        async with running.sim.db.pool.acquire() as conn:
-            rows = await outbox.pending_and_undeliverable(conn)
-        if rows and rows[0]["status"] == "undeliverable":
-            break
-        await asyncio.sleep(0.1)
+    rows = await wait_until_undeliverable(running.sim)
     env = {**os.environ, "DCCSIM_DATABASE_URL": running.sim.settings.database_url}
     base = [sys.executable, "-m", "dccsim", "--data-dir", str(running.sim.settings.data_dir), "outbox"]
     listed = subprocess.run(base, env=env, capture_output=True, text=True, timeout=120)
