@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import gbcs
 from dccsim.catalogue import CATALOGUE
-from dccsim.commands.builder import build_command
+from dccsim.commands.builder import build_command, execution_time
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.duis.responses import add
@@ -86,7 +86,7 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))
         other_type = other.device_type if other else None
     command = build_command(spec.variant, spec.gbcs_use_cases, device, ctx.body, critical=spec.critical,
-                            other_type=other_type)
+                            other_type=other_type, device_dated=spec.future_dated != "DSP")
     message = gbcs.Message(cra="command", counter=ctx.request_id.counter, originator=ctx.request_id.originator,
                            recipient=device.device_id, message_code=command.message_code, payload=command.payload,
                            other_info_extra=command.other_info_extra)
@@ -147,8 +147,12 @@ async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
 
 async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, variant: str | None = None) -> Reply:
     if send:
+        spec = CATALOGUE.get(variant or ctx.spec.variant)
+        when = execution_time(ctx.body)
+        # DSP future dating: the DCC holds the command until its execution time.
+        not_before = when if spec.future_dated == "DSP" and when is not None and when > ctx.received_at else None
         await enqueue_job(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator,
-                          device=ctx.device, variant=variant or ctx.spec.variant, frame=frame)
+                          device=ctx.device, variant=spec.variant, frame=frame, not_before=not_before)
     if not local:
         return Reply("I99")
 
@@ -159,12 +163,15 @@ async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, va
 
 
 async def enqueue_job(conn, *, request_id: str, user_id: str, device, variant: str, frame: bytes,
-                      kind: str = "command", schedule_id: int | None = None, extra: dict | None = None) -> int:
+                      kind: str = "command", schedule_id: int | None = None, extra: dict | None = None,
+                      not_before=None) -> int:
+    """A job for the device workers; ``not_before`` holds it back (its lease runs until then)."""
     hub = device.device_id if device.device_type == "CHF" else device.chf_id
     job = await conn.fetchval(
-        "INSERT INTO device_job (request_id, user_id, device_id, hub_id, variant, kind, frame, schedule_id, extra) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        request_id, user_id, device.device_id, hub, variant, kind, frame, schedule_id, json.dumps(extra or {}))
+        "INSERT INTO device_job (request_id, user_id, device_id, hub_id, variant, kind, frame, schedule_id, extra, "
+        "lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        request_id, user_id, device.device_id, hub, variant, kind, frame, schedule_id, json.dumps(extra or {}),
+        not_before)
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(job))
     return job
 

@@ -53,6 +53,7 @@ class SchedulerWorker:
         while not self._stopping.is_set():
             try:
                 await run_due_schedules(self.sim)
+                await run_device_timers(self.sim)
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("scheduler: %s", exc)
             except Exception:  # noqa: BLE001 - keep the scheduler alive
@@ -61,6 +62,29 @@ class SchedulerWorker:
                 await asyncio.wait_for(self._stopping.wait(), self.interval)
             except asyncio.TimeoutError:
                 pass
+
+
+async def run_device_timers(sim: "Simulator") -> int:
+    """Devices with future-dated commands due execute them; their 0x8F66 alerts go to the suppliers."""
+    from devices.device import run_due
+    from dccsim import outbox
+    from dccsim.device_jobs import route_device_alert
+
+    due = await sim.db.pool.fetch(
+        "SELECT device_id FROM device_state WHERE jsonb_array_length(COALESCE(state->'future', '[]'::jsonb)) > 0 "
+        "AND EXISTS (SELECT 1 FROM jsonb_array_elements(state->'future') f WHERE (f->>'at')::timestamptz <= now())")
+    for row in due:
+        reply = await sim.han.run(row["device_id"], lambda identity, state: run_due(identity, state))
+        if reply is None or not reply.alerts:
+            continue
+        async with sim.db.pool.acquire() as conn:
+            async with conn.transaction():
+                device = await repo.get_device(conn, row["device_id"])
+                for frame in reply.alerts:
+                    for message in await route_device_alert(sim, conn, device, frame, None):
+                        await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
+                                             request_id=message.request_id, response_id=message.response_id)
+    return len(due)
 
 
 async def run_due_schedules(sim: "Simulator") -> int:

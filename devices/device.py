@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import gbcs
 from devices import asn1_server, cosem, zcl
-from devices.clock import dlms_date_time
+from devices.clock import dlms_date_time, parse_dlms_date_time
 from gbcs.payload import Payload
 
 # Use cases that are critical whatever the Service Request (no non-critical variant exists).
@@ -76,8 +76,24 @@ def handle_command(identity: DeviceIdentity, state: dict, frame: bytes, now: dat
     return DeviceReply(response=response, alerts=[a for a in alerts if a])
 
 
+FUTURE_DATED_ALERT_CODE = 0x8F66
+FDA_DLMS = 0x00CC
+
+
 def _execute(identity: DeviceIdentity, state: dict, message: gbcs.Message, now: datetime):
     kind, tree = message.payload.kind, message.payload.tree
+    execute_at = parse_dlms_date_time(bytes.fromhex(tree["date_time"])) \
+        if kind == "dlms-access-request" and tree.get("date_time") else None
+    if execute_at is not None and execute_at > now:
+        # Future-dated: acknowledged now, executed at its time with a 0x8F66 alert carrying the outcome.
+        state.setdefault("future", []).append({
+            "at": execute_at.isoformat(), "originator": message.originator, "counter": message.counter,
+            "message_code": message.message_code, "request": tree})
+        acknowledgement = {"invoke_id": tree["invoke_id"], "date_time": None,
+                           "data": [{"type": "null"} for _ in tree.get("specs", [])],
+                           "results": [{"choice": "action" if s["choice"] == "action" else s["choice"].split("-")[0],
+                                        "result": 0} for s in tree.get("specs", [])]}
+        return Payload("dlms-access-response", acknowledgement), []
     if kind == "dlms-access-request":
         response, alerts = cosem.serve_access_request(state, tree, now)
         return Payload("dlms-access-response", response), alerts
@@ -108,6 +124,17 @@ def _alert(identity: DeviceIdentity, state: dict, recipient: str, spec: dict, no
                                                       "date_time": None, "body": [body]})
         return gbcs.build(cra="alert", counter=_next_alert_counter(state), originator=identity.device_id,
                           recipient=recipient, message_code=CS14_MESSAGE_CODE, payload=payload, keys=identity.keys)
+    if spec.get("kind") == "future-dated-executed":
+        reference = (spec["message_code"].to_bytes(2, "big") + spec["counter"].to_bytes(8, "big"))
+        body = {"type": "structure", "items": [
+            {"type": "long-unsigned", "value": FUTURE_DATED_ALERT_CODE},
+            {"type": "octet-string", "hex": dlms_date_time(now).hex()},
+            {"type": "octet-string", "hex": reference.hex()},
+            {"type": "array", "items": [{"type": "enum", "value": r["result"]} for r in spec["results"]]}]}
+        payload = Payload("dlms-data-notification", {"invoke_id": f"{_next_alert_counter(state) & 0xFFFFFFFF:08x}",
+                                                      "date_time": None, "body": [body]})
+        return gbcs.build(cra="alert", counter=_next_alert_counter(state), originator=identity.device_id,
+                          recipient=recipient, message_code=FDA_DLMS, payload=payload, keys=identity.keys)
     if spec.get("kind") == "firmware-received":
         body = {"type": "structure", "items": [
             {"type": "long-unsigned", "value": FIRMWARE_RECEIPT_ALERT_CODE},
@@ -119,6 +146,25 @@ def _alert(identity: DeviceIdentity, state: dict, recipient: str, spec: dict, no
         return gbcs.build(cra="alert", counter=_next_alert_counter(state), originator=identity.device_id,
                           recipient=recipient, message_code=code, payload=payload, keys=identity.keys)
     return None
+
+
+def run_due(identity: DeviceIdentity, state: dict, now: datetime | None = None) -> DeviceReply:
+    """Execute the future-dated commands whose time has come; each raises its 0x8F66 alert."""
+    now = now or datetime.now(timezone.utc)
+    pending, alerts = [], []
+    for item in state.get("future", []):
+        if datetime.fromisoformat(item["at"]) > now:
+            pending.append(item)
+            continue
+        cosem.advance_consumption(state, now)
+        response, _ = cosem.serve_access_request(state, item["request"], now)
+        alert = _alert(identity, state, item["originator"], {
+            "kind": "future-dated-executed", "message_code": item["message_code"], "counter": item["counter"],
+            "results": response["results"]}, now)
+        if alert:
+            alerts.append(alert)
+    state["future"] = pending
+    return DeviceReply(alerts=alerts)
 
 
 def receive_firmware(identity: DeviceIdentity, state: dict, image: bytes, version: str, notify: str,

@@ -107,7 +107,8 @@ def _structure(use_case: str) -> tuple[int, dict]:
 
 
 def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
-                  *, critical: bool, now: datetime | None = None, other_type: str | None = None) -> Command:
+                  *, critical: bool, now: datetime | None = None, other_type: str | None = None,
+                  device_dated: bool = True) -> Command:
     now = now or datetime.now(timezone.utc)
     use_case = choose_use_case(variant, use_cases, device, body, other_type)
     code, structure = _structure(use_case)
@@ -115,10 +116,27 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     fill = FILLS.get(use_case)
     if fill is not None:
         tree = fill(tree, body, device, now)
+    when = execution_time(body)
+    if device_dated and structure["kind"] == "dlms-access-request" and when is not None and when > now:
+        tree["date_time"] = dlms_date_time(when).hex()     # future-dated: executed by the device at this time
     extra = bytes.fromhex(structure["extra"]) if structure["extra"] else b""
     info = lookup(code)
     return Command(code, info.use_case if info else use_case, Payload(structure["kind"], tree),
                    critical or structure["sign"], extra)
+
+
+def execution_time(body: dict[str, Any]) -> datetime | None:
+    """The request's ExecutionDateTime (future dating), as an aware datetime."""
+    value = body.get("ExecutionDateTime")
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, str) and value:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return None
 
 
 # --- what requests supply ------------------------------------------------------------------------

@@ -332,3 +332,42 @@ async def test_device_state_survives_a_restart(pg_base_url, tmp_path):
     finally:
         await running.close()
         await receiver.stop()
+
+
+async def test_future_dated_tariff_runs_at_its_time_with_a_0x8F66_alert(estate):
+    running, receiver = estate
+    root = prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")
+    for element in root.iter(sr("TOUPrice")):
+        element.text = "7777"
+    body = root.find(sr("Body")).find(sr("UpdateImportTariffPrimaryElement"))
+    when = etree.Element(sr("ExecutionDateTime"))
+    when.text = (datetime.now(timezone.utc) + timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body.insert(0, when)
+    _r, acknowledged = await _response(running, receiver, root)
+    assert acknowledged.use_case == "ECS01a"
+    _r, before = await _response(running, receiver, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
+    assert 7777 not in _long_values(before.payload.tree["data"])
+    for _ in range(100):
+        alerts = [etree.fromstring(b) for b in receiver.received if b"<sr:AlertCode>8F66</sr:AlertCode>" in b]
+        if alerts:
+            break
+        await asyncio.sleep(0.1)
+    assert alerts, "no future-dated execution alert"
+    alert = gbcs.decode(base64.b64decode(alerts[0].findtext(f".//{sr('GBCSPayload')}")), dcc_keys(running.sim))
+    assert alert.use_case == "FDA-DLMS" and alert.verification.mac == "verified"
+    _r, after = await _response(running, receiver, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
+    assert 7777 in _long_values(after.payload.tree["data"])
+
+
+async def test_dsp_future_dated_read_is_held_until_its_time(estate):
+    running, receiver = estate
+    root = prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML")
+    body = root.find(sr("Body")).find(sr("ReadInstantaneousImportRegisters"))
+    when = etree.SubElement(body, sr("ExecutionDateTime"))
+    at = datetime.now(timezone.utc) + timedelta(seconds=2)
+    when.text = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer, request_id = await run_request(running, root)
+    assert answer.code == "I99"
+    response = await wait_for_response(receiver, request_id, timeout=15)
+    assert datetime.now(timezone.utc) >= at.replace(microsecond=0)
+    assert response.findtext(f".//{sr('ResponseCode')}") == "I0"
