@@ -11,23 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from devices.clock import dlms_date_time, generalized_time
+from devices.clock import dlms_date_time
+from dccsim.commands import fills_cs, fills_esme, fills_gas
 from dccsim.commands.structures import STRUCTURES
-from dccsim.duis.ids import normalise_eui
+from dccsim.commands.values import as_datetime, text_of
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.inventory.models import Device
 from gbcs import lookup
 from gbcs.payload import Payload
 
-# Preferred use case per (variant, device type) where several apply.
-_PREFERRED: dict[tuple[str, str], str] = {
-    ("4.1.1", "ESME"): "ECS17b", ("4.1.1", "GSME"): "GCS13a", ("4.1.1", "GPF"): "GCS13a",
-    ("4.1.2", "ESME"): "ECS17d", ("4.1.2", "GSME"): "GCS13c", ("4.1.2", "GPF"): "GCS13c",
-    ("4.10", "ESME"): "ECS23", ("4.11.1", "ESME"): "ECS24", ("4.18", "GSME"): "GCS60", ("4.18", "GPF"): "GCS60a",
-    ("6.24.1", "ESME"): "CS02a", ("8.8.1", "*"): "CS04AC", ("3.3", "ESME"): "ECS15a", ("2.2", "ESME"): "CS01a", ("2.2", "GSME"): "CS01b",
-    ("11.2", "ESME"): "ECS52", ("11.2", "GSME"): "GCS38", ("11.2", "GPF"): "GCS38", ("8.1.1", "ESME"): "ECS70",
-    ("8.1.1", "GSME"): "GCS28", ("1.1.1", "ESME"): "ECS01a", ("1.1.1", "GSME"): "GCS01a",
-}
+# Preferred use case per (variant, device type) where several apply, and what each use case's command
+# takes from the request: one table per device family.
+_PREFERRED: dict[tuple[str, str], str] = {**fills_cs.PREFERRED, **fills_esme.PREFERRED, **fills_gas.PREFERRED}
+FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_gas.FILLS}
 _DEVICE_PREFIX = {"ECS": {"ESME"}, "GCS": {"GSME", "GPF"}, "CCS": {"CHF"}, "PCS": {"PPMID"}}
 
 
@@ -84,10 +80,10 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
             return "CCS07"
         return "CCS05" if _version(device) < (2, 0) else "CCS06"
     if variant == "8.11":
-        return "CCS02" if str(body.get("RequestType")) == "Remove" else "CCS01"
+        return "CCS02" if text_of(body.get("RequestType")) == "Remove" else "CCS01"
     if variant == "3.3" and device.device_type == "ESME":
         # ESMEEventLogType ALCS / APC: the auxiliary controller's event log (ECS15c), else the ESME's (ECS15a).
-        return "ECS15c" if str(body.get("ESMEEventLogType", "ESME")) not in ("ESME", "") else "ECS15a"
+        return "ECS15c" if text_of(body.get("ESMEEventLogType", "ESME")) not in ("ESME", "") else "ECS15a"
     for key in ((variant, device.device_type), (variant, "*")):
         if key in _PREFERRED:
             return _PREFERRED[key]
@@ -127,138 +123,4 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
 
 def execution_time(body: dict[str, Any]) -> datetime | None:
     """The request's ExecutionDateTime (future dating), as an aware datetime."""
-    value = body.get("ExecutionDateTime")
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, str) and value:
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return None
-
-
-# --- what requests supply ------------------------------------------------------------------------
-
-def _eui_bytes(value: Any) -> str:
-    return normalise_eui(str(value)).lower()
-
-
-def _fill_ccs01(tree: dict, body: dict, device: Device, now: datetime) -> dict:
-    """CCS01: the device to whitelist, its install code and the join time."""
-    entry = tree["data"][0]["items"]
-    entry[0]["hex"] = _eui_bytes(body["DeviceID"])
-    code = str(body.get("InstallCode", ""))
-    if code:
-        entry[2]["hex"] = code.encode().hex() if len(code) != 32 else code.lower()
-    if "JoinTimePeriod" in body:
-        tree["data"][1]["value"] = int(body["JoinTimePeriod"])
-    return tree
-
-
-def _fill_ccs02(tree: dict, body: dict, device: Device, now: datetime) -> dict:
-    tree["data"][0]["hex"] = _eui_bytes(body["DeviceID"])
-    return tree
-
-
-def _fill_other_device(tree: list, body: dict, device: Device, now: datetime) -> list:
-    """CS03 / CS04: the device to join or unjoin goes in the first 8-byte octet string."""
-    other = _eui_bytes(body.get("OtherDeviceID", "00-00-00-00-00-00-00-00"))
-
-    def walk(nodes):
-        for node in nodes:
-            if "children" in node:
-                if walk(node["children"]):
-                    return True
-            elif node["tag"] == "04" and len(node["hex"]) == 16:
-                node["hex"] = other
-                return True
-        return False
-
-    walk(tree)
-    return tree
-
-
-def _fill_utrn(tree: dict, body: dict, device: Device, now: datetime) -> dict:
-    if tree.get("data") and "UTRN" in body:
-        tree["data"][0]["hex"] = str(body["UTRN"]).encode().hex()
-    return tree
-
-
-def _fill_activation(tree: list, body: dict, device: Device, now: datetime) -> list:
-    """CS06: the image hash, and the activation time (or 'now': the far-future sentinel means immediate)."""
-    fields = tree[0]["children"]
-    if "FirmwareHash" in body:
-        fields[0]["hex"] = str(body["FirmwareHash"]).lower()
-    when = body.get("ExecutionDateTime")
-    stamp = generalized_time(when) if isinstance(when, datetime) else b"99991231235959Z"
-    if isinstance(when, str) and when:
-        stamp = generalized_time(datetime.fromisoformat(when.replace("Z", "+00:00")))
-    fields[-1]["hex"] = stamp.hex()
-    return tree
-
-
-def _fill_time(tree, body: dict, device: Device, now: datetime):
-    """ECS70 / GCS28: synchronise the clock to the request's CurrentDateTime (or now)."""
-    text = body.get("CurrentDateTime")
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) and text else now
-    if isinstance(tree, list):
-        for node in tree[0]["children"]:
-            if node["tag"] == "18":
-                node["hex"] = generalized_time(moment).hex()
-        return tree
-    for index, spec in enumerate(tree["specs"]):
-        if spec["choice"] == "set" and spec["class"] == 8 and tree["data"][index]["type"] == "octet-string":
-            tree["data"][index]["hex"] = dlms_date_time(moment).hex()
-    return tree
-
-
-def _all_values(body: Any, name: str) -> list[tuple[int, int]]:
-    """(index attribute, value) of every element called ``name`` anywhere in a parsed body."""
-    found = []
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if key == name:
-                for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, dict):
-                        found.append((int(item.get("@index", 0) or 0), int(item.get("#text", 0) or 0)))
-                    elif str(item).lstrip("-").isdigit():
-                        found.append((0, int(item)))
-            else:
-                found.extend(_all_values(value, name))
-    elif isinstance(body, list):
-        for item in body:
-            found.extend(_all_values(item, name))
-    return found
-
-
-def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> dict:
-    """ECS01a: TOU and block prices into the passive charge tables, thresholds into the passive register
-    monitors, activation now (the meter moves passive to active)."""
-    for index, spec in enumerate(tree["specs"]):
-        data = tree["data"][index]
-        if spec["class"] == 113 and spec.get("attribute") == 6:
-            prices = _all_values(body, "TOUPrice" if spec["obis"] == "0000131400FF" else "BlockPrice")
-            slots = data["items"][2]["items"]
-            for position, (i, value) in enumerate(prices):
-                slot = (i - 1) if i else position
-                if 0 <= slot < len(slots):
-                    slots[slot]["items"][1]["value"] = value
-        elif spec["class"] == 21 and spec.get("attribute") == 2:
-            thresholds = _all_values(body, "BlockThreshold")
-            register = int(spec["obis"][8:10], 16) - 0x0B
-            if 0 <= register < len(thresholds):
-                data["items"][0]["value"] = min(thresholds[register][1], 0xFFFFFFFF)
-        elif spec.get("attribute") in (7, 10) and data.get("type") == "octet-string":
-            data["hex"] = "0000000000000000008000ff"
-    return tree
-
-
-FILLS: dict[str, Callable] = {
-    "CCS01": _fill_ccs01, "CCS02": _fill_ccs02,
-    "CS03A1": _fill_other_device, "CS03A2": _fill_other_device, "CS03B": _fill_other_device,
-    "CS03C": _fill_other_device, "CS04AC": _fill_other_device, "CS04B": _fill_other_device,
-    "CS01a": _fill_utrn, "CS06": _fill_activation, "ECS70": _fill_time, "GCS28": _fill_time,
-    "ECS01a": _fill_esme_tariff,
-}
+    return as_datetime(body.get("ExecutionDateTime"))

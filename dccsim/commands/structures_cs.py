@@ -1,0 +1,46 @@
+"""Command structures of the common CS / CCS use cases (Communications Hub, join, firmware, credentials), by message code.
+
+Each entry is the generic payload tree (see ``gbcs.payload``) of the command a use case sends; the
+command builders fill in what a Service Request supplies before the frame is built.
+"""
+
+STRUCTURES: dict[int, dict] = {
+    0x0001: {'use_case': 'CCS01', 'kind': 'dlms-access-request', 'sign': False, 'extra': '90b3d51f3001000000000000000003ea',
+             'tree': {"invoke_id":"20000516","date_time":None,"specs":[{"choice":"action","class":104,"obis":"00001E0300FF","method":1},{"choice":"set","class":104,"obis":"00001E0300FF","attribute":3},{"choice":"set","class":104,"obis":"00001E0300FF","attribute":2}],"data":[{"type":"structure","items":[{"type":"octet-string","hex":"00db1234567890a0"},{"type":"enum","value":1},{"type":"octet-string","hex":"30313233343536373839414243444546"},{"type":"enum","value":0}]},{"type":"long-unsigned","value":90},{"type":"boolean","value":255}]}},
+    0x0002: {'use_case': 'CCS02', 'kind': 'dlms-access-request', 'sign': False, 'extra': '90b3d51f3001000000000000000003ea',
+             'tree': {"invoke_id":"20000516","date_time":None,"specs":[{"choice":"action","class":104,"obis":"00001E0300FF","method":2}],"data":[{"type":"octet-string","hex":"00db1234567890a0"}]}},
+    0x0003: {'use_case': 'CCS03', 'kind': 'dlms-access-request', 'sign': False, 'extra': '90b3d51f3001000000000000000003ea',
+             'tree': {"invoke_id":"20000516","date_time":None,"specs":[{"choice":"action","class":104,"obis":"00001E0300FF","method":5}],"data":[{"type":"structure","items":[{"type":"octet-string","hex":"0000000000000140"},{"type":"array","items":[{"type":"structure","items":[{"type":"octet-string","hex":"00db1234567890a0"},{"type":"octet-string","hex":"83fed3407a939723a5c639b26916d506"}]},{"type":"structure","items":[{"type":"octet-string","hex":"00db1234567890a1"},{"type":"octet-string","hex":"83fed3407a939723a5c639b26916d505"}]}]}]}]}},
+    0x0004: {'use_case': 'CCS05', 'kind': 'dlms-access-request', 'sign': False, 'extra': '90b3d51f3001000000000000000003e8',
+             'tree': {"invoke_id":"20000514","date_time":None,"specs":[{"choice":"get","class":104,"obis":"00001E0300FF","attribute":4}],"data":[{"type":"null"}]}},
+    0x0007: {'use_case': 'CS01a', 'kind': 'dlms-access-request', 'sign': False, 'extra': '',
+             'tree': {"invoke_id":"20000000","date_time":None,"specs":[{"choice":"action","class":115,"obis":"0000132800FF","method":1}],"data":[{"type":"octet-string","hex":"3733393436313434333332303430323137333135"}]}},
+    0x0008: {'use_case': 'CS02a', 'kind': 'asn1', 'sign': False, 'extra': '',
+             'tree': [{"tag":"30","children":[{"tag":"30","children":[{"tag":"02","hex":"04"},{"tag":"03","hex":"0308"}]},{"tag":"30","children":[{"tag":"02","hex":"02"},{"tag":"02","hex":"03"}]}]}]},
+    0x000C: {'use_case': 'CS02e', 'kind': 'asn1', 'sign': True, 'extra': '',
+             'tree': [{"tag":"30","children":[{"tag":"03","hex":"0780"}]}]},
+    0x000D: {'use_case': 'CS03A1', 'kind': 'asn1', 'sign': True, 'extra': '',
+             'tree': [{"tag":"30","children":[{"tag":"02","hex":"00"},{"tag":"04","hex":"00db12345678909a"},{"tag":"02","hex":"04"}]}]},
+    0x000E: {'use_case': 'CS03B', 'kind': 'asn1', 'sign': False, 'extra': '',
+             'tree': [{"tag":"30","children":[{"tag":"02","hex":"02"},{"tag":"04","hex":"00db12345678909c"},{"tag":"02","hex":"03"}]}]},
+    0x000F: {'use_case': 'CS04AC', 'kind': 'asn1', 'sign': True, 'extra': '',
+             'tree': [{"tag":"04","hex":"00db123456789099"}]},
+    0x0010: {'use_case': 'CS04B', 'kind': 'asn1', 'sign': False, 'extra': '',
+             'tree': [{"tag":"04","hex":"0102030405060708"}]},
+    0x0012: {'use_case': 'CS06', 'kind': 'asn1', 'sign': True, 'extra': '',
+             'tree': [{"tag":"30","children":[{"tag":"04","hex":"aa758690730934ff0685aa758690730934ff0685657788990011223344556677"},{"tag":"02","hex":"03e8"}]}]},
+    0x0013: {'use_case': 'CS07', 'kind': 'asn1', 'sign': False, 'extra': '',
+             'tree': [{"tag":"05","hex":""}]},
+    0x00AB: {'use_case': 'CS03A2', 'kind': 'asn1', 'sign': True, 'extra': '',
+             'tree': [{"tag":"30","children":[{"tag":"02","hex":"01"},{"tag":"04","hex":"00db123456789093"},{"tag":"02","hex":"01"}]}]},
+    0x00AF: {'use_case': 'CS03C', 'kind': 'asn1', 'sign': True, 'extra': '',
+             'tree': [{"tag":"30","children":[{"tag":"02","hex":"03"},{"tag":"04","hex":"00db123456789098"},{"tag":"02","hex":"05"},{"tag":"30","children":[{"tag":"30","children":[{"tag":"a0","children":[{"tag":"02","hex":"02"}]},{"tag":"02","hex":"5d3e7b682548c599339af6c094c07a9c"},{"tag":"30","children":[{"tag":"06","hex":"2a8648ce3d040302"}]},{"tag":"30","children":[{"tag":"31","children":[{"tag":"30","children":[{"tag":"06","hex":"550403"},{"tag":"13","hex":"30303031"}]}]}]},{"tag":"30","children":[{"tag":"17","hex":"3135303332363030303030305a"},{"tag":"18","hex":"39393939313233313233353935395a"}]},{"tag":"30","children":[]},{"tag":"30","children":[{"tag":"30","children":[{"tag":"06","hex":"2a8648ce3d0201"},{"tag":"06","hex":"2a8648ce3d030107"}]},{"tag":"03","hex":"00042ebb4902359ae7bfe73940953c256a7ea88683c4088e9deadd99017dca139cff88f1a1405b16bde5e4ee6ffede97ee02a5be142b32cc7fb5d38badade309212f"}]},{"tag":"a3","children":[{"tag":"30","children":[{"tag":"30","children":[{"tag":"06","hex":"551d0f"},{"tag":"01","hex":"ff"},{"tag":"04","hex":"03020308"}]},{"tag":"30","children":[{"tag":"06","hex":"551d0e"},{"tag":"04","hex":"04084ba1d2cc06a5a739"}]},{"tag":"30","children":[{"tag":"06","hex":"551d11"},{"tag":"01","hex":"ff"},{"tag":"04","hex":"3029a02706082b06010505070804a01b3019060d2a863a0001848fb90f01020201040800db123456789098"}]},{"tag":"30","children":[{"tag":"06","hex":"551d20"},{"tag":"04","hex":"3011300f060d2a863a0001848fb90f01020104"}]},{"tag":"30","children":[{"tag":"06","hex":"551d23"},{"tag":"04","hex":"300a80084ca532fb8e3eaa03"}]}]}]}]},{"tag":"30","children":[{"tag":"06","hex":"2a8648ce3d040302"}]},{"tag":"03","hex":"00304602210081f07c85b77bbbe8b09260d520cceaa2687f90faf02cc3114f3ff0e987c20f6002210086f4748c3445b3611bac20bd2c4d4916640a6c2d7192048e7cf484b256e5ef66"}]}]}]},
+    0x00FE: {'use_case': 'CCS07', 'kind': 'dlms-access-request', 'sign': False, 'extra': '90b3d51f3001000000000000000003e8',
+             'tree': {"invoke_id":"20000514","date_time":None,"specs":[{"choice":"action","class":104,"obis":"00001E0300FF","method":4},{"choice":"action","class":104,"obis":"00001E0301FF","method":4}],"data":[{"type":"null"},{"type":"null"}]}},
+    0x010F: {'use_case': 'CCS06', 'kind': 'dlms-access-request', 'sign': False, 'extra': '90b3d51f3001000000000000000003e8',
+             'tree': {"invoke_id":"20000514","date_time":None,"specs":[{"choice":"get","class":104,"obis":"00001E0300FF","attribute":4}],"data":[{"type":"null"}]}},
+    0x011B: {'use_case': 'CS02f', 'kind': 'asn1', 'sign': False, 'extra': '',
+             'tree': [{"tag":"30","children":[{"tag":"30","children":[{"tag":"02","hex":"04"},{"tag":"03","hex":"0308"}]},{"tag":"30","children":[{"tag":"02","hex":"02"},{"tag":"02","hex":"08"}]}]}]},
+    0x0129: {'use_case': 'CS08', 'kind': 'asn1', 'sign': False, 'extra': '90b3d51f3001000000000000000003e8',
+             'tree': [{"tag":"05","hex":""}]},
+}
