@@ -60,7 +60,7 @@ def reported_firmware_version(message: gbcs.Message) -> str | None:
 
 
 async def after_response(sim: "Simulator", conn, job, device, message: gbcs.Message) -> list:
-    from dccsim.device_jobs import dcc_alert_to
+    from dccsim.alert_routing import dcc_alert_to
 
     if message.verification.mac == "failed" or not _succeeded(message):
         return []

@@ -68,7 +68,7 @@ async def run_device_timers(sim: "Simulator") -> int:
     """Devices with future-dated commands due execute them; their 0x8F66 alerts go to the suppliers."""
     from devices.device import run_due
     from dccsim import outbox
-    from dccsim.device_jobs import route_device_alert
+    from dccsim.alert_routing import route_device_alert
 
     due = await sim.db.pool.fetch(
         "SELECT device_id FROM device_state WHERE jsonb_array_length(COALESCE(state->'future', '[]'::jsonb)) > 0 "
