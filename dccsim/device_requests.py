@@ -3,7 +3,13 @@
 CV 1 sends the command to the device (I99 now, the Response later through the outbox); CV 2 returns the
 command for local delivery; CV 3 does both. Critical requests go through the transform service (CV 4
 returns the Pre-Command) and come back signed (CV 5 / 6 / 7) with the transform request's RequestID;
-the DCC checks the signature against the user's GBCS signing certificate and adds its MAC.
+the DCC checks the signature against the user's GBCS signing certificate and adds its MAC. Pre-Commands
+are issued as in the RTDS (the signer appends 0x40 and the signature); where the simulator is set to issue
+them with an empty signature-length byte (0x00), as some DCC test systems do, the signer replaces that byte.
+
+The command is originated by the User when the device knows it as a Remote Party, else by the Access
+Control Broker on its behalf (with the DCC's own counter and the business originator in the
+other-information, see ``dccsim.commands.builder``).
 """
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import gbcs
 from dccsim.catalogue import CATALOGUE
-from dccsim.commands.builder import build_command, execution_time
+from dccsim.commands.builder import Command, build_command, execution_time
+from dccsim.device_provisioning import knows
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.duis.responses import add
@@ -85,13 +92,13 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
     if "OtherDeviceID" in ctx.body:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))
         other_type = other.device_type if other else None
-    command = build_command(spec.variant, spec.gbcs_use_cases, device, ctx.body, critical=spec.critical,
-                            other_type=other_type, device_dated=spec.future_dated != "DSP")
-    message = gbcs.Message(cra="command", counter=ctx.request_id.counter, originator=ctx.request_id.originator,
-                           recipient=device.device_id, message_code=command.message_code, payload=command.payload,
-                           other_info_extra=command.other_info_extra)
+    body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else ctx.body
+    command = build_command(spec.variant, spec.gbcs_use_cases, device, body, critical=spec.critical,
+                            other_type=other_type, device_dated=spec.future_dated != "DSP",
+                            counter=ctx.request_id.counter)
+    message = await originated(conn, ctx, sim, device, command)
     if ctx.command_variant == 4:
-        precommand = gbcs.encode(message)
+        precommand = precommand_bytes(sim, message)
         await conn.execute(
             "INSERT INTO precommand (request_id, user_id, device_id, variant, message_code, body) "
             "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING",
@@ -107,6 +114,36 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
     frame = gbcs.encode(replace(message, ciphered=True), dcc_keys(sim))
     return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (1, 3),
                            local=ctx.command_variant in (2, 3))
+
+
+async def originated(conn, ctx, sim: "Simulator", device, command: Command) -> gbcs.Message:
+    """The command as the DCC sends it: from the User, or from the Access Control Broker on its behalf."""
+    user, counter = ctx.request_id.originator, ctx.request_id.counter
+    acb = command.acb or (not ctx.spec.critical and not await knows(conn, device, user))
+    if acb:
+        acb_counter = await conn.fetchval("SELECT nextval('acb_command_counter')")
+        business = command.business_originator or not command.acb
+        extra = bytes.fromhex(user) + counter.to_bytes(8, "big") if business else command.other_info_extra
+        return gbcs.Message(cra="command", counter=acb_counter, originator=sim.dcc_entity_id,
+                            recipient=device.device_id, message_code=command.message_code, payload=command.payload,
+                            other_info_extra=extra, signature_field="present" if command.acb_signed else "empty")
+    signature = "absent" if ctx.spec.critical else "empty"
+    return gbcs.Message(cra="command", counter=counter, originator=user, recipient=device.device_id,
+                        message_code=command.message_code, payload=command.payload,
+                        other_info_extra=command.other_info_extra, signature_field=signature)
+
+
+async def _with_restore_backup(conn, body: dict) -> dict:
+    """8.12.1: the request names the old hub; the DCC adds the device-log backup it holds for it (the latest
+    CS14 alert), or, for a hub that never sent one, the devices the inventory puts on it."""
+    old = normalise_eui(str(body.get("OldCHFID", "")))
+    row = await conn.fetchrow("SELECT extended_pan_id, entries FROM chf_log_backup WHERE chf_id = $1", old)
+    if row is not None:
+        entries = json.loads(row["entries"]) if isinstance(row["entries"], str) else row["entries"]
+        return {**body, "RestorePAN": row["extended_pan_id"], "RestoreEntries": entries}
+    from dccsim.device_provisioning import initial_chf_log
+
+    return {**body, "RestoreEntries": await initial_chf_log(conn, old)}
 
 
 async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
@@ -129,13 +166,7 @@ async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
     candidates = sim.smki.all_gbcs(ctx.request_id.originator, "ds")
     if not candidates:
         raise DuisRejection("E31", "no GBCS signing certificate is known for this User")
-    message = None
-    for signing in candidates:
-        try:
-            message = gbcs.verify_signed_precommand(signed, signing.certificate.public_key())
-            break
-        except gbcs.GbcsError:
-            continue
+    message = _verified_precommand(signed, [c.certificate.public_key() for c in candidates])
     if message is None:
         raise DuisRejection("E31", "the Signed Pre-Command's signature does not verify with any GBCS signing "
                                    "certificate of this User")
@@ -143,6 +174,25 @@ async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
     frame = gbcs.encode(replace(message, ciphered=True, mac=None), dcc_keys(sim))
     return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (5, 7),
                            local=ctx.command_variant in (6, 7), variant=row["variant"])
+
+
+def _verified_precommand(signed: bytes, public_keys: list) -> gbcs.Message | None:
+    """The signed Pre-Command, its signature checked against the User's GBCS signing certificates."""
+    for public_key in public_keys:
+        try:
+            return gbcs.verify_signed_precommand(signed, public_key)
+        except gbcs.GbcsError:
+            continue
+    return None
+
+
+def precommand_bytes(sim: "Simulator", message: gbcs.Message) -> bytes:
+    """The Pre-Command as issued: as every RTDS PRECOMMAND (the signature appended to it), or — for clients of
+    DCC test systems that end it with an empty signature-length byte, replaced by the signature — with that
+    0x00 (``settings.precommand_empty_signature_byte``)."""
+    if getattr(sim.settings, "precommand_empty_signature_byte", False):
+        return gbcs.encode(replace(message, signature_field="empty"))
+    return gbcs.encode(message)
 
 
 async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, variant: str | None = None) -> Reply:

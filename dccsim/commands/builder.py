@@ -1,8 +1,17 @@
-"""From a validated device Service Request to a GBCS command: use-case choice, payload, frame.
+"""From a validated device Service Request to a GBCS command: use-case choice, payload, originator.
 
 The use case depends on the variant, the target's device type and GBCS version and, for some SRs, the
 body (8.9 ReadSecurityDetails, 8.11 Add/Remove). The payload starts from the use case's structure
-(``structures.STRUCTURES``) and takes what the request supplies.
+(``structures.STRUCTURES``) and takes what the request supplies. A device-dated execution time goes where
+the device looks for it (``devices.future_dated``): the activation date-times of a DLMS command (else its
+Access-Request date-time), the start times of a GBZ command; the DUIS cancellation date (3000-12-31) becomes
+the GBCS cancellation value.
+
+Who originates the command: the User, under its own id, when the device knows it as a Remote Party; the
+DCC's Access Control Broker, on the User's behalf, for the use cases GBCS gives to the ACB (the
+Communications Hub's, join details, PPMID firmware …) and for Users the device holds no cell for. An ACB
+command names the User and its request counter in the other-information (the business originator); a
+critical use case sent through a non-critical SR (8.7.2, 8.8.2) is signed by the ACB.
 """
 from __future__ import annotations
 
@@ -11,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from devices.clock import dlms_date_time
+from devices.clock import dlms_date_time, zigbee_time
+from devices.future_dated import ACTIVATION_ATTRIBUTES, ZCL_EXECUTION_TIME
 from dccsim.commands import fills_cs, fills_esme, fills_gas
 from dccsim.commands.structures import STRUCTURES
 from dccsim.commands.values import as_datetime, text_of
@@ -27,6 +37,16 @@ FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_gas.
 _DEVICE_PREFIX = {"ECS": {"ESME"}, "GCS": {"GSME", "GPF"}, "CCS": {"CHF"}, "PCS": {"PPMID"}}
 
 
+# Use cases the Access Control Broker originates whoever asks (with the business originator, or without).
+ACB_ORIGINATED = {"CCS01", "CCS02", "CCS03", "CCS05", "CCS06", "CCS07"}
+ACB_ORIGINATED_PLAIN = {"CS02a", "CS02f", "GCS59"}
+# Critical use cases the ACB signs when they come through a non-critical Service Request.
+ACB_SIGNED = {"CS03A2", "CS03C", "CS04AC"}
+DUIS_CANCELLATION_YEAR = 3000
+DLMS_CANCEL = "ffffffffffffffffff8000ff"
+ZCL_CANCEL = 0xFFFFFFFF
+
+
 @dataclass(frozen=True)
 class Command:
     message_code: int
@@ -34,6 +54,15 @@ class Command:
     payload: Payload
     critical: bool
     other_info_extra: bytes
+    acb: bool = False                  # originated by the Access Control Broker
+    business_originator: bool = False  # … naming the User and its request counter in the other-information
+    acb_signed: bool = False           # … and signed by it
+
+    def extra_for(self, user: str, counter: int) -> bytes:
+        """The other-information extra of the frame: the business originator for ACB commands."""
+        if self.business_originator:
+            return bytes.fromhex(user) + counter.to_bytes(8, "big")
+        return self.other_info_extra
 
 
 def _version(device: Device) -> tuple[int, ...]:
@@ -62,6 +91,19 @@ def join_use_case(variant: str, device: Device, other_type: str | None) -> str:
     return "CS04AC"
 
 
+POLYPHASE_VARIANTS = {"C"}
+# Use cases a device's variant or GBCS version turns into another: (use case) → (test, replacement).
+REFINEMENTS: dict[str, tuple[Callable[[Device], bool], str]] = {
+    "ECS23": (lambda d: (d.esme_variant or "").upper() in POLYPHASE_VARIANTS, "ECS23b"),
+    "GCS60": (lambda d: _version(d) >= (4, 0), "GCS60a"),
+}
+
+
+def _refined(use_case: str, device: Device) -> str:
+    test, replacement = REFINEMENTS.get(use_case, (None, use_case))
+    return replacement if test is not None and test(device) else use_case
+
+
 def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
                     other_type: str | None = None) -> str:
     """The GBCS use case for this request (or a DUIS rejection where the release note says so)."""
@@ -79,6 +121,10 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
                                                "ReadSecurityDetails")
             return "CCS07"
         return "CCS05" if _version(device) < (2, 0) else "CCS06"
+    if variant == "6.24.1":
+        # CS02f reports the Load Controller's cells too (an ESME / APC with one); CS02a the others.
+        wants_load_controller = "LoadController" in fills_cs.requested_roles(body)
+        return "CS02f" if wants_load_controller and device.device_type in ("ESME", "APC") else "CS02a"
     if variant == "8.11":
         return "CCS02" if text_of(body.get("RequestType")) == "Remove" else "CCS01"
     if variant == "3.3" and device.device_type == "ESME":
@@ -102,23 +148,67 @@ def _structure(use_case: str) -> tuple[int, dict]:
     raise DuisRejection("HTTP-501-NOT-IMPLEMENTED", f"the simulator cannot build {use_case} commands")
 
 
+def _dlms_dated(tree: dict, stamp: str) -> None:
+    """Put an execution time (or the cancellation) into a DLMS command: its activation date-times, else its
+    Access-Request date-time."""
+    written = False
+    for index, spec in enumerate(tree.get("specs", [])):
+        if spec["choice"] == "set" and (spec["class"], spec.get("attribute")) in ACTIVATION_ATTRIBUTES:
+            value = tree["data"][index]
+            if value.get("type") == "octet-string" and len(value.get("hex", "")) == 24:
+                value["hex"] = stamp
+                written = True
+    if not written:
+        tree["date_time"] = stamp
+
+
+def _gbz_dated(tree: dict, value: int) -> None:
+    """Put an execution time (or the cancellation) into the start-time fields of a GBZ command."""
+    for component in tree.get("components", []):
+        offset = ZCL_EXECUTION_TIME.get((component["cluster"], component["command"]))
+        payload = bytearray(bytes.fromhex(component["payload"]))
+        if offset is not None and len(payload) >= offset + 4:
+            payload[offset:offset + 4] = value.to_bytes(4, "little")
+            component["payload"] = payload.hex()
+
+
+def _dated(kind: str, tree, when: datetime | None, now: datetime):
+    if when is None or kind not in ("dlms-access-request", "gbz"):
+        return tree
+    cancel = when.year >= DUIS_CANCELLATION_YEAR
+    if not cancel and when <= now:
+        return tree
+    if kind == "dlms-access-request":
+        _dlms_dated(tree, DLMS_CANCEL if cancel else dlms_date_time(when).hex())
+    else:
+        _gbz_dated(tree, ZCL_CANCEL if cancel else zigbee_time(when))
+    return tree
+
+
 def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
                   *, critical: bool, now: datetime | None = None, other_type: str | None = None,
-                  device_dated: bool = True) -> Command:
+                  device_dated: bool = True, counter: int | None = None) -> Command:
+    """The command for a request; ``counter`` (the request's) goes where the use case quotes it (CS06)."""
     now = now or datetime.now(timezone.utc)
-    use_case = choose_use_case(variant, use_cases, device, body, other_type)
+    use_case = _refined(choose_use_case(variant, use_cases, device, body, other_type), device)
     code, structure = _structure(use_case)
     tree = copy.deepcopy(structure["tree"])
     fill = FILLS.get(use_case)
     if fill is not None:
         tree = fill(tree, body, device, now)
-    when = execution_time(body)
-    if device_dated and structure["kind"] == "dlms-access-request" and when is not None and when > now:
-        tree["date_time"] = dlms_date_time(when).hex()     # future-dated: executed by the device at this time
+    finish = fills_cs.FINISH.get(use_case)
+    if finish is not None:
+        tree = finish(tree, counter or 0)
+    if device_dated:
+        tree = _dated(structure["kind"], tree, execution_time(body), now)
     extra = bytes.fromhex(structure["extra"]) if structure["extra"] else b""
     info = lookup(code)
-    return Command(code, info.use_case if info else use_case, Payload(structure["kind"], tree),
-                   critical or structure["sign"], extra)
+    name = info.use_case if info else use_case
+    acb_signed = name in ACB_SIGNED and not critical
+    business = name in ACB_ORIGINATED or len(extra) == 16 or acb_signed
+    return Command(code, name, Payload(structure["kind"], tree), critical or structure["sign"], extra,
+                   acb=business or name in ACB_ORIGINATED_PLAIN, business_originator=business,
+                   acb_signed=acb_signed)
 
 
 def execution_time(body: dict[str, Any]) -> datetime | None:
