@@ -29,6 +29,7 @@ class Identities:
         self.acb = acb
         self._cache: dict[str, DeviceIdentity] = {}
         self._directory: gbcs.StaticKeyStore | None = None
+        self.generation = 0          # bumped whenever the credentials behind the caches change
 
     def directory(self) -> gbcs.StaticKeyStore:
         """The organisations' key-agreement public keys (what the ACB hands devices to answer them)."""
@@ -65,6 +66,7 @@ class Identities:
         return None
 
     def forget(self, device_id: str | None = None) -> None:
+        self.generation += 1
         if device_id is None:
             self._cache.clear()
             self._directory = None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import gbcs
 from dccsim.catalogue import CATALOGUE
 from dccsim.commands.builder import Command, build_command, execution_time
+from dccsim.device_identities import forget_keys, load_missing
 from dccsim.device_provisioning import knows
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import DuisRejection
@@ -44,9 +45,14 @@ GBCS_VERSION = "4.0"
 
 
 def dcc_keys(sim: "Simulator") -> gbcs.StaticKeyStore:
-    """Every GBCS key the DCC side may use: its own (ACB) and, to check responses, the others."""
+    """Every GBCS key the DCC side may use: its own (ACB) and, to check responses, the others. Rebuilt when
+    device credentials changed (a device enrolled or re-keyed, here or in another worker)."""
     keys = sim.extras.get("dcc_keys")
+    generation = getattr(sim.identities, "generation", 0)
+    if keys is not None and sim.extras.get("dcc_keys_generation") != generation:
+        keys = None
     if keys is None:
+        sim.extras["dcc_keys_generation"] = generation
         keys = gbcs.StaticKeyStore(acb=sim.dcc_entity_id)
         for credential in sim.smki.active():
             if credential.entity_id and credential.usage.value in ("ds", "ka") and not credential.preparatory:
@@ -88,6 +94,8 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
     _install_code_check(ctx, sim)
     _gas_threshold_check(ctx)
     spec, device = ctx.spec, ctx.device
+    if await load_missing(conn, sim.smki, device.device_id):
+        forget_keys(sim, device.device_id)
     other_type = None
     if "OtherDeviceID" in ctx.body:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))

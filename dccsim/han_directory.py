@@ -3,7 +3,8 @@ inventory (which hub, which Gas Proxy) and the hub's own device log (device stat
 
 A HAN device reaches the DCC only while it is on its CHF's device log (CCS01 puts it there, CCS02 takes it
 off); a gas meter's traffic goes through its GPF. A hub never contacted yet has the log the inventory gives it
-(``dccsim.device_provisioning.initial_chf_log``).
+(``dccsim.device_provisioning.initial_chf_log``): every HAN device the inventory puts on that hub. One query
+per frame.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from devices.han import Route
 from dccsim.device_provisioning import initial_chf_log
 
 _ROUTE = """
-SELECT d.device_type, d.gpf_id, s.state -> 'device_log' AS log, s.device_id IS NOT NULL AS contacted
+SELECT d.device_type, d.gpf_id, d.chf_id, s.state -> 'device_log' AS log, s.device_id IS NOT NULL AS contacted
 FROM device d LEFT JOIN device_state s ON s.device_id = $2
 WHERE d.device_id = $1
 """
@@ -35,10 +36,12 @@ class PgHanDirectory:
                 else (hub_id, device_id)
             if not kind_of(row["device_type"]).on_chf_log:
                 return Route(hops)
-            if row["contacted"]:
-                log = json.loads(row["log"]) if row["log"] else []
-            else:
+            if not row["contacted"]:
+                if row["chf_id"] == hub_id:
+                    return Route(hops)
                 log = await initial_chf_log(conn, hub_id)
+            else:
+                log = json.loads(row["log"]) if row["log"] else []
         if all(entry["device_id"] != device_id for entry in log):
             return Route(hops, reason=f"{device_id} is not on the device log of CHF {hub_id}")
         return Route(hops)
