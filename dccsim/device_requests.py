@@ -125,9 +125,17 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
 
 
 async def originated(conn, ctx, sim: "Simulator", device, command: Command) -> gbcs.Message:
-    """The command as the DCC sends it: from the User, or from the Access Control Broker on its behalf."""
-    user, counter = ctx.request_id.originator, ctx.request_id.counter
-    acb = command.acb or (not ctx.spec.critical and not await knows(conn, device, user))
+    """The command as the DCC sends it for this request."""
+    return await originate(conn, sim, device, command, user=ctx.request_id.originator,
+                           counter=ctx.request_id.counter, critical=ctx.spec.critical)
+
+
+async def originate(conn, sim: "Simulator", device, command: Command, *, user: str, counter: int,
+                    critical: bool) -> gbcs.Message:
+    """A command from ``user``: under its own id when the device knows it as a Remote Party, else from the
+    Access Control Broker on its behalf (the DCC's own counter; the User and its counter in the
+    other-information), signed by the ACB where a critical use case comes through a non-critical SR."""
+    acb = command.acb or (not critical and not await knows(conn, device, user))
     if acb:
         acb_counter = await conn.fetchval("SELECT nextval('acb_command_counter')")
         business = command.business_originator or not command.acb
@@ -135,10 +143,9 @@ async def originated(conn, ctx, sim: "Simulator", device, command: Command) -> g
         return gbcs.Message(cra="command", counter=acb_counter, originator=sim.dcc_entity_id,
                             recipient=device.device_id, message_code=command.message_code, payload=command.payload,
                             other_info_extra=extra, signature_field="present" if command.acb_signed else "empty")
-    signature = "absent" if ctx.spec.critical else "empty"
     return gbcs.Message(cra="command", counter=counter, originator=user, recipient=device.device_id,
                         message_code=command.message_code, payload=command.payload,
-                        other_info_extra=command.other_info_extra, signature_field=signature)
+                        other_info_extra=command.other_info_extra, signature_field="absent" if critical else "empty")
 
 
 async def _with_restore_backup(conn, body: dict) -> dict:

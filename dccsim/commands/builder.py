@@ -58,12 +58,6 @@ class Command:
     business_originator: bool = False  # … naming the User and its request counter in the other-information
     acb_signed: bool = False           # … and signed by it
 
-    def extra_for(self, user: str, counter: int) -> bytes:
-        """The other-information extra of the frame: the business originator for ACB commands."""
-        if self.business_originator:
-            return bytes.fromhex(user) + counter.to_bytes(8, "big")
-        return self.other_info_extra
-
 
 def _version(device: Device) -> tuple[int, ...]:
     try:
