@@ -60,10 +60,6 @@ def reported_firmware_version(message: gbcs.Message) -> str | None:
     return None
 
 
-def _signature_ok(message: gbcs.Message) -> bool:
-    return message.verification.mac != "failed" and message.verification.signature != "failed"
-
-
 async def after_response(sim: "Simulator", conn, job, device, message: gbcs.Message) -> list:
     if message.verification.mac == "failed" or not _succeeded(message):
         return []
@@ -213,7 +209,7 @@ async def _track_certificate(sim, conn, device, message: gbcs.Message) -> None:
     if message.verification.signature == "failed":
         if usage != "ds":
             return
-        parsed = parse(message_bytes(message))
+        parsed = parse(gbcs.encode(message))
         if not security.verify(certificate.public_key(), parsed.signed_data, message.signature):
             return
     credential.private_key = None
@@ -221,10 +217,6 @@ async def _track_certificate(sim, conn, device, message: gbcs.Message) -> None:
     await save_credentials(conn, [credential])
     sim.smki.add(credential)
     forget_keys(sim, device.device_id)
-
-
-def message_bytes(message: gbcs.Message) -> bytes:
-    return gbcs.encode(message)
 
 
 def _issued_by_known_ca(sim, certificate) -> bool:

@@ -220,12 +220,14 @@ def _raise(identity: DeviceIdentity, keys: DeviceKeys, state: dict, specs: list,
 
 
 def _succeeded(payload: Payload) -> bool:
+    """Whether every part of a command ran: DLMS results, or the status of GBZ Default Responses."""
     tree = payload.tree
     if payload.kind == "dlms-access-response":
         return all(r["result"] == 0 for r in tree.get("results", []))
     if payload.kind == "gbz":
-        return all(not (c["command"] == zcl.DEFAULT_RESPONSE and bytes.fromhex(c["payload"])[1:2] not in (b"\x00",))
-                   for c in tree.get("components", []))
+        statuses = [bytes.fromhex(c["payload"])[1:2] for c in tree.get("components", [])
+                    if c["command"] == zcl.DEFAULT_RESPONSE]
+        return all(status in (b"", bytes([zcl.SUCCESS])) for status in statuses)
     return True
 
 

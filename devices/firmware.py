@@ -24,7 +24,7 @@ _HEADER = struct.Struct("<IHHHHHIH32sI")
 FIELD_CONTROL_HARDWARE_VERSIONS = 0x0004
 FIELD_CONTROL_SECURITY_CREDENTIAL = 0x0001
 FIELD_CONTROL_DEVICE_SPECIFIC = 0x0002
-CANCELLATION = datetime(9999, 12, 31, 23, 59, 59).year
+CANCELLATION_YEAR = 9999          # GeneralizedTime 99991231235959Z: cancel the pending activation
 
 # CCS08 transfer results.
 TRANSFERRED, DISCARDED, HARDWARE_MISMATCH, TRANSFER_FAILED = 0, 1, 2, 3
@@ -112,20 +112,12 @@ def receive(device_id: str, device_type: str, keys, state: dict, image: UpgradeI
                          recipient=recipient) for recipient in alerts.recipients(state, 0x8F72)]
 
 
-def _int(value: int) -> dict:
-    return alerts.integer(value)
-
-
-def _octets(raw: bytes) -> dict:
-    return alerts.octets(raw)
-
-
 def activation_request(values: list[dict]) -> tuple[str, int, datetime | None, bool]:
     """CS06: (image hash, activation reference, activation time or None for now, cancellation?)."""
     digest = next((v["hex"].lower() for v in values if v["tag"] == "04"), "")
     reference = next((int.from_bytes(bytes.fromhex(v["hex"]), "big") for v in values if v["tag"] == "02"), 0)
     when = next((parse_generalized_time(bytes.fromhex(v["hex"])) for v in values if v["tag"] == "18"), None)
-    return digest, reference, when, when is not None and when.year >= CANCELLATION
+    return digest, reference, when, when is not None and when.year >= CANCELLATION_YEAR
 
 
 def activate(state: dict, digest: str) -> tuple[int, str]:
@@ -141,15 +133,15 @@ def activate(state: dict, digest: str) -> tuple[int, str]:
 
 
 def activation_response(result: int, version: str) -> list[dict]:
-    return [{"tag": "30", "children": [_int(result), _octets(bytes.fromhex(version))]}]
+    return [{"tag": "30", "children": [alerts.integer(result), alerts.octets(bytes.fromhex(version))]}]
 
 
 def activation_alert(device_id: str, keys, state: dict, *, originator: str, when: datetime, reference: int,
                      result: int, version: str) -> bytes:
     """The future-dated firmware activation alert (message code 0x00CA): 0x8F66 on success, else 0x8F67."""
     code = 0x8F66 if result == SUCCESS else 0x8F67
-    payload = alerts.asn1_payload(code, when, _int(reference),
-                                  {"tag": "30", "children": [_int(0 if result == SUCCESS else 2),
-                                                             _octets(bytes.fromhex(version))]})
+    payload = alerts.asn1_payload(code, when, alerts.integer(reference),
+                                  {"tag": "30", "children": [alerts.integer(0 if result == SUCCESS else 2),
+                                                             alerts.octets(bytes.fromhex(version))]})
     return alerts.frame(device_id, keys, state, code=code, message_code=alerts.FD_FIRMWARE, payload=payload,
                         recipient=originator)
