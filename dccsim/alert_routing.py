@@ -6,7 +6,8 @@ Access Control Broker. The DCC delivers an alert addressed to a User to that Use
 the alerting device (or, for a HAN device without responsible parties, its premises), one of the DUIS roles
 ``USER_ROLES`` maps the alert's Remote Party role to; an alert addressed to the ACB is the DCC's, which acts
 on it (``DCC_PROCESSING``: the CHF device-log backup, firmware versions against the CPL) and forwards it to
-the Users ``ACB_FORWARDED`` names.
+the Users ``ACB_FORWARDED`` names — by default those of the alert's roles on the device's premises (a PPMID
+has no Supplier cell: its Supplier alerts reach the premises' suppliers through the DCC).
 """
 from __future__ import annotations
 
@@ -65,9 +66,11 @@ async def route_device_alert(sim: "Simulator", conn, device, frame: bytes, reque
     origin = await repo.get_device(conn, decoded.originator) or device
     messages = await _process(sim, conn, origin, decoded, code, request_id)
     if decoded.recipient == sim.dcc_entity_id:
-        recipients = await _premises_users(conn, origin, ACB_FORWARDED.get(code, ()))
         if code == 0x8F85 and len(decoded.other_info_extra) >= 8:
-            recipients = [decoded.other_info_extra[:8].hex().upper()]
+            recipients = [decoded.other_info_extra[:8].hex().upper()]     # the User the ACB acted for
+        else:
+            roles = ACB_FORWARDED.get(code) or user_roles(code, origin.device_type)
+            recipients = await _premises_users(conn, origin, roles)
     elif await entitled(conn, origin, decoded.recipient, code):
         recipients = [decoded.recipient]
     else:
@@ -117,6 +120,19 @@ async def _premises_users(conn, device, roles: tuple[str, ...]) -> list[str]:
             if user not in found:
                 found.append(user)
     return found
+
+
+def user_roles(code: int, device_type: str) -> tuple[str, ...]:
+    """The DUIS roles an alert code's Remote Party roles map to for a device type."""
+    found: list[str] = []
+    for remote_role in device_alerts.info(code).to:
+        table = USER_ROLES.get(remote_role, {})
+        if remote_role == "originator":
+            continue
+        for role in table.get(device_type, table.get("*", ())):
+            if role not in found:
+                found.append(role)
+    return tuple(found)
 
 
 async def entitled(conn, device, user: str, code: int) -> bool:
@@ -188,11 +204,6 @@ DCC_PROCESSING = {
     device_alerts.FD_FIRMWARE: _firmware_activated,
     device_alerts.CS09: _firmware_activated,
 }
-
-
-async def responsible_suppliers(conn, device) -> list[str]:
-    """IS / GS of the device, else of the meters on its premises."""
-    return await _premises_users(conn, device, ("IS", "GS"))
 
 
 async def dcc_alert_to(sim: "Simulator", user: str, code: str, fill, *, request_id: str | None = None) -> Outgoing:

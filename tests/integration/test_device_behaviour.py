@@ -464,22 +464,35 @@ async def test_commands_for_users_without_a_cell_go_through_the_access_control_b
     assert joined.verification.signature == "verified" and joined.payload.tree == [{"tag": "02", "hex": "00"}]
 
 
-async def test_security_credentials_report_the_trust_anchor_cells(estate):
-    """6.24.1 (KRP): the meter reports which Remote Parties its cells hold."""
-    running, receivers = estate
-    body = ("<sr:RetrieveDeviceSecurityCredentialsKRP><sr:RemotePartyRole>Supplier</sr:RemotePartyRole>"
-            "<sr:RemotePartyRole>NetworkOperator</sr:RemotePartyRole></sr:RetrieveDeviceSecurityCredentialsKRP>")
+def _krp_request(*roles: str):
+    body = "".join(f"<sr:RemotePartyRole>{role}</sr:RemotePartyRole>" for role in roles)
     request = (f'<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">'
                f"<sr:Header><sr:RequestID>{client.device_request_id(SUPPLIER, A0)}</sr:RequestID>"
                "<sr:CommandVariant>1</sr:CommandVariant><sr:ServiceReference>6.24</sr:ServiceReference>"
                "<sr:ServiceReferenceVariant>6.24.1</sr:ServiceReferenceVariant></sr:Header>"
-               f"<sr:Body>{body}</sr:Body></sr:Request>")
-    _rid, report = await _response(running, receivers, etree.fromstring(request.encode()))
+               f"<sr:Body><sr:RetrieveDeviceSecurityCredentialsKRP>{body}</sr:RetrieveDeviceSecurityCredentialsKRP>"
+               "</sr:Body></sr:Request>")
+    return etree.fromstring(request.encode())
+
+
+def _cells_reported(message: gbcs.Message) -> dict[int, tuple[str, set[str]]]:
+    """{role code: (status, holders)} of a CS02a / CS02f response."""
+    return {int(r["children"][0]["hex"], 16): (r["children"][1]["hex"],
+                                               {c["children"][1]["hex"].upper() for c in r["children"][3]["children"]})
+            for r in message.payload.tree[0]["children"]}
+
+
+async def test_security_credentials_report_the_trust_anchor_cells(estate):
+    """6.24.1 (KRP): the meter reports which Remote Parties its cells hold (CS02a; CS02f when the Load
+    Controller's cells are asked for too), to the DCC as Access Control Broker."""
+    running, receivers = estate
+    _rid, report = await _response(running, receivers, _krp_request("Supplier", "NetworkOperator"))
     assert report.use_case == "CS02a" and report.originator == A0 and report.recipient == DCC
-    roles = report.payload.tree[0]["children"]
-    holders = {int(r["children"][0]["hex"], 16): {c["children"][1]["hex"].upper() for c in r["children"][3]["children"]}
-               for r in roles}
-    assert holders == {2: {SUPPLIER}, 3: {NETWORK_OPERATOR}}
+    assert report.verification.mac == "verified"
+    assert _cells_reported(report) == {2: ("00", {SUPPLIER}), 3: ("00", {NETWORK_OPERATOR})}
+    _rid, report = await _response(running, receivers, _krp_request("Supplier", "LoadController"))
+    assert report.use_case == "CS02f"
+    assert _cells_reported(report) == {2: ("00", {SUPPLIER}), 8: ("01", set())}
 
 
 # --- certificate tracking ------------------------------------------------------------------------------
@@ -538,6 +551,7 @@ async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_af
     (A0, 0x8002, {NETWORK_OPERATOR}),            # average RMS voltage (non-critical, MAC'd)
     (A1, 0x8F0A, {SUPPLIER}),                    # the gas meter's Supplier (GS)
     (A1, 0x8F36, {NETWORK_OPERATOR}),            # the gas meter's Network Operator (GT)
+    (A4, 0x8F0A, {SUPPLIER}),                    # a PPMID's, through the DCC, to its premises' suppliers
 ])
 async def test_device_alerts_reach_the_users_entitled_to_them(estate, device, code, users):
     running, receivers = estate
@@ -558,7 +572,7 @@ async def test_device_alerts_reach_the_users_entitled_to_them(estate, device, co
     assert {o.user_id for o in outgoing} == users
     for frame in reply.alerts:
         alert = gbcs.decode(frame, verifier)     # each verifies with its recipient's own key
-        assert alert.recipient in users
+        assert alert.recipient in users | {DCC}
         assert "verified" in (alert.verification.mac, alert.verification.signature)
 
 
