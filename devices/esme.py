@@ -13,6 +13,7 @@ from devices import esme_axdr as x
 from devices import esme_meter as meter
 from devices import esme_objects as objects
 from devices import esme_protection as protection
+from devices import esme_tariff as tariff
 from devices.esme_axdr import Node
 from devices.esme_objects import HARDWARE_FAULT, OBJECT_UNDEFINED, OTHER_REASON, SUCCESS, Context
 
@@ -133,6 +134,8 @@ def serve(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str
             results.append({"choice": "set", "result": objects.set_attribute(ctx, cls, obis, spec["attribute"], value)})
             data_out.append(x.null())
             wrote = True
+            if (cls, spec["attribute"]) == (20, 10) and tariff.activation_moment(value)[0] == "cancel":
+                meter.cancel_held_tariffs(state)
         else:
             result, node = _action(ctx, cls, obis, spec["method"], value)
             data_out.append(node)

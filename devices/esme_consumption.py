@@ -23,17 +23,9 @@ MEAN_IMPORT_WH = 208           # per half hour: ~10 kWh a day
 
 
 def _mix(*values: int) -> int:
-    """A 32-bit hash of integers (murmur3 finaliser over a running xor)."""
-    h = 0x9E3779B9
-    for value in values:
-        h ^= (value * 0x85EBCA6B) & 0xFFFFFFFF
-        h = ((h << 13) | (h >> 19)) & 0xFFFFFFFF
-        h = (h * 5 + 0xE6546B64) & 0xFFFFFFFF
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
-    return h ^ (h >> 16)
+    """A 32-bit hash of integers. Python hashes tuples of ints the same in every process (only strings and
+    bytes are salted), so the consumption of a half hour never changes between runs."""
+    return hash(values) & 0xFFFFFFFF
 
 
 def _unit(*values: int) -> float:

@@ -99,6 +99,7 @@ def _steps(start: int, end: int, now: int, step: int, capacity: int) -> list[int
 
 
 def _month_starts(start: int, end: int, now: int) -> list[int]:
+    start = max(start, now - BILLING_MONTHS * 31 * DAY)
     moments = []
     moment = from_utc_seconds(min(end, now))
     year, month = moment.year, moment.month

@@ -114,10 +114,7 @@ class Tariffs:
         day, part = divmod(slot, energy.SLOTS_PER_DAY)
         cached = self._days.get((element, day))
         if cached is None:
-            midnight = from_utc_seconds(day * 86400)
-            calendar = self.calendars[element]
-            cached = [calendar.selector(midnight + timedelta(seconds=p * energy.SLOT))
-                      for p in range(energy.SLOTS_PER_DAY)]
+            cached = self.calendars[element].half_hours(from_utc_seconds(day * 86400).date())
             self._days[(element, day)] = cached
         return cached[part]
 
@@ -199,6 +196,14 @@ def activate_tariffs(state: dict, store: dict, now: datetime) -> list[str]:
     if activated:
         log_event(state, "event", FUTURE_COMMAND_ACTIONED if due and not immediate else COMMAND_ACTIONED, moment)
     return activated
+
+
+def cancel_held_tariffs(state: dict) -> None:
+    """A tariff cancellation also cancels the future-dated tariff commands the device holds."""
+    held = state.get("future")
+    if held:
+        state["future"] = [item for item in held if not any(
+            spec.get("class") == 20 and spec.get("attribute") == 10 for spec in item["request"].get("specs", []))]
 
 
 def snapshot(state: dict, moment: datetime) -> dict[str, Any]:

@@ -223,6 +223,19 @@ class Calendar:
         day_id = self._day_id(day)
         return self.days.get(day_id, []) if day_id is not None else []
 
+    def half_hours(self, day: date) -> list[int]:
+        """The selector in force at the start of each half hour of a day."""
+        actions = self.day_actions(day)
+        previous = self.day_actions(day - timedelta(days=1))
+        current = previous[-1][1] if previous else (actions[-1][1] if actions else self.default_selector)
+        found, position = [], 0
+        for part in range(48):
+            while position < len(actions) and actions[position][0] <= part * 1800:
+                current = actions[position][1]
+                position += 1
+            found.append(current)
+        return found
+
     def selector(self, moment: datetime) -> int:
         moment = moment.astimezone(timezone.utc)
         second = moment.hour * 3600 + moment.minute * 60 + moment.second
