@@ -53,8 +53,8 @@ class History:
             share = (self.position - lo) / energy.SLOT
             wh = energy.import_wh(seed, slot) * share
             reg["import"] -= wh
-            selector, block = meter._attribute(reg, tariffs, slot, wh, sign=-1)
-            self.cost += tariffs.cost(wh, selector, block)
+            selector, parts = meter._attribute(reg, tariffs, slot, wh, sign=-1)
+            self.cost += sum(tariffs.cost(part, selector, block) for block, part in parts)
             self.cost += tariffs.daily_charge * (10.0 ** (tariffs.scale + 5)) * (self.position - lo) / DAY
             reg["export"] -= energy.export_wh(seed, slot) * share
             if self.caps.twin:

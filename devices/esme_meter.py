@@ -126,19 +126,43 @@ class Tariffs:
         return self.unit_price(selector, block) * (10.0 ** (self.scale + 5)) * wh / 1000.0
 
 
-def _attribute(reg: dict, tariffs: Tariffs, slot: int, wh: float, sign: int = 1) -> tuple[int, int]:
-    """Put ``wh`` of primary import into the rate registers for ``slot``; return (selector, block)."""
+def _split_blocks(limits: list[int], counted: float, wh: float, sign: int) -> list[tuple[int, float]]:
+    """How ``wh`` of a block rate's consumption falls into blocks (1..4), given what the block period has
+    counted so far; rewinding (sign -1) takes it back from the highest block reached."""
+    limits = limits[:tariff.BLOCKS - 1]
+    parts, left = [], wh
+    while left > 1e-9:
+        if sign > 0:
+            block = tariff.block_of(limits, counted)
+            room = limits[block - 1] - counted if block <= len(limits) else left
+            part = min(left, room) if room > 0 else left
+            counted += part
+        else:
+            block = tariff.block_of(limits, max(0.0, counted - 1e-6))
+            floor = limits[block - 2] if block >= 2 else 0
+            part = min(left, counted - floor) if counted - floor > 0 else left
+            counted -= part
+        parts.append((block, part))
+        left -= part
+    return parts
+
+
+def _attribute(reg: dict, tariffs: Tariffs, slot: int, wh: float, sign: int = 1) -> tuple[int, list[tuple[int, float]]]:
+    """Put ``wh`` of primary import into the rate registers for ``slot``; return the selector and how the
+    energy fell into blocks."""
     selector = tariffs.selector(slot)
-    block = 1
     if 1 <= selector <= 48:
         reg["tou"][selector - 1] += sign * wh
-    elif 101 <= selector <= 108:
+        return selector, [(1, wh)]
+    if 101 <= selector <= 108:
         rate = selector - 100
-        counted = sum(reg["counter"][b][rate - 1] for b in range(4)) - (wh if sign < 0 else 0)
-        block = tariff.block_of(tariffs.limits[rate], int(counted))
-        reg["block"][block - 1][rate - 1] += sign * wh
-        reg["counter"][block - 1][rate - 1] += sign * wh
-    return selector, block
+        counted = sum(reg["counter"][b][rate - 1] for b in range(4))
+        parts = _split_blocks(tariffs.limits[rate], counted, wh, sign)
+        for block, part in parts:
+            reg["block"][block - 1][rate - 1] += sign * part
+            reg["counter"][block - 1][rate - 1] += sign * part
+        return selector, parts
+    return selector, [(1, wh)]
 
 
 def advance(state: dict, now: datetime, store: dict) -> None:
@@ -166,8 +190,8 @@ def advance(state: dict, now: datetime, store: dict) -> None:
             wh = energy.import_wh(seed, slot) * share
             reg["import"] += wh
             reg["reactive_import"] += energy.reactive_import_varh(seed, slot) * share
-            selector, block = _attribute(reg, tariffs, slot, wh)
-            cost += tariffs.cost(wh, selector, block)
+            selector, parts = _attribute(reg, tariffs, slot, wh)
+            cost += sum(tariffs.cost(part, selector, block) for block, part in parts)
             if caps.twin:
                 secondary = energy.secondary_wh(seed, slot) * share
                 reg["secondary"] += secondary
