@@ -11,7 +11,7 @@ ECS23b, any other with ECS23.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any, Callable
 
 from devices import esme_axdr as x

@@ -115,7 +115,7 @@ def test_a_scheduled_read_takes_the_schedules_offsets_and_parties():
     command = build_command("4.6.1", spec.gbcs_use_cases, _device(), body, critical=False, now=now,
                             originator="90B3D51F30010000", counter=0x0123456789)
     tree = command.payload.tree
-    assert tree["invoke_id"] == "23456789"[:0] + f"{0x20000000 | (0x0123456789 & 0x0FFFFFFF):08x}"
+    assert tree["invoke_id"] == "23456789"          # 0x2, then the counter's 28 low-order bits
     parameters = tree["data"][0]["items"]
     restriction = parameters[0]["items"][0]["items"][4]["items"][1]["items"]
     assert [x.parse_date_time(n["hex"]) for n in restriction] == [datetime(2025, 6, 4, tzinfo=timezone.utc),

@@ -2,7 +2,7 @@
 and cleared as GBCS allows, profiles over periods, prepayment, the clock, and what each variant has."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
