@@ -10,6 +10,7 @@ of a twin element meter's secondary element.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -63,8 +64,10 @@ def _calendar(season: str, week: int, day: int, selector: int) -> dict[int, Node
     }
 
 
+@lru_cache(maxsize=2)
 def factory_defaults(twin: bool) -> dict[str, Node]:
-    """Active tariff attributes before any ECS01a: one TOU rate all day at 20.000p/kWh, 25p a day."""
+    """Active tariff attributes before any ECS01a: one TOU rate all day at 20.000p/kWh, 25p a day.
+    (Shared: callers read these nodes and never change them.)"""
     values: dict[str, Node] = {}
     for attribute, node in _calendar("all", 1, 1, 1).items():
         values[key(20, CALENDAR[1], attribute)] = node
