@@ -53,7 +53,7 @@ class History:
             share = (self.position - lo) / energy.SLOT
             wh = energy.import_wh(seed, slot) * share
             reg["import"] -= wh
-            selector, parts = meter._attribute(reg, tariffs, slot, wh, sign=-1)
+            selector, parts = meter.attribute_energy(reg, tariffs, slot, wh, sign=-1)
             self.cost += sum(tariffs.cost(part, selector, block) for block, part in parts)
             self.cost += tariffs.daily_charge * (10.0 ** (tariffs.scale + 5)) * (self.position - lo) / DAY
             reg["export"] -= energy.export_wh(seed, slot) * share

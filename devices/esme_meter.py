@@ -147,7 +147,8 @@ def _split_blocks(limits: list[int], counted: float, wh: float, sign: int) -> li
     return parts
 
 
-def _attribute(reg: dict, tariffs: Tariffs, slot: int, wh: float, sign: int = 1) -> tuple[int, list[tuple[int, float]]]:
+def attribute_energy(reg: dict, tariffs: Tariffs, slot: int, wh: float,
+                     sign: int = 1) -> tuple[int, list[tuple[int, float]]]:
     """Put ``wh`` of primary import into the rate registers for ``slot``; return the selector and how the
     energy fell into blocks."""
     selector = tariffs.selector(slot)
@@ -190,7 +191,7 @@ def advance(state: dict, now: datetime, store: dict) -> None:
             wh = energy.import_wh(seed, slot) * share
             reg["import"] += wh
             reg["reactive_import"] += energy.reactive_import_varh(seed, slot) * share
-            selector, parts = _attribute(reg, tariffs, slot, wh)
+            selector, parts = attribute_energy(reg, tariffs, slot, wh)
             cost += sum(tariffs.cost(part, selector, block) for block, part in parts)
             if caps.twin:
                 secondary = energy.secondary_wh(seed, slot) * share

@@ -221,9 +221,10 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
     prices = _prices(prices_node)
     thresholds = _thresholds(elements)
     activation = _activation(body, now)
+    standing_charge = as_int(_first(prices_node, "StandingCharge"), 0)
     standing = x.structure(x.structure(x.integer(0), x.integer(as_int(_first(prices_node, "StandingChargeScale"), -5))),
                            x.structure(x.long_unsigned(0), x.octets("000000000000"), x.integer(0)),
-                           x.array([x.structure(x.octets(""), x.long(as_int(_first(prices_node, "StandingCharge"), 0)))]))
+                           x.array([x.structure(x.octets(""), x.long(standing_charge))]))
     charges = x.structure(x.structure(x.integer(3), x.integer(as_int(_first(prices_node, "PriceScale"), -5))),
                           x.structure(x.long_unsigned(3), x.octets("0100010800ff"), x.integer(2)),
                           x.array(x.structure(x.octets(i), x.long(prices.get(i, 0)))

@@ -22,7 +22,8 @@ from tests.paths import DUIS_TEMPLATES, GBCS_RTDS
 
 pytestmark = pytest.mark.skipif(not (DUIS_TEMPLATES.exists() and GBCS_RTDS.exists()), reason="../shared missing")
 
-NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_(.*)_REQUEST_DUIS\.XML$")
+NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_"
+                  r"(.*)_REQUEST_DUIS\.XML$")
 # RTDS made these vectors as the DCC on a User's behalf (the ACB's counter is in the invoke id, the
 # transaction id and the other information): only the addressed attributes and periods are compared.
 DCC_SENT = {"ECS21b_4.14_URP", "ECS21c_4.6.2"}
@@ -101,7 +102,8 @@ def test_a_read_period_comes_from_the_request_a_schedule_or_the_last_day():
 
 def test_a_scheduled_read_takes_the_schedules_offsets_and_parties():
     details = ("<sr:CreateSchedule xmlns:sr='http://www.dccinterface.co.uk/ServiceUserGateway'>"
-               "<sr:ScheduleFrequency>Daily</sr:ScheduleFrequency><sr:ScheduleStartDate>2025-01-01</sr:ScheduleStartDate>"
+               "<sr:ScheduleFrequency>Daily</sr:ScheduleFrequency>"
+               "<sr:ScheduleStartDate>2025-01-01</sr:ScheduleStartDate>"
                "<sr:DSPScheduledServiceReference>4.6</sr:DSPScheduledServiceReference>"
                "<sr:DSPScheduledServiceReferenceVariant>4.6.1</sr:DSPScheduledServiceReferenceVariant>"
                "<sr:DeviceID>00-DB-12-34-56-78-90-A0</sr:DeviceID><sr:DSPRetrieveImportDailyReadLog>"
@@ -142,5 +144,6 @@ def test_tariff_thresholds_are_passed_in_wh():
     values = {(s["class"], s["obis"], s["attribute"]): d for s, d in zip(tree["specs"], tree["data"])}
     assert [i["value"] for i in values[(21, "000010010CFF", 2)]["items"]] == [1234567, 4294967295]
     assert [i["value"] for i in values[(21, "000010010BFF", 2)]["items"]] == [4294967295]
-    prices = {i["items"][0]["hex"]: i["items"][1]["value"] for i in values[(113, "0000131400FF", 6)]["items"][2]["items"]}
+    charges = values[(113, "0000131400FF", 6)]["items"][2]["items"]
+    prices = {i["items"][0]["hex"]: i["items"][1]["value"] for i in charges}
     assert prices["a2"] == 100 and prices["b2"] == 200 and prices["a1"] == 0

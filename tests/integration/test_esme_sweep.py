@@ -43,7 +43,8 @@ pytestmark = [pytest.mark.slow,
 A0 = "00DB1234567890A0"
 USERS = ("90B3D51F30010000", "90B3D51F30020000", "90B3D51F30030000", "90B3D51F30010008", "90B3D51F30000002")
 EXPORT_SUPPLIER = "90B3D51F30030000"
-NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_(.*)REQUEST_DUIS\.XML$")
+NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_"
+                  r"(.*)REQUEST_DUIS\.XML$")
 
 
 def variant_for(name: str) -> str:
