@@ -99,7 +99,7 @@ def _get_protected_attributes(ctx: Context, data: Node) -> tuple[int, Node]:
         if result != SUCCESS:
             return result, x.null()
         values.append(value)
-    return SUCCESS, protection.answer(parameters, values)
+    return SUCCESS, protection.answer(parameters, values, ctx.keys)
 
 
 ACTIONS[(30, 1)] = _get_protected_attributes
@@ -114,12 +114,13 @@ def _action(ctx: Context, cls: int, obis: str, method: int, data: Node) -> tuple
     return hook(ctx, data)
 
 
-def serve(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
-    """Answer a DLMS access-request tree with an access-response tree (and the alerts it raises)."""
+def serve(state: dict, request: dict[str, Any], now: datetime, keys: Any = None) -> tuple[dict[str, Any], list]:
+    """Answer a DLMS access-request tree with an access-response tree (and the alerts it raises); ``keys``
+    (the device's key store) is what protected data is sealed with."""
     store = state.setdefault("cosem", {})
     meter.advance(state, now, store)
     meter.activate_tariffs(state, store, now)
-    ctx = Context(state, store, meter.device_now(state, now), now)
+    ctx = Context(state, store, meter.device_now(state, now), now, keys=keys)
     data_out, results = [], []
     items = request.get("data", [])
     wrote = False

@@ -28,6 +28,7 @@ from devices.esme_variant import Capabilities
 
 SUCCESS = 0
 HARDWARE_FAULT = 1
+READ_WRITE_DENIED = 3
 OBJECT_UNDEFINED = 4
 OBJECT_UNAVAILABLE = 11
 OTHER_REASON = 250
@@ -44,6 +45,7 @@ class Context:
     now: datetime                   # the meter's clock
     real_now: datetime
     alerts: list = field(default_factory=list)
+    keys: Any = None                # the device's key store, for sealing protected data
 
     @property
     def caps(self) -> Capabilities:
@@ -403,5 +405,7 @@ def set_attribute(ctx: Context, cls: int, obis: str, attribute: int, value: Node
         meter.set_clock(ctx.state, ctx.real_now, moment)
         ctx.now = moment
         return SUCCESS
+    if (cls, obis, attribute) in READS:        # measured values, logs and profiles are the meter's own
+        return READ_WRITE_DENIED
     ctx.store[tariff.key(cls, obis, attribute)] = value
     return SUCCESS

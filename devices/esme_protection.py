@@ -7,14 +7,16 @@ system titles, and the key information. The meter answers with the same paramete
 recipient swapped, and the protected data: the A-XDR encoding of a structure holding each attribute's
 value, behind a DLMS security header.
 
-``seal`` is the one place where the encryption GBCS requires for these responses plugs in: today it
-writes the plaintext behind a security header that says "suite 1, not authenticated, not encrypted"
-(0x01), the shape the encrypted form will keep (0x31 ‖ invocation counter ‖ ciphertext ‖ tag).
+``seal`` is the one place where the encryption GBCS requires for these responses plugs in: it gets the
+plaintext, the (answer's) protection parameters and the device's key store (``serve_access_request``
+passes the keys it is given). Today it writes the plaintext behind a security header that says "suite 1,
+not authenticated, not encrypted" (0x01), the shape the encrypted form will keep (0x31 ‖ invocation
+counter ‖ ciphertext ‖ tag).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from gbcs.payload import dlms
 from devices import esme_axdr as x
@@ -94,10 +96,10 @@ def plaintext(values: list[Node]) -> bytes:
     return dlms.encode_data(x.structure(*values))
 
 
-Seal = Callable[[bytes, Protection], bytes]
+Seal = Callable[[bytes, Protection, Any], bytes]
 
 
-def _seal_plaintext(data: bytes, protection: Protection) -> bytes:
+def _seal_plaintext(data: bytes, protection: Protection, keys: Any = None) -> bytes:
     return bytes([PLAINTEXT_SECURITY]) + (0).to_bytes(4, "big") + data
 
 
@@ -111,10 +113,10 @@ def unseal(protected: bytes) -> bytes | None:
     return None
 
 
-def answer(parameters: list[Protection], values: list[Node]) -> Node:
+def answer(parameters: list[Protection], values: list[Node], keys: Any = None) -> Node:
     """The response of get_protected_attributes: the parameters, originator and recipient swapped, and the
     sealed values."""
     swapped = [Protection(p.transaction_id, p.recipient, p.originator, p.other_information, p.key_info)
                for p in parameters]
-    protected = seal(plaintext(values), swapped[0]) if swapped else plaintext(values)
+    protected = seal(plaintext(values), swapped[0], keys) if swapped else plaintext(values)
     return x.structure(x.array([protection_parameters(p) for p in swapped]), x.octets(protected))

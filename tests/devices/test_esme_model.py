@@ -272,6 +272,13 @@ def test_clock_is_set_by_ecs70_and_then_runs():
     assert state["esme"]["logs"]["security"][-1]["code"] == meter.CLOCK_ADJUSTED
 
 
+def test_measured_values_cannot_be_written():
+    state = new_state()
+    response = serve(state, set_(3, "0100010800FF", 2, x.dlu(0)), get(3, "0100010800FF", 2))
+    assert response["results"][0]["result"] == 3                    # read-write denied
+    assert response["data"][1]["value"] == meter.register_view(state)["import"] > 0
+
+
 def test_supply_disabled_stops_consumption():
     state = new_state()
     serve(state)
