@@ -305,3 +305,24 @@ def test_every_variant_has_its_features(variant):
     state = new_state(variant)
     result = serve(state, action(7, "0011636202FF", 1, x.integer(0)))["results"][0]["result"]
     assert (result == SUCCESS) == caps.auxiliary_controller
+
+
+def test_protected_data_is_sealed_in_one_place(monkeypatch):
+    from devices import esme_protection
+    from gbcs._reader import Reader
+    from gbcs.payload import dlms
+
+    calls = []
+
+    def seal(data, parties, keys):
+        calls.append((data, parties, keys))
+        return bytes([esme_protection.ENCRYPTED_SECURITY]) + bytes(4) + b"sealed"
+    monkeypatch.setattr(esme_protection, "seal", seal)
+    from devices import cosem
+    from tests.devices.esme_helpers import request
+    response, _alerts = cosem.serve_access_request(new_state(), request(protected(*IMPORT_REGISTERS)), T0,
+                                                   keys="device keys")
+    (data, parties, keys), = calls
+    assert keys == "device keys" and parties.originator.hex().upper() == DEVICE
+    assert len(dlms.decode_data(Reader(data))["items"][0]["items"]) == 4
+    assert response["data"][0]["items"][1]["hex"] == (b"\x31" + bytes(4) + b"sealed").hex()
