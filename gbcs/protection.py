@@ -159,32 +159,30 @@ def _octets(node: Any) -> bytes | None:
     return None
 
 
-def _protection(node: Any) -> tuple[str, str, bytes] | None:
-    """(originator, recipient, transaction id) of a protection-parameters array, or None if it is not one."""
+def _is_protection_parameters(node: Any) -> bool:
+    """Whether a DLMS value is an array of one authenticated-encryption protection-parameters element."""
     if not (isinstance(node, dict) and node.get("type") == "array" and len(node.get("items") or ()) == 1):
-        return None
+        return False
     element = node["items"][0]
     if not (isinstance(element, dict) and element.get("type") == "structure" and len(element.get("items") or ()) == 2):
-        return None
+        return False
     kind, options = element["items"]
     if not (isinstance(kind, dict) and kind.get("type") == "enum"
             and kind.get("value") == PROTECTION_TYPE_AUTHENTICATED_ENCRYPTION):
-        return None
+        return False
     if not (isinstance(options, dict) and options.get("type") == "structure" and len(options.get("items") or ()) >= 3):
-        return None
+        return False
     transaction, originator, recipient = (_octets(item) for item in options["items"][:3])
-    if transaction is None or len(transaction) != security.TRANSACTION_ID_LENGTH:
-        return None
-    if originator is None or recipient is None or len(originator) != 8 or len(recipient) != 8:
-        return None
-    return originator.hex().upper(), recipient.hex().upper(), transaction
+    return (transaction is not None and len(transaction) == security.TRANSACTION_ID_LENGTH
+            and originator is not None and len(originator) == security.SYSTEM_TITLE_LENGTH
+            and recipient is not None and len(recipient) == security.SYSTEM_TITLE_LENGTH)
 
 
 def _dlms_bodies(tree: Any) -> Iterator[bytes]:
     """Security header ‖ ciphertext ‖ tag of each protected octet string that follows protection parameters."""
     for values in _lists(tree):
         for parameters, data in zip(values, values[1:]):
-            raw = _octets(data) if _protection(parameters) else None
+            raw = _octets(data) if _is_protection_parameters(parameters) else None
             if raw is not None and _is_protected(raw):
                 yield raw
 
@@ -328,6 +326,10 @@ def gbz_encrypted_component(component: dict[str, Any], *, originator: str, recip
     from-date-time."""
     if not isinstance(component, dict):
         raise UsageError("a GBZ component is a dict")
+    control, cluster = component.get("control"), component.get("cluster")
+    if not isinstance(control, int) or isinstance(control, bool) or not 0 <= control <= 0xFF \
+            or not isinstance(cluster, int) or isinstance(cluster, bool):
+        raise UsageError("a GBZ component to encrypt needs its control field (a byte) and cluster id")
     text = component.get("plaintext", component.get("payload"))
     try:
         plaintext = bytes.fromhex(text)
@@ -337,17 +339,23 @@ def gbz_encrypted_component(component: dict[str, Any], *, originator: str, recip
                         invocation_counter=invocation_counter)
     if len(protected) >= 1 << (8 * GBZ_LENGTH_BYTES):
         raise UsageError("a GBZ component's encrypted payload is limited to 65535 bytes")
-    sealed = {key: value for key, value in component.items() if key not in ("plaintext", "payload", "from_date_time")}
-    sealed["control"] = int(component["control"]) | GBZ_CONTROL_ENCRYPTED
-    ordered = {"control": sealed.pop("control"), "cluster": sealed.pop("cluster"),
-               "additional_header": sealed.pop("additional_header", GBZ_ADDITIONAL_HEADER), **sealed}
-    ordered["payload"] = (len(protected).to_bytes(GBZ_LENGTH_BYTES, "big") + protected).hex()
-    return ordered
+    rest = {key: value for key, value in component.items()
+            if key not in ("control", "cluster", "additional_header", "plaintext", "payload", "from_date_time")}
+    return {"control": control | GBZ_CONTROL_ENCRYPTED, "cluster": cluster,
+            "additional_header": component.get("additional_header", GBZ_ADDITIONAL_HEADER), **rest,
+            "payload": (len(protected).to_bytes(GBZ_LENGTH_BYTES, "big") + protected).hex()}
 
 
 def seal(message, keys: KeyStore | None):
     """The message with every plaintext placeholder of its payload encrypted for its own parties (the
     message itself when it has none)."""
+    try:
+        return _seal(message, keys)
+    except RecursionError:
+        raise MalformedMessage("the payload is nested too deeply") from None
+
+
+def _seal(message, keys: KeyStore | None):
     payload = message.payload
     if payload.kind in ("gbz", "gbz-alert") and isinstance(payload.tree, dict):
         components = payload.tree.get("components")

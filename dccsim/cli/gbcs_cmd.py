@@ -157,7 +157,7 @@ def _describe(result: dict) -> Iterable[str]:
         "decode_verify_cold_per_s": "decode + verify (ECDH cache cold)",
         "build_mac_per_s": "build + MAC",
         "build_sign_mac_per_s": "build + sign + MAC (critical commands)",
-        "decrypt_per_s": "decrypt (messages with encrypted parts)",
+        "decrypt_per_s": "decrypt (encrypted parts, ECDH cache warm)",
     }
     for name, label in labels.items():
         items = result[f"{name.removesuffix('_per_s')}_items"]

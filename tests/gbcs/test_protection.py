@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import gbcs
 from gbcs import protection
 from gbcs.payload import Payload, dlms
-from tests.gbcs.test_properties import dlms_data
+from tests.gbcs.test_properties import dlms_data, json_values
 
 SUPPLIER, DEVICE, ACB, OTHER = "90B3D51F30010000", "00DB1234567890A0", "90B3D51F30000002", "90B3D51F30030000"
 PRIVATE = {entity: ec.generate_private_key(ec.SECP256R1()) for entity in (SUPPLIER, DEVICE, ACB, OTHER)}
@@ -164,3 +164,19 @@ def test_a_component_that_claims_encryption_without_a_security_header_does_not_d
     raw = _response(Payload("gbz", {"count": 1, "components": [component]}))
     assert gbcs.decode(raw, SUPPLIER_KEYS).verification.decryption == "failed"
     assert gbcs.decode(raw).verification.decryption == "unchecked"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["dlms", "gbz"]), json_values, json_values)
+def test_malformed_placeholders_raise_only_the_library_errors(kind, first, second):
+    if kind == "dlms":
+        tree = {"invoke_id": "00000001", "date_time": None, "results": [],
+                "data": [{"type": "protected", "plaintext": first, "data": second}]}
+        payload = Payload("dlms-access-response", tree)
+    else:
+        payload = Payload("gbz", {"count": 1, "components": [{"control": first, "cluster": second, "frame_control": 8,
+                                                              "sequence": 0, "command": 1, "plaintext": "00"}]})
+    try:
+        _response(payload)
+    except gbcs.GbcsError:
+        pass
