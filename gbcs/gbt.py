@@ -119,6 +119,9 @@ def gbt_split(message: bytes, block_size: int = HAN_LIMIT, *, window: int = DEFA
               acknowledged: int = 0) -> list[bytes]:
     """The blocks carrying ``message``, each at most ``block_size`` bytes long. Blocks are sent in
     windows of ``window`` blocks: streaming is set on every block but the last of each window."""
+    if not isinstance(message, (bytes, bytearray)):
+        raise UsageError("gbt_split takes a message's bytes")
+    message = bytes(message)
     if not isinstance(block_size, int) or block_size < 1:
         raise UsageError("the block size must be a positive number of bytes")
     if not isinstance(window, int) or not 1 <= window <= MAX_WINDOW:

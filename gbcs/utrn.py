@@ -162,8 +162,10 @@ def _check_counter(counter: int) -> None:
         raise UsageError("a top-up counter has its low 32 bits zero: only bits 32–41 travel in the UTRN")
 
 
-def _key(keys: KeyStore, originator: bytes, target: bytes, counter: int) -> bytes:
+def _key(keys: KeyStore | None, originator: bytes, target: bytes, counter: int) -> bytes:
     """The tag key: the supplier's prepayment key with the device's key-agreement key, either side."""
+    if keys is None:
+        raise UsageError("a UTRN's tag needs keys: the supplier's prepayment key and the meter's key-agreement key")
     supplier, device = originator.hex().upper(), target.hex().upper()
     info = security.other_info(originator, "command", counter.to_bytes(8, "big"), target)
     pairs = ((keys.private_key(supplier, PREPAYMENT), lambda: keys.public_key(device, KEY_AGREEMENT)),

@@ -130,4 +130,8 @@ def test_split_and_join_take_what_they_say():
     with pytest.raises(gbcs.MalformedMessage):
         gbcs.gbt_split(b"\x00" * 10)
     with pytest.raises(gbcs.UsageError):
+        gbcs.gbt_split(LONG.hex())
+    with pytest.raises(gbcs.UsageError):
+        gbcs.gbt_join([LONG.hex()])
+    with pytest.raises(gbcs.UsageError):
         gbcs.gbt_join(gbcs.gbt_split(LONG)[0])

@@ -127,6 +127,8 @@ def test_impossible_top_ups_are_refused(kwargs):
 def test_without_a_prepayment_key_nothing_is_built_or_verified():
     with pytest.raises(gbcs.UsageError):
         utrn.build(1, originator=SUPPLIER, target=ESME, counter=1 << 32, keys=gbcs.StaticKeyStore())
+    with pytest.raises(gbcs.UsageError):
+        utrn.build(1, originator=SUPPLIER, target=ESME, counter=1 << 32, keys=None)
     text = utrn.build(1, originator=SUPPLIER, target=ESME, counter=1 << 32, keys=SUPPLIER_SIDE)
     with pytest.raises(gbcs.UsageError):
         utrn.verify(text, originator=SUPPLIER, target=ESME, keys=gbcs.StaticKeyStore())
