@@ -99,6 +99,9 @@ class Message:
         _check_bytes("date_time", self.date_time, DATE_TIME_LENGTH, optional=True)
         _check_bytes("other_info_extra", self.other_info_extra)
         _check_bytes("security_header", self.security_header, SECURITY_HEADER_LENGTH)
+        if self.security_header != DEFAULT_SECURITY_HEADER:
+            raise UsageError(f"GBCS MACs with the security header {DEFAULT_SECURITY_HEADER.hex()}, "
+                             f"not {self.security_header.hex()}")
         _check_bytes("mac", self.mac, TAG_LENGTH, optional=True)
         if self.signature_field not in SIGNATURE_FIELDS:
             raise UsageError(f"signature_field must be one of {', '.join(SIGNATURE_FIELDS)}, "
