@@ -116,12 +116,10 @@ ACTIONS: dict[tuple[int, str, int], Action] = {
 }
 
 
-def serve_access_request(state: dict, request: dict[str, Any], now: datetime,
-                         keys: Any = None) -> tuple[dict[str, Any], list]:
-    """Answer a DLMS access-request tree with an access-response tree; return the alerts it causes.
-    ``keys`` (the device's key store) seals an ESME's protected data."""
+def serve_access_request(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
+    """Answer a DLMS access-request tree with an access-response tree; return the alerts it causes."""
     if state.get("type") == "ESME":
-        return esme.serve(state, request, now, keys)
+        return esme.serve(state, request, now)
     store = state.setdefault("cosem", {})
     data_out, results, alerts = [], [], []
     items = request.get("data", [])

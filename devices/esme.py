@@ -90,7 +90,7 @@ INSTANCE_ACTIONS[(8, "0000010000FF", 6)] = _shift_time
 def _get_protected_attributes(ctx: Context, data: Node) -> tuple[int, Node]:
     """Class 30 method 1: read the listed attributes (with their date restrictions) and protect them."""
     try:
-        descriptors, parameters = protection.parse_request(data)
+        descriptors, _parameters = protection.parse_request(data)
     except (KeyError, IndexError, TypeError, ValueError):
         return OTHER_REASON, x.null()
     values = []
@@ -99,7 +99,7 @@ def _get_protected_attributes(ctx: Context, data: Node) -> tuple[int, Node]:
         if result != SUCCESS:
             return result, x.null()
         values.append(value)
-    return SUCCESS, protection.answer(parameters, values, ctx.keys)
+    return SUCCESS, protection.answer(values)
 
 
 ACTIONS[(30, 1)] = _get_protected_attributes
@@ -114,13 +114,13 @@ def _action(ctx: Context, cls: int, obis: str, method: int, data: Node) -> tuple
     return hook(ctx, data)
 
 
-def serve(state: dict, request: dict[str, Any], now: datetime, keys: Any = None) -> tuple[dict[str, Any], list]:
-    """Answer a DLMS access-request tree with an access-response tree (and the alerts it raises); ``keys``
-    (the device's key store) is what protected data is sealed with."""
+def serve(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
+    """Answer a DLMS access-request tree with an access-response tree (and the alerts it raises).
+    Protected data is left sealed for ``gbcs.build``, which encrypts it with the device's keys."""
     store = state.setdefault("cosem", {})
     meter.advance(state, now, store)
     meter.activate_tariffs(state, store, now)
-    ctx = Context(state, store, meter.device_now(state, now), now, keys=keys)
+    ctx = Context(state, store, meter.device_now(state, now), now)
     data_out, results = [], []
     items = request.get("data", [])
     wrote = False

@@ -45,7 +45,6 @@ class Context:
     now: datetime                   # the meter's clock
     real_now: datetime
     alerts: list = field(default_factory=list)
-    keys: Any = None                # the device's key store, for sealing protected data
 
     @property
     def caps(self) -> Capabilities:

@@ -3,27 +3,24 @@
 A sensitive read (ECS17b, ECS19, ECS20b, ECS21a, ECS22b ...) is an action on a data protection object
 whose parameters list the attributes wanted (each with an optional date restriction) and the protection
 parameters: transaction id (0x04 ‖ the command's 8-byte originator counter), originator and recipient
-system titles, and the key information. The meter answers with the same parameters, originator and
-recipient swapped, and the protected data: the A-XDR encoding of a structure holding each attribute's
-value, behind a DLMS security header.
+system titles, and the key information. The meter answers with protection parameters for the response
+(transaction id and titles of the response's grouping header: the same counter, originator and recipient
+swapped) and the protected data: the A-XDR encoding of a structure holding each attribute's value,
+encrypted (``0x31`` ‖ invocation counter ‖ ciphertext ‖ tag).
 
-``seal`` is the one place where the encryption GBCS requires for these responses plugs in: it gets the
-plaintext, the (answer's) protection parameters and the device's key store (``serve_access_request``
-passes the keys it is given). Today it writes the plaintext behind a security header that says "suite 1,
-not authenticated, not encrypted" (0x01), the shape the encrypted form will keep (0x31 ‖ invocation
-counter ‖ ciphertext ‖ tag).
+``seal`` is where that happens: it hands the values to ``gbcs`` as a protected-data placeholder, which
+``gbcs.build`` encrypts with the device's keys for the response's parties (for a read the DCC sent on a
+User's behalf, for the User the other-information names) and replaces with the parameters and the
+protected octet string.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
 
-from gbcs.payload import dlms
+import gbcs
 from devices import esme_axdr as x
 from devices.esme_axdr import Node
 
-PLAINTEXT_SECURITY = 0x01           # security suite 1, no authentication, no encryption
-ENCRYPTED_SECURITY = 0x31           # security suite 1, authenticated and encrypted
 TRANSACTION_PREFIX = 0x04           # the KDF message kind "encryption"
 
 
@@ -92,31 +89,19 @@ def date_restriction(start_hex: str, end_hex: str) -> Node:
     return x.structure(x.enum(1), x.structure(x.octets(start_hex), x.octets(end_hex)))
 
 
-def plaintext(values: list[Node]) -> bytes:
-    return dlms.encode_data(x.structure(*values))
+def seal(values: Node) -> list[Node]:
+    """The protected data of an answer, as the two DLMS values it becomes when the response is built."""
+    return [{"type": gbcs.protection.PLACEHOLDER, "data": values}]
 
 
-Seal = Callable[[bytes, Protection, Any], bytes]
+def answer(values: list[Node]) -> Node:
+    """The result of get_protected_attributes: protection parameters and protected data (sealed)."""
+    return x.structure(*seal(x.structure(*values)))
 
 
-def _seal_plaintext(data: bytes, protection: Protection, keys: Any = None) -> bytes:
-    return bytes([PLAINTEXT_SECURITY]) + (0).to_bytes(4, "big") + data
-
-
-seal: Seal = _seal_plaintext
-
-
-def unseal(protected: bytes) -> bytes | None:
-    """The plaintext of protected data that was not encrypted (None for encrypted data)."""
-    if len(protected) >= 5 and protected[0] & 0x30 == 0:
-        return protected[5:]
+def protected_values(node: Node) -> list[Node] | None:
+    """The attribute values of an answer not yet sealed (what the meter put in), else None."""
+    items = node.get("items") or []
+    if len(items) == 1 and items[0].get("type") == gbcs.protection.PLACEHOLDER:
+        return items[0]["data"]["items"]
     return None
-
-
-def answer(parameters: list[Protection], values: list[Node], keys: Any = None) -> Node:
-    """The response of get_protected_attributes: the parameters, originator and recipient swapped, and the
-    sealed values."""
-    swapped = [Protection(p.transaction_id, p.recipient, p.originator, p.other_information, p.key_info)
-               for p in parameters]
-    protected = seal(plaintext(values), swapped[0], keys) if swapped else plaintext(values)
-    return x.structure(x.array([protection_parameters(p) for p in swapped]), x.octets(protected))

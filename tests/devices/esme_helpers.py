@@ -6,8 +6,6 @@ from datetime import datetime, timedelta, timezone
 from devices import cosem
 from devices import esme_axdr as x
 from devices import esme_protection as protection
-from gbcs._reader import Reader
-from gbcs.payload import dlms
 
 DEVICE = "00DB1234567890A0"
 USER = "90B3D51F30010000"
@@ -58,11 +56,10 @@ def serve(state: dict, *specs, now: datetime = T0) -> dict:
 
 
 def protected_values(node: dict) -> list[dict]:
-    """The attribute values inside a get_protected_attributes answer (plaintext form)."""
-    raw = bytes.fromhex(node["items"][1]["hex"])
-    plain = protection.unseal(raw)
-    assert plain is not None, "protected data is encrypted"
-    return dlms.decode_data(Reader(plain))["items"]
+    """The attribute values inside a get_protected_attributes answer (before the response seals them)."""
+    values = protection.protected_values(node)
+    assert values is not None, "not an unsealed protected-data answer"
+    return values
 
 
 def later(moment: datetime, **delta) -> datetime:

@@ -6,10 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import gbcs
-from gbcs import security
 from gbcs._reader import Reader
 from gbcs.payload import dlms
-from devices import esme_protection as protection
 from tests.gbcs.corpus import rtds_keys
 from tests.paths import GBCS_RTDS
 
@@ -47,36 +45,21 @@ def load(path: Path) -> gbcs.Message:
     return gbcs.decode(bytes.fromhex(path.read_text().strip()), rtds_keys())
 
 
-def protected_blobs(tree) -> list[bytes]:
-    """The protected-data octet strings of get_protected_attributes answers in a response tree."""
-    found = []
-    for node in tree.get("data", []):
-        if node.get("type") == "structure" and len(node.get("items", [])) == 2 \
-                and node["items"][0].get("type") == "array" and node["items"][1].get("type") == "octet-string":
-            found.append(bytes.fromhex(node["items"][1]["hex"]))
-    return found
-
-
 def plaintexts(message: gbcs.Message) -> list[dict | None]:
-    """The decoded protected data of a response: plaintext as it is, ciphertext decrypted with the
-    recipient's key (for RTDS vectors, the RTDS organisation keys; for the simulator's, whatever
-    ``gbcs.decode`` could decrypt)."""
-    keys, found = rtds_keys(), []
-    decrypted = [bytes.fromhex(d) for d in message.decrypted if d]
-    for blob in protected_blobs(message.payload.tree):
-        plain = protection.unseal(blob)
-        if plain is None and decrypted:
-            plain = decrypted.pop(0)
-        if plain is None:
-            device = keys.public_key(message.originator, gbcs.KEY_AGREEMENT)
-            private = keys.private_key(message.recipient, gbcs.KEY_AGREEMENT)
-            if device is not None and private is not None:
-                info = security.other_info(bytes.fromhex(message.originator), "encryption", message.counter_bytes,
-                                           bytes.fromhex(message.recipient))
-                plain = security.decrypt(security.derive_key(private, device, info),
-                                         bytes.fromhex(message.originator), blob[5:])
-        found.append(dlms.decode_data(Reader(plain)) if plain else None)
-    return found
+    """The decoded protected data of a response (None for each part that could not be decrypted)."""
+    parts = gbcs.protection.encrypted_parts(message)
+    if message.verification.decryption != "decrypted":
+        return [None] * len(parts)
+    return [dlms.decode_data(Reader(bytes.fromhex(p))) for p in message.decrypted]
+
+
+def respond(command: gbcs.Message, answer: dict, keys) -> gbcs.Message:
+    """The response message a device builds from its answer (protected data encrypted), decoded again."""
+    frame = gbcs.build(cra="response", counter=command.counter, originator=command.recipient,
+                       recipient=command.originator, message_code=command.message_code,
+                       payload=gbcs.Payload("dlms-access-response", answer), keys=keys,
+                       other_info_extra=command.other_info_extra)
+    return gbcs.decode(frame, keys)
 
 
 def same_shape(a, b) -> bool:

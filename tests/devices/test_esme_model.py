@@ -289,11 +289,23 @@ def test_supply_disabled_stops_consumption():
     assert state["esme"]["logs"]["event"][-1]["code"] == meter.SUPPLY_INTERRUPTED
 
 
-def test_protected_answer_carries_the_request_parties_swapped():
-    response = serve(new_state(), protected(*IMPORT_REGISTERS, counter=0x1234))
-    parameters = response["data"][0]["items"][0]["items"][0]["items"][1]["items"]
-    assert parameters[0]["hex"] == "040000000000001234"
-    assert parameters[1]["hex"] == DEVICE.lower() and parameters[2]["hex"] == USER.lower()
+def test_protected_data_is_encrypted_for_the_requesting_party_when_the_response_is_built():
+    import gbcs
+    from tests.devices.esme_rtds import plaintexts, respond
+    from tests.gbcs.corpus import rtds_keys
+
+    state = new_state()
+    answer = serve(state, protected(*IMPORT_REGISTERS, counter=0x1234))
+    values = protected_values(answer["data"][0])
+    command = gbcs.Message(cra="command", counter=0x1234, originator=USER, recipient=DEVICE, message_code=0x0027,
+                           payload=gbcs.Payload("dlms-access-request", {}))
+    response = respond(command, answer, rtds_keys())
+    parameters, protected_octets = response.payload.tree["data"][0]["items"]
+    options = parameters["items"][0]["items"][1]["items"]
+    assert [o["hex"] for o in options[:3]] == ["040000000000001234", DEVICE.lower(), USER.lower()]
+    assert protected_octets["hex"].startswith("31")
+    assert response.verification.decryption == "decrypted"
+    assert plaintexts(response)[0]["items"] == values
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -305,24 +317,3 @@ def test_every_variant_has_its_features(variant):
     state = new_state(variant)
     result = serve(state, action(7, "0011636202FF", 1, x.integer(0)))["results"][0]["result"]
     assert (result == SUCCESS) == caps.auxiliary_controller
-
-
-def test_protected_data_is_sealed_in_one_place(monkeypatch):
-    from devices import esme_protection
-    from gbcs._reader import Reader
-    from gbcs.payload import dlms
-
-    calls = []
-
-    def seal(data, parties, keys):
-        calls.append((data, parties, keys))
-        return bytes([esme_protection.ENCRYPTED_SECURITY]) + bytes(4) + b"sealed"
-    monkeypatch.setattr(esme_protection, "seal", seal)
-    from devices import cosem
-    from tests.devices.esme_helpers import request
-    response, _alerts = cosem.serve_access_request(new_state(), request(protected(*IMPORT_REGISTERS)), T0,
-                                                   keys="device keys")
-    (data, parties, keys), = calls
-    assert keys == "device keys" and parties.originator.hex().upper() == DEVICE
-    assert len(dlms.decode_data(Reader(data))["items"][0]["items"]) == 4
-    assert response["data"][0]["items"][1]["hex"] == (b"\x31" + bytes(4) + b"sealed").hex()

@@ -1,6 +1,7 @@
 """The ESME against the RTDS vectors: each RTDS command of the issue's ESME use cases, served by a meter of
-the variant the vector was made for, is answered with the results, data types and shapes (protected data
-included) of the RTDS response."""
+the variant the vector was made for and built into a response with the RTDS keys, is answered with the
+results, data types and shapes of the RTDS response — protected data included, encrypted for the same
+party and decrypting to a value of the RTDS shape."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,19 +9,13 @@ from datetime import datetime, timezone
 import pytest
 
 from devices import cosem
-from tests.devices.esme_rtds import load, pairs, plaintexts, protected_blobs, same_shape, variant_for
 from tests.devices.esme_helpers import new_state
-from tests.paths import GBCS_RTDS
+from tests.devices.esme_rtds import load, pairs, plaintexts, respond, same_shape, variant_for
+from tests.gbcs.corpus import rtds_keys
+from tests.paths import GBCS_RTDS, KEYS_RTDS
 
-pytestmark = pytest.mark.skipif(not GBCS_RTDS.exists(), reason="../shared/conformance/gbcs-rtds not available")
+pytestmark = pytest.mark.skipif(not (GBCS_RTDS.exists() and KEYS_RTDS.exists()), reason="../shared not available")
 RTDS_NOW = datetime(2015, 1, 1, 0, 0, 30, tzinfo=timezone.utc)     # the RTDS meters' clock
-
-
-def _decode_plain(tree):
-    from devices import esme_protection
-    from gbcs._reader import Reader
-    from gbcs.payload import dlms
-    return [dlms.decode_data(Reader(esme_protection.unseal(blob))) for blob in protected_blobs(tree)]
 
 
 @pytest.mark.parametrize("folder,command,response", pairs(), ids=[p[1].name for p in pairs()])
@@ -28,18 +23,17 @@ def test_the_meter_answers_an_rtds_command_like_the_rtds_meter(folder, command, 
     sent, expected = load(command), load(response)
     state = new_state(variant_for(command.name))
     answer, _alerts = cosem.serve_access_request(state, sent.payload.tree, RTDS_NOW)
+    mine = respond(sent, answer, rtds_keys())
+    assert mine.verification.mac == "verified"
     wanted = expected.payload.tree
-    assert [r["result"] for r in answer["results"]] == [r["result"] for r in wanted["results"]]
-    assert len(answer["data"]) == len(wanted["data"])
-    for mine, theirs in zip(answer["data"], wanted["data"]):
-        assert same_shape(mine, theirs), (mine, theirs)
-    rtds_plain = [p for p in plaintexts(expected)]
-    mine_plain = _decode_plain(answer)
-    assert len(mine_plain) == len(rtds_plain)
-    for mine, theirs in zip(mine_plain, rtds_plain):
-        if theirs is None:          # sent to the DCC on an unknown remote party's behalf: not decryptable here
-            continue
-        assert same_shape(mine, theirs), (mine, theirs)
+    tree = mine.payload.tree
+    assert [r["result"] for r in tree["results"]] == [r["result"] for r in wanted["results"]]
+    assert len(tree["data"]) == len(wanted["data"])
+    for a, b in zip(tree["data"], wanted["data"]):
+        assert same_shape(a, b), (a, b)
+    assert mine.verification.decryption == expected.verification.decryption
+    for a, b in zip(plaintexts(mine), plaintexts(expected)):
+        assert a is not None and b is not None and same_shape(a, b), (a, b)
 
 
 def test_the_vectors_in_scope_are_found():

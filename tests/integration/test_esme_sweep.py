@@ -3,11 +3,12 @@
 Every shared template of the issue's ESME Service Requests (reads 4.x, 1.1.1, 2.2, 3.3, 8.1.1, 11.2) is
 signed, sent over HTTP to a running simulator with a real PostgreSQL, and its Response collected at a real
 receiving endpoint. The device's answer must be the RTDS response's use case, its MAC must verify, its
-results, data types and shapes (protected data included) must be the RTDS response's, and its protection
-parameters must carry the request's counter and parties. Then values must follow the meter's state: a
-later read shows larger registers, a top up raises the credit, a new tariff is read back, the clock is
-set by commissioning, a cleared event log is empty, a twin element meter answers with its secondary
-element, and a DCC schedule reads the period its offsets name.
+results, data types and shapes must be the RTDS response's, its protected data encrypted where the RTDS
+response's is and decrypting to the RTDS shape, and its protection parameters must carry the request's
+counter and parties. Then values must follow the meter's state: a later read shows larger registers, a
+top up raises the credit, a new tariff is read back, the clock is set by commissioning, a cleared event
+log is empty, a twin element meter answers with its secondary element, and a DCC schedule reads the
+period its offsets name.
 """
 from __future__ import annotations
 
@@ -132,6 +133,9 @@ def check_against_rtds(name: str, request_id: RequestId, message: gbcs.Message) 
         problems.append(f"use case {message.use_case}, RTDS {use_case}")
     if message.verification.mac != "verified":
         problems.append(f"MAC {message.verification.mac}")
+    if message.verification.decryption != expected.verification.decryption:     # encrypted where RTDS is
+        problems.append(f"protected data {message.verification.decryption}, RTDS "
+                        f"{expected.verification.decryption}")
     mine, theirs = message.payload.tree, expected.payload.tree
     if [r["result"] for r in mine["results"]] != [r["result"] for r in theirs["results"]]:
         problems.append(f"results {mine['results']} != RTDS {theirs['results']}")
