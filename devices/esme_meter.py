@@ -9,8 +9,9 @@ change, log clears) are written to the event, security or auxiliary controller l
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
+import gbcs
 from devices import esme_consumption as energy
 from devices import esme_tariff as tariff
 from devices.esme_axdr import from_utc_seconds, utc_seconds
@@ -275,19 +276,15 @@ def set_supply(state: dict, new: str, at: datetime) -> None:
 
 PENCE = 1000          # meter balance units (currency × 10^-5) in a penny
 
-# The value of a UTRN in pence, or None when the meter does not accept it. GBCS UTRN validation plugs in
-# here (one function); until then the last four digits are the value in pence.
-UtrnCheck = Callable[[str, dict], "int | None"]
-
-
-def _placeholder_utrn_value(utrn: str, state: dict) -> int | None:
-    digits = utrn.strip()
-    if len(digits) != 20 or not digits.isdigit():
+def utrn_value(utrn: str, state: dict) -> int | None:
+    """The value of a UTRN in pence, or None when the meter does not accept it: 20 digits with a valid
+    GBCS check digit and a well-formed top-up token (``gbcs.utrn.parse``). Authenticating its tag
+    (``gbcs.utrn.verify``) is the one call to add here once the meter is given the supplier's prepayment
+    key and the command's originator."""
+    try:
+        return gbcs.utrn.parse(utrn).pennies
+    except gbcs.GbcsError:
         return None
-    return int(digits[-4:])
-
-
-utrn_value: UtrnCheck = _placeholder_utrn_value
 
 
 def top_up(state: dict, utrn: str, at: datetime, debt_share: float) -> bool:

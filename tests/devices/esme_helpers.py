@@ -62,5 +62,13 @@ def protected_values(node: dict) -> list[dict]:
     return values
 
 
+def utrn(pennies: int, counter: int = 3 << 32, target: str = DEVICE) -> bytes:
+    """A UTRN the import supplier issues (RTDS prepayment key) for ``pennies``."""
+    import gbcs
+    from tests.gbcs.corpus import rtds_keys
+
+    return gbcs.utrn.build(pennies, originator=USER, target=target, counter=counter, keys=rtds_keys()).encode()
+
+
 def later(moment: datetime, **delta) -> datetime:
     return moment + timedelta(**delta)

@@ -14,7 +14,7 @@ from devices import esme_meter as meter
 from devices.esme_objects import OBJECT_UNDEFINED, SUCCESS
 from devices.esme_variant import VARIANTS, capabilities
 from tests.devices.esme_helpers import (DEVICE, T0, USER, action, get, later, new_state, protected,
-                                        protected_values, range_of, serve, set_)
+                                        protected_values, range_of, serve, set_, utrn)
 
 IMPORT_REGISTERS = ("00002B0208FF", (1, "00005E2C220A"))
 TOU_REGISTERS = ("00002B0209FF", (1, "00005E2C2201"))
@@ -216,7 +216,7 @@ def test_daily_consumption_is_the_sum_of_the_half_hours():
 
 def test_event_log_is_cleared_and_the_clearing_goes_to_the_security_log():
     state = new_state()
-    serve(state, action(115, "0000132800FF", 1, x.octets(b"12345678901234560100")))
+    serve(state, action(115, "0000132800FF", 1, x.octets(utrn(100))))
     assert state["esme"]["logs"]["event"]
     response = serve(state, action(7, "0000636200FF", 1, x.integer(0)))
     assert response["results"][0]["result"] == SUCCESS
@@ -238,21 +238,25 @@ def test_auxiliary_controller_log_exists_only_where_there_is_an_auxiliary_contro
 def test_top_up_credit_is_visible_and_a_utrn_counts_once():
     state = new_state()
     balance = read_protected(state, *PREPAYMENT)[0]["items"][0]["value"]
-    utrn = x.octets(b"73946144332040217315")
-    assert serve(state, action(115, "0000132800FF", 1, utrn))["results"][0]["result"] == SUCCESS
+    token = x.octets(b"73946144332040217315")           # the RTDS top up: 1000 pennies
+    assert serve(state, action(115, "0000132800FF", 1, token))["results"][0]["result"] == SUCCESS
     after = read_protected(state, *PREPAYMENT)[0]["items"][0]["value"]
-    assert abs(after - balance - 7315 * meter.PENCE) < 100
+    assert abs(after - balance - 1000 * meter.PENCE) < 100
     assert serve(state, get(112, "0000130A00FF", 2))["data"][0]["value"] == after
-    assert serve(state, action(115, "0000132800FF", 1, utrn))["results"][0]["result"] != SUCCESS
+    assert serve(state, action(115, "0000132800FF", 1, token))["results"][0]["result"] != SUCCESS
+    for refused in (b"73946144332040217316", b"1234"):    # a wrong check digit, not a UTRN
+        assert serve(state, action(115, "0000132800FF", 1, x.octets(refused)))["results"][0]["result"] != SUCCESS
+    assert serve(state, get(112, "0000130A00FF", 2))["data"][0]["value"] == after
+    assert state["esme"]["logs"]["security"][-1]["code"] == meter.UTRN_REJECTED
     credits = x.compact_rows(serve(state, get(7, "0000620105FF", 2, range_of(later(T0, days=-1), T0)))["data"][0])
-    assert credits == [(x.utc_seconds(T0), 7315 * meter.PENCE)]
+    assert credits == [(x.utc_seconds(T0), 1000 * meter.PENCE)]
 
 
 def test_top_up_recovers_payment_based_debt():
     state = new_state()
     serve(state)
     state["esme"]["prepay"]["payment_debt"] = 1_000_000
-    serve(state, action(115, "0000132800FF", 1, x.octets(b"00000000000000001000")))
+    serve(state, action(115, "0000132800FF", 1, x.octets(utrn(1000))))
     assert state["esme"]["prepay"]["payment_debt"] == 500_000        # half of each payment (factory setting)
     payments = x.compact_rows(serve(state, get(7, "0000620104FF", 2, range_of(later(T0, days=-1), T0)))["data"][0])
     assert payments == [(x.utc_seconds(T0), 500_000)]

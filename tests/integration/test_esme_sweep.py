@@ -32,6 +32,7 @@ from devices import esme_consumption as energy
 from devices import esme_meter as meter
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import load, plaintexts, same_shape
+from tests.gbcs.corpus import rtds_keys
 from tests.integration.device_flows import prepared, run_request, wait_for_response
 from tests.integration.harness import start_running_simulator, zaz1_signer
 from tests.integration import requests
@@ -240,8 +241,9 @@ async def test_top_up_credit_is_read_back(estate):
     await meter_of(running, "A")
     _rid, first = await send(running, receiver, prepared("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"))
     balance = _values(first)[0]["items"][0]["value"]
+    token = gbcs.utrn.build(2345, originator="90B3D51F30010000", target=A0, counter=7 << 32, keys=rtds_keys())
     top_up = prepared("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML")
-    client.set_body_text(top_up, "UTRN", "12345678901234562345")
+    client.set_body_text(top_up, "UTRN", token)
     _rid, applied = await send(running, receiver, top_up)
     assert applied.payload.tree["results"][0]["result"] == 0
     _rid, second = await send(running, receiver, prepared("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"))
@@ -251,7 +253,7 @@ async def test_top_up_credit_is_read_back(estate):
     assert abs(balance_read.payload.tree["data"][0]["value"] - (balance + credited)) < 1000
     # the same UTRN again is refused
     again = prepared("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML")
-    client.set_body_text(again, "UTRN", "12345678901234562345")
+    client.set_body_text(again, "UTRN", token)
     _rid, refused = await send(running, receiver, again)
     assert refused.payload.tree["results"][0]["result"] != 0
 
