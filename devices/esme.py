@@ -114,6 +114,19 @@ def _action(ctx: Context, cls: int, obis: str, method: int, data: Node) -> tuple
     return hook(ctx, data)
 
 
+def _one(ctx: Context, kind: str, spec: dict, value: Node) -> tuple[int, Node]:
+    cls, obis = spec["class"], spec["obis"].upper()
+    if kind == "get":
+        return objects.get(ctx, cls, obis, spec["attribute"], spec.get("parameters"))
+    if kind == "set":
+        result = objects.set_attribute(ctx, cls, obis, spec["attribute"], value)
+        if result == SUCCESS and (cls, spec["attribute"]) == (20, 10) \
+                and tariff.activation_moment(value)[0] == "cancel":
+            meter.cancel_held_tariffs(ctx.state)
+        return result, x.null()
+    return _action(ctx, cls, obis, spec["method"], value)
+
+
 def serve(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
     """Answer a DLMS access-request tree with an access-response tree (and the alerts it raises).
     Protected data is left sealed for ``gbcs.build``, which encrypts it with the device's keys."""
@@ -126,21 +139,14 @@ def serve(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str
     wrote = False
     for index, spec in enumerate(request.get("specs", [])):
         value = items[index] if index < len(items) else x.null()
-        choice, cls, obis = spec["choice"], spec["class"], spec["obis"].upper()
-        if choice in ("get", "get-with-selection"):
-            result, node = objects.get(ctx, cls, obis, spec["attribute"], spec.get("parameters"))
-            data_out.append(node)
-            results.append({"choice": "get", "result": result})
-        elif choice in ("set", "set-with-selection"):
-            results.append({"choice": "set", "result": objects.set_attribute(ctx, cls, obis, spec["attribute"], value)})
-            data_out.append(x.null())
-            wrote = True
-            if (cls, spec["attribute"]) == (20, 10) and tariff.activation_moment(value)[0] == "cancel":
-                meter.cancel_held_tariffs(state)
-        else:
-            result, node = _action(ctx, cls, obis, spec["method"], value)
-            data_out.append(node)
-            results.append({"choice": "action", "result": result})
+        kind = "get" if spec["choice"].startswith("get") else "set" if spec["choice"].startswith("set") else "action"
+        try:
+            result, node = _one(ctx, kind, spec, value)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            result, node = OTHER_REASON, x.null()        # a malformed specification or value: refused alone
+        wrote = wrote or (kind == "set" and result == SUCCESS)
+        data_out.append(node)
+        results.append({"choice": kind, "result": result})
     if wrote:
         meter.activate_tariffs(state, store, now)
     return {"invoke_id": request["invoke_id"], "date_time": None, "data": data_out, "results": results}, ctx.alerts

@@ -321,3 +321,11 @@ def test_every_variant_has_its_features(variant):
     state = new_state(variant)
     result = serve(state, action(7, "0011636202FF", 1, x.integer(0)))["results"][0]["result"]
     assert (result == SUCCESS) == caps.auxiliary_controller
+
+
+def test_a_malformed_specification_is_refused_alone():
+    state = new_state()
+    broken = ({"choice": "get", "class": 3, "obis": "0100010800FF"}, x.null())        # no attribute
+    response = serve(state, broken, protected(*IMPORT_REGISTERS), action(30, "00002B0208FF", 1, x.integer(0)))
+    assert [r["result"] for r in response["results"]] == [250, SUCCESS, 250]
+    assert len(protected_values(response["data"][1])) == 1
