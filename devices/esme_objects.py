@@ -1,13 +1,13 @@
 """The ESME's COSEM object model: which object (class, OBIS, attribute / method) does what.
 
-Three tables drive it:
+Tables drive it:
 
 * ``READS`` — attributes computed from the meter's state (registers, clock, prepayment values, power,
-  maximum demand, logs and profiles, which take a period);
-* ``CONFIGURATION`` — configuration attributes with the values a meter leaves the factory with; a set
+  maximum demand, and the logs and profiles in ``PROFILES``, which take a period); they cannot be set;
+* ``configuration()`` — configuration attributes with the values a meter leaves the factory with; a set
   (ECS01a, ...) stores a new value in the attribute store, which a later get returns;
-* ``ACTIONS`` — methods with behaviour (clear a log, enter a UTRN, set the clock, get protected
-  attributes).
+* methods with behaviour (clear a log, enter a UTRN, set the clock, get protected attributes) are the
+  ``ACTIONS`` of ``devices.esme``.
 
 ``PRESENCE`` names the objects only some variants have (a twin element meter's secondary element, a
 polyphase meter's phases 2 and 3, an auxiliary controller's log); on other meters they are undefined.
