@@ -1,6 +1,10 @@
 """Unit tests of the semantic layer: date-times, typed values, names, length widths, fallbacks and errors."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 import gbcs
@@ -12,6 +16,7 @@ from gbcs.semantic.common import Names, utc_seconds, utc_seconds_text
 from gbcs.semantic.cosem_objects import obis_octets, obis_text
 from gbcs.semantic.dlms_time import date_time_octets, date_time_text
 from gbcs.semantic.dlms_values import node_of, value_of
+from tests.paths import GBCS_RTDS
 
 
 @pytest.mark.parametrize("octets, expected", [
@@ -196,3 +201,27 @@ def test_gbcs_message_json_names_its_payload():
     value = gbcs.decode(raw).to_json()
     assert value["payload"]["fields"] == {"view": "asn1", "layout": "unjoin-device-command",
                                           "entity_id": "00DB1234567890A1"}
+
+
+JOIN_COMMAND = GBCS_RTDS / "8.7.1_CS03A1" / "CS03A1_8.7.1_SUCCESS_COMMAND_GBCS.HEX"
+
+
+@pytest.mark.skipif(not JOIN_COMMAND.exists(), reason="RTDS vectors not available")
+def test_the_command_line_prints_the_fields_and_encodes_from_them():
+    def run(command: str, stdin: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dccsim", "gbcs", command], input=stdin, capture_output=True,
+                              text=True, timeout=60)
+
+    hex_text = JOIN_COMMAND.read_text().strip()
+    decoded = run("decode", hex_text)
+    assert decoded.returncode == 0, decoded.stderr
+    value = json.loads(decoded.stdout)
+    assert value["payload"]["fields"] == {"view": "asn1", "layout": "join-device-command",
+                                          "join_method_and_role": "methodAInitiator", "entity_id": "00DB12345678909A",
+                                          "device_type": "HCALCS"}
+    del value["payload"]["tree"]
+    value["payload"]["fields"]["device_type"] = "PPMID"
+    encoded = run("encode", json.dumps(value))
+    assert encoded.returncode == 0, encoded.stderr
+    changed = gbcs.decode(bytes.fromhex(encoded.stdout.strip()))
+    assert changed.payload.tree[0]["children"][2] == {"tag": "02", "hex": "05"}
