@@ -74,7 +74,7 @@ DATE_TIME = Octets(12, _date_time, date_time_octets)
 HEX = Octets()
 
 
-class Any_(Shape):
+class _AnyValue(Shape):
     """Any value, in the generic typed form."""
 
     def read(self, node: dict[str, Any]) -> Any:
@@ -84,7 +84,7 @@ class Any_(Shape):
         return node_of(value)
 
 
-ANY = Any_()
+ANY = _AnyValue()
 
 
 class Struct(Shape):
