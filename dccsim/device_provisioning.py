@@ -111,6 +111,8 @@ async def initial_chf_log(conn, chf_id: str) -> list[dict]:
 async def first_contact_state(conn, device: Device) -> dict:
     """A device's state on first contact, from what the inventory says of it."""
     state: dict = {"type": device.device_type, "firmware": {"version": device.firmware_version or "00000001"}}
+    if device.device_type == "ESME":     # what the meter model needs of the inventory: its variant, its id
+        state.update(esme_variant=device.esme_variant, device_id=device.device_id)
     if device.device_type == "CHF":
         state["device_log"] = await initial_chf_log(conn, device.device_id)
     return state

@@ -103,7 +103,7 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
     body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else ctx.body
     command = build_command(spec.variant, spec.gbcs_use_cases, device, body, critical=spec.critical,
                             other_type=other_type, device_dated=spec.future_dated != "DSP",
-                            counter=ctx.request_id.counter)
+                            originator=ctx.request_id.originator, counter=ctx.request_id.counter)
     message = await originated(conn, ctx, sim, device, command)
     if ctx.command_variant == 4:
         precommand = precommand_bytes(sim, message)

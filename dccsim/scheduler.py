@@ -11,6 +11,7 @@ import asyncpg
 
 from dccsim.catalogue import CATALOGUE
 from dccsim.commands.builder import build_command
+from dccsim.commands.fills_esme import schedule_body
 from dccsim.device_requests import dcc_keys, enqueue_job
 from dccsim.duis.ids import dashed
 from dccsim.duis.outcomes import DuisRejection
@@ -99,12 +100,14 @@ async def run_due_schedules(sim: "Simulator") -> int:
                 spec = CATALOGUE.get(schedule["scheduled_variant"])
                 if device is None or spec is None:
                     continue
+                counter = time.time_ns() // 1000
                 try:
-                    command = build_command(spec.variant, spec.gbcs_use_cases, device, {}, critical=False)
+                    command = build_command(spec.variant, spec.gbcs_use_cases, device,
+                                            schedule_body(schedule["details_xml"]), critical=False,
+                                            originator=schedule["owner"], counter=counter)
                 except DuisRejection as exc:
                     log.warning("schedule %s cannot run: %s", schedule["schedule_id"], exc)
                     continue
-                counter = time.time_ns() // 1000
                 message = gbcs.Message(cra="command", counter=counter, originator=schedule["owner"],
                                        recipient=device.device_id, message_code=command.message_code,
                                        payload=command.payload, other_info_extra=command.other_info_extra,

@@ -85,10 +85,9 @@ def join_use_case(variant: str, device: Device, other_type: str | None) -> str:
     return "CS04AC"
 
 
-POLYPHASE_VARIANTS = {"C"}
-# Use cases a device's variant or GBCS version turns into another: (use case) → (test, replacement).
+# Use cases a device's GBCS version turns into another: (use case) → (test, replacement). (An ESME's variant
+# decides between its own siblings: ``fills_esme.choose_use_case``.)
 REFINEMENTS: dict[str, tuple[Callable[[Device], bool], str]] = {
-    "ECS23": (lambda d: (d.esme_variant or "").upper() in POLYPHASE_VARIANTS, "ECS23b"),
     "GCS60": (lambda d: _version(d) >= (4, 0), "GCS60a"),
 }
 
@@ -124,6 +123,9 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
     if variant == "3.3" and device.device_type == "ESME":
         # ESMEEventLogType ALCS / APC: the auxiliary controller's event log (ECS15c), else the ESME's (ECS15a).
         return "ECS15c" if text_of(body.get("ESMEEventLogType", "ESME")) not in ("ESME", "") else "ECS15a"
+    chosen = fills_esme.choose_use_case(variant, device, body)
+    if chosen is not None:
+        return chosen
     for key in ((variant, device.device_type), (variant, "*")):
         if key in _PREFERRED:
             return _PREFERRED[key]
@@ -181,8 +183,10 @@ def _dated(kind: str, tree, when: datetime | None, now: datetime):
 
 def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
                   *, critical: bool, now: datetime | None = None, other_type: str | None = None,
-                  device_dated: bool = True, counter: int | None = None) -> Command:
-    """The command for a request; ``counter`` (the request's) goes where the use case quotes it (CS06)."""
+                  device_dated: bool = True, originator: str | None = None,
+                  counter: int | None = None) -> Command:
+    """The command for a request; ``counter`` (the request's) goes where the use case quotes it (CS06) and,
+    with ``originator``, where the ESME's commands carry the request's parties."""
     now = now or datetime.now(timezone.utc)
     use_case = _refined(choose_use_case(variant, use_cases, device, body, other_type), device)
     code, structure = _structure(use_case)
@@ -196,6 +200,9 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     if device_dated:
         tree = _dated(structure["kind"], tree, execution_time(body), now)
     extra = bytes.fromhex(structure["extra"]) if structure["extra"] else b""
+    if originator is not None and counter is not None:     # the request's parties (invoke and transaction ids)
+        tree, extra = fills_esme.address(use_case, structure["kind"], tree, extra, originator=originator,
+                                         recipient=device.device_id, counter=counter)
     info = lookup(code)
     name = info.use_case if info else use_case
     acb_signed = name in ACB_SIGNED and not critical
