@@ -5,9 +5,12 @@ Who may address a device (E4), by the eligible role the user acts in:
 * IS / ES / GS / ED / GT / RSA: the user holds that role for the device in the
   inventory, or for a meter on the same Communications Hub when the device is a
   CHF, GPF or a HAN device (PPMID, HCALCS, APC, IHD, CAD) that serves the meter;
-* OU: the user has opted in to the device's premises, or the SR is one that any
-  Other User may send (the catalogue says OU is eligible and the device has no
-  opt-in requirement in the simulator).
+* OU: any Other User may send the Service Requests whose eligible roles include
+  OU, to any device. DUIS ties no device relationship to the Other User role: the
+  consumer's consent that an Other User needs is the User's obligation under the
+  SEC (Section I), not a check the DCC makes, so the DCC gives no E4 to an Other
+  User. (8.6 Service Opt In is not an Other User's consent either: it is the
+  supplier of a non-domestic premises handing the device back to the DCC.)
 """
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ from dccsim.duis.outcomes import DuisRejection
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, User
 
-# 8.5 Service Opt Out and 8.6 Service Opt In name no user role in the SR matrix: only the
-# DCC itself (the Access Control Broker) may send them.
+# A Service Request whose catalogue row names no user role (7.16 Limit APC Level in this release) may be
+# sent only by the DCC itself, as Access Control Broker.
 DCC_ONLY_ROLES = frozenset({"ACB"})
 
 # Meter types whose responsible parties cover the rest of the premises' devices.
@@ -58,13 +61,11 @@ def check_device(device: Device | None, device_id: str, spec, *, type_error: str
 
 async def check_authorised(conn, user: User, acting_roles: tuple[str, ...], device: Device) -> None:
     """E4 unless one of the acting roles is responsible for the device (see module docstring)."""
-    if "ACB" in acting_roles:
+    if "ACB" in acting_roles or "OU" in acting_roles:
         return
+    own = await repo.parties(conn, device.device_id)
     premises = None
     for role in acting_roles:
-        if role == "OU":
-            return
-        own = await repo.parties(conn, device.device_id)
         if own.get(role) == user.entity_id:
             return
         if device.device_type not in _METER_FOR_ROLE.get(role, ()):

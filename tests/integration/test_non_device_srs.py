@@ -1,8 +1,10 @@
 """Non-device Service Requests end to end: signed templates over real HTTP against real PostgreSQL."""
 from __future__ import annotations
 
+import base64
 from datetime import datetime, timedelta, timezone
 
+from cryptography import x509
 from lxml import etree
 
 from dccsim.duis import client
@@ -12,9 +14,10 @@ from dccsim.duis.xmldsig import DuisSigner
 from dccsim.inventory import repository as repo
 from tests.integration import requests
 from tests.integration.checks import assert_duis_answer
-from tests.integration.harness import DCC, SUPPLIER, zaz1_signer
+from tests.integration.harness import DCC, NETWORK_OPERATOR, SUPPLIER, zaz1_signer
 
 A0, A1, A2, A3 = ("00DB1234567890A0", "00DB1234567890A1", "00DB1234567890A2", "00DB1234567890A3")
+SECOND_SUPPLIER = "90B3D51F30030000"
 
 
 def _set(name: str, value: str):
@@ -131,16 +134,34 @@ async def test_decommission(running):
     assert_duis_answer(again, code="E5")
 
 
-async def test_service_opt_in_only_for_the_dcc(running):
-    refused = await running.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML")
-    assert_duis_answer(refused, code="E2")
-    dcc_key = running.sim.smki.xml_signing(DCC)
-    signer = DuisSigner(dcc_key.private_key, dcc_key.certificate)
-    answer = await running.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML", signer=signer, originator=DCC)
+def _own_signer(running, entity_id):
+    key = running.sim.smki.xml_signing(entity_id)
+    return DuisSigner(key.private_key, key.certificate)
+
+
+async def test_service_opt_in_by_the_supplier_of_the_device(running):
+    # The template as a DCC test client sends it: from the import supplier, signed with its ZAZ1 key.
+    answer = await running.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML")
     root = assert_duis_answer(answer, code="I0")
     assert root.findtext(f".//{sr('DSPOptIn')}/{sr('DeviceID')}") == dashed(A0)
-    assert root.findtext(f".//{sr('DSPBrokerSecurityCredentialsKeyAgreement')}")
-    assert await repo.opted_in(running.sim.db.pool, A0, DCC)
+    # The DCC's Access Control Broker certificates, for the supplier to place on the device.
+    dcc_ka = running.sim.smki.gbcs(DCC, "ka").certificate
+    broker = root.findtext(f".//{sr('DSPBrokerSecurityCredentialsKeyAgreement')}")
+    assert x509.load_der_x509_certificate(base64.b64decode(broker)) == dcc_ka
+    assert await repo.opted_in(running.sim.db.pool, A0, SUPPLIER)
+    assert (await _device(running, A0)).attributes["opt_in_date"] == "2015-02-01"
+
+
+async def test_service_opt_in_is_for_suppliers_of_the_device_only(running):
+    # Not an eligible role: the DCC itself and a network operator.
+    for originator in (DCC, NETWORK_OPERATOR):
+        answer = await running.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML", originator=originator,
+                                             signer=_own_signer(running, originator))
+        assert_duis_answer(answer, code="E2")
+    # A supplier, but not the import supplier of this ESME (it is its export supplier): E4.
+    answer = await running.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML", originator=SECOND_SUPPLIER,
+                                         signer=_own_signer(running, SECOND_SUPPLIER))
+    assert_duis_answer(answer, code="E4")
 
 
 async def test_comms_hub_status_updates(running):
