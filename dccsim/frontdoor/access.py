@@ -22,10 +22,17 @@ from dccsim.inventory.models import Device, User
 # sent only by the DCC itself, as Access Control Broker.
 DCC_ONLY_ROLES = frozenset({"ACB"})
 
-# Meter types whose responsible parties cover the rest of the premises' devices.
+# The meter types whose responsible parties a role names.
 _METER_FOR_ROLE = {
     "IS": ("ESME",), "ES": ("ESME",), "ED": ("ESME",), "RSA": ("ESME", "GSME"),
     "GS": ("GSME",), "GT": ("GSME",),
+}
+# Devices that have no responsible parties of their own but serve meters on their Communications Hub:
+# the parties of those meters act for them. The GPF is the gas meter's proxy; the auxiliary load switch
+# and proportional controller are driven by the electricity meter.
+_SERVES = {
+    "CHF": ("ESME", "GSME"), "PPMID": ("ESME", "GSME"), "IHD": ("ESME", "GSME"), "CAD": ("ESME", "GSME"),
+    "GPF": ("GSME",), "HCALCS": ("ESME",), "APC": ("ESME",),
 }
 
 
@@ -64,17 +71,17 @@ async def check_authorised(conn, user: User, acting_roles: tuple[str, ...], devi
     if "ACB" in acting_roles or "OU" in acting_roles:
         return
     own = await repo.parties(conn, device.device_id)
-    premises = None
-    for role in acting_roles:
-        if own.get(role) == user.entity_id:
-            return
-        if device.device_type not in _METER_FOR_ROLE.get(role, ()):
-            if premises is None:
-                premises = await repo.premises_devices(conn, device)
-            for other in premises:
-                if other.device_type in _METER_FOR_ROLE.get(role, ()):
-                    if (await repo.parties(conn, other.device_id)).get(role) == user.entity_id:
-                        return
+    if any(own.get(role) == user.entity_id for role in acting_roles):
+        return
+    served = _SERVES.get(device.device_type, ())
+    if served:
+        for meter in await repo.premises_devices(conn, device):
+            if meter.device_type not in served:
+                continue
+            parties = await repo.parties(conn, meter.device_id)
+            if any(meter.device_type in _METER_FOR_ROLE.get(role, ()) and parties.get(role) == user.entity_id
+                   for role in acting_roles):
+                return
     raise DuisRejection(
         "E4", f"User {user.entity_id} acting as {', '.join(acting_roles)} is not responsible for "
               f"device {device.device_id}")

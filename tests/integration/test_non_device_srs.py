@@ -158,7 +158,7 @@ async def test_service_opt_in_is_for_suppliers_of_the_device_only(running):
         answer = await running.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML", originator=originator,
                                              signer=_own_signer(running, originator))
         assert_duis_answer(answer, code="E2")
-    # A supplier, but not the import supplier of this ESME (it is its export supplier): E4.
+    # A supplier, but not a supplier of this ESME: E4.
     answer = await running.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML", originator=SECOND_SUPPLIER,
                                          signer=_own_signer(running, SECOND_SUPPLIER))
     assert_duis_answer(answer, code="E4")
