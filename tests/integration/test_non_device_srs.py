@@ -13,7 +13,7 @@ from dccsim.duis.namespaces import sr
 from dccsim.duis.xmldsig import DuisSigner
 from dccsim.inventory import repository as repo
 from tests.integration import requests
-from tests.integration.checks import assert_duis_answer
+from tests.integration.checks import assert_duis_answer, assert_rejected
 from tests.integration.harness import DCC, NETWORK_OPERATOR, SUPPLIER, zaz1_signer
 
 A0, A1, A2, A3 = ("00DB1234567890A0", "00DB1234567890A1", "00DB1234567890A2", "00DB1234567890A3")
@@ -77,10 +77,15 @@ async def test_schedules_create_read_delete(running):
 
 
 async def test_schedule_of_a_non_schedulable_sr_is_refused(running):
+    # 4.1.1 is not in the schema's list of DCC-schedulable Service Requests: a schema failure (HTTP 400).
     request = requests.create_schedule(SUPPLIER, A0, variant="4.1.1")
     answer = await running.post("D", client.sign(etree.fromstring(request), zaz1_signer()))
-    # The official XSD already restricts DSPScheduledServiceReference; either way it is refused.
-    assert answer.status == 400 or answer.code == "E050101"
+    assert_rejected(answer, 400, "DSPScheduledServiceReference")
+    # Both schedulable, but the variant is not of the reference: the DCC's own check, E050101.
+    mismatched = requests.create_schedule(SUPPLIER, A0, variant="4.6.1").replace(
+        b"<sr:DSPScheduledServiceReference>4.6<", b"<sr:DSPScheduledServiceReference>4.8<")
+    answer = await running.post("D", client.sign(etree.fromstring(mismatched), zaz1_signer()))
+    assert_duis_answer(answer, code="E050101")
 
 
 async def test_update_inventory_mpxn_and_delete_rules(running):
@@ -105,21 +110,34 @@ async def test_wan_matrix(running):
     assert root.find(f".//{sr('DSPWANMatrix')}/{sr('Request')}/{sr('PartialAddress')}") is not None
 
 
-async def test_pre_notification_with_esme_variant_g(running):
-    new_id = "00-DB-12-34-56-78-91-01"
+async def test_pre_notification_read_and_update_with_esme_variants_f_and_g(running):
+    """Release note V4.0 §5.1: ESME variants with the F and G components, through 12.2, 8.2 and 8.4."""
+    for new_id, variant in (("00-DB-12-34-56-78-91-01", "AG"), ("00-DB-12-34-56-78-91-03", "ADF")):
+        def edit(root, new_id=new_id, variant=variant):
+            client.set_body_text(root, "DeviceID", new_id)
+            client.set_body_text(root, "ESMEVariant", variant)
+        assert_duis_answer(await running.send_template("12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML", edit=edit),
+                           code="I99")
+        device = await _device(running, new_id.replace("-", ""))
+        assert (device.status, device.device_type, device.esme_variant, device.model) == \
+            ("Pending", "ESME", variant, "010A030B")
+        assert (await repo.parties(running.sim.db.pool, device.device_id))["IS"] == SUPPLIER
+        read = await running.send_template("8.2_READ_INVENTORY_REQUEST_DUIS.XML", edit=_set("DeviceID", new_id))
+        assert assert_duis_answer(read, code="I0").findtext(f".//{sr('ESMEVariant')}") == variant
 
-    def edit(root):
-        client.set_body_text(root, "DeviceID", new_id)
-        client.set_body_text(root, "ESMEVariant", "AG")
-    assert_duis_answer(await running.send_template("12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML", edit=edit),
-                       code="I99")
-    device = await _device(running, new_id.replace("-", ""))
-    assert (device.status, device.device_type, device.esme_variant, device.model) == \
-        ("Pending", "ESME", "AG", "010A030B")
-    assert (await repo.parties(running.sim.db.pool, device.device_id))["IS"] == SUPPLIER
-    read = await running.send_template("8.2_READ_INVENTORY_REQUEST_DUIS.XML", edit=_set("DeviceID", new_id))
-    root = assert_duis_answer(read, code="I0")
-    assert root.findtext(f".//{sr('ESMEVariant')}") == "AG"
+    # 8.4 Update Inventory: the device turns out to be variant CDEF / AEG.
+    new_id = "00-DB-12-34-56-78-91-03"
+    for variant in ("CDEF", "AEG"):
+        def details(root, variant=variant):
+            client.set_body_text(root, "DeviceID", new_id)
+            body = root.find(sr("Body")).find(sr("UpdateInventory"))
+            body.remove(body.find(sr("DeleteDevice")))
+            etree.SubElement(etree.SubElement(body, sr("UpdateDeviceDetails")), sr("ESMEVariant")).text = variant
+        assert_duis_answer(await running.send_template("8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML", edit=details),
+                           code="I99")
+        assert (await _device(running, new_id.replace("-", ""))).esme_variant == variant
+        read = await running.send_template("8.2_READ_INVENTORY_REQUEST_DUIS.XML", edit=_set("DeviceID", new_id))
+        assert assert_duis_answer(read, code="I0").findtext(f".//{sr('ESMEVariant')}") == variant
 
 
 async def test_decommission(running):
@@ -179,10 +197,12 @@ async def test_comms_hub_status_updates(running):
     assert_duis_answer(answer, code="W081401")
     assert (await _device(running, A2)).status == "InstalledNotCommissioned"
     assert (await _device(running, A3)).status == "InstalledNotCommissioned"
-    # InstalledNotCommissioned: plain success.
-    answer = await running.send_template(
-        "8.14.1_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_SUCCESS_REQUEST_DUIS.XML")
-    assert_duis_answer(answer, code="I99")
+    # InstalledNotCommissioned: plain success, the install recorded.
+    for name, variant in (("8.14.1_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_SUCCESS_REQUEST_DUIS.XML", "8.14.1"),
+                          ("8.14.2_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_NO_SM_WAN_REQUEST_DUIS.XML", "8.14.2")):
+        assert_duis_answer(await running.send_template(name), code="I99")
+        hub = await _device(running, A2)
+        assert hub.status == "InstalledNotCommissioned" and hub.attributes["install"]["variant"] == variant
     # Not a CHF, and an install date in the future.
     not_chf = await running.send_template(
         "8.14.2_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_NO_SM_WAN_REQUEST_DUIS.XML",
@@ -197,11 +217,19 @@ async def test_comms_hub_status_updates(running):
     answer = await running.send_template(
         "8.14.2_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_NO_SM_WAN_REQUEST_DUIS.XML", edit=future)
     assert_duis_answer(answer, code="E081402")
-    # Returns withdraw the hub and its GPF.
-    for name in ("8.14.4_COMMUNICATIONS_HUB_STATUS_UPDATE_NO_FAULT_RETURN_REQUEST_DUIS.XML",):
+    # Returns, with and without a fault, withdraw the hub and its GPF and record the return.
+    for name, variant in (("8.14.3_COMMUNICATIONS_HUB_STATUS_UPDATE_FAULT_RETURN_REQUEST_DUIS.XML", "8.14.3"),
+                          ("8.14.4_COMMUNICATIONS_HUB_STATUS_UPDATE_NO_FAULT_RETURN_REQUEST_DUIS.XML", "8.14.4")):
+        for device_id in (A2, A3):
+            await repo.update_device(pool, device_id, status="Commissioned")
         assert_duis_answer(await running.send_template(name), code="I99")
-    assert (await _device(running, A2)).status == "Withdrawn"
-    assert (await _device(running, A3)).status == "Withdrawn"
+        hub = await _device(running, A2)
+        assert (hub.status, (await _device(running, A3)).status) == ("Withdrawn", "Withdrawn")
+        assert hub.attributes["return"]["variant"] == variant
+    assert hub.attributes["return"]["CHFNoFaultReturnType"] == "No Fault Return (general)"
+    # A withdrawn hub cannot be returned again.
+    assert_duis_answer(await running.send_template(
+        "8.14.4_COMMUNICATIONS_HUB_STATUS_UPDATE_NO_FAULT_RETURN_REQUEST_DUIS.XML"), code="E5")
     for device_id in (A2, A3):
         await repo.update_device(pool, device_id, status="Commissioned")
 
