@@ -134,6 +134,9 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
         ctx.device = access.check_device(device, device_id, spec, type_error=entry.type_error)
         await access.check_authorised(sim.db.pool, ctx.user, ctx.acting_roles, ctx.device)
 
+    if not spec.non_device and ctx.command_variant != 4:
+        _require_dcc_key_agreement(sim, ctx.received_at)
+
     async with sim.db.pool.acquire() as conn:
         if entry.read_only:
             return await entry.func(ctx, conn, sim)
@@ -142,6 +145,14 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
 
 
 _SERVICE_NAMES = {"S": "Send Command Service", "T": "Transform Service", "D": "Non-Device Service"}
+
+
+def _require_dcc_key_agreement(sim: "Simulator", now: datetime) -> None:
+    """A command to a device is protected with the DCC's (Access Control Broker's) key agreement key."""
+    if sim.smki.gbcs(sim.dcc_entity_id, "ka", now=now) is None:
+        raise DuisRejection("HTTP-503-UNAVAILABLE", "the DCC holds no usable Access Control Broker key-agreement "
+                                                    "certificate (outside its validity period under "
+                                                    "--strict-validity), so it cannot send commands to devices")
 
 
 def _read_header(ctx: RequestContext) -> None:

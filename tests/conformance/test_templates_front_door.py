@@ -157,7 +157,12 @@ async def test_every_template_gets_its_answer(running, pg_base_url, tmp_path_fac
                 await fresh.close()
     with capsys.disabled():
         print(f"\n{len(TEMPLATES)} templates: {dict(sorted(judge.outcomes.items()))}")
-        print(f"not routed yet: {len(judge.not_routed)} templates"
-              + (f": {', '.join(judge.not_routed)}" if judge.not_routed else ""))
+        by_variant: dict[str, list[str]] = {}
+        for name in judge.not_routed:
+            use_case, variant = name.split("_")[:2]
+            by_variant.setdefault(variant, []).append(use_case)
+        print(f"not routed yet: {len(judge.not_routed)} templates of {len(by_variant)} Service Request variants")
+        for variant in sorted(by_variant, key=lambda v: [int(p) for p in v.split(".")]):
+            print(f"  {variant:<7} {' '.join(by_variant[variant])}")
     assert len(TEMPLATES) == 252
     assert not judge.failures, "\n".join(judge.failures)

@@ -1,19 +1,30 @@
 """Every way the front door refuses a request, in the order DUIS applies its checks."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
+import aiohttp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from dccsim.config import Settings
 from dccsim.duis import client
 from dccsim.duis.namespaces import sr
 from dccsim.duis.xmldsig import DuisSigner
+from dccsim.runtime import prepare_state, start_simulator
+from dccsim.server import start_sites
+from dccsim.smki import repository as smki_repo
+from dccsim.smki.folders import import_folders
+from tests.conftest import create_fresh_database
 from tests.integration.checks import assert_duis_answer, assert_rejected
-from tests.integration.harness import NETWORK_OPERATOR, SUPPLIER, template, zaz1_signer
+from tests.integration.device_flows import prepared, run_request
+from tests.integration.harness import (DCC, NETWORK_OPERATOR, SUPPLIER, RunningSimulator, free_port, template,
+                                       zaz1_signer)
+from tests.paths import KEYS_RTDS, KEYS_ZAZ1
 
 INVENTORY = "8.2_READ_INVENTORY_REQUEST_DUIS.XML"
 
@@ -250,3 +261,52 @@ def _set_device(value: str):
     def edit(root):
         client.set_body_text(root, "DeviceID", value)
     return edit
+
+
+# --- --strict-validity: GBCS certificates outside their validity period are not used ---------------
+async def _strict_simulator(database_url: str, tmp, *, drop_generated_dcc_key_agreement: bool = False):
+    """A running simulator with --strict-validity over the ZAZ1 + RTDS credentials (whose GBCS certificates
+    ran out in 2025); optionally without the DCC key-agreement certificate it generated itself, so that
+    only the expired imported one is left."""
+    settings = Settings(data_dir=tmp, database_url=database_url, port=free_port(), admin_port=free_port(),
+                        strict_validity=True)
+    db = await prepare_state(settings)
+    async with db.pool.acquire() as conn:
+        report = import_folders(await smki_repo.load_store(conn), [KEYS_ZAZ1, KEYS_RTDS])
+        await smki_repo.save_credentials(conn, report.imported)
+        if drop_generated_dcc_key_agreement:
+            await conn.execute("DELETE FROM smki_credential WHERE entity_id = $1 AND usage = 'ka' "
+                               "AND source = 'generated'", DCC)
+    await db.close()
+    sim = await start_simulator(settings)
+    return RunningSimulator(sim, f"http://{settings.host}:{settings.port}", aiohttp.ClientSession(),
+                            await start_sites(sim))
+
+
+async def test_strict_validity_for_gbcs_certificates(pg_base_url, tmp_path):
+    strict = await _strict_simulator(await create_fresh_database(pg_base_url), tmp_path)
+    try:
+        # The user's GBCS signing certificates (ZAZ1 and RTDS) ran out: its Signed Pre-Command is refused.
+        answer, _ = await run_request(strict, prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"))
+        assert_duis_answer(answer, code="E31")
+        # The DCC gives out its own valid (generated) ACB certificate, never the expired imported one.
+        opted_in = assert_duis_answer(await strict.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML"), code="I0")
+        given = x509.load_der_x509_certificate(base64.b64decode(
+            opted_in.findtext(f".//{sr('DSPBrokerSecurityCredentialsKeyAgreement')}")))
+        assert given.not_valid_before_utc <= dt.datetime.now(dt.timezone.utc) <= given.not_valid_after_utc
+        # Requests that need no GBCS certificate are served as usual.
+        assert_duis_answer(await strict.post("D", signed()), code="I0")
+    finally:
+        await strict.close()
+
+
+async def test_strict_validity_without_a_usable_dcc_key(pg_base_url, tmp_path):
+    strict = await _strict_simulator(await create_fresh_database(pg_base_url), tmp_path,
+                                     drop_generated_dcc_key_agreement=True)
+    try:
+        assert_rejected(await _send(strict, READ_REGISTERS), 503, "Access Control Broker key-agreement")
+        assert_rejected(await strict.send_template("8.6_SERVICE_OPTIN_REQUEST_DUIS.XML"), 503,
+                        "Access Control Broker key-agreement")
+        assert_duis_answer(await strict.post("D", signed()), code="I0")
+    finally:
+        await strict.close()
