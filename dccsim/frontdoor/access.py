@@ -14,7 +14,7 @@ Who may address a device (E4), by the eligible role the user acts in:
 """
 from __future__ import annotations
 
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E1, E2, E4, E5, E11, E19, DuisRejection
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, User
 
@@ -39,20 +39,20 @@ _SERVES = {
 def eligible_roles(user: User | None, spec_roles: frozenset[str]) -> tuple[str, ...]:
     """The user's roles that may send the SR, or raise E1 / E2."""
     if user is None or not user.roles:
-        raise DuisRejection("E1", "the originator is not a known DCC User with a User Role")
+        raise DuisRejection(E1, "the originator is not a known DCC User with a User Role")
     allowed = {str(r.value if hasattr(r, "value") else r) for r in spec_roles} or DCC_ONLY_ROLES
     acting = tuple(role for role in user.roles if role in allowed)
     if not acting:
         raise DuisRejection(
-            "E2", f"User Roles {', '.join(user.roles)} may not send this Service Reference "
+            E2, f"User Roles {', '.join(user.roles)} may not send this Service Reference "
                   f"(eligible: {', '.join(sorted(allowed))})")
     return acting
 
 
-def check_device(device: Device | None, device_id: str, spec, *, type_error: str = "E11") -> Device:
+def check_device(device: Device | None, device_id: str, spec, *, type_error: str = E11) -> Device:
     """E19 (unknown), E11 (type), E5 (status) for the target device."""
     if device is None:
-        raise DuisRejection("E19", f"device {device_id} is not in the Smart Metering Inventory")
+        raise DuisRejection(E19, f"device {device_id} is not in the Smart Metering Inventory")
     types = {str(t.value if hasattr(t, "value") else t) for t in spec.device_types}
     if types and device.device_type not in types:
         raise DuisRejection(
@@ -61,7 +61,7 @@ def check_device(device: Device | None, device_id: str, spec, *, type_error: str
     statuses = {str(s.value if hasattr(s, "value") else s) for s in spec.device_statuses}
     if statuses and device.status not in statuses:
         raise DuisRejection(
-            "E5", f"device {device_id} has SMI status {device.status}; this Service Request needs "
+            E5, f"device {device_id} has SMI status {device.status}; this Service Request needs "
                   f"{', '.join(sorted(statuses))}")
     return device
 
@@ -83,5 +83,5 @@ async def check_authorised(conn, user: User, acting_roles: tuple[str, ...], devi
                    for role in acting_roles):
                 return
     raise DuisRejection(
-        "E4", f"User {user.entity_id} acting as {', '.join(acting_roles)} is not responsible for "
+        E4, f"User {user.entity_id} acting as {', '.join(acting_roles)} is not responsible for "
               f"device {device.device_id}")

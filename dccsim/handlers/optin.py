@@ -6,7 +6,7 @@ import base64
 from cryptography.hazmat.primitives import serialization
 
 from dccsim.duis.ids import dashed
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import HTTP_503_UNAVAILABLE, I0, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
@@ -17,7 +17,7 @@ async def service_opt_in(ctx, conn, sim) -> Reply:
     signing = sim.smki.gbcs(sim.dcc_entity_id, "ds")
     agreement = sim.smki.gbcs(sim.dcc_entity_id, "ka")
     if agreement is None:
-        raise DuisRejection("HTTP-503-UNAVAILABLE", "the DCC holds no usable Access Control Broker key-agreement "
+        raise DuisRejection(HTTP_503_UNAVAILABLE, "the DCC holds no usable Access Control Broker key-agreement "
                                                     "certificate to give (outside its validity period under "
                                                     "--strict-validity)")
     body = ctx.body
@@ -41,4 +41,4 @@ async def service_opt_in(ctx, conn, sim) -> Reply:
             add(opt_in, "DSPBrokerSecurityCredentialsDigitalSigning", der64(signing))
         add(opt_in, "DSPBrokerSecurityCredentialsKeyAgreement", der64(agreement))
 
-    return Reply("I0", fill)
+    return Reply(I0, fill)

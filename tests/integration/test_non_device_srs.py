@@ -109,6 +109,16 @@ async def test_wan_matrix(running):
     assert root.findtext(f".//{sr('CSPRegionResponseCode')}") == "I0"
     assert root.find(f".//{sr('DSPWANMatrix')}/{sr('Request')}/{sr('PartialAddress')}") is not None
 
+    def unknown_uprn(root):
+        body = root.find(sr("Body")).find(sr("RequestWANMatrix"))
+        body.clear()
+        etree.SubElement(body, sr("UPRN")).text = "999999999999"
+    root = assert_duis_answer(await running.send_template("12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML",
+                                                          edit=unknown_uprn), code="I0")
+    assert root.findtext(f".//{sr('CSPRegion')}") == "Unknown"
+    assert root.findtext(f".//{sr('CSPRegionResponseCode')}") == "E120101"    # 12.1's own code, not 8.2's
+    assert root.find(f".//{sr('WANTechnology')}") is None
+
 
 async def test_pre_notification_read_and_update_with_esme_variants_f_and_g(running):
     """Release note V4.0 §5.1: ESME variants with the F and G components, through 12.2, 8.2 and 8.4."""
