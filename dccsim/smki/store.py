@@ -51,7 +51,7 @@ class CredentialStore:
         self._all: list[Credential] = []
         self._by_issuer_serial: dict[tuple[frozenset, int], Credential] = {}
         self._ranked: dict[tuple[str, str, bool], list[Credential]] = {}
-        self._warned: set[tuple[frozenset, int]] = set()
+        self._warned: set[tuple[x509.Name, int]] = set()
         self.authorities: dict[str, Credential] = {}   # "root" / "organisations" / "devices"
 
     def add(self, cred: Credential, *, authority_role: str | None = None) -> None:
@@ -134,7 +134,7 @@ class CredentialStore:
             return
         message = (f"{cred.usage.value} certificate serial {cred.serial} of {cred.entity_id} is outside its "
                    f"validity period ({cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})")
-        ident = (issuer_key(cert.issuer), cred.serial)
+        ident = (cert.issuer, cred.serial)
         first = ident not in self._warned
         self._warned.add(ident)
         if strict:
