@@ -158,7 +158,9 @@ async def test_device_added_to_the_chf_log_and_joined(estate):
         body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
         body.find(sr("DeviceID")).text = new_ppmid
         body.find(sr("RequestType")).text = "Add"
-        etree.SubElement(body, sr("InstallCode")).text = "00112233445566778899AABBCCDDEEFF"
+        whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
+        etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
+        etree.SubElement(whitelist, sr("InstallCode")).text = "00112233445566778899AABBCCDDEEFF"
     root = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
     add(root)
     _r, added = await _response(running, receiver, root)
@@ -194,7 +196,9 @@ async def test_release_note_rules_for_8_9_and_8_11(estate):
     root = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
     body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
     body.find(sr("RequestType")).text = "Add"
-    etree.SubElement(body, sr("InstallCode")).text = "0011223344556677"
+    whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
+    etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
+    etree.SubElement(whitelist, sr("InstallCode")).text = "0011223344556677"
     answer, _ = await run_request(running, root)
     assert answer.code == "E081111"
 
@@ -204,7 +208,7 @@ async def test_gas_thresholds_above_48_bits_are_refused(estate):
     root = prepared("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")
     next(root.iter(sr("BlockThreshold"))).text = "281474976710656"
     answer, _ = await run_request(running, root)
-    assert answer.status == 400 and b"GasThresholdType" in answer.body
+    assert answer.status == 400 and b"281474976710655" in answer.body   # the GasThresholdType maximum
 
 
 async def test_offline_device_gives_a_no_response_outcome_in_bounded_time(estate):

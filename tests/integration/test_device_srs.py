@@ -73,7 +73,6 @@ def verifier_keys(running) -> gbcs.StaticKeyStore:
 # Templates whose synchronous answer is an access-control outcome in the demo estate, as DUIS prescribes.
 EXPECTED_REFUSALS = {
     "CS08_11.2_SUCCESS_REQUEST_DUIS.XML": "E2",          # sent by the DCC itself, not an eligible role
-    "ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML": "E2",       # export daily reads: the import supplier is not ES
     "GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": "E4",    # not responsible for that gas meter
 }
 
