@@ -23,6 +23,7 @@ from dccsim.catalogue import CATALOGUE
 from dccsim.commands.builder import Command, build_command, execution_time
 from dccsim.device_identities import forget_keys, load_missing
 from dccsim.device_provisioning import knows
+from dccsim.commands.values import all_values, text_of
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.duis.responses import add
@@ -66,7 +67,7 @@ def _install_code_check(ctx, sim) -> None:
     """CR1277 / E081111: a SMETS2 device's install code must be 32 hex characters (16 octets)."""
     if ctx.variant != "8.11" or str(ctx.body.get("RequestType")) != "Add" or not sim.release.install_code_length_check:
         return
-    code = str(ctx.body.get("InstallCode", ""))
+    code = text_of(next(iter(all_values(ctx.body, "InstallCode")), ""))
     added = ctx.body.get("DeviceID")
     if len(code) != 32:
         raise DuisRejection("E081111", f"the install code of SMETS2 device {added} is {len(code)} characters, "

@@ -113,7 +113,7 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
     else:
         db = await prepare_state(settings, demo=demo)
     async with db.pool.acquire() as conn:
-        store = await smki_repo.load_store(conn)
+        store = await smki_repo.load_store(conn, strict_validity=settings.strict_validity)
     dsp = store.dsp_signing()
     signer = DuisSigner(dsp.private_key, dsp.certificate)
     schema = load_schema(Path(settings.duis_xsd))

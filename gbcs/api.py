@@ -16,6 +16,7 @@ from typing import Iterator, Sequence
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gbcs import protection, security
+from gbcs.catalogue import lookup
 from gbcs.errors import UsageError, VerificationError
 from gbcs.gbt import gbt_join, is_block
 from gbcs.keys import SIGNING, KeyStore
@@ -33,10 +34,6 @@ from gbcs.message import (
 from gbcs.lengths import encode_length
 from gbcs.payload import Payload, decode_payload
 
-# Use cases whose commands come from a HAN device (the PPMID), not a remote party: MAC'd by their originator.
-HAN_ORIGINATED_COMMANDS = "PCS"
-
-
 def _acb(keys: KeyStore | None, acb: str | None) -> str | None:
     return acb or (keys.acb if keys is not None else None)
 
@@ -44,8 +41,8 @@ def _acb(keys: KeyStore | None, acb: str | None) -> str | None:
 def _mac_parties(message: Message, acb: str | None) -> tuple[str, str] | None:
     """Whose key-agreement keys MAC the message: the ACB for commands from remote parties, else the
     originator (responses, alerts, and the HAN-originated PPMID commands); and the recipient."""
-    use_case = message.use_case or ""
-    from_remote_party = message.cra == "command" and not use_case.startswith(HAN_ORIGINATED_COMMANDS)
+    info = lookup(message.message_code)
+    from_remote_party = message.cra == "command" and (info is None or info.remote_party)
     sender = acb if from_remote_party else message.originator
     if sender is None:
         return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Union
 
@@ -17,12 +17,16 @@ SR = "http://www.dccinterface.co.uk/ServiceUserGateway"
 
 
 def _datetime(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _time(text: str) -> dt.time:
-    return dt.time.fromisoformat(text.replace("Z", ""))
+    return dt.time.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _date(text: str) -> dt.date:
+    """An xs:date; its optional time zone does not change the day it names."""
+    return dt.date.fromisoformat(text[:10])
 
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
@@ -33,8 +37,10 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
     "xs:nonNegativeInteger": int, "xs:positiveInteger": int, "xs:nonPositiveInteger": int,
     "xs:negativeInteger": int,
     "xs:decimal": Decimal,
-    "xs:dateTime": _datetime, "xs:date": dt.date.fromisoformat, "xs:time": _time,
-    "xs:hexBinary": bytes.fromhex, "xs:base64Binary": lambda t: base64.b64decode("".join(t.split())),
+    "xs:dateTime": _datetime, "xs:date": _date, "xs:time": _time,
+    # hexBinary stays hex text: the handlers put it into GBCS octet strings as it is written.
+    "xs:hexBinary": lambda t: "".join(t.split()),
+    "xs:base64Binary": lambda t: base64.b64decode("".join(t.split())),
 }
 
 
@@ -51,12 +57,22 @@ class Simple:
     length: int | None = None
     min_inclusive: int | Decimal | None = None
     max_inclusive: int | Decimal | None = None
+    min_exclusive: int | Decimal | None = None
+    max_exclusive: int | Decimal | None = None
     total_digits: int | None = None
     fraction_digits: int | None = None
 
     def convert(self, text: str | None) -> Any:
+        """The typed value of a schema-valid text (lexical forms Python cannot read, such as a time of
+        24:00:00, stay text)."""
         base = self.base if self.base in _CONVERTERS else "xs:string"
-        return _CONVERTERS[base]((text or "").strip() if base != "xs:string" else (text or ""))
+        if base == "xs:string":
+            return text or ""
+        stripped = (text or "").strip()
+        try:
+            return _CONVERTERS[base](stripped)
+        except ValueError:
+            return stripped
 
     def facets(self) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -65,7 +81,8 @@ class Simple:
         out.extend(("enumeration", value) for value in self.enumeration)
         for facet, value in (("length", self.length), ("minLength", self.min_length),
                              ("maxLength", self.max_length), ("minInclusive", self.min_inclusive),
-                             ("maxInclusive", self.max_inclusive), ("totalDigits", self.total_digits),
+                             ("maxInclusive", self.max_inclusive), ("minExclusive", self.min_exclusive),
+                             ("maxExclusive", self.max_exclusive), ("totalDigits", self.total_digits),
                              ("fractionDigits", self.fraction_digits)):
             if value is not None:
                 out.append((facet, str(value)))
@@ -118,30 +135,29 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class AnyContent:
-    """Content not modelled yet: any elements of the DUIS namespace, parsed generically."""
-
-
-@dataclass(frozen=True)
 class Complex:
     """A complex type: element content (or none) and attributes; ``name`` makes it a shared type."""
 
-    content: Seq | Choice | AnyContent | None = None
+    content: Seq | Choice | None = None
     name: str | None = None
     attributes: tuple[Attr, ...] = ()
     simple_content: Simple | None = None   # text content with attributes
 
-    def elements(self) -> dict[str, El]:
-        found: dict[str, El] = {}
+    def elements(self) -> dict[str, tuple[El, bool]]:
+        """Each child element by name, with whether it may occur more than once (by itself or because
+        a group around it repeats)."""
+        found: dict[str, tuple[El, bool]] = {}
 
-        def walk(node) -> None:
+        def walk(node, repeats: bool) -> None:
             if isinstance(node, El):
-                found[node.name] = node
+                if node.name in found and found[node.name][0].type != node.type:
+                    raise ValueError(f"two different types for element {node.name}")
+                found[node.name] = (node, repeats or node.repeated or node.name in found)
             elif isinstance(node, (Seq, Choice)):
                 for item in node.items:
-                    walk(item)
+                    walk(item, repeats or node.max is None or node.max > 1)
 
-        walk(self.content)
+        walk(self.content, False)
         return found
 
     def parse(self, element: etree._Element) -> dict[str, Any]:
@@ -156,9 +172,6 @@ def _local(tag: str) -> str:
 def _parse_complex(model: Complex, element: etree._Element) -> dict[str, Any]:
     result: dict[str, Any] = {f"@{a.name}": a.type.convert(element.get(a.name))
                               for a in model.attributes if element.get(a.name) is not None}
-    if isinstance(model.content, AnyContent):
-        result.update(_parse_generic(element))
-        return result
     if model.simple_content is not None:
         result["#text"] = model.simple_content.convert(element.text)
     known = model.elements()
@@ -166,9 +179,9 @@ def _parse_complex(model: Complex, element: etree._Element) -> dict[str, Any]:
         if not isinstance(child.tag, str):
             continue
         name = _local(child.tag)
-        declared = known.get(name)
+        declared, repeated = known.get(name, (None, False))
         value = _value(declared.type, child) if declared else _generic_value(child)
-        if declared is not None and declared.repeated:
+        if repeated:
             result.setdefault(name, []).append(value)
         else:
             result[name] = value
@@ -181,26 +194,19 @@ def _value(model: Simple | Complex, element: etree._Element) -> Any:
     return _parse_complex(model, element)
 
 
-def _parse_generic(element: etree._Element) -> dict[str, Any]:
+def _generic_value(element: etree._Element) -> Any:
+    """An element the model does not declare (possible only under another XSD, see ``--duis-xsd``)."""
+    if not len(element):
+        return element.text or ""
     result: dict[str, Any] = {}
     for child in element:
-        if not isinstance(child.tag, str):
-            continue
-        name = _local(child.tag)
-        value = _generic_value(child)
-        if name in result:
-            if not isinstance(result[name], list):
-                result[name] = [result[name]]
-            result[name].append(value)
-        else:
-            result[name] = value
+        if isinstance(child.tag, str):
+            name, value = _local(child.tag), _generic_value(child)
+            if name in result:
+                result[name] = [*(result[name] if isinstance(result[name], list) else [result[name]]), value]
+            else:
+                result[name] = value
     return result
-
-
-def _generic_value(element: etree._Element) -> Any:
-    if len(element):
-        return _parse_generic(element)
-    return element.text or ""
 
 
 @dataclass(frozen=True)
@@ -208,11 +214,7 @@ class BodyModel:
     """The model of one body element (the child of sr:Body)."""
 
     element: str
-    type: Complex = field(default_factory=lambda: Complex(AnyContent()))
-
-    @property
-    def modelled(self) -> bool:
-        return not isinstance(self.type.content, AnyContent)
+    type: Complex
 
     def parse(self, element: etree._Element) -> dict[str, Any]:
         return self.type.parse(element)

@@ -10,7 +10,8 @@ import sys
 
 from lxml import etree
 
-from dccsim.catalogue.bodymodel import SR, AnyContent, Attr, Choice, Complex, El, Seq, Simple
+from dccsim.catalogue.bodymodel import SR, Attr, Choice, Complex, El, Seq, Simple
+from dccsim.catalogue.bodies import BODY_MODELS
 from dccsim.catalogue.spec import CATALOGUE
 from dccsim.catalogue.types import REQUEST_ID
 from dccsim.config import DEFAULT_DUIS_XSD
@@ -76,12 +77,7 @@ class _Writer:
             ext = etree.SubElement(content, _xs("extension"), base=self.ref(model.simple_content) or "xs:string")
             self.attributes(ext, model.attributes)
             return
-        if isinstance(model.content, AnyContent):
-            seq = etree.SubElement(node, _xs("sequence"))
-            etree.SubElement(seq, _xs("any"), namespace="##targetNamespace", processContents="skip",
-                             minOccurs="0", maxOccurs="unbounded")
-            etree.SubElement(node, _xs("anyAttribute"), processContents="skip")
-        elif isinstance(model.content, (Seq, Choice)):
+        if isinstance(model.content, (Seq, Choice)):
             self.particle(node, model.content)
         self.attributes(node, model.attributes)
 
@@ -143,8 +139,6 @@ def generate() -> bytes:
     choice = etree.SubElement(body, _xs("choice"))
     seen: set[str] = set()
     models = [spec.body for spec in CATALOGUE.all()]
-    from dccsim.catalogue.bodies import BODY_MODELS
-
     models.append(BODY_MODELS["SignedPreCommand"])
     for model in models:
         if model.element in seen:

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from dccsim.cli import sign_cmd
 from dccsim.config import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, Settings, default_data_dir
 from dccsim.releases import DEFAULT_PROFILE, PROFILES
 
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
     bench.set_defaults(func=_bench)
 
+    sign_cmd.register(sub)
     try:
         from dccsim.cli import gbcs_cmd
     except ImportError:

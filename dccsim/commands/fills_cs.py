@@ -21,6 +21,7 @@ PREFERRED: dict[tuple[str, str], str] = {
 
 def _fill_ccs01(tree: dict, body: dict, device: Device, now: datetime) -> dict:
     """CCS01: the device to whitelist, its install code and the join time."""
+    body = {**body, **(body.get("AddDeviceToCHFWhitelist") or {})}   # DUIS nests the last two
     entry = tree["data"][0]["items"]
     entry[0]["hex"] = eui_hex(body["DeviceID"])
     code = text_of(body.get("InstallCode", ""))

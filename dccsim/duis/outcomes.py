@@ -10,13 +10,35 @@ Two kinds of outcome:
   replayed, throttled). The DCC answers with the HTTP status alone and a
   one-line plain-text reason.
 
-Titles and meanings follow DUIS section 2.7 (HTTP Response Codes), 2.8
-(Response Codes), 2.10 (Error Handling, incl. SECMP0067's HTTP 429) and the
-SR-specific codes of 3.8; the release note V4.0 adds E080902, E080903,
-E081111, E081401, E081402 and W081401.
+Titles and meanings follow DUIS section 2.8 (Response Codes) and the SR-specific
+codes of 3.8 (their values are the ``sr:ResponseCode`` enumeration of the DUIS
+XML schema); the release note V4.0 adds E080902, E080903, E081111, E081401,
+E081402 and W081401.
+
+HTTP statuses. Sources: the DUIS V4.0 release note (``../shared/seed``) on
+sections 2.7 (HTTP Response Codes) and 2.10 (Error Handling, Table 8):
+SECMP0067 adds "429 Too Many Requests" with a RETRY-AFTER delay for non-priority
+requests over a User's capacity allocation. The DCC's Error Handling Strategy
+guidance (June 2016, section 2.3 "HTTP Response Code handling procedures",
+published at paperzz.com/doc/8512932) gives the Users' procedures for the HTTP
+codes of DUIS 2.7; its table and DUIS 2.7 itself were not available in the
+public material searched (DCC, SmartDCCInnovation repositories, DCC Boxed
+documentation), so the statuses of the transport-level rejections below — 400
+for a request that is not well-formed, schema-valid XML or whose counter does not
+increase, 401 for a signature that does not verify or a certificate that is
+unknown or out of its validity period, 413 for a body over the size limit, 503
+when the DCC Systems cannot serve the request — are the HTTP/1.1 meanings
+(RFC 9110), which the DCC test clients (``@smartdcc/*``) treat alike: any
+non-2xx status is a failed request.
+
+Every key is also a constant of this module (``E5``, ``W081401``,
+``HTTP_400_SCHEMA`` …), generated from the table: code that imports the constants
+fails at import, not with a 500 at run time, when it names a code that does not
+exist. ``Code`` is the same set as an enumeration.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 
@@ -59,6 +81,7 @@ _TABLE: tuple[Outcome, ...] = (
           "The User / User Role combination is not a valid SEC Party / User Role."),
     _duis("E2", "Failed Authorisation – Invalid User Role / Service Reference",
           "The User Role is not permitted to send this Service Reference."),
+    # Never given: the inventory holds no User status (every DCC User of the estate is active).
     _duis("E3", "Failed Authorisation – Invalid User Status",
           "The User Status does not permit sending this Service Reference."),
     _duis("E4", "Failed Authorisation – Invalid User / User Role for Device",
@@ -94,6 +117,10 @@ _TABLE: tuple[Outcome, ...] = (
           "No DCC Schedule with this DSPScheduleID is held for the User."),
     _duis("E080201", "Read Inventory – nothing found",
           "No Device in the Smart Metering Inventory matches the search criteria."),
+    # 12.1's own codes in sr:ResponseCode are E120101–E120103; the simulator gives the first (in the
+    # CSPRegionResponseCode of a matrix entry) for a property it knows nothing of.
+    _duis("E120101", "Request WAN Matrix – property not known",
+          "No CSP region can be given for the property: its UPRN or address is not known."),
     _duis("E080301", "Decommission Device – invalid device",
           "The Device cannot be decommissioned in its current status."),
     _duis("E080405", "Update Inventory – invalid status change",
@@ -136,7 +163,6 @@ _TABLE: tuple[Outcome, ...] = (
     _http("HTTP-405-METHOD", 405, "Method Not Allowed", "DUIS web services accept POST only."),
     _http("HTTP-413-TOO-LARGE", 413, "Payload Too Large",
           "The request body exceeds the size the DCC accepts."),
-    _http("HTTP-415-MEDIA-TYPE", 415, "Unsupported Media Type", "DUIS requests are XML."),
     _http("HTTP-429-TOO-MANY", 429, "Too Many Requests",
           "Service Request Traffic Management is in operation: the User has exceeded its capacity "
           "allocation and this non-priority request is rejected; retry after the Retry-After delay."),
@@ -144,21 +170,32 @@ _TABLE: tuple[Outcome, ...] = (
           "The simulator does not implement this Service Request variant yet."),
     _http("HTTP-500-INTERNAL", 500, "Internal Server Error",
           "The DCC Systems could not process the request."),
-    _http("HTTP-503-UNAVAILABLE", 503, "Service Unavailable", "The DCC Systems are not available."),
+    _http("HTTP-503-UNAVAILABLE", 503, "Service Unavailable",
+          "The DCC Systems cannot serve the request now (e.g. a DCC credential it needs is not usable)."),
 )
 
 OUTCOMES: dict[str, Outcome] = {o.key: o for o in _TABLE}
 
 
+def _constant_name(key: str) -> str:
+    return key.replace("-", "_")
+
+
+Code = enum.Enum("Code", [(_constant_name(o.key), o.key) for o in _TABLE], type=str)
+Code.__doc__ = "Every outcome key of the table (DUIS response codes and HTTP-level rejections)."
+Code.__str__ = lambda self: self.value   # type: ignore[method-assign]
+globals().update({member.name: member.value for member in Code})
+
+
 def outcome(key: str) -> Outcome:
-    return OUTCOMES[key]
+    return OUTCOMES[str(key)]
 
 
 class DuisRejection(Exception):
     """Processing stops with this outcome; ``detail`` says why, in one line, for logs and HTTP bodies."""
 
     def __init__(self, key: str, detail: str = "", *, headers: dict[str, str] | None = None):
-        self.outcome = OUTCOMES[key]
+        self.outcome = OUTCOMES[str(key)]
         self.detail = detail or self.outcome.meaning
         self.headers = headers or {}
         super().__init__(f"{key}: {self.detail}")

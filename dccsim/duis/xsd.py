@@ -5,7 +5,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import HTTP_400_SCHEMA, DuisRejection
 
 _XS = "{http://www.w3.org/2001/XMLSchema}"
 
@@ -32,4 +32,4 @@ def validate(schema: etree.XMLSchema, root: etree._Element) -> None:
     first = schema.error_log[0] if len(schema.error_log) else error
     message = first.message if first is not None else "schema validation failed"
     line = f" (line {first.line})" if first is not None and first.line else ""
-    raise DuisRejection("HTTP-400-SCHEMA", f"XML schema validation failed{line}: {message}")
+    raise DuisRejection(HTTP_400_SCHEMA, f"XML schema validation failed{line}: {message}")

@@ -5,44 +5,54 @@ Who may address a device (E4), by the eligible role the user acts in:
 * IS / ES / GS / ED / GT / RSA: the user holds that role for the device in the
   inventory, or for a meter on the same Communications Hub when the device is a
   CHF, GPF or a HAN device (PPMID, HCALCS, APC, IHD, CAD) that serves the meter;
-* OU: the user has opted in to the device's premises, or the SR is one that any
-  Other User may send (the catalogue says OU is eligible and the device has no
-  opt-in requirement in the simulator).
+* OU: any Other User may send the Service Requests whose eligible roles include
+  OU, to any device. DUIS ties no device relationship to the Other User role: the
+  consumer's consent that an Other User needs is the User's obligation under the
+  SEC (Section I), not a check the DCC makes, so the DCC gives no E4 to an Other
+  User. (8.6 Service Opt In is not an Other User's consent either: it is the
+  supplier of a non-domestic premises handing the device back to the DCC.)
 """
 from __future__ import annotations
 
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E1, E2, E4, E5, E11, E19, DuisRejection
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, User
 
-# 8.5 Service Opt Out and 8.6 Service Opt In name no user role in the SR matrix: only the
-# DCC itself (the Access Control Broker) may send them.
+# A Service Request whose catalogue row names no user role (7.16 Limit APC Level in this release) may be
+# sent only by the DCC itself, as Access Control Broker.
 DCC_ONLY_ROLES = frozenset({"ACB"})
 
-# Meter types whose responsible parties cover the rest of the premises' devices.
+# The meter types whose responsible parties a role names.
 _METER_FOR_ROLE = {
     "IS": ("ESME",), "ES": ("ESME",), "ED": ("ESME",), "RSA": ("ESME", "GSME"),
     "GS": ("GSME",), "GT": ("GSME",),
+}
+# Devices that have no responsible parties of their own but serve meters on their Communications Hub:
+# the parties of those meters act for them. The GPF is the gas meter's proxy; the auxiliary load switch
+# and proportional controller are driven by the electricity meter.
+_SERVES = {
+    "CHF": ("ESME", "GSME"), "PPMID": ("ESME", "GSME"), "IHD": ("ESME", "GSME"), "CAD": ("ESME", "GSME"),
+    "GPF": ("GSME",), "HCALCS": ("ESME",), "APC": ("ESME",),
 }
 
 
 def eligible_roles(user: User | None, spec_roles: frozenset[str]) -> tuple[str, ...]:
     """The user's roles that may send the SR, or raise E1 / E2."""
     if user is None or not user.roles:
-        raise DuisRejection("E1", "the originator is not a known DCC User with a User Role")
+        raise DuisRejection(E1, "the originator is not a known DCC User with a User Role")
     allowed = {str(r.value if hasattr(r, "value") else r) for r in spec_roles} or DCC_ONLY_ROLES
     acting = tuple(role for role in user.roles if role in allowed)
     if not acting:
         raise DuisRejection(
-            "E2", f"User Roles {', '.join(user.roles)} may not send this Service Reference "
+            E2, f"User Roles {', '.join(user.roles)} may not send this Service Reference "
                   f"(eligible: {', '.join(sorted(allowed))})")
     return acting
 
 
-def check_device(device: Device | None, device_id: str, spec, *, type_error: str = "E11") -> Device:
+def check_device(device: Device | None, device_id: str, spec, *, type_error: str = E11) -> Device:
     """E19 (unknown), E11 (type), E5 (status) for the target device."""
     if device is None:
-        raise DuisRejection("E19", f"device {device_id} is not in the Smart Metering Inventory")
+        raise DuisRejection(E19, f"device {device_id} is not in the Smart Metering Inventory")
     types = {str(t.value if hasattr(t, "value") else t) for t in spec.device_types}
     if types and device.device_type not in types:
         raise DuisRejection(
@@ -51,29 +61,27 @@ def check_device(device: Device | None, device_id: str, spec, *, type_error: str
     statuses = {str(s.value if hasattr(s, "value") else s) for s in spec.device_statuses}
     if statuses and device.status not in statuses:
         raise DuisRejection(
-            "E5", f"device {device_id} has SMI status {device.status}; this Service Request needs "
+            E5, f"device {device_id} has SMI status {device.status}; this Service Request needs "
                   f"{', '.join(sorted(statuses))}")
     return device
 
 
 async def check_authorised(conn, user: User, acting_roles: tuple[str, ...], device: Device) -> None:
     """E4 unless one of the acting roles is responsible for the device (see module docstring)."""
-    if "ACB" in acting_roles:
+    if "ACB" in acting_roles or "OU" in acting_roles:
         return
-    premises = None
-    for role in acting_roles:
-        if role == "OU":
-            return
-        own = await repo.parties(conn, device.device_id)
-        if own.get(role) == user.entity_id:
-            return
-        if device.device_type not in _METER_FOR_ROLE.get(role, ()):
-            if premises is None:
-                premises = await repo.premises_devices(conn, device)
-            for other in premises:
-                if other.device_type in _METER_FOR_ROLE.get(role, ()):
-                    if (await repo.parties(conn, other.device_id)).get(role) == user.entity_id:
-                        return
+    own = await repo.parties(conn, device.device_id)
+    if any(own.get(role) == user.entity_id for role in acting_roles):
+        return
+    served = _SERVES.get(device.device_type, ())
+    if served:
+        for meter in await repo.premises_devices(conn, device):
+            if meter.device_type not in served:
+                continue
+            parties = await repo.parties(conn, meter.device_id)
+            if any(meter.device_type in _METER_FOR_ROLE.get(role, ()) and parties.get(role) == user.entity_id
+                   for role in acting_roles):
+                return
     raise DuisRejection(
-        "E4", f"User {user.entity_id} acting as {', '.join(acting_roles)} is not responsible for "
+        E4, f"User {user.entity_id} acting as {', '.join(acting_roles)} is not responsible for "
               f"device {device.device_id}")

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from dccsim.duis.outcomes import OUTCOMES
+from dccsim.duis.outcomes import (HTTP_404_NOT_FOUND, HTTP_405_METHOD, HTTP_413_TOO_LARGE, HTTP_500_INTERNAL,
+                                  OUTCOMES)
 from dccsim.frontdoor.pipeline import HttpAnswer, process
 
 if TYPE_CHECKING:
@@ -32,23 +33,23 @@ async def errors_as_plain_text(request: web.Request, handler):
     try:
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:
-        return _plain("HTTP-413-TOO-LARGE")
+        return _plain(HTTP_413_TOO_LARGE)
     except web.HTTPNotFound:
-        return _plain("HTTP-404-NOT-FOUND")
+        return _plain(HTTP_404_NOT_FOUND)
     except web.HTTPMethodNotAllowed:
-        return _plain("HTTP-405-METHOD")
+        return _plain(HTTP_405_METHOD)
     except web.HTTPException:
         raise
     except Exception:  # noqa: BLE001
         log.exception("unhandled error on %s", request.path)
-        return _plain("HTTP-500-INTERNAL")
+        return _plain(HTTP_500_INTERNAL)
 
 
 def _endpoint(sim: "Simulator", service: str):
     async def serve(request: web.Request) -> web.Response:
         limit = sim.settings.max_request_bytes
         if request.content_length is not None and request.content_length > limit:
-            return _plain("HTTP-413-TOO-LARGE", f"request body of {request.content_length} bytes exceeds {limit}")
+            return _plain(HTTP_413_TOO_LARGE, f"request body of {request.content_length} bytes exceeds {limit}")
         raw = await request.read()
         answer: HttpAnswer = await process(sim, service, raw)
         headers = {**answer.headers, "X-Dccsim-Worker": _WORKER}

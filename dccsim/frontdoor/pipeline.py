@@ -18,7 +18,8 @@ from dccsim.catalogue import CATALOGUE, CV_WEB_SERVICE
 from dccsim.duis import xmldsig
 from dccsim.duis.ids import RequestId, normalise_eui
 from dccsim.duis.namespaces import sr
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import (E12, E13, HTTP_400_REQUEST_ID, HTTP_400_SCHEMA, HTTP_401_SIGNATURE, HTTP_413_TOO_LARGE,
+                                  HTTP_500_INTERNAL, HTTP_501_NOT_IMPLEMENTED, HTTP_503_UNAVAILABLE, DuisRejection)
 from dccsim.duis.responses import service_response
 from dccsim.duis.safexml import parse_request
 from dccsim.duis.xsd import validate
@@ -60,14 +61,14 @@ async def process(sim: "Simulator", service: str, raw: bytes) -> HttpAnswer:
         answer = _rejected(sim, ctx, rejection)
     except Exception:  # noqa: BLE001 - the client gets a clean 500, the log gets the trace
         log.exception("internal error processing %s", ctx.request_id_text or "an unparsed request")
-        answer = _rejected(sim, ctx, DuisRejection("HTTP-500-INTERNAL"))
+        answer = _rejected(sim, ctx, DuisRejection(HTTP_500_INTERNAL))
     await _log(sim, ctx, answer)
     return answer
 
 
 async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
     if len(ctx.raw) > sim.settings.max_request_bytes:
-        raise DuisRejection("HTTP-413-TOO-LARGE", f"request body of {len(ctx.raw)} bytes exceeds "
+        raise DuisRejection(HTTP_413_TOO_LARGE, f"request body of {len(ctx.raw)} bytes exceeds "
                                                   f"{sim.settings.max_request_bytes}")
     root = ctx.root = parse_request(ctx.raw)
     ctx.schema_version = root.get("schemaVersion") or ctx.schema_version
@@ -77,17 +78,17 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
     identity = xmldsig.signer_identity(root)
     credential = sim.smki.find_by_issuer_serial(identity.issuer, identity.serial)
     if credential is None or credential.usage is not Usage.XML_SIGNING:
-        raise DuisRejection("HTTP-401-SIGNATURE", f"no XML-signing certificate issued by {identity.issuer} "
+        raise DuisRejection(HTTP_401_SIGNATURE, f"no XML-signing certificate issued by {identity.issuer} "
                                                   f"with serial {identity.serial} is known")
     try:
         sim.smki.check_validity(credential, strict=sim.settings.strict_validity, now=ctx.received_at)
     except CertificateExpired as exc:
-        raise DuisRejection("HTTP-401-SIGNATURE", str(exc)) from None
+        raise DuisRejection(HTTP_401_SIGNATURE, str(exc)) from None
     xmldsig.verify(root, credential.certificate)
     ctx.signer = credential.entity_id
 
     if ctx.request_id.originator != ctx.signer:
-        raise DuisRejection("HTTP-401-SIGNATURE", f"the request is signed by {ctx.signer}, not by the "
+        raise DuisRejection(HTTP_401_SIGNATURE, f"the request is signed by {ctx.signer}, not by the "
                                                   f"originator {ctx.request_id.originator}")
     ctx.user = await sim.users.get(ctx.request_id.originator)
     if sim.release.traffic_management and ctx.user is not None and ctx.user.capacity_rps is not None:
@@ -99,23 +100,23 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
         # was applied there.
         if not await repo.advance_counter(sim.db.bookkeeping, ctx.request_id.originator, ctx.request_id.counter):
             last = await repo.last_counter(sim.db.pool, ctx.request_id.originator)
-            raise DuisRejection("HTTP-400-REQUEST-ID", f"RequestID counter {ctx.request_id.counter} is not "
+            raise DuisRejection(HTTP_400_REQUEST_ID, f"RequestID counter {ctx.request_id.counter} is not "
                                                        f"greater than {last}, the last accepted from "
                                                        f"{ctx.request_id.originator}")
 
     if CV_WEB_SERVICE.get(ctx.command_variant) != ctx.service:
-        raise DuisRejection("E13", f"CommandVariant {ctx.command_variant} is not served by the "
+        raise DuisRejection(E13, f"CommandVariant {ctx.command_variant} is not served by the "
                                    f"{_SERVICE_NAMES[ctx.service]} URL")
     spec = ctx.spec = CATALOGUE.get(ctx.variant)
     if spec is None or spec.reference != ctx.service_reference:
-        raise DuisRejection("E12", f"Service Reference {ctx.service_reference} / variant {ctx.variant} "
+        raise DuisRejection(E12, f"Service Reference {ctx.service_reference} / variant {ctx.variant} "
                                    f"is not a known combination")
     if ctx.command_variant not in spec.command_variants:
-        raise DuisRejection("E12", f"CommandVariant {ctx.command_variant} is not applicable to "
+        raise DuisRejection(E12, f"CommandVariant {ctx.command_variant} is not applicable to "
                                    f"Service Reference Variant {spec.variant}")
     body_child = _body_child(root)
     if body_child is not None and etree.QName(body_child).localname not in (spec.body_element, "SignedPreCommand"):
-        raise DuisRejection("E12", f"body {etree.QName(body_child).localname} does not belong to "
+        raise DuisRejection(E12, f"body {etree.QName(body_child).localname} does not belong to "
                                    f"Service Reference Variant {spec.variant}")
     ctx.body_element = body_child
 
@@ -123,7 +124,7 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
 
     entry = HANDLERS.get(spec.variant)
     if entry is None:
-        raise DuisRejection("HTTP-501-NOT-IMPLEMENTED", f"Service Request {spec.variant} ({spec.name}) is not "
+        raise DuisRejection(HTTP_501_NOT_IMPLEMENTED, f"Service Request {spec.variant} ({spec.name}) is not "
                                                         f"simulated yet")
     if body_child is not None and etree.QName(body_child).localname == spec.body_element:
         ctx.body = spec.body.parse(body_child)
@@ -133,6 +134,9 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
         device = await repo.get_device(sim.db.pool, device_id)
         ctx.device = access.check_device(device, device_id, spec, type_error=entry.type_error)
         await access.check_authorised(sim.db.pool, ctx.user, ctx.acting_roles, ctx.device)
+
+    if not spec.non_device and ctx.command_variant != 4:
+        _require_dcc_key_agreement(sim, ctx.received_at)
 
     async with sim.db.pool.acquire() as conn:
         if entry.read_only:
@@ -144,13 +148,21 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
 _SERVICE_NAMES = {"S": "Send Command Service", "T": "Transform Service", "D": "Non-Device Service"}
 
 
+def _require_dcc_key_agreement(sim: "Simulator", now: datetime) -> None:
+    """A command to a device is protected with the DCC's (Access Control Broker's) key agreement key."""
+    if sim.smki.gbcs(sim.dcc_entity_id, "ka", now=now) is None:
+        raise DuisRejection(HTTP_503_UNAVAILABLE, "the DCC holds no usable Access Control Broker key-agreement "
+                                                    "certificate (outside its validity period under "
+                                                    "--strict-validity), so it cannot send commands to devices")
+
+
 def _read_header(ctx: RequestContext) -> None:
     header = ctx.root.find(sr("Header"))
     ctx.request_id_text = header.findtext(sr("RequestID")).strip()
     try:
         ctx.request_id = RequestId.parse(ctx.request_id_text)
     except ValueError as exc:
-        raise DuisRejection("HTTP-400-SCHEMA", str(exc)) from None
+        raise DuisRejection(HTTP_400_SCHEMA, str(exc)) from None
     ctx.command_variant = int(header.findtext(sr("CommandVariant")))
     ctx.service_reference = header.findtext(sr("ServiceReference")).strip()
     ctx.variant = header.findtext(sr("ServiceReferenceVariant")).strip()

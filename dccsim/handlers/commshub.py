@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E081401, E081402, I99, W081401, DuisRejection
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 
@@ -13,7 +13,7 @@ def _json_safe(body: dict) -> dict:
                 else str(v)) for k, v in body.items()}
 
 
-@handles("8.14.1", "8.14.2", target=Target.BODY, type_error="E081401")
+@handles("8.14.1", "8.14.2", target=Target.BODY, type_error=E081401)
 async def install_success(ctx, conn, sim) -> Reply:
     """Record the CHF install; W081401 unless the CHF is InstalledNotCommissioned, lifting it (and its
     GPF) out of Pending."""
@@ -22,13 +22,13 @@ async def install_success(ctx, conn, sim) -> Reply:
     if isinstance(install_time, datetime):
         moment = install_time if install_time.tzinfo else install_time.replace(tzinfo=timezone.utc)
         if moment > ctx.received_at:
-            raise DuisRejection("E081402", f"InstallDateTime {install_time.isoformat()} is in the future")
+            raise DuisRejection(E081402, f"InstallDateTime {install_time.isoformat()} is in the future")
     attributes = dict(chf.attributes)
     attributes["install"] = {"variant": ctx.variant, **_json_safe(ctx.body)}
     changes: dict = {"attributes": attributes, "installed_at": install_time or ctx.received_at}
-    code = "I99"
+    code = I99
     if chf.status != "InstalledNotCommissioned":
-        code = "W081401"
+        code = W081401
         if chf.status == "Pending" and sim.release.chf_pending_promotion:
             changes["status"] = "InstalledNotCommissioned"
             for device in await repo.find_devices(conn, chf_id=chf.device_id):
@@ -38,7 +38,7 @@ async def install_success(ctx, conn, sim) -> Reply:
     return Reply(code)
 
 
-@handles("8.14.3", "8.14.4", target=Target.BODY, type_error="E081401")
+@handles("8.14.3", "8.14.4", target=Target.BODY, type_error=E081401)
 async def hub_return(ctx, conn, sim) -> Reply:
     """A Communications Hub returned (with or without fault): it and its GPF are withdrawn."""
     chf = ctx.device
@@ -48,4 +48,4 @@ async def hub_return(ctx, conn, sim) -> Reply:
     for device in await repo.find_devices(conn, chf_id=chf.device_id):
         if device.device_type == "GPF":
             await repo.update_device(conn, device.device_id, status="Withdrawn")
-    return Reply("I99")
+    return Reply(I99)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dccsim.duis.ids import dashed, normalise_eui
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E080201, E080405, E11, I0, I99, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
@@ -86,7 +86,7 @@ async def read_inventory(ctx, conn, sim) -> Reply:
                                               address_identifier=str(prop.get("AddressIdentifier")))
         found = await _with_cpl(conn, [d.device_id for d in matches])
     if not found:
-        raise DuisRejection("E080201", "no device in the Smart Metering Inventory matches")
+        raise DuisRejection(E080201, "no device in the Smart Metering Inventory matches")
     found = found[:MAX_INVENTORY_DEVICES]
 
     def fill(message):
@@ -94,13 +94,13 @@ async def read_inventory(ctx, conn, sim) -> Reply:
         for device, status in found:
             inventory_entry(inventory, device, _cpl_word(status))
 
-    return Reply("I0", fill)
+    return Reply(I0, fill)
 
 
 @handles("8.3")
 async def decommission_device(ctx, conn, sim) -> Reply:
     await repo.update_device(conn, ctx.device.device_id, status="Decommissioned")
-    return Reply("I99")
+    return Reply(I99)
 
 
 # 8.4 status changes a User may make (sr:UpdateDeviceStatusExceptCH / sr:UpdateDeviceStatusCH) and the
@@ -118,17 +118,17 @@ async def update_inventory(ctx, conn, sim) -> Reply:
     body, device = ctx.body, ctx.device
     if "DeleteDevice" in body:
         if device.status not in ("Pending", "Whitelisted"):
-            raise DuisRejection("E080405", f"only a Pending device can be deleted; {device.device_id} is "
+            raise DuisRejection(E080405, f"only a Pending device can be deleted; {device.device_id} is "
                                            f"{device.status}")
         await repo.delete_device(conn, device.device_id)
     elif "UpdateDeviceStatusExceptCH" in body or "UpdateDeviceStatusCH" in body:
         is_ch = "UpdateDeviceStatusCH" in body
         if is_ch != (device.device_type in ("CHF", "GPF")):
-            raise DuisRejection("E11", f"{'UpdateDeviceStatusCH' if is_ch else 'UpdateDeviceStatusExceptCH'} "
+            raise DuisRejection(E11, f"{'UpdateDeviceStatusCH' if is_ch else 'UpdateDeviceStatusExceptCH'} "
                                        f"does not apply to a {device.device_type}")
         new = str(body["UpdateDeviceStatusCH" if is_ch else "UpdateDeviceStatusExceptCH"])
         if device.status not in _ALLOWED_FROM.get(new, set()):
-            raise DuisRejection("E080405", f"cannot change {device.device_id} from {device.status} to {new}")
+            raise DuisRejection(E080405, f"cannot change {device.device_id} from {device.status} to {new}")
         await repo.update_device(conn, device.device_id, status=new)
     elif "UpdateDeviceDetails" in body:
         details = body["UpdateDeviceDetails"] or {}
@@ -143,4 +143,4 @@ async def update_inventory(ctx, conn, sim) -> Reply:
             ("ImportMPxN", "import_mpxn"), ("SecondaryImportMPAN", "secondary_import_mpan"),
             ("ExportMPAN", "export_mpan")) if name in mpxn}
         await repo.update_device(conn, device.device_id, **changes)
-    return Reply("I99")
+    return Reply(I99)

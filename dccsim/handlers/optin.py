@@ -6,6 +6,7 @@ import base64
 from cryptography.hazmat.primitives import serialization
 
 from dccsim.duis.ids import dashed
+from dccsim.duis.outcomes import HTTP_503_UNAVAILABLE, I0, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
@@ -13,6 +14,12 @@ from dccsim.inventory import repository as repo
 
 @handles("8.6", target=Target.BODY)
 async def service_opt_in(ctx, conn, sim) -> Reply:
+    signing = sim.smki.gbcs(sim.dcc_entity_id, "ds")
+    agreement = sim.smki.gbcs(sim.dcc_entity_id, "ka")
+    if agreement is None:
+        raise DuisRejection(HTTP_503_UNAVAILABLE, "the DCC holds no usable Access Control Broker key-agreement "
+                                                    "certificate to give (outside its validity period under "
+                                                    "--strict-validity)")
     body = ctx.body
     mpxns = body.get("MPxNs") or {}
     changes = {column: str(mpxns[name]) for name, column in (
@@ -24,9 +31,6 @@ async def service_opt_in(ctx, conn, sim) -> Reply:
     await repo.update_device(conn, ctx.device.device_id, attributes=attributes, **changes)
     await repo.opt_in(conn, ctx.device.device_id, ctx.user.entity_id, body["OptInDate"])
 
-    signing = sim.smki.gbcs(sim.dcc_entity_id, "ds")
-    agreement = sim.smki.gbcs(sim.dcc_entity_id, "ka")
-
     def der64(credential) -> str:
         return base64.b64encode(credential.certificate.public_bytes(serialization.Encoding.DER)).decode()
 
@@ -37,4 +41,4 @@ async def service_opt_in(ctx, conn, sim) -> Reply:
             add(opt_in, "DSPBrokerSecurityCredentialsDigitalSigning", der64(signing))
         add(opt_in, "DSPBrokerSecurityCredentialsKeyAgreement", der64(agreement))
 
-    return Reply("I0", fill)
+    return Reply(I0, fill)

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from dccsim.device_identities import enrol_device
 from dccsim.duis.ids import normalise_eui
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E19, E5, I99, DuisRejection
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
@@ -20,7 +20,7 @@ async def device_pre_notification(ctx, conn, sim) -> Reply:
     device_id = normalise_eui(str(body["DeviceID"]))
     existing = await repo.get_device(conn, device_id)
     if existing is not None and existing.status not in ("Pending", "Whitelisted"):
-        raise DuisRejection("E5", f"device {device_id} is already in the inventory with status {existing.status}")
+        raise DuisRejection(E5, f"device {device_id} is already in the inventory with status {existing.status}")
     device_type = str(body["DeviceType"])
     gpf = body.get("AssociatedGPFDeviceID")
     device = Device(
@@ -38,13 +38,13 @@ async def device_pre_notification(ctx, conn, sim) -> Reply:
         device = replace(existing, **{k: v for k, v in device.__dict__.items()
                                       if v is not None and k not in ("device_id",)})
     if device.gpf_id and await repo.get_device(conn, device.gpf_id) is None:
-        raise DuisRejection("E19", f"AssociatedGPFDeviceID {device.gpf_id} is not in the inventory")
+        raise DuisRejection(E19, f"AssociatedGPFDeviceID {device.gpf_id} is not in the inventory")
     await repo.upsert_device(conn, device)
     await enrol_device(conn, sim, device_id)
     for role in _RESPONSIBLE_ROLE.get(device_type, ()):
         if role in ctx.acting_roles:
             await repo.set_party(conn, device_id, role, ctx.user.entity_id)
-    return Reply("I99")
+    return Reply(I99)
 
 
 def _opt(value) -> str | None:

@@ -11,7 +11,7 @@ from lxml import etree
 from dccsim.catalogue import CATALOGUE
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.namespaces import sr
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E050101, E050201, E050301, I0, I99, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
@@ -33,13 +33,13 @@ async def create_schedule(ctx, conn, sim) -> Reply:
     body = ctx.body
     scheduled = CATALOGUE.get(str(body.get("DSPScheduledServiceReferenceVariant")))
     if scheduled is None or not scheduled.dcc_scheduled:
-        raise DuisRejection("E050101", f"Service Request {body.get('DSPScheduledServiceReferenceVariant')} "
+        raise DuisRejection(E050101, f"Service Request {body.get('DSPScheduledServiceReferenceVariant')} "
                                        f"cannot be DCC scheduled")
     if scheduled.reference != str(body.get("DSPScheduledServiceReference")):
-        raise DuisRejection("E050101", "DSPScheduledServiceReference does not match its variant")
+        raise DuisRejection(E050101, "DSPScheduledServiceReference does not match its variant")
     start, end = body.get("ScheduleStartDate"), body.get("ScheduleEndDate")
     if isinstance(end, date) and isinstance(start, date) and end < start:
-        raise DuisRejection("E050101", "ScheduleEndDate is before ScheduleStartDate")
+        raise DuisRejection(E050101, "ScheduleEndDate is before ScheduleStartDate")
     # The user must be allowed to send the scheduled SR to that device.
     roles = access.eligible_roles(ctx.user, scheduled.roles)
     access.check_device(ctx.device, ctx.device.device_id, scheduled)
@@ -60,7 +60,7 @@ async def create_schedule(ctx, conn, sim) -> Reply:
     def fill(message):
         add(message, "DSPScheduleID", schedule_id)
 
-    return Reply("I0", fill)
+    return Reply(I0, fill)
 
 
 async def _owned(conn, ctx, code: str) -> list:
@@ -80,7 +80,7 @@ async def _owned(conn, ctx, code: str) -> list:
 
 @handles("5.2", target=Target.NONE)
 async def read_schedule(ctx, conn, sim) -> Reply:
-    rows = (await _owned(conn, ctx, "E050201"))[:MAX_SCHEDULES_READ]
+    rows = (await _owned(conn, ctx, E050201))[:MAX_SCHEDULES_READ]
 
     def fill(message):
         read = add(message, "DSPSchedulesRead")
@@ -92,15 +92,15 @@ async def read_schedule(ctx, conn, sim) -> Reply:
             for child in stored:
                 details.append(child)
 
-    return Reply("I0", fill)
+    return Reply(I0, fill)
 
 
 @handles("5.3", target=Target.NONE)
 async def delete_schedule(ctx, conn, sim) -> Reply:
-    rows = await _owned(conn, ctx, "E050301")
+    rows = await _owned(conn, ctx, E050301)
     await conn.execute("UPDATE dsp_schedule SET deleted_at = now() WHERE schedule_id = ANY($1::bigint[])",
                        [r["schedule_id"] for r in rows])
-    return Reply("I99")
+    return Reply(I99)
 
 
 def schedule_element_name() -> str:

@@ -6,6 +6,7 @@ import copy
 from dccsim.duis.responses import add
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
+from dccsim.duis.outcomes import E120101, I0
 
 # Outward-code letters of the postcode areas each CSP region covers (north: Scotland and the north of
 # England; central: the Midlands, Wales and East Anglia; south: the rest).
@@ -55,11 +56,11 @@ async def request_wan_matrix(ctx, conn, sim) -> Reply:
         answer = add(matrix, "DSPWANMatrixResponse")
         add(answer, "CSPRegion", region)
         if region == "Unknown":
-            add(answer, "CSPRegionResponseCode", "E080201")
+            add(answer, "CSPRegionResponseCode", E120101)
             return
-        add(answer, "CSPRegionResponseCode", "I0")
+        add(answer, "CSPRegionResponseCode", I0)
         add(answer, "CoverageAvailability", "true")
         add(answer, "WANTechnology", _TECHNOLOGY.get(region, "Cellular"))
         add(answer, "ConnectivityLikelihood", "High")
 
-    return Reply("I0", fill)
+    return Reply(I0, fill)

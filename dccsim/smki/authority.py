@@ -8,10 +8,11 @@ hardwareModuleName; key usage is critical and single-purpose.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
@@ -26,7 +27,6 @@ NOT_BEFORE = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
 NOT_AFTER = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
 
 # The hardware module type OID used in device certificates' hardwareModuleName.
-_BIT_STRING = x509.name._ASN1Type.BitString
 _DEVICE_HW_TYPE = x509.ObjectIdentifier("1.2.826.0.1.8641679.1.2.1.1")
 
 
@@ -57,14 +57,15 @@ def _key_usage(*, signing: bool = False, agreement: bool = False, ca: bool = Fal
     )
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, public_key) -> x509.CertificateBuilder:
+def _builder(subject: x509.Name, issuer: x509.Name, public_key, *, not_before: dt.datetime = NOT_BEFORE,
+             not_after: dt.datetime = NOT_AFTER) -> x509.CertificateBuilder:
     return (x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(issuer)
             .public_key(public_key)
             .serial_number(x509.random_serial_number())
-            .not_valid_before(NOT_BEFORE)
-            .not_valid_after(NOT_AFTER))
+            .not_valid_before(not_before)
+            .not_valid_after(not_after))
 
 
 def new_key() -> ec.EllipticCurvePrivateKey:
@@ -94,15 +95,46 @@ def create_issuing(root: Authority, cn: str) -> Authority:
     return Authority(cert, key)
 
 
+def _der(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    octets = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(octets)]) + octets + content
+
+
+_OID_X500_UNIQUE_IDENTIFIER_DER = _der(0x06, bytes([0x55, 0x04, 0x2D]))                # 2.5.4.45
+_ECDSA_WITH_SHA256_DER = _der(0x30, _der(0x06, bytes.fromhex("2a8648ce3d040302")))    # 1.2.840.10045.4.3.2
+
+
+@functools.cache
+def _placeholder_key_info() -> bytes:
+    return new_key().public_key().public_bytes(serialization.Encoding.DER,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def _unique_identifier(entity_id: str) -> x509.NameAttribute:
-    """x500UniqueIdentifier as a BIT STRING: no unused bits, then the 8 bytes of the EUI-64."""
-    return x509.NameAttribute(OID_X500_UNIQUE_IDENTIFIER, b"\x00" + bytes.fromhex(entity_id),
-                              _type=_BIT_STRING)
+    """x500UniqueIdentifier as a BIT STRING: no unused bits, then the 8 bytes of the EUI-64.
+
+    The cryptography package writes BIT STRING name values only for attributes it has parsed, so the
+    attribute is read (public API) from a minimal DER certification request that carries it; the
+    request's placeholder signature is never checked.
+    """
+    attribute = _der(0x30, _OID_X500_UNIQUE_IDENTIFIER_DER + _der(0x03, b"\x00" + bytes.fromhex(entity_id)))
+    subject = _der(0x30, _der(0x31, attribute))
+    request_info = _der(0x30, _der(0x02, b"\x00") + subject + _placeholder_key_info() + _der(0xA0, b""))
+    placeholder_signature = _der(0x03, b"\x00" + _der(0x30, _der(0x02, b"\x01") * 2))
+    request = x509.load_der_x509_csr(_der(0x30, request_info + _ECDSA_WITH_SHA256_DER + placeholder_signature))
+    return request.subject.get_attributes_for_oid(OID_X500_UNIQUE_IDENTIFIER)[0]
 
 
 def issue_organisation(ca: Authority, entity_id: str, role_code: str, usage: Usage,
-                       name: str | None = None) -> Credential:
-    """An organisation certificate: GBCS ds/ka (OU = role), XML signing (OU 87) or DSP signing (OU 89)."""
+                       name: str | None = None, *, not_before: dt.datetime = NOT_BEFORE,
+                       not_after: dt.datetime = NOT_AFTER) -> Credential:
+    """An organisation certificate: GBCS ds/ka (OU = role), XML signing (OU 87) or DSP signing (OU 89).
+
+    The validity period defaults to the simulator's (2020 to the end of 9999); tests of validity checks
+    issue shorter ones."""
     key = new_key()
     attrs = []
     if name and usage is Usage.GBCS_SIGNING:
@@ -111,7 +143,7 @@ def issue_organisation(ca: Authority, entity_id: str, role_code: str, usage: Usa
     attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
     attrs.append(_unique_identifier(entity_id))
     agreement = usage is Usage.GBCS_KEY_AGREEMENT
-    cert = (_builder(x509.Name(attrs), ca.name, key.public_key())
+    cert = (_builder(x509.Name(attrs), ca.name, key.public_key(), not_before=not_before, not_after=not_after)
             .add_extension(_key_usage(signing=not agreement, agreement=agreement), critical=True)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
                            critical=False)

@@ -1,6 +1,7 @@
 """Credential folders in the RTDS keystore naming: export for clients, import of existing sets."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +78,13 @@ def import_folders(store: CredentialStore, directories: list[Path]) -> ImportRep
         cred.source = f"imported:{cred.source}"
         store.add(cred)
         report.imported.append(cred)
+        cert, now = cred.certificate, dt.datetime.now(dt.timezone.utc)
+        if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            state = "expired" if now > cert.not_valid_after_utc else "not yet valid"
+            report.notes.append(
+                f"{Path(cred.source.removeprefix('imported:')).name}: {state} (valid "
+                f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}); used with a "
+                f"warning, or not at all under --strict-validity")
     if ignored_devices:
         report.notes.append(f"{ignored_devices} device certificates ignored: the simulator holds no private "
                             f"key for them, so it cannot act as those devices")

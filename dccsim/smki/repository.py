@@ -46,8 +46,9 @@ async def save_credentials(conn, creds: Iterable[Credential], *, authority_role:
     return len(rows)
 
 
-async def load_store(conn) -> CredentialStore:
-    store = CredentialStore()
+async def load_store(conn, *, strict_validity: bool = False) -> CredentialStore:
+    """Every stored credential; ``strict_validity`` as ``CredentialStore`` describes it."""
+    store = CredentialStore(strict_validity=strict_validity)
     for row in await conn.fetch("SELECT * FROM smki_credential ORDER BY created_at, id"):
         store.add(_credential(row), authority_role=row["authority_role"])
     return store

@@ -30,18 +30,28 @@ def issuer_key(name: str | x509.Name) -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
+_GBCS_USAGES = (Usage.GBCS_SIGNING.value, Usage.GBCS_KEY_AGREEMENT.value)
+
+
 class CredentialStore:
     """All credentials the simulator knows, indexed for the front door and the GBCS layer.
 
     Where several credentials exist for one (entity, usage), the active one is the most recently added
     non-generated (imported) one, else the most recent generated one.
+
+    Validity periods (SMKI test credentials outlive their dates): the GBCS certificates the store hands
+    out (``gbcs``, ``all_gbcs``, ``active``, ``gbcs_keys``) follow the same rule as the XML-signing
+    certificate of a request (``check_validity``). With ``strict_validity`` a certificate outside its
+    period is not usable: the next-preferred usable credential of that entity and usage takes its place,
+    or there is none. Otherwise it is used, with one logged warning per certificate.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, strict_validity: bool = False) -> None:
+        self.strict_validity = strict_validity
         self._all: list[Credential] = []
         self._by_issuer_serial: dict[tuple[frozenset, int], Credential] = {}
-        self._active: dict[tuple[str, str, bool], Credential] = {}
-        self._warned: set[int] = set()
+        self._ranked: dict[tuple[str, str, bool], list[Credential]] = {}
+        self._warned: set[tuple[x509.Name, int]] = set()
         self.authorities: dict[str, Credential] = {}   # "root" / "organisations" / "devices"
 
     def add(self, cred: Credential, *, authority_role: str | None = None) -> None:
@@ -52,50 +62,69 @@ class CredentialStore:
             return
         if cred.entity_id is None:
             return
-        key = (cred.entity_id, cred.usage.value, cred.preparatory)
-        current = self._active.get(key)
-        if current is None or _imported(cred) or not _imported(current):
-            self._active[key] = cred
+        ranked = self._ranked.setdefault((cred.entity_id, cred.usage.value, cred.preparatory), [])
+        # Imported before generated; within each, the most recently added first.
+        position = 0 if _imported(cred) else sum(1 for c in ranked if _imported(c))
+        ranked.insert(position, cred)
 
     def all(self) -> list[Credential]:
         return list(self._all)
 
+    def _pick(self, key: tuple[str, str, bool], now: dt.datetime | None = None) -> Credential | None:
+        ranked = self._ranked.get(key, ())
+        if key[1] not in _GBCS_USAGES:
+            return ranked[0] if ranked else None
+        return next((c for c in ranked if self.usable(c, now)), None)
+
     def active(self) -> list[Credential]:
-        return list(self._active.values())
+        """The credential in use for each (entity, usage): GBCS ones only where usable."""
+        picked = (self._pick(key) for key in self._ranked)
+        return [c for c in picked if c is not None]
 
     def devices(self) -> list[Credential]:
-        return [c for c in self._active.values() if c.is_device]
+        return [c for c in self.active() if c.is_device]
+
+    def usable(self, cred: Credential, now: dt.datetime | None = None) -> bool:
+        """Whether a credential may be used now under the validity rule (see the class docstring)."""
+        try:
+            self.check_validity(cred, strict=self.strict_validity, now=now)
+        except CertificateExpired:
+            return False
+        return True
 
     def find_by_issuer_serial(self, issuer: str, serial: int) -> Credential | None:
         return self._by_issuer_serial.get((issuer_key(issuer), serial))
 
     def xml_signing(self, entity_id: str) -> Credential | None:
-        return self._active.get((entity_id, Usage.XML_SIGNING.value, False))
+        return self._pick((entity_id, Usage.XML_SIGNING.value, False))
 
     def dsp_signing(self) -> Credential:
         """The key that signs every response: an imported OU 89 DSP key wins over the generated one."""
-        candidates = [c for (_, usage, _), c in self._active.items()
-                      if usage == Usage.DSP_XML_SIGNING.value and c.role_code == "89" and c.private_key]
+        candidates = [c for (_, usage, _), ranked in self._ranked.items() if usage == Usage.DSP_XML_SIGNING.value
+                      for c in ranked if c.role_code == "89" and c.private_key]
         if not candidates:
             raise LookupError("no DSP XML-signing key with a private key is held")
         imported = [c for c in candidates if _imported(c)]
-        return (imported or candidates)[-1]
+        return (imported or candidates)[0]
 
-    def gbcs(self, entity_id: str, usage: str, *, preparatory: bool = False) -> Credential | None:
-        return self._active.get((entity_id, usage, preparatory))
+    def gbcs(self, entity_id: str, usage: str, *, preparatory: bool = False,
+             now: dt.datetime | None = None) -> Credential | None:
+        """The usable GBCS credential of an entity for ``"ds"`` or ``"ka"``, or None."""
+        return self._pick((entity_id, usage, preparatory), now)
 
-    def all_gbcs(self, entity_id: str, usage: str) -> list[Credential]:
-        """Every known GBCS credential of an entity for a usage (renewed sets included), active first."""
-        active = self.gbcs(entity_id, usage)
-        others = [c for c in self._all if c.entity_id == entity_id and c.usage.value == usage
-                  and not c.preparatory and c is not active]
-        return ([active] if active else []) + others
+    def all_gbcs(self, entity_id: str, usage: str, *, now: dt.datetime | None = None) -> list[Credential]:
+        """Every usable GBCS credential of an entity for a usage (renewed sets included), preferred first."""
+        return [c for c in self._ranked.get((entity_id, usage, False), ()) if self.usable(c, now)]
 
     def gbcs_keys(self) -> dict[tuple[str, str], tuple[x509.Certificate, object]]:
         """{(entity id, "ds"|"ka"): (certificate, private key or None)} for the GBCS layer."""
-        return {(entity, usage): (c.certificate, c.private_key)
-                for (entity, usage, prep), c in self._active.items()
-                if usage in ("ds", "ka") and not prep}
+        found = {}
+        for (entity, usage, preparatory) in self._ranked:
+            if usage in _GBCS_USAGES and not preparatory:
+                cred = self._pick((entity, usage, preparatory))
+                if cred is not None:
+                    found[(entity, usage)] = (cred.certificate, cred.private_key)
+        return found
 
     def check_validity(self, cred: Credential, *, strict: bool, now: dt.datetime | None = None) -> None:
         """Enforce the validity period only when ``strict``; otherwise warn once per certificate."""
@@ -103,12 +132,16 @@ class CredentialStore:
         cert = cred.certificate
         if cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             return
-        message = (f"certificate serial {cred.serial} of {cred.entity_id} is outside its validity period "
-                   f"({cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})")
+        message = (f"{cred.usage.value} certificate serial {cred.serial} of {cred.entity_id} is outside its "
+                   f"validity period ({cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})")
+        ident = (cert.issuer, cred.serial)
+        first = ident not in self._warned
+        self._warned.add(ident)
         if strict:
+            if first:
+                log.warning("%s; not used (--strict-validity)", message)
             raise CertificateExpired(message)
-        if cred.serial not in self._warned:
-            self._warned.add(cred.serial)
+        if first:
             log.warning("%s; accepted (use --strict-validity to refuse)", message)
 
 

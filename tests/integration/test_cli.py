@@ -1,12 +1,30 @@
-"""The command line on one data directory: estate load, users, keys export — as a user runs them."""
+"""The command line on one data directory, as a user runs it: estate load, users, keys import and export,
+serve, sign — each command its own process, requests sent with a real HTTP client."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
+import aiohttp
+import pytest
+import yaml
+
+from dccsim.config import ADMIN_PORT, DUIS_PORT, Settings
+from dccsim.smki import authority as ca
+from dccsim.smki.credentials import Usage
 from tests.conftest import create_fresh_database
+from tests.integration.checks import assert_duis_answer, assert_rejected
+from tests.integration.harness import Answer, free_port
+from tests.paths import DUIS_TEMPLATES, KEYS_RTDS, KEYS_ZAZ1, REPO
 
 
 def _dccsim(data_dir: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
@@ -51,3 +69,134 @@ def test_every_subcommand_has_help():
                  ["estate", "load", "--help"], ["users", "set-endpoint", "--help"]):
         result = subprocess.run([sys.executable, "-m", "dccsim", *args], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0 and "usage:" in result.stdout
+
+
+# --- serve, sign and keys import as separate processes, with a real HTTP client -------------------
+INVENTORY = DUIS_TEMPLATES / "8.2_READ_INVENTORY_REQUEST_DUIS.XML"
+SUPPLIER = "90B3D51F30010000"
+
+
+def _run(*args: str, env: dict, data_dir: Path | None = None) -> subprocess.CompletedProcess:
+    head = [sys.executable, "-m", "dccsim"] + (["--data-dir", str(data_dir)] if data_dir else [])
+    return subprocess.run([*head, *args], capture_output=True, timeout=180, env=env)
+
+
+@contextlib.asynccontextmanager
+async def _serving(env: dict, *flags: str, data_dir: Path | None = None):
+    """``dccsim serve`` in its own process until the block ends; yields its base URL and, afterwards, its
+    log (stderr) in ``logs``."""
+    port, admin = free_port(), free_port()
+    head = [sys.executable, "-m", "dccsim"] + (["--data-dir", str(data_dir)] if data_dir else [])
+    process = subprocess.Popen([*head, "serve", "--port", str(port), "--admin-port", str(admin), *flags],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    logs: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"serve exited: {process.communicate()[1].decode()[-2000:]}")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "serve did not start listening"
+            await asyncio.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", logs
+    finally:
+        process.terminate()
+        try:
+            _out, err = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _out, err = process.communicate()
+        logs.append(err.decode(errors="replace"))
+
+
+async def _post(base: str, path: str, body: bytes) -> Answer:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(base + path, data=body, headers={"Content-Type": "application/xml"}) as response:
+            return Answer(response.status, await response.read(), response.content_type)
+
+
+def _without_database_url() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DCCSIM_DATABASE_URL", "XDG_RUNTIME_DIR")}
+    return env
+
+
+@pytest.fixture
+def own_data_dir():
+    """A data directory outside pytest's shared temporary root, whose clean-up of old runs must not reach
+    the embedded PostgreSQL of a test still running."""
+    path = Path(tempfile.mkdtemp(prefix="dccsim-cli-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.slow
+async def test_fresh_data_dir_keys_import_serve_sign_and_read_inventory(own_data_dir):
+    """A new user's path: DCCSIM_DATA_DIR only (embedded PostgreSQL), import the public ZAZ1 and RTDS keys,
+    serve, sign the 8.2 template with `dccsim sign` and send it with an HTTP client."""
+    state = own_data_dir / "state"
+    env = {**_without_database_url(), "DCCSIM_DATA_DIR": str(state)}
+    imported = _run("keys", "import", str(KEYS_ZAZ1), str(KEYS_RTDS), env=env)
+    assert imported.returncode == 0, imported.stderr.decode()
+    report = imported.stdout.decode()
+    assert "imported" in report and "90b3d51f30010000-ds.pem: expired" in report
+    assert (state / "pgdata").is_dir()
+
+    async with _serving(env) as (base, _logs):
+        signed = _run("sign", str(INVENTORY), env=env)      # keys: the ones serve exported to the data dir
+        assert signed.returncode == 0, signed.stderr
+        assert signed.stderr.decode().strip() == "POST to /api/v1/serviceD"
+        answer = await _post(base, "/api/v1/serviceD", signed.stdout)
+    root = assert_duis_answer(answer, code="I0")    # official XSD, signed with the ZAZ1 DSP key, compact
+    hub = next(d for d in root.iter("{*}Device") if d.findtext("{*}DeviceID") == "00-DB-12-34-56-78-90-A2")
+    assert hub.findtext("{*}DeviceType") == "CHF" and hub.findtext("{*}DeviceStatus") == "Commissioned"
+
+
+def _write_xml_key(folder: Path, credential) -> Path:
+    folder.mkdir(parents=True)
+    stem = f"xml-sign-{credential.entity_id}-ds"
+    (folder / f"{stem}.pem").write_bytes(credential.cert_pem())
+    (folder / f"{stem}.key").write_bytes(credential.key_pem())
+    return folder
+
+
+@pytest.mark.slow
+async def test_serve_strict_validity_refuses_a_request_signed_outside_the_key_validity(pg_base_url, tmp_path):
+    env = {**os.environ, "DCCSIM_DATABASE_URL": await create_fresh_database(pg_base_url)}
+    now = dt.datetime.now(dt.timezone.utc)
+    issuing = ca.create_issuing(ca.create_root("test root"), "test organisations")
+    expired = _write_xml_key(tmp_path / "expired", ca.issue_organisation(
+        issuing, SUPPLIER, "02", Usage.XML_SIGNING, not_before=now - dt.timedelta(days=30),
+        not_after=now - dt.timedelta(days=1)))
+    valid = _write_xml_key(tmp_path / "valid", ca.issue_organisation(
+        issuing, SUPPLIER, "02", Usage.XML_SIGNING, not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=30)))
+    imported = _run("keys", "import", str(expired), str(valid), env=env, data_dir=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "xml-sign-90B3D51F30010000-ds.pem: expired" in imported.stdout.decode()
+
+    def signed_with(folder: Path) -> bytes:
+        result = _run("sign", str(INVENTORY), "--keys", str(folder), env=env, data_dir=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    async with _serving(env, "--strict-validity", data_dir=tmp_path) as (base, logs):
+        refused = await _post(base, "/api/v1/serviceD", signed_with(expired))
+        accepted = await _post(base, "/api/v1/serviceD", signed_with(valid))
+    assert_rejected(refused, 401, "outside its validity period")
+    assert accepted.status == 200 and accepted.code == "I0"
+
+    async with _serving(env, data_dir=tmp_path) as (base, logs):
+        lenient = await _post(base, "/api/v1/serviceD", signed_with(expired))
+    assert lenient.status == 200 and lenient.code == "I0"
+    assert logs[0].count("outside its validity period") == 1 and "accepted" in logs[0]
+
+
+def test_compose_publishes_admin_on_loopback_and_the_keys_to_the_host():
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text())["services"]["dccsim"]
+    data_dir = compose["environment"]["DCCSIM_DATA_DIR"]
+    assert f"./keys:{Settings(data_dir=Path(data_dir)).keys_dir}" in compose["volumes"]
+    admin = [p for p in compose["ports"] if p.endswith(f":{ADMIN_PORT}")]
+    assert admin == [f"127.0.0.1:{ADMIN_PORT}:{ADMIN_PORT}"]
+    assert f"{DUIS_PORT}:{DUIS_PORT}" in compose["ports"]

@@ -151,7 +151,9 @@ def _han_log_add(device_id: str, install_code: str):
     body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
     body.find(sr("DeviceID")).text = dashed(device_id)
     body.find(sr("RequestType")).text = "Add"
-    etree.SubElement(body, sr("InstallCode")).text = install_code
+    whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
+    etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
+    etree.SubElement(whitelist, sr("InstallCode")).text = install_code
     return root
 
 
@@ -453,9 +455,10 @@ async def test_commands_for_users_without_a_cell_go_through_the_access_control_b
     """ES reads and 8.7.2 joins reach the meter from the ACB, naming the User (business originator); the
     non-critical join of a PPMID is signed by the ACB."""
     running, receivers = estate
+    export_supplier = (await repo.parties(running.sim.db.pool, A0))["ES"]
     _rid, export = await _response(running, receivers, prepared("ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML",
-                                                                originator=dashed(SUPPLIER_2)))
-    assert export.recipient == DCC and export.other_info_extra[:8].hex().upper() == SUPPLIER_2
+                                                                originator=dashed(export_supplier)))
+    assert export.recipient == DCC and export.other_info_extra[:8].hex().upper() == export_supplier
     request_id, joined = await _response(running, receivers, prepared(
         "CS03A2NonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML"))
     command = next(gbcs.decode(bytes.fromhex(m["body"]), dcc_keys(running.sim))
@@ -700,7 +703,9 @@ async def test_release_note_rules_for_8_9_and_8_11(estate):
     root = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
     body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
     body.find(sr("RequestType")).text = "Add"
-    etree.SubElement(body, sr("InstallCode")).text = "0011223344556677"
+    whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
+    etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
+    etree.SubElement(whitelist, sr("InstallCode")).text = "0011223344556677"
     answer, _ = await run_request(running, root)
     assert answer.code == "E081111"
 
@@ -719,7 +724,7 @@ async def test_gas_thresholds_above_48_bits_are_refused(estate):
     root = prepared("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")
     next(root.iter(sr("BlockThreshold"))).text = "281474976710656"
     answer, _ = await run_request(running, root)
-    assert answer.status == 400 and b"GasThresholdType" in answer.body
+    assert answer.status == 400 and b"281474976710655" in answer.body   # the GasThresholdType maximum
 
 
 async def test_offline_device_gives_a_no_response_outcome_in_bounded_time(estate):

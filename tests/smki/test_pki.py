@@ -114,3 +114,53 @@ def test_expired_certificates_are_refused_only_when_strict(caplog):
         store.check_validity(expired, strict=True, now=now)
     store.check_validity(expired, strict=False, now=now)
     assert "outside its validity period" in caplog.text
+
+
+def _short_lived(issuing, entity_id: str, usage: Usage, *, days_from: int, days_to: int, source: str):
+    now = dt.datetime.now(dt.timezone.utc)
+    cred = ca.issue_organisation(issuing, entity_id, "02", usage, not_before=now + dt.timedelta(days=days_from),
+                                 not_after=now + dt.timedelta(days=days_to))
+    cred.source = source
+    return cred
+
+
+def test_gbcs_certificates_handed_out_follow_the_validity_rule(caplog):
+    issuing = ca.create_issuing(ca.create_root(), "dccsim Organisations")
+    generated = ca.issue_organisation(issuing, "90B3D51F30010000", "02", Usage.GBCS_SIGNING)
+    expired = _short_lived(issuing, "90B3D51F30010000", Usage.GBCS_SIGNING, days_from=-30, days_to=-1,
+                           source="imported:expired-ds.pem")
+    future = _short_lived(issuing, "90B3D51F30010000", Usage.GBCS_KEY_AGREEMENT, days_from=1, days_to=30,
+                          source="imported:future-ka.pem")
+
+    lenient = CredentialStore()
+    for cred in (generated, expired, future):
+        lenient.add(cred)
+    # Default: the imported credentials are used as they are, each with one warning however often.
+    for _ in range(3):
+        assert lenient.gbcs("90B3D51F30010000", "ds") is expired
+        assert lenient.gbcs("90B3D51F30010000", "ka") is future
+    assert lenient.all_gbcs("90B3D51F30010000", "ds") == [expired, generated]
+    warnings = [r for r in caplog.records if "outside its validity period" in r.getMessage()]
+    assert len(warnings) == 2 and all("accepted" in r.getMessage() for r in warnings)
+
+    strict = CredentialStore(strict_validity=True)
+    for cred in (generated, expired, future):
+        strict.add(cred)
+    # Strict: not usable; the next usable credential of that entity and usage, or none.
+    assert strict.gbcs("90B3D51F30010000", "ds") is generated
+    assert strict.all_gbcs("90B3D51F30010000", "ds") == [generated]
+    assert strict.gbcs("90B3D51F30010000", "ka") is None
+    assert {(c.entity_id, c.usage) for c in strict.active()} == {("90B3D51F30010000", Usage.GBCS_SIGNING)}
+    assert strict.gbcs_keys()[("90B3D51F30010000", "ds")][0] == generated.certificate
+
+
+def test_import_notes_certificates_outside_their_validity_period():
+    store = CredentialStore()
+    report = import_folders(store, [KEYS_RTDS])
+    expired_notes = [n for n in report.notes if "expired" in n]
+    # Every RTDS organisation certificate that ran out (2025) is named, none that is still valid.
+    now = dt.datetime.now(dt.timezone.utc)
+    ran_out = {c.source.removeprefix("imported:") for c in report.imported if c.certificate.not_valid_after_utc < now}
+    assert ran_out and {n.split(":")[0] for n in expired_notes} == ran_out
+    assert "90b3d51f30010008-ds.pem" not in " ".join(expired_notes)
+    assert "--strict-validity" in expired_notes[0]
