@@ -87,6 +87,19 @@ async def run_device_timers(sim: "Simulator") -> int:
     return len(due)
 
 
+def schedule_details(details_xml: str) -> dict:
+    """The stored CreateSchedule element as a request body: what the scheduled request reads (e.g. the
+    date offsets of its read period from the run)."""
+    from lxml import etree
+
+    from dccsim.catalogue.bodymodel import BodyModel
+
+    try:
+        return BodyModel("CreateSchedule").parse(etree.fromstring(details_xml.encode()))
+    except etree.XMLSyntaxError:
+        return {}
+
+
 async def run_due_schedules(sim: "Simulator") -> int:
     """Turn every due schedule into a device job; return how many ran."""
     import gbcs
@@ -100,7 +113,8 @@ async def run_due_schedules(sim: "Simulator") -> int:
                 if device is None or spec is None:
                     continue
                 try:
-                    command = build_command(spec.variant, spec.gbcs_use_cases, device, {}, critical=False)
+                    command = build_command(spec.variant, spec.gbcs_use_cases, device,
+                                            schedule_details(schedule["details_xml"]), critical=False)
                 except DuisRejection as exc:
                     log.warning("schedule %s cannot run: %s", schedule["schedule_id"], exc)
                     continue
