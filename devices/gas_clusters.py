@@ -52,7 +52,12 @@ def _indexed(collection: Getter, index: int) -> Getter:
 
 
 def _firmware(s: Served) -> bytes:
-    return bytes.fromhex(s.state.get("firmware", {}).get("version", "00000001"))
+    """The running firmware version (Current Meter Id), an octet string as GBCS sends it."""
+    version = str(s.state.get("firmware", {}).get("version", "00000001"))
+    try:
+        return bytes.fromhex(version)
+    except ValueError:
+        return version.encode("latin-1", "replace")
 
 
 ATTRIBUTES: dict[tuple[int, int], tuple[int, Getter]] = {

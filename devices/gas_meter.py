@@ -123,7 +123,8 @@ def new_meter(device_id: str, now: int) -> dict[str, Any]:
         "block_period_start": _month_start(now), "block_period_wh": 0,
         "prepayment": {
             "credit": 2_500_000, "emergency_credit": 500_000, "accumulated_debt": 0,
-            "debts": [500_000, 400_000, 2_000_000], "recovery_amounts": [500_000, 200_000], "recovery_frequency": [1, 1],
+            "debts": [500_000, 400_000, 2_000_000], "recovery_amounts": [500_000, 200_000],
+            "recovery_frequency": [1, 1],
             "recovery_percentage": 1000, "emergency_credit_limit": 1_000_000, "emergency_credit_threshold": 200_000,
             "low_credit_warning": 500_000, "max_credit": 30_000_000, "max_credit_per_top_up": 5_000_000,
             "overall_debt_cap": 1_000_000, "cut_off_value": -5_000_000, "payment_mode": 0x0C94,

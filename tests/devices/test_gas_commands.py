@@ -19,6 +19,10 @@ from tests.gbcs.corpus import AVAILABLE
 from tests.paths import DUIS_TEMPLATES
 
 NOW = datetime(2025, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def at(*moment: int) -> int:
+    return zigbee_time(datetime(*moment, tzinfo=timezone.utc))
 GAS_TEMPLATES = sorted(p.name for p in DUIS_TEMPLATES.glob("*.XML") if p.name.split("_")[0] in {
     "GCS01a", "CS01b", "CS11", "GCS13a", "GCS13b", "GCS13c", "GCS14", "GCS15c", "GCS15d", "GCS15e", "GCS16a",
     "GCS16b", "GCS17", "GCS18", "GCS21b", "GCS21f", "GCS38", "GCS60", "GCS60a", "GCS61"}) \
@@ -88,19 +92,19 @@ def test_read_periods_come_from_the_request():
     body["ReadLogPeriod"] = {"StartDateTime": "2025-01-01T00:00:00Z", "EndDateTime": "2025-10-01T00:00:00Z"}
     snapshots = components(build(variant, target, body))
     assert {(f["earliest_start_time"], f["latest_end_time"]) for _, f in snapshots} == {
-        (zigbee_time(datetime(2025, 1, 1, tzinfo=timezone.utc)), zigbee_time(datetime(2025, 10, 1, tzinfo=timezone.utc)))}
+        (at(2025, 1, 1), at(2025, 10, 1))}
     assert [f["snapshot_offset"] for _, f in snapshots] == list(range(12)) * 2
 
 
 def test_a_dcc_schedule_reads_the_day_before_its_run_or_its_stored_offsets():
     (_, fields), *_ = components(build("4.6.1", "00DB1234567890A1", {}))
     assert (fields["earliest_start_time"], fields["latest_end_time"]) == (
-        zigbee_time(datetime(2025, 11, 24, tzinfo=timezone.utc)), zigbee_time(datetime(2025, 11, 25, tzinfo=timezone.utc)))
+        at(2025, 11, 24), at(2025, 11, 25))
     details = {"DSPRetrieveImportDailyReadLog": {"StartDateOffset": "-3", "StartTime": "06:00:00",
                                                  "EndDateOffset": "0", "EndTime": "00:00:00"}}
     (_, fields), *_ = components(build("4.6.1", "00DB1234567890A1", details))
     assert (fields["earliest_start_time"], fields["latest_end_time"]) == (
-        zigbee_time(datetime(2025, 11, 22, 6, tzinfo=timezone.utc)), zigbee_time(datetime(2025, 11, 25, tzinfo=timezone.utc)))
+        at(2025, 11, 22, 6), at(2025, 11, 25))
 
 
 def _tariff_parts(command) -> dict:

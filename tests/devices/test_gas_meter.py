@@ -29,8 +29,10 @@ def test_the_register_never_goes_backwards(offset, step):
 
 def test_consumption_is_a_few_cubic_metres_a_day_more_in_winter():
     _, gas = fresh()
-    winter = meter.consumed(gas, zt(datetime(2025, 1, 10, tzinfo=timezone.utc)), zt(datetime(2025, 1, 11, tzinfo=timezone.utc)))
-    summer = meter.consumed(gas, zt(datetime(2025, 7, 10, tzinfo=timezone.utc)), zt(datetime(2025, 7, 11, tzinfo=timezone.utc)))
+    def day(month: int) -> int:
+        start = zt(datetime(2025, month, 10, tzinfo=timezone.utc))
+        return meter.consumed(gas, start, start + DAY)
+    winter, summer = day(1), day(7)
     assert 1000 < summer < winter < 8000       # litres
 
 

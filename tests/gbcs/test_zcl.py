@@ -289,7 +289,8 @@ def test_every_rtds_zcl_payload_decodes_and_re_encodes_byte_exact(capsys):
                 layout = zcl.command_layout(component["cluster"], command, bool(frame_control & zcl.SERVER_TO_CLIENT))
                 if layout is None:
                     continue
-                decode, encode = (lambda p, l=layout: zcl.decode_fields(l, p)), (lambda v, l=layout: zcl.encode_fields(l, v))
+                decode = lambda p, l=layout: zcl.decode_fields(l, p)  # noqa: E731
+                encode = lambda v, l=layout: zcl.encode_fields(l, v)  # noqa: E731
                 specific += 1
             decoded = decode(payload)
             if encode(decoded) != payload:

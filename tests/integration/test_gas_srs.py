@@ -196,7 +196,8 @@ async def _top_up(estate, utrn: str) -> dict:
 
 
 async def _credit(estate, target: str) -> int:
-    name = "GCS60_4.18_SUCCESS_REQUEST_DUIS.XML" if target == GSME else "GCS60a_4.18_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML"
+    name = "GCS60_4.18_SUCCESS_REQUEST_DUIS.XML" if target == GSME else \
+        "GCS60a_4.18_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML"
     message = await send(estate, template_for(name))
     return attributes(message, zcl.PREPAYMENT)[0x0001]
 
@@ -317,7 +318,7 @@ async def test_a_dcc_schedule_reads_the_period_it_was_created_with(gas_estate):
     soon = datetime.now(timezone.utc) + timedelta(seconds=2)
     request = requests.create_schedule(SUPPLIER, GSME, start=soon.date())
     request = request.replace(b"01:30:00", soon.strftime("%H:%M:%S").encode())
-    request = request.replace(b"<sr:StartDateOffset>-1</sr:StartDateOffset>", b"<sr:StartDateOffset>-3</sr:StartDateOffset>")
+    request = request.replace(b"<sr:StartDateOffset>-1<", b"<sr:StartDateOffset>-3<")
     created = await running.post("D", client.sign(etree.fromstring(request), zaz1_signer()))
     schedule_id = created.root.findtext(f".//{sr('DSPScheduleID')}")
     assert schedule_id
