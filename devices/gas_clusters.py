@@ -23,6 +23,7 @@ class Served:
     gas: dict
     state: dict
     now: int
+    logs: dict = field(default_factory=dict)   # the device's own event and security logs
     from_date_time: int | None = None
     tariff_parts: dict[str, Any] = field(default_factory=dict)
     tariff_starts: list[int] = field(default_factory=list)
@@ -381,7 +382,7 @@ def _event_log(served: Served, fields: dict) -> list[Answer] | int:
     logs = {meter.GENERAL_EVENT_LOG: "event_log", meter.SECURITY_EVENT_LOG: "security_log"}
     chosen = [(i, n) for i, n in logs.items() if log_id in (0, i)]
     end = fields["end_time"] or 0xFFFFFFFF
-    events = sorted(((i, e) for i, n in chosen for e in served.gas[n]
+    events = sorted(((i, e) for i, n in chosen for e in served.logs.get(n, [])
                      if fields["start_time"] <= e["time"] <= end
                      and fields["event_id"] in (0, e["event_id"])), key=lambda x: x[1]["time"], reverse=True)
     events = events[fields["event_offset"]:]
@@ -396,7 +397,7 @@ def _event_log(served: Served, fields: dict) -> list[Answer] | int:
 
 
 def _clear_event_log(served: Served, fields: dict) -> list[Answer]:
-    return [Answer(0x02, {"cleared_event_logs": meter.clear_event_log(served.gas, fields["log_id"], served.now)})]
+    return [Answer(0x02, {"cleared_event_logs": meter.clear_event_log(served.logs, fields["log_id"], served.now)})]
 
 
 Behaviour = Callable[[Served, dict], "list[Answer] | int"]

@@ -464,12 +464,12 @@ def top_up(gas: dict, utrn: str, now: int) -> tuple[int, int]:
     return ACCEPTED, value
 
 
-def clear_event_log(gas: dict, log_id: int, now: int) -> int:
-    """Clear Event Log (CS11): the logs cleared, as the ZCL ClearedEventsLogs bitmap. The security log is
-    never cleared by a remote command."""
+def clear_event_log(logs: dict, log_id: int, now: int) -> int:
+    """Clear Event Log (CS11) in ``logs`` (a meter's data, or a GPF's own logs): the logs cleared, as the ZCL
+    ClearedEventsLogs bitmap. The security log is never cleared by a remote command."""
     if log_id in (0x00, GENERAL_EVENT_LOG):
-        gas["event_log"] = []
-        _log_event(gas, SECURITY_EVENT_LOG, EVENT_LOG_CLEARED, now)
+        logs["event_log"] = []
+        _log_event(logs, SECURITY_EVENT_LOG, EVENT_LOG_CLEARED, now)
         return 1 << GENERAL_EVENT_LOG
     return 0
 

@@ -55,11 +55,17 @@ def meter_data(state: dict, device_id: str, now: datetime) -> dict:
     return gas_meter.ensure(state, device_id, now)
 
 
+def own_logs(state: dict) -> dict:
+    """A GPF's own event and security logs (its mirror holds the GSME's)."""
+    return state.setdefault("logs", {"event_log": [], "security_log": []})
+
+
 def serve_gbz(state: dict, tree: dict[str, Any], now: datetime, *, message: "gbcs.Message | None" = None,
               identity: Any = None) -> tuple[dict[str, Any], list]:
     """Answer a GBZ command payload tree with a GBZ response payload tree (and the alerts it raises)."""
     device_id = getattr(identity, "device_id", None) or state.get("device_id", "")
-    served = Served(meter_data(state, device_id, now), state, gas_meter.zt(now))
+    gas = meter_data(state, device_id, now)
+    served = Served(gas, state, gas_meter.zt(now), logs=gas if state.get("type") != "GPF" else own_logs(state))
     answers: list[tuple[dict[str, Any], bool]] = []
     for component in tree.get("components", []):
         served.from_date_time = component.get("from_date_time") if component["control"] & FROM_DATE_TIME else None

@@ -32,7 +32,8 @@ NETWORK_DATA_INTERVAL = 360
 PREFERRED: dict[tuple[str, str], str] = {
     ("4.1.1", "GSME"): "GCS13a", ("4.1.1", "GPF"): "GCS13a", ("4.1.2", "GSME"): "GCS13c",
     ("4.1.2", "GPF"): "GCS13c", ("4.18", "GSME"): "GCS60", ("4.18", "GPF"): "GCS60a",
-    ("2.2", "GSME"): "CS01b", ("3.3", "GSME"): "CS11", ("11.2", "GSME"): "GCS38", ("11.2", "GPF"): "GCS38",
+    ("2.2", "GSME"): "CS01b", ("3.3", "GSME"): "CS11", ("3.3", "GPF"): "CS11", ("11.2", "GSME"): "GCS38",
+    ("11.2", "GPF"): "GCS38",
     ("8.1.1", "GSME"): "GCS28", ("1.1.1", "GSME"): "GCS01a",
 }
 

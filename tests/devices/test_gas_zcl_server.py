@@ -127,3 +127,15 @@ def test_the_sensitive_table_is_what_rtds_encrypts():
                 assert bool(component["control"] & 0x02) == (key in sensitive and not is_default), (path.name, key)
                 checked += 1
     assert checked > 350
+
+
+def test_a_gpf_clears_its_own_event_log_not_the_gsme_data_it_mirrors():
+    gsme = {"type": "GSME"}
+    read(gsme, zcl.METERING, 0x0000)
+    gpf = {"type": "GPF"}
+    gas_mirror.apply(gpf, gas_mirror.image(gsme), NOW)
+    mirrored_events = list(gpf["mirror"]["event_log"])
+    answer, = serve(gpf, request(zcl.EVENTS, 0x01, b"\x03", cluster_specific=True), device_id=GPF)
+    assert zcl.decode_command(zcl.EVENTS, 0x02, True, bytes.fromhex(answer["payload"])) == {"cleared_event_logs": 8}
+    assert gpf["mirror"]["event_log"] == mirrored_events and mirrored_events
+    assert gpf["logs"]["event_log"] == [] and gpf["logs"]["security_log"][-1]["event_id"] == 0x8F52
