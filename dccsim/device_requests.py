@@ -86,7 +86,8 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))
         other_type = other.device_type if other else None
     command = build_command(spec.variant, spec.gbcs_use_cases, device, ctx.body, critical=spec.critical,
-                            other_type=other_type, device_dated=spec.future_dated != "DSP")
+                            other_type=other_type, device_dated=spec.future_dated != "DSP",
+                            originator=ctx.request_id.originator, counter=ctx.request_id.counter)
     message = gbcs.Message(cra="command", counter=ctx.request_id.counter, originator=ctx.request_id.originator,
                            recipient=device.device_id, message_code=command.message_code, payload=command.payload,
                            other_info_extra=command.other_info_extra)

@@ -40,6 +40,8 @@ class PgStateStore:
 async def initial_state(conn, device) -> dict:
     """A device's state on first contact, from what the inventory says of it."""
     state: dict = {"type": device.device_type, "firmware": {"version": device.firmware_version or "00000001"}}
+    if device.device_type == "ESME":     # what the meter model needs of the inventory: its variant, its id
+        state.update(esme_variant=device.esme_variant, device_id=device.device_id)
     if device.device_type == "CHF":
         members = await repo.find_devices(conn, chf_id=device.device_id)
         state["device_log"] = [{"device_id": d.device_id, "added": "estate"} for d in members

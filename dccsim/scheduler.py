@@ -11,6 +11,7 @@ import asyncpg
 
 from dccsim.catalogue import CATALOGUE
 from dccsim.commands.builder import build_command
+from dccsim.commands.fills_esme import schedule_body
 from dccsim.device_requests import dcc_keys, enqueue_job
 from dccsim.duis.ids import dashed
 from dccsim.duis.outcomes import DuisRejection
@@ -87,19 +88,6 @@ async def run_device_timers(sim: "Simulator") -> int:
     return len(due)
 
 
-def schedule_details(details_xml: str) -> dict:
-    """The stored CreateSchedule element as a request body: what the scheduled request reads (e.g. the
-    date offsets of its read period from the run)."""
-    from lxml import etree
-
-    from dccsim.catalogue.bodymodel import BodyModel
-
-    try:
-        return BodyModel("CreateSchedule").parse(etree.fromstring(details_xml.encode()))
-    except etree.XMLSyntaxError:
-        return {}
-
-
 async def run_due_schedules(sim: "Simulator") -> int:
     """Turn every due schedule into a device job; return how many ran."""
     import gbcs
@@ -112,13 +100,14 @@ async def run_due_schedules(sim: "Simulator") -> int:
                 spec = CATALOGUE.get(schedule["scheduled_variant"])
                 if device is None or spec is None:
                     continue
+                counter = time.time_ns() // 1000
                 try:
                     command = build_command(spec.variant, spec.gbcs_use_cases, device,
-                                            schedule_details(schedule["details_xml"]), critical=False)
+                                            schedule_body(schedule["details_xml"]), critical=False,
+                                            originator=schedule["owner"], counter=counter)
                 except DuisRejection as exc:
                     log.warning("schedule %s cannot run: %s", schedule["schedule_id"], exc)
                     continue
-                counter = time.time_ns() // 1000
                 message = gbcs.Message(cra="command", counter=counter, originator=schedule["owner"],
                                        recipient=device.device_id, message_code=command.message_code,
                                        payload=command.payload, other_info_extra=command.other_info_extra,

@@ -1,15 +1,16 @@
-"""A DLMS COSEM server: the object model of an ESME (and of the CHF's HAN management objects).
+"""A DLMS COSEM server: electricity meters (``devices.esme``) and the CHF's HAN management objects.
 
-Attributes live in a store keyed ``class:obis:attribute``; a set stores the value, a get returns it, and
-an attribute never set has a default that depends on its interface class (a register's value grows with
-the meter's consumption, a clock reads the device's time, a profile returns entries for the selected
-period). Methods with behaviour are hooks (``ACTIONS``); the others succeed.
+An ESME's state is answered by its object model (``devices.esme``). For the other DLMS devices (the
+CHF) attributes live in a store keyed ``class:obis:attribute``; a set stores the value, a get returns it,
+and an attribute never set has a default that depends on its interface class. Methods with behaviour are
+hooks (``ACTIONS``); the others succeed.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Callable
 
+from devices import esme
 from devices.clock import dlms_date_time, days_ago
 
 SUCCESS = 0
@@ -108,70 +109,19 @@ def _restore_device_log(state: dict, data: dict, now: datetime, alerts: list) ->
     return SUCCESS
 
 
-def _clear_log(target: str) -> Action:
-    def clear(state: dict, data: dict, now: datetime, alerts: list) -> int:
-        state[target] = []
-        return SUCCESS
-    return clear
-
-
-def _top_up(state: dict, data: dict, now: datetime, alerts: list) -> int:
-    """CS01a: a UTRN; accepted once (a repeated UTRN is refused), value from the UTRN's last digits."""
-    utrn = bytes.fromhex(data.get("hex", "")).decode(errors="replace")
-    used = state.setdefault("utrns", [])
-    if utrn in used:
-        return OBJECT_UNAVAILABLE
-    used.append(utrn)
-    if utrn[-4:].isdigit():
-        state["credit_pence"] = state.get("credit_pence", 0) + int(utrn[-4:])
-    return SUCCESS
-
-
 ACTIONS: dict[tuple[int, str, int], Action] = {
     (104, CHF_DEVICE_LOG, 1): _register_device,
     (104, CHF_DEVICE_LOG, 2): _unregister_device,
     (104, CHF_DEVICE_LOG, 5): _restore_device_log,
-    (7, "0000636200FF", 1): _clear_log("event_log"),
-    (7, "0011636202FF", 1): _clear_log("security_log"),
-    (115, "0000132800FF", 1): _top_up,
 }
-
-
-def _due(value: dict, now: datetime) -> bool:
-    """An activation date-time that is 'immediately' (all zero / unspecified) or already past."""
-    from devices.clock import parse_dlms_date_time
-
-    raw = bytes.fromhex(value.get("hex", "")) if value.get("type") == "octet-string" else b""
-    if len(raw) != 12 or raw[:4] in (b"\x00\x00\x00\x00", b"\xff\xff\xff\xff"):
-        return True
-    moment = parse_dlms_date_time(raw)
-    return moment is None or moment <= now
-
-
-# Passive attribute → active attribute of the objects a tariff update activates.
-_CALENDAR_PASSIVE_TO_ACTIVE = {6: 2, 7: 3, 8: 4, 9: 5}
-
-
-def _activate_passive(store: dict, written: list[tuple[int, str, int, dict]], now: datetime) -> None:
-    """Tariff activation: when the activation time is set and due, the passive tables become active."""
-    for cls, obis, attribute, value in written:
-        if cls == 20 and attribute == 10 and _due(value, now):
-            for passive, active in _CALENDAR_PASSIVE_TO_ACTIVE.items():
-                if key(20, obis, passive) in store:
-                    store[key(20, obis, active)] = store[key(20, obis, passive)]
-            for name in list(store):
-                c, o, a = name.split(":")
-                if c == "21" and a == "2" and o[4:6] == "10" and o[6:8] == "01":
-                    store[key(21, o[:6] + "00" + o[8:], 2)] = store[name]
-        if cls == 113 and attribute == 7 and _due(value, now) and key(113, obis, 6) in store:
-            store[key(113, obis, 5)] = store[key(113, obis, 6)]
 
 
 def serve_access_request(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
     """Answer a DLMS access-request tree with an access-response tree; return the alerts it causes."""
+    if state.get("type") == "ESME":
+        return esme.serve(state, request, now)
     store = state.setdefault("cosem", {})
     data_out, results, alerts = [], [], []
-    written: list[tuple[int, str, int, dict]] = []
     items = request.get("data", [])
     for index, spec in enumerate(request.get("specs", [])):
         value = items[index] if index < len(items) else {"type": "null"}
@@ -183,7 +133,6 @@ def serve_access_request(state: dict, request: dict[str, Any], now: datetime) ->
             results.append({"choice": "get", "result": SUCCESS})
         elif choice in ("set", "set-with-selection"):
             store[key(cls, obis, spec["attribute"])] = value
-            written.append((cls, obis, spec["attribute"], value))
             data_out.append({"type": "null"})
             results.append({"choice": "set", "result": SUCCESS})
         else:
@@ -191,12 +140,14 @@ def serve_access_request(state: dict, request: dict[str, Any], now: datetime) ->
             result = hook(state, value, now, alerts) if hook else SUCCESS
             data_out.append({"type": "null"})
             results.append({"choice": "action", "result": result})
-    _activate_passive(store, written, now)
     return {"invoke_id": request["invoke_id"], "date_time": None, "data": data_out, "results": results}, alerts
 
 
 def advance_consumption(state: dict, now: datetime) -> None:
-    """Meters consume about 10 kWh a day: registers move between reads."""
+    """Meters consume about 10 kWh a day: registers move between reads (an ESME runs its own meter model
+    when it answers a request)."""
+    if state.get("type") == "ESME":
+        return
     last = state.get("consumption_at")
     if last:
         elapsed = (now - datetime.fromisoformat(last)).total_seconds()

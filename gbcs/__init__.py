@@ -1,20 +1,21 @@
 """GBCS wire format as a pure library: bytes in, typed messages out, and back.
 
-No I/O, no DUIS, no database: frames (general signing / general ciphering / block transfer), security
-(KDF, AES-GCM MACs and encryption, ECDSA), payload codecs (DLMS COSEM, GBZ, ASN.1 DER) and the
-message-code catalogue.
+No I/O, no DUIS, no database: frames (general signing / general ciphering / general block transfer),
+security (KDF, AES-GCM MACs and encryption, ECDSA), sensitive data (``gbcs.protection``), UTRNs
+(``gbcs.utrn``), payload codecs (DLMS COSEM, GBZ, ASN.1 DER) and the message-code catalogue.
 """
+from gbcs import protection, utrn
 from gbcs.api import build, decode, encode, encrypted_blobs, sign_precommand, verify_signed_precommand
 from gbcs.catalogue import MESSAGE_CODES, MessageCodeInfo, lookup
 from gbcs.errors import GbcsError, MalformedMessage, UsageError, VerificationError
-from gbcs.gbt import gbt_join, gbt_split
-from gbcs.keys import KEY_AGREEMENT, SIGNING, KeyStore, StaticKeyStore
+from gbcs.gbt import HAN_LIMIT, gbt_join, gbt_split
+from gbcs.keys import KEY_AGREEMENT, PREPAYMENT, SIGNING, KeyStore, StaticKeyStore
 from gbcs.message import Message, Verification
 from gbcs.payload import Payload, decode_payload, encode_payload
 
 __all__ = [
-    "GbcsError", "KEY_AGREEMENT", "KeyStore", "MESSAGE_CODES", "MalformedMessage", "Message", "MessageCodeInfo",
-    "Payload", "SIGNING", "StaticKeyStore", "UsageError", "Verification", "VerificationError", "build",
-    "decode", "decode_payload", "encode", "encode_payload", "encrypted_blobs", "gbt_join", "gbt_split", "lookup",
-    "sign_precommand", "verify_signed_precommand",
+    "GbcsError", "HAN_LIMIT", "KEY_AGREEMENT", "KeyStore", "MESSAGE_CODES", "MalformedMessage", "Message",
+    "MessageCodeInfo", "PREPAYMENT", "Payload", "SIGNING", "StaticKeyStore", "UsageError", "Verification",
+    "VerificationError", "build", "decode", "decode_payload", "encode", "encode_payload", "encrypted_blobs",
+    "gbt_join", "gbt_split", "lookup", "protection", "sign_precommand", "utrn", "verify_signed_precommand",
 ]

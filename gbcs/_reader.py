@@ -5,6 +5,9 @@ from gbcs.errors import MalformedMessage
 
 
 class Reader:
+    """A cursor over ``data[pos:end]``: each read advances ``pos``; reading past ``end`` raises
+    ``MalformedMessage``; ``sub`` hands out a reader bounded to the next n bytes (a length-prefixed field)."""
+
     __slots__ = ("data", "pos", "end")
 
     def __init__(self, data: bytes, pos: int = 0, end: int | None = None):

@@ -1,48 +1,55 @@
-"""decode / encode / build: the library's entry points, with MAC, signature and decryption handled."""
+"""decode / encode / build: the library's entry points, with MACs, signatures, encryption and blocks.
+
+* ``decode(data, keys)`` takes one message (or the list of its general-block-transfer blocks) and gives
+  a ``Message`` whose ``verification`` says whether its MAC and signature verify and whether its
+  encrypted parts decrypted (``decrypted`` then holds their plaintexts, hex).
+* ``encode(message, keys)`` gives the bytes back; a missing MAC or signature is computed from ``keys``
+  and plaintext placeholders in the payload are encrypted (see ``gbcs.protection``).
+* ``build(...)`` makes a new message from its fields and payload.
+* ``sign_precommand`` / ``verify_signed_precommand``: what a DCC user and the DCC do with a Pre-Command.
+"""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Iterator
+from typing import Iterator, Sequence
 
-from gbcs import security
-from gbcs.errors import UsageError
-from gbcs.keys import KEY_AGREEMENT, SIGNING, KeyStore
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gbcs import protection, security
+from gbcs.errors import UsageError, VerificationError
+from gbcs.gbt import gbt_join, is_block
+from gbcs.keys import SIGNING, KeyStore
 from gbcs.message import (
     CRA_FLAGS,
     DEFAULT_SECURITY_HEADER,
+    GENERAL_SIGNING,
     Message,
     Verification,
     grouping_header,
     parse,
+    unsigned,
     wrap_ciphering,
 )
+from gbcs.lengths import encode_length
 from gbcs.payload import Payload, decode_payload
+
+# Use cases whose commands come from a HAN device (the PPMID), not a remote party: MAC'd by their originator.
+HAN_ORIGINATED_COMMANDS = "PCS"
 
 
 def _acb(keys: KeyStore | None, acb: str | None) -> str | None:
-    return acb or getattr(keys, "acb", None)
+    return acb or (keys.acb if keys is not None else None)
 
 
 def _mac_parties(message: Message, acb: str | None) -> tuple[str, str] | None:
     """Whose key-agreement keys MAC the message: the ACB for commands from remote parties, else the
-    originator (responses, alerts, and the HAN-only PPMID commands PCS01/PCS02); and the recipient."""
+    originator (responses, alerts, and the HAN-originated PPMID commands); and the recipient."""
     use_case = message.use_case or ""
-    from_remote_party = message.cra == "command" and not use_case.startswith("PCS")
+    from_remote_party = message.cra == "command" and not use_case.startswith(HAN_ORIGINATED_COMMANDS)
     sender = acb if from_remote_party else message.originator
     if sender is None:
         return None
     return sender, message.recipient
-
-
-def _agreed_key(keys: KeyStore | None, a: str, b: str, info: bytes) -> bytes | None:
-    if keys is None:
-        return None
-    for mine, theirs in ((a, b), (b, a)):
-        private = keys.private_key(mine, KEY_AGREEMENT)
-        public = keys.public_key(theirs, KEY_AGREEMENT)
-        if private is not None and public is not None:
-            return security.derive_key(private, public, info)
-    return None
 
 
 def _mac_key(message: Message, keys: KeyStore | None, acb: str | None) -> bytes | None:
@@ -51,19 +58,24 @@ def _mac_key(message: Message, keys: KeyStore | None, acb: str | None) -> bytes 
         return None
     info = security.other_info(bytes.fromhex(message.originator), message.cra, message.counter_bytes,
                                bytes.fromhex(message.recipient))
-    return _agreed_key(keys, parties[0], parties[1], info)
+    return protection.agreed_key(keys, parties[0], parties[1], info)
 
 
-def _encryption_key(message: Message, keys: KeyStore | None) -> bytes | None:
-    extra = message.other_info_extra
-    recipient = extra[:8].hex().upper() if len(extra) >= 8 else message.recipient
-    counter = extra[16:24] if len(extra) == 24 else message.counter_bytes
-    info = security.other_info(bytes.fromhex(message.originator), "encryption", counter, bytes.fromhex(recipient))
-    return _agreed_key(keys, message.originator, recipient, info)
+def _as_bytes(data: object) -> bytes:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    raise UsageError(f"a GBCS message is bytes, not {type(data).__name__}")
 
 
-def decode(data: bytes, keys: KeyStore | None = None, *, acb: str | None = None) -> Message:
-    """Decode a message, checking its MAC and signature and decrypting sensitive data where keys allow."""
+def decode(data: bytes | Sequence[bytes], keys: KeyStore | None = None, *, acb: str | None = None) -> Message:
+    """Decode a message — its bytes, or the list of general-block-transfer blocks that carry it — checking
+    its MAC and signature and decrypting its encrypted parts where ``keys`` allow."""
+    if isinstance(data, (list, tuple)):
+        data = gbt_join([_as_bytes(block) for block in data])
+    else:
+        data = _as_bytes(data)
+        if is_block(data):
+            data = gbt_join([data])
     parsed = parse(data)
     message = parsed.message
     acb = _acb(keys, acb)
@@ -83,55 +95,28 @@ def decode(data: bytes, keys: KeyStore | None = None, *, acb: str | None = None)
         else:
             ok = security.verify(public, parsed.signed_data, message.signature)
             signature_state = "verified" if ok else "failed"
-    decrypted: tuple[str, ...] = ()
-    blobs = list(encrypted_blobs(message.payload))
-    if blobs:
-        key = _encryption_key(message, keys)
-        if key is not None:
-            originator = bytes.fromhex(message.originator)
-            decrypted = tuple((security.decrypt(key, originator, blob) or b"").hex() for blob in blobs)
-    return replace(message, verification=Verification(mac_state, signature_state), decrypted=decrypted)
+    decryption, plaintexts = protection.decrypt_parts(message, keys)
+    return replace(message, verification=Verification(mac_state, signature_state, decryption),
+                   decrypted=tuple(p.hex() for p in plaintexts))
 
 
 def encrypted_blobs(payload: Payload) -> Iterator[bytes]:
     """Ciphertext‖tag of every encrypted part of a payload (DLMS protected data, GBZ encrypted components)."""
-    if payload.kind in ("gbz", "gbz-alert"):
-        for component in payload.tree.get("components", []):
-            if component["control"] & 0x02:
-                raw = bytes.fromhex(component["payload"])
-                length = int.from_bytes(raw[:2], "big")
-                if len(raw) >= 2 + length and length > 5:
-                    yield raw[7:2 + length]
-    elif payload.kind.startswith("dlms"):
-        yield from _dlms_protected(payload.tree)
-
-
-def _dlms_protected(node) -> Iterator[bytes]:
-    if isinstance(node, dict):
-        if node.get("type") == "structure" and len(node.get("items", [])) == 2:
-            first, second = node["items"]
-            if first.get("type") == "structure" and second.get("type") == "octet-string":
-                raw = bytes.fromhex(second["hex"])
-                if len(raw) > 17 and raw[0] == 0x31:
-                    yield raw[5:]
-                    return
-        for value in node.values():
-            if isinstance(value, (dict, list)):
-                yield from _dlms_protected(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _dlms_protected(item)
+    yield from protection.ciphertexts(payload)
 
 
 def encode(message: Message, keys: KeyStore | None = None, *, acb: str | None = None) -> bytes:
     """Encode a message. A message with its MAC and signature re-encodes byte for byte; one whose
-    signature (``signature_field`` "present") or MAC (``ciphered``) is missing gets them from ``keys``."""
+    signature (``signature_field`` "present") or MAC (``ciphered``) is missing gets them from ``keys``;
+    plaintext placeholders in its payload are encrypted first (``gbcs.protection.seal``)."""
+    if not isinstance(message, Message):
+        raise UsageError(f"encode takes a gbcs.Message, not {type(message).__name__}")
+    message = protection.seal(message, keys)
     if message.signature_field == "present" and not message.signature:
         private = keys.private_key(message.originator, SIGNING) if keys is not None else None
         if private is None:
             raise UsageError(f"no signing key for {message.originator}")
-        unsigned = grouping_header(replace(message, signature_field="absent"))
-        message = replace(message, signature=security.sign(private, unsigned[1:]))
+        message = replace(message, signature=security.sign(private, grouping_header(unsigned(message))[1:]))
     apdu = grouping_header(message)
     if not message.ciphered:
         return apdu
@@ -148,37 +133,41 @@ def build(*, cra: str, counter: int, originator: str, recipient: str, message_co
           payload: Payload | bytes, keys: KeyStore | None = None, acb: str | None = None,
           date_time: bytes | None = None, sign: bool = False, ciphered: bool = True,
           empty_signature_field: bool = False, other_info_extra: bytes = b"") -> bytes:
-    """Build a new message: payload in, MAC'd (and signed if asked) bytes out."""
+    """Build a new message: payload in, MAC'd (and signed if asked) bytes out. Plaintext placeholders in
+    the payload (``{"type": "protected", "plaintext": …}`` DLMS values, GBZ components with
+    ``"plaintext"``) are encrypted from ``originator`` to ``recipient``."""
     if cra not in CRA_FLAGS:
         raise UsageError(f"cra must be one of {', '.join(CRA_FLAGS)}")
     if isinstance(payload, (bytes, bytearray)):
         payload = decode_payload(bytes(payload), cra=cra)
+    if not isinstance(originator, str) or not isinstance(recipient, str):
+        raise UsageError("originator and recipient are EUI-64 strings")
     field_state = "present" if sign else ("empty" if empty_signature_field else "absent")
-    message = Message(cra=cra, counter=counter, originator=originator.upper(), recipient=recipient.upper(),
-                      message_code=message_code, payload=payload, date_time=date_time,
-                      other_info_extra=other_info_extra, signature_field=field_state, ciphered=ciphered,
-                      security_header=DEFAULT_SECURITY_HEADER)
+    message = Message(cra=cra, counter=counter, originator=originator.replace("-", "").upper(),
+                      recipient=recipient.replace("-", "").upper(), message_code=message_code, payload=payload,
+                      date_time=date_time, other_info_extra=other_info_extra, signature_field=field_state,
+                      ciphered=ciphered, security_header=DEFAULT_SECURITY_HEADER)
     return encode(message, keys, acb=acb)
 
 
-def sign_precommand(precommand: bytes, private_key) -> bytes:
-    """Sign a Pre-Command as a DCC user does: ECDSA over every byte after the 0xDF tag, appended as 0x40 and
-    r‖s. A Pre-Command ending in an empty signature-length byte 0x00 has that byte replaced."""
-    if not precommand or precommand[0] != 0xDF:
+def sign_precommand(precommand: bytes, private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """Sign a Pre-Command as a DCC user does: ECDSA over every byte after the 0xDF tag, appended as its
+    length (0x40) and r‖s. A Pre-Command ending in an empty signature-length byte 0x00 has that byte replaced."""
+    precommand = _as_bytes(precommand)
+    if not precommand or precommand[0] != GENERAL_SIGNING:
         raise UsageError("a Pre-Command is a general-signing APDU starting 0xDF")
-    parsed = parse(precommand).message
-    body = grouping_header(replace(parsed, signature_field="absent", signature=None))
+    body = grouping_header(unsigned(parse(precommand).message))
     signature = security.sign(private_key, body[1:])
-    return body + b"\x40" + signature
+    return body + encode_length(len(signature)) + signature
 
 
-def verify_signed_precommand(command: bytes, public_key) -> Message:
-    """Check a signed Pre-Command's signature; return the message (its signature verified) or raise."""
-    from gbcs.errors import VerificationError
-
-    parsed = parse(command)
+def verify_signed_precommand(command: bytes, public_key: ec.EllipticCurvePublicKey) -> Message:
+    """Check a signed Pre-Command's signature; return the message (its signature verified) or raise
+    ``VerificationError``."""
+    parsed = parse(_as_bytes(command))
     message = parsed.message
     if message.signature_field != "present" or not security.verify(public_key, parsed.signed_data,
                                                                      message.signature):
         raise VerificationError("the Pre-Command signature does not verify")
-    return replace(message, verification=Verification("absent", "verified"))
+    decryption, _plaintexts = protection.decrypt_parts(message, None)
+    return replace(message, verification=Verification("absent", "verified", decryption))

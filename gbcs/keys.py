@@ -8,10 +8,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 SIGNING = "ds"
 KEY_AGREEMENT = "ka"
+PREPAYMENT = "pp-ka"   # a supplier's prepayment top-up key-agreement key (it authenticates UTRNs)
+USAGES = (SIGNING, KEY_AGREEMENT, PREPAYMENT)
 
 
 class KeyStore(Protocol):
-    """Key look-up by entity id (16 upper-case hex digits) and usage ("ds" or "ka")."""
+    """Key look-up by entity id (16 upper-case hex digits) and usage (``SIGNING``, ``KEY_AGREEMENT`` or
+    ``PREPAYMENT``); ``acb`` names the Access Control Broker whose key MACs commands (None if unknown)."""
+
+    acb: str | None
 
     def public_key(self, entity: str, usage: str) -> ec.EllipticCurvePublicKey | None: ...
 

@@ -9,6 +9,9 @@ Layout of the grouping header APDU::
 General ciphering wraps it: ``DD 00 00 00 00 00 00`` (empty transaction id, system titles, date-time,
 other-info, no key-info), the ciphered-content length, a 5-byte security header (0x11 and a zero
 invocation counter: authentication only), the grouping header APDU, and a 12-byte GCM tag (the MAC).
+
+A ``Message`` checks its own fields when it is made (``UsageError``); ``Message.from_json`` turns any
+defect of its JSON input into ``MalformedMessage``.
 """
 from __future__ import annotations
 
@@ -17,25 +20,47 @@ from typing import Any
 
 from gbcs._reader import Reader
 from gbcs.catalogue import lookup
-from gbcs.errors import MalformedMessage, UsageError
-from gbcs.lengths import encode_length, read_length
-from gbcs.payload import Payload, decode_payload, encode_payload
+from gbcs.errors import GbcsError, MalformedMessage, UsageError
+from gbcs.lengths import MAX_WIDTH, encode_length, read_length
+from gbcs.payload import KINDS, Payload, decode_payload, encode_payload
+from gbcs.security import (
+    AUTHENTICATED,
+    CRA_FLAGS as _CRA_FLAGS,
+    SECURITY_HEADER_LENGTH,
+    SYSTEM_TITLE_LENGTH,
+    TAG_LENGTH,
+    TRANSACTION_ID_LENGTH,
+)
 
 GENERAL_CIPHERING = 0xDD
 GENERAL_SIGNING = 0xDF
-GENERAL_BLOCK_TRANSFER = 0xE0
-CRA = {1: "command", 2: "response", 3: "alert"}
-CRA_FLAGS = {v: k for k, v in CRA.items()}
-_CIPHERING_HEADER = bytes([GENERAL_CIPHERING, 0, 0, 0, 0, 0, 0])
-DEFAULT_SECURITY_HEADER = bytes.fromhex("1100000000")
+CRA_FLAGS = dict(_CRA_FLAGS)
+CRA = {flag: name for name, flag in CRA_FLAGS.items()}
+EMPTY_ELEMENT = 0x00                  # a zero length: an absent optional element
+DATE_TIME_LENGTH = 12                 # a DLMS date-time
+MESSAGE_CODE_LENGTH = 2
+COUNTER_LIMIT = 1 << 64
+# Tag, then empty transaction id, originator and recipient titles, date-time, other-info and key-info.
+CIPHERING_HEADER = bytes([GENERAL_CIPHERING]) + bytes(6)
+DEFAULT_SECURITY_HEADER = bytes([AUTHENTICATED]) + bytes(SECURITY_HEADER_LENGTH - 1)
+SIGNATURE_FIELDS = ("absent", "empty", "present")
+LENGTH_FIELDS = ("ciphered", "other_info", "content", "signature")
+VERIFICATION_STATES = ("verified", "failed", "unchecked", "absent")
+DECRYPTION_STATES = ("decrypted", "failed", "unchecked", "absent")
 
 
 @dataclass(frozen=True)
 class Verification:
-    """What could be checked: "verified", "failed", "unchecked" (no keys) or "absent" (nothing to check)."""
+    """What could be checked. ``mac`` and ``signature``: "verified", "failed", "unchecked" (no keys) or
+    "absent" (nothing to check). ``decryption`` of the message's encrypted parts: "decrypted" (all of
+    them), "failed" (a part's tag did not authenticate), "unchecked" (no keys) or "absent" (none)."""
 
     mac: str = "absent"
     signature: str = "absent"
+    decryption: str = "absent"
+
+    def to_json(self) -> dict[str, str]:
+        return {"mac": self.mac, "signature": self.signature, "decryption": self.decryption}
 
 
 @dataclass(frozen=True)
@@ -58,6 +83,41 @@ class Message:
     length_widths: tuple[tuple[str, int], ...] = ()
     verification: Verification = field(default=Verification(), compare=False)
     decrypted: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.cra, str) or self.cra not in CRA_FLAGS:
+            raise UsageError(f"cra must be one of {', '.join(CRA_FLAGS)}, not {self.cra!r}")
+        if not _is_int(self.counter) or not 0 <= self.counter < COUNTER_LIMIT:
+            raise UsageError(f"the originator counter must be an integer in 0 … 2^64-1, not {self.counter!r}")
+        for name in ("originator", "recipient"):
+            if not _is_eui(getattr(self, name)):
+                raise UsageError(f"{name} must be 16 upper-case hex digits, not {getattr(self, name)!r}")
+        if not _is_int(self.message_code) or not 0 <= self.message_code <= 0xFFFF:
+            raise UsageError(f"the message code must be an integer in 0 … 0xFFFF, not {self.message_code!r}")
+        if not isinstance(self.payload, Payload) or self.payload.kind not in KINDS:
+            raise UsageError("payload must be a gbcs.Payload of a known kind")
+        _check_bytes("date_time", self.date_time, DATE_TIME_LENGTH, optional=True)
+        _check_bytes("other_info_extra", self.other_info_extra)
+        _check_bytes("security_header", self.security_header, SECURITY_HEADER_LENGTH)
+        if self.security_header != DEFAULT_SECURITY_HEADER:
+            raise UsageError(f"GBCS MACs with the security header {DEFAULT_SECURITY_HEADER.hex()}, "
+                             f"not {self.security_header.hex()}")
+        _check_bytes("mac", self.mac, TAG_LENGTH, optional=True)
+        if self.signature_field not in SIGNATURE_FIELDS:
+            raise UsageError(f"signature_field must be one of {', '.join(SIGNATURE_FIELDS)}, "
+                             f"not {self.signature_field!r}")
+        _check_bytes("signature", self.signature, optional=True)
+        if self.signature is not None and (self.signature_field != "present" or not self.signature):
+            raise UsageError("a signature needs signature_field 'present'")
+        if not isinstance(self.ciphered, bool):
+            raise UsageError("ciphered must be True or False")
+        if self.mac is not None and not self.ciphered:
+            raise UsageError("a MAC belongs to a general-ciphering message (ciphered=True)")
+        for item in self.length_widths:
+            if not (isinstance(item, tuple) and len(item) == 2 and item[0] in LENGTH_FIELDS
+                    and _is_int(item[1]) and 1 <= item[1] <= MAX_WIDTH):
+                raise UsageError(f"length_widths entries are (one of {', '.join(LENGTH_FIELDS)}, 1 … "
+                                 f"{MAX_WIDTH}), not {item!r}")
 
     @property
     def use_case(self) -> str | None:
@@ -89,44 +149,104 @@ class Message:
             value["mac"] = self.mac.hex() if self.mac is not None else None
         if self.length_widths:
             value["length_widths"] = dict(self.length_widths)
-        value["verification"] = {"mac": self.verification.mac, "signature": self.verification.signature}
+        value["verification"] = self.verification.to_json()
         if self.decrypted:
             value["decrypted"] = list(self.decrypted)
         return value
 
     @classmethod
-    def from_json(cls, value: dict[str, Any]) -> "Message":
+    def from_json(cls, value: Any) -> "Message":
+        """The message a ``to_json`` value describes. A ``null`` (or missing) signature with
+        signature_field "present", or a ``null`` MAC on a general-ciphering frame, is left for ``encode``
+        to compute from its keys."""
+        if not isinstance(value, dict):
+            raise MalformedMessage("not a decoded GBCS message: a JSON object is needed")
         try:
-            cra = value["cra"]
-            if cra not in CRA_FLAGS:
-                raise MalformedMessage(f"unknown CRA {cra!r}")
-            ciphered = value.get("frame") == "general-ciphering"
-            date_time = value.get("date_time")
+            payload = value["payload"]
+            if not isinstance(payload, dict):
+                raise MalformedMessage("not a decoded GBCS message: payload must be an object")
+            frame = value.get("frame", "general-signing")
+            if frame not in ("general-ciphering", "general-signing"):
+                raise MalformedMessage(f"unknown frame {frame!r}")
+            widths = value.get("length_widths") or {}
+            if not isinstance(widths, dict):
+                raise MalformedMessage("length_widths must be an object")
             return cls(
-                cra=cra, counter=int(value["counter"]), originator=_eui(value["originator"]),
-                recipient=_eui(value["recipient"]), message_code=int(str(value["message_code"]), 16),
-                payload=Payload.from_json(value["payload"]),
-                date_time=bytes.fromhex(date_time) if date_time else None,
-                other_info_extra=bytes.fromhex(value.get("other_info_extra") or ""),
-                signature=bytes.fromhex(value["signature"]) if value.get("signature") else None,
+                cra=value["cra"], counter=_json_int(value["counter"], "counter"),
+                originator=_eui(value["originator"]), recipient=_eui(value["recipient"]),
+                message_code=_json_code(value["message_code"]),
+                payload=Payload.from_json(payload),
+                date_time=_json_hex(value.get("date_time"), "date_time", optional=True),
+                other_info_extra=_json_hex(value.get("other_info_extra"), "other_info_extra") or b"",
+                signature=_json_hex(value.get("signature"), "signature", optional=True),
                 signature_field=value.get("signature_field", "absent"),
-                ciphered=ciphered,
-                security_header=bytes.fromhex(value.get("security_header") or DEFAULT_SECURITY_HEADER.hex()),
-                mac=bytes.fromhex(value["mac"]) if value.get("mac") else None,
-                length_widths=tuple(sorted((value.get("length_widths") or {}).items())),
+                ciphered=frame == "general-ciphering",
+                security_header=_json_hex(value.get("security_header"), "security_header", optional=True)
+                or DEFAULT_SECURITY_HEADER,
+                mac=_json_hex(value.get("mac"), "mac", optional=True),
+                length_widths=tuple(sorted(widths.items())),
             )
         except MalformedMessage:
             raise
-        except (KeyError, TypeError, ValueError) as exc:
+        except UsageError as exc:
+            raise MalformedMessage(f"not a decoded GBCS message: {exc}") from None
+        except KeyError as exc:
+            raise MalformedMessage(f"not a decoded GBCS message: {exc.args[0]!r} is missing") from None
+        except (TypeError, ValueError, AttributeError) as exc:
             raise MalformedMessage(f"not a decoded GBCS message: {exc}") from None
 
 
-def _eui(value: str) -> str:
-    text = str(value).replace("-", "").upper()
-    if len(text) != 16:
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_eui(value: object) -> bool:
+    return (isinstance(value, str) and len(value) == 2 * SYSTEM_TITLE_LENGTH
+            and all(c in "0123456789ABCDEF" for c in value))
+
+
+def _check_bytes(name: str, value: object, length: int | None = None, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, bytes):
+        raise UsageError(f"{name} must be bytes{' or None' if optional else ''}, not {type(value).__name__}")
+    if length is not None and len(value) != length:
+        raise UsageError(f"{name} must be {length} bytes, not {len(value)}")
+
+
+def _eui(value: Any) -> str:
+    if not isinstance(value, str):
         raise MalformedMessage(f"not an EUI-64: {value!r}")
-    bytes.fromhex(text)
+    text = value.replace("-", "").upper()
+    if not _is_eui(text):
+        raise MalformedMessage(f"not an EUI-64: {value!r}")
     return text
+
+
+def _json_int(value: Any, name: str) -> int:
+    if not _is_int(value):
+        raise MalformedMessage(f"{name} must be an integer, not {value!r}")
+    return value
+
+
+def _json_code(value: Any) -> int:
+    """A message code: four hex digits as ``to_json`` writes it, or an integer."""
+    if _is_int(value):
+        return value
+    if isinstance(value, str) and 1 <= len(value) <= 4 and all(c in "0123456789abcdefABCDEF" for c in value):
+        return int(value, 16)
+    raise MalformedMessage(f"a message code is up to four hex digits, not {value!r}")
+
+
+def _json_hex(value: Any, name: str, *, optional: bool = False) -> bytes | None:
+    if value is None or (optional and value == ""):
+        return None if optional else b""
+    if not isinstance(value, str):
+        raise MalformedMessage(f"{name} must be a hex string, not {value!r}")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise MalformedMessage(f"{name} is not hex: {value[:40]!r}") from None
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -140,68 +260,89 @@ class Parsed:
     mac_data: bytes | None      # the whole grouping-header APDU (MAC'd)
 
 
+@dataclass(frozen=True)
+class Header:
+    """The fields of a grouping header before its content (what a block-transfer routing header repeats)."""
+
+    cra_flag: int
+    counter: int
+    originator: str
+    recipient: str
+    date_time: bytes | None
+    other_info: bytes
+
+    @property
+    def message_code(self) -> int:
+        return int.from_bytes(self.other_info[:MESSAGE_CODE_LENGTH], "big")
+
+
 def parse(data: bytes) -> Parsed:
     if not data:
         raise MalformedMessage("empty message")
     reader = Reader(data)
     widths: dict[str, int] = {}
     first = reader.peek()
-    if first == GENERAL_BLOCK_TRANSFER:
-        raise UsageError("a general block transfer block: reassemble the blocks with gbcs.gbt_join first")
     if first == GENERAL_CIPHERING:
-        if reader.take(7) != _CIPHERING_HEADER:
-            raise MalformedMessage("unsupported general-ciphering header (transaction id, titles or key info)")
+        if reader.take(len(CIPHERING_HEADER)) != CIPHERING_HEADER:
+            raise MalformedMessage("unsupported general-ciphering header (transaction id, titles or key info); "
+                                   "a block-transfer block is decoded with its other blocks")
         length, width = read_length(reader)
         if width is not None:
             widths["ciphered"] = width
         body = reader.sub(length)
         if not reader.at_end():
             raise MalformedMessage("bytes after the general-ciphering content")
-        security_header = body.take(5)
+        security_header = body.take(SECURITY_HEADER_LENGTH)
         if security_header != DEFAULT_SECURITY_HEADER:
-            raise MalformedMessage(f"unsupported security header {security_header.hex()} (GBCS uses 1100000000)")
-        if body.remaining < 12:
+            raise MalformedMessage(f"unsupported security header {security_header.hex()} "
+                                   f"(GBCS uses {DEFAULT_SECURITY_HEADER.hex()})")
+        if body.remaining < TAG_LENGTH:
             raise MalformedMessage("general-ciphering content too short for its MAC")
-        inner = Reader(body.take(body.remaining - 12))
-        mac_value = body.take(12)
+        inner = Reader(body.take(body.remaining - TAG_LENGTH))
+        mac_value = body.take(TAG_LENGTH)
         apdu_start = inner.pos
-        message, signed = _parse_signing(inner, widths)
+        message, signed = _parse_signing(inner, widths, ciphered=True, security_header=security_header,
+                                         mac=mac_value)
         apdu = inner.data[apdu_start:inner.end]
-        message = replace(message, ciphered=True, security_header=security_header, mac=mac_value,
-                          length_widths=tuple(sorted(widths.items())))
         return Parsed(message, signed, apdu)
     if first != GENERAL_SIGNING:
         raise MalformedMessage(f"unknown frame tag 0x{first:02X} (expected 0xDD or 0xDF)")
     message, signed = _parse_signing(reader, widths)
-    return Parsed(replace(message, length_widths=tuple(sorted(widths.items()))), signed, None)
+    return Parsed(message, signed, None)
 
 
-def _parse_signing(reader: Reader, widths: dict[str, int]) -> tuple[Message, bytes]:
-    start = reader.pos
+def read_header(reader: Reader, widths: dict[str, int] | None = None) -> Header:
+    """Read a grouping header from its 0xDF tag to the end of its other-information."""
     if reader.byte() != GENERAL_SIGNING:
-        raise MalformedMessage("the general-ciphering content is not a general-signing APDU")
-    if reader.byte() != 9:
+        raise MalformedMessage("not a general-signing APDU (0xDF)")
+    if reader.byte() != TRANSACTION_ID_LENGTH:
         raise MalformedMessage("transaction id is not 9 bytes")
     flag = reader.byte()
     if flag not in CRA:
         raise MalformedMessage(f"invalid CRA flag {flag}")
     counter = reader.uint(8)
-    if reader.byte() != 8:
+    if reader.byte() != SYSTEM_TITLE_LENGTH:
         raise MalformedMessage("originator system title is not 8 bytes")
-    originator = reader.take(8).hex().upper()
-    if reader.byte() != 8:
+    originator = reader.take(SYSTEM_TITLE_LENGTH).hex().upper()
+    if reader.byte() != SYSTEM_TITLE_LENGTH:
         raise MalformedMessage("recipient system title is not 8 bytes")
-    recipient = reader.take(8).hex().upper()
+    recipient = reader.take(SYSTEM_TITLE_LENGTH).hex().upper()
     dt_length = reader.byte()
-    if dt_length not in (0, 12):
+    if dt_length not in (EMPTY_ELEMENT, DATE_TIME_LENGTH):
         raise MalformedMessage(f"date-time of {dt_length} bytes")
-    date_time = reader.take(12) if dt_length else None
+    date_time = reader.take(DATE_TIME_LENGTH) if dt_length else None
     other_length, width = read_length(reader)
-    if width is not None:
+    if width is not None and widths is not None:
         widths["other_info"] = width
-    if other_length < 2:
+    if other_length < MESSAGE_CODE_LENGTH:
         raise MalformedMessage("other-information without a message code")
     other = reader.take(other_length)
+    return Header(flag, counter, originator, recipient, date_time, other)
+
+
+def _parse_signing(reader: Reader, widths: dict[str, int], **frame: Any) -> tuple[Message, bytes]:
+    start = reader.pos
+    header = read_header(reader, widths)
     content_length, width = read_length(reader)
     if width is not None:
         widths["content"] = width
@@ -219,11 +360,12 @@ def _parse_signing(reader: Reader, widths: dict[str, int]) -> tuple[Message, byt
             field_state = "present"
         if not reader.at_end():
             raise MalformedMessage("bytes after the signature")
-    cra = CRA[flag]
+    cra = CRA[header.cra_flag]
     payload = decode_payload(content, cra=cra)
-    message = Message(cra=cra, counter=counter, originator=originator, recipient=recipient,
-                      message_code=int.from_bytes(other[:2], "big"), payload=payload, date_time=date_time,
-                      other_info_extra=other[2:], signature=signature, signature_field=field_state)
+    message = Message(cra=cra, counter=header.counter, originator=header.originator, recipient=header.recipient,
+                      message_code=header.message_code, payload=payload, date_time=header.date_time,
+                      other_info_extra=header.other_info[MESSAGE_CODE_LENGTH:], signature=signature,
+                      signature_field=field_state, length_widths=tuple(sorted(widths.items())), **frame)
     return message, reader.data[start + 1:signed_end]
 
 
@@ -231,14 +373,13 @@ def _parse_signing(reader: Reader, widths: dict[str, int]) -> tuple[Message, byt
 
 def grouping_header(message: Message, *, include_signature: bool = True) -> bytes:
     widths = dict(message.length_widths)
-    if len(message.originator) != 16 or len(message.recipient) != 16:
-        raise UsageError("system titles are 8 bytes")
-    other = message.message_code.to_bytes(2, "big") + message.other_info_extra
-    content = encode_payload(message.payload)
-    out = bytearray([GENERAL_SIGNING, 9, CRA_FLAGS[message.cra]])
-    out += message.counter.to_bytes(8, "big")
-    out += b"\x08" + bytes.fromhex(message.originator) + b"\x08" + bytes.fromhex(message.recipient)
-    out += (bytes([12]) + message.date_time) if message.date_time else b"\x00"
+    other = message.message_code.to_bytes(MESSAGE_CODE_LENGTH, "big") + message.other_info_extra
+    content = _encoded_payload(message.payload)
+    out = bytearray([GENERAL_SIGNING, TRANSACTION_ID_LENGTH, CRA_FLAGS[message.cra]])
+    out += message.counter_bytes
+    out += bytes([SYSTEM_TITLE_LENGTH]) + bytes.fromhex(message.originator)
+    out += bytes([SYSTEM_TITLE_LENGTH]) + bytes.fromhex(message.recipient)
+    out += (bytes([DATE_TIME_LENGTH]) + message.date_time) if message.date_time else bytes([EMPTY_ELEMENT])
     out += encode_length(len(other), widths.get("other_info")) + other
     out += encode_length(len(content), widths.get("content")) + content
     if include_signature:
@@ -247,11 +388,26 @@ def grouping_header(message: Message, *, include_signature: bool = True) -> byte
                 raise UsageError("signature_field is present but there is no signature")
             out += encode_length(len(message.signature), widths.get("signature")) + message.signature
         elif message.signature_field == "empty":
-            out += b"\x00"
+            out += bytes([EMPTY_ELEMENT])
     return bytes(out)
+
+
+def _encoded_payload(payload: Payload) -> bytes:
+    try:
+        return encode_payload(payload)
+    except GbcsError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError, RecursionError) as exc:
+        raise MalformedMessage(f"cannot encode the {payload.kind} payload: {exc!r}") from None
 
 
 def wrap_ciphering(message: Message, apdu: bytes, mac_value: bytes) -> bytes:
     widths = dict(message.length_widths)
     body = message.security_header + apdu + mac_value
-    return _CIPHERING_HEADER + encode_length(len(body), widths.get("ciphered")) + body
+    return CIPHERING_HEADER + encode_length(len(body), widths.get("ciphered")) + body
+
+
+def unsigned(message: Message) -> Message:
+    """The message without its signature (the grouping header a signer signs)."""
+    return replace(message, signature_field="absent", signature=None)
+

@@ -1,5 +1,9 @@
-"""GBCS security: ECDH, the single-step SHA-256 KDF with GBCS other-info, AES-128-GCM MACs and
-encryption, ECDSA P-256 signatures in r‖s form. Derived keys are cached."""
+"""GBCS security primitives: ECDH P-256, the single-step SHA-256 KDF with the GBCS other-info, AES-128-GCM
+(MACs, encryption of sensitive data, the UTRN tag) and ECDSA P-256 signatures in r‖s form.
+
+Every GCM operation uses the 12-byte IV ``originator system title ‖ invocation counter`` (GBCS always
+sends a zero invocation counter). Shared secrets are cached per (private key, public point).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -15,16 +19,47 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from gbcs.errors import UsageError
 
 ALGORITHM_ID = bytes.fromhex("60857406080300")
-MODES = {"command": 0x01, "response": 0x02, "alert": 0x03, "encryption": 0x04}
-TAG_LENGTH = 12
-MAC_AAD_PREFIX = bytes.fromhex("110000000000")
-ENCRYPTION_AAD = b"\x31"
+# The transaction kinds of the KDF other-info; the first three are also the CRA flag of a grouping header.
+CRA_FLAGS = {"command": 0x01, "response": 0x02, "alert": 0x03}
+MODES = {**CRA_FLAGS, "encryption": 0x04}
+TRANSACTION_ID_LENGTH = 9          # kind (1) ‖ originator counter (8)
+SYSTEM_TITLE_LENGTH = 8
+TAG_LENGTH = 12                    # GBCS MACs and encrypted data carry 12 of the 16 GCM tag bytes
+FULL_TAG_LENGTH = 16
+SIGNATURE_LENGTH = 64              # r ‖ s
+KEY_LENGTH = 16                    # AES-128
+# Security control bytes: 0x11 authentication only (the general-ciphering MAC), 0x31 authenticated
+# encryption (protected DLMS data, encrypted GBZ components).
+AUTHENTICATED = 0x11
+AUTHENTICATED_ENCRYPTED = 0x31
+SECURITY_HEADER_LENGTH = 5         # security control byte ‖ 4-byte invocation counter
+# The GCM additional data of a MAC (and of a UTRN tag) starts with 0x11 and five zero bytes.
+MAC_AAD_PREFIX = bytes([AUTHENTICATED]) + bytes(5)
+KDF_COUNTER = b"\x00\x00\x00\x01"
+
+
+def transaction_id(mode: str, counter: bytes) -> bytes:
+    """The 9-byte transaction id: the kind (command, response, alert or encryption) and the counter."""
+    if mode not in MODES:
+        raise UsageError(f"unknown transaction kind {mode!r}")
+    if len(counter) != 8:
+        raise UsageError("an originator counter is 8 bytes")
+    return bytes([MODES[mode]]) + counter
 
 
 def other_info(originator: bytes, mode: str, counter: bytes, recipient: bytes) -> bytes:
     """The KDF other-info: algorithm id, originator system title, transaction id (0x09, mode, counter),
     recipient system title."""
-    return ALGORITHM_ID + originator + bytes([0x09, MODES[mode]]) + counter + recipient
+    return other_info_for(originator, transaction_id(mode, counter), recipient)
+
+
+def other_info_for(originator: bytes, transaction: bytes, recipient: bytes) -> bytes:
+    """The KDF other-info from a ready transaction id (as DLMS protection parameters carry it)."""
+    if len(transaction) != TRANSACTION_ID_LENGTH:
+        raise UsageError("a transaction id is 9 bytes")
+    if len(originator) != SYSTEM_TITLE_LENGTH or len(recipient) != SYSTEM_TITLE_LENGTH:
+        raise UsageError("system titles are 8 bytes")
+    return ALGORITHM_ID + originator + bytes([TRANSACTION_ID_LENGTH]) + transaction + recipient
 
 
 @lru_cache(maxsize=4096)
@@ -33,32 +68,50 @@ def _shared_secret(private_key: ec.EllipticCurvePrivateKey, public_bytes: bytes)
     return private_key.exchange(ec.ECDH(), public)
 
 
+def clear_caches() -> None:
+    """Forget cached ECDH shared secrets (benchmarks measure the cold path with this)."""
+    _shared_secret.cache_clear()
+
+
 def derive_key(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticCurvePublicKey,
                info: bytes) -> bytes:
     """AES-128 key = first 16 bytes of SHA-256(0x00000001 ‖ Z ‖ other-info)."""
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(public_key,
+                                                                                ec.EllipticCurvePublicKey):
+        raise UsageError("key agreement needs an EC private key and an EC public key")
     point = public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
     secret = _shared_secret(private_key, point)
-    return hashlib.sha256(b"\x00\x00\x00\x01" + secret + info).digest()[:16]
+    return hashlib.sha256(KDF_COUNTER + secret + info).digest()[:KEY_LENGTH]
 
 
-def _iv(originator: bytes) -> bytes:
-    return originator + b"\x00\x00\x00\x00"
+def _iv(originator: bytes, invocation_counter: int = 0) -> bytes:
+    return originator + invocation_counter.to_bytes(4, "big")
+
+
+def _gcm(key: bytes, originator: bytes, invocation_counter: int = 0, tag: bytes | None = None):
+    """A GCM encryptor (no tag) or decryptor (tag given) with the GBCS IV."""
+    mode = modes.GCM(_iv(originator, invocation_counter), tag, min_tag_length=TAG_LENGTH)
+    cipher = Cipher(algorithms.AES(key), mode)
+    return cipher.encryptor() if tag is None else cipher.decryptor()
+
+
+def gmac(key: bytes, originator: bytes, aad: bytes) -> bytes:
+    """The full 16-byte GCM tag over ``aad`` alone (no ciphertext)."""
+    encryptor = _gcm(key, originator)
+    encryptor.authenticate_additional_data(aad)
+    encryptor.finalize()
+    return encryptor.tag
 
 
 def mac(key: bytes, originator: bytes, data: bytes) -> bytes:
-    """The 12-byte GCM tag authenticating ``data`` (no ciphertext)."""
-    return _gmac(key, originator, MAC_AAD_PREFIX + data)
-
-
-def _gmac(key: bytes, originator: bytes, aad: bytes) -> bytes:
-    encryptor = Cipher(algorithms.AES(key), modes.GCM(_iv(originator), min_tag_length=TAG_LENGTH)).encryptor()
-    encryptor.authenticate_additional_data(aad)
-    encryptor.finalize()
-    return encryptor.tag[:TAG_LENGTH]
+    """The 12-byte MAC of a general-ciphering APDU: GCM tag over the security header and ``data``."""
+    return gmac(key, originator, MAC_AAD_PREFIX + data)[:TAG_LENGTH]
 
 
 def check_mac(key: bytes, originator: bytes, data: bytes, tag: bytes) -> bool:
-    decryptor = Cipher(algorithms.AES(key), modes.GCM(_iv(originator), tag, min_tag_length=TAG_LENGTH)).decryptor()
+    if len(tag) != TAG_LENGTH:
+        return False
+    decryptor = _gcm(key, originator, tag=tag)
     decryptor.authenticate_additional_data(MAC_AAD_PREFIX + data)
     try:
         decryptor.finalize()
@@ -67,20 +120,21 @@ def check_mac(key: bytes, originator: bytes, data: bytes, tag: bytes) -> bool:
         return False
 
 
-def encrypt(key: bytes, originator: bytes, plaintext: bytes) -> bytes:
-    """Ciphertext ‖ 12-byte tag, as sensitive payload data carries it."""
-    encryptor = Cipher(algorithms.AES(key), modes.GCM(_iv(originator), min_tag_length=TAG_LENGTH)).encryptor()
-    encryptor.authenticate_additional_data(ENCRYPTION_AAD)
+def encrypt(key: bytes, originator: bytes, plaintext: bytes, invocation_counter: int = 0) -> bytes:
+    """Ciphertext ‖ 12-byte tag, as sensitive payload data carries it (AAD: the security control byte)."""
+    encryptor = _gcm(key, originator, invocation_counter)
+    encryptor.authenticate_additional_data(bytes([AUTHENTICATED_ENCRYPTED]))
     ciphertext = encryptor.update(plaintext) + encryptor.finalize()
     return ciphertext + encryptor.tag[:TAG_LENGTH]
 
 
-def decrypt(key: bytes, originator: bytes, ciphertext_and_tag: bytes) -> bytes | None:
+def decrypt(key: bytes, originator: bytes, ciphertext_and_tag: bytes, invocation_counter: int = 0) -> bytes | None:
+    """The plaintext, or None if the tag does not authenticate."""
     if len(ciphertext_and_tag) < TAG_LENGTH:
         return None
     body, tag = ciphertext_and_tag[:-TAG_LENGTH], ciphertext_and_tag[-TAG_LENGTH:]
-    decryptor = Cipher(algorithms.AES(key), modes.GCM(_iv(originator), tag, min_tag_length=TAG_LENGTH)).decryptor()
-    decryptor.authenticate_additional_data(ENCRYPTION_AAD)
+    decryptor = _gcm(key, originator, invocation_counter, tag=tag)
+    decryptor.authenticate_additional_data(bytes([AUTHENTICATED_ENCRYPTED]))
     try:
         return decryptor.update(body) + decryptor.finalize()
     except InvalidTag:
@@ -92,13 +146,17 @@ def sign(private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
     if not isinstance(private_key, ec.EllipticCurvePrivateKey):
         raise UsageError("signing needs an EC private key")
     r, s = decode_dss_signature(private_key.sign(data, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    half = SIGNATURE_LENGTH // 2
+    return r.to_bytes(half, "big") + s.to_bytes(half, "big")
 
 
 def verify(public_key: ec.EllipticCurvePublicKey, data: bytes, signature: bytes) -> bool:
-    if len(signature) != 64:
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise UsageError("verifying needs an EC public key")
+    if len(signature) != SIGNATURE_LENGTH:
         return False
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    half = SIGNATURE_LENGTH // 2
+    der = encode_dss_signature(int.from_bytes(signature[:half], "big"), int.from_bytes(signature[half:], "big"))
     try:
         public_key.verify(der, data, ec.ECDSA(hashes.SHA256()))
         return True

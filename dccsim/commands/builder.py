@@ -84,6 +84,9 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
     if variant == "3.3" and device.device_type == "ESME":
         # ESMEEventLogType ALCS / APC: the auxiliary controller's event log (ECS15c), else the ESME's (ECS15a).
         return "ECS15c" if text_of(body.get("ESMEEventLogType", "ESME")) not in ("ESME", "") else "ECS15a"
+    chosen = fills_esme.choose_use_case(variant, device, body)
+    if chosen is not None:
+        return chosen
     for key in ((variant, device.device_type), (variant, "*")):
         if key in _PREFERRED:
             return _PREFERRED[key]
@@ -104,7 +107,7 @@ def _structure(use_case: str) -> tuple[int, dict]:
 
 def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
                   *, critical: bool, now: datetime | None = None, other_type: str | None = None,
-                  device_dated: bool = True) -> Command:
+                  device_dated: bool = True, originator: str | None = None, counter: int | None = None) -> Command:
     now = now or datetime.now(timezone.utc)
     use_case = choose_use_case(variant, use_cases, device, body, other_type)
     code, structure = _structure(use_case)
@@ -116,6 +119,9 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     if device_dated and structure["kind"] == "dlms-access-request" and when is not None and when > now:
         tree["date_time"] = dlms_date_time(when).hex()     # future-dated: executed by the device at this time
     extra = bytes.fromhex(structure["extra"]) if structure["extra"] else b""
+    if originator is not None and counter is not None:     # the request's parties (invoke and transaction ids)
+        tree, extra = fills_esme.address(use_case, structure["kind"], tree, extra, originator=originator,
+                                         recipient=device.device_id, counter=counter)
     info = lookup(code)
     return Command(code, info.use_case if info else use_case, Payload(structure["kind"], tree),
                    critical or structure["sign"], extra)

@@ -1,11 +1,16 @@
 """Property tests: built messages decode back to what was built; malformed input raises GbcsError only."""
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from functools import lru_cache
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import gbcs
+from gbcs import gbt
 from gbcs._reader import Reader
 from gbcs.payload import Payload, asn1, dlms, gbz
 from tests.gbcs.corpus import AVAILABLE, vectors
@@ -22,6 +27,11 @@ def _keys() -> gbcs.StaticKeyStore:
 
 
 KEYS = _keys()
+
+
+@lru_cache(maxsize=1)
+def corpus_json() -> list[dict]:
+    return [gbcs.decode(data).to_json() for _path, data in vectors()]
 
 eui = st.sampled_from([SUPPLIER, DEVICE])
 u8 = st.integers(0, 255)
@@ -115,7 +125,7 @@ def test_built_messages_decode_to_what_was_built(cra, counter, sign, date_time, 
     assert (message.cra, message.counter, message.originator, message.recipient, message.message_code) == \
         (cra, counter, originator, recipient, code)
     assert message.payload == payload and message.date_time == date_time
-    assert message.verification.mac == "verified"
+    assert message.verification.mac == "verified" and message.verification.decryption == "absent"
     assert message.verification.signature == ("verified" if sign else "absent")
     assert gbcs.encode(message) == raw
 
@@ -142,12 +152,144 @@ def test_truncated_and_corrupted_vectors_raise_only_the_library_error(index, dat
             pass
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=5000), st.integers(1, 1500))
-def test_block_transfer_split_and_join(apdu, size):
-    blocks = gbcs.gbt_split(apdu, size)
-    assert all(len(b) <= size + 9 for b in blocks)
-    assert gbcs.gbt_join(list(reversed(blocks))) == apdu
+# --- the message model refuses what cannot be encoded ----------------------------------------------
+
+def _valid(**changes) -> dict:
+    fields = dict(cra="command", counter=1, originator=SUPPLIER, recipient=DEVICE, message_code=0x0027,
+                  payload=Payload("raw", ""))
+    fields.update(changes)
+    return fields
+
+
+@pytest.mark.parametrize("change", [
+    {"counter": -1}, {"counter": 2**64}, {"counter": "1"}, {"counter": True}, {"counter": 1.0},
+    {"message_code": 0x10000}, {"message_code": -1}, {"message_code": "0027"},
+    {"cra": "reply"}, {"cra": ["command"]}, {"originator": "90B3D51F3001000"}, {"originator": "90b3d51f30010000"},
+    {"recipient": "00DB1234567890AZ"}, {"recipient": b"\x00" * 8},
+    {"payload": {"kind": "raw", "tree": ""}}, {"payload": Payload("zigbee", "")},
+    {"date_time": b"\x00" * 11}, {"date_time": "07df0101ff000000008000ff"}, {"mac": b"\x00" * 11, "ciphered": True},
+    {"mac": b"\x00" * 12}, {"security_header": b"\x11"}, {"security_header": b"\x31\x00\x00\x00\x00"},
+    {"signature_field": "missing"},
+    {"signature": b"\x01" * 64}, {"signature": b"", "signature_field": "present"},
+    {"other_info_extra": "00"}, {"ciphered": 1}, {"length_widths": (("content", 5),)},
+    {"length_widths": (("payload", 1),)},
+])
+def test_a_message_with_an_impossible_field_is_refused_when_made(change):
+    with pytest.raises(gbcs.UsageError):
+        gbcs.Message(**_valid(**change))
+
+
+@pytest.mark.parametrize("value", [
+    None, [], "DF", {"cra": "command"}, {"payload": 1}, {"payload": {"kind": "raw", "tree": ""}},
+])
+def test_json_that_is_not_a_message_is_malformed(value):
+    with pytest.raises(gbcs.MalformedMessage):
+        gbcs.Message.from_json(value)
+
+
+def test_an_unknown_signature_field_in_json_is_malformed_not_absent():
+    value = gbcs.Message(**_valid()).to_json()
+    value["signature_field"] = "presnet"
+    with pytest.raises(gbcs.MalformedMessage):
+        gbcs.Message.from_json(value)
+
+
+def test_encode_takes_only_a_message():
+    with pytest.raises(gbcs.UsageError):
+        gbcs.encode({"cra": "command"})
+    with pytest.raises(gbcs.UsageError):
+        gbcs.decode("DF09")
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=True),
+              st.sampled_from(["", "0", "00", "zz", "DF", "ffff", "command", "present", "empty", "general-ciphering",
+                               "raw", "asn1", "gbz", "dlms-access-request", "octet-string", "structure"]),
+              st.text(max_size=8)),
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=6), children,
+                                                                               max_size=3)),
+    max_leaves=6)
+
+
+def _json_paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _json_paths(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _json_paths(value, (*path, index))
+
+
+def _perturb(root, path, value, mode):
+    if not path:
+        return value
+    parent = root
+    for step in path[:-1]:
+        parent = parent[step]
+    if mode == "delete":
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return root
+
+
+@pytest.mark.skipif(not AVAILABLE, reason="RTDS vectors not available")
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 1274), st.data())
+def test_perturbed_json_messages_raise_only_the_library_errors(index, data):
+    value = json.loads(json.dumps(corpus_json()[index]))
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = list(_json_paths(value))
+        path = paths[data.draw(st.integers(0, len(paths) - 1))]
+        value = _perturb(value, path, data.draw(json_values), data.draw(st.sampled_from(["set", "set", "delete"])))
+    try:
+        gbcs.encode(gbcs.Message.from_json(value), KEYS)
+    except gbcs.GbcsError:
+        pass
+
+
+# --- general block transfer ----------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=6000), st.integers(60, 1500), st.integers(1, 63), st.randoms(use_true_random=False))
+def test_block_transfer_split_and_join(content, size, window, rng):
+    raw = gbcs.build(cra="response", counter=7, originator=DEVICE, recipient=SUPPLIER, message_code=0x0027,
+                     payload=Payload("raw", (b"\xff" + content).hex()), keys=KEYS)   # 0xFF: no other format
+    blocks = gbcs.gbt_split(raw, size, window=window)
+    assert all(len(b) <= size for b in blocks)
+    parsed = [gbt.parse_block(b) for b in blocks]
+    assert [b.number for b in parsed] == list(range(1, len(blocks) + 1))
+    assert [b.last for b in parsed] == [False] * (len(blocks) - 1) + [True]
+    assert all(b.window == window and b.streaming == (b.number % window != 0 and not b.last) for b in parsed)
+    rng.shuffle(blocks)
+    assert gbcs.gbt_join(blocks) == raw
+    assert gbcs.encode(gbcs.decode(blocks, KEYS)) == raw
     if len(blocks) > 1:
         with pytest.raises(gbcs.MalformedMessage):
             gbcs.gbt_join(blocks[1:])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cra=st.sampled_from(["command", "response", "alert"]), counter=st.integers(0, 2**64 - 1),
+       extra=st.binary(max_size=40), field=st.sampled_from(["absent", "empty", "present"]),
+       widths=st.dictionaries(st.sampled_from(["other_info", "content", "signature", "ciphered"]), st.integers(3, 4)),
+       ciphered=st.booleans(), data=dlms_data(2))
+def test_every_message_the_model_accepts_encodes_to_bytes_that_decode_to_it(cra, counter, extra, field, widths,
+                                                                           ciphered, data):
+    if field != "present":
+        widths.pop("signature", None)
+    if not ciphered:
+        widths.pop("ciphered", None)
+    originator, recipient = (SUPPLIER, DEVICE) if cra == "command" else (DEVICE, SUPPLIER)
+    message = gbcs.Message(cra=cra, counter=counter, originator=originator, recipient=recipient, message_code=0x27,
+                           payload=Payload("dlms-access-request", {"invoke_id": "00000001", "date_time": None,
+                                                                   "specs": [], "data": [data]}),
+                           other_info_extra=extra, signature_field=field, ciphered=ciphered,
+                           length_widths=tuple(sorted(widths.items())))
+    raw = gbcs.encode(message, KEYS)
+    again = gbcs.decode(raw, KEYS)
+    assert replace(again, signature=None, mac=None) == replace(message, signature=None, mac=None)
+    assert again.verification.mac == ("verified" if ciphered else "absent")
+    assert again.verification.signature == ("verified" if field == "present" else "absent")
+    assert gbcs.encode(again) == raw

@@ -1,0 +1,322 @@
+"""The electricity meter's state and how it changes: clock, registers, prepayment, supply and logs.
+
+State lives in the device's JSON state under ``"esme"``. Registers advance with the simulated consumption
+of ``esme_consumption`` half hour by half hour, each half hour's energy going to the TOU register, block
+register and block counter of the rate the active tariff selects (``esme_tariff``); in prepayment terms
+its cost comes off the meter balance. Events that GBCS logs (tariff activation, clock change, top up, supply
+change, log clears) are written to the event, security or auxiliary controller log as they happen.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import gbcs
+from devices import esme_consumption as energy
+from devices import esme_tariff as tariff
+from devices.esme_axdr import from_utc_seconds, utc_seconds
+from devices.esme_variant import Capabilities, capabilities
+
+# GBCS event / alert codes written to the logs.
+EVENT_LOG_CLEARED = 0x8F52
+CLOCK_ADJUSTED = 0x8145
+COMMAND_ACTIONED = 0x8154           # immediate HAN interface command received and successfully actioned
+FUTURE_COMMAND_ACTIONED = 0x8F66    # a future-dated command (a tariff activation) took effect
+DUPLICATE_UTRN = 0x8F51
+UTRN_REJECTED = 0x8F63              # UTRN not authentic
+SUPPLY_ARMED = 0x8F32
+SUPPLY_INTERRUPTED = 0x8F57
+SUPPLY_RESTORED = 0x8F35
+
+LOG_CAPACITY = {"event": 100, "security": 100, "auxiliary": 100, "tariff_billing": 12,
+                "debt_payments": 100, "credits": 100}
+LOGS = tuple(LOG_CAPACITY)
+MAX_CATCH_UP = 400 * 86400          # longer gaps are credited to the total registers in one step
+START_IMPORT_WH = 18_000_000        # a meter that has been running for some years
+PREPAY_START = {"balance": 1_000_000, "emergency": 0, "accumulated_debt": 0, "payment_debt": 0,
+                "time_debts": [0, 0]}
+SUPPLY_STATES = ("Enabled", "Disabled", "Armed")
+
+
+def _zeros(n: int) -> list[float]:
+    return [0.0] * n
+
+
+def ensure(state: dict, now: datetime) -> dict:
+    """The meter part of a device state, created on first use from what the inventory said."""
+    meter = state.get("esme")
+    if meter is None:
+        caps = capabilities(state.get("esme_variant"))
+        seed = energy.seed_of(state.get("device_id"))
+        meter = state["esme"] = {
+            "variant": caps.variant, "seed": seed, "offset": 0, "at": utc_seconds(now),
+            "reg": {"import": float(START_IMPORT_WH + seed % 5_000_000), "reactive_import": 0.0,
+                    "export": float(seed % 900_000), "reactive_export": 0.0, "tou": _zeros(48),
+                    "block": [_zeros(8) for _ in range(4)], "counter": [_zeros(8) for _ in range(4)],
+                    "secondary": float(seed % 3_000_000) if caps.twin else 0.0, "secondary_tou": _zeros(4)},
+            "prepay": {**PREPAY_START, "time_debts": list(PREPAY_START["time_debts"])},
+            "payment_mode": "Credit", "supply": "Enabled", "utrns": [],
+            "logs": {name: [] for name in LOGS},
+        }
+        meter["reg"]["reactive_import"] = meter["reg"]["import"] / 4
+        meter["reg"]["tou"][0] = meter["reg"]["import"]
+        meter["reg"]["secondary_tou"][0] = meter["reg"]["secondary"]
+    return meter
+
+
+def caps_of(state: dict) -> Capabilities:
+    return capabilities((state.get("esme") or {}).get("variant") or state.get("esme_variant"))
+
+
+def device_now(state: dict, now: datetime) -> datetime:
+    """The meter's clock: real time plus the offset a clock setting left."""
+    return now + timedelta(seconds=(state.get("esme") or {}).get("offset", 0))
+
+
+# --- logs ----------------------------------------------------------------------------------------
+
+def log(state: dict, name: str, entry: dict[str, Any]) -> None:
+    entries = state["esme"]["logs"].setdefault(name, [])
+    entries.append(entry)
+    del entries[:-LOG_CAPACITY[name]]
+
+
+def log_event(state: dict, name: str, code: int, at: datetime) -> None:
+    log(state, name, {"code": code, "at": utc_seconds(at)})
+
+
+def clear_log(state: dict, name: str, at: datetime) -> None:
+    """Clear the event log or the auxiliary controller log; the clearing is recorded in the security log,
+    which itself can never be cleared remotely."""
+    if name == "security":
+        raise ValueError("the security log cannot be cleared")
+    state["esme"]["logs"][name] = []
+    log_event(state, "security", EVENT_LOG_CLEARED, at)
+
+
+# --- registers ---------------------------------------------------------------------------------
+
+class Tariffs:
+    """The active tariff of each element, compiled once per request, with selectors memoised per day."""
+
+    def __init__(self, store: dict, caps: Capabilities):
+        self.store = store
+        self.defaults = tariff.factory_defaults(caps.twin)
+        self.calendars = {1: tariff.Calendar.from_store(store, self.defaults, 1)}
+        if caps.twin:
+            self.calendars[2] = tariff.Calendar.from_store(store, self.defaults, 2)
+        self._days: dict[tuple[int, int], list[int]] = {}
+        self.limits = {r: tariff.thresholds(store, self.defaults, r) for r in range(1, tariff.BLOCK_RATES + 1)}
+        self.prices = tariff.price_table(store, self.defaults)
+        self.scale = tariff.price_scale(store, self.defaults)
+        self.daily_charge = tariff.standing_charge(store, self.defaults)
+
+    def selector(self, slot: int, element: int = 1) -> int:
+        day, part = divmod(slot, energy.SLOTS_PER_DAY)
+        cached = self._days.get((element, day))
+        if cached is None:
+            cached = self.calendars[element].half_hours(from_utc_seconds(day * 86400).date())
+            self._days[(element, day)] = cached
+        return cached[part]
+
+    def unit_price(self, selector: int, block: int = 1) -> int:
+        return self.prices.get(tariff.price_code(selector, block), 0)
+
+    def cost(self, wh: float, selector: int, block: int) -> float:
+        """Cost of ``wh`` at a rate, in the meter balance's units (currency × 10^-5)."""
+        return self.unit_price(selector, block) * (10.0 ** (self.scale + 5)) * wh / 1000.0
+
+
+def _split_blocks(limits: list[int], counted: float, wh: float, sign: int) -> list[tuple[int, float]]:
+    """How ``wh`` of a block rate's consumption falls into blocks (1..4), given what the block period has
+    counted so far; rewinding (sign -1) takes it back from the highest block reached."""
+    limits = limits[:tariff.BLOCKS - 1]
+    parts, left = [], wh
+    while left > 1e-9:
+        if sign > 0:
+            block = tariff.block_of(limits, counted)
+            room = limits[block - 1] - counted if block <= len(limits) else left
+            part = min(left, room) if room > 0 else left
+            counted += part
+        else:
+            block = tariff.block_of(limits, max(0.0, counted - 1e-6))
+            floor = limits[block - 2] if block >= 2 else 0
+            part = min(left, counted - floor) if counted - floor > 0 else left
+            counted -= part
+        parts.append((block, part))
+        left -= part
+    return parts
+
+
+def attribute_energy(reg: dict, tariffs: Tariffs, slot: int, wh: float,
+                     sign: int = 1) -> tuple[int, list[tuple[int, float]]]:
+    """Put ``wh`` of primary import into the rate registers for ``slot``; return the selector and how the
+    energy fell into blocks."""
+    selector = tariffs.selector(slot)
+    if 1 <= selector <= 48:
+        reg["tou"][selector - 1] += sign * wh
+        return selector, [(1, wh)]
+    if 101 <= selector <= 108:
+        rate = selector - 100
+        counted = sum(reg["counter"][b][rate - 1] for b in range(4))
+        parts = _split_blocks(tariffs.limits[rate], counted, wh, sign)
+        for block, part in parts:
+            reg["block"][block - 1][rate - 1] += sign * part
+            reg["counter"][block - 1][rate - 1] += sign * part
+        return selector, parts
+    return selector, [(1, wh)]
+
+
+def advance(state: dict, now: datetime, store: dict) -> None:
+    """Run the meter from its last update to ``now``: registers, prepayment balance, tariff activations."""
+    meter = ensure(state, now)
+    caps = caps_of(state)
+    current = utc_seconds(device_now(state, now))
+    start = meter["at"]
+    if current <= start:
+        meter["at"] = max(start, current)
+        return
+    reg, seed = meter["reg"], meter["seed"]
+    if current - start > MAX_CATCH_UP:
+        skipped = current - MAX_CATCH_UP - start
+        reg["import"] += skipped / energy.SLOT * energy.MEAN_IMPORT_WH
+        start = current - MAX_CATCH_UP
+    tariffs = Tariffs(store, caps)
+    supplied = meter["supply"] == "Enabled"
+    slot = start // energy.SLOT
+    cost = 0.0
+    while slot * energy.SLOT < current:
+        lo, hi = max(start, slot * energy.SLOT), min(current, (slot + 1) * energy.SLOT)
+        share = (hi - lo) / energy.SLOT
+        if supplied:
+            wh = energy.import_wh(seed, slot) * share
+            reg["import"] += wh
+            reg["reactive_import"] += energy.reactive_import_varh(seed, slot) * share
+            selector, parts = attribute_energy(reg, tariffs, slot, wh)
+            cost += sum(tariffs.cost(part, selector, block) for block, part in parts)
+            if caps.twin:
+                secondary = energy.secondary_wh(seed, slot) * share
+                reg["secondary"] += secondary
+                second = tariffs.selector(slot, 2)
+                if 201 <= second <= 204:
+                    reg["secondary_tou"][second - 201] += secondary
+        reg["export"] += energy.export_wh(seed, slot) * share
+        reg["reactive_export"] += energy.reactive_export_varh(seed, slot) * share
+        cost += tariffs.daily_charge * (10.0 ** (tariffs.scale + 5)) * (hi - lo) / 86400
+        slot += 1
+    meter["prepay"]["balance"] = int(meter["prepay"]["balance"] - cost)
+    meter["at"] = current
+
+
+def activate_tariffs(state: dict, store: dict, now: datetime) -> list[str]:
+    """Apply due tariff activations; each activation snapshots the registers into the tariff-triggered
+    billing data log first (the old tariff's period closes) and is recorded in the event log."""
+    moment = device_now(state, now)
+    due = [m for m in tariff.pending_activations(store) if m <= moment]
+    immediate = any(tariff.activation_moment(store[n])[0] == "immediate" for n in store
+                    if tariff.is_activation(int(n.split(":")[0]), int(n.split(":")[2])))
+    if not due and not immediate:
+        return []
+    log(state, "tariff_billing", snapshot(state, moment))
+    activated = tariff.activate_due(store, moment)
+    if activated:
+        log_event(state, "event", FUTURE_COMMAND_ACTIONED if due and not immediate else COMMAND_ACTIONED, moment)
+    return activated
+
+
+def cancel_held_tariffs(state: dict) -> None:
+    """A tariff cancellation also cancels the future-dated tariff commands the device holds."""
+    held = state.get("future")
+    if held:
+        state["future"] = [item for item in held if not any(
+            spec.get("class") == 20 and spec.get("attribute") == 10 for spec in item["request"].get("specs", []))]
+
+
+def snapshot(state: dict, moment: datetime) -> dict[str, Any]:
+    """Registers and prepayment values now, as a billing data log entry stores them."""
+    meter = state["esme"]
+    reg, prepay = meter["reg"], meter["prepay"]
+    return {"at": utc_seconds(moment), "import": int(reg["import"]), "secondary": int(reg["secondary"]),
+            "tou": [int(v) for v in reg["tou"]], "secondary_tou": [int(v) for v in reg["secondary_tou"]],
+            "block": [[int(v) for v in row] for row in reg["block"]], "prepay": prepay_values(state)}
+
+
+def prepay_values(state: dict) -> list[int]:
+    """Meter balance, emergency credit balance, accumulated debt, payment debt, time debts 1 and 2."""
+    prepay = state["esme"]["prepay"]
+    return [int(prepay["balance"]), int(prepay["emergency"]), int(prepay["accumulated_debt"]),
+            int(prepay["payment_debt"]), *[int(v) for v in prepay["time_debts"]]]
+
+
+# --- clock ----------------------------------------------------------------------------------------
+
+def set_clock(state: dict, now: datetime, target: datetime) -> None:
+    """Set the meter's clock to ``target`` (the registers keep their values; the jump is not metered)."""
+    meter = state["esme"]
+    meter["offset"] = int((target - now).total_seconds())
+    meter["at"] = utc_seconds(target)
+    log_event(state, "security", CLOCK_ADJUSTED, target)
+
+
+# --- supply -----------------------------------------------------------------------------------------
+
+_SUPPLY_EVENTS = {"Disabled": SUPPLY_INTERRUPTED, "Armed": SUPPLY_ARMED, "Enabled": SUPPLY_RESTORED}
+
+
+def set_supply(state: dict, new: str, at: datetime) -> None:
+    if new not in SUPPLY_STATES:
+        raise ValueError(f"unknown supply state {new}")
+    meter = state["esme"]
+    if meter["supply"] != new:
+        meter["supply"] = new
+        log_event(state, "event", _SUPPLY_EVENTS[new], at)
+
+
+# --- prepayment -------------------------------------------------------------------------------------
+
+PENCE = 1000          # meter balance units (currency × 10^-5) in a penny
+
+def utrn_value(utrn: str, state: dict) -> int | None:
+    """The value of a UTRN in pence, or None when the meter does not accept it: 20 digits with a valid
+    GBCS check digit and a well-formed top-up token (``gbcs.utrn.parse``). Authenticating its tag
+    (``gbcs.utrn.verify``) is the one call to add here once the meter is given the supplier's prepayment
+    key and the command's originator."""
+    try:
+        return gbcs.utrn.parse(utrn).pennies
+    except gbcs.GbcsError:
+        return None
+
+
+def top_up(state: dict, utrn: str, at: datetime, debt_share: float) -> bool:
+    """Apply a UTRN: refused if already used or not accepted; otherwise its value (less the share that
+    recovers payment-based debt) is credited to the meter balance and logged."""
+    meter = state["esme"]
+    if utrn in meter["utrns"]:
+        log_event(state, "event", DUPLICATE_UTRN, at)
+        return False
+    pence = utrn_value(utrn, state)
+    if pence is None:
+        log_event(state, "security", UTRN_REJECTED, at)
+        return False
+    meter["utrns"] = (meter["utrns"] + [utrn])[-100:]
+    amount = pence * PENCE
+    prepay = meter["prepay"]
+    recovered = min(prepay["payment_debt"], int(amount * debt_share)) if prepay["payment_debt"] > 0 else 0
+    if recovered:
+        prepay["payment_debt"] -= recovered
+        prepay["accumulated_debt"] = max(0, prepay["accumulated_debt"] - recovered)
+        log(state, "debt_payments", {"at": utc_seconds(at), "amount": recovered})
+    prepay["balance"] += amount - recovered
+    log(state, "credits", {"at": utc_seconds(at), "amount": amount})
+    log_event(state, "event", COMMAND_ACTIONED, at)
+    return True
+
+
+def register_view(state: dict) -> dict[str, Any]:
+    """Current register values as integers (for reads and tests)."""
+    reg = state["esme"]["reg"]
+    return {"import": int(reg["import"]), "reactive_import": int(reg["reactive_import"]),
+            "export": int(reg["export"]), "reactive_export": int(reg["reactive_export"]),
+            "tou": [int(v) for v in reg["tou"]], "block": [[int(v) for v in row] for row in reg["block"]],
+            "counter": [[int(v) for v in row] for row in reg["counter"]],
+            "secondary": int(reg["secondary"]), "secondary_tou": [int(v) for v in reg["secondary_tou"]]}
