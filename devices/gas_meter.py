@@ -19,6 +19,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+import gbcs.utrn
 from devices.clock import ZIGBEE_EPOCH, zigbee_time
 
 DAY = 86400
@@ -44,6 +45,7 @@ EVENT_UTRN_NOT_AUTHENTIC = 0x8F63
 EVENT_UTRN_EXCEEDS_MAXIMUM_CREDIT = 0x8F5B
 EVENT_DEBT_COLLECTION_COMPLETED = (0x81A7, 0x81A8, 0x81A9)   # time debt 1, time debt 2, payment debt
 
+PENNY = 1000                    # money units (1/100000 GBP) in a penny
 TOP_UP_LOG_SIZE = 5
 DEBT_LOG_SIZE = 10
 
@@ -397,45 +399,23 @@ def sampled_data(gas: dict, sample_id: int, earliest: int, count: int, now: int)
 
 # --- prepayment -----------------------------------------------------------------------------------
 
-_PTUT_BASE = 7394156990786306048
-# GBCS 14.8 Verhoeff check digit tables.
-_PERMUTATION = ["0123456789", "1576283094", "5803796142", "8916043527", "9453126870", "4286573901",
-                "2793806415", "7046913258"]
-_MULTIPLICATION = ["0123456789", "1234067895", "2340178956", "3401289567", "4012395678", "5987604321",
-                   "6598710432", "7659821043", "8765932104", "9876543210"]
-_INVERSE = "1267583094"
-
 ACCEPTED, REJECTED_INVALID, REJECTED_DUPLICATE, REJECTED_MAX_CREDIT, REJECTED_TOO_LARGE = 0x00, 0x01, 0x02, 0x04, 0x06
 
 
-def _check_digit(digits: str) -> str:
-    check, k = 0, 4
-    for digit in digits:
-        check = int(_MULTIPLICATION[check][int(_PERMUTATION[k][int(digit)])])
-        k = (k + 1) % 8
-    return _INVERSE[check]
-
-
 def utrn_value(utrn: str) -> int | None:
-    """The top-up value (1/100000 GBP) a UTRN carries, or None if it is not a well-formed UTRN (20 digits,
-    GBCS check digit, a Prepayment Top-up Token with a pennies or pounds value class)."""
-    if len(utrn) != 20 or not utrn.isdigit() or _check_digit(utrn[:19]) != utrn[19]:
+    """The top-up value (1/100000 GBP) of a UTRN, or None if it is not a well-formed UTRN (20 digits, GBCS
+    check digit, a prepayment top-up token: ``gbcs.utrn.parse``). Authenticating its tag
+    (``gbcs.utrn.verify``) is the one call to add here once the meter holds the supplier's prepayment key."""
+    try:
+        return gbcs.utrn.parse(utrn).pennies * PENNY
+    except gbcs.GbcsError:
         return None
-    ptut = int(utrn[:19]) - _PTUT_BASE
-    if not 0 <= ptut < 1 << 64:
-        return None
-    high = ptut >> 32
-    value, value_class = high & 0x1FFF, (high >> 13) & 0x3
-    if value_class > 1 or high >> 25:
-        return None
-    return value * (1000 if value_class == 0 else 100000)
 
 
 def make_utrn(pennies: int, *, counter: int, tag: int) -> str:
-    """A well-formed UTRN for a value in pennies (its authentication tag is ``tag``, not a real GMAC)."""
-    ptut = ((counter & 0x3FF) << 15 | (pennies & 0x1FFF)) << 32 | (tag & 0xFFFFFFFF)
-    digits = str(_PTUT_BASE + ptut)
-    return digits + _check_digit(digits)
+    """A well-formed UTRN for a value in pennies whose 4-byte authentication tag is ``tag``."""
+    return gbcs.utrn.Utrn(pennies, "pennies", counter & gbcs.utrn.COUNTER_FIELD_MASK,
+                          (tag & 0xFFFFFFFF).to_bytes(4, "big")).text
 
 
 def top_up(gas: dict, utrn: str, now: int) -> tuple[int, int]:

@@ -8,7 +8,7 @@ command may have several) or a Default Response. A GSME serves its own meter dat
 of the GSME's data (``gas_mirror``) and its own firmware.
 
 Responses carrying sensitive data go through ``seal`` (see ``SENSITIVE``), the one place where GBCS
-component encryption applies.
+component encryption applies: ``gbcs.build`` encrypts them for the requesting party.
 """
 from __future__ import annotations
 
@@ -72,20 +72,24 @@ def serve_gbz(state: dict, tree: dict[str, Any], now: datetime, *, message: "gbc
         answers.extend(_serve_component(served, component))
     gas_clusters.stage_published_tariff(served)
     sensitive = SENSITIVE.get(getattr(message, "use_case", None) or "", frozenset())
-    components = []
+    components, sealed = [], 0
     for index, (component, cluster_specific) in enumerate(answers):
         component["control"] = LAST_COMPONENT if index == len(answers) - 1 else 0
         if (component["cluster"], component["command"], cluster_specific) in sensitive:
-            component = seal(component, message, identity)
+            component, sealed = seal(component, sealed), sealed + 1
         components.append(component)
     return {"count": len(components), "components": components}, []
 
 
-def seal(component: dict[str, Any], message: Any, identity: Any) -> dict[str, Any]:
-    """Encrypt a sensitive response component for the command's originator (GBCS encrypted GBZ component:
-    control bit 0x02, additional header, ciphered ZCL payload with its tag). This is where the gbcs
-    library's GBZ component encryption plugs in; until that API exists the component is sent in plaintext."""
-    return component
+def seal(component: dict[str, Any], frame_counter: int) -> dict[str, Any]:
+    """A sensitive response component, to be encrypted for the party the response is for (GBCS encrypted
+    GBZ component: control bit 0x02, the additional header with its frame counter, the ZCL payload
+    encrypted with its tag). Its ZCL payload becomes the ``plaintext`` that ``gbcs.build`` encrypts
+    (``gbcs.protection``) when the device builds its response with its keys."""
+    sealed = {key: value for key, value in component.items() if key != "payload"}
+    sealed.update(frame_control=component["frame_control"] | zcl.DISABLE_DEFAULT_RESPONSE,
+                  additional_header=f"00{frame_counter & 0xFF:02x}", plaintext=component["payload"])
+    return sealed
 
 
 def _response(request: dict[str, Any], command: int, payload: bytes, *, cluster_specific: bool,

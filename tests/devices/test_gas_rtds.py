@@ -14,7 +14,7 @@ from devices import zcl as server
 from devices.clock import ZIGBEE_EPOCH
 from gbcs.payload import zcl
 from tests.devices.gas_shapes import GAS_FOLDERS, equivalent, has_data, rtds_message, shapes
-from tests.gbcs.corpus import AVAILABLE
+from tests.gbcs.corpus import AVAILABLE, rtds_keys
 from tests.paths import GBCS_RTDS
 
 EARLIEST, LATEST = datetime(2015, 1, 1, 0, 30, tzinfo=timezone.utc), datetime(2015, 6, 1, tzinfo=timezone.utc)
@@ -60,10 +60,12 @@ def serve(message: gbcs.Message, now: datetime, state: dict | None = None) -> tu
         "type": "GPF" if message.recipient.endswith("A3") else "GSME", "firmware": {"version": "0123ABCD"}}
     tree, _ = server.serve_gbz(state, message.payload.tree, now, message=message,
                                identity=SimpleNamespace(device_id=message.recipient))
-    answer = gbcs.Message(cra="response", counter=message.counter, originator=message.recipient,
-                          recipient=message.originator, message_code=message.message_code,
-                          payload=gbcs.Payload("gbz", tree))
-    return tree, shapes(gbcs.decode(gbcs.encode(answer)))
+    answer = gbcs.build(cra="response", counter=message.counter, originator=message.recipient,
+                        recipient=message.originator, message_code=message.message_code,
+                        payload=gbcs.Payload("gbz", tree), keys=rtds_keys())
+    decoded = gbcs.decode(answer, rtds_keys())
+    assert decoded.verification.mac == "verified" and decoded.verification.decryption in ("decrypted", "absent")
+    return tree, shapes(decoded)
 
 
 @pytest.mark.skipif(not AVAILABLE, reason="../shared/conformance RTDS vectors not available")
@@ -72,8 +74,12 @@ def serve(message: gbcs.Message, now: datetime, state: dict | None = None) -> tu
 def test_gas_device_answers_with_the_rtds_structure(name):
     command = rtds_message(f"{name}_COMMAND_GBCS.HEX")
     expected = shapes(rtds_message(f"{name}_RESPONSE_GBCS.HEX"))
-    _, ours = serve(command, rtds_time(command))
+    tree, ours = serve(command, rtds_time(command))
     assert equivalent(ours, expected) == []
+    rtds_tree = rtds_message(f"{name}_RESPONSE_GBCS.HEX").payload.tree
+    if has_data(ours):    # encrypted where RTDS encrypts
+        sealed = any("plaintext" in c for c in tree["components"])
+        assert sealed == any(c["control"] & 0x02 for c in rtds_tree["components"])
     if "NOT_FOUND" in name:
         assert not has_data(ours), ours
     elif name not in NO_DATA_EXPECTED and has_data(expected):

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
+import gbcs
 from devices import gas_mirror, zcl as server
 from gbcs.payload import zcl
 from tests.devices.gas_shapes import GAS_FOLDERS, rtds_message
-from tests.gbcs.corpus import AVAILABLE
+from tests.gbcs.corpus import AVAILABLE, rtds_keys
 from tests.paths import GBCS_RTDS
 
 NOW = datetime(2025, 6, 3, 8, 15, tzinfo=timezone.utc)
@@ -100,16 +101,25 @@ def test_the_gpf_answers_from_its_mirror_of_the_gsme_and_with_its_own_firmware()
     assert read(gpf, zcl.PREPAYMENT, 0x0001, device_id=GPF, now=later) == read(gsme, zcl.PREPAYMENT, 0x0001, now=later)
 
 
-def test_sensitive_responses_go_through_the_encryption_point(monkeypatch):
-    sealed = []
-    monkeypatch.setattr(server, "seal", lambda component, message, identity: sealed.append(component) or component)
+def test_sensitive_responses_are_encrypted_for_the_requesting_party():
     state = {"type": "GSME"}
     price, prepayment = serve(state, request(zcl.PRICE, 0, zcl.encode_read_attributes([0x0617])),
-                              request(zcl.PREPAYMENT, 0, zcl.encode_read_attributes([0x0001])), use_case="GCS14")
-    assert sealed == [prepayment]
-    sealed.clear()
-    serve(state, request(zcl.PREPAYMENT, 0, zcl.encode_read_attributes([0x0001])), use_case="GCS60")
-    assert sealed == []
+                              request(zcl.PREPAYMENT, 0, zcl.encode_read_attributes([0x0001, 0x0005])),
+                              use_case="GCS14")
+    assert "payload" in price and "plaintext" not in price
+    assert prepayment["additional_header"] == "0000" and prepayment["frame_control"] == 0x18
+    assert "plaintext" not in serve(state, request(zcl.PREPAYMENT, 0, zcl.encode_read_attributes([0x0001])),
+                                    use_case="GCS60")[0]
+    if not AVAILABLE:
+        return
+    keys = rtds_keys()
+    frame = gbcs.build(cra="response", counter=77, originator=GSME, recipient="90B3D51F30010000",
+                       message_code=0x0075, keys=keys,
+                       payload=gbcs.Payload("gbz", {"count": 2, "components": [price, prepayment]}))
+    decoded = gbcs.decode(frame, keys)
+    assert decoded.verification.decryption == "decrypted" and decoded.verification.mac == "verified"
+    assert [c["control"] for c in decoded.payload.tree["components"]] == [0x00, 0x03]
+    assert decoded.decrypted == (prepayment["plaintext"],)
 
 
 @pytest.mark.skipif(not AVAILABLE, reason="../shared/conformance RTDS vectors not available")

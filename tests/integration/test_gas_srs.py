@@ -26,7 +26,7 @@ from devices import gas_meter
 from devices.clock import zigbee_time
 from gbcs.payload import zcl
 from tests.conftest import create_fresh_database
-from tests.devices.gas_shapes import equivalent, has_data, rtds_message, shapes
+from tests.devices.gas_shapes import equivalent, has_data, plaintext_components, rtds_message, shapes
 from tests.integration import requests
 from tests.integration.device_flows import prepared, run_request, wait_for_response
 from tests.integration.harness import SUPPLIER, start_running_simulator, zaz1_signer
@@ -138,7 +138,8 @@ def template_for(name: str, *, target: str | None = None, edit=None) -> etree._E
 
 
 def answers(message: gbcs.Message) -> list[tuple[dict, bytes]]:
-    return [(c, bytes.fromhex(c["payload"])) for c in message.payload.tree["components"]]
+    """Each component of a Response with its ZCL payload (decrypted by the user's keys where encrypted)."""
+    return plaintext_components(message)
 
 
 def attributes(message: gbcs.Message, cluster: int) -> dict[int, object]:
@@ -168,8 +169,14 @@ async def test_every_gas_template_is_answered_with_the_rtds_structure(gas_estate
             continue
         vector, expected_use_case = expected_vector(name, use_case)
         message = await send(gas_estate, root)
-        expected = shapes(rtds_message(vector))
+        rtds = rtds_message(vector)
+        expected = shapes(rtds)
         ours = shapes(message)
+        encrypted = [c["control"] & 0x02 for c in message.payload.tree["components"]]
+        if any(encrypted) != any(c["control"] & 0x02 for c in rtds.payload.tree["components"]):
+            problems.append(f"{name}: encrypted components {encrypted}, RTDS {rtds.verification.decryption}")
+        if message.verification.decryption not in ("decrypted", "absent"):
+            problems.append(f"{name}: decryption {message.verification.decryption}")
         if message.use_case != expected_use_case:
             problems.append(f"{name}: use case {message.use_case}, RTDS folder says {expected_use_case}")
         problems += [f"{name}: {p}" for p in equivalent(ours, expected)]
@@ -177,7 +184,8 @@ async def test_every_gas_template_is_answered_with_the_rtds_structure(gas_estate
             problems.append(f"{name}: no data in {ours}")
         checked += 1
     with capsys.disabled():
-        print(f"\ngas templates: {checked} answered with the RTDS use case and ZCL structure, verified MAC")
+        print(f"\ngas templates: {checked} answered with the RTDS use case, ZCL structure and encryption, "
+              f"verified MAC")
     assert problems == []
     assert checked + len(REFUSED) == len(gas_templates()) >= 30
 
