@@ -3,18 +3,23 @@
 ``decode_payload`` picks the format from the bytes and the CRA flag: DLMS access-request (0xD9),
 access-response (0xDA) and data-notification (0x0F) for ESME, GBZ (profile id 0x0109) for gas devices,
 ASN.1 DER for the CS/CCS/GCS use cases; anything else stays raw. ``encode_payload`` is its exact inverse.
+A payload's JSON carries its tree and, derived from it, the named ``fields`` of ``gbcs.semantic``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from gbcs._reader import Reader
-from gbcs.errors import MalformedMessage
+from gbcs.errors import GbcsError, MalformedMessage
 from gbcs.payload import asn1, dlms, gbz
 
 KINDS = ("dlms-access-request", "dlms-access-response", "dlms-data-notification", "gbz", "gbz-alert",
          "asn1", "raw")
+# First octets of the DER values GBCS payloads start with (SEQUENCE, INTEGER, OCTET STRING, NULL, SET,
+# BIT STRING, ENUMERATED, BOOLEAN) or a context-specific tag; other payloads are not tried as ASN.1.
+ASN1_FIRST_OCTETS = frozenset((0x30, 0x02, 0x04, 0x05, 0x31, 0x03, 0x0A, 0x01))
+ASN1_CONTEXT_CLASS = 0x80
 
 
 @dataclass(frozen=True)
@@ -24,12 +29,34 @@ class Payload:
     kind: str
     tree: Any
 
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "tree": self.tree}
+    def fields(self, *, message_code: int | None = None, cra: str | None = None) -> dict[str, Any]:
+        """The named fields of this payload (see ``gbcs.semantic.describe``)."""
+        from gbcs import semantic
+
+        return semantic.describe(self, message_code=message_code, cra=cra)
+
+    def to_json(self, *, message_code: int | None = None, cra: str | None = None) -> dict[str, Any]:
+        """Kind, tree and named fields; the message code and CRA flag (when given) let ASN.1 payloads and
+        alert payloads be named by use case."""
+        value: dict[str, Any] = {"kind": self.kind, "tree": self.tree}
+        try:
+            value["fields"] = self.fields(message_code=message_code, cra=cra)
+        except GbcsError:
+            value["fields"] = None
+        return value
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> "Payload":
+        """A payload from its JSON: the tree when there is one (it is the source of truth), else built from
+        the named fields."""
         kind = value.get("kind")
+        if "tree" not in value and isinstance(value.get("fields"), dict):
+            from gbcs import semantic
+
+            payload = semantic.build(value["fields"])
+            if kind is not None and kind != payload.kind:
+                raise MalformedMessage(f"payload kind {kind!r} but fields of a {payload.kind} payload")
+            return payload
         if kind not in KINDS:
             raise MalformedMessage(f"unknown payload kind {kind!r}")
         return cls(kind, value.get("tree"))
@@ -48,7 +75,7 @@ def decode_payload(data: bytes, *, cra: str | None = None) -> Payload:
     if gbz.is_gbz(data):
         alert = cra == "alert"
         return Payload("gbz-alert" if alert else "gbz", gbz.decode(data, alert=alert))
-    if first in (0x30, 0x02, 0x04, 0x05, 0x31, 0x03, 0x0A, 0x01) or first & 0xC0 == 0x80:
+    if first in ASN1_FIRST_OCTETS or first & 0xC0 == ASN1_CONTEXT_CLASS:
         try:
             return Payload("asn1", asn1.decode(data))
         except MalformedMessage:
@@ -56,7 +83,7 @@ def decode_payload(data: bytes, *, cra: str | None = None) -> Payload:
     return Payload("raw", data.hex())
 
 
-def _whole(data: bytes, kind: str, decoder) -> Payload:
+def _whole(data: bytes, kind: str, decoder: Callable[[Reader], Any]) -> Payload:
     reader = Reader(data)
     tree = decoder(reader)
     if not reader.at_end():

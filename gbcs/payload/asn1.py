@@ -5,7 +5,7 @@ from typing import Any
 
 from gbcs._reader import Reader
 from gbcs.errors import MalformedMessage
-from gbcs.lengths import encode_length
+from gbcs.lengths import encode_length, read_length
 
 MAX_DEPTH = 32
 
@@ -24,25 +24,11 @@ def _read_tag(reader: Reader) -> bytes:
     return tag
 
 
-def _read_der_length(reader: Reader) -> tuple[int, int | None]:
-    first = reader.byte()
-    if first < 0x80:
-        return first, None
-    count = first & 0x7F
-    if count == 0:
-        raise MalformedMessage("indefinite ASN.1 length is not DER")
-    if count > 4:
-        raise MalformedMessage("ASN.1 length too long")
-    value = reader.uint(count)
-    minimal = 0 if value < 0x80 else (value.bit_length() + 7) // 8
-    return value, (None if count == minimal else count)
-
-
 def decode_node(reader: Reader, depth: int = 0) -> dict[str, Any]:
     if depth > MAX_DEPTH:
         raise MalformedMessage("ASN.1 nested too deeply")
     tag = _read_tag(reader)
-    length, width = _read_der_length(reader)
+    length, width = read_length(reader)
     content = reader.sub(length)
     node: dict[str, Any] = {"tag": tag.hex()}
     if width is not None:

@@ -5,7 +5,7 @@ written in a longer form than needed keep their width under ``"lw"``).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from gbcs._reader import Reader
 from gbcs.errors import MalformedMessage
@@ -161,7 +161,8 @@ def _encode_spec(spec: dict[str, Any]) -> bytes:
     return out
 
 
-def _decode_list(reader: Reader, holder: dict, key: str, item) -> list:
+def _decode_list(reader: Reader, holder: dict[str, Any], key: str,
+                 item: Callable[[Reader], dict[str, Any]]) -> list[dict[str, Any]]:
     count, width = read_length(reader)
     if width is not None:
         holder[f"{key}_lw"] = width
@@ -170,7 +171,8 @@ def _decode_list(reader: Reader, holder: dict, key: str, item) -> list:
     return [item(reader) for _ in range(count)]
 
 
-def _encode_list(holder: dict, key: str, items: list, encode) -> bytes:
+def _encode_list(holder: dict[str, Any], key: str, items: list[dict[str, Any]],
+                 encode: Callable[[dict[str, Any]], bytes]) -> bytes:
     return encode_length(len(items), holder.get(f"{key}_lw")) + b"".join(encode(i) for i in items)
 
 
