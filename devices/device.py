@@ -98,7 +98,7 @@ def _execute(identity: DeviceIdentity, state: dict, message: gbcs.Message, now: 
         response, alerts = cosem.serve_access_request(state, tree, now)
         return Payload("dlms-access-response", response), alerts
     if kind == "gbz":
-        response, alerts = zcl.serve_gbz(state, tree, now)
+        response, alerts = zcl.serve_gbz(state, tree, now, message=message, identity=identity)
         return Payload("gbz", response), alerts
     if kind == "asn1":
         nodes, alerts = asn1_server.serve_asn1(state, message.use_case or "", tree, now, identity.certificates)
