@@ -10,11 +10,13 @@ import asyncio
 import base64
 import json
 import logging
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import asyncpg
 
 import gbcs
+from devices import gas_mirror
 from devices.device import handle_command
 from dccsim import outbox
 from dccsim.device_requests import CHANNEL, dcc_keys
@@ -103,6 +105,8 @@ async def process_job(sim: "Simulator", job) -> None:
     else:
         reply = await _bounded(sim.han.exchange(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"],
                                                 handler=handle_command), timeout)
+        if reply is not None and reply.response is not None:
+            await _bounded(_refresh_gas_mirror(sim, job), timeout)
     async with sim.db.pool.acquire() as conn:
         async with conn.transaction():
             done = await conn.fetchval(
@@ -117,6 +121,14 @@ async def process_job(sim: "Simulator", job) -> None:
             for message in messages:
                 await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
                                      request_id=message.request_id, response_id=message.response_id)
+
+
+async def _refresh_gas_mirror(sim: "Simulator", job) -> None:
+    """A GSME that answered was awake: its GPF's copy of the GSME data is brought up to date."""
+    device = await repo.get_device(sim.db.pool, job["device_id"])
+    if device is not None and device.device_type == "GSME" and device.gpf_id:
+        await gas_mirror.push(sim.han, device.device_id, device.gpf_id, datetime.now(timezone.utc),
+                              hub_id=job["hub_id"])
 
 
 async def _bounded(call, timeout: float):

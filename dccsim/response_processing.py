@@ -44,8 +44,8 @@ def reported_firmware_version(message: gbcs.Message) -> str | None:
     if kind == "gbz":
         for component in tree.get("components", []):
             raw = bytes.fromhex(component["payload"])
-            if component["command"] == 0x01 and len(raw) >= 8 and raw[2] == 0 and raw[3] == 0x23:
-                return raw[4:8][::-1].hex().upper()
+            if component["command"] == 0x01 and len(raw) >= 5 and raw[2] == 0 and raw[3] == 0x41:  # octet string
+                return raw[5:5 + raw[4]].hex().upper()
     if kind == "asn1":
         def walk(nodes):
             for node in nodes:

@@ -27,6 +27,8 @@ from devices.trust_anchors import DeviceKeys, signature_roles
 from gbcs.payload import Payload
 
 SECURITY_LOG_SIZE = 100
+# The ZCL Default Response a device gives for each part of a GBZ command it holds for later.
+ZCL_DEFAULT_RESPONSE, ZCL_SUCCESS = 0x0B, 0x00
 
 
 @dataclass
@@ -141,15 +143,15 @@ def _acknowledgement(kind: str, tree) -> Payload:
         results = [{"choice": s["choice"].split("-")[0], "result": 0} for s in tree.get("specs", [])]
         return Payload("dlms-access-response", {"invoke_id": tree["invoke_id"], "date_time": None,
                                                 "data": [{"type": "null"} for _ in results], "results": results})
-    components = [{"control": c["control"] & ~0x12, "cluster": c["cluster"],
-                   "frame_control": (c["frame_control"] & ~0x04) | zcl.SERVER_TO_CLIENT,
-                   "sequence": c["sequence"], "command": zcl.DEFAULT_RESPONSE,
-                   "payload": bytes([c["command"], zcl.SUCCESS]).hex()} for c in tree.get("components", [])]
+    held = tree.get("components", [])
+    components = [{"control": 1 if index == len(held) - 1 else 0, "cluster": c["cluster"], "frame_control": 0,
+                   "sequence": c["sequence"], "command": ZCL_DEFAULT_RESPONSE,
+                   "payload": bytes([c["command"], ZCL_SUCCESS]).hex()} for index, c in enumerate(held)]
     return Payload("gbz", {"count": len(components), "components": components})
 
 
 def _run(identity: DeviceIdentity, state: dict, kind: str, tree, use_case: str, message_code: int,
-         now: datetime) -> tuple[Payload, list]:
+         now: datetime, message: gbcs.Message | None = None) -> tuple[Payload, list]:
     if kind == "dlms-access-request":
         if identity.device_type == "CHF":
             response, specs = chf.serve(state, tree, message_code, now)
@@ -157,7 +159,7 @@ def _run(identity: DeviceIdentity, state: dict, kind: str, tree, use_case: str, 
             response, specs = cosem.serve_access_request(state, tree, now)
         return Payload("dlms-access-response", response), specs
     if kind == "gbz":
-        response, specs = zcl.serve_gbz(state, tree, now)
+        response, specs = zcl.serve_gbz(state, tree, now, message=message, identity=identity)
         return Payload("gbz", response), specs
     if kind == "asn1":
         certificates = identity.certificates
@@ -172,15 +174,20 @@ def _execute(identity: DeviceIdentity, keys: DeviceKeys, state: dict, message: g
     if use_case == "CS06":
         return _activate_firmware(identity, keys, state, message, now)
     timing = future_dated.timing(kind, tree, now)
+    native = future_dated.native(identity.device_type, kind, timing)
     if timing.cancel:
         future_dated.cancel(state, message.message_code)
+        if native:
+            return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
         return _acknowledgement(kind, tree), []
     if timing.at is not None:
         future_dated.hold(state, at=timing.at, originator=message.originator, counter=message.counter,
                           message_code=message.message_code, kind=kind, request=tree, targets=timing.targets,
-                          extra={"use_case": use_case})
+                          extra={"use_case": use_case, "watch": native})
+        if native:
+            return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
         return _acknowledgement(kind, tree), []
-    return _run(identity, state, kind, tree, use_case, message.message_code, now)
+    return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
 
 
 def _activate_firmware(identity: DeviceIdentity, keys: DeviceKeys, state: dict, message: gbcs.Message,
@@ -226,8 +233,8 @@ def _succeeded(payload: Payload) -> bool:
         return all(r["result"] == 0 for r in tree.get("results", []))
     if payload.kind == "gbz":
         statuses = [bytes.fromhex(c["payload"])[1:2] for c in tree.get("components", [])
-                    if c["command"] == zcl.DEFAULT_RESPONSE]
-        return all(status in (b"", bytes([zcl.SUCCESS])) for status in statuses)
+                    if c["command"] == ZCL_DEFAULT_RESPONSE]
+        return all(status in (b"", bytes([ZCL_SUCCESS])) for status in statuses)
     return True
 
 
@@ -272,8 +279,11 @@ def run_due(identity: DeviceIdentity, state: dict, now: datetime | None = None) 
             continue
         kind = item.get("kind", "dlms-access-request")
         cosem.advance_consumption(state, now)
-        payload, specs = _run(identity, state, kind, future_dated.made_immediate(kind, item["request"]),
-                              item.get("use_case", ""), item["message_code"], now)
+        request = future_dated.idle_request(kind) if item.get("watch") else \
+            future_dated.made_immediate(kind, item["request"])
+        payload, specs = _run(identity, state, kind, request, item.get("use_case", ""), item["message_code"], now)
+        if item.get("watch"):     # the model took its own staged values into force: nothing failed
+            payload = Payload(payload.kind, {"results": [], "components": []})
         frames.extend(_executed_alerts(identity, keys, state, item, payload, now))
         frames.extend(_raise(identity, keys, state, specs, None, now))
     return DeviceReply(alerts=frames)

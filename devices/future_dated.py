@@ -11,6 +11,12 @@ Where the time is, by payload format:
 - GBZ: the start / implementation time field of the ZCL commands that have one (UTC seconds since 2000,
   little-endian). 0 is "now"; 0xFFFFFFFF and 0xFFFFFFFE are the cancellation.
 - ASN.1 (CS06 firmware activation, see ``devices.firmware``): a GeneralizedTime; 9999-12-31 23:59:59 cancels.
+
+Where a device's own model keeps dated values itself (an ESME's passive tariff objects and their activation
+date-times, a gas meter's published tariff and its start time: ``NATIVE``), the command runs now — the model
+stages what it writes and takes it into force at its time — and the device only watches the time to raise
+the alert then; a cancellation goes to the model too. Other dated commands are held whole and run at their
+time with their dates made "now".
 """
 from __future__ import annotations
 
@@ -29,6 +35,11 @@ ZCL_EXECUTION_TIME = {
     (0x0705, 3): 4, (0x0705, 6): 8, (0x0705, 11): 8, (0x0705, 12): 8,   # prepayment
 }
 ZCL_CANCEL = {0xFFFFFFFF, 0xFFFFFFFE}
+# What the device models date themselves, by device type: DLMS (class, attribute), GBZ (cluster, command).
+NATIVE: dict[str, frozenset[tuple[int, int]]] = {
+    "ESME": frozenset({(20, 10), (113, 7), (9000, 6)}),
+    "GSME": frozenset({(0x0700, 4), (0x0700, 5), (0x0700, 6), (0x0707, 0), (0x0707, 4)}),
+}
 IMMEDIATE_DLMS = "0000000000000000008000ff"
 
 
@@ -116,6 +127,25 @@ def timing(kind: str, tree, now: datetime) -> Timing:
     return NOW
 
 
+def native(device_type: str, kind: str, timing: Timing) -> bool:
+    """Whether the device's model dates every part of this command itself (and it is dated only there)."""
+    dated = NATIVE.get(device_type, frozenset())
+    if not timing.targets:
+        return False
+    if kind == "dlms-access-request":
+        return all((t[0], t[2]) in dated for t in timing.targets)
+    if kind == "gbz":
+        return all((t[0], t[2]) in dated for t in timing.targets)
+    return False
+
+
+def idle_request(kind: str):
+    """A request with nothing in it: the model advances to now (and takes what is due into force)."""
+    if kind == "gbz":
+        return {"count": 0, "components": []}
+    return {"invoke_id": "00000000", "date_time": None, "specs": [], "data": []}
+
+
 def made_immediate(kind: str, tree):
     """The command as it runs at its time: its execution times set to "now"."""
     tree = copy.deepcopy(tree)
@@ -140,7 +170,8 @@ def made_immediate(kind: str, tree):
 
 def hold(state: dict, *, at: datetime, originator: str, counter: int, message_code: int, kind: str, request,
          targets: tuple, extra: dict | None = None) -> None:
-    """Keep a command until its time (``state["future"]``: the device's timer list)."""
+    """Keep a command until its time (``state["future"]``: the device's timer list; an entry with
+    ``watch`` set is only a reminder of a time the device's model keeps itself)."""
     state.setdefault("future", []).append({
         "at": at.astimezone(timezone.utc).isoformat(), "originator": originator, "counter": counter,
         "message_code": message_code, "kind": kind, "request": request,

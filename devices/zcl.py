@@ -1,104 +1,155 @@
-"""A ZigBee (GBZ) server for gas devices: attributes per cluster, and the ZCL general commands.
+"""The ZigBee (GBZ) server of the gas devices: a GBZ command's components in, the response's components out.
 
-Read Attributes answers each attribute with its stored value (or a default, or UNSUPPORTED_ATTRIBUTE);
-Write Attributes stores values; cluster-specific commands are acknowledged with a Default Response,
-and the few with behaviour (the event log clear of CS11) change the device's state.
+Each component is a ZCL frame addressed to a cluster. Profile-wide commands are served from the cluster
+attribute table (Read Attributes answers each attribute with its value and type, or UNSUPPORTED_ATTRIBUTE);
+cluster-specific commands go to their behaviour in ``gas_clusters.COMMANDS``, which answers with the
+cluster's response commands (Publish Snapshot, Get Sampled Data Response, Publish Day Profile ...; one
+command may have several) or a Default Response. A GSME serves its own meter data; a GPF serves its mirror
+of the GSME's data (``gas_mirror``) and its own firmware.
+
+Responses carrying sensitive data go through ``seal`` (see ``SENSITIVE``), the one place where GBCS
+component encryption applies: ``gbcs.build`` encrypts them for the requesting party.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from devices.clock import zigbee_time
+from devices import gas_clusters, gas_meter, gas_mirror
+from devices.gas_clusters import Served
+from gbcs.errors import GbcsError
+from gbcs.payload import zcl
+from gbcs.payload.zcl import METERING, PREPAYMENT
 
-READ_ATTRIBUTES = 0x00
-READ_ATTRIBUTES_RESPONSE = 0x01
-WRITE_ATTRIBUTES = 0x02
-WRITE_ATTRIBUTES_RESPONSE = 0x04
-DEFAULT_RESPONSE = 0x0B
-SERVER_TO_CLIENT = 0x08
-CLUSTER_SPECIFIC = 0x01
-SUCCESS = 0x00
-UNSUPPORTED_ATTRIBUTE = 0x86
+if TYPE_CHECKING:
+    import gbcs
 
-METERING = 0x0702
-BASIC = 0x0000
-EVENTS = 0x0709
+LAST_COMPONENT = 0x01
+FROM_DATE_TIME = 0x10
 
-# ZCL data types and their value widths.
-_WIDTHS = {0x18: 1, 0x19: 2, 0x20: 1, 0x21: 2, 0x22: 3, 0x23: 4, 0x24: 5, 0x25: 6, 0x26: 7, 0x27: 8,
-           0x28: 1, 0x29: 2, 0x2A: 3, 0x2B: 4, 0x30: 1, 0x31: 2, 0xE2: 4, 0x10: 1}
-UINT48 = 0x25
-UINT32 = 0x23
-OCTET_STRING = 0x41
-UTC_TIME = 0xE2
+SUPPORTED_CLUSTERS = {zcl.BASIC, zcl.TIME, zcl.PRICE, METERING, PREPAYMENT, zcl.CALENDAR, zcl.EVENTS}
 
-
-def _default(state: dict, cluster: int, attribute: int, now: datetime) -> tuple[int, bytes] | None:
-    if cluster == METERING and attribute in (0x0000, 0x0100, 0x0102, 0x0104, 0x0106, 0x0700, 0x0701):
-        return UINT48, state.get("consumption_wh", 0).to_bytes(6, "little")
-    if cluster == BASIC and attribute in (0x0003, 0x0004, 0x0005):
-        text = {0x0003: b"\x01", 0x0004: b"dccsim", 0x0005: b"GSME"}[attribute]
-        return OCTET_STRING, bytes([len(text)]) + text
-    if cluster == 0x0702 and attribute == 0x0602:
-        version = bytes.fromhex(state.get("firmware", {}).get("version", "00000001"))
-        return UINT32, version[::-1]
-    if attribute == 0x0000 and cluster == 0x000A:
-        return UTC_TIME, zigbee_time(now).to_bytes(4, "little")
-    return None
+# Responses GBCS sends encrypted because they carry sensitive data, per use case:
+# (cluster, response command id, cluster-specific?) — from the RTDS response vectors.
+_READ = zcl.READ_ATTRIBUTES_RESPONSE
+SENSITIVE: dict[str, frozenset[tuple[int, int, bool]]] = {
+    "GCS13a": frozenset({(METERING, _READ, False)}),
+    "GCS13b": frozenset({(METERING, _READ, False)}),
+    "GCS13c": frozenset({(METERING, _READ, False)}),
+    "GCS14": frozenset({(PREPAYMENT, _READ, False)}),
+    "GCS15b": frozenset({(METERING, 0x06, True), (PREPAYMENT, 0x01, True)}),
+    "GCS15c": frozenset({(METERING, 0x06, True), (PREPAYMENT, 0x01, True)}),
+    "GCS15d": frozenset({(PREPAYMENT, 0x06, True)}),
+    "GCS16a": frozenset({(METERING, 0x06, True)}),
+    "GCS16b": frozenset({(PREPAYMENT, 0x01, True)}),
+    "GCS17": frozenset({(METERING, 0x07, True)}),
+    "GCS18": frozenset({(METERING, 0x07, True)}),
+    "GCS61": frozenset({(METERING, 0x07, True)}),
+}
 
 
-def _read(state: dict, cluster: int, payload: bytes, now: datetime) -> bytes:
-    store = state.setdefault("zcl", {})
-    out = b""
-    for i in range(0, len(payload) - 1, 2):
-        attribute = int.from_bytes(payload[i:i + 2], "little")
-        stored = store.get(f"{cluster}:{attribute}")
-        value = (stored[0], bytes.fromhex(stored[1])) if stored else _default(state, cluster, attribute, now)
-        if value is None:
-            out += payload[i:i + 2] + bytes([UNSUPPORTED_ATTRIBUTE])
-        else:
-            out += payload[i:i + 2] + bytes([SUCCESS, value[0]]) + value[1]
-    return out
+def meter_data(state: dict, device_id: str, now: datetime) -> dict:
+    """The meter data a device serves: a GSME's own, a GPF's mirror of its GSME's."""
+    if state.get("type") == "GPF":
+        return gas_mirror.mirror_data(state, device_id, now)
+    return gas_meter.ensure(state, device_id, now)
 
 
-def _write(state: dict, cluster: int, payload: bytes) -> bool:
-    store = state.setdefault("zcl", {})
-    i = 0
-    while i + 3 <= len(payload):
-        attribute = int.from_bytes(payload[i:i + 2], "little")
-        kind = payload[i + 2]
-        width = _WIDTHS.get(kind)
-        if width is None:
-            if kind in (0x41, 0x42):
-                width = 1 + (payload[i + 3] if i + 3 < len(payload) else 0)
-            else:
-                return False
-        store[f"{cluster}:{attribute}"] = [kind, payload[i + 3:i + 3 + width].hex()]
-        i += 3 + width
-    return True
+def own_logs(state: dict) -> dict:
+    """A GPF's own event and security logs (its mirror holds the GSME's)."""
+    return state.setdefault("logs", {"event_log": [], "security_log": []})
 
 
-def serve_gbz(state: dict, tree: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
-    """Answer a GBZ command payload tree with a GBZ response payload tree."""
-    responses, alerts = [], []
+def serve_gbz(state: dict, tree: dict[str, Any], now: datetime, *, message: "gbcs.Message | None" = None,
+              identity: Any = None) -> tuple[dict[str, Any], list]:
+    """Answer a GBZ command payload tree with a GBZ response payload tree (and the alerts it raises)."""
+    device_id = getattr(identity, "device_id", None) or state.get("device_id", "")
+    gas = meter_data(state, device_id, now)
+    served = Served(gas, state, gas_meter.zt(now), logs=gas if state.get("type") != "GPF" else own_logs(state))
+    answers: list[tuple[dict[str, Any], bool]] = []
     for component in tree.get("components", []):
-        cluster, command = component["cluster"], component["command"]
-        payload = bytes.fromhex(component["payload"])
-        response = {"control": component["control"] & ~0x12, "cluster": cluster,
-                    "frame_control": (component["frame_control"] & ~0x04) | SERVER_TO_CLIENT,
-                    "sequence": component["sequence"]}
-        if component["frame_control"] & CLUSTER_SPECIFIC:
-            if cluster == EVENTS:
-                state["event_log"] = []
-                state["security_log"] = [] if payload[:1] == b"\x03" else state.get("security_log", [])
-            response.update(command=DEFAULT_RESPONSE, payload=bytes([command, SUCCESS]).hex())
-        elif command == READ_ATTRIBUTES:
-            response.update(command=READ_ATTRIBUTES_RESPONSE, payload=_read(state, cluster, payload, now).hex())
-        elif command == WRITE_ATTRIBUTES:
-            ok = _write(state, cluster, payload)
-            response.update(command=WRITE_ATTRIBUTES_RESPONSE, payload=bytes([SUCCESS if ok else 0x87]).hex())
-        else:
-            response.update(command=DEFAULT_RESPONSE, payload=bytes([command, SUCCESS]).hex())
-        responses.append(response)
-    return {"count": len(responses), "components": responses}, alerts
+        served.from_date_time = component.get("from_date_time") if component["control"] & FROM_DATE_TIME else None
+        answers.extend(_serve_component(served, component))
+    gas_clusters.stage_published_tariff(served)
+    sensitive = SENSITIVE.get(getattr(message, "use_case", None) or "", frozenset())
+    components, sealed = [], 0
+    for index, (component, cluster_specific) in enumerate(answers):
+        component["control"] = LAST_COMPONENT if index == len(answers) - 1 else 0
+        if (component["cluster"], component["command"], cluster_specific) in sensitive:
+            component, sealed = seal(component, sealed), sealed + 1
+        components.append(component)
+    return {"count": len(components), "components": components}, []
+
+
+def seal(component: dict[str, Any], frame_counter: int) -> dict[str, Any]:
+    """A sensitive response component, to be encrypted for the party the response is for (GBCS encrypted
+    GBZ component: control bit 0x02, the additional header with its frame counter, the ZCL payload
+    encrypted with its tag). Its ZCL payload becomes the ``plaintext`` that ``gbcs.build`` encrypts
+    (``gbcs.protection``) when the device builds its response with its keys."""
+    sealed = {key: value for key, value in component.items() if key != "payload"}
+    sealed.update(frame_control=component["frame_control"] | zcl.DISABLE_DEFAULT_RESPONSE,
+                  additional_header=f"00{frame_counter & 0xFF:02x}", plaintext=component["payload"])
+    return sealed
+
+
+def _response(request: dict[str, Any], command: int, payload: bytes, *, cluster_specific: bool,
+              quiet: bool = True) -> dict[str, Any]:
+    to_client = not request["frame_control"] & zcl.SERVER_TO_CLIENT
+    frame_control = ((zcl.FRAME_TYPE_CLUSTER_SPECIFIC if cluster_specific else 0)
+                     | (zcl.SERVER_TO_CLIENT if to_client else 0)
+                     | (zcl.DISABLE_DEFAULT_RESPONSE if quiet else 0))
+    return {"control": 0, "cluster": request["cluster"], "frame_control": frame_control,
+            "sequence": request["sequence"], "command": command, "payload": payload.hex()}
+
+
+def _default(request: dict[str, Any], status: int) -> tuple[dict[str, Any], bool]:
+    return _response(request, zcl.DEFAULT_RESPONSE, zcl.encode_default_response(request["command"], status),
+                     cluster_specific=False, quiet=False), False
+
+
+def _serve_component(served: Served, request: dict[str, Any]) -> list[tuple[dict[str, Any], bool]]:
+    cluster, command, frame_control = request["cluster"], request["command"], request["frame_control"]
+    if frame_control & zcl.MANUFACTURER_SPECIFIC:
+        return [_default(request, 0x83 if frame_control & zcl.FRAME_TYPE_CLUSTER_SPECIFIC else 0x84)]
+    if cluster not in SUPPORTED_CLUSTERS:
+        return [_default(request, zcl.UNSUPPORTED_CLUSTER)]
+    payload = bytes.fromhex(request["payload"])
+    try:
+        if frame_control & zcl.FRAME_TYPE_CLUSTER_SPECIFIC:
+            return _cluster_specific(served, request, payload)
+        return _profile_wide(served, request, payload)
+    except GbcsError:
+        return [_default(request, zcl.MALFORMED_COMMAND)]
+
+
+def _profile_wide(served: Served, request: dict[str, Any], payload: bytes) -> list[tuple[dict[str, Any], bool]]:
+    cluster, command = request["cluster"], request["command"]
+    if command == zcl.READ_ATTRIBUTES:
+        records = [gas_clusters.read_attribute(served, cluster, a) for a in zcl.decode_read_attributes(payload)]
+        raw = zcl.encode_read_attributes_response(records)
+        return [(_response(request, zcl.READ_ATTRIBUTES_RESPONSE, raw, cluster_specific=False, quiet=False), False)]
+    if command in (zcl.WRITE_ATTRIBUTES, zcl.WRITE_ATTRIBUTES_UNDIVIDED, zcl.WRITE_ATTRIBUTES_NO_RESPONSE):
+        # GBCS changes a gas device's configuration through cluster commands; its attributes are read-only.
+        refused = [zcl.AttributeRecord(r.attribute, zcl.READ_ONLY if (cluster, r.attribute) in gas_clusters.ATTRIBUTES
+                                       else zcl.UNSUPPORTED_ATTRIBUTE) for r in zcl.decode_write_attributes(payload)]
+        if command == zcl.WRITE_ATTRIBUTES_NO_RESPONSE:
+            return []
+        raw = zcl.encode_write_attributes_response(refused)
+        return [(_response(request, zcl.WRITE_ATTRIBUTES_RESPONSE, raw, cluster_specific=False, quiet=False), False)]
+    return [_default(request, zcl.UNSUP_GENERAL_COMMAND)]
+
+
+def _cluster_specific(served: Served, request: dict[str, Any], payload: bytes) -> list[tuple[dict[str, Any], bool]]:
+    cluster, command = request["cluster"], request["command"]
+    from_server = bool(request["frame_control"] & zcl.SERVER_TO_CLIENT)
+    behaviour = gas_clusters.COMMANDS.get((cluster, command, from_server))
+    if behaviour is None:
+        return [_default(request, zcl.UNSUP_CLUSTER_COMMAND)]
+    result = behaviour(served, zcl.decode_command(cluster, command, from_server, payload))
+    if isinstance(result, int):
+        return [_default(request, result)]
+    return [(_response(request, answer.command,
+                       zcl.encode_command(cluster, answer.command, not from_server, answer.fields),
+                       cluster_specific=True,
+                       quiet=(cluster, answer.command) not in gas_clusters.DEFAULT_RESPONSE_ENABLED), True)
+            for answer in result]

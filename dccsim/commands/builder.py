@@ -3,9 +3,9 @@
 The use case depends on the variant, the target's device type and GBCS version and, for some SRs, the
 body (8.9 ReadSecurityDetails, 8.11 Add/Remove). The payload starts from the use case's structure
 (``structures.STRUCTURES``) and takes what the request supplies. A device-dated execution time goes where
-the device looks for it (``devices.future_dated``): the activation date-times of a DLMS command (else its
-Access-Request date-time), the start times of a GBZ command; the DUIS cancellation date (3000-12-31) becomes
-the GBCS cancellation value.
+the device looks for it (``devices.future_dated``): the family fills write the activation date-times of DLMS
+commands and the start times of GBZ commands; a DLMS command without any carries it in its Access-Request
+date-time, the DUIS cancellation date (3000-12-31) as the unspecified date-time.
 
 Who originates the command: the User, under its own id, when the device knows it as a Remote Party; the
 DCC's Access Control Broker, on the User's behalf, for the use cases GBCS gives to the ACB (the
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from devices.clock import dlms_date_time, zigbee_time
-from devices.future_dated import ACTIVATION_ATTRIBUTES, ZCL_EXECUTION_TIME
+from devices.clock import dlms_date_time
+from devices.future_dated import ACTIVATION_ATTRIBUTES
 from dccsim.commands import fills_cs, fills_esme, fills_gas
 from dccsim.commands.structures import STRUCTURES
 from dccsim.commands.values import as_datetime, text_of
@@ -44,7 +44,6 @@ ACB_ORIGINATED_PLAIN = {"CS02a", "CS02f", "GCS59"}
 ACB_SIGNED = {"CS03A2", "CS03C", "CS04AC"}
 DUIS_CANCELLATION_YEAR = 3000
 DLMS_CANCEL = "ffffffffffffffffff8000ff"
-ZCL_CANCEL = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -83,18 +82,6 @@ def join_use_case(variant: str, device: Device, other_type: str | None) -> str:
     if variant == "8.8.2":
         return "CS04B" if meter else "CS04AC"
     return "CS04AC"
-
-
-# Use cases a device's GBCS version turns into another: (use case) → (test, replacement). (An ESME's variant
-# decides between its own siblings: ``fills_esme.choose_use_case``.)
-REFINEMENTS: dict[str, tuple[Callable[[Device], bool], str]] = {
-    "GCS60": (lambda d: _version(d) >= (4, 0), "GCS60a"),
-}
-
-
-def _refined(use_case: str, device: Device) -> str:
-    test, replacement = REFINEMENTS.get(use_case, (None, use_case))
-    return replacement if test is not None and test(device) else use_case
 
 
 def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
@@ -144,40 +131,19 @@ def _structure(use_case: str) -> tuple[int, dict]:
     raise DuisRejection("HTTP-501-NOT-IMPLEMENTED", f"the simulator cannot build {use_case} commands")
 
 
-def _dlms_dated(tree: dict, stamp: str) -> None:
-    """Put an execution time (or the cancellation) into a DLMS command: its activation date-times, else its
-    Access-Request date-time."""
-    written = False
-    for index, spec in enumerate(tree.get("specs", [])):
-        if spec["choice"] == "set" and (spec["class"], spec.get("attribute")) in ACTIVATION_ATTRIBUTES:
-            value = tree["data"][index]
-            if value.get("type") == "octet-string" and len(value.get("hex", "")) == 24:
-                value["hex"] = stamp
-                written = True
-    if not written:
-        tree["date_time"] = stamp
-
-
-def _gbz_dated(tree: dict, value: int) -> None:
-    """Put an execution time (or the cancellation) into the start-time fields of a GBZ command."""
-    for component in tree.get("components", []):
-        offset = ZCL_EXECUTION_TIME.get((component["cluster"], component["command"]))
-        payload = bytearray(bytes.fromhex(component["payload"]))
-        if offset is not None and len(payload) >= offset + 4:
-            payload[offset:offset + 4] = value.to_bytes(4, "little")
-            component["payload"] = payload.hex()
-
-
 def _dated(kind: str, tree, when: datetime | None, now: datetime):
-    if when is None or kind not in ("dlms-access-request", "gbz"):
+    """A device-dated DLMS command whose family fills did not date it (no activation date-time among its
+    attributes) carries its execution time — or the cancellation — in its Access-Request date-time."""
+    if when is None or kind != "dlms-access-request":
+        return tree
+    if any(spec["choice"] == "set" and (spec["class"], spec.get("attribute")) in ACTIVATION_ATTRIBUTES
+           for spec in tree.get("specs", [])):
         return tree
     cancel = when.year >= DUIS_CANCELLATION_YEAR
-    if not cancel and when <= now:
-        return tree
-    if kind == "dlms-access-request":
-        _dlms_dated(tree, DLMS_CANCEL if cancel else dlms_date_time(when).hex())
-    else:
-        _gbz_dated(tree, ZCL_CANCEL if cancel else zigbee_time(when))
+    if cancel:
+        tree["date_time"] = DLMS_CANCEL
+    elif when > now:
+        tree["date_time"] = dlms_date_time(when).hex()
     return tree
 
 
@@ -188,7 +154,7 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     """The command for a request; ``counter`` (the request's) goes where the use case quotes it (CS06) and,
     with ``originator``, where the ESME's commands carry the request's parties."""
     now = now or datetime.now(timezone.utc)
-    use_case = _refined(choose_use_case(variant, use_cases, device, body, other_type), device)
+    use_case = choose_use_case(variant, use_cases, device, body, other_type)
     code, structure = _structure(use_case)
     tree = copy.deepcopy(structure["tree"])
     fill = FILLS.get(use_case)

@@ -1,52 +1,103 @@
-"""Gas (GBZ / ZigBee) command structures of the GCS use cases (and CS01b, CS11) the simulator sends, by message code.
+"""Gas (GBZ / ZigBee) command structures of the GCS use cases (and CS01b, CS11) the simulator sends, by
+message code.
 
-Each entry is the generic payload tree (see ``gbcs.payload``) of the command a use case sends; the
-command builders fill in what a Service Request supplies before the frame is built.
+A GBZ command is a list of ZCL components; the reads with nothing to take from a request are written out
+here as the ZCL frames GBCS prescribes (clusters, commands, attribute ids, as in the RTDS vectors). Those
+whose content comes from the request (tariff, read periods, UTRN, log to clear) start empty: the command
+builders in ``fills_gas`` write their components.
 """
+from __future__ import annotations
+
+from typing import Any
+
+from gbcs.payload import zcl
+from gbcs.payload.zcl import CALENDAR, METERING, PREPAYMENT, PRICE
+
+ALL_CALENDARS = 0xFFFFFFFF      # issuer calendar id: the current tariff calendar
+FRIENDLY_CREDIT = 0xFFFFFFFE    # issuer calendar id: the current friendly credit calendar
+
+
+def component(cluster: int, command: int, payload: bytes, *, cluster_specific: bool = True,
+              from_server: bool = False, from_date_time: int | None = None) -> dict[str, Any]:
+    """One GBZ component carrying a ZCL frame (the control field and sequence number are set by ``gbz``)."""
+    frame_control = (zcl.FRAME_TYPE_CLUSTER_SPECIFIC if cluster_specific else 0) | \
+        (zcl.SERVER_TO_CLIENT if from_server else 0)
+    found: dict[str, Any] = {"control": 0, "cluster": cluster}
+    if from_date_time is not None:
+        found["control"] = 0x10
+        found["from_date_time"] = from_date_time
+    found.update(frame_control=frame_control, sequence=0, command=command, payload=payload.hex())
+    return found
+
+
+def command(cluster: int, command_id: int, *, from_server: bool = False, from_date_time: int | None = None,
+            **fields: Any) -> dict[str, Any]:
+    """A cluster-specific command component, its payload encoded from the named ZCL fields."""
+    return component(cluster, command_id, zcl.encode_command(cluster, command_id, from_server, fields),
+                     from_server=from_server, from_date_time=from_date_time)
+
+
+def read(cluster: int, *attributes: int) -> dict[str, Any]:
+    return component(cluster, zcl.READ_ATTRIBUTES, zcl.encode_read_attributes(attributes), cluster_specific=False)
+
+
+def gbz(*components: dict[str, Any]) -> dict[str, Any]:
+    """A GBZ command payload tree: sequence numbers in order, the last component flagged."""
+    for sequence, item in enumerate(components):
+        item["sequence"] = sequence & 0xFF
+        item["control"] = (item["control"] & ~0x01) | (0x01 if sequence == len(components) - 1 else 0)
+    return {"count": len(components), "components": list(components)}
+
+
+def _structure(use_case: str, tree: Any, *, kind: str = "gbz", sign: bool = False) -> dict[str, Any]:
+    return {"use_case": use_case, "kind": kind, "sign": sign, "extra": "", "tree": tree}
+
+
+def _calendar_reads(issuer_calendar_id: int, calendar_type: int) -> list[dict[str, Any]]:
+    return [
+        command(CALENDAR, 0x01, provider_id=0, issuer_calendar_id=issuer_calendar_id, start_day_id=1, number_of_days=0),
+        command(CALENDAR, 0x02, provider_id=0, issuer_calendar_id=issuer_calendar_id, start_week_id=1,
+                number_of_weeks=0),
+        command(CALENDAR, 0x03, provider_id=0, issuer_calendar_id=issuer_calendar_id),
+        command(CALENDAR, 0x04, start_time=0, number_of_events=0, calendar_type=calendar_type, provider_id=0,
+                issuer_calendar_id=issuer_calendar_id),
+    ]
+
+
+_REGISTER_FORMAT = (0x0302, 0x0301, 0x0300)          # divisor, multiplier, unit of measure
+_TOU_REGISTERS = (0x0100, 0x0102, 0x0104, 0x0106)
+_BLOCK_REGISTERS = (0x0700, 0x0701, 0x0702, 0x0703)
+_PREPAYMENT_REGISTERS = (0x0005, 0x0002, 0x0001, 0x0231, 0x0211, 0x0221)
+_PREPAYMENT_CONFIGURATION = (0x0239, 0x0006, 0x0216, 0x0226, 0x0040, 0x0010, 0x0011, 0x0031, 0x0021, 0x0022,
+                             0x0217, 0x0227)
+_TARIFF_ATTRIBUTES = (0x0203, 0x0202, 0x0100, 0x0101, 0x0102, 0x0615, 0x0400, 0x0401, 0x0402, 0x0403, 0x0410,
+                      0x0420, 0x0430, 0x0440, 0x0616, 0x0617, 0x0301)
+_METER_BALANCE = (read(METERING, 0x0A00), read(PREPAYMENT, 0x0001))
 
 STRUCTURES: dict[int, dict] = {
-    0x0015: {'use_case': 'CS11', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1801,"frame_control":1,"sequence":0,"command":1,"payload":"03"}]}},
-    0x006B: {'use_case': 'GCS01a', 'kind': 'gbz', 'sign': True, 'extra': '',
-             'tree': {"count":11,"components":[{"control":0,"cluster":1799,"frame_control":9,"sequence":0,"command":0,"payload":"00000000804a371c804a371c00000000000000020204"},{"control":0,"cluster":1799,"frame_control":9,"sequence":1,"command":1,"payload":"00000000804a371c804a371c0101000100000001"},{"control":0,"cluster":1799,"frame_control":9,"sequence":2,"command":1,"payload":"00000000804a371c804a371c0201000100000002"},{"control":0,"cluster":1799,"frame_control":9,"sequence":3,"command":1,"payload":"00000000804a371c804a371c0301000100000003"},{"control":0,"cluster":1799,"frame_control":9,"sequence":4,"command":1,"payload":"00000000804a371c804a371c0401000100000004"},{"control":0,"cluster":1799,"frame_control":9,"sequence":5,"command":2,"payload":"00000000804a371c804a371c0101010101010202"},{"control":0,"cluster":1799,"frame_control":9,"sequence":6,"command":2,"payload":"00000000804a371c804a371c0203030303030404"},{"control":0,"cluster":1799,"frame_control":9,"sequence":7,"command":3,"payload":"00000000804a371c804a371c0001ff0314ff01ff0615ff02"},{"control":0,"cluster":1799,"frame_control":9,"sequence":8,"command":4,"payload":"00000000804a371c804a371c00000000000a0001730101ff02730102ff02730301ff02730311ff02730403ff02730406ff02730417ff02730504ff02730509ff02730519ff02"},{"control":0,"cluster":1792,"frame_control":9,"sequence":9,"command":4,"payload":"00000000804a371c010000000000000000000400003a0350c1570000ff010000e80300"},{"control":1,"cluster":1792,"frame_control":9,"sequence":10,"command":5,"payload":"00000000804a371c0000000001000000000101018025000002d827000003fe29000004f82a0000"}]}},
-    0x0074: {'use_case': 'GCS13a', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1794,"frame_control":0,"sequence":0,"command":0,"payload":"0203010300030000"}]}},
-    0x0075: {'use_case': 'GCS14', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":2,"components":[{"control":0,"cluster":1792,"frame_control":0,"sequence":0,"command":0,"payload":"17061606"},{"control":1,"cluster":1797,"frame_control":0,"sequence":1,"command":0,"payload":"050002000100310211022102"}]}},
-    0x0076: {'use_case': 'GCS15c', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":24,"components":[{"control":0,"cluster":1794,"frame_control":1,"sequence":0,"command":6,"payload":"814a371c017e181e0002000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":1,"command":6,"payload":"814a371c017e181e0102000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":2,"command":6,"payload":"814a371c017e181e0202000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":3,"command":6,"payload":"814a371c017e181e0302000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":4,"command":6,"payload":"814a371c017e181e0402000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":5,"command":6,"payload":"814a371c017e181e0502000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":6,"command":6,"payload":"814a371c017e181e0602000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":7,"command":6,"payload":"814a371c017e181e0702000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":8,"command":6,"payload":"814a371c017e181e0802000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":9,"command":6,"payload":"814a371c017e181e0902000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":10,"command":6,"payload":"814a371c017e181e0a02000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":11,"command":6,"payload":"814a371c017e181e0b02000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":12,"command":7,"payload":"814a371c017e181e0002000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":13,"command":7,"payload":"814a371c017e181e0102000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":14,"command":7,"payload":"814a371c017e181e0202000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":15,"command":7,"payload":"814a371c017e181e0302000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":16,"command":7,"payload":"814a371c017e181e0402000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":17,"command":7,"payload":"814a371c017e181e0502000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":18,"command":7,"payload":"814a371c017e181e0602000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":19,"command":7,"payload":"814a371c017e181e0702000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":20,"command":7,"payload":"814a371c017e181e0802000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":21,"command":7,"payload":"814a371c017e181e0902000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":22,"command":7,"payload":"814a371c017e181e0a02000000"},{"control":1,"cluster":1797,"frame_control":1,"sequence":23,"command":7,"payload":"814a371c017e181e0b02000000"}]}},
-    0x0077: {'use_case': 'GCS16a', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":31,"components":[{"control":0,"cluster":1794,"frame_control":1,"sequence":0,"command":6,"payload":"84a7341c037e181e0001000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":1,"command":6,"payload":"84a7341c037e181e0101000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":2,"command":6,"payload":"84a7341c037e181e0201000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":3,"command":6,"payload":"84a7341c037e181e0301000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":4,"command":6,"payload":"84a7341c037e181e0401000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":5,"command":6,"payload":"84a7341c037e181e0501000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":6,"command":6,"payload":"84a7341c037e181e0601000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":7,"command":6,"payload":"84a7341c037e181e0701000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":8,"command":6,"payload":"84a7341c037e181e0801000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":9,"command":6,"payload":"84a7341c037e181e0901000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":10,"command":6,"payload":"84a7341c037e181e0a01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":11,"command":6,"payload":"84a7341c037e181e0b01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":12,"command":6,"payload":"84a7341c037e181e0c01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":13,"command":6,"payload":"84a7341c037e181e0d01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":14,"command":6,"payload":"84a7341c037e181e0e01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":15,"command":6,"payload":"84a7341c037e181e0f01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":16,"command":6,"payload":"84a7341c037e181e1001000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":17,"command":6,"payload":"84a7341c037e181e1101000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":18,"command":6,"payload":"84a7341c037e181e1201000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":19,"command":6,"payload":"84a7341c037e181e1301000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":20,"command":6,"payload":"84a7341c037e181e1401000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":21,"command":6,"payload":"84a7341c037e181e1501000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":22,"command":6,"payload":"84a7341c037e181e1601000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":23,"command":6,"payload":"84a7341c037e181e1701000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":24,"command":6,"payload":"84a7341c037e181e1801000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":25,"command":6,"payload":"84a7341c037e181e1901000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":26,"command":6,"payload":"84a7341c037e181e1a01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":27,"command":6,"payload":"84a7341c037e181e1b01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":28,"command":6,"payload":"84a7341c037e181e1c01000000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":29,"command":6,"payload":"84a7341c037e181e1d01000000"},{"control":1,"cluster":1794,"frame_control":1,"sequence":30,"command":6,"payload":"84a7341c037e181e1e01000000"}]}},
-    0x0078: {'use_case': 'GCS17', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1794,"frame_control":1,"sequence":0,"command":8,"payload":"000080a7341c006100"}]}},
-    0x0079: {'use_case': 'GCS18', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1794,"frame_control":1,"sequence":0,"command":8,"payload":"020001000000002900"}]}},
-    0x007F: {'use_case': 'GCS28', 'kind': 'asn1', 'sign': True, 'extra': '',
-             'tree': [{"tag":"30","children":[{"tag":"18","hex":"32303134313233313233333030305a"},{"tag":"18","hex":"32303135303130313030333030305a"}]}]},
-    0x0084: {'use_case': 'GCS38', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1794,"frame_control":0,"sequence":0,"command":0,"payload":"0602"}]}},
-    0x008D: {'use_case': 'GCS60', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":2,"components":[{"control":0,"cluster":1794,"frame_control":0,"sequence":0,"command":0,"payload":"000a"},{"control":1,"cluster":1797,"frame_control":0,"sequence":1,"command":0,"payload":"0100"}]}},
-    0x0096: {'use_case': 'GCS16b', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":31,"components":[{"control":0,"cluster":1797,"frame_control":1,"sequence":0,"command":7,"payload":"7099341c804a371c0001000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":1,"command":7,"payload":"7099341c804a371c0101000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":2,"command":7,"payload":"7099341c804a371c0201000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":3,"command":7,"payload":"7099341c804a371c0301000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":4,"command":7,"payload":"7099341c804a371c0401000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":5,"command":7,"payload":"7099341c804a371c0501000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":6,"command":7,"payload":"7099341c804a371c0601000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":7,"command":7,"payload":"7099341c804a371c0701000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":8,"command":7,"payload":"7099341c804a371c0801000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":9,"command":7,"payload":"7099341c804a371c0901000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":10,"command":7,"payload":"7099341c804a371c0a01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":11,"command":7,"payload":"7099341c804a371c0b01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":12,"command":7,"payload":"7099341c804a371c0c01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":13,"command":7,"payload":"7099341c804a371c0d01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":14,"command":7,"payload":"7099341c804a371c0e01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":15,"command":7,"payload":"7099341c804a371c0f01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":16,"command":7,"payload":"7099341c804a371c1001000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":17,"command":7,"payload":"7099341c804a371c1101000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":18,"command":7,"payload":"7099341c804a371c1201000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":19,"command":7,"payload":"7099341c804a371c1301000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":20,"command":7,"payload":"7099341c804a371c1401000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":21,"command":7,"payload":"7099341c804a371c1501000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":22,"command":7,"payload":"7099341c804a371c1601000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":23,"command":7,"payload":"7099341c804a371c1701000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":24,"command":7,"payload":"7099341c804a371c1801000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":25,"command":7,"payload":"7099341c804a371c1901000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":26,"command":7,"payload":"7099341c804a371c1a01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":27,"command":7,"payload":"7099341c804a371c1b01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":28,"command":7,"payload":"7099341c804a371c1c01000000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":29,"command":7,"payload":"7099341c804a371c1d01000000"},{"control":1,"cluster":1797,"frame_control":1,"sequence":30,"command":7,"payload":"7099341c804a371c1e01000000"}]}},
-    0x0097: {'use_case': 'CS01b', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1797,"frame_control":1,"sequence":0,"command":4,"payload":"00143733393530303637383837313035313738363035"}]}},
-    0x009F: {'use_case': 'GCS21f', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":6,"components":[{"control":0,"cluster":1792,"frame_control":0,"sequence":0,"command":0,"payload":"03020202000101010201150600040104020403041004200430044004160617060103"},{"control":0,"cluster":1799,"frame_control":1,"sequence":1,"command":1,"payload":"00000000ffffffff0100"},{"control":0,"cluster":1799,"frame_control":1,"sequence":2,"command":2,"payload":"00000000ffffffff0100"},{"control":0,"cluster":1799,"frame_control":1,"sequence":3,"command":3,"payload":"00000000ffffffff"},{"control":0,"cluster":1799,"frame_control":1,"sequence":4,"command":4,"payload":"00000000000000000000ffffffff"},{"control":1,"cluster":1792,"frame_control":1,"sequence":5,"command":0,"payload":"00"}]}},
-    0x00A0: {'use_case': 'GCS61', 'kind': 'gbz', 'sign': False, 'extra': '90b3d51f3001000000000000000003eb3082019230820138a00302010202103b362657731e6b2bbe078650cfa14f15300a06082a8648ce3d040302301a310b3009060355040b13023037310b3009060355040313025a31301e170d3135313033303030303030305a170d3235313032393233353935395a3021310b3009060355040b0c02303231123010060355042d03090090b3d51f300100003059301306072a8648ce3d020106082a8648ce3d030107034200049274fff8a3af56d6b016d3a8fa60da3e579551eb295819c80eb7a43f30722b225504285e4a5176b96334dbb72ea0cfc0c9c6e40a0ae3c28937c34258f0e840baa3593057300e0603551d0f0101ff04040302030830110603551d0e040a0408405b8c62687d8f70301d0603551d200101ff04133011300f060d2a863a0001848fb90f0102010430130603551d23040c300a80084f5688d7ec933be2300a06082a8648ce3d0403020348003045022016bffbe650564b173c83360cd81d8a228f6a0e0666978ddae3d503403271cbd70221009c9dca537ccc0d887109301aae6a51ca9f1dbc5f923e1d60dd46e816cea61b0c',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1794,"frame_control":1,"sequence":0,"command":8,"payload":"0100801b2a1c00db02"}]}},
-    0x00B5: {'use_case': 'GCS21b', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":6,"components":[{"control":0,"cluster":1797,"frame_control":0,"sequence":0,"command":0,"payload":"390206001602260240001000110031002100220017022702"},{"control":0,"cluster":1792,"frame_control":0,"sequence":1,"command":0,"payload":"1706"},{"control":0,"cluster":1799,"frame_control":1,"sequence":2,"command":1,"payload":"00000000feffffff0100"},{"control":0,"cluster":1799,"frame_control":1,"sequence":3,"command":2,"payload":"00000000feffffff0100"},{"control":0,"cluster":1799,"frame_control":1,"sequence":4,"command":3,"payload":"00000000feffffff"},{"control":1,"cluster":1799,"frame_control":1,"sequence":5,"command":4,"payload":"00000000000300000000feffffff"}]}},
-    0x00B6: {'use_case': 'GCS13c', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1794,"frame_control":0,"sequence":0,"command":0,"payload":"0203010300030001020104010601"}]}},
-    0x00B8: {'use_case': 'GCS13b', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":1,"cluster":1794,"frame_control":0,"sequence":0,"command":0,"payload":"0007010702070307020301030003"}]}},
-    0x00C3: {'use_case': 'GCS15b', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":24,"components":[{"control":0,"cluster":1797,"frame_control":1,"sequence":0,"command":7,"payload":"006c0e1c8012c81d0008600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":1,"command":7,"payload":"006c0e1c8012c81d0108600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":2,"command":7,"payload":"006c0e1c8012c81d0208600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":3,"command":7,"payload":"006c0e1c8012c81d0308600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":4,"command":7,"payload":"006c0e1c8012c81d0408600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":5,"command":7,"payload":"006c0e1c8012c81d0508600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":6,"command":7,"payload":"006c0e1c8012c81d0608600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":7,"command":7,"payload":"006c0e1c8012c81d0708600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":8,"command":7,"payload":"006c0e1c8012c81d0808600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":9,"command":7,"payload":"006c0e1c8012c81d0908600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":10,"command":7,"payload":"006c0e1c8012c81d0a08600000"},{"control":0,"cluster":1797,"frame_control":1,"sequence":11,"command":7,"payload":"006c0e1c8012c81d0b08600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":12,"command":6,"payload":"006c0e1c8012c81d0008600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":13,"command":6,"payload":"006c0e1c8012c81d0108600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":14,"command":6,"payload":"006c0e1c8012c81d0208600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":15,"command":6,"payload":"006c0e1c8012c81d0308600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":16,"command":6,"payload":"006c0e1c8012c81d0408600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":17,"command":6,"payload":"006c0e1c8012c81d0508600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":18,"command":6,"payload":"006c0e1c8012c81d0608600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":19,"command":6,"payload":"006c0e1c8012c81d0708600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":20,"command":6,"payload":"006c0e1c8012c81d0808600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":21,"command":6,"payload":"006c0e1c8012c81d0908600000"},{"control":0,"cluster":1794,"frame_control":1,"sequence":22,"command":6,"payload":"006c0e1c8012c81d0a08600000"},{"control":1,"cluster":1794,"frame_control":1,"sequence":23,"command":6,"payload":"006c0e1c8012c81d0b08600000"}]}},
-    0x00C4: {'use_case': 'GCS15d', 'kind': 'gbz', 'sign': False, 'extra': '90b3d51f3001000000000000000003e8',
-             'tree': {"count":1,"components":[{"control":17,"cluster":1797,"from_date_time":470707200,"frame_control":1,"sequence":0,"command":10,"payload":"00d17f270a02"}]}},
-    0x00C5: {'use_case': 'GCS15e', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":1,"components":[{"control":17,"cluster":1797,"from_date_time":470707200,"frame_control":1,"sequence":0,"command":8,"payload":"feffffff05"}]}},
-    0x012A: {'use_case': 'GCS60a', 'kind': 'gbz', 'sign': False, 'extra': '',
-             'tree': {"count":2,"components":[{"control":0,"cluster":1794,"frame_control":0,"sequence":0,"command":0,"payload":"000a"},{"control":1,"cluster":1797,"frame_control":0,"sequence":1,"command":0,"payload":"0100"}]}},
+    0x0015: _structure("CS11", gbz()),
+    0x006B: _structure("GCS01a", gbz(), sign=True),
+    0x0074: _structure("GCS13a", gbz(read(METERING, *_REGISTER_FORMAT, 0x0000))),
+    0x0075: _structure("GCS14", gbz(read(PRICE, 0x0617, 0x0616), read(PREPAYMENT, *_PREPAYMENT_REGISTERS))),
+    0x0076: _structure("GCS15c", gbz()),
+    0x0077: _structure("GCS16a", gbz()),
+    0x0078: _structure("GCS17", gbz()),
+    0x0079: _structure("GCS18", gbz()),
+    0x007F: _structure("GCS28", [{"tag": "30", "children": [{"tag": "18", "hex": ""}, {"tag": "18", "hex": ""}]}],
+                       kind="asn1", sign=True),
+    0x0084: _structure("GCS38", gbz(read(METERING, 0x0206))),
+    0x008D: _structure("GCS60", gbz(*_METER_BALANCE)),
+    0x0096: _structure("GCS16b", gbz()),
+    0x0097: _structure("CS01b", gbz()),
+    0x009F: _structure("GCS21f", gbz(read(PRICE, *_TARIFF_ATTRIBUTES), *_calendar_reads(ALL_CALENDARS, 0x00),
+                                      command(PRICE, 0x00, command_options=0))),
+    0x00A0: _structure("GCS61", gbz()),
+    0x00B5: _structure("GCS21b", gbz(read(PREPAYMENT, *_PREPAYMENT_CONFIGURATION), read(PRICE, 0x0617),
+                                      *_calendar_reads(FRIENDLY_CREDIT, 0x03))),
+    0x00B6: _structure("GCS13c", gbz(read(METERING, *_REGISTER_FORMAT, *_TOU_REGISTERS))),
+    0x00B8: _structure("GCS13b", gbz(read(METERING, *_BLOCK_REGISTERS, *_REGISTER_FORMAT))),
+    0x00C3: _structure("GCS15b", gbz()),
+    0x00C4: _structure("GCS15d", gbz()),
+    0x00C5: _structure("GCS15e", gbz()),
+    0x012A: _structure("GCS60a", gbz(*[dict(c) for c in _METER_BALANCE])),
 }

@@ -14,7 +14,7 @@ from devices.device import handle_command, run_due
 from devices.device_types import DEVICE_KINDS, serves
 from gbcs.payload import Payload
 from tests.devices.world import ACB, NETWORK_OPERATOR, OTHER_SUPPLIER, SUPPLIER, World
-from tests.paths import REFERENCE
+from tests.paths import GBCS_RTDS, REFERENCE
 
 ESME, GSME, PPMID, CHF = "00DB1234567890A0", "00DB1234567890A1", "00DB1234567890A4", "00DB1234567890A2"
 NOW = datetime(2030, 1, 15, 8, 0, tzinfo=timezone.utc)
@@ -154,18 +154,25 @@ def test_a_cancellation_drops_the_held_command_instead_of_queueing_another(world
     assert run_due(identity, state, at + timedelta(days=1000)).alerts == []
 
 
+@pytest.mark.skipif(not GBCS_RTDS.exists(), reason="../shared/conformance/gbcs-rtds not available")
 def test_a_future_dated_gbz_command_raises_the_zigbee_alert(world):
+    """The RTDS future-dated gas tariff (GCS01a, to run 2030-01-15 09:00): held, then run with one 0x8F66
+    ZigBee alert per dated component, as the RTDS alerts are."""
+    from gbcs.message import parse
+
+    vector = GBCS_RTDS / "1.1.1_GCS01a" / "GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS_COMMAND_GBCS.HEX"
+    tariff = parse(bytes.fromhex("".join(vector.read_text().split()))).message.payload
     identity, state = world.device(GSME, "GSME")
-    at = NOW + timedelta(minutes=5)
-    seconds = int((at - datetime(2000, 1, 1, tzinfo=timezone.utc)).total_seconds())
-    payload = Payload("gbz", {"count": 1, "components": [{
-        "control": 1, "cluster": 0x0705, "frame_control": 1, "sequence": 0, "command": 6,
-        "payload": "00000000804a371c" + seconds.to_bytes(4, "little").hex() + "940cffffffff"}]})
-    reply = handle_command(identity, state, world.command(GSME, 0x006C, payload, signer=SUPPLIER), NOW)
+    reply = handle_command(identity, state, world.command(GSME, 0x006B, tariff, signer=SUPPLIER), NOW)
     assert reply.response is not None and state["future"]
-    alert = _decode(world, run_due(identity, state, at).alerts[0])
-    assert alert.message_code == alerts.FDA_ZIGBEE and alert.payload.tree["alert_code"] == 0x8F66
-    assert alert.payload.tree["timestamp"] == seconds and alert.payload.tree["tail"].endswith("07050106")
+    at = datetime(2030, 1, 15, 9, 0, tzinfo=timezone.utc)
+    assert run_due(identity, state, at - timedelta(seconds=1)).alerts == []
+    sent = [_decode(world, frame) for frame in run_due(identity, state, at).alerts]
+    assert {a.message_code for a in sent} == {alerts.FDA_ZIGBEE} and len(sent) == 5
+    assert all(a.payload.tree["alert_code"] == 0x8F66 and a.verification.signature == "verified" for a in sent)
+    assert all(a.payload.tree["timestamp"] == 948013200 for a in sent)
+    assert {a.payload.tree["tail"][-8:] for a in sent} == {"07070900", "07070904", "07000904", "07000906",
+                                                           "07000905"}
 
 
 def test_trust_anchor_cells_are_reported_per_role(world):

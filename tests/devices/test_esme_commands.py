@@ -12,7 +12,7 @@ from lxml import etree
 
 import gbcs
 from dccsim.catalogue import CATALOGUE
-from dccsim.catalogue.bodymodel import _parse_generic
+from dccsim.catalogue.bodymodel import _generic_value
 from dccsim.commands import fills_esme
 from dccsim.commands.builder import build_command
 from dccsim.duis.ids import RequestId
@@ -62,7 +62,7 @@ def test_template_builds_the_rtds_command(name, use_case, variant, rest, parse):
     spec = CATALOGUE.get(header.findtext("{*}ServiceReferenceVariant"))
     request_id = RequestId.parse(header.findtext("{*}RequestID"))
     element = next(c for c in body if isinstance(c.tag, str))
-    parsed = spec.body.parse(element) if parse == "modelled" else _parse_generic(element)
+    parsed = spec.body.parse(element) if parse == "modelled" else (_generic_value(element) or {})
     esme_variant = "B" if "TWIN" in rest else "C" if use_case == "ECS23b" else "A"
     device = Device(device_id=request_id.target, device_type="ESME", status="Commissioned", esme_variant=esme_variant)
     command = build_command(spec.variant, spec.gbcs_use_cases, device, parsed, critical=spec.critical, now=NOW,

@@ -123,7 +123,8 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("GCS38_11.2_SUCCESS_REQUEST_DUIS.XML", "11.2_GCS38"),
     ("GCS60_4.18_SUCCESS_REQUEST_DUIS.XML", "4.18_GCS60"),
     ("GCS60a_4.18_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML", "4.18_GCS60a"),
-    ("GCS60a_4.18_SUCCESS_UNRELIABLE_GSME_REQUEST_DUIS.XML", "4.18_GCS60a"),
+    # 4.18 on a gas meter is GCS60 (GCS60a is what its GPF answers from its copy of the meter's data).
+    ("GCS60a_4.18_SUCCESS_UNRELIABLE_GSME_REQUEST_DUIS.XML", "4.18_GCS60"),
     ("GCS61_4.17_SUCCESS_REQUEST_DUIS.XML", "4.17_GCS61"),
 )
 
@@ -144,8 +145,6 @@ DEVICE_FOR_TEMPLATE = {
     "CCS05CCS04_8.9_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A2": {"gbcs_version": "1.0"}},
     # ECS23b is the polyphase ESME's voltage read.
     "ECS23b_4.10_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A0": {"esme_variant": "C"}},
-    # GCS60a is a GBCS v4 gas meter's balance read, GCS60 an older one's.
-    "GCS60_4.18_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A1": {"gbcs_version": "3.2"}},
 }
 
 # Use cases whose Response is compared with the RTDS Response structurally here (the ESME and gas families

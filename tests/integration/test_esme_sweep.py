@@ -44,7 +44,7 @@ pytestmark = [pytest.mark.slow,
 
 A0 = "00DB1234567890A0"
 USERS = ("90B3D51F30010000", "90B3D51F30020000", "90B3D51F30030000", "90B3D51F30010008", "90B3D51F30000002")
-EXPORT_SUPPLIER = "90B3D51F30030000"
+IMPORT_SUPPLIER = "90B3D51F30010000"
 NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_"
                   r"(.*)REQUEST_DUIS\.XML$")
 
@@ -84,6 +84,8 @@ async def estate(pg_base_url, tmp_path_factory):
     receiver = await Receiver().start()
     for user in USERS:
         await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
+    # Export reads (ECS21c) are the export supplier's: the templates' import supplier is also A0's.
+    await repo.set_party(running.sim.db.pool, A0, "ES", IMPORT_SUPPLIER)
     yield running, receiver
     await receiver.stop()
     await running.close()
@@ -121,10 +123,7 @@ async def send(running, receiver, root: etree._Element):
 
 
 def template_request(name: str, **changes) -> etree._Element:
-    root = prepared(name, **changes)
-    if name.startswith("ECS21c"):      # export daily reads are the export supplier's to ask for
-        root = prepared(name, originator=EXPORT_SUPPLIER)
-    return root
+    return prepared(name, **changes)
 
 
 def check_against_rtds(name: str, request_id: RequestId, message: gbcs.Message) -> list[str]:

@@ -1,0 +1,433 @@
+"""What a gas device's ZCL clusters hold and do, as tables.
+
+``ATTRIBUTES`` maps (cluster, attribute id) to the attribute's ZCL type and where its value comes from in
+the meter data; ``COMMANDS`` maps a cluster-specific command the device receives (cluster, command id,
+sent server-to-client?) to its behaviour, which answers with the cluster's response commands or a Default
+Response status. The meter data is ``gas_meter``'s dict: a GSME's own, or the GPF's mirror of it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from devices import gas_meter as meter
+from gbcs.payload import zcl
+from gbcs.payload.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
+
+
+@dataclass
+class Served:
+    """One GBZ command being served: the meter data, the device's state, the time, and what the
+    command's Publish components stage (a tariff published by the supplier)."""
+
+    gas: dict
+    state: dict
+    now: int
+    logs: dict = field(default_factory=dict)   # the device's own event and security logs
+    from_date_time: int | None = None
+    tariff_parts: dict[str, Any] = field(default_factory=dict)
+    tariff_starts: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A cluster-specific response command and its fields."""
+
+    command: int
+    fields: dict[str, Any]
+
+
+Getter = Callable[[Served], Any]
+
+
+def _prepay(name: str) -> Getter:
+    return lambda s: s.gas["prepayment"][name]
+
+
+def _tariff(name: str) -> Getter:
+    return lambda s: s.gas["tariff"][name]
+
+
+def _indexed(collection: Getter, index: int) -> Getter:
+    return lambda s: collection(s)[index] if index < len(collection(s)) else 0
+
+
+def _firmware(s: Served) -> bytes:
+    """The running firmware version (Current Meter Id), an octet string as GBCS sends it."""
+    version = str(s.state.get("firmware", {}).get("version", "00000001"))
+    try:
+        return bytes.fromhex(version)
+    except ValueError:
+        return version.encode("latin-1", "replace")
+
+
+ATTRIBUTES: dict[tuple[int, int], tuple[int, Getter]] = {
+    # Basic
+    (zcl.BASIC, 0x0003): (zcl.UINT8, lambda s: 1),
+    (zcl.BASIC, 0x0004): (zcl.STRING, lambda s: "dccsim"),
+    (zcl.BASIC, 0x0005): (zcl.STRING, lambda s: s.state.get("type", "GSME")),
+    # Time
+    (zcl.TIME, 0x0000): (zcl.UTC, lambda s: s.now),
+    # Metering: registers (litres), formatting, status, firmware version (Current Meter Id)
+    (METERING, 0x0000): (zcl.UINT48, lambda s: meter.volume(s.gas, s.now)),
+    **{(METERING, 0x0100 + 2 * i): (zcl.UINT48, _indexed(lambda s: s.gas["tiers"], i)) for i in range(4)},
+    **{(METERING, 0x0700 + i): (zcl.UINT48, _indexed(lambda s: s.gas["blocks"], i)) for i in range(4)},
+    (METERING, 0x0014): (zcl.ENUM8, lambda s: s.state.get("supply", 0x02)),
+    (METERING, 0x0205): (zcl.UINT16, lambda s: max(0, 5475 - (s.now - s.gas["history_start"]) // meter.DAY)),
+    (METERING, 0x0206): (zcl.OCTSTR, _firmware),
+    (METERING, 0x0300): (zcl.ENUM8, lambda s: 0x01),        # m3
+    (METERING, 0x0301): (zcl.UINT24, lambda s: 1),
+    (METERING, 0x0302): (zcl.UINT24, lambda s: 1000),
+    (METERING, 0x0A00): (zcl.UINT32, _prepay("bill_to_date")),
+    # Price: thresholds (Wh), prices (1/100000 GBP per kWh), standing charge, conversion
+    **{(PRICE, 0x0100 + i): (zcl.UINT48, _indexed(_tariff("thresholds"), i)) for i in range(3)},
+    (PRICE, 0x0202): (zcl.UINT24, _tariff("threshold_multiplier")),
+    (PRICE, 0x0203): (zcl.UINT24, _tariff("threshold_divisor")),
+    (PRICE, 0x0301): (zcl.UINT32, _tariff("standing_charge")),
+    (PRICE, 0x0302): (zcl.UINT32, lambda s: s.gas["conversion_factor"]),
+    (PRICE, 0x0303): (zcl.BITMAP8, lambda s: 0x50),
+    (PRICE, 0x0304): (zcl.UINT32, lambda s: s.gas["calorific_value"]),
+    (PRICE, 0x0305): (zcl.ENUM8, lambda s: 0x01),           # MJ/m3
+    (PRICE, 0x0306): (zcl.BITMAP8, lambda s: 0x10),
+    **{(PRICE, 0x0400 + i): (zcl.UINT32, _indexed(_tariff("block_prices"), i)) for i in range(4)},
+    **{(PRICE, 0x0410 + 0x10 * i): (zcl.UINT32, _indexed(_tariff("tou_prices"), i)) for i in range(4)},
+    (PRICE, 0x0611): (zcl.UINT8, _tariff("tiers_in_use")),
+    (PRICE, 0x0612): (zcl.UINT8, _tariff("thresholds_in_use")),
+    (PRICE, 0x0613): (zcl.UINT8, _tariff("tier_block_mode")),
+    (PRICE, 0x0615): (zcl.ENUM8, _tariff("unit_of_measure")),
+    (PRICE, 0x0616): (zcl.UINT16, _tariff("currency")),
+    (PRICE, 0x0617): (zcl.BITMAP8, _tariff("price_trailing_digit")),
+    # Prepayment: balances (1/100000 GBP), debts, configuration
+    (PREPAYMENT, 0x0000): (zcl.BITMAP16, _prepay("payment_mode")),
+    (PREPAYMENT, 0x0001): (zcl.INT32, _prepay("credit")),
+    (PREPAYMENT, 0x0002): (zcl.INT32, _prepay("emergency_credit")),
+    (PREPAYMENT, 0x0005): (zcl.INT32, _prepay("accumulated_debt")),
+    (PREPAYMENT, 0x0006): (zcl.INT32, _prepay("overall_debt_cap")),
+    (PREPAYMENT, 0x0010): (zcl.UINT32, _prepay("emergency_credit_limit")),
+    (PREPAYMENT, 0x0011): (zcl.UINT32, _prepay("emergency_credit_threshold")),
+    (PREPAYMENT, 0x0021): (zcl.UINT32, _prepay("max_credit")),
+    (PREPAYMENT, 0x0022): (zcl.UINT32, _prepay("max_credit_per_top_up")),
+    (PREPAYMENT, 0x0031): (zcl.UINT32, _prepay("low_credit_warning")),
+    (PREPAYMENT, 0x0040): (zcl.INT32, _prepay("cut_off_value")),
+    **{(PREPAYMENT, 0x0211 + 0x10 * i): (zcl.UINT32, _indexed(_prepay("debts"), i)) for i in range(3)},
+    **{(PREPAYMENT, 0x0216 + 0x10 * i): (zcl.ENUM8, _indexed(_prepay("recovery_frequency"), i)) for i in range(2)},
+    **{(PREPAYMENT, 0x0217 + 0x10 * i): (zcl.UINT32, _indexed(_prepay("recovery_amounts"), i)) for i in range(2)},
+    (PREPAYMENT, 0x0239): (zcl.UINT16, _prepay("recovery_percentage")),
+}
+
+
+def read_attribute(served: Served, cluster: int, attribute: int) -> zcl.AttributeRecord:
+    entry = ATTRIBUTES.get((cluster, attribute))
+    if entry is None:
+        return zcl.AttributeRecord(attribute, zcl.UNSUPPORTED_ATTRIBUTE)
+    type_id, getter = entry
+    return zcl.AttributeRecord(attribute, zcl.SUCCESS, zcl.ZclValue(type_id, getter(served)))
+
+
+# --- metering ---------------------------------------------------------------------------------------
+
+def _snapshot(served: Served, fields: dict, prepay: bool) -> list[Answer] | int:
+    found = meter.find_snapshots(served.gas, fields["earliest_start_time"], fields["latest_end_time"],
+                                 fields["snapshot_cause"])
+    if fields["snapshot_offset"] >= len(found):
+        return zcl.NOT_FOUND
+    shot = found[fields["snapshot_offset"]]
+    if prepay:
+        p = shot["prepay"]
+        payload_type, payload = 0x00, zcl.encode_fields(zcl.SNAPSHOT_PAYLOADS[(PREPAYMENT, 0x00)], {
+            "accumulated_debt": p["accumulated_debt"], "type1_debt_remaining": p["debts"][0],
+            "type2_debt_remaining": p["debts"][1], "type3_debt_remaining": p["debts"][2],
+            "emergency_credit_remaining": p["emergency_credit"], "credit_remaining": p["credit"]})
+    else:
+        payload_type, payload = 0x06, zcl.encode_fields(zcl.SNAPSHOT_PAYLOADS[(METERING, 0x06)], {
+            "current_summation_delivered": shot["summation"], "number_of_tiers_in_use": len(shot["tiers"]),
+            "tier_summations": [{"summation": v} for v in shot["tiers"]],
+            "number_of_tiers_and_block_thresholds_in_use": shot["tiers_and_blocks"],
+            "block_summations": [{"summation": v} for v in shot["blocks"]]})
+    return [Answer(0x01 if prepay else 0x06, {
+        "snapshot_id": shot["id"], "snapshot_time": shot["time"], "total_snapshots_found": min(len(found), 0xFF),
+        "command_index": 0, "total_number_of_commands": 1, "snapshot_cause": shot["cause"],
+        "snapshot_payload_type": payload_type, "snapshot_payload": payload})]
+
+
+def _sampled_data(served: Served, fields: dict) -> list[Answer] | int:
+    if fields["sample_type"] != 0x00:
+        return zcl.NOT_FOUND
+    found = meter.sampled_data(served.gas, fields["sample_id"], fields["earliest_sample_time"],
+                               fields["number_of_samples"], served.now)
+    if found is None:
+        return zcl.NOT_FOUND
+    start, interval, samples = found
+    return [Answer(0x07, {"sample_id": fields["sample_id"], "sample_start_time": start, "sample_type": 0x00,
+                          "sample_request_interval": interval, "number_of_samples": len(samples),
+                          "samples": [{"sample": v} for v in samples]})]
+
+
+# --- prepayment -----------------------------------------------------------------------------------
+
+def _top_up(served: Served, fields: dict) -> list[Answer]:
+    code = fields["top_up_code"].decode("latin-1")
+    result, value = meter.top_up(served.gas, code, served.now)
+    credit = served.gas["prepayment"]["credit"] if result == meter.ACCEPTED else -1
+    return [Answer(0x03, {"result_type": result, "top_up_value": value,
+                          "source_of_top_up": fields["originating_device"], "credit_remaining": credit})]
+
+
+def _window(served: Served, latest: int) -> tuple[int, int]:
+    return served.from_date_time or 0, latest
+
+
+def _top_up_log(served: Served, fields: dict) -> list[Answer] | int:
+    earliest, latest = _window(served, fields["latest_end_time"])
+    entries = [t for t in served.gas["top_ups"] if earliest <= t["time"] <= latest][::-1]
+    entries = entries[:fields["number_of_records"] or len(entries)]
+    if not entries:
+        return zcl.NOT_FOUND
+    return [Answer(0x05, {"command_index": 0, "total_number_of_commands": 1, "top_ups": [
+        {"top_up_code": t["code"].encode("latin-1"), "top_up_amount": t["amount"], "top_up_time": t["time"]}
+        for t in entries]})]
+
+
+def _debt_log(served: Served, fields: dict) -> list[Answer] | int:
+    earliest, latest = _window(served, fields["latest_end_time"])
+    wanted = fields["debt_type"]
+    entries = [d for d in served.gas["debt_log"] if earliest <= d["time"] <= latest
+               and (wanted == 0xFF or d["type"] == wanted)]
+    entries = entries[-(fields["number_of_debts"] or len(entries) or 1):]
+    if not entries:
+        return zcl.NOT_FOUND
+    return [Answer(0x06, {"command_index": 0, "total_number_of_commands": 1, "debts": [
+        {"collection_time": d["time"], "amount_collected": d["amount"], "debt_type": d["type"],
+         "outstanding_debt": d["outstanding"]} for d in entries]})]
+
+
+# --- calendar -------------------------------------------------------------------------------------
+
+TARIFF_CALENDAR_ID = 0xFFFFFFFF           # 'the current tariff calendar' in a Get command
+FRIENDLY_CREDIT_CALENDAR_ID = 0xFFFFFFFE  # 'the current friendly credit calendar'
+
+
+def _calendar(served: Served, issuer_calendar_id: int, calendar_type: int | None = None) -> dict | None:
+    tariff = served.gas["tariff"]["calendar"]
+    friendly = served.gas["friendly_credit"]
+    if issuer_calendar_id == TARIFF_CALENDAR_ID:
+        return tariff
+    if issuer_calendar_id == FRIENDLY_CREDIT_CALENDAR_ID:
+        return friendly
+    for calendar in (tariff, friendly):
+        if calendar["issuer_calendar_id"] == issuer_calendar_id or calendar["type"] == calendar_type:
+            return calendar
+    return None
+
+
+def _calendar_head(served: Served, calendar: dict) -> dict[str, Any]:
+    return {"provider_id": served.gas["tariff"]["provider_id"], "issuer_event_id": calendar["issuer_event_id"],
+            "issuer_calendar_id": calendar["issuer_calendar_id"]}
+
+
+def _selected(ids: list[str], start: int, count: int) -> list[str]:
+    chosen = [i for i in sorted(ids, key=int) if int(i) >= start]
+    return chosen[:count] if count else chosen
+
+
+def _day_profiles(served: Served, fields: dict) -> list[Answer] | int:
+    calendar = _calendar(served, fields["issuer_calendar_id"])
+    if calendar is None:
+        return zcl.NOT_FOUND
+    days = _selected(list(calendar["days"]), fields["start_day_id"], fields["number_of_days"])
+    return [Answer(0x01, {**_calendar_head(served, calendar), "day_id": int(day),
+                          "total_number_of_schedule_entries": len(calendar["days"][day]), "command_index": 0,
+                          "total_number_of_commands": 1, "calendar_type": calendar["type"],
+                          "entries": [{"start_time": start, "value": value} for start, value in calendar["days"][day]]})
+            for day in days] or zcl.NOT_FOUND
+
+
+def _week_profiles(served: Served, fields: dict) -> list[Answer] | int:
+    calendar = _calendar(served, fields["issuer_calendar_id"])
+    if calendar is None:
+        return zcl.NOT_FOUND
+    weeks = _selected(list(calendar["weeks"]), fields["start_week_id"], fields["number_of_weeks"])
+    return [Answer(0x02, {**_calendar_head(served, calendar), "week_id": int(week),
+                          "day_id_refs": [{"day_id": d} for d in calendar["weeks"][week]]})
+            for week in weeks] or zcl.NOT_FOUND
+
+
+def _seasons(served: Served, fields: dict) -> list[Answer] | int:
+    calendar = _calendar(served, fields["issuer_calendar_id"])
+    if calendar is None or not calendar["seasons"]:
+        return zcl.NOT_FOUND
+    return [Answer(0x03, {**_calendar_head(served, calendar), "command_index": 0, "total_number_of_commands": 1,
+                          "seasons": [{"season_start_date": d, "week_id": w} for d, w in calendar["seasons"]]})]
+
+
+def _special_days(served: Served, fields: dict) -> list[Answer] | int:
+    calendar = _calendar(served, fields["issuer_calendar_id"], fields["calendar_type"])
+    if calendar is None or not calendar["special_days"]:
+        return zcl.NOT_FOUND
+    days = calendar["special_days"][:fields["number_of_events"] or None]
+    return [Answer(0x04, {**_calendar_head(served, calendar), "start_time": calendar["start_time"],
+                          "calendar_type": calendar["type"], "total_number_of_special_days": len(days),
+                          "command_index": 0, "total_number_of_commands": 1,
+                          "special_days": [{"date": d, "day_id": i} for d, i in days]})]
+
+
+# --- price ----------------------------------------------------------------------------------------
+
+def _current_price(served: Served, fields: dict) -> list[Answer]:
+    tariff = served.gas["tariff"]
+    tier = meter.current_tier(served.gas, served.now) if not meter.is_block_tariff(tariff) else 0
+    return [Answer(0x00, {
+        "provider_id": tariff["provider_id"], "rate_label": tariff["label"].encode("latin-1"),
+        "issuer_event_id": tariff["issuer_event_id"], "current_time": served.now,
+        "unit_of_measure": tariff["unit_of_measure"], "currency": tariff["currency"],
+        "price_trailing_digit_and_price_tier": (tariff["price_trailing_digit"] & 0xF0) | (tier & 0x0F),
+        "number_of_price_tiers_and_register_tier": ((tariff["tiers_in_use"] & 0x0F) << 4) | (tier & 0x0F),
+        "start_time": 0, "duration_in_minutes": 1440, "price": meter.current_price(served.gas, served.now),
+        "optional_fields": b""})]
+
+
+# --- a tariff published by the supplier (GCS01a) ----------------------------------------------------
+
+def _publish_calendar(served: Served, fields: dict) -> int:
+    served.tariff_starts.append(fields["start_time"])
+    served.tariff_parts["calendar"] = {
+        "issuer_calendar_id": fields["issuer_calendar_id"], "issuer_event_id": fields["issuer_event_id"],
+        "start_time": fields["start_time"], "type": fields["calendar_type"],
+        "time_reference": fields["calendar_time_reference"], "name": fields["calendar_name"].decode("latin-1"),
+        "days": {}, "weeks": {}, "seasons": [], "special_days": []}
+    return zcl.SUCCESS
+
+
+def _publish_day_profile(served: Served, fields: dict) -> int:
+    days = served.tariff_parts.setdefault("days", {})
+    entries = days.setdefault(str(fields["day_id"]), [])
+    entries.extend([e["start_time"], e["value"]] for e in fields["entries"])
+    return zcl.SUCCESS
+
+
+def _publish_week_profile(served: Served, fields: dict) -> int:
+    served.tariff_parts.setdefault("weeks", {})[str(fields["week_id"])] = [d["day_id"] for d in fields["day_id_refs"]]
+    return zcl.SUCCESS
+
+
+def _publish_seasons(served: Served, fields: dict) -> int:
+    served.tariff_parts.setdefault("seasons", []).extend([s["season_start_date"], s["week_id"]]
+                                                         for s in fields["seasons"])
+    return zcl.SUCCESS
+
+
+def _publish_special_days(served: Served, fields: dict) -> int:
+    served.tariff_starts.append(fields["start_time"])
+    served.tariff_parts.setdefault("special_days", []).extend([d["date"], d["day_id"]]
+                                                              for d in fields["special_days"])
+    return zcl.SUCCESS
+
+
+def _publish_tariff_information(served: Served, fields: dict) -> int:
+    served.tariff_starts.append(fields["start_time"])
+    served.tariff_parts.update({
+        "provider_id": fields["provider_id"], "issuer_event_id": fields["issuer_event_id"],
+        "issuer_tariff_id": fields["issuer_tariff_id"], "start_time": fields["start_time"],
+        "type": fields["tariff_type_charging_scheme"], "label": fields["tariff_label"].decode("latin-1"),
+        "tiers_in_use": fields["number_of_price_tiers_in_use"],
+        "thresholds_in_use": fields["number_of_block_thresholds_in_use"],
+        "unit_of_measure": fields["unit_of_measure"], "currency": fields["currency"],
+        "price_trailing_digit": fields["price_trailing_digit"], "standing_charge": fields["standing_charge"],
+        "tier_block_mode": fields["tier_block_mode"], "threshold_multiplier": fields["block_threshold_multiplier"],
+        "threshold_divisor": fields["block_threshold_divisor"]})
+    return zcl.SUCCESS
+
+
+def _publish_price_matrix(served: Served, fields: dict) -> int:
+    served.tariff_starts.append(fields["start_time"])
+    tou = fields["sub_payload_control"] & 0x01
+    current = served.gas["tariff"]["tou_prices" if tou else "block_prices"]
+    prices = served.tariff_parts.setdefault("tou_prices" if tou else "block_prices", list(current))
+    for entry in fields["prices"]:
+        index = entry["tier_block_id"] - 1 if tou else entry["tier_block_id"] & 0x0F
+        if not 0 <= index < 16:
+            return zcl.INVALID_FIELD
+        prices.extend([0] * (index + 1 - len(prices)))
+        prices[index] = entry["price"]
+    return zcl.SUCCESS
+
+
+def _publish_block_thresholds(served: Served, fields: dict) -> int:
+    served.tariff_starts.append(fields["start_time"])
+    served.tariff_parts["thresholds"] = [t["threshold"] for t in fields["thresholds"]]
+    return zcl.SUCCESS
+
+
+def _publish_conversion_factor(served: Served, fields: dict) -> int:
+    served.gas["conversion_factor"] = fields["conversion_factor"]
+    return zcl.SUCCESS
+
+
+def _publish_calorific_value(served: Served, fields: dict) -> int:
+    served.gas["calorific_value"] = fields["calorific_value"]
+    return zcl.SUCCESS
+
+
+def stage_published_tariff(served: Served) -> None:
+    """After every component of a command: a tariff published in it takes effect (now, at its start time,
+    or never: a cancellation)."""
+    if served.tariff_parts:
+        meter.stage_tariff(served.gas, served.tariff_parts, max(served.tariff_starts, default=0), served.now)
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+def _event_log(served: Served, fields: dict) -> list[Answer] | int:
+    log_id = fields["event_control_log_id"] & 0x0F
+    logs = {meter.GENERAL_EVENT_LOG: "event_log", meter.SECURITY_EVENT_LOG: "security_log"}
+    chosen = [(i, n) for i, n in logs.items() if log_id in (0, i)]
+    end = fields["end_time"] or 0xFFFFFFFF
+    events = sorted(((i, e) for i, n in chosen for e in served.logs.get(n, [])
+                     if fields["start_time"] <= e["time"] <= end
+                     and fields["event_id"] in (0, e["event_id"])), key=lambda x: x[1]["time"], reverse=True)
+    events = events[fields["event_offset"]:]
+    if fields["number_of_events"]:
+        events = events[:fields["number_of_events"]]
+    if not events:
+        return zcl.NOT_FOUND
+    return [Answer(0x01, {"total_number_of_events": len(events), "command_index": 0, "total_commands": 1,
+                          "log_payload_control": 0x00, "events": [
+                              {"log_id": i, "event_id": e["event_id"], "event_time": e["time"],
+                               "event_data": bytes.fromhex(e["data"])} for i, e in events]})]
+
+
+def _clear_event_log(served: Served, fields: dict) -> list[Answer]:
+    return [Answer(0x02, {"cleared_event_logs": meter.clear_event_log(served.logs, fields["log_id"], served.now)})]
+
+
+Behaviour = Callable[[Served, dict], "list[Answer] | int"]
+
+# (cluster, command id, sent server-to-client?) -> behaviour
+COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
+    (METERING, 0x06, False): lambda s, f: _snapshot(s, f, prepay=False),
+    (METERING, 0x08, False): _sampled_data,
+    (PREPAYMENT, 0x04, False): _top_up,
+    (PREPAYMENT, 0x07, False): lambda s, f: _snapshot(s, f, prepay=True),
+    (PREPAYMENT, 0x08, False): _top_up_log,
+    (PREPAYMENT, 0x0A, False): _debt_log,
+    (CALENDAR, 0x01, False): _day_profiles,
+    (CALENDAR, 0x02, False): _week_profiles,
+    (CALENDAR, 0x03, False): _seasons,
+    (CALENDAR, 0x04, False): _special_days,
+    (PRICE, 0x00, False): _current_price,
+    (EVENTS, 0x00, False): _event_log,
+    (EVENTS, 0x01, False): _clear_event_log,
+    (CALENDAR, 0x00, True): _publish_calendar,
+    (CALENDAR, 0x01, True): _publish_day_profile,
+    (CALENDAR, 0x02, True): _publish_week_profile,
+    (CALENDAR, 0x03, True): _publish_seasons,
+    (CALENDAR, 0x04, True): _publish_special_days,
+    (PRICE, 0x02, True): _publish_conversion_factor,
+    (PRICE, 0x03, True): _publish_calorific_value,
+    (PRICE, 0x04, True): _publish_tariff_information,
+    (PRICE, 0x05, True): _publish_price_matrix,
+    (PRICE, 0x06, True): _publish_block_thresholds,
+}
+
+# Responses sent without the 'disable default response' bit, as GBCS devices send them.
+DEFAULT_RESPONSE_ENABLED = {(PREPAYMENT, 0x03), (EVENTS, 0x02)}
