@@ -17,7 +17,7 @@ import asyncpg
 
 import gbcs
 from devices import gas_mirror
-from devices.device import handle_command, receive_firmware
+from devices.device import handle_command
 from dccsim import outbox
 from dccsim.device_requests import CHANNEL, dcc_keys
 from dccsim.alert_routing import Outgoing, route_device_alert
@@ -100,9 +100,8 @@ async def process_job(sim: "Simulator", job) -> None:
     extra = json.loads(job["extra"]) if isinstance(job["extra"], str) else (job["extra"] or {})
     timeout = sim.settings.device_timeout
     if job["kind"] == "firmware-image":
-        work = lambda identity, state: receive_firmware(identity, state, bytes(job["frame"]),  # noqa: E731
-                                                        extra.get("version", "00000000"), job["user_id"])
-        reply = await _bounded(sim.han.run(job["device_id"], work, hub_id=job["hub_id"]), timeout)
+        reply = await _bounded(sim.han.distribute_image(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"]),
+                               timeout)
     else:
         reply = await _bounded(sim.han.exchange(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"],
                                                 handler=handle_command), timeout)
@@ -115,9 +114,9 @@ async def process_job(sim: "Simulator", job) -> None:
                 "WHERE id = $1 AND status = 'pending' RETURNING id", job["id"])
             if done is None:
                 return
-            sim.message_log.add(request_id=job["request_id"], direction="out", kind="gbcs-command",
-                                body=bytes(job["frame"]).hex() if job["kind"] == "command" else "firmware image",
-                                user_id=job["user_id"])
+            sim.message_log.add(request_id=job["request_id"], direction="out",
+                                kind="gbcs-command" if job["kind"] == "command" else job["kind"],
+                                body=bytes(job["frame"]).hex(), user_id=job["user_id"])
             messages = await _outcome(sim, conn, job, reply, extra)
             for message in messages:
                 await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
@@ -164,6 +163,8 @@ async def _outcome(sim: "Simulator", conn, job, reply, extra: dict) -> list[Outg
                                     service_reference_variant=variant, request_id=job["request_id"])
         messages.append(Outgoing(job["user_id"], "response", sim.signer.sign_to_bytes(document),
                                  job["request_id"], None))
+        for alert in reply.alerts if reply is not None else ():
+            messages.extend(await route_device_alert(sim, conn, device, alert, job["request_id"]))
         return messages
     if reply.response is not None:
         sim.message_log.add(request_id=job["request_id"], direction="in", kind="gbcs-response",

@@ -3,7 +3,13 @@
 CV 1 sends the command to the device (I99 now, the Response later through the outbox); CV 2 returns the
 command for local delivery; CV 3 does both. Critical requests go through the transform service (CV 4
 returns the Pre-Command) and come back signed (CV 5 / 6 / 7) with the transform request's RequestID;
-the DCC checks the signature against the user's GBCS signing certificate and adds its MAC.
+the DCC checks the signature against the user's GBCS signing certificate and adds its MAC. Pre-Commands
+are issued as in the RTDS (the signer appends 0x40 and the signature); where the simulator is set to issue
+them with an empty signature-length byte (0x00), as some DCC test systems do, the signer replaces that byte.
+
+The command is originated by the User when the device knows it as a Remote Party, else by the Access
+Control Broker on its behalf (with the DCC's own counter and the business originator in the
+other-information, see ``dccsim.commands.builder``).
 """
 from __future__ import annotations
 
@@ -14,7 +20,9 @@ from typing import TYPE_CHECKING
 
 import gbcs
 from dccsim.catalogue import CATALOGUE
-from dccsim.commands.builder import build_command, execution_time
+from dccsim.commands.builder import Command, build_command, execution_time
+from dccsim.device_identities import forget_keys, load_missing
+from dccsim.device_provisioning import knows
 from dccsim.commands.values import all_values, text_of
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import DuisRejection
@@ -38,9 +46,14 @@ GBCS_VERSION = "4.0"
 
 
 def dcc_keys(sim: "Simulator") -> gbcs.StaticKeyStore:
-    """Every GBCS key the DCC side may use: its own (ACB) and, to check responses, the others."""
+    """Every GBCS key the DCC side may use: its own (ACB) and, to check responses, the others. Rebuilt when
+    device credentials changed (a device enrolled or re-keyed, here or in another worker)."""
     keys = sim.extras.get("dcc_keys")
+    generation = getattr(sim.identities, "generation", 0)
+    if keys is not None and sim.extras.get("dcc_keys_generation") != generation:
+        keys = None
     if keys is None:
+        sim.extras["dcc_keys_generation"] = generation
         keys = gbcs.StaticKeyStore(acb=sim.dcc_entity_id)
         for credential in sim.smki.active():
             if credential.entity_id and credential.usage.value in ("ds", "ka") and not credential.preparatory:
@@ -82,18 +95,19 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
     _install_code_check(ctx, sim)
     _gas_threshold_check(ctx)
     spec, device = ctx.spec, ctx.device
+    if await load_missing(conn, sim.smki, device.device_id):
+        forget_keys(sim, device.device_id)
     other_type = None
     if "OtherDeviceID" in ctx.body:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))
         other_type = other.device_type if other else None
-    command = build_command(spec.variant, spec.gbcs_use_cases, device, ctx.body, critical=spec.critical,
+    body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else ctx.body
+    command = build_command(spec.variant, spec.gbcs_use_cases, device, body, critical=spec.critical,
                             other_type=other_type, device_dated=spec.future_dated != "DSP",
                             originator=ctx.request_id.originator, counter=ctx.request_id.counter)
-    message = gbcs.Message(cra="command", counter=ctx.request_id.counter, originator=ctx.request_id.originator,
-                           recipient=device.device_id, message_code=command.message_code, payload=command.payload,
-                           other_info_extra=command.other_info_extra)
+    message = await originated(conn, ctx, sim, device, command)
     if ctx.command_variant == 4:
-        precommand = gbcs.encode(message)
+        precommand = precommand_bytes(sim, message)
         await conn.execute(
             "INSERT INTO precommand (request_id, user_id, device_id, variant, message_code, body) "
             "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING",
@@ -109,6 +123,43 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
     frame = gbcs.encode(replace(message, ciphered=True), dcc_keys(sim))
     return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (1, 3),
                            local=ctx.command_variant in (2, 3))
+
+
+async def originated(conn, ctx, sim: "Simulator", device, command: Command) -> gbcs.Message:
+    """The command as the DCC sends it for this request."""
+    return await originate(conn, sim, device, command, user=ctx.request_id.originator,
+                           counter=ctx.request_id.counter, critical=ctx.spec.critical)
+
+
+async def originate(conn, sim: "Simulator", device, command: Command, *, user: str, counter: int,
+                    critical: bool) -> gbcs.Message:
+    """A command from ``user``: under its own id when the device knows it as a Remote Party, else from the
+    Access Control Broker on its behalf (the DCC's own counter; the User and its counter in the
+    other-information), signed by the ACB where a critical use case comes through a non-critical SR."""
+    acb = command.acb or (not critical and not await knows(conn, device, user))
+    if acb:
+        acb_counter = await conn.fetchval("SELECT nextval('acb_command_counter')")
+        business = command.business_originator or not command.acb
+        extra = bytes.fromhex(user) + counter.to_bytes(8, "big") if business else command.other_info_extra
+        return gbcs.Message(cra="command", counter=acb_counter, originator=sim.dcc_entity_id,
+                            recipient=device.device_id, message_code=command.message_code, payload=command.payload,
+                            other_info_extra=extra, signature_field="present" if command.acb_signed else "empty")
+    return gbcs.Message(cra="command", counter=counter, originator=user, recipient=device.device_id,
+                        message_code=command.message_code, payload=command.payload,
+                        other_info_extra=command.other_info_extra, signature_field="absent" if critical else "empty")
+
+
+async def _with_restore_backup(conn, body: dict) -> dict:
+    """8.12.1: the request names the old hub; the DCC adds the device-log backup it holds for it (the latest
+    CS14 alert), or, for a hub that never sent one, the devices the inventory puts on it."""
+    old = normalise_eui(str(body.get("OldCHFID", "")))
+    row = await conn.fetchrow("SELECT extended_pan_id, entries FROM chf_log_backup WHERE chf_id = $1", old)
+    if row is not None:
+        entries = json.loads(row["entries"]) if isinstance(row["entries"], str) else row["entries"]
+        return {**body, "RestorePAN": row["extended_pan_id"], "RestoreEntries": entries}
+    from dccsim.device_provisioning import initial_chf_log
+
+    return {**body, "RestoreEntries": await initial_chf_log(conn, old)}
 
 
 async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
@@ -131,13 +182,7 @@ async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
     candidates = sim.smki.all_gbcs(ctx.request_id.originator, "ds")
     if not candidates:
         raise DuisRejection("E31", "no GBCS signing certificate is known for this User")
-    message = None
-    for signing in candidates:
-        try:
-            message = gbcs.verify_signed_precommand(signed, signing.certificate.public_key())
-            break
-        except gbcs.GbcsError:
-            continue
+    message = _verified_precommand(signed, [c.certificate.public_key() for c in candidates])
     if message is None:
         raise DuisRejection("E31", "the Signed Pre-Command's signature does not verify with any GBCS signing "
                                    "certificate of this User")
@@ -145,6 +190,25 @@ async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
     frame = gbcs.encode(replace(message, ciphered=True, mac=None), dcc_keys(sim))
     return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (5, 7),
                            local=ctx.command_variant in (6, 7), variant=row["variant"])
+
+
+def _verified_precommand(signed: bytes, public_keys: list) -> gbcs.Message | None:
+    """The signed Pre-Command, its signature checked against the User's GBCS signing certificates."""
+    for public_key in public_keys:
+        try:
+            return gbcs.verify_signed_precommand(signed, public_key)
+        except gbcs.GbcsError:
+            continue
+    return None
+
+
+def precommand_bytes(sim: "Simulator", message: gbcs.Message) -> bytes:
+    """The Pre-Command as issued: as every RTDS PRECOMMAND (the signature appended to it), or — for clients of
+    DCC test systems that end it with an empty signature-length byte, replaced by the signature — with that
+    0x00 (``settings.precommand_empty_signature_byte``)."""
+    if getattr(sim.settings, "precommand_empty_signature_byte", False):
+        return gbcs.encode(replace(message, signature_field="empty"))
+    return gbcs.encode(message)
 
 
 async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, variant: str | None = None) -> Reply:

@@ -8,6 +8,8 @@ from typing import Callable
 from devices.device import DeviceIdentity, DeviceReply
 from devices.han import Faults, HanBus
 from dccsim.device_identities import Identities
+from dccsim.device_provisioning import provisioned_state
+from dccsim.han_directory import PgHanDirectory
 from dccsim.inventory import repository as repo
 from dccsim.smki.store import CredentialStore
 
@@ -28,25 +30,13 @@ class PgStateStore:
                     return None
                 row = await conn.fetchrow("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE",
                                           device_id)
-                state = json.loads(row["state"]) if row else await initial_state(conn, device)
+                state = await provisioned_state(conn, device, row["state"] if row else None, self.identities)
                 reply = work(self.identities.identity(device_id, device.device_type), state)
                 await conn.execute(
                     "INSERT INTO device_state (device_id, state, updated_at) VALUES ($1, $2, now()) "
                     "ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
                     device_id, json.dumps(state))
                 return reply
-
-
-async def initial_state(conn, device) -> dict:
-    """A device's state on first contact, from what the inventory says of it."""
-    state: dict = {"type": device.device_type, "firmware": {"version": device.firmware_version or "00000001"}}
-    if device.device_type == "ESME":     # what the meter model needs of the inventory: its variant, its id
-        state.update(esme_variant=device.esme_variant, device_id=device.device_id)
-    if device.device_type == "CHF":
-        members = await repo.find_devices(conn, chf_id=device.device_id)
-        state["device_log"] = [{"device_id": d.device_id, "added": "estate"} for d in members
-                               if d.device_type not in ("GPF",)]
-    return state
 
 
 class PgFaultSource:
@@ -87,4 +77,4 @@ async def set_faults(conn, device_id: str, *, offline: bool | None = None, laten
 def make_bus(pool, smki: CredentialStore, acb: str) -> tuple[HanBus, Identities, PgFaultSource]:
     identities = Identities(smki, acb)
     faults = PgFaultSource(pool)
-    return HanBus(PgStateStore(pool, identities), faults), identities, faults
+    return HanBus(PgStateStore(pool, identities), faults, directory=PgHanDirectory(pool)), identities, faults

@@ -1,11 +1,11 @@
-"""The ASN.1 use cases: join / unjoin (CS03 / CS04), firmware (CS06 / CS08), join details (CS07),
-security credentials (CS02a / CS02e / CS02f) and time (GCS28)."""
+"""The ASN.1 use cases: join / unjoin (CS03 / CS04), join details (CS07), firmware version (CS08), security
+credentials (CS02a / CS02e / CS02f) and the gas clock (GCS28). Firmware activation (CS06) is in
+``devices.firmware`` because it may be future-dated."""
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
-
+from devices import trust_anchors
 from devices.clock import generalized_time, parse_generalized_time
 
 
@@ -22,58 +22,59 @@ def _seq(*children: dict) -> dict:
     return {"tag": "30", "children": list(children)}
 
 
-def _primitives(nodes: list) -> list[dict]:
+def primitives(nodes: list) -> list[dict]:
     found = []
     for node in nodes:
         if "children" in node:
-            found.extend(_primitives(node["children"]))
+            found.extend(primitives(node["children"]))
         else:
             found.append(node)
     return found
 
 
 SUCCESS, FAILURE = 0, 1
+# CS03 join results.
+JOINED, ALREADY_JOINED, NO_SPACE = 0, 1, 3
+MAX_JOINED = 16
 
 
-def serve_asn1(state: dict, use_case: str, nodes: list, now: datetime, certificates: dict[str, bytes]) -> \
-        tuple[list, list]:
-    """Answer an ASN.1 command with its response nodes; return (nodes, alerts)."""
-    values = _primitives(nodes)
-    if use_case.startswith("CS03"):
-        other = next((bytes.fromhex(v["hex"]) for v in values if v["tag"] == "04" and len(v["hex"]) == 16), b"")
-        joined = state.setdefault("joined", [])
-        if other and other.hex().upper() not in joined:
-            joined.append(other.hex().upper())
-        return [_int(SUCCESS)], []
-    if use_case.startswith("CS04"):
-        other = next((v["hex"].upper() for v in values if v["tag"] == "04" and len(v["hex"]) == 16), "")
-        joined = state.setdefault("joined", [])
-        if other in joined:
-            joined.remove(other)
-        return [_int(SUCCESS)], []
-    if use_case == "CS07":
-        entries = [_seq(_octets(bytes.fromhex(d)), _int(3)) for d in state.get("joined", [])]
-        return [_seq(_int(SUCCESS), _seq(*entries))], []
-    if use_case == "CS08":
-        return [_seq(_octets(bytes.fromhex(state.get("firmware", {}).get("version", "00000001"))),
-                     _int(SUCCESS))], []
-    if use_case == "CS06":
-        return _activate(state, values, now)
-    if use_case == "GCS28":
-        valid_from = next((parse_generalized_time(bytes.fromhex(v["hex"])) for v in values if v["tag"] == "18"), None)
-        state["clock_offset_s"] = 0
-        return [_seq({"tag": "18", "hex": generalized_time(valid_from or now).hex()}, _int(SUCCESS))], []
-    if use_case in ("CS02a", "CS02e", "CS02f"):
-        which = "ds" if use_case == "CS02e" and _wants_signing(values) else "ka"
-        reported = state.get("reported_certificates", {}).get(which)
-        certificate = bytes.fromhex(reported) if reported else (certificates.get(which) or b"")
-        return (_certificate_nodes(certificate) if certificate else [_int(FAILURE)]), []
-    return [_int(SUCCESS)], []
+def _other_device(values: list[dict]) -> str:
+    return next((v["hex"].upper() for v in values if v["tag"] == "04" and len(v["hex"]) == 16), "")
 
 
-def _wants_signing(values: list[dict]) -> bool:
-    bits = next((v["hex"] for v in values if v["tag"] == "03"), "0780")
-    return bits.lower().startswith("0780")
+def joined_devices(state: dict) -> list[dict]:
+    """The devices this one has joined with (entries of older states were bare device ids)."""
+    state["joined"] = [e if isinstance(e, dict) else {"device_id": str(e).upper(), "type": 3}
+                       for e in state.get("joined", [])]
+    return state["joined"]
+
+
+def _join(state: dict, values: list[dict]) -> list[dict]:
+    other = _other_device(values)
+    kind = next((int(v["hex"], 16) for v in values[1:] if v["tag"] == "02"), 0)
+    joined = joined_devices(state)
+    if not other:
+        return [_int(FAILURE)]
+    if any(entry["device_id"] == other for entry in joined):
+        return [_int(SUCCESS)]
+    if len(joined) >= MAX_JOINED:
+        return [_int(NO_SPACE)]
+    joined.append({"device_id": other, "type": kind})
+    return [_int(SUCCESS)]
+
+
+def _unjoin(state: dict, values: list[dict]) -> list[dict]:
+    other = _other_device(values)
+    joined = joined_devices(state)
+    state["joined"] = [entry for entry in joined if entry["device_id"] != other]
+    return [_int(SUCCESS)]
+
+
+def _requested_roles(nodes: list) -> list[int]:
+    """CS02a / CS02f: the remote-party role codes asked for (the INTEGERs of the second SEQUENCE)."""
+    top = nodes[0].get("children", []) if nodes else []
+    wanted = top[1].get("children", []) if len(top) > 1 else []
+    return [int(n["hex"], 16) for n in wanted if n.get("tag") == "02"]
 
 
 def _certificate_nodes(der: bytes) -> list[dict]:
@@ -82,27 +83,40 @@ def _certificate_nodes(der: bytes) -> list[dict]:
     return asn1.decode(der)
 
 
-def _activate(state: dict, values: list[dict], now: datetime) -> tuple[list, list]:
-    """CS06: activate the pending image whose hash is given, now or at the activation time."""
-    firmware = state.setdefault("firmware", {"version": "00000001"})
-    digest = next((v["hex"].lower() for v in values if v["tag"] == "04"), "")
-    when = next((parse_generalized_time(bytes.fromhex(v["hex"])) for v in values if v["tag"] == "18"), None)
-    pending = firmware.get("pending")
-    if not pending or pending.get("hash", "").lower() != digest:
-        return [_seq(_int(FAILURE), _octets(bytes.fromhex(firmware["version"])))], []
-    if when is not None and when.year < 9999 and when > now:
-        firmware["scheduled"] = {"at": when.isoformat(), **pending}
-        return [_seq(_int(SUCCESS), _octets(bytes.fromhex(firmware["version"])))], []
-    firmware["previous"] = firmware["version"]
-    firmware["version"] = pending["version"]
-    firmware.pop("pending", None)
-    return [_seq(_int(SUCCESS), _octets(bytes.fromhex(firmware["version"])))], []
+def own_certificate(state: dict, certificates: dict[str, bytes], usage: str) -> bytes:
+    """The device's certificate for a usage: a replacement it holds, else the one it was issued with."""
+    held = (state.get("own_credentials") or {}).get(usage)
+    return bytes.fromhex(held["certificate"]) if held else certificates.get(usage) or b""
 
 
-def receive_image(state: dict, image: bytes, version: str) -> str:
-    """Firmware distribution: the device holds the image pending activation; returns its hash."""
-    digest = hashlib.sha256(image).hexdigest()
-    state.setdefault("firmware", {"version": "00000001"})["pending"] = {"hash": digest, "version": version}
-    return digest
+def serve_asn1(state: dict, use_case: str, nodes: list, now: datetime, certificates: dict[str, bytes]) -> \
+        tuple[list, list]:
+    """Answer an ASN.1 command with its response nodes; return (nodes, alerts)."""
+    values = primitives(nodes)
+    if use_case.startswith("CS03"):
+        return _join(state, values), []
+    if use_case.startswith("CS04"):
+        return _unjoin(state, values), []
+    if use_case == "CS07":
+        entries = [_seq(_octets(bytes.fromhex(e["device_id"])), _int(e.get("type", 3)))
+                   for e in joined_devices(state)]
+        return [_seq(_int(SUCCESS), _seq(*entries))], []
+    if use_case == "CS08":
+        return [_seq(_octets(bytes.fromhex(state.get("firmware", {}).get("version", "00000001"))),
+                     _int(SUCCESS))], []
+    if use_case == "GCS28":
+        valid_from = next((parse_generalized_time(bytes.fromhex(v["hex"])) for v in values if v["tag"] == "18"), None)
+        state["clock_offset_s"] = 0
+        return [_seq({"tag": "18", "hex": generalized_time(valid_from or now).hex()}, _int(SUCCESS))], []
+    if use_case in ("CS02a", "CS02f"):
+        return trust_anchors.report(state, _requested_roles(nodes), state.get("remote_party_sequence")), []
+    if use_case == "CS02e":
+        which = "ds" if _wants_signing(values) else "ka"
+        certificate = own_certificate(state, certificates, which)
+        return (_certificate_nodes(certificate) if certificate else [_int(FAILURE)]), []
+    return [_int(SUCCESS)], []
 
 
+def _wants_signing(values: list[dict]) -> bool:
+    bits = next((v["hex"] for v in values if v["tag"] == "03"), "0780")
+    return bits.lower().startswith("0780")

@@ -1,10 +1,19 @@
 """One emulated device: it authenticates a GBCS command, executes it on its state, and answers.
 
-A device acts only on what GBCS lets it: the command must be MAC'd for it by the Access Control Broker
-(commands from remote parties) with a counter above the last one it accepted from that originator, and a
-critical command must carry the originator's signature, checked against the key in its trust anchor.
-It answers with a response MAC'd with its own key-agreement key for the command's originator, and raises
-the alerts the use case calls for.
+A device acts only on what GBCS lets it:
+
+1. the command is addressed to it and MAC'd by the Access Control Broker of its trust-anchor cell, with an
+   originator counter above the last it accepted from that originator (replays are refused);
+2. a critical command (``devices.use_cases``) carries a signature that verifies against the digital-signing
+   cell of a Remote Party allowed to sign that use case — a command signed by anyone else is refused;
+3. its type serves the use case (``devices.device_types``); otherwise it stays silent and raises a
+   "Command not supported" alert (0x8F85) to the originator;
+4. a future-dated command is held until its time (``devices.future_dated``); a cancellation drops the held
+   commands of its kind.
+
+It answers with a response for the command's originator — signed with its own key if the command was
+signed, else MAC'd — and raises the alerts the use case calls for (``devices.alerts``), each addressed to
+its own recipient.
 """
 from __future__ import annotations
 
@@ -12,19 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import gbcs
-from devices import asn1_server, cosem, zcl
-from devices.clock import dlms_date_time, parse_dlms_date_time
+from devices import alerts, asn1_server, chf, cosem, firmware, future_dated, use_cases, zcl
+from devices.device_types import kind_of, serves
+from devices.trust_anchors import DeviceKeys, signature_roles
 from gbcs.payload import Payload
 
-# Use cases that are critical whatever the Service Request (no non-critical variant exists).
-ALWAYS_CRITICAL = {"ECS01a", "ECS01b", "ECS01c", "ECS01d", "GCS01a", "GCS01b", "CS06", "ECS70", "GCS28",
-                   "CS02e", "CS02b", "CS02c", "CS02d", "CS03A1"}
-
-CS14_MESSAGE_CODE = 0x0018
-CS14_ALERT_CODE = 0x8F12
-FDRA_DLMS = 0x00CE
-FDRA_ZIGBEE = 0x00CF
-FIRMWARE_RECEIPT_ALERT_CODE = 0x8F72
+SECURITY_LOG_SIZE = 100
+# The ZCL Default Response a device gives for each part of a GBZ command it holds for later.
+ZCL_DEFAULT_RESPONSE, ZCL_SUCCESS = 0x0B, 0x00
 
 
 @dataclass
@@ -40,139 +44,274 @@ class DeviceReply:
 class DeviceIdentity:
     device_id: str
     device_type: str
-    keys: gbcs.StaticKeyStore       # the device's own private keys and its trust anchors' public keys
+    keys: gbcs.StaticKeyStore       # the device's own key pairs (issued by the SMKI test PKI)
     certificates: dict[str, bytes] = field(default_factory=dict)   # its own ds / ka certificates (DER)
+    directory: object | None = None  # organisations' key-agreement certificates, for answering them
+
+
+def device_keys(identity: DeviceIdentity, state: dict) -> DeviceKeys:
+    return DeviceKeys(identity.device_id, identity.keys, state, identity.directory)
+
+
+def _security_event(state: dict, now: datetime, event: str) -> None:
+    log = state.setdefault("security_log", [])
+    log.append({"at": now.isoformat(), "event": event})
+    del log[:-SECURITY_LOG_SIZE]
+
+
+def _refuse(state: dict, now: datetime, reason: str, reply_alerts: list[bytes] | None = None) -> DeviceReply:
+    _security_event(state, now, reason)
+    return DeviceReply(refused=reason, alerts=reply_alerts or [])
+
+
+def _signature_problem(state: dict, message: gbcs.Message, use_case: str, critical: bool) -> str | None:
+    signed = message.signature_field == "present"
+    if not signed:
+        return "critical command without a signature" if critical else None
+    roles = signature_roles(state, message.originator)
+    if not roles:
+        return f"signed by {message.originator}, which holds no trust-anchor cell of this device"
+    if not set(roles) & set(use_cases.signers(use_case)):
+        return f"{use_case} signed by the {'/'.join(roles)} cell, not by a Remote Party allowed to sign it"
+    if message.verification.signature != "verified":
+        return f"signature {message.verification.signature}"
+    return None
 
 
 def handle_command(identity: DeviceIdentity, state: dict, frame: bytes, now: datetime | None = None) -> DeviceReply:
     """Process one frame addressed to the device (state is changed in place)."""
     now = now or datetime.now(timezone.utc)
+    keys = device_keys(identity, state)
     try:
-        message = gbcs.decode(frame, identity.keys)
+        message = gbcs.decode(frame, keys)
     except gbcs.GbcsError as exc:
-        return DeviceReply(refused=f"malformed: {exc}")
+        return _refuse(state, now, f"malformed: {exc}")
     if message.recipient != identity.device_id:
         return DeviceReply(refused="not addressed to this device")
     if message.cra != "command":
-        return DeviceReply(refused="not a command")
+        return _refuse(state, now, "not a command")
+    if message.verification.mac == "failed" and keys.replaced("ka"):
+        # Re-keyed, the device keeps its former key-agreement key for the DCC that has not yet learnt the new one.
+        message = gbcs.decode(frame, DeviceKeys(identity.device_id, identity.keys, state, identity.directory,
+                                                issued=True))
     if not message.ciphered or message.verification.mac != "verified":
-        return DeviceReply(refused=f"MAC {message.verification.mac}")
+        return _refuse(state, now, f"MAC {message.verification.mac}")
     counters = state.setdefault("counters", {})
     last = counters.get(message.originator, -1)
     if message.counter <= last:
-        return DeviceReply(refused=f"replay: counter {message.counter} not above {last}")
+        return _refuse(state, now, f"replay: counter {message.counter} not above {last}")
     use_case = message.use_case or ""
-    if message.verification.signature == "failed" or (
-            use_case in ALWAYS_CRITICAL and message.verification.signature != "verified"):
-        return DeviceReply(refused=f"critical command without a valid signature ({message.verification.signature})")
+    critical = use_cases.is_critical(message.message_code)
+    problem = _signature_problem(state, message, use_case, critical)
+    if problem is not None:
+        return _refuse(state, now, problem)
     counters[message.originator] = message.counter
+    if not serves(identity.device_type, use_case):
+        alert = _not_supported(identity, keys, state, message, now)
+        return _refuse(state, now, f"a {identity.device_type} does not serve {use_case or 'this command'}",
+                       [alert])
     cosem.advance_consumption(state, now)
+    payload, specs = _execute(identity, keys, state, message, now)
+    signed = message.signature_field == "present"
+    try:
+        response = gbcs.build(cra="response", counter=message.counter, originator=identity.device_id,
+                              recipient=message.originator, message_code=message.message_code, payload=payload,
+                              keys=keys, other_info_extra=message.other_info_extra, sign=signed,
+                              ciphered=not signed, empty_signature_field=not signed)
+    except gbcs.UsageError as exc:
+        return _refuse(state, now, f"cannot answer {message.originator}: {exc}")
+    return DeviceReply(response=response, alerts=_raise(identity, keys, state, specs, message, now))
 
-    payload, alert_specs = _execute(identity, state, message, now)
-    response = gbcs.build(cra="response", counter=message.counter, originator=identity.device_id,
-                          recipient=message.originator, message_code=message.message_code, payload=payload,
-                          keys=identity.keys, other_info_extra=message.other_info_extra)
-    alerts = [_alert(identity, state, message.originator, spec, now) for spec in alert_specs]
-    return DeviceReply(response=response, alerts=[a for a in alerts if a])
+
+def _not_supported(identity: DeviceIdentity, keys: DeviceKeys, state: dict, message: gbcs.Message,
+                   now: datetime) -> bytes:
+    """GBCS 7.2.9.1: the command's message code and counter, back to its originator."""
+    reference = alerts.command_reference(message.message_code, message.counter)
+    if kind_of(identity.device_type).alert_format == "dlms":
+        payload = alerts.dlms_payload(state, 0x8F85, now, {"type": "octet-string", "hex": reference.hex()})
+        message_code = alerts.NOT_SUPPORTED
+    else:
+        payload = alerts.gbz_payload(0x8F85, now, bytes([len(reference)]) + reference, count=0)
+        message_code = alerts.GENERIC_CRITICAL
+    return alerts.frame(identity.device_id, keys, state, code=0x8F85, message_code=message_code, payload=payload,
+                        recipient=message.originator, other_info_extra=message.other_info_extra)
 
 
-FUTURE_DATED_ALERT_CODE = 0x8F66
-FDA_DLMS = 0x00CC
-
-
-def _execute(identity: DeviceIdentity, state: dict, message: gbcs.Message, now: datetime):
-    kind, tree = message.payload.kind, message.payload.tree
-    execute_at = parse_dlms_date_time(bytes.fromhex(tree["date_time"])) \
-        if kind == "dlms-access-request" and tree.get("date_time") else None
-    if execute_at is not None and execute_at > now:
-        # Future-dated: acknowledged now, executed at its time with a 0x8F66 alert carrying the outcome.
-        state.setdefault("future", []).append({
-            "at": execute_at.isoformat(), "originator": message.originator, "counter": message.counter,
-            "message_code": message.message_code, "request": tree})
-        acknowledgement = {"invoke_id": tree["invoke_id"], "date_time": None,
-                           "data": [{"type": "null"} for _ in tree.get("specs", [])],
-                           "results": [{"choice": "action" if s["choice"] == "action" else s["choice"].split("-")[0],
-                                        "result": 0} for s in tree.get("specs", [])]}
-        return Payload("dlms-access-response", acknowledgement), []
+def _acknowledgement(kind: str, tree) -> Payload:
+    """The answer to a command held for later (or cancelled): every part accepted, nothing run yet."""
     if kind == "dlms-access-request":
-        response, alerts = cosem.serve_access_request(state, tree, now)
-        return Payload("dlms-access-response", response), alerts
+        results = [{"choice": s["choice"].split("-")[0], "result": 0} for s in tree.get("specs", [])]
+        return Payload("dlms-access-response", {"invoke_id": tree["invoke_id"], "date_time": None,
+                                                "data": [{"type": "null"} for _ in results], "results": results})
+    held = tree.get("components", [])
+    components = [{"control": 1 if index == len(held) - 1 else 0, "cluster": c["cluster"], "frame_control": 0,
+                   "sequence": c["sequence"], "command": ZCL_DEFAULT_RESPONSE,
+                   "payload": bytes([c["command"], ZCL_SUCCESS]).hex()} for index, c in enumerate(held)]
+    return Payload("gbz", {"count": len(components), "components": components})
+
+
+def _run(identity: DeviceIdentity, state: dict, kind: str, tree, use_case: str, message_code: int,
+         now: datetime, message: gbcs.Message | None = None) -> tuple[Payload, list]:
+    if kind == "dlms-access-request":
+        if identity.device_type == "CHF":
+            response, specs = chf.serve(state, tree, message_code, now)
+        else:
+            response, specs = cosem.serve_access_request(state, tree, now)
+        return Payload("dlms-access-response", response), specs
     if kind == "gbz":
-        response, alerts = zcl.serve_gbz(state, tree, now, message=message, identity=identity)
-        return Payload("gbz", response), alerts
+        response, specs = zcl.serve_gbz(state, tree, now, message=message, identity=identity)
+        return Payload("gbz", response), specs
     if kind == "asn1":
-        nodes, alerts = asn1_server.serve_asn1(state, message.use_case or "", tree, now, identity.certificates)
-        return Payload("asn1", nodes), alerts
+        certificates = identity.certificates
+        nodes, specs = asn1_server.serve_asn1(state, use_case, tree, now, certificates)
+        return Payload("asn1", nodes), specs
     return Payload("asn1", [{"tag": "02", "hex": "01"}]), []
 
 
-def _next_alert_counter(state: dict) -> int:
-    state["alert_counter"] = state.get("alert_counter", 0x4000) + 1
-    return state["alert_counter"]
+def _execute(identity: DeviceIdentity, keys: DeviceKeys, state: dict, message: gbcs.Message, now: datetime):
+    kind, tree = message.payload.kind, message.payload.tree
+    use_case = message.use_case or ""
+    if use_case == "CS06":
+        return _activate_firmware(identity, keys, state, message, now)
+    timing = future_dated.timing(kind, tree, now)
+    native = future_dated.native(identity.device_type, kind, timing)
+    if timing.cancel:
+        future_dated.cancel(state, message.message_code)
+        if native:
+            return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
+        return _acknowledgement(kind, tree), []
+    if timing.at is not None:
+        future_dated.hold(state, at=timing.at, originator=message.originator, counter=message.counter,
+                          message_code=message.message_code, kind=kind, request=tree, targets=timing.targets,
+                          extra={"use_case": use_case, "watch": native})
+        if native:
+            return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
+        return _acknowledgement(kind, tree), []
+    return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
 
 
-def _alert(identity: DeviceIdentity, state: dict, recipient: str, spec: dict, now: datetime) -> bytes | None:
-    if spec.get("kind") == "device-log-changed":
-        entries = [{"type": "structure", "items": [{"type": "octet-string", "hex": e["device_id"].lower()},
-                                                  {"type": "octet-string", "hex": ""}]}
-                   for e in state.get("device_log", [])]
-        body = {"type": "structure", "items": [
-            {"type": "long-unsigned", "value": CS14_ALERT_CODE},
-            {"type": "octet-string", "hex": dlms_date_time(now).hex()},
-            {"type": "array", "items": entries}]}
-        payload = Payload("dlms-data-notification", {"invoke_id": f"{_next_alert_counter(state) & 0xFFFFFFFF:08x}",
-                                                      "date_time": None, "body": [body]})
-        return gbcs.build(cra="alert", counter=_next_alert_counter(state), originator=identity.device_id,
-                          recipient=recipient, message_code=CS14_MESSAGE_CODE, payload=payload, keys=identity.keys)
-    if spec.get("kind") == "future-dated-executed":
-        reference = (spec["message_code"].to_bytes(2, "big") + spec["counter"].to_bytes(8, "big"))
-        body = {"type": "structure", "items": [
-            {"type": "long-unsigned", "value": FUTURE_DATED_ALERT_CODE},
-            {"type": "octet-string", "hex": dlms_date_time(now).hex()},
-            {"type": "octet-string", "hex": reference.hex()},
-            {"type": "array", "items": [{"type": "enum", "value": r["result"]} for r in spec["results"]]}]}
-        payload = Payload("dlms-data-notification", {"invoke_id": f"{_next_alert_counter(state) & 0xFFFFFFFF:08x}",
-                                                      "date_time": None, "body": [body]})
-        return gbcs.build(cra="alert", counter=_next_alert_counter(state), originator=identity.device_id,
-                          recipient=recipient, message_code=FDA_DLMS, payload=payload, keys=identity.keys)
-    if spec.get("kind") == "firmware-received":
-        body = {"type": "structure", "items": [
-            {"type": "long-unsigned", "value": FIRMWARE_RECEIPT_ALERT_CODE},
-            {"type": "octet-string", "hex": dlms_date_time(now).hex()},
-            {"type": "octet-string", "hex": spec["hash"]}]}
-        payload = Payload("dlms-data-notification", {"invoke_id": f"{_next_alert_counter(state) & 0xFFFFFFFF:08x}",
-                                                      "date_time": None, "body": [body]})
-        code = FDRA_ZIGBEE if identity.device_type in ("GSME", "GPF") else FDRA_DLMS
-        return gbcs.build(cra="alert", counter=_next_alert_counter(state), originator=identity.device_id,
-                          recipient=recipient, message_code=code, payload=payload, keys=identity.keys)
-    return None
+def _activate_firmware(identity: DeviceIdentity, keys: DeviceKeys, state: dict, message: gbcs.Message,
+                       now: datetime):
+    digest, reference, when, cancel = firmware.activation_request(asn1_server.primitives(message.payload.tree))
+    if cancel:
+        future_dated.cancel(state, message.message_code)
+        return Payload("asn1", [{"tag": "05", "hex": ""}]), []
+    if when is not None and when > now:
+        future_dated.cancel(state, message.message_code)
+        future_dated.hold(state, at=when, originator=message.originator, counter=message.counter,
+                          message_code=message.message_code, kind="asn1", request=message.payload.tree,
+                          targets=(), extra={"use_case": "CS06", "firmware": {"hash": digest,
+                                                                               "reference": reference}})
+        return Payload("asn1", [{"tag": "05", "hex": ""}]), []
+    result, version = firmware.activate(state, digest)
+    return Payload("asn1", firmware.activation_response(result, version)), []
+
+
+def _raise(identity: DeviceIdentity, keys: DeviceKeys, state: dict, specs: list, message: gbcs.Message | None,
+           now: datetime) -> list[bytes]:
+    """Alert frames for the alert specs a command's execution produced."""
+    frames = []
+    originator = message.originator if message is not None else None
+    for spec in specs:
+        if spec.get("kind") == "device-log-changed":
+            payload = alerts.dlms_payload(state, chf.CS14_ALERT, now, *chf.cs14_body(state, now))
+            code, message_code = chf.CS14_ALERT, alerts.CS14
+        elif "code" in spec and "payload" in spec:
+            code, message_code, payload = spec["code"], spec["message_code"], spec["payload"]
+        else:
+            continue
+        for recipient in alerts.recipients(state, code, originator):
+            frames.append(alerts.frame(identity.device_id, keys, state, code=code, message_code=message_code,
+                                       payload=payload, recipient=recipient))
+    return frames
+
+
+def _succeeded(payload: Payload) -> bool:
+    """Whether every part of a command ran: DLMS results, or the status of GBZ Default Responses."""
+    tree = payload.tree
+    if payload.kind == "dlms-access-response":
+        return all(r["result"] == 0 for r in tree.get("results", []))
+    if payload.kind == "gbz":
+        statuses = [bytes.fromhex(c["payload"])[1:2] for c in tree.get("components", [])
+                    if c["command"] == ZCL_DEFAULT_RESPONSE]
+        return all(status in (b"", bytes([ZCL_SUCCESS])) for status in statuses)
+    return True
+
+
+def _executed_alerts(identity: DeviceIdentity, keys: DeviceKeys, state: dict, item: dict, payload: Payload,
+                     now: datetime) -> list[bytes]:
+    """0x8F66 (or 0x8F67) for each part of a held command that ran, to the command's originator."""
+    code = 0x8F66 if _succeeded(payload) else 0x8F67
+    reference = alerts.command_reference(item["message_code"], item["counter"])
+    at = datetime.fromisoformat(item["at"])
+    targets = [tuple(t) for t in item.get("targets") or []]
+    frames = []
+    if item["kind"] == "gbz":
+        for cluster, frame_control, command in targets or [(0, 0, 0)]:
+            tail = reference + cluster.to_bytes(2, "big") + bytes([frame_control, command])
+            frames.append(alerts.frame(identity.device_id, keys, state, code=code, message_code=alerts.FDA_ZIGBEE,
+                                       payload=alerts.gbz_payload(code, at, bytes([len(tail)]) + tail),
+                                       recipient=item["originator"]))
+        return frames
+    if not targets:
+        first = (item["request"].get("specs") or [{}])[0]
+        targets = [(first.get("class", 0), first.get("obis", "000000000000"),
+                    first.get("attribute", first.get("method", 0)))]
+    for cls, obis, attribute in targets:
+        detail = reference + int(cls).to_bytes(2, "big") + bytes.fromhex(obis) + bytes([int(attribute)])
+        payload = alerts.dlms_payload(state, code, at, {"type": "octet-string", "hex": detail.hex()})
+        frames.append(alerts.frame(identity.device_id, keys, state, code=code, message_code=alerts.FDA_DLMS,
+                                   payload=payload, recipient=item["originator"]))
+    return frames
 
 
 def run_due(identity: DeviceIdentity, state: dict, now: datetime | None = None) -> DeviceReply:
-    """Execute the future-dated commands whose time has come; each raises its 0x8F66 alert."""
+    """Execute the future-dated commands whose time has come; each raises its 0x8F66 / 0x8F67 alert."""
     now = now or datetime.now(timezone.utc)
-    pending, alerts = [], []
-    for item in state.get("future", []):
-        if datetime.fromisoformat(item["at"]) > now:
-            pending.append(item)
+    keys = device_keys(identity, state)
+    frames: list[bytes] = []
+    for item in future_dated.due(state, now):
+        if item.get("firmware"):
+            result, version = firmware.activate(state, item["firmware"]["hash"])
+            frames.append(firmware.activation_alert(
+                identity.device_id, keys, state, originator=item["originator"], when=datetime.fromisoformat(item["at"]),
+                reference=item["firmware"]["reference"], result=result, version=version))
             continue
+        kind = item.get("kind", "dlms-access-request")
         cosem.advance_consumption(state, now)
-        response, _ = cosem.serve_access_request(state, item["request"], now)
-        alert = _alert(identity, state, item["originator"], {
-            "kind": "future-dated-executed", "message_code": item["message_code"], "counter": item["counter"],
-            "results": response["results"]}, now)
-        if alert:
-            alerts.append(alert)
-    state["future"] = pending
-    return DeviceReply(alerts=alerts)
+        request = future_dated.idle_request(kind) if item.get("watch") else \
+            future_dated.made_immediate(kind, item["request"])
+        payload, specs = _run(identity, state, kind, request, item.get("use_case", ""), item["message_code"], now)
+        if item.get("watch"):     # the model took its own staged values into force: nothing failed
+            payload = Payload(payload.kind, {"results": [], "components": []})
+        frames.extend(_executed_alerts(identity, keys, state, item, payload, now))
+        frames.extend(_raise(identity, keys, state, specs, None, now))
+    return DeviceReply(alerts=frames)
 
 
-def receive_firmware(identity: DeviceIdentity, state: dict, image: bytes, version: str, notify: str,
-                     now: datetime | None = None) -> DeviceReply:
-    """A firmware image delivered to the device: held pending activation, with a receipt alert."""
+def receive_firmware(identity: DeviceIdentity, state: dict, image: bytes, version: str | None = None,
+                     notify: str | None = None, now: datetime | None = None) -> DeviceReply:
+    """An Upgrade Image delivered over the HAN: verified, held pending activation (a PPMID / HCALCS activates
+    it), with the receipt alert to the device's Supplier (or the PPMID's activation alert to the ACB)."""
     now = now or datetime.now(timezone.utc)
-    digest = asn1_server.receive_image(state, image, version)
-    alert = _alert(identity, state, notify, {"kind": "firmware-received", "hash": digest}, now)
-    return DeviceReply(alerts=[alert] if alert else [])
+    parsed = firmware.parse_image(image)
+    if parsed is None:
+        return _refuse(state, now, "not an Upgrade Image (no OTA header)")
+    keys = device_keys(identity, state)
+    return DeviceReply(alerts=firmware.receive(identity.device_id, identity.device_type, keys, state, parsed, now))
 
 
+def raise_event(identity: DeviceIdentity, state: dict, code: int, now: datetime | None = None) -> DeviceReply:
+    """Something happened on the device that GBCS alerts on (alert code ``code``): the generic alert (critical
+    or not, as the code is) to each Remote Party the alert table names."""
+    now = now or datetime.now(timezone.utc)
+    keys = device_keys(identity, state)
+    critical = alerts.info(code).critical
+    message_code = alerts.GENERIC_CRITICAL if critical else alerts.GENERIC_NON_CRITICAL
+    if kind_of(identity.device_type).alert_format == "dlms":
+        payload = alerts.dlms_payload(state, code, now)
+    else:
+        payload = alerts.gbz_payload(code, now, count=0)
+    return DeviceReply(alerts=[alerts.frame(identity.device_id, keys, state, code=code, message_code=message_code,
+                                            payload=payload, recipient=recipient)
+                               for recipient in alerts.recipients(state, code)])

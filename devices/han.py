@@ -1,4 +1,9 @@
-"""The in-process HAN bus: routes frames to devices, with latency, loss and offline injection.
+"""The in-process HAN bus: routes frames to devices through their Communications Hub, with latency, loss
+and offline injection, and distributes firmware images.
+
+A frame for a device travels CHF → (GPF, for a gas meter) → device. The route comes from a ``HanDirectory``:
+a device that is not on its CHF's device log cannot be reached (GBCS: the CHF does not talk to it), so
+nothing comes back. Every hop's faults apply: an offline or lossy hop drops the frame.
 
 Device state comes from a ``StateStore`` (the simulator keeps it in PostgreSQL) so that a device's
 handling of a frame is atomic and survives restarts; faults come from a ``FaultSource`` a user can change at
@@ -9,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable, Protocol
 
-from devices.device import DeviceIdentity, DeviceReply
+from devices import firmware
+from devices.device import DeviceIdentity, DeviceReply, device_keys, receive_firmware
 
 
 @dataclass(frozen=True)
@@ -21,8 +28,26 @@ class Faults:
     loss: float = 0.0          # probability that a frame (or its answer) is lost
 
 
+@dataclass(frozen=True)
+class Route:
+    """The devices a frame passes through (the target last), or why the target cannot be reached."""
+
+    hops: tuple[str, ...]
+    reason: str | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.reason is None
+
+
 class FaultSource(Protocol):
     async def faults(self, device_id: str) -> Faults: ...
+
+
+class HanDirectory(Protocol):
+    """Who is on whose HAN: the route to a device through its CHF (and GPF)."""
+
+    async def route(self, device_id: str, hub_id: str | None) -> Route: ...
 
 
 class StateStore(Protocol):
@@ -32,40 +57,90 @@ class StateStore(Protocol):
             -> DeviceReply | None: ...
 
 
+Handler = Callable[[DeviceIdentity, dict, bytes], DeviceReply]
+
+
 class HanBus:
-    def __init__(self, store: StateStore, faults: FaultSource, *, rng: random.Random | None = None):
+    def __init__(self, store: StateStore, faults: FaultSource, *, rng: random.Random | None = None,
+                 directory: HanDirectory | None = None):
         self.store = store
         self.fault_source = faults
         self.rng = rng or random.Random()
+        self.directory = directory
 
-    async def _deliverable(self, device_id: str, hub_id: str | None) -> Faults | None:
-        faults = await self.fault_source.faults(device_id)
-        hub = await self.fault_source.faults(hub_id) if hub_id and hub_id != device_id else Faults()
-        if faults.offline or hub.offline:
-            return None
-        if self.rng.random() < max(faults.loss, hub.loss):
-            return None
-        return faults
+    async def route(self, device_id: str, hub_id: str | None) -> Route:
+        if self.directory is not None:
+            return await self.directory.route(device_id, hub_id)
+        hops = (hub_id, device_id) if hub_id and hub_id != device_id else (device_id,)
+        return Route(hops)
 
-    async def exchange(self, device_id: str, frame: bytes, *, hub_id: str | None = None,
-                       handler: Callable[[DeviceIdentity, dict, bytes], DeviceReply]) -> DeviceReply | None:
-        """Deliver ``frame``; return the device's reply, or None if nothing comes back."""
-        faults = await self._deliverable(device_id, hub_id)
+    async def _deliverable(self, hops: tuple[str, ...]) -> Faults | None:
+        """The faults along the way (latencies add up), or None if the frame is lost or a hop is offline."""
+        latency, loss = 0.0, 0.0
+        for hop in hops:
+            faults = await self.fault_source.faults(hop)
+            if faults.offline:
+                return None
+            latency += faults.latency_ms
+            loss = max(loss, faults.loss)
+        if loss and self.rng.random() < loss:
+            return None
+        return Faults(latency_ms=latency)
+
+    async def _travel(self, hops: tuple[str, ...]) -> bool:
+        faults = await self._deliverable(hops)
         if faults is None:
-            return None
+            return False
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
+        return True
+
+    async def exchange(self, device_id: str, frame: bytes, *, hub_id: str | None = None,
+                       handler: Handler) -> DeviceReply | None:
+        """Deliver ``frame``; return the device's reply, or None if nothing comes back."""
+        route = await self.route(device_id, hub_id)
+        if not await self._travel(route.hops):
+            return None
+        if not route.reachable:
+            return DeviceReply(refused=route.reason)
         return await self.store.with_device(device_id, lambda identity, state: handler(identity, state, frame))
 
     async def run(self, device_id: str, work: Callable[[DeviceIdentity, dict], DeviceReply], *,
                   hub_id: str | None = None) -> DeviceReply | None:
-        """Run a non-frame action on a device (firmware image delivery) under the same faults."""
-        faults = await self._deliverable(device_id, hub_id)
-        if faults is None:
+        """Run a device's own action (its timers) under the same faults."""
+        route = await self.route(device_id, hub_id)
+        if not await self._travel(route.hops) or not route.reachable:
             return None
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
         return await self.store.with_device(device_id, work)
 
-
-Handler = Callable[[DeviceIdentity, dict, bytes], DeviceReply]
+    async def distribute_image(self, device_id: str, image: bytes, *, hub_id: str | None = None) \
+            -> DeviceReply | None:
+        """Firmware distribution (CS05a–c): the CHF takes the Upgrade Image, passes it over the HAN to the
+        device, and reports the transfer (CCS08) to the Access Control Broker. Returns every alert raised."""
+        hub = hub_id or device_id
+        if not await self._travel((hub,)):
+            return None
+        parsed = firmware.parse_image(image)
+        version = parsed.version if parsed else "00000000"
+        frames: list[bytes] = []
+        if parsed is None:
+            result = firmware.DISCARDED
+        else:
+            route = await self.route(device_id, hub_id)
+            result = firmware.TRANSFER_FAILED
+            if route.reachable and await self._travel(route.hops[1:] or route.hops):
+                reply = await self.store.with_device(device_id, lambda identity, state:
+                                                     receive_firmware(identity, state, image))
+                if reply is not None:
+                    frames.extend(reply.alerts)
+                    if reply.refused is None:
+                        result = firmware.TRANSFERRED
+        if device_id != hub or parsed is None:
+            def report(identity: DeviceIdentity, state: dict) -> DeviceReply:
+                now = datetime.now(timezone.utc)
+                return DeviceReply(alerts=[firmware.transfer_alert(identity.device_id, device_keys(identity, state),
+                                                                   state, device_id, version, result, now)])
+            reply = await self.store.with_device(hub, report)
+            if reply is not None:
+                frames.extend(reply.alerts)
+        return DeviceReply(alerts=frames)

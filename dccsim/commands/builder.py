@@ -1,8 +1,17 @@
-"""From a validated device Service Request to a GBCS command: use-case choice, payload, frame.
+"""From a validated device Service Request to a GBCS command: use-case choice, payload, originator.
 
 The use case depends on the variant, the target's device type and GBCS version and, for some SRs, the
 body (8.9 ReadSecurityDetails, 8.11 Add/Remove). The payload starts from the use case's structure
-(``structures.STRUCTURES``) and takes what the request supplies.
+(``structures.STRUCTURES``) and takes what the request supplies. A device-dated execution time goes where
+the device looks for it (``devices.future_dated``): the family fills write the activation date-times of DLMS
+commands and the start times of GBZ commands; a DLMS command without any carries it in its Access-Request
+date-time, the DUIS cancellation date (3000-12-31) as the unspecified date-time.
+
+Who originates the command: the User, under its own id, when the device knows it as a Remote Party; the
+DCC's Access Control Broker, on the User's behalf, for the use cases GBCS gives to the ACB (the
+Communications Hub's, join details, PPMID firmware …) and for Users the device holds no cell for. An ACB
+command names the User and its request counter in the other-information (the business originator); a
+critical use case sent through a non-critical SR (8.7.2, 8.8.2) is signed by the ACB.
 """
 from __future__ import annotations
 
@@ -12,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from devices.clock import dlms_date_time
+from devices.future_dated import ACTIVATION_ATTRIBUTES
 from dccsim.commands import fills_cs, fills_esme, fills_gas
 from dccsim.commands.structures import STRUCTURES
 from dccsim.commands.values import as_datetime, text_of
@@ -27,6 +37,15 @@ FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_gas.
 _DEVICE_PREFIX = {"ECS": {"ESME"}, "GCS": {"GSME", "GPF"}, "CCS": {"CHF"}, "PCS": {"PPMID"}}
 
 
+# Use cases the Access Control Broker originates whoever asks (with the business originator, or without).
+ACB_ORIGINATED = {"CCS01", "CCS02", "CCS03", "CCS05", "CCS06", "CCS07"}
+ACB_ORIGINATED_PLAIN = {"CS02a", "CS02f", "GCS59"}
+# Critical use cases the ACB signs when they come through a non-critical Service Request.
+ACB_SIGNED = {"CS03A2", "CS03C", "CS04AC"}
+DUIS_CANCELLATION_YEAR = 3000
+DLMS_CANCEL = "ffffffffffffffffff8000ff"
+
+
 @dataclass(frozen=True)
 class Command:
     message_code: int
@@ -34,6 +53,9 @@ class Command:
     payload: Payload
     critical: bool
     other_info_extra: bytes
+    acb: bool = False                  # originated by the Access Control Broker
+    business_originator: bool = False  # … naming the User and its request counter in the other-information
+    acb_signed: bool = False           # … and signed by it
 
 
 def _version(device: Device) -> tuple[int, ...]:
@@ -79,6 +101,10 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
                                                "ReadSecurityDetails")
             return "CCS07"
         return "CCS05" if _version(device) < (2, 0) else "CCS06"
+    if variant == "6.24.1":
+        # CS02f reports the Load Controller's cells too (an ESME / APC with one); CS02a the others.
+        wants_load_controller = "LoadController" in fills_cs.requested_roles(body)
+        return "CS02f" if wants_load_controller and device.device_type in ("ESME", "APC") else "CS02a"
     if variant == "8.11":
         return "CCS02" if text_of(body.get("RequestType")) == "Remove" else "CCS01"
     if variant == "3.3" and device.device_type == "ESME":
@@ -105,9 +131,28 @@ def _structure(use_case: str) -> tuple[int, dict]:
     raise DuisRejection("HTTP-501-NOT-IMPLEMENTED", f"the simulator cannot build {use_case} commands")
 
 
+def _dated(kind: str, tree, when: datetime | None, now: datetime):
+    """A device-dated DLMS command whose family fills did not date it (no activation date-time among its
+    attributes) carries its execution time — or the cancellation — in its Access-Request date-time."""
+    if when is None or kind != "dlms-access-request":
+        return tree
+    if any(spec["choice"] == "set" and (spec["class"], spec.get("attribute")) in ACTIVATION_ATTRIBUTES
+           for spec in tree.get("specs", [])):
+        return tree
+    cancel = when.year >= DUIS_CANCELLATION_YEAR
+    if cancel:
+        tree["date_time"] = DLMS_CANCEL
+    elif when > now:
+        tree["date_time"] = dlms_date_time(when).hex()
+    return tree
+
+
 def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
                   *, critical: bool, now: datetime | None = None, other_type: str | None = None,
-                  device_dated: bool = True, originator: str | None = None, counter: int | None = None) -> Command:
+                  device_dated: bool = True, originator: str | None = None,
+                  counter: int | None = None) -> Command:
+    """The command for a request; ``counter`` (the request's) goes where the use case quotes it (CS06) and,
+    with ``originator``, where the ESME's commands carry the request's parties."""
     now = now or datetime.now(timezone.utc)
     use_case = choose_use_case(variant, use_cases, device, body, other_type)
     code, structure = _structure(use_case)
@@ -115,16 +160,22 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     fill = FILLS.get(use_case)
     if fill is not None:
         tree = fill(tree, body, device, now)
-    when = execution_time(body)
-    if device_dated and structure["kind"] == "dlms-access-request" and when is not None and when > now:
-        tree["date_time"] = dlms_date_time(when).hex()     # future-dated: executed by the device at this time
+    finish = fills_cs.FINISH.get(use_case)
+    if finish is not None:
+        tree = finish(tree, counter or 0)
+    if device_dated:
+        tree = _dated(structure["kind"], tree, execution_time(body), now)
     extra = bytes.fromhex(structure["extra"]) if structure["extra"] else b""
     if originator is not None and counter is not None:     # the request's parties (invoke and transaction ids)
         tree, extra = fills_esme.address(use_case, structure["kind"], tree, extra, originator=originator,
                                          recipient=device.device_id, counter=counter)
     info = lookup(code)
-    return Command(code, info.use_case if info else use_case, Payload(structure["kind"], tree),
-                   critical or structure["sign"], extra)
+    name = info.use_case if info else use_case
+    acb_signed = name in ACB_SIGNED and not critical
+    business = name in ACB_ORIGINATED or len(extra) == 16 or acb_signed
+    return Command(code, name, Payload(structure["kind"], tree), critical or structure["sign"], extra,
+                   acb=business or name in ACB_ORIGINATED_PLAIN, business_originator=business,
+                   acb_signed=acb_signed)
 
 
 def execution_time(body: dict[str, Any]) -> datetime | None:

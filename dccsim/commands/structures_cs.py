@@ -28,7 +28,7 @@ STRUCTURES: dict[int, dict] = {
     0x0010: {'use_case': 'CS04B', 'kind': 'asn1', 'sign': False, 'extra': '',
              'tree': [{"tag":"04","hex":"0102030405060708"}]},
     0x0012: {'use_case': 'CS06', 'kind': 'asn1', 'sign': True, 'extra': '',
-             'tree': [{"tag":"30","children":[{"tag":"04","hex":"aa758690730934ff0685aa758690730934ff0685657788990011223344556677"},{"tag":"02","hex":"03e8"}]}]},
+             'tree': [{"tag":"30","children":[{"tag":"04","hex":"aa758690730934ff0685aa758690730934ff0685657788990011223344556677"},{"tag":"02","hex":"03e9"},{"tag":"18","hex":"32303330303131353039303030305a"}]}]},
     0x0013: {'use_case': 'CS07', 'kind': 'asn1', 'sign': False, 'extra': '',
              'tree': [{"tag":"05","hex":""}]},
     0x00AB: {'use_case': 'CS03A2', 'kind': 'asn1', 'sign': True, 'extra': '',

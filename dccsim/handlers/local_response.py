@@ -22,8 +22,12 @@ async def return_local_command_response(ctx, conn, sim) -> Reply:
         message = gbcs.decode(raw, dcc_keys(sim))
     except gbcs.GbcsError as exc:
         raise DuisRejection("E081302", f"the device response is not a GBCS message: {exc}") from None
-    if message.cra != "response" or message.verification.mac != "verified":
-        raise DuisRejection("E081302", f"the device response does not authenticate ({message.verification.mac})")
+    # A device MACs its answer to a non-critical command and signs its answer to a critical one.
+    authenticated = message.verification.mac == "verified" or (
+        message.verification.signature == "verified" and message.verification.mac != "failed")
+    if message.cra != "response" or not authenticated:
+        raise DuisRejection("E081302", f"the device response does not authenticate (MAC "
+                                       f"{message.verification.mac}, signature {message.verification.signature})")
     variants = [v for v in RETURNABLE if message.use_case and message.use_case in _use_cases(v)]
     if not variants:
         raise DuisRejection("E081301", f"{message.use_case} responses are not returned through 8.13")

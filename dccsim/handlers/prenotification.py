@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from dccsim.device_identities import enrol_device
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import E19, E5, I99, DuisRejection
 from dccsim.handlers.registry import Reply, Target, handles
@@ -39,6 +40,7 @@ async def device_pre_notification(ctx, conn, sim) -> Reply:
     if device.gpf_id and await repo.get_device(conn, device.gpf_id) is None:
         raise DuisRejection(E19, f"AssociatedGPFDeviceID {device.gpf_id} is not in the inventory")
     await repo.upsert_device(conn, device)
+    await enrol_device(conn, sim, device_id)
     for role in _RESPONSIBLE_ROLE.get(device_type, ()):
         if role in ctx.acting_roles:
             await repo.set_party(conn, device_id, role, ctx.user.entity_id)

@@ -9,17 +9,41 @@ from lxml import etree
 
 import gbcs
 from dccsim.duis import client
+from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
+from dccsim.duis.xmldsig import DuisSigner
 from tests.integration.harness import RunningSimulator, template, zaz1_signer
 from tests.paths import KEYS_ZAZ1
 
 SERVICE = {1: "S", 2: "D", 3: "S", 4: "T", 5: "S", 6: "D", 7: "S", 8: "D"}
+# The ZAZ1 GBCS signing key each RTDS user signs Pre-Commands with.
+ZAZ1_GBCS_KEY = {"90B3D51F30010000": "Z1-supplier-ds", "90B3D51F30030000": "Z1-supplier2-ds",
+                 "90B3D51F30020000": "Z1-networkOperator-ds", "90B3D51F30000002": "Z1-accessControlBroker-ds"}
 
 
 def zaz1_gbcs_signing_key(name: str = "Z1-supplier-ds"):
-    return serialization.load_der_private_key((KEYS_ZAZ1 / f"{name}.key").read_bytes(), None) \
-        if not (KEYS_ZAZ1 / f"{name}.key").read_bytes().startswith(b"-----") else \
-        serialization.load_pem_private_key((KEYS_ZAZ1 / f"{name}.key").read_bytes(), None)
+    raw = (KEYS_ZAZ1 / f"{name}.key").read_bytes()
+    return serialization.load_pem_private_key(raw, None) if raw.startswith(b"-----") \
+        else serialization.load_der_private_key(raw, None)
+
+
+def gbcs_key_for(originator: str):
+    return zaz1_gbcs_signing_key(ZAZ1_GBCS_KEY.get(originator.replace("-", "").upper(), "Z1-supplier-ds"))
+
+
+def xml_signer_for(running: RunningSimulator, root: etree._Element) -> DuisSigner:
+    """The originator's XML-signing key: its ZAZ1 one, else the one the simulator issued it."""
+    originator = RequestId.parse(client.request_id_of(root)).originator
+    try:
+        return zaz1_signer(originator)
+    except LookupError:
+        own = running.sim.smki.xml_signing(originator)
+        return DuisSigner(own.private_key, own.certificate)
+
+
+def _is_response_for(root: etree._Element, request_id: str) -> bool:
+    return root.findtext(f".//{sr('RequestID')}") == request_id and \
+        root.find(f".//{sr('ResponseMessage')}") is not None
 
 
 async def wait_for_response(receiver, request_id: str, timeout: float = 15.0, kind: str = "Response"):
@@ -28,8 +52,7 @@ async def wait_for_response(receiver, request_id: str, timeout: float = 15.0, ki
     while True:
         for body in receiver.received:
             root = etree.fromstring(body)
-            if root.findtext(f".//{sr('RequestID')}") == request_id and \
-                    root.find(f".//{sr('ResponseMessage')}") is not None:
+            if _is_response_for(root, request_id):
                 return root
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"no response for {request_id}")
@@ -40,24 +63,32 @@ async def wait_for_response(receiver, request_id: str, timeout: float = 15.0, ki
             pass
 
 
-async def run_request(running: RunningSimulator, root: etree._Element, *, signer=None):
-    """Send a prepared request; critical ones (CV 4) are transformed, signed with the ZAZ1 supplier GBCS key and
-    sent back as CV 5. Returns (synchronous answer, request id)."""
-    header = root.find(sr("Header"))
-    cv = int(header.findtext(sr("CommandVariant")))
-    request_id = client.request_id_of(root)
-    answer = await running.post(SERVICE[cv], client.sign(root, signer or zaz1_signer()))
-    if cv != 4 or answer.status != 200 or answer.code != "I0":
-        return answer, request_id
-    precommand = base64.b64decode(answer.root.findtext(f".//{sr('PreCommand')}/{sr('GBCSPayload')}"))
-    signed = gbcs.sign_precommand(precommand, zaz1_gbcs_signing_key())
-    header.find(sr("CommandVariant")).text = "5"
+def sign_in_place(root: etree._Element, precommand: bytes, key) -> None:
+    """Turn a transform request into its CV 5 Signed Pre-Command."""
+    signed = gbcs.sign_precommand(precommand, key)
+    root.find(sr("Header")).find(sr("CommandVariant")).text = "5"
     body = root.find(sr("Body"))
     for child in list(body):
         body.remove(child)
     spc = etree.SubElement(body, sr("SignedPreCommand"))
     etree.SubElement(spc, sr("GBCSPayload")).text = base64.b64encode(signed).decode()
-    return await running.post("S", client.sign(root, signer or zaz1_signer())), request_id
+
+
+async def run_request(running: RunningSimulator, root: etree._Element, *, signer=None, gbcs_key=None,
+                      signed_cv: int = 5):
+    """Send a prepared request; critical ones (CV 4) are transformed, signed with the originator's ZAZ1 GBCS
+    key and sent back as CV ``signed_cv`` (5, 6 or 7). Returns (synchronous answer, request id)."""
+    header = root.find(sr("Header"))
+    cv = int(header.findtext(sr("CommandVariant")))
+    request_id = client.request_id_of(root)
+    signer = signer or xml_signer_for(running, root)
+    answer = await running.post(SERVICE[cv], client.sign(root, signer))
+    if cv != 4 or answer.status != 200 or answer.code != "I0":
+        return answer, request_id
+    precommand = base64.b64decode(answer.root.findtext(f".//{sr('PreCommand')}/{sr('GBCSPayload')}"))
+    sign_in_place(root, precommand, gbcs_key or gbcs_key_for(RequestId.parse(request_id).originator))
+    header.find(sr("CommandVariant")).text = str(signed_cv)
+    return await running.post(SERVICE[signed_cv], client.sign(root, signer)), request_id
 
 
 def prepared(name: str, **kwargs) -> etree._Element:

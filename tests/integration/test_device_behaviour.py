@@ -1,5 +1,8 @@
-"""What devices and the DCC do with device Service Requests: state round trips, firmware and the CPL,
-release-note rules, alerts, schedules, local responses, faults and replays."""
+"""What devices and the DCC do with device Service Requests, over real HTTP against a real PostgreSQL:
+installing and commissioning meters pre-notified at run time, state round trips, firmware distribution and
+activation (now, future-dated, cancelled) with the CPL, future-dated and cancelled tariffs, the HAN as the
+Communications Hub's device log allows, device-side security (trust-anchor cells), alert routing, certificate
+tracking, command variants, release-note rules, schedules, local responses, faults and replays."""
 from __future__ import annotations
 
 import asyncio
@@ -11,54 +14,81 @@ import pytest
 from lxml import etree
 
 import gbcs
-from devices.device import handle_command
+from devices import firmware
+from devices.device import handle_command, raise_event
+from dccsim.alert_routing import route_device_alert
+from dccsim.device_identities import reissue_device_certificate
 from dccsim.device_requests import dcc_keys
 from dccsim.duis import client
+from dccsim.duis.ids import dashed
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
+from dccsim.smki.credentials import Usage, read_folders
 from tests.conftest import create_fresh_database
 from tests.integration import requests
-from tests.integration.device_flows import prepared, run_request, wait_for_response
-from tests.integration.harness import NETWORK_OPERATOR, SUPPLIER, start_running_simulator, zaz1_signer
+from tests.integration.device_flows import (gbcs_key_for, prepared, run_request, sign_in_place,
+                                            wait_for_response, xml_signer_for)
+from tests.integration.harness import NETWORK_OPERATOR, SUPPLIER, start_running_simulator
 from tests.integration.receiver import Receiver
-from tests.paths import DUIS_TEMPLATES
+from tests.paths import DUIS_TEMPLATES, KEYS_RTDS
 
-A0, A1, A2, A4 = "00DB1234567890A0", "00DB1234567890A1", "00DB1234567890A2", "00DB1234567890A4"
+A0, A1, A2, A3, A4 = "00DB1234567890A0", "00DB1234567890A1", "00DB1234567890A2", "00DB1234567890A3", \
+    "00DB1234567890A4"
+SUPPLIER_2, OTHER_USER, DCC = "90B3D51F30030000", "90B3D51F30010008", "90B3D51F30000002"
+USERS = (SUPPLIER, NETWORK_OPERATOR, SUPPLIER_2, OTHER_USER, DCC)
 pytestmark = pytest.mark.skipif(not DUIS_TEMPLATES.exists(), reason="shared templates not available")
 
 
 @pytest.fixture
 async def estate(pg_base_url, tmp_path):
     running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, device_timeout=1.0)
-    receiver = await Receiver().start()
-    for user in (SUPPLIER, NETWORK_OPERATOR, "90B3D51F30030000"):
+    receivers = {user: await Receiver().start() for user in USERS}
+    for user, receiver in receivers.items():
         await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
-    yield running, receiver
-    await receiver.stop()
+    yield running, receivers
+    for receiver in receivers.values():
+        await receiver.stop()
     await running.close()
 
 
-async def _response(running, receiver, root, signer=None):
-    answer, request_id = await run_request(running, root, signer=signer)
+def _originator(root) -> str:
+    return client.request_id_of(root).split(":")[0].replace("-", "")
+
+
+async def _response(running, receivers, root, *, expect: str = "I0"):
+    """Send, wait for the asynchronous Response, decode its GBCS payload with what the DCC holds."""
+    answer, request_id = await run_request(running, root)
     assert answer.status == 200 and answer.code in ("I0", "I99"), (answer.status, answer.body[:300])
-    response = await wait_for_response(receiver, request_id)
+    response = await wait_for_response(receivers[_originator(root)], request_id)
+    assert response.findtext(".//{*}ResponseCode") == expect, etree.tostring(response)[:400]
     payload = response.findtext(".//{*}GBCSPayload")
     message = gbcs.decode(base64.b64decode(payload), dcc_keys(running.sim)) if payload else None
-    return response, message
+    return request_id, message
 
 
-def _dcc_alerts(receiver, code: str) -> list[etree._Element]:
-    roots = [etree.fromstring(b) for b in receiver.received]
-    return [r for r in roots if r.findtext(f".//{sr('DCCAlertCode')}") == code]
+def _documents(receivers, user: str) -> list[etree._Element]:
+    return [etree.fromstring(b) for b in receivers[user].received]
 
 
-async def _wait_alert(receiver, code: str) -> list[etree._Element]:
-    for _ in range(50):
-        found = _dcc_alerts(receiver, code)
-        if found:
+def _device_alerts(receivers, user: str, code: str) -> list[etree._Element]:
+    return [r for r in _documents(receivers, user) if r.findtext(f".//{sr('AlertCode')}") == code]
+
+
+def _dcc_alerts(receivers, user: str, code: str) -> list[etree._Element]:
+    return [r for r in _documents(receivers, user) if r.findtext(f".//{sr('DCCAlertCode')}") == code]
+
+
+async def _eventually(probe, timeout: float = 10.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = probe()
+        if found or asyncio.get_running_loop().time() > deadline:
             return found
         await asyncio.sleep(0.1)
-    return []
+
+
+def _alert_message(running, document) -> gbcs.Message:
+    return gbcs.decode(base64.b64decode(document.findtext(f".//{sr('GBCSPayload')}")), dcc_keys(running.sim))
 
 
 def _long_values(tree) -> list[int]:
@@ -74,125 +104,602 @@ def _long_values(tree) -> list[int]:
     return found
 
 
-async def test_tariff_update_then_read_back_gives_the_new_prices(estate):
-    running, receiver = estate
+def _at(seconds: float) -> str:
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    def new_prices(root):
-        for element, price in zip(root.iter(sr("TOUPrice")), (1111, 2222, 3333)):
-            element.text = str(price)
+
+def _with_execution_time(root, body_name: str, when: str):
+    body = root.find(sr("Body")).find(sr(body_name))
+    existing = body.find(sr("ExecutionDateTime"))
+    if existing is None:
+        existing = etree.Element(sr("ExecutionDateTime"))
+        body.insert(0, existing)
+    existing.text = when
+    return root
+
+
+def _set_prices(root, price: int):
+    for element in root.iter(sr("TOUPrice")):
+        element.text = str(price)
+    return root
+
+
+async def _log(running, request_id: str) -> list[dict]:
+    await running.sim.message_log.flush()
+    return await repo.messages_for(running.sim.db.pool, request_id)
+
+
+# --- install and commission ----------------------------------------------------------------------------
+
+def _prenotification(device_id: str, device_type: str, **extra: str):
+    root = prepared("12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML")
+    client.set_body_text(root, "DeviceID", dashed(device_id))
+    client.set_body_text(root, "DeviceType", device_type)
+    client.set_body_text(root, "DeviceManufacturer", "1234")
+    client.set_body_text(root, "DeviceModel", "00020001" if device_type == "ESME" else "00030001")
+    client.set_body_text(root, "FirmwareVersion", "00000001")
+    body = root.find(sr("Body")).find(sr("DevicePrenotification"))
+    if device_type != "ESME":
+        body.remove(body.find(sr("ESMEVariant")))
+    for name, value in extra.items():
+        etree.SubElement(body, sr(name)).text = value
+    return root
+
+
+def _han_log_add(device_id: str, install_code: str):
+    root = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
+    body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
+    body.find(sr("DeviceID")).text = dashed(device_id)
+    body.find(sr("RequestType")).text = "Add"
+    whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
+    etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
+    etree.SubElement(whitelist, sr("InstallCode")).text = install_code
+    return root
+
+
+async def test_meters_pre_notified_at_run_time_are_installed_commissioned_and_read(estate):
+    """12.2 → 8.11 (CCS01) → 8.9 (the hub hears them) → 8.7.1 (join the PPMID) → 8.1.1 (commission, critical,
+    transform + ZAZ1 signature) → a read, for a new ESME and a new GSME behind the existing GPF."""
+    running, receivers = estate
+    pool = running.sim.db.pool
+    esme, gsme = "00DB1234567891E0", "00DB1234567891E1"
+    assert (await running.post("D", client.sign(_prenotification(esme, "ESME"),
+                                                xml_signer_for(running, _prenotification(esme, "ESME"))))).code \
+        == "I99"
+    gas = _prenotification(gsme, "GSME", AssociatedGPFDeviceID=dashed(A3))
+    assert (await running.post("D", client.sign(gas, xml_signer_for(running, gas)))).code == "I99"
+    for device_id in (esme, gsme):
+        assert running.sim.smki.gbcs(device_id, "ds") is not None, "no SMKI credentials issued at pre-notification"
+        assert (await repo.get_device(pool, device_id)).status == "Pending"
+    for device_id, code in ((esme, "00112233445566778899AABBCCDDEE01"), (gsme, "00112233445566778899AABBCCDDEE02")):
+        _rid, added = await _response(running, receivers, _han_log_add(device_id, code))
+        assert added.use_case == "CCS01" and added.originator == A2 and added.recipient == DCC
+        device = await repo.get_device(pool, device_id)
+        assert device.status == "Whitelisted" and device.chf_id == A2
+    _rid, log = await _response(running, receivers, prepared("CCS06_8.9_SUCCESS_REQUEST_DUIS.XML"))
+    logged = {item["items"][0]["hex"].upper() for item in log.payload.tree["data"][0]["items"]}
+    assert {esme, gsme} <= logged
+    for device_id in (esme, gsme):
+        assert (await repo.get_device(pool, device_id)).status == "InstalledNotCommissioned"
+        _rid, joined = await _response(running, receivers, prepared("CS03A1_8.7.1_SUCCESS_REQUEST_DUIS.XML",
+                                                                     target=dashed(device_id)))
+        assert joined.use_case == "CS03A1" and joined.verification.signature == "verified"
+        assert joined.payload.tree == [{"tag": "02", "hex": "00"}]
+        _rid, commissioned = await _response(running, receivers, prepared(
+            "ECS70Commission_8.1.1_SUCCESS_REQUEST_DUIS.XML", target=dashed(device_id)))
+        assert commissioned.use_case == ("ECS70" if device_id == esme else "GCS28")
+        assert commissioned.verification.signature == "verified"
+        assert (await repo.get_device(pool, device_id)).status == "Commissioned"
+    _rid, electricity = await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+                                                                      target=dashed(esme)))
+    assert electricity.use_case == "ECS17b" and electricity.verification.mac == "verified"
+    _rid, gas_read = await _response(running, receivers, prepared("GCS13a_4.1.1_SUCCESS_UNRELIABLE_REQUEST_DUIS.XML",
+                                                                  target=dashed(gsme)))
+    assert gas_read.originator == gsme and gas_read.verification.mac == "verified"
+
+
+# --- the HAN follows the CHF device log ----------------------------------------------------------------
+
+async def test_a_device_off_the_chf_device_log_is_unreachable_until_added_back(estate):
+    running, receivers = estate
+    remove = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")          # removes A0 from A2's device log
+    _rid, removed = await _response(running, receivers, remove)
+    assert removed.use_case == "CCS02"
+    started = asyncio.get_running_loop().time()
+    request_id, _ = await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
+                                    expect="E21")
+    assert asyncio.get_running_loop().time() - started < 5
+    refused = [m for m in await _log(running, request_id) if m["kind"] == "gbcs-refused"]
+    assert refused and "not on the device log" in refused[0]["body"]
+    await _response(running, receivers, _han_log_add(A0, "00112233445566778899AABBCCDDEEFF"))
+    _rid, read = await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
+    assert read.use_case == "ECS17b"
+
+
+async def test_gas_meter_traffic_passes_the_gpf(estate):
+    running, receivers = estate
+    read = "GCS13a_4.1.1_SUCCESS_UNRELIABLE_REQUEST_DUIS.XML"
+    await _response(running, receivers, prepared(read))
+    async with running.session.post(f"{running.admin_url}/admin/devices/{dashed(A3)}/faults",
+                                    json={"offline": True}) as answer:
+        assert answer.status == 200
+    await _response(running, receivers, prepared(read), expect="E21")
+    async with running.session.post(f"{running.admin_url}/admin/devices/{dashed(A3)}/faults",
+                                    json={"offline": False}):
+        pass
+    await _response(running, receivers, prepared(read))
+
+
+# --- state round trips, tariffs and future dating -----------------------------------------------------
+
+async def test_tariff_update_then_read_back_gives_the_new_prices(estate):
+    running, receivers = estate
     root = prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")
-    new_prices(root)
-    _response_root, message = await _response(running, receiver, root)
+    for element, price in zip(root.iter(sr("TOUPrice")), (1111, 2222, 3333)):
+        element.text = str(price)
+    _rid, message = await _response(running, receivers, root)
     assert message.use_case == "ECS01a" and all(r["result"] == 0 for r in message.payload.tree["results"])
-    _read, tariff = await _response(running, receiver, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
-    assert tariff.use_case == "ECS24"
+    _rid, tariff = await _response(running, receivers, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
     assert {1111, 2222, 3333} <= set(_long_values(tariff.payload.tree["data"]))
 
 
-async def test_firmware_update_activate_read_and_the_cpl(estate):
-    running, receiver = estate
-    pool = running.sim.db.pool
-    image = b"dccsim firmware image 00000002"
+async def test_future_dated_tariff_runs_at_its_time_with_a_0x8F66_alert(estate):
+    running, receivers = estate
+    root = _with_execution_time(_set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 7777),
+                                "UpdateImportTariffPrimaryElement", _at(3))
+    _rid, acknowledged = await _response(running, receivers, root)
+    assert acknowledged.use_case == "ECS01a"
+    _rid, before = await _response(running, receivers, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
+    assert 7777 not in _long_values(before.payload.tree["data"])
+    alerts = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F66"))
+    assert alerts, "no future-dated execution alert"
+    alert = _alert_message(running, alerts[0])
+    assert alert.use_case == "FDA-DLMS" and alert.verification.signature == "verified" and alert.recipient == SUPPLIER
+    assert not any(_device_alerts(receivers, user, "8F66") for user in USERS if user != SUPPLIER)
+    _rid, after = await _response(running, receivers, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
+    assert 7777 in _long_values(after.payload.tree["data"])
 
-    def update(root):
-        body = root.find(sr("Body")).find(sr("UpdateFirmware"))
-        body.find(sr("FirmwareImage")).text = base64.b64encode(image).decode()
-        body.find(sr("FirmwareVersion")).text = "00000002"
-        body.find(sr("DeviceIDList")).text = "00-DB-12-34-56-78-90-A0,00-DB-12-34-56-78-99-99"
-    root = prepared("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML")
-    update(root)
-    answer = await running.post("D", client.sign(root, zaz1_signer()))
+
+async def test_a_tariff_cancellation_cancels_the_pending_future_dated_tariff(estate):
+    running, receivers = estate
+    root = _with_execution_time(_set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 6666),
+                                "UpdateImportTariffPrimaryElement", _at(2))
+    await _response(running, receivers, root)
+    _rid, cancelled = await _response(running, receivers, prepared(
+        "ECS01a_1.1.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML"))
+    assert cancelled.use_case == "ECS01a"
+    state = await running.sim.db.pool.fetchval("SELECT state->'future' FROM device_state WHERE device_id = $1", A0)
+    assert state in (None, "[]"), "the cancellation was held as a command of its own"
+    await asyncio.sleep(3.5)
+    assert not _device_alerts(receivers, SUPPLIER, "8F66")
+    _rid, tariff = await _response(running, receivers, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
+    assert 6666 not in _long_values(tariff.payload.tree["data"])
+
+
+async def test_a_future_dated_gas_tariff_raises_the_zigbee_alert(estate):
+    running, receivers = estate
+    root = _with_execution_time(prepared("GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML"),
+                                "UpdateImportTariffPrimaryElement", _at(2))
+    _rid, acknowledged = await _response(running, receivers, root)
+    assert acknowledged.use_case == "GCS01a" and acknowledged.verification.signature == "verified"
+    alerts = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F66"))
+    assert alerts
+    alert = _alert_message(running, alerts[0])
+    assert alert.use_case == "FDA-ZigBee" and alert.verification.signature == "verified"
+
+
+# --- firmware ------------------------------------------------------------------------------------------
+
+def _update_firmware(template: str, image: bytes, devices: str):
+    root = prepared(template)
+    body = root.find(sr("Body"))[0]
+    body.find(sr("FirmwareImage")).text = base64.b64encode(image).decode()
+    body.find(sr("FirmwareVersion")).text = firmware.parse_image(image).version
+    body.find(sr("DeviceIDList")).text = devices
+    return root
+
+
+def _activate(image: bytes, when: str | None = None, template: str = "CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML"):
+    root = prepared(template)
+    body = root.find(sr("Body")).find(sr("ActivateFirmware"))
+    body.find(sr("FirmwareHash")).text = hashlib.sha256(firmware.parse_image(image).manufacturer_image).hexdigest()
+    if when is not None:
+        _with_execution_time(root, "ActivateFirmware", when)
+    return root
+
+
+async def test_firmware_distribution_activation_read_and_the_cpl(estate):
+    running, receivers = estate
+    pool = running.sim.db.pool
+    image = firmware.make_image(b"dccsim ESME firmware, build 2", version=2)
+    root = _update_firmware("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", image,
+                            "00-DB-12-34-56-78-90-A0,00-DB-12-34-56-78-99-99")
+    answer = await running.post("D", client.sign(root, xml_signer_for(running, root)))
     assert answer.code == "W110101"
     assert "00-DB-12-34-56-78-99-99" in answer.root.findtext(f".//{sr('InvalidDeviceIDList')}")
-    for _ in range(50):   # the firmware distribution receipt alert reaches the supplier
-        alerts = [etree.fromstring(b) for b in receiver.received if b"DeviceAlertMessage" in b]
-        if alerts:
-            break
-        await asyncio.sleep(0.1)
-    assert alerts and alerts[0].findtext(f".//{sr('AlertCode')}") == "8F72"
+    receipt = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F72"))
+    transfer = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F8A"))
+    assert receipt and transfer
+    receipt_message = _alert_message(running, receipt[0])
+    assert receipt_message.originator == A0 and receipt_message.verification.signature == "verified"
+    digest = receipt_message.payload.tree["body"][0]["items"][2]["hex"]
+    assert digest == hashlib.sha256(b"dccsim ESME firmware, build 2").hexdigest()
+    assert _alert_message(running, transfer[0]).originator == A2
+    # The distribution is GBCS traffic in the request's message log.
+    request_id = client.request_id_of(root)
+    logged = await _log(running, request_id)
+    assert any(m["kind"] == "firmware-image" and m["body"] == image.hex() for m in logged)
+    assert {gbcs.decode(bytes.fromhex(m["body"])).use_case for m in logged if m["kind"] == "gbcs-alert"} \
+        >= {"FDRA-DLMS", "CCS08"}
 
-    def activate(root):
-        body = root.find(sr("Body")).find(sr("ActivateFirmware"))
-        body.find(sr("FirmwareHash")).text = hashlib.sha256(image).hexdigest().upper()
-    root = prepared("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")
-    activate(root)
-    _r, activated = await _response(running, receiver, root)
-    assert activated.use_case == "CS06"
+    _rid, activated = await _response(running, receivers, _activate(image))
+    assert activated.use_case == "CS06" and activated.verification.signature == "verified"
+    assert activated.payload.tree[0]["children"][0]["hex"] == "00"
     assert (await repo.get_device(pool, A0)).firmware_version == "00000002"
-
     # 11.2 by the network operator: the version is already in the inventory, so nothing to say.
-    _r, read = await _response(running, receiver, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML",
-                                                            originator=NETWORK_OPERATOR),
-                               signer=zaz1_signer(NETWORK_OPERATOR))
+    _rid, read = await _response(running, receivers, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML",
+                                                              originator=dashed(NETWORK_OPERATOR)))
     assert read.payload.tree["data"][0]["hex"].upper() == "00000002"
-    assert _dcc_alerts(receiver, "N49") == []
+    assert _dcc_alerts(receivers, SUPPLIER, "N49") == []
     # An inventory out of step: N49 to the supplier that did not send 11.2, inventory updated.
     await repo.update_device(pool, A0, firmware_version="00000001")
-    await _response(running, receiver, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML", originator=NETWORK_OPERATOR),
-                    signer=zaz1_signer(NETWORK_OPERATOR))
-    n49 = await _wait_alert(receiver, "N49")
+    await _response(running, receivers, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML",
+                                                 originator=dashed(NETWORK_OPERATOR)))
+    n49 = await _eventually(lambda: _dcc_alerts(receivers, SUPPLIER, "N49"))
     assert n49 and n49[0].findtext(f".//{sr('FirmwareVersionDevice')}") == "00000002"
     assert (await repo.get_device(pool, A0)).firmware_version == "00000002"
-    # A version marked Removed on the CPL: N50; one not on the CPL: N51 and the inventory left alone.
+    # Removed on the CPL: N50; not on the CPL: N51 and the inventory left alone.
     await pool.execute("UPDATE cpl_entry SET status = 'Removed' WHERE model = '00020001' AND firmware_version = "
                        "'00000002'")
     await repo.update_device(pool, A0, firmware_version="00000001")
-    await _response(running, receiver, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"))
-    assert await _wait_alert(receiver, "N50")
+    await _response(running, receivers, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"))
+    assert await _eventually(lambda: _dcc_alerts(receivers, SUPPLIER, "N50"))
     await pool.execute("DELETE FROM cpl_entry WHERE model = '00020001' AND firmware_version = '00000002'")
     await repo.update_device(pool, A0, firmware_version="00000001")
-    await _response(running, receiver, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"))
-    assert await _wait_alert(receiver, "N51")
+    await _response(running, receivers, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"))
+    assert await _eventually(lambda: _dcc_alerts(receivers, SUPPLIER, "N51"))
     assert (await repo.get_device(pool, A0)).firmware_version == "00000001"
 
 
-async def test_device_added_to_the_chf_log_and_joined(estate):
-    running, receiver = estate
-    new_ppmid = "00-DB-12-34-56-78-91-11"
-    pre = prepared("12.2_DEVICE_PRE_NOTIFICATION_REQUEST_DUIS.XML")
-    client.set_body_text(pre, "DeviceID", new_ppmid)
-    client.set_body_text(pre, "DeviceType", "PPMID")
-    assert (await running.post("D", client.sign(pre, zaz1_signer()))).code == "I99"
+async def test_an_image_without_an_ota_header_is_discarded_by_the_hub(estate):
+    running, receivers = estate
+    root = _update_firmware("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", firmware.make_image(b"x", version=3), dashed(A0))
+    root.find(sr("Body"))[0].find(sr("FirmwareImage")).text = base64.b64encode(b"not an upgrade image").decode()
+    assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "I99"
+    transfer = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F8A"))
+    assert transfer and _alert_message(running, transfer[0]).payload.tree[0]["children"][-1]["hex"] == "01"
+    await asyncio.sleep(0.5)
+    assert not _device_alerts(receivers, SUPPLIER, "8F72")
 
-    def add(root):
-        body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
-        body.find(sr("DeviceID")).text = new_ppmid
-        body.find(sr("RequestType")).text = "Add"
-        whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
-        etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
-        etree.SubElement(whitelist, sr("InstallCode")).text = "00112233445566778899AABBCCDDEEFF"
-    root = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
-    add(root)
-    _r, added = await _response(running, receiver, root)
-    assert added.use_case == "CCS01"
-    for _ in range(30):   # the CHF's CS14 alert reaches the suppliers of the hub
-        if any(b"DeviceAlertMessage" in b and b"<sr:AlertCode>8F12</sr:AlertCode>" in b for b in receiver.received):
+
+async def test_future_dated_firmware_activation_alert_drives_the_cpl(estate):
+    running, receivers = estate
+    pool = running.sim.db.pool
+    image = firmware.make_image(b"dccsim ESME firmware, withdrawn build", version=0xFF)
+    root = _update_firmware("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", image, dashed(A0))
+    assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "I99"
+    assert await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F72"))
+    _rid, held = await _response(running, receivers, _activate(image, _at(2)))
+    assert held.payload.tree == [{"tag": "05", "hex": ""}]
+    assert (await repo.get_device(pool, A0)).firmware_version == "00000001"
+    alerts = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F66"))
+    assert alerts
+    alert = _alert_message(running, alerts[0])
+    assert alert.message_code == 0x00CA and alert.verification.signature == "verified"
+    # 000000FF is on the CPL as Removed: the inventory follows the device, with N50 to IS / GS.
+    assert await _eventually(lambda: _dcc_alerts(receivers, SUPPLIER, "N50"))
+    assert (await repo.get_device(pool, A0)).firmware_version == "000000FF"
+
+
+async def test_a_cancelled_firmware_activation_never_runs(estate):
+    running, receivers = estate
+    pool = running.sim.db.pool
+    image = firmware.make_image(b"dccsim ESME firmware, build 2", version=2)
+    root = _update_firmware("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", image, dashed(A0))
+    assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "I99"
+    assert await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F72"))
+    await _response(running, receivers, _activate(image, _at(2)))
+    _rid, cancelled = await _response(running, receivers, _activate(
+        image, template="CS06_11.3_CANCELLATION_SUCCESS_REQUEST_DUIS.XML"))
+    assert cancelled.payload.tree == [{"tag": "05", "hex": ""}]
+    await asyncio.sleep(3.5)
+    assert not _device_alerts(receivers, SUPPLIER, "8F66")
+    _rid, read = await _response(running, receivers, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"))
+    assert read.payload.tree["data"][0]["hex"].upper() == "00000001"
+    assert (await repo.get_device(pool, A0)).firmware_version == "00000001"
+
+
+async def test_ppmid_firmware_is_distributed_activated_and_reported(estate):
+    running, receivers = estate
+    pool = running.sim.db.pool
+    await pool.execute("INSERT INTO cpl_entry (manufacturer, model, firmware_version, status) "
+                       "VALUES ('1234', '00040001', '00000002', 'Current')")
+    image = firmware.make_image(b"dccsim PPMID firmware, build 2", version=2, image_type=0x84)
+    root = _update_firmware("11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML", image, dashed(A4))
+    assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "I99"
+    activated = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F8B"))
+    assert activated and await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F8A"))
+    alert = _alert_message(running, activated[0])
+    assert alert.use_case == "CS09" and alert.originator == A4 and alert.recipient == DCC
+    assert await _eventually(lambda: None) is None
+    for _ in range(50):
+        if (await repo.get_device(pool, A4)).firmware_version == "00000002":
             break
         await asyncio.sleep(0.1)
+    assert (await repo.get_device(pool, A4)).firmware_version == "00000002"
+    _rid, read = await _response(running, receivers, prepared("CS08_11.2_SUCCESS_REQUEST_DUIS.XML",
+                                                              originator=dashed(SUPPLIER)))
+    assert read.use_case == "CS08" and read.payload.tree[0]["children"][0]["hex"].upper() == "00000002"
+
+
+# --- device-side security ------------------------------------------------------------------------------
+
+async def test_a_critical_command_from_a_supplier_the_meter_does_not_trust_is_refused(estate):
+    """The inventory names another import supplier, but the meter's trust-anchor cell still holds the one
+    it was installed with: the new supplier's signed tariff reaches the meter and is refused there."""
+    running, receivers = estate
+    pool = running.sim.db.pool
+    await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))  # first contact
+    await repo.set_party(pool, A0, "IS", SUPPLIER_2)
+    root = _set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML",
+                                originator=dashed(SUPPLIER_2)), 4242)
+    request_id, _ = await _response(running, receivers, root, expect="E21")
+    refused = [m for m in await _log(running, request_id) if m["kind"] == "gbcs-refused"]
+    assert refused and "holds no trust-anchor cell" in refused[0]["body"]
+    await repo.set_party(pool, A0, "IS", SUPPLIER)
+    _rid, tariff = await _response(running, receivers, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
+    assert 4242 not in _long_values(tariff.payload.tree["data"])
+
+
+async def test_commands_for_users_without_a_cell_go_through_the_access_control_broker(estate):
+    """ES reads and 8.7.2 joins reach the meter from the ACB, naming the User (business originator); the
+    non-critical join of a PPMID is signed by the ACB."""
+    running, receivers = estate
+    export_supplier = (await repo.parties(running.sim.db.pool, A0))["ES"]
+    _rid, export = await _response(running, receivers, prepared("ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML",
+                                                                originator=dashed(export_supplier)))
+    assert export.recipient == DCC and export.other_info_extra[:8].hex().upper() == export_supplier
+    request_id, joined = await _response(running, receivers, prepared(
+        "CS03A2NonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML"))
+    command = next(gbcs.decode(bytes.fromhex(m["body"]), dcc_keys(running.sim))
+                   for m in await _log(running, request_id) if m["kind"] == "gbcs-command")
+    assert command.originator == DCC and command.verification.signature == "verified"
+    assert joined.verification.signature == "verified" and joined.payload.tree == [{"tag": "02", "hex": "00"}]
+
+
+def _krp_request(*roles: str):
+    body = "".join(f"<sr:RemotePartyRole>{role}</sr:RemotePartyRole>" for role in roles)
+    request = (f'<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">'
+               f"<sr:Header><sr:RequestID>{client.device_request_id(SUPPLIER, A0)}</sr:RequestID>"
+               "<sr:CommandVariant>1</sr:CommandVariant><sr:ServiceReference>6.24</sr:ServiceReference>"
+               "<sr:ServiceReferenceVariant>6.24.1</sr:ServiceReferenceVariant></sr:Header>"
+               f"<sr:Body><sr:RetrieveDeviceSecurityCredentialsKRP>{body}</sr:RetrieveDeviceSecurityCredentialsKRP>"
+               "</sr:Body></sr:Request>")
+    return etree.fromstring(request.encode())
+
+
+def _cells_reported(message: gbcs.Message) -> dict[int, tuple[str, set[str]]]:
+    """{role code: (status, holders)} of a CS02a / CS02f response."""
+    return {int(r["children"][0]["hex"], 16): (r["children"][1]["hex"],
+                                               {c["children"][1]["hex"].upper() for c in r["children"][3]["children"]})
+            for r in message.payload.tree[0]["children"]}
+
+
+async def test_security_credentials_report_the_trust_anchor_cells(estate):
+    """6.24.1 (KRP): the meter reports which Remote Parties its cells hold (CS02a; CS02f when the Load
+    Controller's cells are asked for too), to the DCC as Access Control Broker."""
+    running, receivers = estate
+    _rid, report = await _response(running, receivers, _krp_request("Supplier", "NetworkOperator"))
+    assert report.use_case == "CS02a" and report.originator == A0 and report.recipient == DCC
+    assert report.verification.mac == "verified"
+    assert _cells_reported(report) == {2: ("00", {SUPPLIER}), 3: ("00", {NETWORK_OPERATOR})}
+    _rid, report = await _response(running, receivers, _krp_request("Supplier", "LoadController"))
+    assert report.use_case == "CS02f"
+    assert _cells_reported(report) == {2: ("00", {SUPPLIER}), 8: ("01", set())}
+
+
+# --- certificate tracking ------------------------------------------------------------------------------
+
+def _credentials_request(kind: str):
+    root = prepared("CS02e_6.24.2_SUCCESS_REQUEST_DUIS.XML")
+    client.set_body_text(root, "CredentialType", kind)
+    return root
+
+
+async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_after_a_restart(pg_base_url,
+                                                                                             tmp_path):
+    """The test PKI re-keys the ESME (new digital-signing and key-agreement pairs, on the device only);
+    6.24.2 makes the DCC follow the device; the meter's MACs and signatures verify then and after a restart."""
+    url = await create_fresh_database(pg_base_url)
+    receiver = await Receiver().start()
+    receivers = {SUPPLIER: receiver}
+    running = await start_running_simulator(url, tmp_path / "first", device_timeout=1.0)
+    try:
+        pool = running.sim.db.pool
+        await repo.set_endpoint(pool, SUPPLIER, receiver.url)
+        await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
+        old_ka = running.sim.smki.gbcs(A0, "ka").certificate
+        async with pool.acquire() as conn:
+            new_ds = await reissue_device_certificate(conn, running.sim, A0, Usage.GBCS_SIGNING)
+            new_ka = await reissue_device_certificate(conn, running.sim, A0, Usage.GBCS_KEY_AGREEMENT)
+        for kind, credential in (("Digital Signature", new_ds), ("Key Agreement", new_ka)):
+            _rid, reported = await _response(running, receivers, _credentials_request(kind))
+            assert reported.use_case == "CS02e"
+            usage = credential.usage.value
+            assert running.sim.smki.gbcs(A0, usage).certificate == credential.certificate
+            assert await pool.fetchval("SELECT count(*) FROM smki_credential WHERE entity_id = $1 AND usage = $2 "
+                                       "AND source = 'reported by device' AND key_pem IS NULL", A0, usage) == 1
+        assert running.sim.smki.gbcs(A0, "ka").certificate != old_ka
+        _rid, read = await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
+        assert read.verification.mac == "verified"
+    finally:
+        await running.close()
+    running = await start_running_simulator(url, tmp_path / "second", device_timeout=1.0)
+    try:
+        _rid, read = await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
+        assert read.verification.mac == "verified"
+        _rid, signed = await _response(running, receivers, _credentials_request("Digital Signature"))
+        assert signed.verification.signature == "verified"
+    finally:
+        await running.close()
+        await receiver.stop()
+
+
+# --- alerts reach the users entitled to them -----------------------------------------------------------
+
+@pytest.mark.parametrize("device, code, users", [
+    (A0, 0x8F36, {NETWORK_OPERATOR}),            # supply outage restored: the Network Operator's
+    (A0, 0x8F0A, {SUPPLIER}),                    # billing data log updated: the Supplier's
+    (A0, 0x8F34, {SUPPLIER, NETWORK_OPERATOR}),  # supply enabled after load limit: both
+    (A0, 0x8002, {NETWORK_OPERATOR}),            # average RMS voltage (non-critical, MAC'd)
+    (A1, 0x8F0A, {SUPPLIER}),                    # the gas meter's Supplier (GS)
+    (A1, 0x8F36, {NETWORK_OPERATOR}),            # the gas meter's Network Operator (GT)
+    (A4, 0x8F0A, {SUPPLIER}),                    # a PPMID's, through the DCC, to its premises' suppliers
+])
+async def test_device_alerts_reach_the_users_entitled_to_them(estate, device, code, users):
+    running, receivers = estate
+    reply = await running.sim.han.run(device, lambda identity, state: raise_event(identity, state, code))
+    keys = read_folders([KEYS_RTDS])
+    verifier = gbcs.StaticKeyStore()
+    for credential in running.sim.smki.devices():
+        verifier.add(credential.entity_id, credential.usage.value, public=credential.certificate)
+    for credential in keys.credentials:
+        if credential.private_key is not None and not credential.is_device and not credential.preparatory:
+            verifier.add(credential.entity_id, credential.usage.value, public=credential.certificate,
+                         private=credential.private_key)
+    async with running.sim.db.pool.acquire() as conn:
+        outgoing = []
+        origin = await repo.get_device(conn, device)
+        for frame in reply.alerts:
+            outgoing += await route_device_alert(running.sim, conn, origin, frame, None)
+    assert {o.user_id for o in outgoing} == users
+    for frame in reply.alerts:
+        alert = gbcs.decode(frame, verifier)     # each verifies with its recipient's own key
+        assert alert.recipient in users | {DCC}
+        assert "verified" in (alert.verification.mac, alert.verification.signature)
+
+
+async def test_cs14_alerts_go_to_the_dcc_which_keeps_the_backup_restore_uses(estate):
+    running, receivers = estate
+    pool = running.sim.db.pool
+    new = "00DB1234567891E5"
+    pre = _prenotification(new, "ESME")
+    assert (await running.post("D", client.sign(pre, xml_signer_for(running, pre)))).code == "I99"
+    await _response(running, receivers, _han_log_add(new, "00112233445566778899AABBCCDDEE05"))
+    alerts = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F12"))
+    alert = _alert_message(running, alerts[0])
+    assert alert.recipient == DCC and alert.verification.mac == "verified"
+    backup = await pool.fetchval("SELECT entries FROM chf_log_backup WHERE chf_id = $1", A2)
+    assert new in backup
+    root = prepared("CCS03_8.12.1_SUCCESS_REQUEST_DUIS.XML")
+    client.set_body_text(root, "OldCHFID", dashed(A2))
+    request_id, restored = await _response(running, receivers, root)
+    assert restored.use_case == "CCS03"
+    command = next(gbcs.decode(bytes.fromhex(m["body"])) for m in await _log(running, request_id)
+                   if m["kind"] == "gbcs-command")
+    restored_ids = {e["items"][0]["hex"].upper() for e in command.payload.tree["data"][0]["items"][1]["items"]}
+    assert restored_ids == {d.device_id for d in await repo.find_devices(pool, chf_id=A2)
+                            if d.device_type not in ("CHF", "GPF")} | {new}
+    assert command.other_info_extra[:8].hex().upper() == SUPPLIER
+    assert await _eventually(lambda: len(_device_alerts(receivers, SUPPLIER, "8F12")) >= 2), "no CS14 on restore"
+
+
+# --- command variants ----------------------------------------------------------------------------------
+
+def _cv(root, cv: int):
+    root.find(sr("Header")).find(sr("CommandVariant")).text = str(cv)
+    return root
+
+
+async def test_cv3_returns_the_command_and_sends_it(estate):
+    running, receivers = estate
+    root = _cv(prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"), 3)
+    answer, request_id = await run_request(running, root)
+    assert answer.code == "I0"
+    local = gbcs.decode(base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload")))
+    assert local.use_case == "ECS17b"
+    response = await wait_for_response(receivers[SUPPLIER], request_id)
+    assert response.findtext(".//{*}ResponseCode") == "I0"
+
+
+@pytest.mark.parametrize("cv, local, sent", [(5, False, True), (6, True, False), (7, True, True)])
+async def test_signed_pre_command_variants(estate, cv, local, sent):
+    running, receivers = estate
+    root = _set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 5000 + cv)
+    answer, request_id = await run_request(running, root, signed_cv=cv)
+    assert answer.code == ("I0" if local else "I99"), answer.body[:300]
+    if local:
+        frame = base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload"))
+        command = gbcs.decode(frame, dcc_keys(running.sim))
+        assert command.use_case == "ECS01a" and command.verification.mac == "verified"
+        assert command.verification.signature == "verified"
+    if sent:
+        response = await wait_for_response(receivers[SUPPLIER], request_id)
+        assert response.findtext(".//{*}ResponseCode") == "I0"
     else:
-        pytest.fail("no CS14 device-log alert")
+        await asyncio.sleep(1.5)
+        assert not [b for b in receivers[SUPPLIER].received if request_id.encode() in b]
 
-    join = prepared("CS03A2NonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML")
-    _r, joined = await _response(running, receiver, join)
-    assert joined.use_case == "CS03A2"
-    _r, log = await _response(running, receiver, prepared("CCS06_8.9_SUCCESS_REQUEST_DUIS.XML"))
-    logged = {item["items"][0]["hex"].upper() for item in log.payload.tree["data"][0]["items"]}
-    assert new_ppmid.replace("-", "") in logged
 
+async def _precommand(running, root) -> bytes:
+    """Transform (CV 4): the Pre-Command the DCC issues."""
+    answer = await running.post("T", client.sign(root, xml_signer_for(running, root)))
+    assert answer.code == "I0", answer.body[:300]
+    return base64.b64decode(answer.root.findtext(f".//{sr('PreCommand')}/{sr('GBCSPayload')}"))
+
+
+async def test_a_signed_pre_command_under_another_request_id_is_refused(estate):
+    running, _receivers = estate
+    precommand = await _precommand(running, prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"))
+    other = prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")   # a fresh RequestID
+    sign_in_place(other, precommand, gbcs_key_for(SUPPLIER))
+    answer = await running.post("S", client.sign(other, xml_signer_for(running, other)))
+    assert answer.code == "E31"
+
+
+async def test_a_pre_command_ending_in_an_empty_signature_length_byte_is_signed_by_replacing_it(estate):
+    """Set to issue Pre-Commands as some DCC test systems do — ending in an empty signature-length byte (0x00)
+    — the DCC takes them back with that byte replaced by 0x40 and the signature, which covers everything after
+    the 0xDF tag but that byte."""
+    from gbcs import security
+
+    running, receivers = estate
+    running.sim.settings.precommand_empty_signature_byte = True
+    try:
+        root = _set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 9090)
+        request_id = client.request_id_of(root)
+        precommand = await _precommand(running, root)
+        assert precommand.endswith(b"\x00") and gbcs.decode(precommand).signature_field == "empty"
+        signed = precommand[:-1] + b"\x40" + security.sign(gbcs_key_for(SUPPLIER), precommand[1:-1])
+        sign_in_place(root, precommand, gbcs_key_for(SUPPLIER))
+        root.find(sr("Body"))[0][0].text = base64.b64encode(signed).decode()
+        answer = await running.post("S", client.sign(root, xml_signer_for(running, root)))
+        assert answer.code == "I99", answer.body[:300]
+        response = await wait_for_response(receivers[SUPPLIER], request_id)
+        assert response.findtext(".//{*}ResponseCode") == "I0"
+        # Signed over the 0x00 as well and appended after it: not what was issued.
+        root = _set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 9091)
+        precommand = await _precommand(running, root)
+        appended = precommand + b"\x40" + security.sign(gbcs_key_for(SUPPLIER), precommand[1:])
+        sign_in_place(root, precommand, gbcs_key_for(SUPPLIER))
+        root.find(sr("Body"))[0][0].text = base64.b64encode(appended).decode()
+        assert (await running.post("S", client.sign(root, xml_signer_for(running, root)))).code == "E31"
+    finally:
+        running.sim.settings.precommand_empty_signature_byte = False
+
+
+# --- release-note rules, schedules, local responses, faults --------------------------------------------
 
 async def test_release_note_rules_for_8_9_and_8_11(estate):
-    running, receiver = estate
+    running, _receivers = estate
     pool = running.sim.db.pool
-    # ReadSecurityDetails for a non-CHF: E080903.
-    root = prepared("CCS07_8.9_SUCCESS_REQUEST_DUIS.XML", target=A0)
+    root = prepared("CCS07_8.9_SUCCESS_REQUEST_DUIS.XML", target=dashed(A0))
     answer, _ = await run_request(running, root)
     assert answer.code == "E080903"
-    # ... and for a CHF below GBCS v3.2: E080902.
     await repo.update_device(pool, A2, gbcs_version="2.0")
     answer, _ = await run_request(running, prepared("CCS07_8.9_SUCCESS_REQUEST_DUIS.XML"))
     assert answer.code == "E080902"
     await repo.update_device(pool, A2, gbcs_version="4.0")
-    # A SMETS2 install code that is not 32 hex characters: E081111.
     root = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
     body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
     body.find(sr("RequestType")).text = "Add"
@@ -203,8 +710,17 @@ async def test_release_note_rules_for_8_9_and_8_11(estate):
     assert answer.code == "E081111"
 
 
+async def test_join_details_are_read_from_the_device(estate):
+    running, receivers = estate
+    await _response(running, receivers, prepared("CS03A1_8.7.1_SUCCESS_REQUEST_DUIS.XML"))   # A0 joins 9A
+    _rid, details = await _response(running, receivers, prepared("CS07_8.9_SUCCESS_REQUEST_DUIS.XML",
+                                                                 target=dashed(A0)))
+    joined = [e["children"][0]["hex"].upper() for e in details.payload.tree[0]["children"][1]["children"]]
+    assert "00DB12345678909A" in joined
+
+
 async def test_gas_thresholds_above_48_bits_are_refused(estate):
-    running, _receiver = estate
+    running, _receivers = estate
     root = prepared("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")
     next(root.iter(sr("BlockThreshold"))).text = "281474976710656"
     answer, _ = await run_request(running, root)
@@ -212,17 +728,16 @@ async def test_gas_thresholds_above_48_bits_are_refused(estate):
 
 
 async def test_offline_device_gives_a_no_response_outcome_in_bounded_time(estate):
-    running, receiver = estate
+    running, receivers = estate
     async with running.session.post(f"{running.admin_url}/admin/devices/00-DB-12-34-56-78-90-A0/faults",
                                     json={"offline": True}) as response:
         assert response.status == 200
     started = asyncio.get_running_loop().time()
     answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
     assert answer.code == "I99"
-    response = await wait_for_response(receiver, request_id, timeout=10)
+    response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=10)
     assert response.findtext(f".//{sr('ResponseCode')}") == "E21"
     assert asyncio.get_running_loop().time() - started < 5
-    # With the hub itself offline the DCC cannot reach the premises at all: E20.
     async with running.session.post(f"{running.admin_url}/admin/devices/00-DB-12-34-56-78-90-A0/faults",
                                     json={"offline": False}):
         pass
@@ -230,58 +745,48 @@ async def test_offline_device_gives_a_no_response_outcome_in_bounded_time(estate
                                     json={"offline": True}):
         pass
     answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
-    response = await wait_for_response(receiver, request_id, timeout=10)
+    response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=10)
     assert response.findtext(f".//{sr('ResponseCode')}") == "E20"
 
 
 async def test_a_replayed_command_is_refused_by_the_device(estate):
-    running, _receiver = estate
+    running, _receivers = estate
     answer, _ = await run_request(running, prepared("ECS17b_4.1.1_REQUEST_DUIS.XML"))   # CV 2: local command
     frame = base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload"))
-    first = await running.sim.han.exchange(A0, frame, handler=handle_command)
+    first = await running.sim.han.exchange(A0, frame, hub_id=A2, handler=handle_command)
     assert first.response is not None and first.refused is None
-    again = await running.sim.han.exchange(A0, frame, handler=handle_command)
+    again = await running.sim.han.exchange(A0, frame, hub_id=A2, handler=handle_command)
     assert again.response is None and "replay" in again.refused
     tampered = bytearray(frame)
     tampered[-3] ^= 0x01
-    forged = await running.sim.han.exchange(A0, bytes(tampered), handler=handle_command)
+    forged = await running.sim.han.exchange(A0, bytes(tampered), hub_id=A2, handler=handle_command)
     assert forged.response is None and "MAC" in forged.refused
 
 
 async def test_local_command_response_returned_with_8_13(estate):
-    running, _receiver = estate
-    answer, _ = await run_request(running, _local(prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML")))
+    running, _receivers = estate
+    answer, _ = await run_request(running, _cv(prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"), 2))
     frame = base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload"))
-    reply = await running.sim.han.exchange(A0, frame, handler=handle_command)
-
-    def returned(root):
-        body = root.find(sr("Body")).find(sr("ReturnLocalCommandResponse"))
-        body.find(sr("DeviceGBCSResponse")).text = base64.b64encode(reply.response).decode()
+    reply = await running.sim.han.exchange(A0, frame, hub_id=A2, handler=handle_command)
     root = prepared("8.13_RETURN_LOCAL_COMMAND_RESPONSE_CS06_REQUEST_DUIS.XML")
-    returned(root)
-    assert (await running.post("D", client.sign(root, zaz1_signer()))).code == "I99"
-    # A response that does not authenticate is refused.
+    root.find(sr("Body")).find(sr("ReturnLocalCommandResponse")).find(sr("DeviceGBCSResponse")).text = \
+        base64.b64encode(reply.response).decode()
+    assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "I99"
+    # The template's response was signed by the RTDS meter's key, not this meter's: it does not authenticate.
     root = prepared("8.13_RETURN_LOCAL_COMMAND_RESPONSE_CS06_REQUEST_DUIS.XML")
-    assert (await running.post("D", client.sign(root, zaz1_signer()))).code == "E081302"
-
-
-def _local(root):
-    root.find(sr("Header")).find(sr("CommandVariant")).text = "2"
-    return root
+    assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "E081302"
 
 
 async def test_dcc_schedule_runs_on_time(estate):
-    running, receiver = estate
+    running, receivers = estate
     soon = datetime.now(timezone.utc) + timedelta(seconds=2)
     request = requests.create_schedule(SUPPLIER, A0, start=soon.date())
     request = request.replace(b"01:30:00", soon.strftime("%H:%M:%S").encode())
-    created = await running.post("D", client.sign(etree.fromstring(request), zaz1_signer()))
+    root = etree.fromstring(request)
+    created = await running.post("D", client.sign(root, xml_signer_for(running, root)))
     schedule_id = created.root.findtext(f".//{sr('DSPScheduleID')}")
-    for _ in range(100):
-        scheduled = [etree.fromstring(b) for b in receiver.received if b"DSPScheduledMessage" in b]
-        if scheduled:
-            break
-        await asyncio.sleep(0.1)
+    scheduled = await _eventually(lambda: [r for r in _documents(receivers, SUPPLIER)
+                                           if r.find(f".//{sr('DSPScheduledMessage')}") is not None])
     assert scheduled, "the schedule did not run"
     message = scheduled[0]
     assert message.findtext(f".//{sr('DSPScheduleID')}") == schedule_id
@@ -289,82 +794,28 @@ async def test_dcc_schedule_runs_on_time(estate):
     assert payload.use_case == "ECS21a" and payload.verification.mac == "verified"
 
 
-async def test_certificate_tracking_after_6_24_2(estate):
-    running, receiver = estate
-    from cryptography.hazmat.primitives import serialization
-
-    from dccsim.smki import authority
-    from dccsim.smki.credentials import Usage
-
-    other_ca = authority.create_issuing(authority.create_root(), "other CA")
-    replacement = authority.issue_device(other_ca, A0, Usage.GBCS_SIGNING)
-    der = replacement.certificate.public_bytes(serialization.Encoding.DER)
-    await running.sim.db.pool.execute(
-        "UPDATE device_state SET state = jsonb_set(state, '{reported_certificates}', $2::jsonb) WHERE device_id = $1",
-        A0, f'{{"ds": "{der.hex()}"}}')
-    # make sure the device has a state row to update
-    if not await running.sim.db.pool.fetchval("SELECT 1 FROM device_state WHERE device_id = $1", A0):
-        await _response(running, receiver, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
-        await running.sim.db.pool.execute(
-            "UPDATE device_state SET state = jsonb_set(state, '{reported_certificates}', $2::jsonb) "
-            "WHERE device_id = $1", A0, f'{{"ds": "{der.hex()}"}}')
-    _r, credentials = await _response(running, receiver, prepared("CS02e_6.24.2_SUCCESS_REQUEST_DUIS.XML"))
-    assert credentials.use_case == "CS02e"
-    stored = await running.sim.db.pool.fetchval(
-        "SELECT count(*) FROM smki_credential WHERE entity_id = $1 AND usage = 'ds' AND source = 'reported by device'",
-        A0)
-    assert stored == 1
-    assert running.sim.smki.gbcs(A0, "ds").certificate == replacement.certificate
-
-
 async def test_device_state_survives_a_restart(pg_base_url, tmp_path):
     url = await create_fresh_database(pg_base_url)
     receiver = await Receiver().start()
+    receivers = {SUPPLIER: receiver}
     running = await start_running_simulator(url, tmp_path / "first", device_timeout=1.0)
     try:
         await repo.set_endpoint(running.sim.db.pool, SUPPLIER, receiver.url)
-        root = prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")
-        for element in root.iter(sr("TOUPrice")):
-            element.text = "4321"
-        await _response(running, receiver, root)
+        await _response(running, receivers,
+                        _set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 4321))
     finally:
         await running.close()
     running = await start_running_simulator(url, tmp_path / "second", device_timeout=1.0)
     try:
-        _r, tariff = await _response(running, receiver, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
+        _r, tariff = await _response(running, receivers, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
         assert 4321 in _long_values(tariff.payload.tree["data"])
     finally:
         await running.close()
         await receiver.stop()
 
 
-async def test_future_dated_tariff_runs_at_its_time_with_a_0x8F66_alert(estate):
-    running, receiver = estate
-    root = prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML")
-    for element in root.iter(sr("TOUPrice")):
-        element.text = "7777"
-    body = root.find(sr("Body")).find(sr("UpdateImportTariffPrimaryElement"))
-    when = etree.Element(sr("ExecutionDateTime"))
-    when.text = (datetime.now(timezone.utc) + timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body.insert(0, when)
-    _r, acknowledged = await _response(running, receiver, root)
-    assert acknowledged.use_case == "ECS01a"
-    _r, before = await _response(running, receiver, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
-    assert 7777 not in _long_values(before.payload.tree["data"])
-    for _ in range(100):
-        alerts = [etree.fromstring(b) for b in receiver.received if b"<sr:AlertCode>8F66</sr:AlertCode>" in b]
-        if alerts:
-            break
-        await asyncio.sleep(0.1)
-    assert alerts, "no future-dated execution alert"
-    alert = gbcs.decode(base64.b64decode(alerts[0].findtext(f".//{sr('GBCSPayload')}")), dcc_keys(running.sim))
-    assert alert.use_case == "FDA-DLMS" and alert.verification.mac == "verified"
-    _r, after = await _response(running, receiver, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
-    assert 7777 in _long_values(after.payload.tree["data"])
-
-
 async def test_dsp_future_dated_read_is_held_until_its_time(estate):
-    running, receiver = estate
+    running, receivers = estate
     root = prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML")
     body = root.find(sr("Body")).find(sr("ReadInstantaneousImportRegisters"))
     when = etree.SubElement(body, sr("ExecutionDateTime"))
@@ -372,6 +823,6 @@ async def test_dsp_future_dated_read_is_held_until_its_time(estate):
     when.text = at.strftime("%Y-%m-%dT%H:%M:%SZ")
     answer, request_id = await run_request(running, root)
     assert answer.code == "I99"
-    response = await wait_for_response(receiver, request_id, timeout=15)
+    response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=15)
     assert datetime.now(timezone.utc) >= at.replace(microsecond=0)
     assert response.findtext(f".//{sr('ResponseCode')}") == "I0"

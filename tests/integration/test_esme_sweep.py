@@ -131,8 +131,8 @@ def check_against_rtds(name: str, request_id: RequestId, message: gbcs.Message) 
     use_case, expected = rtds_response(name)
     if message.use_case != use_case:
         problems.append(f"use case {message.use_case}, RTDS {use_case}")
-    if message.verification.mac != "verified":
-        problems.append(f"MAC {message.verification.mac}")
+    if (message.verification.signature if not expected.ciphered else message.verification.mac) != "verified":
+        problems.append(f"MAC {message.verification.mac}, signature {message.verification.signature}")
     if message.verification.decryption != expected.verification.decryption:     # encrypted where RTDS is
         problems.append(f"protected data {message.verification.decryption}, RTDS "
                         f"{expected.verification.decryption}")

@@ -1,0 +1,130 @@
+"""A device as it is installed: its first state, from what the inventory says of it, and its trust-anchor
+cells, filled from the inventory's responsible parties and the SMKI repository.
+
+The same mapping tells the DCC side which Users a device knows as Remote Parties: a command from one of
+them goes to the device under the User's own id; any other User's command is originated by the Access
+Control Broker on the User's behalf (GBCS: the device holds no cell for that User).
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+
+from devices import trust_anchors
+from devices.device_types import kind_of
+from dccsim.device_identities import load_missing
+from dccsim.inventory import repository as repo
+from dccsim.inventory.models import Device
+
+if TYPE_CHECKING:
+    from dccsim.device_identities import Identities
+
+# The inventory roles whose holder sits in a device's Supplier / Network Operator cells, by device type.
+SUPPLIER_PARTY = {"ESME": ("IS",), "GSME": ("GS",), "GPF": ("GS",)}
+NETWORK_OPERATOR_PARTY = {"ESME": ("ED",), "GSME": ("GT",), "GPF": ("GT",)}
+# DCC-internal users (estate roles) that fill the cells of the DCC's own Remote Parties.
+_INTERNAL_ROLE = {"recovery": "Recovery", "wan-provider": "WANProvider", "transitional-cos": "TCoS"}
+
+
+async def _premises_party(conn, device: Device, roles: tuple[str, ...]) -> str | None:
+    """A HAN device without a Supplier of its own (PPMID, HCALCS, APC) trusts its premises' meter Supplier."""
+    for candidate in await repo.premises_devices(conn, device):
+        if candidate.device_type not in ("ESME", "GSME"):
+            continue
+        parties = await repo.parties(conn, candidate.device_id)
+        own = SUPPLIER_PARTY[candidate.device_type]
+        for role in own:
+            if role in parties and role in roles:
+                return parties[role]
+    return None
+
+
+async def remote_parties(conn, device: Device, acb: str) -> dict[str, str]:
+    """The entity each of the device's trust-anchor roles names: {role: entity id}."""
+    parties = await repo.parties(conn, device.device_id)
+    found: dict[str, str] = {"acb": acb}
+    supplier = next((parties[r] for r in SUPPLIER_PARTY.get(device.device_type, ()) if r in parties), None)
+    if supplier is None and device.device_type not in SUPPLIER_PARTY:
+        supplier = await _premises_party(conn, device, ("IS",)) or await _premises_party(conn, device, ("GS",))
+    if supplier:
+        found["supplier"] = supplier
+    operator = next((parties[r] for r in NETWORK_OPERATOR_PARTY.get(device.device_type, ()) if r in parties), None)
+    if operator:
+        found["network-operator"] = operator
+    wanted = {cell_role for cell_role, _ in kind_of(device.device_type).cells}
+    if wanted & set(_INTERNAL_ROLE):
+        for user in await repo.list_users(conn):
+            for role, estate_role in _INTERNAL_ROLE.items():
+                if estate_role in user.roles and role in wanted:
+                    found.setdefault(role, user.entity_id)
+    return {role: entity for role, entity in found.items() if role in wanted}
+
+
+async def knows(conn, device: Device, entity: str) -> bool:
+    """Whether the device holds a cell for ``entity`` as its Supplier or Network Operator."""
+    parties = await repo.parties(conn, device.device_id)
+    if any(parties.get(r) == entity for r in SUPPLIER_PARTY.get(device.device_type, ())
+           + NETWORK_OPERATOR_PARTY.get(device.device_type, ())):
+        return True
+    if device.device_type in SUPPLIER_PARTY or not any(role == "supplier"
+                                                       for role, _ in kind_of(device.device_type).cells):
+        return False
+    return entity in {await _premises_party(conn, device, ("IS",)), await _premises_party(conn, device, ("GS",))}
+
+
+def _key_identifier(certificate: x509.Certificate) -> bytes:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest[:8]
+    except x509.ExtensionNotFound:
+        return x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).digest[:8]
+
+
+def cells_for(identities: "Identities", entities: dict[str, str], device_type: str) -> list[dict]:
+    """The device's cells: each (role, usage) of its type whose Remote Party has such a certificate."""
+    found = []
+    for role, usage in kind_of(device_type).cells:
+        entity = entities.get(role)
+        if role == "root":
+            root = identities.smki.authorities.get("root")
+            if root is not None:
+                found.append(trust_anchors.make_cell("root", "ds", "0000000000000000",
+                                                     root.certificate.public_key(),
+                                                     _key_identifier(root.certificate)))
+            continue
+        credential = identities.smki.gbcs(entity, usage) if entity else None
+        if credential is None:
+            continue
+        found.append(trust_anchors.make_cell(role, usage, entity, credential.certificate.public_key(),
+                                             _key_identifier(credential.certificate)))
+    return found
+
+
+async def initial_chf_log(conn, chf_id: str) -> list[dict]:
+    """A CHF's device log before the simulator ever talked to it: the HAN devices the inventory puts there."""
+    members = await repo.find_devices(conn, chf_id=chf_id)
+    return [{"device_id": d.device_id, "added": "estate", "link_key_hash": ""} for d in members
+            if kind_of(d.device_type).on_chf_log]
+
+
+async def first_contact_state(conn, device: Device) -> dict:
+    """A device's state on first contact, from what the inventory says of it."""
+    state: dict = {"type": device.device_type, "firmware": {"version": device.firmware_version or "00000001"}}
+    if device.device_type == "ESME":     # what the meter model needs of the inventory: its variant, its id
+        state.update(esme_variant=device.esme_variant, device_id=device.device_id)
+    if device.device_type == "CHF":
+        state["device_log"] = await initial_chf_log(conn, device.device_id)
+    return state
+
+
+async def provisioned_state(conn, device: Device, stored: str | None, identities: "Identities") -> dict:
+    """The device's state for a frame: as stored, or as installed on first contact; with its trust-anchor
+    cells filled if it has none yet, and its own credentials loaded if another worker issued them."""
+    state = json.loads(stored) if stored else await first_contact_state(conn, device)
+    if "trust_anchors" not in state:
+        entities = await remote_parties(conn, device, identities.acb)
+        state["trust_anchors"] = cells_for(identities, entities, device.device_type)
+    if await load_missing(conn, identities.smki, device.device_id):
+        identities.forget(device.device_id)
+    return state

@@ -1,0 +1,155 @@
+"""The Communications Hub Function's HAN management: the CHF device log (the HAN whitelist), the historic
+device log, and their backup to the DCC.
+
+The device log (COSEM class 104, 0-0:30.3.0.255) is changed by CCS01 (register_device, method 1), CCS02
+(unregister_device, method 2) and CCS03 (restore, method 5); it is read by CCS05 / CCS06 (attribute 4) and,
+with the historic log, by CCS07 (method 4 on both logs). Every change raises a CS14 alert (0x8F12) to the
+Access Control Broker carrying the whole log, which the DCC keeps as the backup 8.12.1 restores from. A device
+that is not on the log cannot talk over the HAN. The CHF's other objects are those of ``devices.cosem``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from devices import cosem
+from devices.clock import dlms_date_time
+
+DEVICE_LOG = "00001E0300FF"
+HISTORIC_LOG = "00001E0301FF"
+HISTORY_SIZE = 15
+DEFAULT_PAN = "0000000000000140"
+SUCCESS, OBJECT_UNAVAILABLE = 0, 11
+CS14_ALERT = 0x8F12
+
+
+def log_entries(state: dict) -> list[dict]:
+    return state.setdefault("device_log", [])
+
+
+def on_log(state: dict, device_id: str) -> bool:
+    device_id = device_id.upper()
+    return any(entry["device_id"] == device_id for entry in state.get("device_log", []))
+
+
+def _octets(hex_text: str) -> dict:
+    return {"type": "octet-string", "hex": hex_text}
+
+
+def _entry_id(value: dict) -> str | None:
+    items = value.get("items") or []
+    return next((i["hex"].upper() for i in items if i.get("type") == "octet-string" and len(i["hex"]) == 16), None)
+
+
+def _register(state: dict, value: dict, now: datetime) -> int:
+    """CCS01: whitelist a device with its install code; a device already on the log keeps its link key."""
+    device_id = _entry_id(value)
+    if device_id is None:
+        return OBJECT_UNAVAILABLE
+    if not on_log(state, device_id):
+        log_entries(state).append({"device_id": device_id, "added": now.isoformat(), "link_key_hash": ""})
+    return SUCCESS
+
+
+def _unregister(state: dict, value: dict, now: datetime) -> int:
+    """CCS02: the device leaves the log for the historic log (the last 15 kept)."""
+    device_id = (value.get("hex") or "").upper()
+    if not on_log(state, device_id):
+        return OBJECT_UNAVAILABLE
+    removed = next(e for e in log_entries(state) if e["device_id"] == device_id)
+    state["device_log"] = [e for e in log_entries(state) if e["device_id"] != device_id]
+    history = [h for h in state.get("historic_device_log", []) if h["device_id"] != device_id]
+    history.append({"device_id": device_id, "removed": now.isoformat(),
+                    "link_key_hash": removed.get("link_key_hash", "")})
+    state["historic_device_log"] = history[-HISTORY_SIZE:]
+    return SUCCESS
+
+
+def _restore(state: dict, value: dict, now: datetime) -> int:
+    """CCS03: the log as the backup says, on the PAN it names."""
+    items = value.get("items") or []
+    if len(items) < 2 or items[0].get("type") != "octet-string" or items[1].get("type") != "array":
+        return OBJECT_UNAVAILABLE
+    state["extended_pan_id"] = items[0]["hex"]
+    entries = []
+    for entry in items[1].get("items", []):
+        parts = entry.get("items") or []
+        if parts and parts[0].get("type") == "octet-string":
+            entries.append({"device_id": parts[0]["hex"].upper(), "added": now.isoformat(),
+                            "link_key_hash": parts[1]["hex"] if len(parts) > 1 else ""})
+    state["device_log"] = entries
+    return SUCCESS
+
+
+_METHODS = {(DEVICE_LOG, 1): _register, (DEVICE_LOG, 2): _unregister, (DEVICE_LOG, 5): _restore}
+
+
+def _log_backup(entries: list[dict], state: dict, now: datetime) -> dict:
+    return {"type": "structure", "items": [
+        _octets(dlms_date_time(now).hex()), _octets(state.get("extended_pan_id", DEFAULT_PAN)),
+        {"type": "array", "items": [{"type": "structure", "items": [
+            _octets(e["device_id"].lower()), _octets(e.get("link_key_hash", ""))]} for e in entries]}]}
+
+
+def _read_log(state: dict, now: datetime) -> dict:
+    """CCS05 / CCS06: each whitelisted device and the state of its communications (signal levels, the last
+    time the hub heard from it)."""
+    rows = []
+    for entry in log_entries(state):
+        items = [_octets(entry["device_id"].lower()), {"type": "bit-string", "bits": 8, "hex": "c8"},
+                 {"type": "integer", "value": -35}, {"type": "integer", "value": -50},
+                 {"type": "integer", "value": -100}, {"type": "unsigned", "value": 1},
+                 {"type": "unsigned", "value": 0}, {"type": "unsigned", "value": 0},
+                 _octets(dlms_date_time(now).hex()), {"type": "unsigned", "value": 1},
+                 {"type": "unsigned", "value": 0}, {"type": "unsigned", "value": 100},
+                 {"type": "unsigned", "value": 1}, {"type": "unsigned", "value": 1}]
+        rows.append({"type": "structure", "items": items})
+    return {"type": "array", "items": rows}
+
+
+def serve(state: dict, request: dict[str, Any], message_code: int, now: datetime) -> tuple[dict, list]:
+    """Answer a DLMS access-request on the CHF: its HAN management objects here, the rest by ``cosem``."""
+    data_out, results, alerts = [], [], []
+    items = request.get("data", [])
+    others: list[int] = []
+    for index, spec in enumerate(request.get("specs", [])):
+        value = items[index] if index < len(items) else {"type": "null"}
+        obis, choice = spec["obis"].upper(), spec["choice"]
+        if spec["class"] == 104 and choice == "action" and (obis, spec["method"]) in _METHODS:
+            result = _METHODS[(obis, spec["method"])](state, value, now)
+            if result == SUCCESS:
+                alerts.append({"kind": "device-log-changed"})
+            data_out.append({"type": "null"})
+            results.append({"choice": "action", "result": result})
+        elif spec["class"] == 104 and choice == "action" and spec["method"] == 4:
+            entries = log_entries(state) if obis == DEVICE_LOG else state.get("historic_device_log", [])
+            data_out.append(_log_backup(entries, state, now))
+            results.append({"choice": "action", "result": SUCCESS})
+        elif spec["class"] == 104 and choice == "get" and spec["attribute"] == 4 and obis == DEVICE_LOG:
+            data_out.append(_read_log(state, now))
+            results.append({"choice": "get", "result": SUCCESS})
+        elif spec["class"] == 104 and choice == "set" and obis == DEVICE_LOG:
+            state.setdefault("han_settings", {})[str(spec["attribute"])] = value
+            data_out.append({"type": "null"})
+            results.append({"choice": "set", "result": SUCCESS})
+        else:
+            others.append(index)
+            data_out.append(None)
+            results.append(None)
+    if others:
+        sub = {"invoke_id": request["invoke_id"], "date_time": None,
+               "specs": [request["specs"][i] for i in others], "data": [items[i] if i < len(items) else
+                                                                          {"type": "null"} for i in others]}
+        answer, more = cosem.serve_access_request(state, sub, now)
+        for position, index in enumerate(others):
+            data_out[index] = answer["data"][position]
+            results[index] = answer["results"][position]
+        alerts.extend(more)
+    if any(a["kind"] == "device-log-changed" for a in alerts):
+        alerts = [a for a in alerts if a["kind"] != "device-log-changed"] + [{"kind": "device-log-changed"}]
+    return {"invoke_id": request["invoke_id"], "date_time": None, "data": data_out, "results": results}, alerts
+
+
+def cs14_body(state: dict, now: datetime) -> list[dict]:
+    """The CS14 alert's content after the alert code and date-time: the whole device log backup."""
+    return [_log_backup(log_entries(state), state, now)]
