@@ -19,6 +19,7 @@ from devices.device import handle_command, receive_firmware
 from dccsim import outbox
 from dccsim.device_requests import CHANNEL, dcc_keys
 from dccsim.alert_routing import Outgoing, route_device_alert
+from dccsim.han_service import DccTransaction, in_dcc_transaction
 from dccsim.duis.responses import add, service_response
 from dccsim.inventory import repository as repo
 from dccsim.response_processing import after_response
@@ -95,29 +96,44 @@ class DeviceJobWorker:
 
 
 async def process_job(sim: "Simulator", job) -> None:
+    """Send the job's frame, and commit the device's state change with the job's outcome (the Response or
+    E20/E21, inventory changes, alerts) in one transaction; a job found done already does nothing."""
     extra = json.loads(job["extra"]) if isinstance(job["extra"], str) else (job["extra"] or {})
     timeout = sim.settings.device_timeout
-    if job["kind"] == "firmware-image":
-        work = lambda identity, state: receive_firmware(identity, state, bytes(job["frame"]),  # noqa: E731
-                                                        extra.get("version", "00000000"), job["user_id"])
-        reply = await _bounded(sim.han.run(job["device_id"], work, hub_id=job["hub_id"]), timeout)
-    else:
-        reply = await _bounded(sim.han.exchange(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"],
-                                                handler=handle_command), timeout)
+
+    async def begin(conn) -> bool:
+        done = await conn.fetchval(
+            "UPDATE device_job SET status = 'done', done_at = now(), lease_until = NULL "
+            "WHERE id = $1 AND status = 'pending' RETURNING id", job["id"])
+        return done is not None
+
+    async def finish(conn, device, reply) -> None:
+        sim.message_log.add(request_id=job["request_id"], direction="out", kind="gbcs-command",
+                            body=bytes(job["frame"]).hex() if job["kind"] == "command" else "firmware image",
+                            user_id=job["user_id"])
+        if device is None:
+            device = await repo.get_device(conn, job["device_id"])
+        for message in await _outcome(sim, conn, job, device, reply, extra):
+            await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
+                                 request_id=message.request_id, response_id=message.response_id)
+
+    transaction = DccTransaction(begin, finish)
+    with in_dcc_transaction(transaction):
+        if job["kind"] == "firmware-image":
+            work = lambda identity, state: receive_firmware(  # noqa: E731
+                identity, state, bytes(job["frame"]), extra.get("version", "00000000"), job["user_id"])
+            await _bounded(sim.han.run(job["device_id"], work, hub_id=job["hub_id"]), timeout)
+        else:
+            await _bounded(sim.han.exchange(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"],
+                                            handler=handle_command), timeout)
+    if transaction.done or transaction.skipped:
+        return
+    # Nothing came back (offline, lost, too slow): the outcome on its own. A device
+    # transaction still running past the timeout holds the job's row; whichever commits first wins.
     async with sim.db.pool.acquire() as conn:
         async with conn.transaction():
-            done = await conn.fetchval(
-                "UPDATE device_job SET status = 'done', done_at = now(), lease_until = NULL "
-                "WHERE id = $1 AND status = 'pending' RETURNING id", job["id"])
-            if done is None:
-                return
-            sim.message_log.add(request_id=job["request_id"], direction="out", kind="gbcs-command",
-                                body=bytes(job["frame"]).hex() if job["kind"] == "command" else "firmware image",
-                                user_id=job["user_id"])
-            messages = await _outcome(sim, conn, job, reply, extra)
-            for message in messages:
-                await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
-                                     request_id=message.request_id, response_id=message.response_id)
+            if await begin(conn):
+                await finish(conn, None, None)
 
 
 async def _bounded(call, timeout: float):
@@ -132,7 +148,7 @@ def _request_parts(request_id: str) -> tuple[str, str, int]:
     return originator, target, int(counter)
 
 
-async def _outcome(sim: "Simulator", conn, job, reply, extra: dict) -> list[Outgoing]:
+async def _outcome(sim: "Simulator", conn, job, device, reply, extra: dict) -> list[Outgoing]:
     from dccsim.catalogue import CATALOGUE
 
     spec = CATALOGUE.get(job["variant"])
@@ -140,7 +156,6 @@ async def _outcome(sim: "Simulator", conn, job, reply, extra: dict) -> list[Outg
     originator, target, counter = _request_parts(job["request_id"])
     response_id = f"{target}:{originator}:{counter}"
     messages: list[Outgoing] = []
-    device = await repo.get_device(conn, job["device_id"])
     if reply is None or (reply.response is None and job["kind"] == "command"):
         hub_down = job["hub_id"] and job["hub_id"] != job["device_id"] and \
             (await sim.faults.faults(job["hub_id"])).offline

@@ -105,6 +105,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
 async def start_simulator(settings: Settings, *, demo: bool = False, prepared: bool = False,
                           deliver: bool = True) -> Simulator:
     """Prepare the state (unless another process did) and build the Simulator for this process."""
+    settings.check()
     release = profile(settings.release_profile)
     if prepared:
         from dccsim.db import open_database
@@ -129,7 +130,7 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
 
     sim.han, sim.identities, sim.faults = make_bus(db.pool, store, sim.dcc_entity_id)
     if deliver:
-        sim.device_jobs = DeviceJobWorker(sim)
+        sim.device_jobs = DeviceJobWorker(sim, lease=settings.device_job_lease)
         await sim.device_jobs.start()
         from dccsim.scheduler import SchedulerWorker
 

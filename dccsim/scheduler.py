@@ -14,6 +14,7 @@ from dccsim.commands.builder import build_command
 from dccsim.device_requests import dcc_keys, enqueue_job
 from dccsim.duis.ids import dashed
 from dccsim.duis.outcomes import DuisRejection
+from dccsim.han_service import DccTransaction, in_dcc_transaction
 from dccsim.inventory import repository as repo
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ class SchedulerWorker:
 
 
 async def run_device_timers(sim: "Simulator") -> int:
-    """Devices with future-dated commands due execute them; their 0x8F66 alerts go to the suppliers."""
+    """Devices with future-dated commands due execute them; their 0x8F66 alerts go to the suppliers, written
+    to the outbox in the transaction that saves the device's state (so a crash loses neither)."""
     from devices.device import run_due
     from dccsim import outbox
     from dccsim.alert_routing import route_device_alert
@@ -73,17 +75,21 @@ async def run_device_timers(sim: "Simulator") -> int:
     due = await sim.db.pool.fetch(
         "SELECT device_id FROM device_state WHERE jsonb_array_length(COALESCE(state->'future', '[]'::jsonb)) > 0 "
         "AND EXISTS (SELECT 1 FROM jsonb_array_elements(state->'future') f WHERE (f->>'at')::timestamptz <= now())")
+
+    async def begin(conn) -> bool:
+        return True
+
+    async def finish(conn, device, reply) -> None:
+        if device is None or reply is None:
+            return
+        for frame in reply.alerts:
+            for message in await route_device_alert(sim, conn, device, frame, None):
+                await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
+                                     request_id=message.request_id, response_id=message.response_id)
+
     for row in due:
-        reply = await sim.han.run(row["device_id"], lambda identity, state: run_due(identity, state))
-        if reply is None or not reply.alerts:
-            continue
-        async with sim.db.pool.acquire() as conn:
-            async with conn.transaction():
-                device = await repo.get_device(conn, row["device_id"])
-                for frame in reply.alerts:
-                    for message in await route_device_alert(sim, conn, device, frame, None):
-                        await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
-                                             request_id=message.request_id, response_id=message.response_id)
+        with in_dcc_transaction(DccTransaction(begin, finish)):
+            await sim.han.run(row["device_id"], lambda identity, state: run_due(identity, state))
     return len(due)
 
 

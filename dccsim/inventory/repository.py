@@ -241,26 +241,10 @@ async def last_counter(conn: Conn, originator: str) -> int | None:
 
 # --- message log ---------------------------------------------------------------------------
 
-async def log_message(conn: Conn, *, request_id: str | None, direction: str, kind: str, body: str,
-                      user_id: str | None = None, http_status: int | None = None,
-                      response_code: str | None = None) -> None:
-    await conn.execute(
-        "INSERT INTO message_log (request_id, direction, kind, user_id, http_status, response_code, body) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        request_id, direction, kind, user_id, http_status, response_code, body,
-    )
-
-
 async def messages_for(conn: Conn, request_id: str) -> list[dict[str, Any]]:
-    rows = await conn.fetch("SELECT * FROM message_log WHERE request_id = $1 ORDER BY id", request_id)
-    return [
-        {
-            "id": r["id"], "at": r["at"].isoformat(), "request_id": r["request_id"],
-            "direction": r["direction"], "kind": r["kind"], "user_id": r["user_id"],
-            "http_status": r["http_status"], "response_code": r["response_code"], "body": r["body"],
-        }
-        for r in rows
-    ]
+    from dccsim.message_log import messages_for as merged
+
+    return await merged(conn, request_id)
 
 
 def as_datetime(value: Any) -> datetime | None:
