@@ -318,7 +318,8 @@ def _log(args: argparse.Namespace) -> int:
     for row in rows:
         status = f" HTTP {row['http_status']}" if row["http_status"] else ""
         code = f" {row['response_code']}" if row["response_code"] else ""
-        print(f"--- {row['at']} {row['direction']:<3} {row['kind']}{status}{code}")
+        queued = f" (outbox {row['outbox_id']}: {row['delivery_status']})" if "outbox_id" in row else ""
+        print(f"--- {row['at']} {row['direction']:<3} {row['kind']}{status}{code}{queued}")
         print(row["body"])
     return 0
 

@@ -306,3 +306,101 @@ async def test_a_future_dated_alert_is_not_lost_when_its_transaction_dies(pg_bas
     finally:
         await receiver.stop()
         await running.close()
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+async def _gone(pids: list[int], timeout: float) -> list[int]:
+    for _ in range(int(timeout * 10)):
+        alive = [pid for pid in pids if _running(pid)]
+        if not alive:
+            return []
+        await asyncio.sleep(0.1)
+    return alive
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+async def test_workers_stop_when_their_parent_is_killed(pg_base_url, tmp_path):
+    url = await create_fresh_database(pg_base_url)
+    port, admin = free_port(), free_port()
+    output = open(tmp_path / "server.log", "ab")
+    parent = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers", "2",
+                               "--port", str(port), "--admin-port", str(admin)],
+                              env={**os.environ, "DCCSIM_DATABASE_URL": url}, stdout=output, stderr=subprocess.STDOUT)
+    output.close()
+    workers: list[int] = []
+    try:
+        await _ready(admin)
+        # Wait until the worker answers requests (each new connection goes to either worker's socket).
+        answering: set[int] = set()
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
+            for _ in range(600):
+                async with session.post(f"http://127.0.0.1:{port}/api/v1/serviceD", data=b"") as response:
+                    answering.add(int(response.headers["X-Dccsim-Worker"]))
+                if len(answering) == 2:
+                    break
+                await asyncio.sleep(0.05)
+        workers = sorted(answering - {parent.pid})
+        assert len(workers) == 1 and set(_children(parent.pid)) >= set(workers), "a worker process is serving"
+        _kill(parent)
+        assert await _gone(workers, timeout=15) == [], "a worker outlived the process that started it"
+    finally:
+        _stop(parent)
+        for pid in workers:
+            if _running(pid):
+                os.kill(pid, signal.SIGTERM)
+
+
+async def test_the_embedded_database_stops_at_a_clean_exit_after_a_crash(tmp_path):
+    port, admin = free_port(), free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DCCSIM_DATABASE_URL"}
+
+    def serve() -> subprocess.Popen:
+        output = open(tmp_path / "server.log", "ab")
+        try:
+            return subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path / "data"), "serve",
+                                     "--port", str(port), "--admin-port", str(admin)],
+                                    env=env, stdout=output, stderr=subprocess.STDOUT)
+        finally:
+            output.close()
+
+    first = serve()
+    try:
+        await _ready(admin, timeout=120)
+        _kill(first)
+        postmaster = int((tmp_path / "data" / "pgdata" / "postmaster.pid").read_text().split()[0])
+        assert _running(postmaster), "the database outlives a crash (the next start joins it)"
+        second = serve()
+        try:
+            await _ready(admin, timeout=120)
+        finally:
+            _stop(second)
+        assert second.returncode == 0
+        assert await _gone([postmaster], timeout=30) == [], "the last clean exit stops the embedded server"
+    finally:
+        _stop(first)
+        pidfile = tmp_path / "data" / "pgdata" / "postmaster.pid"
+        if pidfile.exists():
+            leftover = int(pidfile.read_text().split()[0])
+            if _running(leftover):
+                os.kill(leftover, signal.SIGTERM)
