@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="reject certificates outside their validity period (default: accept, warn)")
     serve.add_argument("--admin-port", type=int, default=ADMIN_PORT,
                        help=f"admin API port, never exposed on the DUIS port (default {ADMIN_PORT})")
+    serve.add_argument("--admin-host", default="127.0.0.1",
+                       help="address the admin API listens on (default 127.0.0.1, also when --host is 0.0.0.0)")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes sharing the ports and the database (default 1)")
     serve.add_argument("--release", dest="release_profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES),
@@ -40,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--give-up-after", dest="delivery_give_up_after", type=float, default=None,
                        metavar="SECONDS", help="mark a message undeliverable after retrying this long "
                                                "(default 86400, or $DCCSIM_DELIVERY_GIVE_UP_AFTER)")
+    serve.add_argument("--system-capacity", dest="system_capacity_rps", type=float, default=None, metavar="RPS",
+                       help="the DCC System's capacity in requests/s: HTTP 429 only while the total exceeds it "
+                            "(default: always hold users to their allocation, or $DCCSIM_SYSTEM_CAPACITY)")
     serve.add_argument("--demo", action="store_true",
                        help="(re)load the demo estate at start; it is always loaded into an empty inventory")
     serve.set_defaults(func=_serve)
@@ -119,12 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
     bench.set_defaults(func=_bench)
 
-    try:
-        from dccsim.cli import gbcs_cmd
-    except ImportError:
-        gbcs_cmd = None
-    if gbcs_cmd is not None:
-        gbcs_cmd.register(sub)
+    from dccsim.cli import gbcs_cmd
+
+    gbcs_cmd.register(sub)
     return parser
 
 
@@ -132,8 +134,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings()
     if args.data_dir is not None:
         settings.data_dir = args.data_dir
-    for name in ("host", "port", "duis_xsd", "strict_validity", "admin_port", "workers", "release_profile",
-                 "delivery_give_up_after"):
+    for name in ("host", "port", "duis_xsd", "strict_validity", "admin_host", "admin_port", "workers",
+                 "release_profile", "delivery_give_up_after", "system_capacity_rps"):
         if getattr(args, name, None) is not None:
             setattr(settings, name, getattr(args, name))
     return settings
@@ -224,8 +226,13 @@ def _users_list(args: argparse.Namespace) -> int:
     from dccsim.inventory import repository as repo
 
     users = asyncio.run(_with_state(args, repo.list_users))
+    print(f"{'ENTITY':<24} {'ROLES':<12} {'NAME':<24} {'CAPACITY':<16} ENDPOINT")
     for user in users:
-        print(f"{dashed(user.entity_id)}  {','.join(user.roles):<12} {user.name:<24} {user.response_endpoint or '-'}")
+        capacity = "-"
+        if user.capacity_rps is not None:
+            capacity = f"{user.capacity_rps:g}/s burst {user.capacity_burst or 'default'}"
+        print(f"{dashed(user.entity_id):<24} {','.join(user.roles):<12} {user.name:<24} {capacity:<16} "
+              f"{user.response_endpoint or '-'}")
     return 0
 
 

@@ -45,6 +45,7 @@ async def list_users(conn: Conn) -> list[User]:
 
 
 async def upsert_user(conn: Conn, user: User) -> None:
+    """Add or update a user; its capacity allocation becomes exactly what ``user`` says (None: none)."""
     await conn.execute(
         """
         INSERT INTO dcc_user (entity_id, name, roles, response_endpoint, capacity_rps, capacity_burst)
@@ -53,8 +54,8 @@ async def upsert_user(conn: Conn, user: User) -> None:
             name = EXCLUDED.name,
             roles = EXCLUDED.roles,
             response_endpoint = COALESCE(EXCLUDED.response_endpoint, dcc_user.response_endpoint),
-            capacity_rps = COALESCE(EXCLUDED.capacity_rps, dcc_user.capacity_rps),
-            capacity_burst = COALESCE(EXCLUDED.capacity_burst, dcc_user.capacity_burst)
+            capacity_rps = EXCLUDED.capacity_rps,
+            capacity_burst = EXCLUDED.capacity_burst
         """,
         user.entity_id, user.name, list(user.roles), user.response_endpoint,
         user.capacity_rps, user.capacity_burst,
