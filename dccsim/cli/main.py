@@ -118,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workload", default="non-device", help="workload name (default non-device: SR 8.2)")
     bench.add_argument("--target", default=None, help="base URL of a running simulator, e.g. http://host:8079")
     bench.add_argument("--keys", type=Path, default=None,
-                       help="with --target: folder of xml-sign-*-ds.pem/.key keys to sign with")
+                       help="with --target: folder of xml-sign-*-ds.pem/.key keys to sign with "
+                            "(default: the data directory's keys folder)")
+    bench.add_argument("--device", default=None,
+                       help="the device to address: the ESME/GSME of the device workload (signed by its import "
+                            "supplier), or the device whose inventory 8.2 reads")
     bench.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                        help="worker processes of the simulator it starts (default: CPU count)")
     bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
@@ -254,7 +258,8 @@ def _bench(args: argparse.Namespace) -> int:
     from dccsim import bench
 
     summary = bench.run(duration=args.duration, concurrency=args.concurrency, workload=args.workload,
-                        target=args.target, keys=args.keys, workers=args.workers, as_json=args.json)
+                        target=args.target, keys=args.keys, workers=args.workers, as_json=args.json,
+                        data_dir=args.data_dir, device=args.device)
     bench.print_summary(summary, args.json)
     return 0
 
