@@ -54,6 +54,19 @@ async def test_message_log_by_request_id(running):
     assert "<sr:ReadInventory>" in printed.stdout.replace(" ", "") or "ReadInventory" in printed.stdout
 
 
+async def test_the_admin_api_stays_local_when_duis_listens_everywhere(pg_base_url, tmp_path):
+    from tests.conftest import create_fresh_database
+    from tests.integration.harness import start_running_simulator
+
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, host="0.0.0.0")
+    try:
+        duis, admin = running.runners
+        assert {address[0] for address in duis.addresses} == {"0.0.0.0"}
+        assert {address[0] for address in admin.addresses} == {"127.0.0.1"}
+    finally:
+        await running.close()
+
+
 def test_request_ids_are_compared_in_one_form():
     canonical = "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000"
     for written in ("90B3D51F30010000:00DB1234567890A0:1000", "90-b3-d5-1f-30-01-00-00:00db1234567890a0:001000",

@@ -273,3 +273,13 @@ async def test_an_idle_worker_does_not_spin_on_messages_queued_behind_a_retrying
     assert 2 <= attempts <= 5, attempts            # 0, ~0.5, ~1.5 s (with jitter) ...
     # One claim per attempt, one when an attempt ends and one per poll interval (1 s): not a scan every 10 ms.
     assert claims <= 2 * attempts + 6, (claims, attempts)
+
+
+def test_a_lease_no_longer_than_the_post_timeout_is_refused_at_start():
+    from dccsim.config import Settings
+
+    with pytest.raises(ValueError, match="lease"):
+        Settings(delivery_lease=10, delivery_timeout=10).check()
+    with pytest.raises(ValueError, match="device job lease"):
+        Settings(device_job_lease=5, device_timeout=10).check()
+    Settings().check()
