@@ -63,6 +63,7 @@ class DuisSigner:
         self._key = private_key
         self.certificate = certificate
         self._key_info = key_info_for(certificate)
+        self._key_info_text = fastdsig.key_info_text(certificate.issuer.rfc4514_string(), certificate.serial_number)
         self._signer = XMLSigner(
             signature_algorithm=SignatureMethod.ECDSA_SHA256,
             digest_algorithm=DigestAlgorithm.SHA256,
@@ -86,8 +87,9 @@ class DuisSigner:
         )
 
     def sign_to_bytes(self, root: etree._Element) -> bytes:
-        """Sign and serialise compactly with an XML declaration, as DCC systems send it."""
-        return _DECLARATION + etree.tostring(self.sign(root), encoding="UTF-8")
+        """Sign and serialise compactly with an XML declaration, as DCC systems send it (the document in
+        its canonical form; ``root`` itself is left unsigned)."""
+        return _DECLARATION + fastdsig.sign_to_bytes(root, self._key, self._key_info_text)
 
 
 def signer_identity(root: etree._Element) -> SignerIdentity:
