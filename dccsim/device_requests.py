@@ -8,7 +8,6 @@ the DCC checks the signature against the user's GBCS signing certificate and add
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -165,15 +164,11 @@ async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, va
 async def enqueue_job(conn, *, request_id: str, user_id: str, device, variant: str, frame: bytes,
                       kind: str = "command", schedule_id: int | None = None, extra: dict | None = None,
                       not_before=None) -> int:
-    """A job for the device workers; ``not_before`` holds it back (its lease runs until then)."""
-    hub = device.device_id if device.device_type == "CHF" else device.chf_id
-    job = await conn.fetchval(
-        "INSERT INTO device_job (request_id, user_id, device_id, hub_id, variant, kind, frame, schedule_id, extra, "
-        "lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        request_id, user_id, device.device_id, hub, variant, kind, frame, schedule_id, json.dumps(extra or {}),
-        not_before)
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(job))
-    return job
+    """A job for the device workers; ``not_before`` holds it back until then."""
+    from dccsim.device_jobs import add_job
+
+    return await add_job(conn, request_id=request_id, user_id=user_id, device=device, variant=variant, frame=frame,
+                         kind=kind, schedule_id=schedule_id, extra=extra, not_before=not_before)
 
 
 def spec_for(variant: str):

@@ -108,51 +108,94 @@ WITH RECURSIVE heads AS (
 )
 """
 
-# The status is checked again on the row being updated: another worker may have delivered it (and its
-# lease been cleared) between this statement's snapshot of the heads and the row lock.
-_CLAIM = _HEADS + """
-UPDATE outbox o SET lease_until = now() + make_interval(secs => $1), attempts = o.attempts + 1
-FROM heads h
-WHERE o.id = h.id AND o.status = 'pending' AND o.next_attempt_at <= now()
-  AND (o.lease_until IS NULL OR o.lease_until < now())
-  AND NOT (o.user_id = ANY($2::text[]))
-RETURNING o.id, o.user_id, o.request_id, o.response_id, o.kind, o.body, o.attempts,
-          COALESCE(o.resent_at, o.created_at) AS counted_from
+_ROW = """o.id, o.user_id, o.request_id, o.response_id, o.kind, o.body, o.attempts,
+          COALESCE(o.resent_at, o.created_at) AS counted_from"""
+
+_CLAIMABLE = """o.status = 'pending' AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now())"""
+
+# Lease every due head message of the users this worker is not already delivering to, with each one's
+# endpoint; and, in a last row, how long until the next head not claimed now is due (its retry time, or the
+# end of another worker's lease on it). The status is checked again on the row being updated: another
+# worker may have delivered it (and cleared its lease) between this statement's snapshot and the row lock.
+_CLAIM = _HEADS + f""",
+claimed AS (
+    UPDATE outbox o SET lease_until = now() + make_interval(secs => $1), attempts = o.attempts + 1
+    FROM heads h
+    WHERE o.id = h.id AND {_CLAIMABLE} AND NOT (o.user_id = ANY($2::text[]))
+    RETURNING {_ROW}
+)
+SELECT c.*, u.response_endpoint AS endpoint, NULL::float8 AS next_due
+FROM claimed c LEFT JOIN dcc_user u ON u.entity_id = c.user_id
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       (SELECT EXTRACT(EPOCH FROM min(GREATEST(o.next_attempt_at, COALESCE(o.lease_until, o.next_attempt_at))) - now())
+        FROM heads h JOIN outbox o ON o.id = h.id
+        WHERE NOT (o.user_id = ANY($2::text[])) AND o.id NOT IN (SELECT id FROM claimed))
 """
 
-# When the next head becomes claimable: its retry time, or the end of another worker's lease on it.
-_NEXT_DUE = _HEADS + """
-SELECT EXTRACT(EPOCH FROM min(GREATEST(o.next_attempt_at, COALESCE(o.lease_until, o.next_attempt_at))) - now())
-FROM heads h JOIN outbox o ON o.id = h.id
-WHERE NOT (o.user_id = ANY($1::text[]))
+# A delivery acknowledged, and the same user's next message (if it is due) leased in the same statement;
+# ``more`` tells whether the user has another pending message at all.
+_ACKNOWLEDGE = f"""
+WITH done AS (
+    UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_until = NULL, last_error = NULL
+    WHERE id = $1 RETURNING user_id
+), following AS (
+    SELECT o.id FROM outbox o JOIN done d ON o.user_id = d.user_id
+    WHERE o.status = 'pending' AND o.id <> $1 ORDER BY o.id LIMIT 1
+), claimed AS (
+    UPDATE outbox o SET lease_until = now() + make_interval(secs => $2), attempts = o.attempts + 1
+    FROM following f WHERE o.id = f.id AND {_CLAIMABLE}
+    RETURNING {_ROW}
+)
+SELECT c.*, (SELECT response_endpoint FROM dcc_user WHERE entity_id = c.user_id) AS endpoint,
+       EXISTS (SELECT 1 FROM following) AS more
+FROM (SELECT 1) one LEFT JOIN claimed c ON true
 """
 
 
 class DeliveryWorker:
-    """Delivers pending messages until stopped; safe to run in several processes at once."""
+    """Delivers pending messages until stopped; safe to run in several processes at once.
+
+    Leases and acknowledgements go through ``fast_pool`` where given (commits that do not wait for the WAL
+    flush): were one lost in a PostgreSQL crash, the message would only be delivered again, with the same
+    ResponseID. Notifications of messages queued by this process (``own_pids``, its backends) wake it at
+    once; others' a moment later, so that the process that queued a message normally delivers it.
+    """
 
     def __init__(self, pool: asyncpg.Pool, database_url: str, *, policy: DeliveryPolicy | None = None,
-                 message_log=None):
+                 message_log=None, fast_pool: asyncpg.Pool | None = None, listener=None,
+                 own_pids: set[int] | None = None):
         self.pool = pool
+        self.fast_pool = fast_pool or pool
         self.database_url = database_url
         self.policy = policy or DeliveryPolicy()
         self.message_log = message_log
+        self._listener = listener
+        self._own_listener = listener is None
+        self._own_pids = own_pids
         self._wake = asyncio.Event()
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
         self._main: asyncio.Task | None = None
-        self._listener: asyncpg.Connection | None = None
         self._session: aiohttp.ClientSession | None = None
         self._stopping = False
+        self._next_due: float | None = None
 
     async def start(self) -> None:
+        from dccsim.db.notify import Listener
+
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout))
-        try:
-            self._listener = await asyncpg.connect(self.database_url)
-            await self._listener.add_listener(CHANNEL, lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError):
-            log.warning("outbox notifications unavailable; polling every %ss", self.policy.poll_interval)
+        if self._listener is None:
+            self._listener = Listener(self.database_url)
+            await self._listener.start()
+        await self._listener.subscribe(CHANNEL, self._notified)
         self._main = asyncio.create_task(self._run(), name="outbox-delivery")
+
+    def _notified(self, pid: int, payload: str) -> None:
+        if self._own_pids is None or pid in self._own_pids or not payload:
+            self._wake.set()
+        else:
+            asyncio.get_running_loop().call_later(0.02, self._wake.set)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -162,7 +205,7 @@ class DeliveryWorker:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._listener is not None:
+        if self._own_listener and self._listener is not None:
             await self._listener.close()
         if self._session is not None:
             await self._session.close()
@@ -171,62 +214,62 @@ class DeliveryWorker:
         while not self._stopping:
             self._wake.clear()
             try:
-                claimed = await self.claim()
+                for row in await self.claim():
+                    self._start_delivery(row)
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("outbox claim failed: %s", exc)
-                claimed = []
-            for row in claimed:
-                self._busy.add(row["user_id"])
-                task = asyncio.create_task(self._deliver(row))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-            if claimed:
-                continue
+                self._next_due = None
             try:
-                await asyncio.wait_for(self._wake.wait(), await self._idle_time())
+                await asyncio.wait_for(self._wake.wait(), self._idle_time())
             except asyncio.TimeoutError:
                 pass
 
-    async def _idle_time(self) -> float:
+    def _idle_time(self) -> float:
         """Sleep until the next head message is due (or the poll interval, whichever is sooner)."""
-        if len(self._busy) >= self.policy.max_parallel_users:
+        if self._next_due is None:
             return self.policy.poll_interval
-        try:
-            due = await self.pool.fetchval(_NEXT_DUE, list(self._busy))
-        except (OSError, asyncpg.PostgresError):
-            return self.policy.poll_interval
-        if due is None:
-            return self.policy.poll_interval
-        return min(self.policy.poll_interval, max(0.01, float(due)))
+        return min(self.policy.poll_interval, max(0.01, self._next_due))
 
     async def claim(self) -> list[asyncpg.Record]:
         """Lease the due head messages of users this worker is not delivering to (the rows to POST)."""
         if len(self._busy) >= self.policy.max_parallel_users:
+            self._next_due = None
             return []
-        async with self.pool.acquire() as conn:
-            return await conn.fetch(_CLAIM, self.policy.lease, list(self._busy))
+        rows = await self.fast_pool.fetch(_CLAIM, self.policy.lease, list(self._busy))
+        due = rows[-1]["next_due"]
+        self._next_due = float(due) if due is not None else None
+        return rows[:-1]
+
+    def _start_delivery(self, row) -> None:
+        self._busy.add(row["user_id"])
+        task = asyncio.create_task(self._deliver(row))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, row: asyncpg.Record) -> None:
+        """POST the user's messages one after another, for as long as the next one is due."""
+        user = row["user_id"]
+        wake = True
         try:
-            endpoint = await self.pool.fetchval(
-                "SELECT response_endpoint FROM dcc_user WHERE entity_id = $1", row["user_id"])
-            attempt = await self._post(endpoint, row["body"])
-            self._log_attempt(row, endpoint, attempt)
-            async with self.pool.acquire() as conn:
-                if attempt.error is None:
-                    await conn.execute(
-                        "UPDATE outbox SET status = 'delivered', delivered_at = now(), lease_until = NULL, "
-                        "last_error = NULL WHERE id = $1", row["id"])
-                    log.debug("delivered outbox %s to %s", row["id"], row["user_id"])
-                else:
-                    await self._failed(conn, row, attempt)
+            while row is not None and not self._stopping:
+                attempt = await self._post(row["endpoint"], row["body"])
+                self._log_attempt(row, row["endpoint"], attempt)
+                if attempt.error is not None:
+                    async with self.pool.acquire() as conn:
+                        await self._failed(conn, row, attempt)
+                    break
+                log.debug("delivered outbox %s to %s", row["id"], user)
+                acknowledged = await self.fast_pool.fetchrow(_ACKNOWLEDGE, row["id"], self.policy.lease)
+                wake = acknowledged["more"] and acknowledged["id"] is None
+                row = acknowledged if acknowledged["id"] is not None else None
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the lease expires and the message is tried again
-            log.exception("outbox delivery of %s failed unexpectedly", row["id"])
+            log.exception("outbox delivery to %s failed unexpectedly", user)
         finally:
-            self._busy.discard(row["user_id"])
-            self._wake.set()
+            self._busy.discard(user)
+            if wake:
+                self._wake.set()
 
     def _log_attempt(self, row, endpoint: str | None, attempt: Attempt) -> None:
         if self.message_log is None:

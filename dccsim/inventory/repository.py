@@ -1,8 +1,16 @@
-"""SQL for the Smart Metering Inventory. Every function takes an asyncpg connection (or pool)."""
+"""SQL for the Smart Metering Inventory. Every function takes an asyncpg connection (or pool).
+
+Reads of a device and of its parties through a pool registered with ``use_cache`` (not through a
+connection, whose transaction may see its own changes) are served from an in-process cache. Any change
+to devices, parties or users clears it: at once in the writing process (the write functions here), and in
+every process when the change commits (a statement trigger notifies ``dccsim_inventory``; see
+``InventoryCache.watch``).
+"""
 from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -11,6 +19,54 @@ import asyncpg
 from dccsim.inventory.models import CplEntry, Device, User
 
 Conn = asyncpg.Connection | asyncpg.Pool
+
+CHANNEL = "dccsim_inventory"
+
+
+class InventoryCache:
+    """Devices and parties by device id, for a few seconds at most, cleared on every inventory change."""
+
+    def __init__(self, ttl: float = 10.0):
+        self.ttl = ttl
+        self.generation = 0
+        self._devices: dict[str, tuple[float, Device | None]] = {}
+        self._parties: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._devices.clear()
+        self._parties.clear()
+
+    def _get(self, table: dict, key: str):
+        hit = table.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return True, hit[1]
+        return False, None
+
+    def _put(self, table: dict, key: str, value, generation: int) -> None:
+        if generation == self.generation:      # nothing changed while it was being read
+            table[key] = (time.monotonic(), value)
+
+    async def watch(self, listener) -> None:
+        """Clear on every committed inventory change, in whichever process it was made."""
+        await listener.subscribe(CHANNEL, lambda _pid, _payload: self.clear())
+
+
+_CACHES: dict[int, InventoryCache] = {}
+
+
+def use_cache(pool: asyncpg.Pool, cache: InventoryCache) -> None:
+    _CACHES[id(pool)] = cache
+
+
+def forget_cache(pool: asyncpg.Pool) -> None:
+    _CACHES.pop(id(pool), None)
+
+
+def _inventory_changed() -> None:
+    """This process changed the inventory: drop what it cached (the commit's notification follows)."""
+    for cache in _CACHES.values():
+        cache.clear()
 
 _DEVICE_COLUMNS = [f.name for f in dataclasses.fields(Device)]
 
@@ -46,6 +102,7 @@ async def list_users(conn: Conn) -> list[User]:
 
 async def upsert_user(conn: Conn, user: User) -> None:
     """Add or update a user; its capacity allocation becomes exactly what ``user`` says (None: none)."""
+    _inventory_changed()
     await conn.execute(
         """
         INSERT INTO dcc_user (entity_id, name, roles, response_endpoint, capacity_rps, capacity_burst)
@@ -63,6 +120,7 @@ async def upsert_user(conn: Conn, user: User) -> None:
 
 
 async def set_endpoint(conn: Conn, entity_id: str, url: str | None) -> bool:
+    _inventory_changed()
     result = await conn.execute("UPDATE dcc_user SET response_endpoint = $2 WHERE entity_id = $1", entity_id, url)
     return result.endswith(" 1")
 
@@ -70,8 +128,17 @@ async def set_endpoint(conn: Conn, entity_id: str, url: str | None) -> bool:
 # --- devices -------------------------------------------------------------------------------
 
 async def get_device(conn: Conn, device_id: str) -> Device | None:
+    cache = _CACHES.get(id(conn))
+    if cache is not None:
+        hit, device = cache._get(cache._devices, device_id)
+        if hit:
+            return device
+        generation = cache.generation
     row = await conn.fetchrow("SELECT * FROM device WHERE device_id = $1", device_id)
-    return _device(row) if row else None
+    device = _device(row) if row else None
+    if cache is not None:
+        cache._put(cache._devices, device_id, device, generation)
+    return device
 
 
 async def find_devices(conn: Conn, *, mpxn: str | None = None, uprn: str | None = None,
@@ -130,6 +197,7 @@ async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, st
 
 
 async def upsert_device(conn: Conn, device: Device) -> None:
+    _inventory_changed()
     values = dataclasses.asdict(device)
     values["attributes"] = json.dumps(values["attributes"])
     columns = list(values)
@@ -144,6 +212,7 @@ async def upsert_device(conn: Conn, device: Device) -> None:
 
 async def update_device(conn: Conn, device_id: str, **changes: Any) -> None:
     """Set the given columns; a status change also stamps ``status_changed_at``."""
+    _inventory_changed()
     if not changes:
         return
     if "attributes" in changes:
@@ -158,6 +227,7 @@ async def update_device(conn: Conn, device_id: str, **changes: Any) -> None:
 
 
 async def delete_device(conn: Conn, device_id: str) -> None:
+    _inventory_changed()
     await conn.execute("UPDATE device SET chf_id = NULL WHERE chf_id = $1", device_id)
     await conn.execute("UPDATE device SET gpf_id = NULL WHERE gpf_id = $1", device_id)
     await conn.execute("DELETE FROM device WHERE device_id = $1", device_id)
@@ -166,11 +236,21 @@ async def delete_device(conn: Conn, device_id: str) -> None:
 # --- responsibilities ----------------------------------------------------------------------
 
 async def parties(conn: Conn, device_id: str) -> dict[str, str]:
+    cache = _CACHES.get(id(conn))
+    if cache is not None:
+        hit, found = cache._get(cache._parties, device_id)
+        if hit:
+            return dict(found)
+        generation = cache.generation
     rows = await conn.fetch("SELECT role, entity_id FROM device_party WHERE device_id = $1", device_id)
-    return {r["role"]: r["entity_id"] for r in rows}
+    found = {r["role"]: r["entity_id"] for r in rows}
+    if cache is not None:
+        cache._put(cache._parties, device_id, dict(found), generation)
+    return found
 
 
 async def set_party(conn: Conn, device_id: str, role: str, entity_id: str) -> None:
+    _inventory_changed()
     await conn.execute(
         "INSERT INTO device_party (device_id, role, entity_id) VALUES ($1, $2, $3) "
         "ON CONFLICT (device_id, role) DO UPDATE SET entity_id = EXCLUDED.entity_id, since = now()",
