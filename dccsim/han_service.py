@@ -88,7 +88,7 @@ WITH saved AS (
         WITH ORDINALITY AS m(u, r, i, k, b, n) ORDER BY n
     RETURNING user_id
 )
-SELECT pg_notify($8, user_id) FROM (SELECT DISTINCT user_id FROM queued) users
+SELECT pg_notify($8, $9 || user_id) FROM (SELECT DISTINCT user_id FROM queued) users
 """
 
 
@@ -101,7 +101,8 @@ async def save(conn, device_id: str, state: dict | None, messages: list) -> None
         _SAVE, device_id, json.dumps(state) if state is not None else None,
         [m.user_id for m in messages], [canonical_request_id(m.request_id) for m in messages],
         [m.response_id for m in messages], [m.kind for m in messages],
-        [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages], outbox.CHANNEL)
+        [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages], outbox.CHANNEL,
+        outbox.notification_prefix(conn))
 
 
 class PgStateStore:

@@ -64,8 +64,16 @@ _ENQUEUE = """
 WITH added AS (
     INSERT INTO outbox (user_id, request_id, response_id, kind, body) VALUES ($1, $2, $3, $4, $5) RETURNING id
 )
-SELECT id, pg_notify($6, $1) FROM added
+SELECT id, pg_notify($6, $7 || $1) FROM added
 """
+
+OWNED = "owned:"   # notification prefix: the process that queued the message delivers it itself
+
+
+def notification_prefix(conn) -> str:
+    """``OWNED`` where the connection's process runs a delivery worker, else nothing."""
+    hooks = getattr(conn, "hooks", None)
+    return OWNED if hooks is not None and hooks.delivers else ""
 
 
 async def enqueue(conn, *, user_id: str, kind: str, body: bytes | str, request_id: str | None = None,
@@ -73,7 +81,7 @@ async def enqueue(conn, *, user_id: str, kind: str, body: bytes | str, request_i
     """Add a message for ``user_id`` (call inside the state change's transaction); one round trip."""
     text = body.decode() if isinstance(body, bytes) else body
     row = await conn.fetchrow(_ENQUEUE, user_id, canonical_request_id(request_id), response_id, kind, text,
-                              CHANNEL)
+                              CHANNEL, notification_prefix(conn))
     return row["id"]
 
 
@@ -159,7 +167,8 @@ class DeliveryWorker:
     Leases and acknowledgements go through ``fast_pool`` where given (commits that do not wait for the WAL
     flush): were one lost in a PostgreSQL crash, the message would only be delivered again, with the same
     ResponseID. Notifications of messages queued by this process (``own_pids``, its backends) wake it at
-    once; others' a moment later, so that the process that queued a message normally delivers it.
+    once; those of another process that delivers its own messages are left to it (should it die first, its
+    messages are pending and unleased: any worker's next poll takes them), others a moment later.
     """
 
     def __init__(self, pool: asyncpg.Pool, database_url: str, *, policy: DeliveryPolicy | None = None,
@@ -194,7 +203,8 @@ class DeliveryWorker:
     def _notified(self, pid: int, payload: str) -> None:
         if self._own_pids is None or pid in self._own_pids or not payload:
             self._wake.set()
-        else:
+        elif not payload.startswith(OWNED):
+            # Queued by a process that does not deliver (a command, a script): take it after a moment.
             asyncio.get_running_loop().call_later(0.02, self._wake.set)
 
     async def stop(self) -> None:

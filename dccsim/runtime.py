@@ -74,6 +74,7 @@ class Simulator:
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
+        self.db.hooks.delivers = False
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.device_jobs is not None:
@@ -151,4 +152,5 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
         sim.delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log,
                                       fast_pool=db.bookkeeping, listener=sim.listener, own_pids=db.backend_pids)
         await sim.delivery.start()
+        db.hooks.delivers = True
     return sim

@@ -22,6 +22,7 @@ class Hooks:
 
     device_job: Callable[[Any], None] | None = None      # runs a device job this process has leased
     device_job_lease: float = 60.0
+    delivers: bool = False            # this process runs a delivery worker for the outbox messages it queues
 
 
 class DccConnection(asyncpg.Connection):
