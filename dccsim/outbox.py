@@ -212,6 +212,10 @@ class DeliveryWorker:
         self._wake.set()
         if self._main is not None:
             await self._main
+        # Let deliveries on the wire finish and record their outcome (no new message is started);
+        # cancelled, a delivered message would be sent again once its lease runs out.
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self.policy.timeout + 1.0)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -134,9 +134,8 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
     # outbox messages queued by other processes.
     sim.listener = Listener(db.url)
     if await sim.listener.start():
-        cache = repo.InventoryCache()
-        repo.use_cache(db.pool, cache)
-        await cache.watch(sim.listener)
+        repo.use_cache(db.pool, db.cache)
+        await db.cache.watch(sim.listener)
         await sim.listener.subscribe(repo.CHANNEL, lambda _pid, _payload: sim.users.forget())
     from dccsim.device_jobs import DeviceJobWorker
     from dccsim.han_service import make_bus

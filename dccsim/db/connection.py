@@ -29,6 +29,7 @@ class DccConnection(asyncpg.Connection):
     """An asyncpg connection whose transactions run ``after_commit`` callbacks when the outermost commits."""
 
     hooks: Hooks | None = None
+    inventory_cache = None
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the current transaction commits (never if it rolls back). Outside a

@@ -27,6 +27,7 @@ class Database:
     hooks: Hooks = field(default_factory=Hooks)
     # The server pids of this process's connections, to tell this process's notifications from others'.
     backend_pids: set[int] = field(default_factory=set)
+    cache: object = None          # the InventoryCache its connections read through
 
     @property
     def bookkeeping(self) -> asyncpg.Pool:
@@ -54,11 +55,15 @@ async def open_database(settings: Settings, *, min_size: int = 2, max_size: int 
         url = await asyncio.to_thread(start_embedded, settings.pgdata)
     else:
         url = settings.database_url
+    from dccsim.inventory.repository import InventoryCache
+
     hooks = Hooks()
     pids: set[int] = set()
+    cache = InventoryCache()
 
     async def prepare(conn: DccConnection) -> None:
         conn.hooks = hooks
+        conn.inventory_cache = cache
         pids.add(conn.get_server_pid())
 
     pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
@@ -68,4 +73,5 @@ async def open_database(settings: Settings, *, min_size: int = 2, max_size: int 
     fast_pool = await asyncpg.create_pool(url, min_size=1, max_size=max(2, max_size // 2), command_timeout=60,
                                           server_settings={"synchronous_commit": "off"}, reset=_keep_session,
                                           connection_class=DccConnection, init=prepare)
-    return Database(pool=pool, url=url, embedded=embedded, fast_pool=fast_pool, hooks=hooks, backend_pids=pids)
+    return Database(pool=pool, url=url, embedded=embedded, fast_pool=fast_pool, hooks=hooks, backend_pids=pids,
+                    cache=cache)

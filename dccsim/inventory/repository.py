@@ -1,10 +1,10 @@
 """SQL for the Smart Metering Inventory. Every function takes an asyncpg connection (or pool).
 
-Reads of a device and of its parties through a pool registered with ``use_cache`` (not through a
-connection, whose transaction may see its own changes) are served from an in-process cache. Any change
-to devices, parties or users clears it: at once in the writing process (the write functions here), and in
-every process when the change commits (a statement trigger notifies ``dccsim_inventory``; see
-``InventoryCache.watch``).
+Reads of a device, of its parties and of its premises (with CPL statuses) are served from an in-process
+cache when they go through the simulator's pool or one of its connections outside a transaction (a
+transaction may see its own changes). Any change to devices, parties, users or the CPL clears it: at once
+in the writing process (the write functions here), and in every process when the change commits (a
+statement trigger notifies ``dccsim_inventory``; see ``InventoryCache.watch``).
 """
 from __future__ import annotations
 
@@ -28,14 +28,17 @@ class InventoryCache:
 
     def __init__(self, ttl: float = 10.0):
         self.ttl = ttl
+        self.enabled = False          # only once every change reaches it (``watch``)
         self.generation = 0
         self._devices: dict[str, tuple[float, Device | None]] = {}
         self._parties: dict[str, tuple[float, dict[str, str]]] = {}
+        self._premises: dict[str, tuple[float, list]] = {}
 
     def clear(self) -> None:
         self.generation += 1
         self._devices.clear()
         self._parties.clear()
+        self._premises.clear()
 
     def _get(self, table: dict, key: str):
         hit = table.get(key)
@@ -50,6 +53,7 @@ class InventoryCache:
     async def watch(self, listener) -> None:
         """Clear on every committed inventory change, in whichever process it was made."""
         await listener.subscribe(CHANNEL, lambda _pid, _payload: self.clear())
+        self.enabled = listener.available
 
 
 _CACHES: dict[int, InventoryCache] = {}
@@ -63,9 +67,20 @@ def forget_cache(pool: asyncpg.Pool) -> None:
     _CACHES.pop(id(pool), None)
 
 
+def _cache_of(conn) -> InventoryCache | None:
+    """The cache a read through ``conn`` may use: a registered pool's, or its connection's outside a
+    transaction."""
+    cache = _CACHES.get(id(conn))
+    if cache is None:
+        cache = getattr(conn, "inventory_cache", None)
+        if cache is not None and conn.is_in_transaction():
+            return None
+    return cache if cache is not None and cache.enabled else None
+
+
 def _inventory_changed() -> None:
     """This process changed the inventory: drop what it cached (the commit's notification follows)."""
-    for cache in _CACHES.values():
+    for cache in list(_CACHES.values()):
         cache.clear()
 
 _DEVICE_COLUMNS = [f.name for f in dataclasses.fields(Device)]
@@ -128,7 +143,7 @@ async def set_endpoint(conn: Conn, entity_id: str, url: str | None) -> bool:
 # --- devices -------------------------------------------------------------------------------
 
 async def get_device(conn: Conn, device_id: str) -> Device | None:
-    cache = _CACHES.get(id(conn))
+    cache = _cache_of(conn)
     if cache is not None:
         hit, device = cache._get(cache._devices, device_id)
         if hit:
@@ -178,6 +193,12 @@ async def premises_devices(conn: Conn, device: Device) -> list[Device]:
 
 async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, str | None]]:
     """The device's premises (as ``premises_devices``) with each device's CPL status, in one query."""
+    cache = _cache_of(conn)
+    if cache is not None:
+        hit, found = cache._get(cache._premises, device_id)
+        if hit:
+            return list(found)
+        generation = cache.generation
     rows = await conn.fetch(
         """
         WITH target AS (
@@ -193,7 +214,10 @@ async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, st
         """,
         device_id,
     )
-    return [(_device(r), r["cpl_status"]) for r in rows]
+    found = [(_device(r), r["cpl_status"]) for r in rows]
+    if cache is not None:
+        cache._put(cache._premises, device_id, list(found), generation)
+    return found
 
 
 async def upsert_device(conn: Conn, device: Device) -> None:
@@ -236,7 +260,7 @@ async def delete_device(conn: Conn, device_id: str) -> None:
 # --- responsibilities ----------------------------------------------------------------------
 
 async def parties(conn: Conn, device_id: str) -> dict[str, str]:
-    cache = _CACHES.get(id(conn))
+    cache = _cache_of(conn)
     if cache is not None:
         hit, found = cache._get(cache._parties, device_id)
         if hit:
@@ -274,6 +298,7 @@ async def opted_in(conn: Conn, device_id: str, entity_id: str) -> bool:
 # --- Central Products List -----------------------------------------------------------------
 
 async def upsert_cpl(conn: Conn, entries: Iterable[CplEntry]) -> None:
+    _inventory_changed()
     await conn.executemany(
         """
         INSERT INTO cpl_entry (manufacturer, model, firmware_version, status, firmware_hash, device_type, gbcs_version)

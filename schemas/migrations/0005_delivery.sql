@@ -6,8 +6,9 @@ ALTER TABLE outbox ADD COLUMN resent_at timestamptz;
 -- can refill and debit it with the allocation read from dcc_user (or the system capacity) at that moment.
 ALTER TABLE rate_bucket ADD COLUMN rps double precision, ADD COLUMN burst double precision;
 
--- Every process caches devices, parties and users briefly; a change to any of them, however it is made,
--- tells every process to drop its cache (one notification per transaction: identical ones are merged).
+-- Every process caches devices, parties, premises (with CPL statuses) and users briefly; a change to any of
+-- them, however it is made, tells every process to drop its cache (one notification per transaction:
+-- identical ones are merged).
 CREATE FUNCTION dccsim_inventory_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('dccsim_inventory', TG_TABLE_NAME);
@@ -19,6 +20,8 @@ CREATE TRIGGER device_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON de
 CREATE TRIGGER device_party_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON device_party
     FOR EACH STATEMENT EXECUTE FUNCTION dccsim_inventory_changed();
 CREATE TRIGGER dcc_user_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dcc_user
+    FOR EACH STATEMENT EXECUTE FUNCTION dccsim_inventory_changed();
+CREATE TRIGGER cpl_entry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cpl_entry
     FOR EACH STATEMENT EXECUTE FUNCTION dccsim_inventory_changed();
 
 -- Device jobs: a job the DCC holds until its execution time (DSP future dating) says so in not_before; jobs
