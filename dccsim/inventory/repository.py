@@ -9,6 +9,7 @@ statement trigger notifies ``dccsim_inventory``; see ``InventoryCache.watch``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import time
 from datetime import date, datetime
@@ -83,6 +84,21 @@ def _inventory_changed() -> None:
     for cache in list(_CACHES.values()):
         cache.clear()
 
+
+def _invalidates(write):
+    """A write to the inventory clears this process's cache before and after it runs, and again when its
+    transaction commits: no read racing the write can leave a stale entry behind in this process."""
+    @functools.wraps(write)
+    async def wrapper(conn, *args, **kwargs):
+        _inventory_changed()
+        try:
+            return await write(conn, *args, **kwargs)
+        finally:
+            _inventory_changed()
+            if getattr(conn, "after_commit", None) is not None and conn.is_in_transaction():
+                conn.after_commit(_inventory_changed)
+    return wrapper
+
 _DEVICE_COLUMNS = [f.name for f in dataclasses.fields(Device)]
 
 
@@ -115,9 +131,9 @@ async def list_users(conn: Conn) -> list[User]:
     return [_user(r) for r in await conn.fetch("SELECT * FROM dcc_user ORDER BY entity_id")]
 
 
+@_invalidates
 async def upsert_user(conn: Conn, user: User) -> None:
     """Add or update a user; its capacity allocation becomes exactly what ``user`` says (None: none)."""
-    _inventory_changed()
     await conn.execute(
         """
         INSERT INTO dcc_user (entity_id, name, roles, response_endpoint, capacity_rps, capacity_burst)
@@ -134,8 +150,8 @@ async def upsert_user(conn: Conn, user: User) -> None:
     )
 
 
+@_invalidates
 async def set_endpoint(conn: Conn, entity_id: str, url: str | None) -> bool:
-    _inventory_changed()
     result = await conn.execute("UPDATE dcc_user SET response_endpoint = $2 WHERE entity_id = $1", entity_id, url)
     return result.endswith(" 1")
 
@@ -220,8 +236,8 @@ async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, st
     return found
 
 
+@_invalidates
 async def upsert_device(conn: Conn, device: Device) -> None:
-    _inventory_changed()
     values = dataclasses.asdict(device)
     values["attributes"] = json.dumps(values["attributes"])
     columns = list(values)
@@ -234,9 +250,9 @@ async def upsert_device(conn: Conn, device: Device) -> None:
     )
 
 
+@_invalidates
 async def update_device(conn: Conn, device_id: str, **changes: Any) -> None:
     """Set the given columns; a status change also stamps ``status_changed_at``."""
-    _inventory_changed()
     if not changes:
         return
     if "attributes" in changes:
@@ -250,8 +266,8 @@ async def update_device(conn: Conn, device_id: str, **changes: Any) -> None:
     )
 
 
+@_invalidates
 async def delete_device(conn: Conn, device_id: str) -> None:
-    _inventory_changed()
     await conn.execute("UPDATE device SET chf_id = NULL WHERE chf_id = $1", device_id)
     await conn.execute("UPDATE device SET gpf_id = NULL WHERE gpf_id = $1", device_id)
     await conn.execute("DELETE FROM device WHERE device_id = $1", device_id)
@@ -273,8 +289,8 @@ async def parties(conn: Conn, device_id: str) -> dict[str, str]:
     return found
 
 
+@_invalidates
 async def set_party(conn: Conn, device_id: str, role: str, entity_id: str) -> None:
-    _inventory_changed()
     await conn.execute(
         "INSERT INTO device_party (device_id, role, entity_id) VALUES ($1, $2, $3) "
         "ON CONFLICT (device_id, role) DO UPDATE SET entity_id = EXCLUDED.entity_id, since = now()",
@@ -297,8 +313,8 @@ async def opted_in(conn: Conn, device_id: str, entity_id: str) -> bool:
 
 # --- Central Products List -----------------------------------------------------------------
 
+@_invalidates
 async def upsert_cpl(conn: Conn, entries: Iterable[CplEntry]) -> None:
-    _inventory_changed()
     await conn.executemany(
         """
         INSERT INTO cpl_entry (manufacturer, model, firmware_version, status, firmware_hash, device_type, gbcs_version)
