@@ -14,6 +14,7 @@ import contextvars
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Awaitable, Callable
 
 from devices.device import DeviceIdentity, DeviceReply
@@ -79,8 +80,10 @@ SELECT (SELECT id FROM job) AS job, {_OLDER_JOB} AS older,
 # One round trip: the device's new state saved and the outcome's messages queued for delivery.
 _SAVE = """
 WITH saved AS (
-    INSERT INTO device_state (device_id, state, updated_at) SELECT $1, $2::jsonb, now() WHERE $2::jsonb IS NOT NULL
-    ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()
+    INSERT INTO device_state (device_id, state, updated_at, next_timer_at)
+    SELECT $1, $2::jsonb, now(), $10 WHERE $2::jsonb IS NOT NULL
+    ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now(),
+        next_timer_at = EXCLUDED.next_timer_at
     RETURNING 1
 ), queued AS (
     INSERT INTO outbox (user_id, request_id, response_id, kind, body)
@@ -102,7 +105,14 @@ async def save(conn, device_id: str, state: dict | None, messages: list) -> None
         [m.user_id for m in messages], [canonical_request_id(m.request_id) for m in messages],
         [m.response_id for m in messages], [m.kind for m in messages],
         [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages], outbox.CHANNEL,
-        outbox.notification_prefix(conn))
+        outbox.notification_prefix(conn), next_timer(state))
+
+
+def next_timer(state: dict | None):
+    """When the earliest of the device's future-dated commands is due (None: it has none)."""
+    future = (state or {}).get("future") or []
+    times = [datetime.fromisoformat(item["at"]) for item in future if isinstance(item, dict) and item.get("at")]
+    return min(times) if times else None
 
 
 class PgStateStore:

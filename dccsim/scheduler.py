@@ -71,9 +71,7 @@ async def run_device_timers(sim: "Simulator") -> int:
     from devices.device import run_due
     from dccsim.alert_routing import route_device_alert
 
-    due = await sim.db.pool.fetch(
-        "SELECT device_id FROM device_state WHERE jsonb_array_length(COALESCE(state->'future', '[]'::jsonb)) > 0 "
-        "AND EXISTS (SELECT 1 FROM jsonb_array_elements(state->'future') f WHERE (f->>'at')::timestamptz <= now())")
+    due = await sim.db.pool.fetch("SELECT device_id FROM device_state WHERE next_timer_at <= now()")
 
     async def finish(conn, device, reply) -> list:
         if device is None or reply is None:

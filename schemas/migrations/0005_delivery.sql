@@ -28,3 +28,11 @@ CREATE TRIGGER cpl_entry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON
 -- for one device run in id order (the device refuses a counter lower than one it has seen).
 ALTER TABLE device_job ADD COLUMN not_before timestamptz;
 CREATE INDEX device_job_device_pending_idx ON device_job (device_id, id) WHERE status = 'pending';
+
+-- Devices with future-dated commands: when the earliest is due, so the DCC's timer finds them by index
+-- instead of reading every device's state each second.
+ALTER TABLE device_state ADD COLUMN next_timer_at timestamptz;
+UPDATE device_state SET next_timer_at = (
+    SELECT min((f->>'at')::timestamptz) FROM jsonb_array_elements(state->'future') f)
+WHERE jsonb_typeof(state->'future') = 'array';
+CREATE INDEX device_state_timer_idx ON device_state (next_timer_at) WHERE next_timer_at IS NOT NULL;
