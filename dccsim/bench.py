@@ -1,9 +1,13 @@
 """``dccsim bench``: drive signed Service Requests through real HTTP and report throughput and latency.
 
-Without ``--target`` it starts its own simulator (``dccsim serve`` in worker processes) on a scratch data
-directory with one bench user per concurrent client — RequestID counters must increase per originator, so
-each client is its own originator. Requests are signed before the clock starts, so the figures measure
-the simulator, not the client's signing.
+Without ``--target`` it starts its own simulator (``dccsim serve`` in worker processes, on its own
+embedded database in a scratch data directory) with one bench user per concurrent client — RequestID
+counters must increase per originator, so each client is its own originator. With ``--target`` it drives
+a running simulator: the signing keys come from ``--keys`` or the data directory's ``keys`` folder, and
+the originators are the users of that simulator's inventory (read from the data directory's database)
+eligible for the workload's Service Request — suppliers for 8.2, the devices' import supplier for the
+device workload. Requests are signed before the clock starts, so the figures measure the simulator, not
+the client's signing; the client speaks plain HTTP/1.1 keep-alive to stay light on a shared machine.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -20,13 +25,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import re
-
-import aiohttp
 from aiohttp import web
 
-from dccsim.config import REPO_ROOT
+from dccsim.config import REPO_ROOT, Settings
 
 WORKLOADS = {
     # name: (what it is, Service Reference Variant, web service)
@@ -36,13 +39,27 @@ WORKLOADS = {
 }
 METERS_PER_CLIENT = 4
 DEFAULT_WORKLOAD = "non-device"
+SUPPLIER_ROLES = {"IS", "ES", "GS"}
+DEMO_DEVICE = "00DB1234567890A2"
+RATE_BUDGET = 4000          # requests/s the pre-signed requests must last for (over all clients)
 
 _TEMPLATE_82 = (
     '<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"'
     ' schemaVersion="5.4"><sr:Header><sr:RequestID>{originator}:90-B3-D5-1F-30-00-00-02:1</sr:RequestID>'
     "<sr:CommandVariant>8</sr:CommandVariant><sr:ServiceReference>8.2</sr:ServiceReference>"
     "<sr:ServiceReferenceVariant>8.2</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:ReadInventory>"
-    "<sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID></sr:ReadInventory></sr:Body></sr:Request>")
+    "<sr:DeviceID>{device}</sr:DeviceID></sr:ReadInventory></sr:Body></sr:Request>")
+
+_TEMPLATE_411 = (
+    '<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"'
+    ' schemaVersion="5.4"><sr:Header><sr:RequestID>{originator}:{target}:1</sr:RequestID>'
+    "<sr:CommandVariant>1</sr:CommandVariant><sr:ServiceReference>4.1</sr:ServiceReference>"
+    "<sr:ServiceReferenceVariant>4.1.1</sr:ServiceReferenceVariant></sr:Header><sr:Body>"
+    "<sr:ReadInstantaneousImportRegisters/></sr:Body></sr:Request>")
+
+
+def _dashed(entity: str) -> str:
+    return "-".join(entity[i:i + 2] for i in range(0, 16, 2))
 
 
 @dataclass
@@ -54,6 +71,7 @@ class Result:
     sent: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
+    exhausted: int = 0          # clients that ran out of pre-signed requests before the end
 
     @property
     def errors(self) -> int:
@@ -71,16 +89,18 @@ class Result:
             "throughput_rps": round(self.sent / self.duration_s, 1) if self.duration_s else 0.0,
             "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
             "mean_ms": round(statistics.fmean(lat), 2), "errors": self.errors,
-            "outcomes": dict(self.outcomes),
+            "outcomes": dict(self.outcomes), "clients_out_of_requests": self.exhausted,
         }
 
 
-_TEMPLATE_411 = (
-    '<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"'
-    ' schemaVersion="5.4"><sr:Header><sr:RequestID>{originator}:{target}:1</sr:RequestID>'
-    "<sr:CommandVariant>1</sr:CommandVariant><sr:ServiceReference>4.1</sr:ServiceReference>"
-    "<sr:ServiceReferenceVariant>4.1.1</sr:ServiceReferenceVariant></sr:Header><sr:Body>"
-    "<sr:ReadInstantaneousImportRegisters/></sr:Body></sr:Request>")
+@dataclass(frozen=True)
+class Originator:
+    """One client: the user it signs as, with its key, and the devices it addresses."""
+
+    entity_id: str
+    key: Path
+    cert: Path
+    targets: tuple[str, ...]
 
 
 def bench_meters(originator: str) -> list[str]:
@@ -99,29 +119,28 @@ def _sign_batch(args: tuple) -> list[bytes]:
     from cryptography.hazmat.primitives import serialization
 
     from dccsim.duis import client
-    from dccsim.duis.ids import dashed
     from dccsim.duis.xmldsig import DuisSigner
 
-    key_path, cert_path, originator, first, count, workload = args
+    key_path, cert_path, originator, targets, first, count, workload = args
     key = serialization.load_pem_private_key(Path(key_path).read_bytes(), None)
     cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
     signer = DuisSigner(key, cert)
     if workload == "device":
-        meters = bench_meters(originator)
-        return [client.sign(client.prepare(_TEMPLATE_411.format(originator=dashed(originator),
-                                                                 target=dashed(meters[i % len(meters)])).encode(),
+        return [client.sign(client.prepare(_TEMPLATE_411.format(originator=_dashed(originator),
+                                                                 target=_dashed(targets[i % len(targets)])).encode(),
                                            counter=first + i), signer) for i in range(count)]
-    template = _TEMPLATE_82.format(originator=dashed(originator)).encode()
+    template = _TEMPLATE_82.format(originator=_dashed(originator), device=_dashed(targets[0])).encode()
     return [client.sign(client.prepare(template, counter=first + i), signer) for i in range(count)]
 
 
-def _identities(keys_dir: Path, only: set[str] | None) -> list[tuple[str, Path, Path]]:
-    found = []
-    for cert in sorted(keys_dir.glob("xml-sign-*-ds.pem")):
-        entity = cert.name[len("xml-sign-"):-len("-ds.pem")]
+def _keys_of(keys_dir: Path) -> dict[str, tuple[Path, Path]]:
+    """entity id → (private key, certificate) of every XML-signing key in the folder."""
+    found = {}
+    for cert in sorted(Path(keys_dir).glob("xml-sign-*-ds.pem")):
+        entity = cert.name[len("xml-sign-"):-len("-ds.pem")].upper()
         key = cert.with_suffix(".key")
-        if key.exists() and (only is None or entity in only):
-            found.append((entity, key, cert))
+        if key.exists():
+            found[entity] = (key, cert)
     return found
 
 
@@ -148,11 +167,66 @@ class _Progress:
 _REQUEST_ID = re.compile(rb"<sr:RequestID>([^<]+)</sr:RequestID>")
 
 
+class HttpConnection:
+    """A minimal HTTP/1.1 keep-alive client for POSTing pre-built requests (much lighter than a full client)."""
+
+    def __init__(self, url: str):
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.head = (f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                     f"Content-Type: application/xml\r\nContent-Length: ").encode()
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        if self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            self._writer.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            return await self._read()
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self.close()
+            raise
+
+    async def _read(self) -> tuple[int, bytes]:
+        status = int((await self._reader.readline()).split(b" ", 2)[1])
+        length, chunked, close = None, False, False
+        while True:
+            line = await self._reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+            elif name == b"connection" and b"close" in value.lower():
+                close = True
+        if chunked:
+            body = b""
+            while True:
+                size = int((await self._reader.readline()).split(b";")[0], 16)
+                chunk = await self._reader.readexactly(size + 2)
+                if size == 0:
+                    break
+                body += chunk[:-2]
+        else:
+            body = await self._reader.readexactly(length or 0)
+        if close:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._reader = self._writer = None
+
+
 async def _drive(url: str, batches: list[list[bytes]], duration: float, result: Result,
                  delivery_port: int | None = None) -> None:
     """Each client sends its requests one after another; with ``delivery_port`` a request counts as done
     when its asynchronous Response reaches the bench's own endpoint."""
-    connector = aiohttp.TCPConnector(limit=0)
     progress = _Progress(duration)
     waiting: dict[bytes, asyncio.Future] = {}
     runner = None
@@ -170,11 +244,12 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", delivery_port).start()
-    async with aiohttp.ClientSession(connector=connector) as session:
-        start = time.perf_counter()
-        deadline = start + duration
+    start = time.perf_counter()
+    deadline = start + duration
 
-        async def one_client(bodies: list[bytes]) -> None:
+    async def one_client(bodies: list[bytes]) -> None:
+        connection = HttpConnection(url)
+        try:
             for body in bodies:
                 if time.perf_counter() >= deadline:
                     return
@@ -184,29 +259,32 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
                 if delivery_port is not None:
                     waiting[request_id] = future
                 try:
-                    async with session.post(url, data=body, headers={"Content-Type": "application/xml"}) as rsp:
-                        payload = await rsp.read()
-                        code = _code(payload) if rsp.status == 200 else ""
-                    if delivery_port is not None and rsp.status == 200 and code == "I99":
+                    status, payload = await connection.post(body)
+                    code = _code(payload) if status == 200 else ""
+                    if delivery_port is not None and status == 200 and code == "I99":
                         code = await asyncio.wait_for(future, 30)
-                    result.outcomes[f"{rsp.status} {code}".strip()] += 1
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                    result.outcomes[f"{status} {code}".strip()] += 1
+                except (OSError, asyncio.IncompleteReadError, ValueError, asyncio.TimeoutError) as exc:
                     result.outcomes[type(exc).__name__] += 1
                     waiting.pop(request_id, None)
                 result.latencies_ms.append((time.perf_counter() - sent) * 1000)
                 result.sent += 1
+            if time.perf_counter() < deadline:
+                result.exhausted += 1
+        finally:
+            connection.close()
 
-        async def ticker() -> None:
-            while time.perf_counter() < deadline:
-                progress.show(time.perf_counter() - start, result.sent)
-                await asyncio.sleep(0.25)
+    async def ticker() -> None:
+        while time.perf_counter() < deadline:
+            progress.show(time.perf_counter() - start, result.sent)
+            await asyncio.sleep(0.25)
 
-        tick = asyncio.create_task(ticker())
-        await asyncio.gather(*(one_client(b) for b in batches))
-        result.duration_s = time.perf_counter() - start
-        tick.cancel()
-        progress.show(result.duration_s, result.sent)
-        progress.end()
+    tick = asyncio.create_task(ticker())
+    await asyncio.gather(*(one_client(b) for b in batches))
+    result.duration_s = time.perf_counter() - start
+    tick.cancel()
+    progress.show(result.duration_s, result.sent)
+    progress.end()
     if runner is not None:
         await runner.cleanup()
 
@@ -220,30 +298,30 @@ def _code(payload: bytes) -> str:
 
 
 def _bench_estate(path: Path, users: list[str], endpoint: str | None = None) -> None:
-    def dashed(entity: str) -> str:
-        return "-".join(entity[i:i + 2] for i in range(0, 16, 2))
-
     lines = ["users:"]
     for entity in users:
         target = f", endpoint: {endpoint}" if endpoint else ""
-        lines.append(f"  - {{entity_id: {dashed(entity)}, name: BENCH{entity[-4:]}, roles: [IS, GS]{target}}}")
+        lines.append(f"  - {{entity_id: {_dashed(entity)}, name: BENCH{entity[-4:]}, roles: [IS, GS]{target}}}")
     if endpoint:
         lines.append("devices:")
         for entity in users:
             hub = bench_hub(entity)
-            lines.append(f"  - {{device_id: {dashed(hub)}, type: CHF, status: Commissioned, gbcs_version: '4.0',"
-                         f" parties: {{IS: {dashed(entity)}}}}}")
+            lines.append(f"  - {{device_id: {_dashed(hub)}, type: CHF, status: Commissioned, gbcs_version: '4.0',"
+                         f" parties: {{IS: {_dashed(entity)}}}}}")
             for meter in bench_meters(entity):
-                lines.append(f"  - {{device_id: {dashed(meter)}, type: ESME, status: Commissioned, chf: {dashed(hub)},"
-                             f" gbcs_version: '4.0', esme_variant: A, parties: {{IS: {dashed(entity)}}}}}")
+                lines.append(f"  - {{device_id: {_dashed(meter)}, type: ESME, status: Commissioned, "
+                             f"chf: {_dashed(hub)}, gbcs_version: '4.0', esme_variant: A, "
+                             f"parties: {{IS: {_dashed(entity)}}}}}")
     path.write_text("\n".join(lines) + "\n")
 
 
-def _dccsim(data_dir: Path, *args: str, env: dict) -> list[str]:
+def _dccsim(data_dir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "dccsim", "--data-dir", str(data_dir), *args]
 
 
 async def _wait_ready(admin_url: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
+    import aiohttp
+
     async with aiohttp.ClientSession() as session:
         until = time.monotonic() + timeout
         while time.monotonic() < until:
@@ -267,49 +345,122 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _scratch_environment() -> dict[str, str]:
+    """The bench's own simulator runs on its own embedded database in its scratch directory, whatever
+    database the caller's environment points at."""
+    return {k: v for k, v in os.environ.items() if k not in ("DCCSIM_DATABASE_URL", "DCCSIM_DATA_DIR")}
+
+
+async def _target_plan(settings: Settings, workload: str, device: str | None,
+                       keys: dict[str, tuple[Path, Path]]) -> tuple[list[Originator], dict[str, str | None]]:
+    """The originators for a running simulator, from its inventory: eligible users with keys, and for the
+    device workload the devices each one addresses. Returns them and the users' current endpoints."""
+    from dccsim.db import open_database
+    from dccsim.duis.ids import normalise_eui
+    from dccsim.inventory import repository as repo
+
+    db = await open_database(settings, min_size=1, max_size=2)
+    try:
+        async with db.pool.acquire() as conn:
+            users = {u.entity_id: u for u in await repo.list_users(conn)}
+            chosen = normalise_eui(device) if device else None
+            if workload == "device":
+                rows = await conn.fetch(
+                    "SELECT d.device_id, p.entity_id FROM device d JOIN device_party p ON p.device_id = d.device_id "
+                    "AND p.role = CASE d.device_type WHEN 'ESME' THEN 'IS' ELSE 'GS' END "
+                    "WHERE d.device_type IN ('ESME', 'GSME') AND d.status = 'Commissioned' "
+                    "AND ($1::text IS NULL OR d.device_id = $1) ORDER BY d.device_id", chosen)
+                if chosen and not rows:
+                    raise RuntimeError(f"device {device} is not a commissioned ESME/GSME with an import supplier")
+                targets: dict[str, list[str]] = {}
+                for row in rows:
+                    if row["entity_id"] in keys:
+                        targets.setdefault(row["entity_id"], []).append(row["device_id"])
+            else:
+                if chosen is None:
+                    demo = await repo.get_device(conn, DEMO_DEVICE)
+                    chosen = DEMO_DEVICE if demo else await conn.fetchval(
+                        "SELECT device_id FROM device ORDER BY device_id LIMIT 1")
+                if chosen is None:
+                    raise RuntimeError("the inventory has no device to read")
+                targets = {entity: [chosen] for entity, user in users.items()
+                           if SUPPLIER_ROLES & set(user.roles) and entity in keys}
+        originators = [Originator(entity, *keys[entity], tuple(devices)) for entity, devices in sorted(targets.items())]
+        return originators, {o.entity_id: users[o.entity_id].response_endpoint for o in originators}
+    finally:
+        await db.close()
+
+
+async def _set_endpoints(settings: Settings, endpoints: dict[str, str | None]) -> None:
+    from dccsim.db import open_database
+    from dccsim.inventory import repository as repo
+
+    db = await open_database(settings, min_size=1, max_size=2)
+    try:
+        for entity, url in endpoints.items():
+            await repo.set_endpoint(db.pool, entity, url)
+    finally:
+        await db.close()
+
+
+def _warn(message: str) -> None:
+    print(f"dccsim bench: {message}", file=sys.stderr)
+
+
 def run(*, duration: float, concurrency: int, workload: str, target: str | None, keys: Path | None,
-        workers: int, as_json: bool, requests_per_client: int | None = None) -> dict:
+        workers: int, as_json: bool, requests_per_client: int | None = None, data_dir: Path | None = None,
+        device: str | None = None) -> dict:
     if workload not in WORKLOADS:
         raise ValueError(f"unknown workload {workload!r}; known: {', '.join(WORKLOADS)}")
     scratch = None
     server = None
-    env = dict(os.environ)
+    restore: dict[str, str | None] = {}
+    settings = Settings()
+    if data_dir is not None:
+        settings.data_dir = data_dir
+    delivery_port = _free_port() if workload == "device" else None
     try:
         if target is None:
             scratch = Path(tempfile.mkdtemp(prefix="dccsim-bench-"))
+            env = _scratch_environment()
             users = [f"90B3D51F3F{n:06X}" for n in range(1, concurrency + 1)]
-            delivery_port = _free_port() if workload == "device" else None
             _bench_estate(scratch / "bench-estate.yaml", users,
                           f"http://127.0.0.1:{delivery_port}/duis" if delivery_port else None)
-            subprocess.run(_dccsim(scratch, "estate", "load", str(scratch / "bench-estate.yaml"), env=env),
+            subprocess.run(_dccsim(scratch, "estate", "load", str(scratch / "bench-estate.yaml")),
                            env=env, check=True, capture_output=True, cwd=REPO_ROOT)
             port, admin = _free_port(), _free_port()
             server = subprocess.Popen(
-                _dccsim(scratch, "serve", "--port", str(port), "--admin-port", str(admin), "--workers",
-                        str(workers), env=env), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                _dccsim(scratch, "serve", "--port", str(port), "--admin-port", str(admin), "--workers", str(workers)),
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             asyncio.run(_wait_ready(f"http://127.0.0.1:{admin}", server))
             base = f"http://127.0.0.1:{port}"
-            keys = scratch / "keys"
-            identities = _identities(keys, set(users))
+            available = _keys_of(scratch / "keys")
+            originators = [Originator(u, *available[u], tuple(bench_meters(u) if workload == "device"
+                                                               else [device or DEMO_DEVICE]))
+                           for u in users if u in available]
         else:
-            delivery_port = None
-            if workload == "device":
-                raise ValueError("the device workload needs its own simulator (no --target): it sets up the "
-                                 "meters and the endpoint the Responses are delivered to")
             base = target.rstrip("/")
-            if keys is None:
-                from dccsim.config import default_data_dir
-
-                keys = default_data_dir() / "keys"
-            identities = _identities(Path(keys), None)
+            keys = Path(keys) if keys is not None else settings.keys_dir
+            available = _keys_of(keys)
+            if not available:
+                raise RuntimeError(f"no XML-signing keys (xml-sign-*-ds.pem/.key) in {keys}")
+            originators, endpoints = asyncio.run(_target_plan(settings, workload, device, available))
             workers = None
-        if not identities:
-            raise RuntimeError(f"no XML-signing keys (xml-sign-*-ds.pem/.key) in {keys}")
-        clients = min(concurrency, len(identities))
-        per_client = requests_per_client or max(200, int(duration * 1500 / clients))
+            if workload == "device":
+                # The Responses come to the bench for the run; the users' own endpoints are put back after.
+                restore = endpoints
+                asyncio.run(_set_endpoints(settings, {o.entity_id: f"http://127.0.0.1:{delivery_port}/duis"
+                                                      for o in originators}))
+        if not originators:
+            raise RuntimeError("no user eligible for this workload has an XML-signing key")
+        clients = min(concurrency, len(originators))
+        if clients < concurrency:
+            _warn(f"concurrency capped at {clients}: only {len(originators)} eligible originator(s) with keys "
+                  f"(RequestID counters must increase per originator, so each client signs as its own user)")
+        per_client = requests_per_client or max(200, int(duration * RATE_BUDGET / clients) + 1)
         first = time.time_ns() // 1000
-        jobs = [(str(key), str(cert), entity, first, per_client, workload)
-                for entity, key, cert in identities[:clients]]
+        jobs = [(str(o.key), str(o.cert), o.entity_id, o.targets, first, per_client, workload)
+                for o in originators[:clients]]
         if sys.stderr.isatty() and not as_json:
             sys.stderr.write(f"signing {clients * per_client} requests ...\n")
         with multiprocessing.get_context("spawn").Pool(min(clients, os.cpu_count() or 1)) as pool:
@@ -319,8 +470,13 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         from dccsim.server import run_event_loop
 
         run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port))
+        if result.exhausted:
+            _warn(f"{result.exhausted} client(s) ran out of pre-signed requests before the end; the throughput "
+                  f"is over the time they ran")
         return result.summary()
     finally:
+        if restore:
+            asyncio.run(_set_endpoints(settings, restore))
         if server is not None:
             server.terminate()
             try:

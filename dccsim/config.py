@@ -31,6 +31,7 @@ class Settings:
     database_url: str | None = field(default_factory=lambda: os.environ.get("DCCSIM_DATABASE_URL") or None)
     host: str = "127.0.0.1"
     port: int = DUIS_PORT
+    admin_host: str = "127.0.0.1"      # the admin API stays local even when DUIS listens on 0.0.0.0
     admin_port: int = ADMIN_PORT
     duis_xsd: Path = DEFAULT_DUIS_XSD
     strict_validity: bool = False
@@ -42,15 +43,30 @@ class Settings:
     delivery_lease: float = 30.0
     delivery_base_delay: float = 0.5
     device_timeout: float = 10.0        # seconds the DCC waits for a device before E20 / E21
+    device_job_lease: float = 60.0      # a claimed device job runs again (crash recovery) after this long
+    # SECMP0067: the DCC System's capacity in requests/s across all users. Traffic management acts only
+    # while the total exceeds it; None means always (every user is held to its allocation).
+    system_capacity_rps: float | None = None
 
     def __post_init__(self) -> None:
         for name, env in (("delivery_timeout", "DCCSIM_DELIVERY_TIMEOUT"),
                           ("delivery_give_up_after", "DCCSIM_DELIVERY_GIVE_UP_AFTER"),
                           ("delivery_lease", "DCCSIM_DELIVERY_LEASE"),
                           ("delivery_base_delay", "DCCSIM_DELIVERY_BASE_DELAY"),
-                          ("device_timeout", "DCCSIM_DEVICE_TIMEOUT")):
+                          ("device_timeout", "DCCSIM_DEVICE_TIMEOUT"),
+                          ("device_job_lease", "DCCSIM_DEVICE_JOB_LEASE"),
+                          ("system_capacity_rps", "DCCSIM_SYSTEM_CAPACITY")):
             if os.environ.get(env):
                 setattr(self, name, float(os.environ[env]))
+
+    def check(self) -> None:
+        """Reject settings that would break a guarantee (raised before anything starts)."""
+        if self.delivery_lease <= self.delivery_timeout:
+            raise ValueError(f"the delivery lease ({self.delivery_lease:g} s) must be longer than the POST timeout "
+                             f"({self.delivery_timeout:g} s), or a slow delivery would be sent twice")
+        if self.device_job_lease <= self.device_timeout:
+            raise ValueError(f"the device job lease ({self.device_job_lease:g} s) must be longer than the device "
+                             f"timeout ({self.device_timeout:g} s), or a slow device job would run twice")
 
     @property
     def pgdata(self) -> Path:

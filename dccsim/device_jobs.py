@@ -1,8 +1,11 @@
 """The DCC's side of the HAN: device jobs sent, responses and alerts turned into DUIS messages.
 
-A job (written in the request's transaction) is claimed with a lease by any worker, sent over the HAN
-bus, and its outcome — the device's Response, or E20/E21 when nothing comes back — goes into the outbox
-together with the inventory changes and DCC alerts the response causes, in one transaction.
+A job is written in the transaction of the request (or schedule) that causes it. The process that wrote it
+runs it as soon as that transaction commits (``add_job`` leases it for that process); any worker claims jobs
+whose lease has run out — those of a process that died — and jobs the DCC held until their time. Jobs for
+one device run in the order they were written. The job's outcome — the device's Response, or E20/E21 when
+nothing comes back — goes into the outbox together with the device's new state, the inventory changes and
+the DCC alerts the response causes, in one transaction.
 """
 from __future__ import annotations
 
@@ -18,10 +21,10 @@ import asyncpg
 import gbcs
 from devices import gas_mirror
 from devices.device import handle_command
-from dccsim import outbox
-from dccsim.device_requests import CHANNEL, dcc_keys
 from dccsim.alert_routing import Outgoing, route_device_alert
+from dccsim.device_requests import dcc_keys
 from dccsim.duis.responses import add, service_response
+from dccsim.han_service import DccTransaction, in_dcc_transaction, save
 from dccsim.inventory import repository as repo
 from dccsim.response_processing import after_response
 
@@ -30,13 +33,45 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "dccsim_device_jobs"
+_DEFER = 0.02          # seconds before a job waiting for an older one for its device is tried again
+
 _CLAIM = """
 UPDATE device_job SET lease_until = now() + make_interval(secs => $1), attempts = attempts + 1
 WHERE id IN (
     SELECT id FROM device_job WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())
+    AND (not_before IS NULL OR not_before <= now())
     ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
 RETURNING *
 """
+
+_ADD = """
+INSERT INTO device_job (request_id, user_id, device_id, hub_id, variant, kind, frame, schedule_id, extra,
+                        not_before, lease_until)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+        COALESCE($10, CASE WHEN $11::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $11) END))
+RETURNING *
+"""
+
+
+async def add_job(conn, *, request_id: str, user_id: str, device, variant: str, frame: bytes,
+                  kind: str = "command", schedule_id: int | None = None, extra: dict | None = None,
+                  not_before=None) -> int:
+    """Write a device job (inside the caller's transaction); ``not_before`` holds it back until then.
+
+    Where this process runs device jobs, the job is leased to it and started when the transaction commits;
+    otherwise it is announced to the workers of other processes."""
+    hub = device.device_id if device.device_type == "CHF" else device.chf_id
+    hooks = getattr(conn, "hooks", None)
+    runner = hooks.device_job if hooks is not None and not_before is None else None
+    lease = hooks.device_job_lease if runner is not None else None
+    job = await conn.fetchrow(_ADD, request_id, user_id, device.device_id, hub, variant, kind, frame, schedule_id,
+                              json.dumps(extra or {}), not_before, lease)
+    if runner is not None:
+        conn.after_commit(lambda: runner(job))
+    elif not_before is None:
+        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(job["id"]))
+    return job["id"]
 
 
 class DeviceJobWorker:
@@ -47,80 +82,119 @@ class DeviceJobWorker:
         self.poll = poll
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
+        self._last_of_device: dict[str, asyncio.Task] = {}
         self._main: asyncio.Task | None = None
-        self._listener: asyncpg.Connection | None = None
         self._stopping = False
 
-    async def start(self) -> None:
-        try:
-            self._listener = await asyncpg.connect(self.sim.db.url)
-            await self._listener.add_listener(CHANNEL, lambda *_: self._wake.set())
-        except (OSError, asyncpg.PostgresError):
-            log.warning("device job notifications unavailable; polling")
+    async def start(self, listener=None) -> None:
+        if listener is not None:
+            await listener.subscribe(CHANNEL, lambda _pid, _payload: self._wake.set())
+        self.sim.db.hooks.device_job = self.run
+        self.sim.db.hooks.device_job_lease = self.lease
         self._main = asyncio.create_task(self._run(), name="device-jobs")
 
     async def stop(self) -> None:
         self._stopping = True
+        if self.sim.db.hooks.device_job == self.run:
+            self.sim.db.hooks.device_job = None
         self._wake.set()
         if self._main is not None:
             await self._main
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._listener is not None:
-            await self._listener.close()
+
+    def run(self, job) -> None:
+        """Run a job this process holds the lease of, after the jobs for its device it already runs."""
+        if self._stopping:
+            return     # its lease runs out and another worker (or this one, restarted) takes it
+        device = job["device_id"]
+        previous = self._last_of_device.get(device)
+        task = asyncio.create_task(self._process(job, previous))
+        self._last_of_device[device] = task
+        self._tasks.add(task)
+
+        def finished(done: asyncio.Task) -> None:
+            self._tasks.discard(done)
+            if self._last_of_device.get(device) is done:
+                del self._last_of_device[device]
+
+        task.add_done_callback(finished)
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._wake.clear()
             claimed = []
             if len(self._tasks) < self.batch * 4:
                 try:
-                    claimed = await self.sim.db.pool.fetch(_CLAIM, self.lease, self.batch)
+                    claimed = await self.sim.db.bookkeeping.fetch(_CLAIM, self.lease, self.batch)
                 except (OSError, asyncpg.PostgresError) as exc:
                     log.warning("device job claim failed: %s", exc)
             for job in claimed:
-                task = asyncio.create_task(self._process(job))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self.run(job)
             if claimed:
                 continue
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll)
             except asyncio.TimeoutError:
                 pass
 
-    async def _process(self, job) -> None:
+    async def _process(self, job, previous: asyncio.Task | None) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
         try:
-            await process_job(self.sim, job)
+            await process_job(self.sim, job, stopping=lambda: self._stopping)
         except Exception:  # noqa: BLE001 - the lease expires and the job runs again
             log.exception("device job %s failed", job["id"])
 
 
-async def process_job(sim: "Simulator", job) -> None:
+async def process_job(sim: "Simulator", job, *, stopping=lambda: False) -> None:
+    """Send the job's frame, and commit the device's state change with the job's outcome (the Response or
+    E20/E21, inventory changes, alerts) in one transaction; a job found done already does nothing."""
     extra = json.loads(job["extra"]) if isinstance(job["extra"], str) else (job["extra"] or {})
     timeout = sim.settings.device_timeout
+
+    async def finish(conn, device, reply) -> list[Outgoing]:
+        sim.message_log.add(request_id=job["request_id"], direction="out",
+                            kind="gbcs-command" if job["kind"] == "command" else job["kind"],
+                            body=bytes(job["frame"]).hex(), user_id=job["user_id"])
+        if device is None:
+            device = await repo.get_device(conn, job["device_id"])
+        return await _outcome(sim, conn, job, device, reply, extra)
+
     if job["kind"] == "firmware-image":
-        reply = await _bounded(sim.han.distribute_image(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"]),
-                               timeout)
-    else:
-        reply = await _bounded(sim.han.exchange(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"],
-                                                handler=handle_command), timeout)
+        # Distribution visits the hub and the device in turn, each in its own transaction; a device that
+        # receives an image twice only holds it again, so the outcome commits after them.
+        reply = await _bounded(sim.han.distribute_image(job["device_id"], bytes(job["frame"]),
+                                                        hub_id=job["hub_id"]), timeout)
+        await _finish_alone(sim, job, finish, reply)
+        return
+    while True:
+        transaction = DccTransaction(finish, job_id=job["id"])
+        with in_dcc_transaction(transaction):
+            reply = await _bounded(sim.han.exchange(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"],
+                                                    handler=handle_command), timeout)
+        if not transaction.deferred or stopping():
+            break
+        await asyncio.sleep(_DEFER)     # an older job for this device (in another process) goes first
+    if transaction.done:
         if reply is not None and reply.response is not None:
             await _bounded(_refresh_gas_mirror(sim, job), timeout)
+        return
+    if transaction.skipped or transaction.deferred:
+        return
+    # Nothing came back (offline, lost, unreachable, too slow): the outcome on its own. A device transaction
+    # still running past the timeout holds the job's row; whichever commits first wins.
+    await _finish_alone(sim, job, finish, reply)
+
+
+async def _finish_alone(sim: "Simulator", job, finish, reply) -> None:
     async with sim.db.pool.acquire() as conn:
         async with conn.transaction():
             done = await conn.fetchval(
                 "UPDATE device_job SET status = 'done', done_at = now(), lease_until = NULL "
                 "WHERE id = $1 AND status = 'pending' RETURNING id", job["id"])
-            if done is None:
-                return
-            sim.message_log.add(request_id=job["request_id"], direction="out",
-                                kind="gbcs-command" if job["kind"] == "command" else job["kind"],
-                                body=bytes(job["frame"]).hex(), user_id=job["user_id"])
-            messages = await _outcome(sim, conn, job, reply, extra)
-            for message in messages:
-                await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
-                                     request_id=message.request_id, response_id=message.response_id)
+            if done is not None:
+                await save(conn, job["device_id"], None, await finish(conn, None, reply))
 
 
 async def _refresh_gas_mirror(sim: "Simulator", job) -> None:
@@ -143,7 +217,7 @@ def _request_parts(request_id: str) -> tuple[str, str, int]:
     return originator, target, int(counter)
 
 
-async def _outcome(sim: "Simulator", conn, job, reply, extra: dict) -> list[Outgoing]:
+async def _outcome(sim: "Simulator", conn, job, device, reply, extra: dict) -> list[Outgoing]:
     from dccsim.catalogue import CATALOGUE
 
     spec = CATALOGUE.get(job["variant"])
@@ -151,7 +225,6 @@ async def _outcome(sim: "Simulator", conn, job, reply, extra: dict) -> list[Outg
     originator, target, counter = _request_parts(job["request_id"])
     response_id = f"{target}:{originator}:{counter}"
     messages: list[Outgoing] = []
-    device = await repo.get_device(conn, job["device_id"])
     if reply is None or (reply.response is None and job["kind"] == "command"):
         hub_down = job["hub_id"] and job["hub_id"] != job["device_id"] and \
             (await sim.faults.faults(job["hub_id"])).offline

@@ -33,8 +33,6 @@ from dccsim.inventory import repository as repo
 if TYPE_CHECKING:
     from dccsim.runtime import Simulator
 
-CHANNEL = "dccsim_device_jobs"
-
 DEVICE_VARIANTS = (
     "8.11", "8.12.1", "8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.1.1", "8.9",
     "4.1.1", "4.1.2", "4.1.3", "4.1.4", "4.2", "4.3", "4.4.2", "4.4.3", "4.4.4", "4.4.5", "4.6.1", "4.6.2",
@@ -231,15 +229,11 @@ async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, va
 async def enqueue_job(conn, *, request_id: str, user_id: str, device, variant: str, frame: bytes,
                       kind: str = "command", schedule_id: int | None = None, extra: dict | None = None,
                       not_before=None) -> int:
-    """A job for the device workers; ``not_before`` holds it back (its lease runs until then)."""
-    hub = device.device_id if device.device_type == "CHF" else device.chf_id
-    job = await conn.fetchval(
-        "INSERT INTO device_job (request_id, user_id, device_id, hub_id, variant, kind, frame, schedule_id, extra, "
-        "lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        request_id, user_id, device.device_id, hub, variant, kind, frame, schedule_id, json.dumps(extra or {}),
-        not_before)
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(job))
-    return job
+    """A job for the device workers; ``not_before`` holds it back until then."""
+    from dccsim.device_jobs import add_job
+
+    return await add_job(conn, request_id=request_id, user_id=user_id, device=device, variant=variant, frame=frame,
+                         kind=kind, schedule_id=schedule_id, extra=extra, not_before=not_before)
 
 
 def spec_for(variant: str):

@@ -1,9 +1,21 @@
-"""The simulator's HAN: device identities from the SMKI store, device state and faults in PostgreSQL."""
+"""The simulator's HAN: device identities from the SMKI store, device state and faults in PostgreSQL.
+
+A device's handling of a frame changes its state (anti-replay counters, registers, logs). When the DCC
+sends a frame on behalf of a device job or a timer, what the DCC does with the reply — the job marked
+done, the Response and alerts written to the outbox, inventory updates — must commit together with that
+state change: were they separate, a crash between them would leave a device that executed a command and
+a job that runs it again, which the device refuses as a replay. ``in_dcc_transaction`` makes the HAN
+bus run the device's work inside one transaction with the caller's ``finish`` step.
+"""
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import time
-from typing import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Awaitable, Callable
 
 from devices.device import DeviceIdentity, DeviceReply
 from devices.han import Faults, HanBus
@@ -13,6 +25,97 @@ from dccsim.han_directory import PgHanDirectory
 from dccsim.inventory import repository as repo
 from dccsim.smki.store import CredentialStore
 
+Work = Callable[[DeviceIdentity, dict], DeviceReply]
+
+
+@dataclass
+class DccTransaction:
+    """What the DCC does, in the device's transaction, around the device's handling of a frame.
+
+    With ``job_id`` the transaction first marks that device job done — or does nothing if it was done
+    already (``skipped``), or if an older job for the same device still waits to run (``deferred``: the
+    device would refuse a lower counter after a higher one). ``finish(conn, device, reply)`` returns the
+    messages the outcome sends (they are queued in the outbox in the same statement as the device's new
+    state is saved); ``done`` tells the caller the transaction committed.
+    """
+
+    finish: Callable[[object, object, DeviceReply | None], Awaitable[list]]
+    job_id: int | None = None
+    done: bool = False
+    skipped: bool = False
+    deferred: bool = False
+
+
+_CURRENT: contextvars.ContextVar[DccTransaction | None] = contextvars.ContextVar("dccsim_dcc_transaction",
+                                                                               default=None)
+
+
+class in_dcc_transaction:
+    """``with in_dcc_transaction(tx): await bus.exchange(...)`` — the device work joins ``tx``."""
+
+    def __init__(self, transaction: DccTransaction):
+        self.transaction = transaction
+        self._token = None
+
+    def __enter__(self) -> DccTransaction:
+        self._token = _CURRENT.set(self.transaction)
+        return self.transaction
+
+    def __exit__(self, *exc) -> None:
+        _CURRENT.reset(self._token)
+
+
+# One round trip: the job marked done (unless done already, or an older job for the device must go first)
+# and the device's state row locked and read.
+_OLDER_JOB = """EXISTS (SELECT 1 FROM device_job o WHERE o.device_id = $1 AND o.status = 'pending' AND o.id < $2
+                AND (o.not_before IS NULL OR o.not_before <= now()))"""
+_LOAD = f"""
+WITH job AS (
+    UPDATE device_job SET status = 'done', done_at = now(), lease_until = NULL
+    WHERE id = $2 AND status = 'pending' AND NOT {_OLDER_JOB}
+    RETURNING id
+)
+SELECT (SELECT id FROM job) AS job, {_OLDER_JOB} AS older,
+       (SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE) AS state
+"""
+
+# One round trip: the device's new state saved and the outcome's messages queued for delivery.
+_SAVE = """
+WITH saved AS (
+    INSERT INTO device_state (device_id, state, updated_at, next_timer_at)
+    SELECT $1, $2::jsonb, now(), $10 WHERE $2::jsonb IS NOT NULL
+    ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now(),
+        next_timer_at = EXCLUDED.next_timer_at
+    RETURNING 1
+), queued AS (
+    INSERT INTO outbox (user_id, request_id, response_id, kind, body)
+    SELECT u, r, i, k, b FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+        WITH ORDINALITY AS m(u, r, i, k, b, n) ORDER BY n
+    RETURNING user_id
+)
+SELECT pg_notify($8, $9 || user_id) FROM (SELECT DISTINCT user_id FROM queued) users
+"""
+
+
+async def save(conn, device_id: str, state: dict | None, messages: list) -> None:
+    """Save a device's state and queue messages (``Outgoing``) in the outbox, in one statement."""
+    from dccsim import outbox
+    from dccsim.message_log import canonical_request_id
+
+    await conn.execute(
+        _SAVE, device_id, json.dumps(state) if state is not None else None,
+        [m.user_id for m in messages], [canonical_request_id(m.request_id) for m in messages],
+        [m.response_id for m in messages], [m.kind for m in messages],
+        [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages], outbox.CHANNEL,
+        outbox.notification_prefix(conn), next_timer(state))
+
+
+def next_timer(state: dict | None):
+    """When the earliest of the device's future-dated commands is due (None: it has none)."""
+    future = (state or {}).get("future") or []
+    times = [datetime.fromisoformat(item["at"]) for item in future if isinstance(item, dict) and item.get("at")]
+    return min(times) if times else None
+
 
 class PgStateStore:
     """Device state rows, locked for the duration of one frame's handling."""
@@ -21,22 +124,41 @@ class PgStateStore:
         self.pool = pool
         self.identities = identities
 
-    async def with_device(self, device_id: str, work: Callable[[DeviceIdentity, dict], DeviceReply]) \
-            -> DeviceReply | None:
+    async def with_device(self, device_id: str, work: Work) -> DeviceReply | None:
+        transaction = _CURRENT.get()
+        if transaction is None:
+            async with self.pool.acquire() as conn:
+                async with conn.transaction():
+                    device = await repo.get_device(self.pool, device_id)
+                    if device is None:
+                        return None
+                    row = await conn.fetchrow(_LOAD, device_id, None)
+                    state, reply = await self._run(conn, device, row["state"], work)
+                    await save(conn, device_id, state, [])
+                    return reply
+        # Shielded: a caller that stops waiting (the DCC's device timeout) must not cut the transaction
+        # in half; whichever of it and the caller's own outcome commits first wins, on the job's row lock.
+        return await asyncio.shield(self._joined(transaction, device_id, work))
+
+    async def _joined(self, transaction: DccTransaction, device_id: str, work: Work) -> DeviceReply | None:
+        device = await repo.get_device(self.pool, device_id)
         async with self.pool.acquire() as conn:
             async with conn.transaction():
-                device = await repo.get_device(conn, device_id)
-                if device is None:
+                row = await conn.fetchrow(_LOAD, device_id, transaction.job_id)
+                if transaction.job_id is not None and row["job"] is None:
+                    transaction.deferred, transaction.skipped = row["older"], not row["older"]
                     return None
-                row = await conn.fetchrow("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE",
-                                          device_id)
-                state = await provisioned_state(conn, device, row["state"] if row else None, self.identities)
-                reply = work(self.identities.identity(device_id, device.device_type), state)
-                await conn.execute(
-                    "INSERT INTO device_state (device_id, state, updated_at) VALUES ($1, $2, now()) "
-                    "ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
-                    device_id, json.dumps(state))
-                return reply
+                state, reply = (None, None) if device is None else \
+                    await self._run(conn, device, row["state"], work)
+                messages = await transaction.finish(conn, device, reply)
+                await save(conn, device_id, state, messages)
+            transaction.done = True
+            return reply
+
+    async def _run(self, conn, device, saved, work: Work) -> tuple[dict, DeviceReply]:
+        state = await provisioned_state(conn, device, saved, self.identities)
+        reply = work(self.identities.identity(device.device_id, device.device_type), state)
+        return state, reply
 
 
 class PgFaultSource:

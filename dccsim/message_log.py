@@ -1,15 +1,44 @@
-"""The message log: every DUIS message in and out, written in batches off the request path."""
+"""The message log: every DUIS message in and out, and every GBCS frame, by RequestID.
+
+Requests, synchronous answers and GBCS frames are queued in memory and written in batches off the
+request path (one COPY per batch). Asynchronous messages (Responses, alerts) are not copied here: their
+outbox row, written in the transaction that caused them, is their record, and each delivery attempt adds
+a ``delivery-attempt`` line with its HTTP status or error. ``messages_for`` merges both.
+
+RequestIDs are stored in one canonical form (dashed upper-case EUI-64s, decimal counter), so a lookup
+finds a request whichever way its IDs were written.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import datetime, timezone
+from typing import Any
 
 import asyncpg
 
 log = logging.getLogger(__name__)
 
 _COLUMNS = ("at", "request_id", "direction", "kind", "user_id", "http_status", "response_code", "body")
+
+_CANONICAL = re.compile(r"(?:[0-9A-F]{2}-){7}[0-9A-F]{2}:(?:[0-9A-F]{2}-){7}[0-9A-F]{2}:(?:0|[1-9][0-9]*)")
+_EUI = re.compile(r"[0-9A-Fa-f]{16}|(?:[0-9A-Fa-f]{2}-){7}[0-9A-Fa-f]{2}")
+
+
+def canonical_request_id(text: str | None) -> str | None:
+    """``90b3d51f30010000:00-DB-…:0042`` → ``90-B3-D5-1F-30-01-00-00:00-DB-…:42``; anything else unchanged."""
+    if text is None:
+        return None
+    text = text.strip()
+    if _CANONICAL.fullmatch(text):
+        return text
+    parts = text.split(":")
+    if len(parts) != 3 or not parts[2].isdigit() or not all(_EUI.fullmatch(p) for p in parts[:2]):
+        return text
+    euis = [p.replace("-", "").upper() for p in parts[:2]]
+    dashed = ["-".join(e[i:i + 2] for i in range(0, 16, 2)) for e in euis]
+    return f"{dashed[0]}:{dashed[1]}:{int(parts[2])}"
 
 
 class MessageLog:
@@ -29,8 +58,8 @@ class MessageLog:
 
     def add(self, *, request_id: str | None, direction: str, kind: str, body: str, user_id: str | None = None,
             http_status: int | None = None, response_code: str | None = None) -> None:
-        self._rows.append((datetime.now(timezone.utc), request_id, direction, kind, user_id, http_status,
-                           response_code, body))
+        self._rows.append((datetime.now(timezone.utc), canonical_request_id(request_id), direction, kind, user_id,
+                           http_status, response_code, body))
         if len(self._rows) >= self._batch:
             self._wakeup.set()
 
@@ -70,3 +99,30 @@ class MessageLog:
             await self._task
             self._task = None
         await self.flush()
+
+
+_MESSAGES = """
+SELECT at, request_id, direction, kind, user_id, http_status, response_code, body, NULL::bigint AS outbox_id,
+       NULL::text AS status, id AS log_id
+FROM message_log WHERE request_id = $1
+UNION ALL
+SELECT created_at, request_id, 'out', kind, user_id, NULL, NULL, body, id, status, NULL
+FROM outbox WHERE request_id = $1
+ORDER BY 1, 11
+"""
+
+
+async def messages_for(conn, request_id: str) -> list[dict[str, Any]]:
+    """Everything logged for a request, oldest first: the exchange, GBCS frames, outgoing messages (with
+    their delivery status) and delivery attempts."""
+    rows = await conn.fetch(_MESSAGES, canonical_request_id(request_id))
+    found = []
+    for r in rows:
+        entry = {"at": r["at"].isoformat(), "request_id": r["request_id"], "direction": r["direction"],
+                 "kind": r["kind"], "user_id": r["user_id"], "http_status": r["http_status"],
+                 "response_code": r["response_code"], "body": r["body"]}
+        if r["outbox_id"] is not None:
+            entry["outbox_id"] = r["outbox_id"]
+            entry["delivery_status"] = r["status"]
+        found.append(entry)
+    return found

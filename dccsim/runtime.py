@@ -10,6 +10,7 @@ from lxml import etree
 
 from dccsim.config import Settings
 from dccsim.db import Database, open_database
+from dccsim.db.notify import Listener
 from dccsim.duis.xmldsig import DuisSigner
 from dccsim.duis.xsd import load_schema
 from dccsim.estate import demo_estate_path, load_estate_file, estate_identities
@@ -68,10 +69,12 @@ class Simulator:
     delivery: DeliveryWorker | None = None
     device_jobs: object = None
     scheduler: object = None
+    listener: Listener | None = None
     dcc_entity_id: str = DCC_ENTITY_ID
     extras: dict = field(default_factory=dict)
 
     async def close(self) -> None:
+        self.db.hooks.delivers = False
         if self.scheduler is not None:
             await self.scheduler.stop()
         if self.device_jobs is not None:
@@ -79,6 +82,8 @@ class Simulator:
         if self.delivery is not None:
             await self.delivery.stop()
         await self.message_log.close()
+        if self.listener is not None:
+            await self.listener.close()
         await self.db.close()
 
 
@@ -105,6 +110,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
 async def start_simulator(settings: Settings, *, demo: bool = False, prepared: bool = False,
                           deliver: bool = True) -> Simulator:
     """Prepare the state (unless another process did) and build the Simulator for this process."""
+    settings.check()
     release = profile(settings.release_profile)
     if prepared:
         from dccsim.db import open_database
@@ -124,17 +130,26 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
     load_all()
     sim = Simulator(settings=settings, db=db, smki=store, schema=schema, signer=signer,
                     users=UserCache(db), message_log=message_log, release=release)
+    # One connection per process hears every notification: inventory changes (caches), device jobs and
+    # outbox messages queued by other processes.
+    sim.listener = Listener(db.url)
+    if await sim.listener.start():
+        repo.use_cache(db.pool, db.cache)
+        await db.cache.watch(sim.listener)
+        await sim.listener.subscribe(repo.CHANNEL, lambda _pid, _payload: sim.users.forget())
     from dccsim.device_jobs import DeviceJobWorker
     from dccsim.han_service import make_bus
 
     sim.han, sim.identities, sim.faults = make_bus(db.pool, store, sim.dcc_entity_id)
     if deliver:
-        sim.device_jobs = DeviceJobWorker(sim)
-        await sim.device_jobs.start()
+        sim.device_jobs = DeviceJobWorker(sim, lease=settings.device_job_lease)
+        await sim.device_jobs.start(sim.listener)
         from dccsim.scheduler import SchedulerWorker
 
         sim.scheduler = SchedulerWorker(sim)
         sim.scheduler.start()
-        sim.delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log)
+        sim.delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log,
+                                      fast_pool=db.bookkeeping, listener=sim.listener, own_pids=db.backend_pids)
         await sim.delivery.start()
+        db.hooks.delivers = True
     return sim

@@ -1,14 +1,20 @@
 """Run the simulator: prepare the state, serve DUIS and the admin API, stop cleanly on a signal.
 
 With ``workers`` > 1 the first process prepares the state, then starts the others; every worker
-listens on the same ports (SO_REUSEPORT) and shares the one PostgreSQL.
+listens on the same ports (SO_REUSEPORT) and shares the one PostgreSQL. A worker never outlives the
+process that started it: on Linux the kernel sends it SIGTERM when its parent dies (PR_SET_PDEATHSIG),
+and everywhere it watches its parent's pid and stops when that changes.
 """
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
+import os
 import signal
+import sys
 from dataclasses import replace
 
 from aiohttp import web
@@ -27,15 +33,42 @@ _NAMES = {"S": "send command", "T": "transform", "D": "non-device"}
 async def start_sites(sim: Simulator, *, admin: bool = True) -> list[web.AppRunner]:
     """Start the DUIS site (and the admin site); return the runners to clean up."""
     runners = []
-    for app, port in ((create_app(sim), sim.settings.port),
-                      (create_admin_app(sim), sim.settings.admin_port) if admin else (None, None)):
-        if app is None:
-            continue
+    sites = [(create_app(sim), sim.settings.host, sim.settings.port)]
+    if admin:
+        sites.append((create_admin_app(sim), sim.settings.admin_host, sim.settings.admin_port))
+    for app, host, port in sites:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, sim.settings.host, port, reuse_port=True).start()
+        await web.TCPSite(runner, host, port, reuse_port=True).start()
         runners.append(runner)
     return runners
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGTERM this process when its parent dies (Linux; elsewhere the watchdog does it)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        log.warning("could not set the parent-death signal; relying on the parent watchdog")
+
+
+async def watch_parent(parent: int, stop: asyncio.Event, interval: float = 0.5) -> None:
+    """Set ``stop`` when the process that started this one is gone (its pid is no longer our parent)."""
+    while not stop.is_set():
+        if os.getppid() != parent:
+            log.warning("the parent process %s is gone; stopping", parent)
+            stop.set()
+            return
+        try:
+            await asyncio.wait_for(stop.wait(), interval)
+        except asyncio.TimeoutError:
+            pass
 
 
 def run_event_loop(main) -> None:
@@ -48,13 +81,16 @@ def run_event_loop(main) -> None:
     uvloop.run(main)
 
 
-def _worker_main(settings: Settings, log_level: int) -> None:
+def _worker_main(settings: Settings, log_level: int, parent: int) -> None:
+    die_with_parent()
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    run_event_loop(_serve_one(settings, prepared=True, quiet=True))
+    if os.getppid() != parent:   # the parent died before the death signal was armed
+        return
+    run_event_loop(_serve_one(settings, prepared=True, quiet=True, parent=parent))
 
 
 async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool = False,
-                     quiet: bool = False, ready: asyncio.Event | None = None) -> None:
+                     quiet: bool = False, ready: asyncio.Event | None = None, parent: int | None = None) -> None:
     sim = await start_simulator(settings, demo=demo, prepared=prepared)
     runners = await start_sites(sim)
     if not quiet:
@@ -63,7 +99,7 @@ async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool =
         print("dccsim is running", flush=True)
         for letter, path in SERVICES.items():
             print(f"  DUIS {_NAMES[letter]:<22} {base}{path}")
-        print(f"  admin API                http://{settings.host}:{settings.admin_port}/admin/health")
+        print(f"  admin API                http://{settings.admin_host}:{settings.admin_port}/admin/health")
         print(f"  release profile          {sim.release.name}")
         print(f"  workers                  {settings.workers}")
         print(f"  data directory           {settings.data_dir}")
@@ -77,11 +113,14 @@ async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool =
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
+    watchdog = asyncio.create_task(watch_parent(parent, stop)) if parent is not None else None
     if ready is not None:
         ready.set()
     try:
         await stop.wait()
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         for runner in runners:
             await runner.cleanup()
         await sim.close()
@@ -90,14 +129,15 @@ async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool =
 async def serve(settings: Settings, *, demo: bool = False, ready: asyncio.Event | None = None,
                 quiet: bool = False) -> None:
     """Serve until SIGINT/SIGTERM, in ``settings.workers`` processes."""
+    settings.check()
     children: list[multiprocessing.Process] = []
     if settings.workers > 1:
         db = await prepare_state(settings, demo=demo)
         await db.close()
         context = multiprocessing.get_context("spawn")
         for _ in range(settings.workers - 1):
-            child = context.Process(target=_worker_main, args=(replace(settings), logging.getLogger().level),
-                                    daemon=True)
+            child = context.Process(target=_worker_main,
+                                    args=(replace(settings), logging.getLogger().level, os.getpid()), daemon=True)
             child.start()
             children.append(child)
         demo = False

@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="reject certificates outside their validity period (default: accept, warn)")
     serve.add_argument("--admin-port", type=int, default=ADMIN_PORT,
                        help=f"admin API port, never exposed on the DUIS port (default {ADMIN_PORT})")
+    serve.add_argument("--admin-host", default="127.0.0.1",
+                       help="address the admin API listens on (default 127.0.0.1, also when --host is 0.0.0.0)")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes sharing the ports and the database (default 1)")
     serve.add_argument("--release", dest="release_profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES),
@@ -41,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--give-up-after", dest="delivery_give_up_after", type=float, default=None,
                        metavar="SECONDS", help="mark a message undeliverable after retrying this long "
                                                "(default 86400, or $DCCSIM_DELIVERY_GIVE_UP_AFTER)")
+    serve.add_argument("--system-capacity", dest="system_capacity_rps", type=float, default=None, metavar="RPS",
+                       help="the DCC System's capacity in requests/s: HTTP 429 only while the total exceeds it "
+                            "(default: always hold users to their allocation, or $DCCSIM_SYSTEM_CAPACITY)")
     serve.add_argument("--demo", action="store_true",
                        help="(re)load the demo estate at start; it is always loaded into an empty inventory")
     serve.set_defaults(func=_serve)
@@ -114,19 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workload", default="non-device", help="workload name (default non-device: SR 8.2)")
     bench.add_argument("--target", default=None, help="base URL of a running simulator, e.g. http://host:8079")
     bench.add_argument("--keys", type=Path, default=None,
-                       help="with --target: folder of xml-sign-*-ds.pem/.key keys to sign with")
+                       help="with --target: folder of xml-sign-*-ds.pem/.key keys to sign with "
+                            "(default: the data directory's keys folder)")
+    bench.add_argument("--device", default=None,
+                       help="the device to address: the ESME/GSME of the device workload (signed by its import "
+                            "supplier), or the device whose inventory 8.2 reads")
     bench.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                        help="worker processes of the simulator it starts (default: CPU count)")
     bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
     bench.set_defaults(func=_bench)
 
     sign_cmd.register(sub)
-    try:
-        from dccsim.cli import gbcs_cmd
-    except ImportError:
-        gbcs_cmd = None
-    if gbcs_cmd is not None:
-        gbcs_cmd.register(sub)
+    from dccsim.cli import gbcs_cmd
+
+    gbcs_cmd.register(sub)
     return parser
 
 
@@ -134,8 +140,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings()
     if args.data_dir is not None:
         settings.data_dir = args.data_dir
-    for name in ("host", "port", "duis_xsd", "strict_validity", "admin_port", "workers", "release_profile",
-                 "delivery_give_up_after"):
+    for name in ("host", "port", "duis_xsd", "strict_validity", "admin_host", "admin_port", "workers",
+                 "release_profile", "delivery_give_up_after", "system_capacity_rps"):
         if getattr(args, name, None) is not None:
             setattr(settings, name, getattr(args, name))
     return settings
@@ -226,8 +232,13 @@ def _users_list(args: argparse.Namespace) -> int:
     from dccsim.inventory import repository as repo
 
     users = asyncio.run(_with_state(args, repo.list_users))
+    print(f"{'ENTITY':<24} {'ROLES':<12} {'NAME':<24} {'CAPACITY':<16} ENDPOINT")
     for user in users:
-        print(f"{dashed(user.entity_id)}  {','.join(user.roles):<12} {user.name:<24} {user.response_endpoint or '-'}")
+        capacity = "-"
+        if user.capacity_rps is not None:
+            capacity = f"{user.capacity_rps:g}/s burst {user.capacity_burst or 'default'}"
+        print(f"{dashed(user.entity_id):<24} {','.join(user.roles):<12} {user.name:<24} {capacity:<16} "
+              f"{user.response_endpoint or '-'}")
     return 0
 
 
@@ -249,7 +260,8 @@ def _bench(args: argparse.Namespace) -> int:
     from dccsim import bench
 
     summary = bench.run(duration=args.duration, concurrency=args.concurrency, workload=args.workload,
-                        target=args.target, keys=args.keys, workers=args.workers, as_json=args.json)
+                        target=args.target, keys=args.keys, workers=args.workers, as_json=args.json,
+                        data_dir=args.data_dir, device=args.device)
     bench.print_summary(summary, args.json)
     return 0
 
@@ -320,7 +332,8 @@ def _log(args: argparse.Namespace) -> int:
     for row in rows:
         status = f" HTTP {row['http_status']}" if row["http_status"] else ""
         code = f" {row['response_code']}" if row["response_code"] else ""
-        print(f"--- {row['at']} {row['direction']:<3} {row['kind']}{status}{code}")
+        queued = f" (outbox {row['outbox_id']}: {row['delivery_status']})" if "outbox_id" in row else ""
+        print(f"--- {row['at']} {row['direction']:<3} {row['kind']}{status}{code}{queued}")
         print(row["body"])
     return 0
 

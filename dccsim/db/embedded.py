@@ -1,11 +1,14 @@
 """The embedded PostgreSQL server (the ``pgserver`` wheel) living in the simulator's data directory."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+_HANDLES = ".handle_pids.json"   # pgserver's list of the processes using the server
 
 
 def start_embedded(pgdata: Path) -> str:
@@ -21,9 +24,40 @@ def start_embedded(pgdata: Path) -> str:
         runtime.chmod(0o700)
     pgdata.mkdir(parents=True, exist_ok=True)
     import pgserver  # imported late: it pulls in psutil and friends
+    from pgserver.postgres_server import PostgresServer
 
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    with PostgresServer._lock:
+        forget_dead_users(pgdata)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     uri = server.get_uri()
     log.info("embedded PostgreSQL at %s", pgdata)
     return uri
+
+
+def forget_dead_users(pgdata: Path) -> list[int]:
+    """Drop processes that died without saying so (SIGKILL) from the server's user list, so that the last
+    live user still stops the server when it exits; return the pids dropped."""
+    path = pgdata / _HANDLES
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    alive = [pid for pid in pids if _alive(pid)]
+    if len(alive) != len(pids):
+        path.write_text(json.dumps(alive))
+    return [pid for pid in pids if pid not in alive]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:   # a zombie (killed, not yet reaped by its parent) is dead for this purpose
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

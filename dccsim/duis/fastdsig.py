@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+from xml.sax.saxutils import escape
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -67,6 +68,42 @@ def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_info: etree.
     etree.SubElement(signature, ds("SignatureValue")).text = base64.b64encode(
         r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
     signature.append(key_info)
+
+
+_NS_DS = f' xmlns:ds="{DS}"'
+# SignedInfo exactly as exclusive C14N renders it (``{ns}`` is the ds declaration the canonical form carries
+# and the document, where the enclosing ds:Signature declares it, leaves out).
+_SIGNED_INFO = (
+    '<ds:SignedInfo{ns}><ds:CanonicalizationMethod Algorithm="' + EXC_C14N + '"></ds:CanonicalizationMethod>'
+    '<ds:SignatureMethod Algorithm="' + ECDSA_SHA256 + '"></ds:SignatureMethod><ds:Reference URI="">'
+    '<ds:Transforms><ds:Transform Algorithm="' + ENVELOPED + '"></ds:Transform><ds:Transform Algorithm="'
+    + EXC_C14N + '"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="' + SHA256 + '"></ds:DigestMethod>'
+    '<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>')
+
+
+def key_info_text(issuer: str, serial: int) -> str:
+    """``<ds:KeyInfo>`` naming a certificate by issuer and serial, as text for ``sign_to_bytes``."""
+    return ("<ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>" + escape(issuer)
+            + "</ds:X509IssuerName><ds:X509SerialNumber>" + str(serial)
+            + "</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo>")
+
+
+def sign_to_bytes(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_info: str) -> bytes:
+    """The signed document's bytes (without XML declaration), rendered rather than built as a tree.
+
+    The document is serialised once, in its exclusive canonical form, which is both what the Reference
+    digests and what is sent (canonical XML is well-formed XML, and canonicalising it again gives the same
+    bytes); the signature, whose canonical form is fixed but for the digest, is written as text before the
+    document element's end tag. ``root`` is not changed."""
+    document = _canonical(root, True)
+    digest = base64.b64encode(hashlib.sha256(document).digest()).decode()
+    der = key.sign(_SIGNED_INFO.format(ns=_NS_DS, digest=digest).encode(), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    value = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
+    signature = (f'<ds:Signature{_NS_DS}>' + _SIGNED_INFO.format(ns="", digest=digest)
+                 + f"<ds:SignatureValue>{value}</ds:SignatureValue>{key_info}</ds:Signature>").encode()
+    end = document.rindex(b"</")
+    return document[:end] + signature + document[end:]
 
 
 def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey) -> None:

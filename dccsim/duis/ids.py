@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _EUI_DASHED = re.compile(r"^([0-9A-Fa-f]{2}-){7}[0-9A-Fa-f]{2}$")
 _EUI_PLAIN = re.compile(r"^[0-9A-Fa-f]{16}$")
@@ -18,6 +19,7 @@ def normalise_eui(value: str) -> str:
     raise ValueError(f"not an EUI-64: {value!r}")
 
 
+@lru_cache(maxsize=65536)      # on every response's hot path (8.2 lists up to 17 devices)
 def dashed(eui: str) -> str:
     """Format 16 hex digits as DUIS writes them: ``90-B3-D5-1F-30-01-00-00``."""
     plain = normalise_eui(eui)

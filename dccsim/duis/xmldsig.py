@@ -63,6 +63,7 @@ class DuisSigner:
         self._key = private_key
         self.certificate = certificate
         self._key_info = key_info_for(certificate)
+        self._key_info_text = fastdsig.key_info_text(certificate.issuer.rfc4514_string(), certificate.serial_number)
         self._signer = XMLSigner(
             signature_algorithm=SignatureMethod.ECDSA_SHA256,
             digest_algorithm=DigestAlgorithm.SHA256,
@@ -86,8 +87,9 @@ class DuisSigner:
         )
 
     def sign_to_bytes(self, root: etree._Element) -> bytes:
-        """Sign and serialise compactly with an XML declaration, as DCC systems send it."""
-        return _DECLARATION + etree.tostring(self.sign(root), encoding="UTF-8")
+        """Sign and serialise compactly with an XML declaration, as DCC systems send it (the document in
+        its canonical form; ``root`` itself is left unsigned)."""
+        return _DECLARATION + fastdsig.sign_to_bytes(root, self._key, self._key_info_text)
 
 
 def signer_identity(root: etree._Element) -> SignerIdentity:
@@ -102,11 +104,43 @@ def signer_identity(root: etree._Element) -> SignerIdentity:
     return SignerIdentity(issuer.strip(), int(serial.strip()))
 
 
+def _reject(detail: str) -> DuisRejection:
+    return DuisRejection("HTTP-401-SIGNATURE", f"XML signature does not verify: {detail}")
+
+
+def check_profile(root: etree._Element) -> etree._Element:
+    """The one shape of signature DUIS uses, or a rejection: exactly one ds:Signature in the document, a
+    child of the document element (enveloped), whose SignedInfo has exactly one Reference, to the whole
+    document (URI=""), transformed first by the enveloped-signature transform, and no ds:Object.
+
+    Anything else (a second signature, a reference to part of the document or to something wrapped in
+    the signature) is how signature-wrapping attacks get a verifying signature over content other than
+    what the DCC acts on, so it is refused before any cryptography."""
+    signatures = list(root.iter(ds("Signature")))
+    if len(signatures) != 1:
+        raise _reject(f"the document carries {len(signatures)} ds:Signature elements, not one")
+    signature = signatures[0]
+    if signature.getparent() is not root:
+        raise _reject("the ds:Signature is not enveloped (a child of the document element)")
+    if signature.find(ds("Object")) is not None:
+        raise _reject("a ds:Object is not part of the DUIS signature profile")
+    signed_info = signature.find(ds("SignedInfo"))
+    references = signed_info.findall(ds("Reference")) if signed_info is not None else []
+    if len(references) != 1 or references[0].get("URI") != "":
+        raise _reject('the signature must have exactly one Reference, to the whole document (URI="")')
+    transforms = [t.get("Algorithm") for t in references[0].iterfind(f"{ds('Transforms')}/{ds('Transform')}")]
+    if not transforms or transforms[0] != fastdsig.ENVELOPED:
+        raise _reject("the Reference is not transformed by the enveloped-signature transform first")
+    return signature
+
+
 def verify(root: etree._Element, certificate: x509.Certificate) -> None:
     """Verify the enveloped signature of ``root`` with ``certificate`` or reject the request.
 
-    Signatures in the DUIS profile take the fast path; anything else goes through signxml.
+    The signature must be in the DUIS profile (``check_profile``). Its usual algorithms take the fast
+    path; the rest (other canonicalisations, transform parameters) go through signxml.
     """
+    check_profile(root)
     public_key = certificate.public_key()
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         try:
@@ -120,11 +154,23 @@ def verify(root: etree._Element, certificate: x509.Certificate) -> None:
 
 
 def verify_with_signxml(root: etree._Element, certificate: x509.Certificate) -> None:
-    """Verify through signxml, whatever the signature's algorithms."""
+    """Verify through signxml, whatever the signature's algorithms, and check that what signxml verified
+    is the whole document without its signature (the content the DCC acts on), nothing less or else."""
     try:
-        XMLVerifier().verify(root, x509_cert=certificate, expect_config=_VERIFY_CONFIG, validate_schema=False)
+        result = XMLVerifier().verify(root, x509_cert=certificate, expect_config=_VERIFY_CONFIG,
+                                      validate_schema=False)
     except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput) as exc:
-        raise DuisRejection("HTTP-401-SIGNATURE", f"XML signature does not verify: {exc}") from None
+        raise _reject(str(exc)) from None
+    unsigned = copy.deepcopy(root)
+    for signature in unsigned.findall(ds("Signature")):
+        unsigned.remove(signature)
+    verified = result.signed_xml
+    if verified is None or _exclusive(verified) != _exclusive(unsigned):
+        raise _reject("the signed content is not the document")
+
+
+def _exclusive(element: etree._Element) -> bytes:
+    return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
 
 
 CertificateLookup = Callable[[SignerIdentity], "x509.Certificate | None"]

@@ -18,7 +18,7 @@ from dccsim.catalogue import CATALOGUE, CV_WEB_SERVICE
 from dccsim.duis import xmldsig
 from dccsim.duis.ids import RequestId, normalise_eui
 from dccsim.duis.namespaces import sr
-from dccsim.duis.outcomes import (E12, E13, HTTP_400_REQUEST_ID, HTTP_400_SCHEMA, HTTP_401_SIGNATURE, HTTP_413_TOO_LARGE,
+from dccsim.duis.outcomes import (E12, E13, HTTP_400_SCHEMA, HTTP_401_SIGNATURE, HTTP_413_TOO_LARGE,
                                   HTTP_500_INTERNAL, HTTP_501_NOT_IMPLEMENTED, HTTP_503_UNAVAILABLE, DuisRejection)
 from dccsim.duis.responses import service_response
 from dccsim.duis.safexml import parse_request
@@ -91,18 +91,12 @@ async def _stages(sim: "Simulator", ctx: RequestContext) -> Reply:
         raise DuisRejection(HTTP_401_SIGNATURE, f"the request is signed by {ctx.signer}, not by the "
                                                   f"originator {ctx.request_id.originator}")
     ctx.user = await sim.users.get(ctx.request_id.originator)
-    if sim.release.traffic_management and ctx.user is not None and ctx.user.capacity_rps is not None:
-        requested = CATALOGUE.get(ctx.variant)
-        if requested is None or not requested.priority:
-            await traffic.admit(sim.db.bookkeeping, ctx.user.entity_id, ctx.user.capacity_rps, ctx.user.capacity_burst)
-    if ctx.command_variant not in (5, 6, 7):
-        # A Signed Pre-Command reuses the RequestID of its transform request: the counter rule
-        # was applied there.
-        if not await repo.advance_counter(sim.db.bookkeeping, ctx.request_id.originator, ctx.request_id.counter):
-            last = await repo.last_counter(sim.db.pool, ctx.request_id.originator)
-            raise DuisRejection(HTTP_400_REQUEST_ID, f"RequestID counter {ctx.request_id.counter} is not "
-                                                       f"greater than {last}, the last accepted from "
-                                                       f"{ctx.request_id.originator}")
+    requested = CATALOGUE.get(ctx.variant)
+    # Traffic management (429) and the RequestID counter rule in one round trip. A Signed Pre-Command
+    # reuses the RequestID of its transform request: the counter rule was applied there.
+    await traffic.admit(sim, originator=ctx.request_id.originator, counter=ctx.request_id.counter,
+                        priority=requested is not None and requested.priority,
+                        advance_counter=ctx.command_variant not in (5, 6, 7))
 
     if CV_WEB_SERVICE.get(ctx.command_variant) != ctx.service:
         raise DuisRejection(E13, f"CommandVariant {ctx.command_variant} is not served by the "

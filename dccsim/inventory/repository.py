@@ -1,8 +1,17 @@
-"""SQL for the Smart Metering Inventory. Every function takes an asyncpg connection (or pool)."""
+"""SQL for the Smart Metering Inventory. Every function takes an asyncpg connection (or pool).
+
+Reads of a device, of its parties and of its premises (with CPL statuses) are served from an in-process
+cache when they go through the simulator's pool or one of its connections outside a transaction (a
+transaction may see its own changes). Any change to devices, parties, users or the CPL clears it: at once
+in the writing process (the write functions here), and in every process when the change commits (a
+statement trigger notifies ``dccsim_inventory``; see ``InventoryCache.watch``).
+"""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import time
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -11,6 +20,84 @@ import asyncpg
 from dccsim.inventory.models import CplEntry, Device, User
 
 Conn = asyncpg.Connection | asyncpg.Pool
+
+CHANNEL = "dccsim_inventory"
+
+
+class InventoryCache:
+    """Devices and parties by device id, for a few seconds at most, cleared on every inventory change."""
+
+    def __init__(self, ttl: float = 10.0):
+        self.ttl = ttl
+        self.enabled = False          # only once every change reaches it (``watch``)
+        self.generation = 0
+        self._devices: dict[str, tuple[float, Device | None]] = {}
+        self._parties: dict[str, tuple[float, dict[str, str]]] = {}
+        self._premises: dict[str, tuple[float, list]] = {}
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._devices.clear()
+        self._parties.clear()
+        self._premises.clear()
+
+    def _get(self, table: dict, key: str):
+        hit = table.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return True, hit[1]
+        return False, None
+
+    def _put(self, table: dict, key: str, value, generation: int) -> None:
+        if generation == self.generation:      # nothing changed while it was being read
+            table[key] = (time.monotonic(), value)
+
+    async def watch(self, listener) -> None:
+        """Clear on every committed inventory change, in whichever process it was made."""
+        await listener.subscribe(CHANNEL, lambda _pid, _payload: self.clear())
+        self.enabled = listener.available
+
+
+_CACHES: dict[int, InventoryCache] = {}
+
+
+def use_cache(pool: asyncpg.Pool, cache: InventoryCache) -> None:
+    _CACHES[id(pool)] = cache
+
+
+def forget_cache(pool: asyncpg.Pool) -> None:
+    _CACHES.pop(id(pool), None)
+
+
+def _cache_of(conn) -> InventoryCache | None:
+    """The cache a read through ``conn`` may use: a registered pool's, or its connection's outside a
+    transaction."""
+    cache = _CACHES.get(id(conn))
+    if cache is None:
+        cache = getattr(conn, "inventory_cache", None)
+        if cache is not None and conn.is_in_transaction():
+            return None
+    return cache if cache is not None and cache.enabled else None
+
+
+def _inventory_changed() -> None:
+    """This process changed the inventory: drop what it cached (the commit's notification follows)."""
+    for cache in list(_CACHES.values()):
+        cache.clear()
+
+
+def _invalidates(write):
+    """A write to the inventory clears this process's cache before and after it runs, and again when its
+    transaction commits: no read racing the write can leave a stale entry behind in this process."""
+    @functools.wraps(write)
+    async def wrapper(conn, *args, **kwargs):
+        _inventory_changed()
+        try:
+            return await write(conn, *args, **kwargs)
+        finally:
+            _inventory_changed()
+            if getattr(conn, "after_commit", None) is not None and conn.is_in_transaction():
+                conn.after_commit(_inventory_changed)
+    return wrapper
 
 _DEVICE_COLUMNS = [f.name for f in dataclasses.fields(Device)]
 
@@ -44,7 +131,9 @@ async def list_users(conn: Conn) -> list[User]:
     return [_user(r) for r in await conn.fetch("SELECT * FROM dcc_user ORDER BY entity_id")]
 
 
+@_invalidates
 async def upsert_user(conn: Conn, user: User) -> None:
+    """Add or update a user; its capacity allocation becomes exactly what ``user`` says (None: none)."""
     await conn.execute(
         """
         INSERT INTO dcc_user (entity_id, name, roles, response_endpoint, capacity_rps, capacity_burst)
@@ -53,14 +142,15 @@ async def upsert_user(conn: Conn, user: User) -> None:
             name = EXCLUDED.name,
             roles = EXCLUDED.roles,
             response_endpoint = COALESCE(EXCLUDED.response_endpoint, dcc_user.response_endpoint),
-            capacity_rps = COALESCE(EXCLUDED.capacity_rps, dcc_user.capacity_rps),
-            capacity_burst = COALESCE(EXCLUDED.capacity_burst, dcc_user.capacity_burst)
+            capacity_rps = EXCLUDED.capacity_rps,
+            capacity_burst = EXCLUDED.capacity_burst
         """,
         user.entity_id, user.name, list(user.roles), user.response_endpoint,
         user.capacity_rps, user.capacity_burst,
     )
 
 
+@_invalidates
 async def set_endpoint(conn: Conn, entity_id: str, url: str | None) -> bool:
     result = await conn.execute("UPDATE dcc_user SET response_endpoint = $2 WHERE entity_id = $1", entity_id, url)
     return result.endswith(" 1")
@@ -69,8 +159,17 @@ async def set_endpoint(conn: Conn, entity_id: str, url: str | None) -> bool:
 # --- devices -------------------------------------------------------------------------------
 
 async def get_device(conn: Conn, device_id: str) -> Device | None:
+    cache = _cache_of(conn)
+    if cache is not None:
+        hit, device = cache._get(cache._devices, device_id)
+        if hit:
+            return device
+        generation = cache.generation
     row = await conn.fetchrow("SELECT * FROM device WHERE device_id = $1", device_id)
-    return _device(row) if row else None
+    device = _device(row) if row else None
+    if cache is not None:
+        cache._put(cache._devices, device_id, device, generation)
+    return device
 
 
 async def find_devices(conn: Conn, *, mpxn: str | None = None, uprn: str | None = None,
@@ -110,6 +209,12 @@ async def premises_devices(conn: Conn, device: Device) -> list[Device]:
 
 async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, str | None]]:
     """The device's premises (as ``premises_devices``) with each device's CPL status, in one query."""
+    cache = _cache_of(conn)
+    if cache is not None:
+        hit, found = cache._get(cache._premises, device_id)
+        if hit:
+            return list(found)
+        generation = cache.generation
     rows = await conn.fetch(
         """
         WITH target AS (
@@ -125,9 +230,13 @@ async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, st
         """,
         device_id,
     )
-    return [(_device(r), r["cpl_status"]) for r in rows]
+    found = [(_device(r), r["cpl_status"]) for r in rows]
+    if cache is not None:
+        cache._put(cache._premises, device_id, list(found), generation)
+    return found
 
 
+@_invalidates
 async def upsert_device(conn: Conn, device: Device) -> None:
     values = dataclasses.asdict(device)
     values["attributes"] = json.dumps(values["attributes"])
@@ -141,6 +250,7 @@ async def upsert_device(conn: Conn, device: Device) -> None:
     )
 
 
+@_invalidates
 async def update_device(conn: Conn, device_id: str, **changes: Any) -> None:
     """Set the given columns; a status change also stamps ``status_changed_at``."""
     if not changes:
@@ -156,6 +266,7 @@ async def update_device(conn: Conn, device_id: str, **changes: Any) -> None:
     )
 
 
+@_invalidates
 async def delete_device(conn: Conn, device_id: str) -> None:
     await conn.execute("UPDATE device SET chf_id = NULL WHERE chf_id = $1", device_id)
     await conn.execute("UPDATE device SET gpf_id = NULL WHERE gpf_id = $1", device_id)
@@ -165,10 +276,20 @@ async def delete_device(conn: Conn, device_id: str) -> None:
 # --- responsibilities ----------------------------------------------------------------------
 
 async def parties(conn: Conn, device_id: str) -> dict[str, str]:
+    cache = _cache_of(conn)
+    if cache is not None:
+        hit, found = cache._get(cache._parties, device_id)
+        if hit:
+            return dict(found)
+        generation = cache.generation
     rows = await conn.fetch("SELECT role, entity_id FROM device_party WHERE device_id = $1", device_id)
-    return {r["role"]: r["entity_id"] for r in rows}
+    found = {r["role"]: r["entity_id"] for r in rows}
+    if cache is not None:
+        cache._put(cache._parties, device_id, dict(found), generation)
+    return found
 
 
+@_invalidates
 async def set_party(conn: Conn, device_id: str, role: str, entity_id: str) -> None:
     await conn.execute(
         "INSERT INTO device_party (device_id, role, entity_id) VALUES ($1, $2, $3) "
@@ -192,6 +313,7 @@ async def opted_in(conn: Conn, device_id: str, entity_id: str) -> bool:
 
 # --- Central Products List -----------------------------------------------------------------
 
+@_invalidates
 async def upsert_cpl(conn: Conn, entries: Iterable[CplEntry]) -> None:
     await conn.executemany(
         """
@@ -241,26 +363,10 @@ async def last_counter(conn: Conn, originator: str) -> int | None:
 
 # --- message log ---------------------------------------------------------------------------
 
-async def log_message(conn: Conn, *, request_id: str | None, direction: str, kind: str, body: str,
-                      user_id: str | None = None, http_status: int | None = None,
-                      response_code: str | None = None) -> None:
-    await conn.execute(
-        "INSERT INTO message_log (request_id, direction, kind, user_id, http_status, response_code, body) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        request_id, direction, kind, user_id, http_status, response_code, body,
-    )
-
-
 async def messages_for(conn: Conn, request_id: str) -> list[dict[str, Any]]:
-    rows = await conn.fetch("SELECT * FROM message_log WHERE request_id = $1 ORDER BY id", request_id)
-    return [
-        {
-            "id": r["id"], "at": r["at"].isoformat(), "request_id": r["request_id"],
-            "direction": r["direction"], "kind": r["kind"], "user_id": r["user_id"],
-            "http_status": r["http_status"], "response_code": r["response_code"], "body": r["body"],
-        }
-        for r in rows
-    ]
+    from dccsim.message_log import messages_for as merged
+
+    return await merged(conn, request_id)
 
 
 def as_datetime(value: Any) -> datetime | None:

@@ -98,8 +98,10 @@ class RunningSimulator:
         await self.sim.close()
 
 
-async def start_running_simulator(database_url: str, tmp: Path, **settings_overrides) -> RunningSimulator:
-    """Prepare a fresh inventory (demo estate), import the ZAZ1 + RTDS credentials, and serve."""
+async def start_running_simulator(database_url: str, tmp: Path, *, deliver: bool = True,
+                                  **settings_overrides) -> RunningSimulator:
+    """Prepare a fresh inventory (demo estate), import the ZAZ1 + RTDS credentials, and serve (without
+    device job, scheduler and delivery workers when ``deliver`` is False)."""
     settings = Settings(data_dir=tmp, database_url=database_url, port=free_port(), admin_port=free_port(),
                         **settings_overrides)
     db = await prepare_state(settings)
@@ -108,7 +110,7 @@ async def start_running_simulator(database_url: str, tmp: Path, **settings_overr
         report = import_folders(store, [KEYS_ZAZ1, KEYS_RTDS])
         await smki_repo.save_credentials(conn, report.imported)
     await db.close()
-    sim = await start_simulator(settings)
+    sim = await start_simulator(settings, deliver=deliver)
     runners = await start_sites(sim)
     session = aiohttp.ClientSession()
     return RunningSimulator(sim, f"http://{settings.host}:{settings.port}", session, runners,

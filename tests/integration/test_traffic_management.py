@@ -24,10 +24,17 @@ def _signed(name: str = INVENTORY) -> bytes:
     return client.sign(client.prepare(template(name)), zaz1_signer())
 
 
-async def _limit(running, rps: float, burst: int | None) -> None:
+async def _limit(running, rps: float | None, burst: int | None) -> None:
     async with running.sim.db.pool.acquire() as conn:
         await set_capacity(conn, SUPPLIER, rps, burst)
-    running.sim.users.forget()
+
+
+def test_the_priority_service_requests_are_pinned():
+    """The SRs never throttled (see dccsim/traffic.py for the sources and the reading behind this list)."""
+    from dccsim.catalogue import CATALOGUE
+
+    priority = {spec.variant for spec in CATALOGUE.all() if spec.priority}
+    assert priority == {"1.5", "2.2", "2.5", "7.1", "7.3"}
 
 
 async def test_requests_above_the_allocation_get_429_and_retry_after(running_limited):
@@ -62,6 +69,38 @@ async def test_priority_requests_always_pass(running_limited):
     for _ in range(3):
         answer = await running.post("S", _signed("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML"))
         assert answer.status != 429
+
+
+async def test_an_allocation_from_the_estate_file_applies_and_a_reload_without_it_clears_it(running_limited,
+                                                                                           tmp_path):
+    from dccsim.estate import load_estate_file
+
+    running = running_limited
+    estate = tmp_path / "capacity.yaml"
+    entry = "  - {entity_id: 90-B3-D5-1F-30-01-00-00, name: GITTESTSUPPLIER, roles: [IS, GS]%s}\n"
+    estate.write_text("users:\n" + entry % ", capacity: {rps: 1, burst: 2}")
+    async with running.sim.db.pool.acquire() as conn:
+        await load_estate_file(conn, estate)
+    assert [(await running.post("D", _signed())).status for _ in range(3)] == [200, 200, 429]
+    estate.write_text("users:\n" + entry % "")
+    async with running.sim.db.pool.acquire() as conn:
+        await load_estate_file(conn, estate)
+    assert [(await running.post("D", _signed())).status for _ in range(5)] == [200] * 5
+
+
+async def test_with_a_system_capacity_users_are_throttled_only_while_the_system_is_over_it(pg_base_url, tmp_path):
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path,
+                                            system_capacity_rps=4)
+    try:
+        await _limit(running, 1, 1)
+        # Within the system's capacity (bucket of 4) the user may exceed its own allocation ...
+        statuses = [(await running.post("D", _signed())).status for _ in range(4)]
+        assert statuses == [200, 200, 200, 200]
+        # ... once the system is over it, the user above its allocation gets 429.
+        statuses = [(await running.post("D", _signed())).status for _ in range(4)]
+        assert 429 in statuses
+    finally:
+        await running.close()
 
 
 async def test_previous_release_has_no_traffic_management(pg_base_url, tmp_path):
@@ -129,6 +168,51 @@ async def test_two_workers_share_one_allocation(pg_base_url, tmp_path):
         assert refused > 0
         assert accepted <= 10 + 20 * elapsed + 1, (accepted, elapsed)
         assert accepted >= 10 + 20 * (elapsed - 1) - 5, (accepted, elapsed)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.slow
+async def test_set_capacity_applies_to_a_running_simulator_without_a_restart(pg_base_url, tmp_path):
+    from dccsim.config import Settings
+    from dccsim.runtime import prepare_state
+    from dccsim.smki import repository as smki_repo
+    from dccsim.smki.folders import import_folders
+    from tests.paths import KEYS_ZAZ1
+
+    url = await create_fresh_database(pg_base_url)
+    db = await prepare_state(Settings(data_dir=tmp_path, database_url=url))
+    async with db.pool.acquire() as conn:
+        store = await smki_repo.load_store(conn)
+        await smki_repo.save_credentials(conn, import_folders(store, [KEYS_ZAZ1]).imported)
+    await db.close()
+    port, admin = free_port(), free_port()
+    env = {**os.environ, "DCCSIM_DATABASE_URL": url}
+    server = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers", "2",
+                               "--port", str(port), "--admin-port", str(admin)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    def dccsim(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    async def post(session) -> aiohttp.ClientResponse:
+        async with session.post(f"http://127.0.0.1:{port}/api/v1/serviceD", data=_signed()) as response:
+            await response.read()
+            return response
+
+    try:
+        await _ready(admin)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
+            assert [(await post(session)).status for _ in range(4)] == [200] * 4
+            done = dccsim("users", "set-capacity", "90-B3-D5-1F-30-01-00-00", "1", "--burst", "1")
+            assert done.returncode == 0, done.stderr
+            answers = [await post(session) for _ in range(4)]
+        assert [a.status for a in answers] == [200, 429, 429, 429]     # both workers, at once
+        assert all(1 <= int(a.headers["Retry-After"]) <= 2 for a in answers[1:])
+        listing = dccsim("users", "list")
+        assert "1/s burst 1" in next(line for line in listing.stdout.splitlines() if "GITTESTSUPPLIER " in line)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,0 +1,63 @@
+"""Device jobs run in the order they were accepted for each device: a device refuses a GBCS counter lower
+than one it has already seen, so a later job overtaking an earlier one would turn the earlier into E21."""
+from __future__ import annotations
+
+import asyncio
+
+from lxml import etree
+
+from dccsim.device_jobs import process_job
+from dccsim.duis.namespaces import sr
+from dccsim.inventory import repository as repo
+from tests.conftest import create_fresh_database
+from tests.integration.device_flows import prepared, run_request, wait_for_response
+from tests.integration.harness import SUPPLIER, start_running_simulator
+from tests.integration.receiver import Receiver
+
+A0 = "00DB1234567890A0"
+READ = "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"
+
+
+async def test_jobs_for_one_device_accepted_together_all_succeed(pg_base_url, tmp_path):
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path)
+    receiver = await Receiver().start()
+    try:
+        await repo.set_endpoint(running.sim.db.pool, SUPPLIER, receiver.url)
+        async with running.session.post(f"{running.admin_url}/admin/devices/{A0}/faults",
+                                        json={"latency_ms": 300}) as response:
+            assert response.status == 200
+        request_ids = []
+        for _ in range(4):      # accepted one after another while the first is still on its way
+            answer, request_id = await run_request(running, prepared(READ))
+            assert answer.code == "I99"
+            request_ids.append(request_id)
+        codes = [(await wait_for_response(receiver, rid)).findtext(f".//{sr('ResponseCode')}") for rid in request_ids]
+        assert codes == ["I0"] * 4
+    finally:
+        await receiver.stop()
+        await running.close()
+
+
+async def test_a_later_job_waits_for_an_earlier_one_held_elsewhere(pg_base_url, tmp_path):
+    # No workers here: the jobs stay pending, as if accepted by another process that has not run them yet.
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, deliver=False)
+    pool = running.sim.db.pool
+    try:
+        request_ids = []
+        for _ in range(2):
+            answer, request_id = await run_request(running, prepared(READ))
+            assert answer.code == "I99"
+            request_ids.append(request_id)
+        earlier, later = await pool.fetch("SELECT * FROM device_job WHERE status = 'pending' ORDER BY id")
+        waiting = asyncio.create_task(process_job(running.sim, later))
+        await asyncio.sleep(0.5)
+        assert not waiting.done(), "the later job runs only after the earlier one"
+        assert await pool.fetchval("SELECT status FROM device_job WHERE id = $1", later["id"]) == "pending"
+        await process_job(running.sim, earlier)
+        await asyncio.wait_for(waiting, 10)
+        bodies = await pool.fetch("SELECT request_id, body FROM outbox ORDER BY id")
+        codes = {r["request_id"]: etree.fromstring(r["body"].encode()).findtext(f".//{sr('ResponseCode')}")
+                 for r in bodies}
+        assert codes == {request_ids[0]: "I0", request_ids[1]: "I0"}
+    finally:
+        await running.close()
