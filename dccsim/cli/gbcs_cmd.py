@@ -31,14 +31,9 @@ INTERNAL_ERROR = 3
 def _keystore(folders: list[Path] | None, acb: str) -> gbcs.StaticKeyStore:
     keys = gbcs.StaticKeyStore(acb=acb)
     for credential in read_folders(folders).credentials if folders else ():
-        usage = credential.usage.value
-        if not credential.entity_id or usage not in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
+        usage = credential.usage.value      # a supplier's "-pp-ka" credential is its prepayment (UTRN) key
+        if not credential.entity_id or usage not in (gbcs.SIGNING, gbcs.KEY_AGREEMENT, gbcs.PREPAYMENT):
             continue
-        if credential.preparatory:
-            # The "-pp-" key-agreement credentials of a supplier are its prepayment (UTRN) keys.
-            if usage != gbcs.KEY_AGREEMENT:
-                continue
-            usage = gbcs.PREPAYMENT
         keys.add(credential.entity_id, usage, public=credential.certificate, private=credential.private_key)
     return keys
 

@@ -564,7 +564,7 @@ async def test_device_alerts_reach_the_users_entitled_to_them(estate, device, co
     for credential in running.sim.smki.devices():
         verifier.add(credential.entity_id, credential.usage.value, public=credential.certificate)
     for credential in keys.credentials:
-        if credential.private_key is not None and not credential.is_device and not credential.preparatory:
+        if credential.private_key is not None and not credential.is_device:
             verifier.add(credential.entity_id, credential.usage.value, public=credential.certificate,
                          private=credential.private_key)
     async with running.sim.db.pool.acquire() as conn:

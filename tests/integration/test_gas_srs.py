@@ -90,7 +90,7 @@ def user_keys(running) -> gbcs.StaticKeyStore:
     for credential in running.sim.smki.devices():
         keys.add(credential.entity_id, credential.usage.value, public=credential.certificate)
     for credential in read_folders([KEYS_RTDS]).credentials:
-        if credential.private_key is not None and not credential.is_device and not credential.preparatory:
+        if credential.private_key is not None and not credential.is_device:
             keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
                      private=credential.private_key)
     return keys
