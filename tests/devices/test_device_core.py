@@ -187,4 +187,5 @@ def test_trust_anchor_cells_are_reported_per_role(world):
     # the DEFAULT (management) out
     assert [[f["tag"] for f in c["children"]] for c in cells] == [["03", "04", "04"], ["03", "04", "04"],
                                                                   ["03", "02", "04", "04"]]
-    assert [c["children"][0]["hex"] for c in cells] == ["0780", "0308", "0308"] and cells[2]["children"][1]["hex"] == "01"
+    assert [c["children"][0]["hex"] for c in cells] == ["0780", "0308", "0308"]
+    assert cells[2]["children"][1]["hex"] == "01"
