@@ -32,6 +32,7 @@ from dccsim.inventory import repository as repo
 from devices import esme_axdr as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
+from devices import trust_anchors
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import load, plaintexts, same_shape
 from tests.gbcs.corpus import rtds_keys
@@ -282,6 +283,24 @@ async def test_top_up_credit_is_read_back(estate, issuer):
     assert state["utrn_counters"]["cache"] == [7]
     assert [e["code"] for e in state["esme"]["logs"]["event"] if e["code"] == meter.DUPLICATE_UTRN] == \
         [meter.DUPLICATE_UTRN]
+
+
+async def test_the_prepayment_cell_holds_the_supplier_prepayment_key_and_meters_from_before_get_it(estate, issuer):
+    running, receiver = estate
+    await meter_of(running, "A")
+    await send(running, receiver, prepared("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"))
+    state = await state_of(running)
+    cell = trust_anchors.cell(state, "supplier", gbcs.PREPAYMENT)
+    held = running.sim.smki.prepayment(IMPORT_SUPPLIER)
+    assert cell["entity"] == IMPORT_SUPPLIER
+    assert trust_anchors.cell_key(cell).public_numbers() == held.certificate.public_key().public_numbers()
+    assert cell["key"] != trust_anchors.cell(state, "supplier", gbcs.KEY_AGREEMENT)["key"]
+    # a meter stored before meters had a prepayment cell: it gets the cell on its next contact
+    state["trust_anchors"] = [c for c in state["trust_anchors"] if c["usage"] != gbcs.PREPAYMENT]
+    await running.sim.db.pool.execute("UPDATE device_state SET state = $2 WHERE device_id = $1", A0,
+                                      json.dumps(state))
+    assert await top_up(running, receiver, issue(issuer, 10, supplier=IMPORT_SUPPLIER, meter=A0, utrn_counter=1)) == 0
+    assert trust_anchors.cell(await state_of(running), "supplier", gbcs.PREPAYMENT) == cell
 
 
 async def test_a_new_tariff_is_read_back_and_closes_a_billing_period(estate):
