@@ -61,12 +61,16 @@ async def load_store(conn, *, strict_validity: bool = False) -> CredentialStore:
     return store
 
 
+def _usage(row) -> Usage:
+    legacy_prepayment = row["preparatory"] and row["usage"] == Usage.GBCS_KEY_AGREEMENT.value
+    return Usage.PREPAYMENT if legacy_prepayment else Usage(row["usage"])
+
+
 def credential_from_row(row) -> Credential:
     """The credential an ``smki_credential`` row holds."""
     cert = x509.load_pem_x509_certificate(row["cert_pem"].encode())
     key = serialization.load_pem_private_key(row["key_pem"].encode(), None) if row["key_pem"] else None
-    usage = Usage.PREPAYMENT if row["preparatory"] else Usage(row["usage"])
-    return Credential(certificate=cert, entity_id=row["entity_id"], usage=usage,
+    return Credential(certificate=cert, entity_id=row["entity_id"], usage=_usage(row),
                       role_code=row["role_code"], private_key=key, source=row["source"],
                       is_device=row["is_device"])
 
@@ -98,7 +102,7 @@ async def bootstrap(conn, users: Iterable[UserIdentity]) -> list[Credential]:
         await conn.execute("SELECT pg_advisory_xact_lock(0x5E1C1)")
         authorities = await _authorities(conn)
         issuing = authorities["organisations"]
-        have = {(r["entity_id"], Usage.PREPAYMENT.value if r["preparatory"] else r["usage"]) for r in await conn.fetch(
+        have = {(r["entity_id"], _usage(r).value) for r in await conn.fetch(
             "SELECT entity_id, usage, preparatory FROM smki_credential WHERE entity_id IS NOT NULL")}
         issued: list[Credential] = []
         for user in users:

@@ -35,7 +35,6 @@ from devices import esme_meter as meter
 from devices import trust_anchors
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import load, plaintexts, same_shape
-from tests.gbcs.corpus import rtds_keys
 from tests.integration.device_flows import prepared, run_request, wait_for_response
 from tests.integration.harness import start_running_simulator, zaz1_signer
 from tests.integration import requests
