@@ -36,8 +36,7 @@ class Identities:
         if self._directory is None:
             keys = gbcs.StaticKeyStore(acb=self.acb)
             for credential in self.smki.active():
-                if (not credential.is_device and not credential.preparatory and credential.entity_id
-                        and credential.usage.value == "ka"):
+                if not credential.is_device and credential.entity_id and credential.usage is Usage.GBCS_KEY_AGREEMENT:
                     keys.add(credential.entity_id, "ka", public=credential.certificate)
             self._directory = keys
         return self._directory
@@ -96,16 +95,6 @@ async def enrol_device(conn, sim: "Simulator", device_id: str) -> list[Credentia
     return await enrol_devices(conn, sim, [device_id])
 
 
-def _credential(row) -> Credential:
-    from cryptography import x509
-
-    certificate = x509.load_pem_x509_certificate(row["cert_pem"].encode())
-    key = serialization.load_pem_private_key(row["key_pem"].encode(), None) if row["key_pem"] else None
-    return Credential(certificate=certificate, entity_id=row["entity_id"], usage=Usage(row["usage"]),
-                      role_code=row["role_code"], private_key=key, source=row["source"],
-                      is_device=row["is_device"], preparatory=row["preparatory"])
-
-
 async def load_missing(conn, smki: CredentialStore, device_id: str) -> bool:
     """Credentials another worker issued to a device after this one loaded its store: read them in."""
     if smki.gbcs(device_id, "ka") is not None and smki.gbcs(device_id, "ds") is not None:
@@ -116,7 +105,7 @@ async def load_missing(conn, smki: CredentialStore, device_id: str) -> bool:
              + smki.all_gbcs(device_id, "ka")}
     added = False
     for row in rows:
-        credential = _credential(row)
+        credential = smki_repo.credential_from_row(row)
         if (credential.certificate.issuer.rfc4514_string(), credential.serial) not in known:
             smki.add(credential)
             added = True

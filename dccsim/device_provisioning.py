@@ -1,5 +1,6 @@
 """A device as it is installed: its first state, from what the inventory says of it, and its trust-anchor
-cells, filled from the inventory's responsible parties and the SMKI repository.
+cells, filled from the inventory's responsible parties and the SMKI repository (a meter's Supplier cells
+include its prepayment cell, with the Supplier's prepayment key).
 
 The same mapping tells the DCC side which Users a device knows as Remote Parties: a command from one of
 them goes to the device under the User's own id; any other User's command is originated by the Access
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 
 from devices import trust_anchors
-from devices.device_types import kind_of
+from devices.device_types import SUPPLIER_PREPAYMENT, kind_of
 from dccsim.device_identities import load_missing
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
@@ -81,10 +82,14 @@ def _key_identifier(certificate: x509.Certificate) -> bytes:
         return x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).digest[:8]
 
 
-def cells_for(identities: "Identities", entities: dict[str, str], device_type: str) -> list[dict]:
-    """The device's cells: each (role, usage) of its type whose Remote Party has such a certificate."""
+def cells_for(identities: "Identities", entities: dict[str, str], device_type: str,
+              only: tuple[tuple[str, str], ...] | None = None) -> list[dict]:
+    """The device's cells: each (role, usage) of its type (or of ``only``) whose Remote Party has such a
+    certificate — the Supplier's prepayment cell holds its prepayment key-agreement certificate."""
     found = []
     for role, usage in kind_of(device_type).cells:
+        if only is not None and (role, usage) not in only:
+            continue
         entity = entities.get(role)
         if role == "root":
             root = identities.smki.authorities.get("root")
@@ -99,6 +104,17 @@ def cells_for(identities: "Identities", entities: dict[str, str], device_type: s
         found.append(trust_anchors.make_cell(role, usage, entity, credential.certificate.public_key(),
                                              _key_identifier(credential.certificate)))
     return found
+
+
+def add_prepayment_cell(identities: "Identities", state: dict, device_type: str) -> None:
+    """A meter installed before the simulator gave meters a prepayment cell gets one: its Supplier's
+    prepayment key, as a new meter gets it at installation."""
+    if SUPPLIER_PREPAYMENT not in kind_of(device_type).cells or trust_anchors.cell(state, *SUPPLIER_PREPAYMENT):
+        return
+    supplier = trust_anchors.cell(state, "supplier", "ka") or trust_anchors.cell(state, "supplier", "ds")
+    if supplier is not None:
+        state["trust_anchors"] = trust_anchors.cells(state) + cells_for(
+            identities, {"supplier": supplier["entity"]}, device_type, only=(SUPPLIER_PREPAYMENT,))
 
 
 async def initial_chf_log(conn, chf_id: str) -> list[dict]:
@@ -125,6 +141,8 @@ async def provisioned_state(conn, device: Device, stored: str | None, identities
     if "trust_anchors" not in state:
         entities = await remote_parties(conn, device, identities.acb)
         state["trust_anchors"] = cells_for(identities, entities, device.device_type)
+    else:
+        add_prepayment_cell(identities, state, device.device_type)
     if await load_missing(conn, identities.smki, device.device_id):
         identities.forget(device.device_id)
     return state

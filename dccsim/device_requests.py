@@ -54,7 +54,7 @@ def dcc_keys(sim: "Simulator") -> gbcs.StaticKeyStore:
         sim.extras["dcc_keys_generation"] = generation
         keys = gbcs.StaticKeyStore(acb=sim.dcc_entity_id)
         for credential in sim.smki.active():
-            if credential.entity_id and credential.usage.value in ("ds", "ka") and not credential.preparatory:
+            if credential.entity_id and credential.usage.value in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
                 keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
                          private=credential.private_key)
         sim.extras["dcc_keys"] = keys

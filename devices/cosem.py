@@ -116,10 +116,12 @@ ACTIONS: dict[tuple[int, str, int], Action] = {
 }
 
 
-def serve_access_request(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
-    """Answer a DLMS access-request tree with an access-response tree; return the alerts it causes."""
+def serve_access_request(state: dict, request: dict[str, Any], now: datetime,
+                         entry: Any = None) -> tuple[dict[str, Any], list]:
+    """Answer a DLMS access-request tree with an access-response tree; return the alerts it causes.
+    ``entry`` (a ``devices.top_ups.Entry``) is what an ESME authenticates a UTRN with."""
     if state.get("type") == "ESME":
-        return esme.serve(state, request, now)
+        return esme.serve(state, request, now, entry)
     store = state.setdefault("cosem", {})
     data_out, results, alerts = [], [], []
     items = request.get("data", [])

@@ -10,6 +10,8 @@ A device acts only on what GBCS lets it:
    "Command not supported" alert (0x8F85) to the originator;
 4. a future-dated command is held until its time (``devices.future_dated``); a cancellation drops the held
    commands of its kind.
+5. a top-up (CS01a, CS01b) credits only a UTRN that authenticates under the Supplier's prepayment cell and
+   passes the UTRN counter rule (``devices.top_ups``); a refused one is answered with the refusal.
 
 It answers with a response for the command's originator — signed with its own key if the command was
 signed, else MAC'd — and raises the alerts the use case calls for (``devices.alerts``), each addressed to
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import gbcs
-from devices import alerts, asn1_server, chf, cosem, firmware, future_dated, use_cases, zcl
+from devices import alerts, asn1_server, chf, cosem, firmware, future_dated, top_ups, use_cases, zcl
 from devices.device_types import kind_of, serves
 from devices.trust_anchors import DeviceKeys, signature_roles
 from gbcs.payload import Payload
@@ -150,16 +152,23 @@ def _acknowledgement(kind: str, tree) -> Payload:
     return Payload("gbz", {"count": len(components), "components": components})
 
 
+def _entry(identity: DeviceIdentity, keys: DeviceKeys | None, message: gbcs.Message | None) -> top_ups.Entry:
+    """Where a UTRN in the command comes from: the device's keys, the command's originator and counter."""
+    return top_ups.Entry(identity.device_id, keys, message.originator if message is not None else None,
+                         message.counter if message is not None else None)
+
+
 def _run(identity: DeviceIdentity, state: dict, kind: str, tree, use_case: str, message_code: int,
-         now: datetime, message: gbcs.Message | None = None) -> tuple[Payload, list]:
+         now: datetime, message: gbcs.Message | None = None, keys: DeviceKeys | None = None) -> tuple[Payload, list]:
     if kind == "dlms-access-request":
         if identity.device_type == "CHF":
             response, specs = chf.serve(state, tree, message_code, now)
         else:
-            response, specs = cosem.serve_access_request(state, tree, now)
+            response, specs = cosem.serve_access_request(state, tree, now, _entry(identity, keys, message))
         return Payload("dlms-access-response", response), specs
     if kind == "gbz":
-        response, specs = zcl.serve_gbz(state, tree, now, message=message, identity=identity)
+        response, specs = zcl.serve_gbz(state, tree, now, message=message, identity=identity,
+                                        entry=_entry(identity, keys, message))
         return Payload("gbz", response), specs
     if kind == "asn1":
         certificates = identity.certificates
@@ -178,16 +187,16 @@ def _execute(identity: DeviceIdentity, keys: DeviceKeys, state: dict, message: g
     if timing.cancel:
         future_dated.cancel(state, message.message_code)
         if native:
-            return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
+            return _run(identity, state, kind, tree, use_case, message.message_code, now, message, keys)
         return _acknowledgement(kind, tree), []
     if timing.at is not None:
         future_dated.hold(state, at=timing.at, originator=message.originator, counter=message.counter,
                           message_code=message.message_code, kind=kind, request=tree, targets=timing.targets,
                           extra={"use_case": use_case, "watch": native})
         if native:
-            return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
+            return _run(identity, state, kind, tree, use_case, message.message_code, now, message, keys)
         return _acknowledgement(kind, tree), []
-    return _run(identity, state, kind, tree, use_case, message.message_code, now, message)
+    return _run(identity, state, kind, tree, use_case, message.message_code, now, message, keys)
 
 
 def _activate_firmware(identity: DeviceIdentity, keys: DeviceKeys, state: dict, message: gbcs.Message,

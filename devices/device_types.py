@@ -12,12 +12,15 @@ from dataclasses import dataclass
 ROOT = ("root", "ds")
 RECOVERY = ("recovery", "ds")
 SUPPLIER = (("supplier", "ds"), ("supplier", "ka"))
+# A meter that takes top-ups also holds the Supplier's prepayment key (cell usage prepaymentTopUp).
+SUPPLIER_PREPAYMENT = ("supplier", "pp-ka")
 NETWORK_OPERATOR = (("network-operator", "ds"), ("network-operator", "ka"))
 ACB = (("acb", "ds"), ("acb", "ka"))
 WAN_PROVIDER = ("wan-provider", "ds")
 TRANSITIONAL_COS = ("transitional-cos", "ds")
 
 _METER_CELLS = (ROOT, RECOVERY, *SUPPLIER, *NETWORK_OPERATOR, *ACB, WAN_PROVIDER, TRANSITIONAL_COS)
+_PREPAYMENT_METER_CELLS = _METER_CELLS + (SUPPLIER_PREPAYMENT,)
 _HAN_DEVICE_CELLS = (ROOT, RECOVERY, *SUPPLIER, *ACB, WAN_PROVIDER, TRANSITIONAL_COS)
 # A PPMID knows the DCC only: every Remote Party command reaches it through the Access Control Broker.
 _PPMID_CELLS = (ROOT, RECOVERY, *ACB, WAN_PROVIDER)
@@ -45,10 +48,10 @@ class DeviceKind:
 DEVICE_KINDS: dict[str, DeviceKind] = {
     "ESME": DeviceKind("ESME", ("ECS",), _CREDENTIALS | {
         "CS01a", "CS02g", "CS03A1", "CS03B", "CS04AC", "CS04B", "CS06", "CS07"},
-        _METER_CELLS + (("load-controller", "ds"), ("load-controller", "ka")), "dlms"),
+        _PREPAYMENT_METER_CELLS + (("load-controller", "ds"), ("load-controller", "ka")), "dlms"),
     "GSME": DeviceKind("GSME", ("GCS",), _CREDENTIALS | {
         "CS01b", "CS03A1", "CS03B", "CS04AC", "CS04B", "CS06", "CS07", "CS10a", "CS10b", "CS11", "PCS01",
-        "PCS02"}, _METER_CELLS, "gbz"),
+        "PCS02"}, _PREPAYMENT_METER_CELLS, "gbz"),
     "GPF": DeviceKind("GPF", ("GCS",), _CREDENTIALS | {"CS06", "CS07", "CS10a", "CS10b", "CS11"},
                       _METER_CELLS, "gbz", on_chf_log=False),
     "CHF": DeviceKind("CHF", ("CCS", "DBCH"), _CREDENTIALS | {"CS06", "ECS26i", "ECS26n", "ECS35c", "ECS35d",

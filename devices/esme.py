@@ -14,6 +14,7 @@ from devices import esme_meter as meter
 from devices import esme_objects as objects
 from devices import esme_protection as protection
 from devices import esme_tariff as tariff
+from devices import top_ups
 from devices.esme_axdr import Node
 from devices.esme_objects import HARDWARE_FAULT, OBJECT_UNDEFINED, OTHER_REASON, SUCCESS, Context
 
@@ -34,12 +35,13 @@ INSTANCE_ACTIONS[(7, "0011636202FF", 1)] = _clear("auxiliary")     # ECS15c
 
 
 def _top_up(ctx: Context, data: Node) -> tuple[int, Node]:
-    """CS01a: enter a UTRN at the token gateway."""
+    """CS01a: enter a UTRN at the token gateway. A refused UTRN is answered as RTDS answers one (result 1)."""
     try:
         utrn = bytes.fromhex(data.get("hex", "")).decode("ascii")
     except (UnicodeDecodeError, ValueError):
         return OTHER_REASON, x.null()
-    accepted = meter.top_up(ctx.state, utrn, ctx.now, objects.debt_share(ctx))
+    entry = ctx.entry or top_ups.Entry(ctx.state.get("device_id") or "")
+    accepted = meter.top_up(ctx.state, utrn, ctx.now, objects.debt_share(ctx), entry)
     return (SUCCESS if accepted else HARDWARE_FAULT), x.null()
 
 
@@ -127,13 +129,15 @@ def _one(ctx: Context, kind: str, spec: dict, value: Node) -> tuple[int, Node]:
     return _action(ctx, cls, obis, spec["method"], value)
 
 
-def serve(state: dict, request: dict[str, Any], now: datetime) -> tuple[dict[str, Any], list]:
+def serve(state: dict, request: dict[str, Any], now: datetime,
+          entry: top_ups.Entry | None = None) -> tuple[dict[str, Any], list]:
     """Answer a DLMS access-request tree with an access-response tree (and the alerts it raises).
-    Protected data is left sealed for ``gbcs.build``, which encrypts it with the device's keys."""
+    Protected data is left sealed for ``gbcs.build``, which encrypts it with the device's keys. ``entry``
+    is where a UTRN in the request comes from (the meter's keys, the command's originator and counter)."""
     store = state.setdefault("cosem", {})
     meter.advance(state, now, store)
     meter.activate_tariffs(state, store, now)
-    ctx = Context(state, store, meter.device_now(state, now), now)
+    ctx = Context(state, store, meter.device_now(state, now), now, entry=entry)
     data_out, results = [], []
     items = request.get("data", [])
     wrote = False

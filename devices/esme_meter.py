@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import gbcs
 from devices import esme_consumption as energy
+from devices import top_ups
 from devices import esme_tariff as tariff
 from devices.esme_axdr import from_utc_seconds, utc_seconds
 from devices.esme_variant import Capabilities, capabilities
@@ -22,8 +22,8 @@ EVENT_LOG_CLEARED = 0x8F52
 CLOCK_ADJUSTED = 0x8145
 COMMAND_ACTIONED = 0x8154           # immediate HAN interface command received and successfully actioned
 FUTURE_COMMAND_ACTIONED = 0x8F66    # a future-dated command (a tariff activation) took effect
-DUPLICATE_UTRN = 0x8F51
-UTRN_REJECTED = 0x8F63              # UTRN not authentic
+DUPLICATE_UTRN = top_ups.DUPLICATE_UTRN
+UTRN_REJECTED = top_ups.UTRN_NOT_AUTHENTIC
 SUPPLY_ARMED = 0x8F32
 SUPPLY_INTERRUPTED = 0x8F57
 SUPPLY_RESTORED = 0x8F35
@@ -55,7 +55,7 @@ def ensure(state: dict, now: datetime) -> dict:
                     "block": [_zeros(8) for _ in range(4)], "counter": [_zeros(8) for _ in range(4)],
                     "secondary": float(seed % 3_000_000) if caps.twin else 0.0, "secondary_tou": _zeros(4)},
             "prepay": {**PREPAY_START, "time_debts": list(PREPAY_START["time_debts"])},
-            "payment_mode": "Credit", "supply": "Enabled", "utrns": [],
+            "payment_mode": "Credit", "supply": "Enabled",
             "logs": {name: [] for name in LOGS},
         }
         meter["reg"]["reactive_import"] = meter["reg"]["import"] / 4
@@ -276,30 +276,18 @@ def set_supply(state: dict, new: str, at: datetime) -> None:
 
 PENCE = 1000          # meter balance units (currency × 10^-5) in a penny
 
-def utrn_value(utrn: str, state: dict) -> int | None:
-    """The value of a UTRN in pence, or None when the meter does not accept it: 20 digits with a valid
-    GBCS check digit and a well-formed top-up token (``gbcs.utrn.parse``). Authenticating its tag
-    (``gbcs.utrn.verify``) is the one call to add here once the meter is given the supplier's prepayment
-    key and the command's originator."""
-    try:
-        return gbcs.utrn.parse(utrn).pennies
-    except gbcs.GbcsError:
-        return None
-
-
-def top_up(state: dict, utrn: str, at: datetime, debt_share: float) -> bool:
-    """Apply a UTRN: refused if already used or not accepted; otherwise its value (less the share that
-    recovers payment-based debt) is credited to the meter balance and logged."""
+def top_up(state: dict, utrn: str, at: datetime, debt_share: float, entry: top_ups.Entry) -> bool:
+    """Apply a UTRN if the meter accepts it (``devices.top_ups``: check digit, tag, counter); a refused one
+    is logged (not authentic: security log; used or stale: event log) and credits nothing. Otherwise its
+    value (less the share that recovers payment-based debt) is credited to the meter balance and logged."""
+    verdict = top_ups.check(state, utrn, entry)
+    if verdict.top_up is None:
+        refusal = verdict.refusal
+        log_event(state, "security" if refusal.event == UTRN_REJECTED else "event", refusal.event, at)
+        return False
     meter = state["esme"]
-    if utrn in meter["utrns"]:
-        log_event(state, "event", DUPLICATE_UTRN, at)
-        return False
-    pence = utrn_value(utrn, state)
-    if pence is None:
-        log_event(state, "security", UTRN_REJECTED, at)
-        return False
-    meter["utrns"] = (meter["utrns"] + [utrn])[-100:]
-    amount = pence * PENCE
+    top_ups.record(state, verdict.top_up)
+    amount = verdict.pennies * PENCE
     prepay = meter["prepay"]
     recovered = min(prepay["payment_debt"], int(amount * debt_share)) if prepay["payment_debt"] > 0 else 0
     if recovered:

@@ -45,6 +45,7 @@ class Context:
     now: datetime                   # the meter's clock
     real_now: datetime
     alerts: list = field(default_factory=list)
+    entry: Any = None               # where a UTRN comes from (a ``devices.top_ups.Entry``), None: no keys
 
     @property
     def caps(self) -> Capabilities:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from devices import gas_meter as meter
+from devices import top_ups
 from gbcs.payload import zcl
 from gbcs.payload.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
 
@@ -25,6 +26,7 @@ class Served:
     now: int
     logs: dict = field(default_factory=dict)   # the device's own event and security logs
     from_date_time: int | None = None
+    entry: Any = None     # where a UTRN comes from (a ``devices.top_ups.Entry``); None: the meter has no keys
     tariff_parts: dict[str, Any] = field(default_factory=dict)
     tariff_starts: list[int] = field(default_factory=list)
 
@@ -166,8 +168,11 @@ def _sampled_data(served: Served, fields: dict) -> list[Answer] | int:
 # --- prepayment -----------------------------------------------------------------------------------
 
 def _top_up(served: Served, fields: dict) -> list[Answer]:
+    """CS01b / PCS01: Consumer Top Up. A refused UTRN is answered as RTDS answers one: its result type, and
+    -1 for the value and the credit."""
     code = fields["top_up_code"].decode("latin-1")
-    result, value = meter.top_up(served.gas, code, served.now)
+    entry = served.entry or top_ups.Entry(served.state.get("device_id") or "")
+    result, value = meter.top_up(served.gas, code, served.now, state=served.state, entry=entry)
     credit = served.gas["prepayment"]["credit"] if result == meter.ACCEPTED else -1
     return [Answer(0x03, {"result_type": result, "top_up_value": value,
                           "source_of_top_up": fields["originating_device"], "credit_remaining": credit})]

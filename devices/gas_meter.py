@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import gbcs.utrn
+from devices import top_ups
 from devices.clock import ZIGBEE_EPOCH, zigbee_time
 
 DAY = 86400
@@ -40,8 +41,8 @@ EVENT_LOG_SIZE = 100
 EVENT_BILLING_DATA_LOG_UPDATED = 0x8F0A
 EVENT_FUTURE_DATED_ACTIONED = 0x8F66
 EVENT_LOG_CLEARED = 0x8F52
-EVENT_DUPLICATE_UTRN = 0x8F51
-EVENT_UTRN_NOT_AUTHENTIC = 0x8F63
+EVENT_DUPLICATE_UTRN = top_ups.DUPLICATE_UTRN
+EVENT_UTRN_NOT_AUTHENTIC = top_ups.UTRN_NOT_AUTHENTIC
 EVENT_UTRN_EXCEEDS_MAXIMUM_CREDIT = 0x8F5B
 EVENT_DEBT_COLLECTION_COMPLETED = (0x81A7, 0x81A8, 0x81A9)   # time debt 1, time debt 2, payment debt
 
@@ -132,7 +133,7 @@ def new_meter(device_id: str, now: int) -> dict[str, Any]:
             "overall_debt_cap": 1_000_000, "cut_off_value": -5_000_000, "payment_mode": 0x0C94,
             "bill_to_date": 0, "debts_collected_at": midnight(now),
         },
-        "snapshots": [], "next_snapshot_id": 0, "top_ups": [], "utrns": [], "debt_log": [],
+        "snapshots": [], "next_snapshot_id": 0, "top_ups": [], "debt_log": [],
         "event_log": [], "security_log": [],
     }
     total = volume(gas, now)
@@ -168,7 +169,7 @@ def _history(gas: dict, now: int) -> None:
         when = today - weeks * 7 * DAY + 10 * 3600
         value = 1000 + 500 * (weeks % 4)
         utrn = make_utrn(value, counter=12 - weeks, tag=(gas["seed"] * weeks) & 0xFFFFFFFF)
-        top_up(gas, utrn, when)
+        _credit(gas, utrn, value * PENNY, when)
 
 
 # --- consumption ----------------------------------------------------------------------------------
@@ -399,39 +400,40 @@ def sampled_data(gas: dict, sample_id: int, earliest: int, count: int, now: int)
 
 # --- prepayment -----------------------------------------------------------------------------------
 
+# ZCL Consumer Top Up Response result types.
 ACCEPTED, REJECTED_INVALID, REJECTED_DUPLICATE, REJECTED_MAX_CREDIT, REJECTED_TOO_LARGE = 0x00, 0x01, 0x02, 0x04, 0x06
-
-
-def utrn_value(utrn: str) -> int | None:
-    """The top-up value (1/100000 GBP) of a UTRN, or None if it is not a well-formed UTRN (20 digits, GBCS
-    check digit, a prepayment top-up token: ``gbcs.utrn.parse``). Authenticating its tag
-    (``gbcs.utrn.verify``) is the one call to add here once the meter holds the supplier's prepayment key."""
-    try:
-        return gbcs.utrn.parse(utrn).pennies * PENNY
-    except gbcs.GbcsError:
-        return None
+REFUSED = {top_ups.Refusal.MALFORMED: REJECTED_INVALID, top_ups.Refusal.NOT_AUTHENTIC: REJECTED_INVALID,
+           top_ups.Refusal.DUPLICATE: REJECTED_DUPLICATE, top_ups.Refusal.STALE: REJECTED_DUPLICATE}
 
 
 def make_utrn(pennies: int, *, counter: int, tag: int) -> str:
-    """A well-formed UTRN for a value in pennies whose 4-byte authentication tag is ``tag``."""
+    """A well-formed UTRN for a value in pennies whose 4-byte authentication tag is ``tag`` (the meter's own
+    history: top-ups it took before the simulator met it)."""
     return gbcs.utrn.Utrn(pennies, "pennies", counter & gbcs.utrn.COUNTER_FIELD_MASK,
                           (tag & 0xFFFFFFFF).to_bytes(4, "big")).text
 
 
-def top_up(gas: dict, utrn: str, now: int) -> tuple[int, int]:
-    """Apply a UTRN: (result type, value applied). Payment-based debt takes its percentage of the value."""
+def top_up(gas: dict, utrn: str, now: int, *, state: dict, entry: top_ups.Entry) -> tuple[int, int]:
+    """Apply a UTRN: (result type, value applied). The meter (device state ``state``) accepts it or not as
+    ``devices.top_ups`` says (check digit, tag, counter; a refusal is logged to the security log and
+    credits nothing), then within its credit limits. Payment-based debt takes its percentage of the value."""
     prepayment = gas["prepayment"]
-    value = utrn_value(utrn)
-    if value is None:
-        _log_event(gas, SECURITY_EVENT_LOG, EVENT_UTRN_NOT_AUTHENTIC, now, utrn.encode()[:20])
-        return REJECTED_INVALID, -1
-    if utrn in gas["utrns"]:
-        _log_event(gas, SECURITY_EVENT_LOG, EVENT_DUPLICATE_UTRN, now, utrn.encode())
-        return REJECTED_DUPLICATE, -1
+    verdict = top_ups.check(state, utrn, entry)
+    if verdict.top_up is None:
+        _log_event(gas, SECURITY_EVENT_LOG, verdict.refusal.event, now, utrn.encode()[:20])
+        return REFUSED[verdict.refusal], -1
+    value = verdict.pennies * PENNY
     if value > prepayment["max_credit_per_top_up"] or prepayment["credit"] + value > prepayment["max_credit"]:
         _log_event(gas, GENERAL_EVENT_LOG, EVENT_UTRN_EXCEEDS_MAXIMUM_CREDIT, now, utrn.encode())
         return (REJECTED_TOO_LARGE if value > prepayment["max_credit_per_top_up"] else REJECTED_MAX_CREDIT), -1
-    gas["utrns"] = (gas["utrns"] + [utrn])[-50:]
+    top_ups.record(state, verdict.top_up)
+    _credit(gas, utrn, value, now)
+    return ACCEPTED, value
+
+
+def _credit(gas: dict, utrn: str, value: int, now: int) -> None:
+    """Credit a top-up: payment-based debt takes its percentage, the top-up log keeps it."""
+    prepayment = gas["prepayment"]
     collected = min(prepayment["debts"][2], value * prepayment["recovery_percentage"] // 10000)
     prepayment["credit"] += value - collected
     if collected:
@@ -441,7 +443,6 @@ def top_up(gas: dict, utrn: str, now: int) -> tuple[int, int]:
         if prepayment["debts"][2] == 0:
             _log_event(gas, GENERAL_EVENT_LOG, EVENT_DEBT_COLLECTION_COMPLETED[2], now)
     gas["top_ups"] = (gas["top_ups"] + [{"code": utrn, "amount": value, "time": now}])[-TOP_UP_LOG_SIZE:]
-    return ACCEPTED, value
 
 
 def clear_event_log(logs: dict, log_id: int, now: int) -> int:

@@ -2,9 +2,13 @@
 
 Each cell holds one Remote Party's certificate for one key usage (digital signing or key agreement): the
 Supplier, the Network Operator, the Access Control Broker, the WAN Provider, Recovery, the Transitional CoS,
-the Root. The cells are filled when the device is installed (from the inventory's responsible parties) and
-live in the device's state; a device checks a critical command's signature against the cell of the role that
-may sign it, and knows the Access Control Broker only from its cell.
+the Root. A meter that takes top-ups also holds the Supplier's prepayment key: a key-agreement cell whose
+cell usage (GBCS ``CellUsage``) is prepaymentTopUp rather than management — kept here with the usage
+``"pp-ka"`` (``gbcs.PREPAYMENT``); the meter authenticates UTRNs with it (``devices.top_ups``).
+
+The cells are filled when the device is installed (from the inventory's responsible parties) and live in
+the device's state; a device checks a critical command's signature against the cell of the role that may
+sign it, and knows the Access Control Broker only from its cell.
 
 A device's own key pairs come from its identity (issued by the SMKI test PKI) unless it holds replacements
 in its state (a device whose certificate was re-issued keeps its new private key itself).
@@ -20,7 +24,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 # GBCS remote-party role codes (as 6.24.1 reports them) of the cells a device holds.
 ROLE_CODES = {"root": 0, "recovery": 1, "supplier": 2, "network-operator": 3, "acb": 4, "transitional-cos": 5,
               "wan-provider": 6, "load-controller": 8}
-KEY_USAGE_BITS = {"ds": "0780", "ka": "0308"}
+KEY_USAGE_BITS = {"ds": "0780", "ka": "0308", "pp-ka": "0308"}
+# GBCS CellUsage of a cell other than management (the DEFAULT, left out): the prepayment cell's.
+PREPAYMENT_TOP_UP = {"pp-ka": 1}
 
 
 def make_cell(role: str, usage: str, entity: str, public_key: ec.EllipticCurvePublicKey, ski: bytes) -> dict:
@@ -106,6 +112,12 @@ def signature_roles(state: dict, entity: str) -> list[str]:
     return [c["role"] for c in cells(state) if c["entity"] == entity and c["usage"] == "ds"]
 
 
+def _cell_usage(found: dict) -> list[dict]:
+    """A cell's CellUsage as DER writes it: left out for management (the DEFAULT)."""
+    usage = PREPAYMENT_TOP_UP.get(found["usage"])
+    return [{"tag": "02", "hex": f"{usage:02x}"}] if usage is not None else []
+
+
 def report(state: dict, role_codes: Iterable[int], sequence_numbers: dict | None = None) -> list[dict]:
     """CS02a / CS02f: per requested role, the cells the device holds (key usage, entity, key identifier)."""
     by_code = {code: role for role, code in ROLE_CODES.items()}
@@ -114,7 +126,7 @@ def report(state: dict, role_codes: Iterable[int], sequence_numbers: dict | None
     for code in role_codes:
         role = by_code.get(code)
         held = [c for c in cells(state) if c["role"] == role]
-        items = [{"tag": "30", "children": [{"tag": "03", "hex": KEY_USAGE_BITS[c["usage"]]},
+        items = [{"tag": "30", "children": [{"tag": "03", "hex": KEY_USAGE_BITS[c["usage"]]}, *_cell_usage(c),
                                             {"tag": "04", "hex": c["entity"].lower()},
                                             {"tag": "04", "hex": c["ski"]}]}
                  for c in sorted(held, key=lambda c: c["usage"])]

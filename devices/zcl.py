@@ -61,11 +61,13 @@ def own_logs(state: dict) -> dict:
 
 
 def serve_gbz(state: dict, tree: dict[str, Any], now: datetime, *, message: "gbcs.Message | None" = None,
-              identity: Any = None) -> tuple[dict[str, Any], list]:
-    """Answer a GBZ command payload tree with a GBZ response payload tree (and the alerts it raises)."""
+              identity: Any = None, entry: Any = None) -> tuple[dict[str, Any], list]:
+    """Answer a GBZ command payload tree with a GBZ response payload tree (and the alerts it raises).
+    ``entry`` (a ``devices.top_ups.Entry``) is what a GSME authenticates a UTRN with."""
     device_id = getattr(identity, "device_id", None) or state.get("device_id", "")
     gas = meter_data(state, device_id, now)
-    served = Served(gas, state, gas_meter.zt(now), logs=gas if state.get("type") != "GPF" else own_logs(state))
+    served = Served(gas, state, gas_meter.zt(now), logs=gas if state.get("type") != "GPF" else own_logs(state),
+                    entry=entry)
     answers: list[tuple[dict[str, Any], bool]] = []
     for component in tree.get("components", []):
         served.from_date_time = component.get("from_date_time") if component["control"] & FROM_DATE_TIME else None

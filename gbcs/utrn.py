@@ -17,7 +17,9 @@ the target); the IV is the originator's system title ‖ 00000000.
 
 Supplier side: ``build(value, originator=…, target=…, counter=…, keys=…)``. Device side:
 ``verify(utrn, originator=…, target=…, keys=…, near=highest_counter_seen)`` gives the ``TopUp`` to credit
-(the device still rejects a counter it has already accepted). DCC side (no private key of either party):
+(the device still rejects a counter it has already accepted); a device that follows GBCS to the letter
+deduces the one counter the UTRN's 10 bits stand for from the highest UTRN counter it holds
+(``deduce_counter``, GBCS Table 27) and verifies under that. DCC side (no private key of either party):
 ``parse`` checks the format and check digit, ``counter_matches`` ties it to a request's counter.
 """
 from __future__ import annotations
@@ -146,6 +148,26 @@ def counter_matches(utrn: Utrn | str, counter: int) -> bool:
     """Whether a UTRN could have been issued under ``counter`` (a request's originator counter)."""
     fields = parse(utrn) if isinstance(utrn, str) else utrn
     return counter % (1 << COUNTER_SHIFT) == 0 and counter_field(counter) == fields.counter_field
+
+
+def deduce_counter(field: int, highest: int) -> int | None:
+    """The originator counter a UTRN's 10 counter bits (``field``) stand for on a device whose highest UTRN
+    counter (an originator counter's bits 32–63) is ``highest`` (GBCS Table 27): the counter whose bits
+    32–41 are ``field`` and whose UTRN counter lies within 512 of ``highest``. None if that would fall
+    outside 0 … 2^32 - 1."""
+    if not isinstance(field, int) or not 0 <= field <= COUNTER_FIELD_MASK:
+        raise UsageError(f"a UTRN's counter bits are 0 … {COUNTER_FIELD_MASK}, not {field!r}")
+    if not isinstance(highest, int) or not 0 <= highest < 1 << 32:
+        raise UsageError(f"a UTRN counter is 0 … 2^32 - 1, not {highest!r}")
+    low = highest & COUNTER_FIELD_MASK
+    half = (COUNTER_FIELD_MASK + 1) // 2
+    span = COUNTER_FIELD_MASK + 1
+    if field < low - half:
+        field += span
+    elif field > low + half:
+        field -= span
+    utrn_counter = highest - low + field
+    return utrn_counter << COUNTER_SHIFT if 0 <= utrn_counter < 1 << 32 else None
 
 
 def _title(value: str, name: str) -> bytes:

@@ -1,10 +1,13 @@
-"""``dccsim gbcs decode | encode | bench``: the GBCS library on the command line.
+"""``dccsim gbcs decode | encode | utrn | bench``: the GBCS library on the command line.
 
 ``decode`` reads one message on standard input — hex, or base64 (``--hex`` / ``--base64`` say which;
 without them, input that is valid hex is read as hex, anything else as base64) — and prints it as JSON
 with its verification results. ``encode`` reads that JSON and prints the message as hex, computing a
-``null`` MAC or signature from the keys. Bad input ends with one line on standard error and exit status 2.
-``bench`` measures messages per second over the RTDS vectors; its last line is JSON.
+``null`` MAC or signature from the keys. ``utrn`` prints the UTRN a supplier issues for a meter, from the
+supplier's prepayment key (``<supplier>-pp-ka.key``) and the meter's key-agreement certificate
+(``<meter>-ka.pem``) in the keystore folders (what ``dccsim keys export`` writes). Bad input ends with one
+line on standard error and exit status 2. ``bench`` measures messages per second over the RTDS vectors;
+its last line is JSON.
 """
 from __future__ import annotations
 
@@ -31,14 +34,9 @@ INTERNAL_ERROR = 3
 def _keystore(folders: list[Path] | None, acb: str) -> gbcs.StaticKeyStore:
     keys = gbcs.StaticKeyStore(acb=acb)
     for credential in read_folders(folders).credentials if folders else ():
-        usage = credential.usage.value
-        if not credential.entity_id or usage not in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
+        usage = credential.usage.value      # a supplier's "-pp-ka" credential is its prepayment (UTRN) key
+        if not credential.entity_id or usage not in (gbcs.SIGNING, gbcs.KEY_AGREEMENT, gbcs.PREPAYMENT):
             continue
-        if credential.preparatory:
-            # The "-pp-" key-agreement credentials of a supplier are its prepayment (UTRN) keys.
-            if usage != gbcs.KEY_AGREEMENT:
-                continue
-            usage = gbcs.PREPAYMENT
         keys.add(credential.entity_id, usage, public=credential.certificate, private=credential.private_key)
     return keys
 
@@ -94,6 +92,18 @@ def _encode(args: argparse.Namespace) -> int:
     except Exception as exc:  # the last guard: a library defect is still one line, not a traceback
         return _fail("encode", f"internal error: {exc!r}", INTERNAL_ERROR)
     print(data.hex().upper())
+    return 0
+
+
+def _utrn(args: argparse.Namespace) -> int:
+    try:
+        text = gbcs.utrn.build(args.value, originator=args.supplier.replace("-", "").upper(),
+                               target=args.meter.replace("-", "").upper(),
+                               counter=args.utrn_counter << gbcs.utrn.COUNTER_SHIFT,
+                               keys=_keystore(args.keys, args.acb), value_class=args.value_class)
+    except (ValueError, gbcs.GbcsError) as exc:
+        return _fail("utrn", exc)
+    print(text)
     return 0
 
 
@@ -173,6 +183,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             ("decode", _decode, "read one message on stdin (hex, or base64), print it as JSON with its "
                                 "verification results"),
             ("encode", _encode, "read decoded JSON on stdin, print the message as hex"),
+            ("utrn", _utrn, "print the UTRN a supplier issues for a meter (its prepayment key and the meter's "
+                            "key-agreement certificate from --keys)"),
             ("bench", _bench, "messages per second: decode+verify (warm and cold), build+MAC, "
                               "build+sign+MAC, decrypt")):
         action = sub.add_parser(name, help=text, description=text)
@@ -187,6 +199,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             form.add_argument("--base64", dest="form", action="store_const", const="base64",
                               help="the input is base64 (without either option, input that is valid hex is "
                                    "read as hex)")
+        if name == "utrn":
+            action.add_argument("--supplier", required=True, help="the supplier's entity id (EUI-64)")
+            action.add_argument("--meter", required=True, help="the meter's device id (EUI-64)")
+            action.add_argument("--utrn-counter", type=int, required=True, metavar="N",
+                                help="the UTRN counter: the originator counter N·2^32, above the last the meter "
+                                     "took and less than 512 from it (or, in a 2.2 request, its RequestID counter)")
+            action.add_argument("--value", type=int, required=True, help="0 … 8191 (pennies, or pounds)")
+            action.add_argument("--pounds", dest="value_class", action="store_const", const="pounds",
+                                default="pennies", help="the value is in pounds (default: pennies)")
         if name == "bench":
             action.add_argument("--seconds", type=float, default=3.0, help="seconds per figure (default 3)")
             action.add_argument("--corpus", type=Path, default=None, help="folder of RTDS .HEX vectors")

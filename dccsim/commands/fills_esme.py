@@ -91,6 +91,7 @@ def _fill_period(tree: dict, body: dict, device: Device, now: datetime) -> dict:
 # --- 2.2 top up, 8.1.1 / 6.11 clock ---------------------------------------------------------------
 
 def _fill_utrn(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    """CS01a: the request's UTRN as it is; the meter, not the DCC, checks it (``devices.top_ups``)."""
     if tree.get("data") and "UTRN" in body:
         tree["data"][0] = x.octets(text_of(body["UTRN"]).encode())
     return tree

@@ -196,7 +196,8 @@ def _tariff(tree: Any, body: dict, device: Device, now: datetime) -> dict:
 
 
 def _top_up(tree: Any, body: dict, device: Device, now: datetime) -> dict:
-    """CS01b (2.2 on a GSME): Consumer Top Up with the request's UTRN."""
+    """CS01b (2.2 on a GSME): Consumer Top Up with the request's UTRN as it is; the meter, not the DCC, checks
+    it (``devices.top_ups``)."""
     utrn = text_of(body.get("UTRN")).strip()
     return gbz(command(PREPAYMENT, 0x04, originating_device=0x00, top_up_code=utrn.encode("ascii", "replace")))
 

@@ -3,7 +3,9 @@
 Profile (GBCS / SMKI): P-256 keys, ECDSA-SHA256 signatures; organisation certificates carry the
 remote-party role code in the subject OU and the entity id (EUI-64) as x500UniqueIdentifier; device
 certificates have an empty subject and name the device in a critical subjectAltName
-hardwareModuleName; key usage is critical and single-purpose.
+hardwareModuleName; key usage is critical and single-purpose. A supplier's prepayment key (the key of its
+UTRNs) has an organisation key-agreement certificate with the supplier role (OU 02), as the RTDS one does;
+only its name in a keystore (``-pp-ka``) and its usage in the repository tell it apart.
 """
 from __future__ import annotations
 
@@ -131,7 +133,8 @@ def _unique_identifier(entity_id: str) -> x509.NameAttribute:
 def issue_organisation(ca: Authority, entity_id: str, role_code: str, usage: Usage,
                        name: str | None = None, *, not_before: dt.datetime = NOT_BEFORE,
                        not_after: dt.datetime = NOT_AFTER) -> Credential:
-    """An organisation certificate: GBCS ds/ka (OU = role), XML signing (OU 87) or DSP signing (OU 89).
+    """An organisation certificate: GBCS ds/ka (OU = role), a supplier's prepayment key agreement (OU = role,
+    02), XML signing (OU 87) or DSP signing (OU 89).
 
     The validity period defaults to the simulator's (2020 to the end of 9999); tests of validity checks
     issue shorter ones."""
@@ -142,7 +145,7 @@ def issue_organisation(ca: Authority, entity_id: str, role_code: str, usage: Usa
     ou = {Usage.XML_SIGNING: "87", Usage.DSP_XML_SIGNING: "89"}.get(usage, role_code)
     attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
     attrs.append(_unique_identifier(entity_id))
-    agreement = usage is Usage.GBCS_KEY_AGREEMENT
+    agreement = usage in (Usage.GBCS_KEY_AGREEMENT, Usage.PREPAYMENT)
     cert = (_builder(x509.Name(attrs), ca.name, key.public_key(), not_before=not_before, not_after=not_after)
             .add_extension(_key_usage(signing=not agreement, agreement=agreement), critical=True)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),

@@ -3,13 +3,16 @@
 A credential is one certificate, optionally with its private key, classified by
 what SMKI says about it: the entity it belongs to (``x500UniqueIdentifier`` for
 organisations, the hardware-module name for devices), the remote-party role
-(subject ``OU``) and its key usage (digital signature or key agreement).
+(subject ``OU``) and its key usage (digital signature, key agreement, or a
+supplier's prepayment key agreement).
 
 File names are only hints: certificates are recognised by content and private
 keys are paired with certificates by public key, so a folder may mix PEM and
 DER and name its files as the RTDS keystore (``90b3d51f30010000-ds.pem``) or
 the ZAZ1 set (``xml-sign-90B3D51F30010000-ds.pem``, ``Z1-supplier-ds.pem``)
-does.
+does. The one thing only a name tells is a supplier's prepayment key: its
+certificate is a key-agreement organisation certificate like any other, and the
+RTDS keystore names it ``<entity>-pp-ka`` (ZAZ1 key sets ``Z1-<role>PP-…``).
 """
 from __future__ import annotations
 
@@ -32,9 +35,22 @@ class Usage(str, enum.Enum):
 
     GBCS_SIGNING = "ds"          # GBCS digital signature
     GBCS_KEY_AGREEMENT = "ka"    # GBCS key agreement (MAC / encryption)
+    PREPAYMENT = "pp-ka"         # a supplier's prepayment key agreement: the key of its UTRNs (gbcs.PREPAYMENT)
     XML_SIGNING = "xml-sign"     # DUIS request signing by a user (OU 87)
     DSP_XML_SIGNING = "dsp-xml-sign"  # DUIS response signing by the DCC (OU 89)
     CA = "ca"                    # a certificate authority in the chain
+
+
+# The GBCS usages: what a device or the DCC uses in GBCS messages (``gbcs.SIGNING``, ``gbcs.KEY_AGREEMENT``,
+# ``gbcs.PREPAYMENT`` have the same values).
+GBCS_USAGES = (Usage.GBCS_SIGNING, Usage.GBCS_KEY_AGREEMENT, Usage.PREPAYMENT)
+# How a prepayment key is named: RTDS "90b3d51f30010000-pp-ka.pem", ZAZ1 "Z1-supplierPP-ka.pem".
+_PREPAYMENT_NAME = re.compile(r"-pp-|^z1[a-z0-9]*-[a-z0-9]+pp-", re.IGNORECASE)
+
+
+def prepayment_name(name: str) -> bool:
+    """Whether a file name is a prepayment credential's (RTDS ``-pp-``, ZAZ1 ``Z1-<role>PP-``)."""
+    return bool(_PREPAYMENT_NAME.search(Path(name).name))
 
 
 # Remote-party role codes carried in the subject OU of organisation certificates.
@@ -62,7 +78,6 @@ class Credential:
     private_key: ec.EllipticCurvePrivateKey | None = None
     source: str = ""
     is_device: bool = False
-    preparatory: bool = False      # a "-pp-" key held for a key-agreement change
 
     @property
     def serial(self) -> int:
@@ -142,6 +157,8 @@ def classify(cert: x509.Certificate, name_hint: str = "") -> Credential:
     ous = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
     role = str(ous[0].value) if ous else None
     usage = _usage_of(cert, role)
+    if usage is Usage.GBCS_KEY_AGREEMENT and not is_device and prepayment_name(name_hint):
+        usage = Usage.PREPAYMENT
     return Credential(
         certificate=cert,
         entity_id=entity,
@@ -149,7 +166,6 @@ def classify(cert: x509.Certificate, name_hint: str = "") -> Credential:
         role_code=role,
         source=name_hint,
         is_device=is_device,
-        preparatory="-pp-" in name_hint.lower(),
     )
 
 

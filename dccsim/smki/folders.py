@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dccsim.smki.credentials import Credential, Usage, read_folders
+from dccsim.smki.credentials import GBCS_USAGES, Credential, Usage, read_folders
 from dccsim.smki.store import CredentialStore
 
 
@@ -17,9 +17,14 @@ def _stem(cred: Credential) -> str | None:
         return f"xml-sign-{entity.upper()}-ds"
     if cred.usage is Usage.DSP_XML_SIGNING:
         return f"dsp-xml-sign-{entity.upper()}-ds"
-    if cred.usage in (Usage.GBCS_SIGNING, Usage.GBCS_KEY_AGREEMENT):
-        return f"{entity.lower()}{'-pp' if cred.preparatory else ''}-{cred.usage.value}"
+    if cred.usage in GBCS_USAGES:    # 90b3d51f30010000-ds, -ka, and a supplier's prepayment key -pp-ka
+        return f"{entity.lower()}-{cred.usage.value}"
     return None
+
+
+_WHAT = {Usage.GBCS_SIGNING: "GBCS digital signing", Usage.GBCS_KEY_AGREEMENT: "GBCS key agreement",
+         Usage.PREPAYMENT: "prepayment (UTRN) key agreement", Usage.XML_SIGNING: "DUIS XML signing",
+         Usage.DSP_XML_SIGNING: "DUIS response signing"}
 
 
 def export_folder(store: CredentialStore, directory: Path) -> list[Path]:
@@ -42,10 +47,11 @@ def export_folder(store: CredentialStore, directory: Path) -> list[Path]:
         if stem is None:
             continue
         kind = "device" if cred.is_device else f"organisation (role {cred.role_code})"
-        write(f"{stem}.pem", cred.cert_pem(), f"{kind} {cred.usage.value} certificate")
+        what = _WHAT.get(cred.usage, cred.usage.value)
+        write(f"{stem}.pem", cred.cert_pem(), f"{kind} {what} certificate")
         key = cred.key_pem()
         if key is not None:
-            write(f"{stem}.key", key, f"{kind} {cred.usage.value} private key")
+            write(f"{stem}.key", key, f"{kind} {what} private key")
     (directory / "README.txt").write_text("\n".join(lines) + "\n")
     return written
 

@@ -1,4 +1,8 @@
-"""SMKI credentials in PostgreSQL: bootstrap of the test PKI, loading the store, saving imports."""
+"""SMKI credentials in PostgreSQL: bootstrap of the test PKI, loading the store, saving imports.
+
+A credential's row keeps its usage (``ds``, ``ka``, ``pp-ka``, ``xml-sign`` …). The ``preparatory`` column
+is true for a supplier's prepayment key-agreement credential: rows written before prepayment keys had a
+usage of their own say ``ka`` there, and are read as prepayment credentials."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +19,8 @@ from dccsim.smki.store import CredentialStore
 _GBCS_ROLES = {"01", "02", "03", "04", "05", "06", "08"}
 _XML_SIGNING_ROLES = {"02", "03", "04", "08"}
 DSP_ROLE = "04"
+# A supplier also gets its prepayment key-agreement key (the one its UTRNs are made with).
+SUPPLIER_ROLE = "02"
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,8 @@ class UserIdentity:
 def _row(cred: Credential, authority_role: str | None = None) -> tuple:
     return (cred.entity_id, cred.usage.value, cred.role_code, authority_role,
             cred.certificate.issuer.rfc4514_string(), cred.serial, cred.cert_pem().decode(),
-            (cred.key_pem() or b"").decode() or None, cred.is_device, cred.preparatory, cred.source or "generated")
+            (cred.key_pem() or b"").decode() or None, cred.is_device, cred.usage is Usage.PREPAYMENT,
+            cred.source or "generated")
 
 
 async def save_credentials(conn, creds: Iterable[Credential], *, authority_role: str | None = None) -> int:
@@ -50,23 +57,29 @@ async def load_store(conn, *, strict_validity: bool = False) -> CredentialStore:
     """Every stored credential; ``strict_validity`` as ``CredentialStore`` describes it."""
     store = CredentialStore(strict_validity=strict_validity)
     for row in await conn.fetch("SELECT * FROM smki_credential ORDER BY created_at, id"):
-        store.add(_credential(row), authority_role=row["authority_role"])
+        store.add(credential_from_row(row), authority_role=row["authority_role"])
     return store
 
 
-def _credential(row) -> Credential:
+def _usage(row) -> Usage:
+    legacy_prepayment = row["preparatory"] and row["usage"] == Usage.GBCS_KEY_AGREEMENT.value
+    return Usage.PREPAYMENT if legacy_prepayment else Usage(row["usage"])
+
+
+def credential_from_row(row) -> Credential:
+    """The credential an ``smki_credential`` row holds."""
     cert = x509.load_pem_x509_certificate(row["cert_pem"].encode())
     key = serialization.load_pem_private_key(row["key_pem"].encode(), None) if row["key_pem"] else None
-    return Credential(certificate=cert, entity_id=row["entity_id"], usage=Usage(row["usage"]),
+    return Credential(certificate=cert, entity_id=row["entity_id"], usage=_usage(row),
                       role_code=row["role_code"], private_key=key, source=row["source"],
-                      is_device=row["is_device"], preparatory=row["preparatory"])
+                      is_device=row["is_device"])
 
 
 async def _authorities(conn) -> dict[str, ca.Authority]:
     rows = await conn.fetch("SELECT * FROM smki_credential WHERE authority_role IS NOT NULL")
     found = {}
     for row in rows:
-        cred = _credential(row)
+        cred = credential_from_row(row)
         found[row["authority_role"]] = ca.Authority(cred.certificate, cred.private_key)
     if {"root", "organisations", "devices"} <= set(found):
         return found
@@ -89,8 +102,8 @@ async def bootstrap(conn, users: Iterable[UserIdentity]) -> list[Credential]:
         await conn.execute("SELECT pg_advisory_xact_lock(0x5E1C1)")
         authorities = await _authorities(conn)
         issuing = authorities["organisations"]
-        have = {(r["entity_id"], r["usage"]) for r in await conn.fetch(
-            "SELECT entity_id, usage FROM smki_credential WHERE NOT preparatory AND entity_id IS NOT NULL")}
+        have = {(r["entity_id"], _usage(r).value) for r in await conn.fetch(
+            "SELECT entity_id, usage, preparatory FROM smki_credential WHERE entity_id IS NOT NULL")}
         issued: list[Credential] = []
         for user in users:
             codes = set(user.role_codes)
@@ -98,13 +111,16 @@ async def bootstrap(conn, users: Iterable[UserIdentity]) -> list[Credential]:
             wanted = []
             if role:
                 wanted += [Usage.GBCS_SIGNING, Usage.GBCS_KEY_AGREEMENT]
+            if SUPPLIER_ROLE in codes:
+                wanted.append(Usage.PREPAYMENT)
             if codes & _XML_SIGNING_ROLES:
                 wanted.append(Usage.XML_SIGNING)
             if DSP_ROLE in codes:
                 wanted.append(Usage.DSP_XML_SIGNING)
             for usage in wanted:
                 if (user.entity_id, usage.value) not in have:
-                    issued.append(ca.issue_organisation(issuing, user.entity_id, role or "", usage, user.name))
+                    code = SUPPLIER_ROLE if usage is Usage.PREPAYMENT else role or ""
+                    issued.append(ca.issue_organisation(issuing, user.entity_id, code, usage, user.name))
         await save_credentials(conn, issued)
         return issued
 

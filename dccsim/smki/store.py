@@ -7,7 +7,7 @@ import re
 
 from cryptography import x509
 
-from dccsim.smki.credentials import Credential, Usage
+from dccsim.smki.credentials import GBCS_USAGES, Credential, Usage
 from dccsim.smki.errors import CertificateExpired
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def issuer_key(name: str | x509.Name) -> frozenset[tuple[str, str]]:
     return frozenset(pairs)
 
 
-_GBCS_USAGES = (Usage.GBCS_SIGNING.value, Usage.GBCS_KEY_AGREEMENT.value)
+_GBCS_USAGES = tuple(usage.value for usage in GBCS_USAGES)
 
 
 class CredentialStore:
@@ -50,7 +50,7 @@ class CredentialStore:
         self.strict_validity = strict_validity
         self._all: list[Credential] = []
         self._by_issuer_serial: dict[tuple[frozenset, int], Credential] = {}
-        self._ranked: dict[tuple[str, str, bool], list[Credential]] = {}
+        self._ranked: dict[tuple[str, str], list[Credential]] = {}
         self._warned: set[tuple[x509.Name, int]] = set()
         self.authorities: dict[str, Credential] = {}   # "root" / "organisations" / "devices"
 
@@ -62,7 +62,7 @@ class CredentialStore:
             return
         if cred.entity_id is None:
             return
-        ranked = self._ranked.setdefault((cred.entity_id, cred.usage.value, cred.preparatory), [])
+        ranked = self._ranked.setdefault((cred.entity_id, cred.usage.value), [])
         # Imported before generated; within each, the most recently added first.
         position = 0 if _imported(cred) else sum(1 for c in ranked if _imported(c))
         ranked.insert(position, cred)
@@ -70,7 +70,7 @@ class CredentialStore:
     def all(self) -> list[Credential]:
         return list(self._all)
 
-    def _pick(self, key: tuple[str, str, bool], now: dt.datetime | None = None) -> Credential | None:
+    def _pick(self, key: tuple[str, str], now: dt.datetime | None = None) -> Credential | None:
         ranked = self._ranked.get(key, ())
         if key[1] not in _GBCS_USAGES:
             return ranked[0] if ranked else None
@@ -96,32 +96,36 @@ class CredentialStore:
         return self._by_issuer_serial.get((issuer_key(issuer), serial))
 
     def xml_signing(self, entity_id: str) -> Credential | None:
-        return self._pick((entity_id, Usage.XML_SIGNING.value, False))
+        return self._pick((entity_id, Usage.XML_SIGNING.value))
 
     def dsp_signing(self) -> Credential:
         """The key that signs every response: an imported OU 89 DSP key wins over the generated one."""
-        candidates = [c for (_, usage, _), ranked in self._ranked.items() if usage == Usage.DSP_XML_SIGNING.value
+        candidates = [c for (_, usage), ranked in self._ranked.items() if usage == Usage.DSP_XML_SIGNING.value
                       for c in ranked if c.role_code == "89" and c.private_key]
         if not candidates:
             raise LookupError("no DSP XML-signing key with a private key is held")
         imported = [c for c in candidates if _imported(c)]
         return (imported or candidates)[0]
 
-    def gbcs(self, entity_id: str, usage: str, *, preparatory: bool = False,
-             now: dt.datetime | None = None) -> Credential | None:
-        """The usable GBCS credential of an entity for ``"ds"`` or ``"ka"``, or None."""
-        return self._pick((entity_id, usage, preparatory), now)
+    def gbcs(self, entity_id: str, usage: str, *, now: dt.datetime | None = None) -> Credential | None:
+        """The usable GBCS credential of an entity for ``"ds"``, ``"ka"`` or ``"pp-ka"`` (a supplier's
+        prepayment key), or None."""
+        return self._pick((entity_id, usage), now)
+
+    def prepayment(self, entity_id: str, *, now: dt.datetime | None = None) -> Credential | None:
+        """A supplier's usable prepayment key-agreement credential (the key its UTRNs are made with), or None."""
+        return self._pick((entity_id, Usage.PREPAYMENT.value), now)
 
     def all_gbcs(self, entity_id: str, usage: str, *, now: dt.datetime | None = None) -> list[Credential]:
         """Every usable GBCS credential of an entity for a usage (renewed sets included), preferred first."""
-        return [c for c in self._ranked.get((entity_id, usage, False), ()) if self.usable(c, now)]
+        return [c for c in self._ranked.get((entity_id, usage), ()) if self.usable(c, now)]
 
     def gbcs_keys(self) -> dict[tuple[str, str], tuple[x509.Certificate, object]]:
-        """{(entity id, "ds"|"ka"): (certificate, private key or None)} for the GBCS layer."""
+        """{(entity id, "ds"|"ka"|"pp-ka"): (certificate, private key or None)} for the GBCS layer."""
         found = {}
-        for (entity, usage, preparatory) in self._ranked:
-            if usage in _GBCS_USAGES and not preparatory:
-                cred = self._pick((entity, usage, preparatory))
+        for (entity, usage) in self._ranked:
+            if usage in _GBCS_USAGES:
+                cred = self._pick((entity, usage))
                 if cred is not None:
                     found[(entity, usage)] = (cred.certificate, cred.private_key)
         return found

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from devices import cosem
 from devices import esme_axdr as x
 from devices import esme_protection as protection
+from tests.devices import top_up_helpers as prepaid
 
 DEVICE = "00DB1234567890A0"
 USER = "90B3D51F30010000"
@@ -13,7 +14,9 @@ T0 = datetime(2025, 3, 12, 10, 7, 13, tzinfo=timezone.utc)
 
 
 def new_state(variant: str = "A", device_id: str = DEVICE) -> dict:
-    return {"type": "ESME", "esme_variant": variant, "device_id": device_id, "firmware": {"version": "00000001"}}
+    """A meter as installed: with its Supplier's prepayment key in its prepayment cell."""
+    return prepaid.provision({"type": "ESME", "esme_variant": variant, "device_id": device_id,
+                              "firmware": {"version": "00000001"}})
 
 
 def request(*specs: tuple[dict, dict]) -> dict:
@@ -51,7 +54,8 @@ def protected(obis: str, *targets: tuple[int, str], period: tuple[datetime, date
 
 
 def serve(state: dict, *specs, now: datetime = T0) -> dict:
-    response, _alerts = cosem.serve_access_request(state, request(*specs), now)
+    response, _alerts = cosem.serve_access_request(state, request(*specs), now,
+                                                   prepaid.entry(state, state.get("device_id", DEVICE)))
     return response
 
 
@@ -63,11 +67,8 @@ def protected_values(node: dict) -> list[dict]:
 
 
 def utrn(pennies: int, counter: int = 3 << 32, target: str = DEVICE) -> bytes:
-    """A UTRN the import supplier issues (RTDS prepayment key) for ``pennies``."""
-    import gbcs
-    from tests.gbcs.corpus import rtds_keys
-
-    return gbcs.utrn.build(pennies, originator=USER, target=target, counter=counter, keys=rtds_keys()).encode()
+    """A UTRN the import supplier issues for ``pennies`` with its prepayment key for the meter's key."""
+    return prepaid.utrn(pennies, counter=counter, target=target, supplier=USER).encode()
 
 
 def later(moment: datetime, **delta) -> datetime:

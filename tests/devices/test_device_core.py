@@ -180,5 +180,12 @@ def test_trust_anchor_cells_are_reported_per_role(world):
     report = trust_anchors.report(state, [2, 3])
     supplier, operator = report[0]["children"]
     assert supplier["children"][0]["hex"] == "02" and operator["children"][0]["hex"] == "03"
-    entities = {c["children"][1]["hex"].upper() for c in supplier["children"][3]["children"]}
+    cells = supplier["children"][3]["children"]
+    entities = {next(f["hex"] for f in c["children"] if f["tag"] == "04").upper() for c in cells}
     assert entities == {SUPPLIER}
+    # ds, ka, and the prepayment cell: key agreement with cell usage prepaymentTopUp (1); the others leave
+    # the DEFAULT (management) out
+    assert [[f["tag"] for f in c["children"]] for c in cells] == [["03", "04", "04"], ["03", "04", "04"],
+                                                                  ["03", "02", "04", "04"]]
+    assert [c["children"][0]["hex"] for c in cells] == ["0780", "0308", "0308"]
+    assert cells[2]["children"][1]["hex"] == "01"

@@ -238,13 +238,15 @@ def test_auxiliary_controller_log_exists_only_where_there_is_an_auxiliary_contro
 def test_top_up_credit_is_visible_and_a_utrn_counts_once():
     state = new_state()
     balance = read_protected(state, *PREPAYMENT)[0]["items"][0]["value"]
-    token = x.octets(b"73946144332040217315")           # the RTDS top up: 1000 pennies
+    text = utrn(1000).decode()                          # 1000 pennies, from the meter's Supplier
+    token = x.octets(text.encode())
     assert serve(state, action(115, "0000132800FF", 1, token))["results"][0]["result"] == SUCCESS
     after = read_protected(state, *PREPAYMENT)[0]["items"][0]["value"]
     assert abs(after - balance - 1000 * meter.PENCE) < 100
     assert serve(state, get(112, "0000130A00FF", 2))["data"][0]["value"] == after
     assert serve(state, action(115, "0000132800FF", 1, token))["results"][0]["result"] != SUCCESS
-    for refused in (b"73946144332040217316", b"1234"):    # a wrong check digit, not a UTRN
+    wrong_digit = text[:-1] + str((int(text[-1]) + 1) % 10)
+    for refused in (wrong_digit.encode(), b"1234"):     # a wrong check digit, not a UTRN
         assert serve(state, action(115, "0000132800FF", 1, x.octets(refused)))["results"][0]["result"] != SUCCESS
     assert serve(state, get(112, "0000130A00FF", 2))["data"][0]["value"] == after
     assert state["esme"]["logs"]["security"][-1]["code"] == meter.UTRN_REJECTED

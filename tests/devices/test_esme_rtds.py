@@ -11,6 +11,7 @@ import pytest
 from devices import cosem
 from tests.devices.esme_helpers import new_state
 from tests.devices.esme_rtds import load, pairs, plaintexts, respond, same_shape, variant_for
+from tests.devices.top_up_helpers import rtds_meter
 from tests.gbcs.corpus import rtds_keys
 from tests.paths import GBCS_RTDS, KEYS_RTDS
 
@@ -22,7 +23,7 @@ RTDS_NOW = datetime(2015, 1, 1, 0, 0, 30, tzinfo=timezone.utc)     # the RTDS me
 def test_the_meter_answers_an_rtds_command_like_the_rtds_meter(folder, command, response):
     sent, expected = load(command), load(response)
     state = new_state(variant_for(command.name))
-    answer, _alerts = cosem.serve_access_request(state, sent.payload.tree, RTDS_NOW)
+    answer, _alerts = cosem.serve_access_request(state, sent.payload.tree, RTDS_NOW, rtds_meter(state, sent))
     mine = respond(sent, answer, rtds_keys())
     assert mine.verification.mac == "verified"
     wanted = expected.payload.tree

@@ -9,14 +9,23 @@ from hypothesis import given, settings, strategies as st
 
 from devices import gas_meter as meter
 from devices.gas_meter import DAY, zt
+from tests.devices import top_up_helpers as prepaid
 
 NOW = datetime(2025, 3, 14, 9, 45, tzinfo=timezone.utc)
 GSME = "00DB1234567890A1"
 
 
 def fresh(now: datetime = NOW) -> tuple[dict, dict]:
-    state: dict = {"type": "GSME"}
+    state: dict = prepaid.provision({"type": "GSME"})
     return state, meter.ensure(state, GSME, now)
+
+
+def top_up(state: dict, gas: dict, utrn: str, now: int) -> tuple[int, int]:
+    return meter.top_up(gas, utrn, now, state=state, entry=prepaid.entry(state, GSME))
+
+
+def utrn(pennies: int, counter: int) -> str:
+    return prepaid.utrn(pennies, counter=counter << 32, target=GSME)
 
 
 @settings(max_examples=60, deadline=None)
@@ -96,42 +105,46 @@ def test_billing_period_snapshots_on_the_first_of_the_month():
     assert all(s["cause"] == meter.END_OF_BILLING_PERIOD for s in found)
 
 
-def test_utrn_values_and_check_digit():
-    assert meter.utrn_value("73950067887105178605") == 1_250_000        # the RTDS UTRN: 1250 pennies
-    assert meter.utrn_value("73950067887105178604") is None              # check digit wrong
-    assert meter.utrn_value("12345678910121314156") is None              # not a top-up token
-    assert meter.utrn_value("7395006788710517860") is None
-    made = meter.make_utrn(2000, counter=3, tag=0x1234)
-    assert meter.utrn_value(made) == 2_000_000
+def test_the_meter_history_holds_top_ups_but_no_utrn_counter():
+    state, gas = fresh()
+    assert len(gas["top_ups"]) == 3 and all(len(t["code"]) == 20 for t in gas["top_ups"])
+    assert "utrn_counters" not in state      # taken before the simulator met it: no counter the cache knows
 
 
 def test_a_top_up_is_applied_once_pays_its_share_of_debt_and_is_logged():
-    _, gas = fresh()
+    state, gas = fresh()
     credit, debt = gas["prepayment"]["credit"], gas["prepayment"]["debts"][2]
-    utrn = meter.make_utrn(1500, counter=40, tag=7)
-    assert meter.top_up(gas, utrn, zt(NOW)) == (meter.ACCEPTED, 1_500_000)
+    token = utrn(1500, counter=40)
+    assert top_up(state, gas, token, zt(NOW)) == (meter.ACCEPTED, 1_500_000)
     share = 1_500_000 * gas["prepayment"]["recovery_percentage"] // 10000
     assert gas["prepayment"]["credit"] == credit + 1_500_000 - share
     assert gas["prepayment"]["debts"][2] == debt - share
-    assert gas["top_ups"][-1] == {"code": utrn, "amount": 1_500_000, "time": zt(NOW)}
+    assert gas["top_ups"][-1] == {"code": token, "amount": 1_500_000, "time": zt(NOW)}
     assert gas["debt_log"][-1]["type"] == 2 and gas["debt_log"][-1]["amount"] == share
-    assert meter.top_up(gas, utrn, zt(NOW)) == (meter.REJECTED_DUPLICATE, -1)
-    assert meter.top_up(gas, "1" * 20, zt(NOW)) == (meter.REJECTED_INVALID, -1)
-    assert meter.top_up(gas, meter.make_utrn(8000, counter=41, tag=1), zt(NOW))[0] == meter.REJECTED_TOO_LARGE
-    assert [e["event_id"] for e in gas["security_log"][-2:]] == [meter.EVENT_DUPLICATE_UTRN,
+    credit = gas["prepayment"]["credit"]
+    assert top_up(state, gas, token, zt(NOW)) == (meter.REJECTED_DUPLICATE, -1)
+    assert top_up(state, gas, "1" * 20, zt(NOW)) == (meter.REJECTED_INVALID, -1)
+    # well-formed, but its tag was not made with the Supplier's prepayment key for this meter
+    assert top_up(state, gas, meter.make_utrn(100, counter=41, tag=1), zt(NOW)) == (meter.REJECTED_INVALID, -1)
+    assert [e["event_id"] for e in gas["security_log"][-3:]] == [meter.EVENT_DUPLICATE_UTRN,
+                                                                 meter.EVENT_UTRN_NOT_AUTHENTIC,
                                                                  meter.EVENT_UTRN_NOT_AUTHENTIC]
+    assert gas["prepayment"]["credit"] == credit
+    # authentic, but more than the meter takes at once: refused within the meter's limits, the counter unused
+    assert top_up(state, gas, utrn(8000, counter=42), zt(NOW))[0] == meter.REJECTED_TOO_LARGE
+    assert top_up(state, gas, utrn(10, counter=42), zt(NOW)) == (meter.ACCEPTED, 10_000)
 
 
 def test_top_up_log_keeps_the_last_five():
-    _, gas = fresh()
+    state, gas = fresh()
     for n in range(7):
-        meter.top_up(gas, meter.make_utrn(100 + n, counter=50 + n, tag=n), zt(NOW) + n)
+        top_up(state, gas, utrn(100 + n, counter=50 + n), zt(NOW) + n)
     assert [t["amount"] for t in gas["top_ups"]] == [(100 + n) * 1000 for n in range(2, 7)]
 
 
 def test_clearing_the_event_log_leaves_the_security_log():
-    _, gas = fresh()
-    meter.top_up(gas, "9" * 20, zt(NOW))
+    state, gas = fresh()
+    top_up(state, gas, "9" * 20, zt(NOW))
     security = list(gas["security_log"])
     assert gas["event_log"]
     assert meter.clear_event_log(gas, meter.SECURITY_EVENT_LOG, zt(NOW)) == 0

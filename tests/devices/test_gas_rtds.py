@@ -14,6 +14,7 @@ from devices import zcl as server
 from devices.clock import ZIGBEE_EPOCH
 from gbcs.payload import zcl
 from tests.devices.gas_shapes import GAS_FOLDERS, equivalent, has_data, rtds_message, shapes
+from tests.devices.top_up_helpers import rtds_meter
 from tests.gbcs.corpus import AVAILABLE, rtds_keys
 from tests.paths import GBCS_RTDS
 
@@ -59,7 +60,8 @@ def serve(message: gbcs.Message, now: datetime, state: dict | None = None) -> tu
     state = state if state is not None else {
         "type": "GPF" if message.recipient.endswith("A3") else "GSME", "firmware": {"version": "0123ABCD"}}
     tree, _ = server.serve_gbz(state, message.payload.tree, now, message=message,
-                               identity=SimpleNamespace(device_id=message.recipient))
+                               identity=SimpleNamespace(device_id=message.recipient),
+                               entry=rtds_meter(state, message))
     answer = gbcs.build(cra="response", counter=message.counter, originator=message.recipient,
                         recipient=message.originator, message_code=message.message_code,
                         payload=gbcs.Payload("gbz", tree), keys=rtds_keys())

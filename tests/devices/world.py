@@ -1,5 +1,6 @@
 """A small HAN for device tests: an Access Control Broker, Remote Parties and devices with their own keys,
-trust-anchor cells filled as the simulator fills them, and a DCC that MACs (and a party that signs) commands."""
+trust-anchor cells filled as the simulator fills them (a meter's prepayment cell with its Supplier's
+prepayment key), and a DCC that MACs (and a party that signs) commands."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -22,10 +23,15 @@ def _pair() -> dict[str, ec.EllipticCurvePrivateKey]:
     return {"ds": ec.generate_private_key(ec.SECP256R1()), "ka": ec.generate_private_key(ec.SECP256R1())}
 
 
+def _party() -> dict[str, ec.EllipticCurvePrivateKey]:
+    """A Remote Party's keys: a digital-signing and a key-agreement pair, and a prepayment (UTRN) key pair."""
+    return {**_pair(), gbcs.PREPAYMENT: ec.generate_private_key(ec.SECP256R1())}
+
+
 @dataclass
 class World:
     parties: dict[str, dict] = field(default_factory=lambda: {
-        entity: _pair() for entity in (ACB, SUPPLIER, OTHER_SUPPLIER, NETWORK_OPERATOR)})
+        entity: _party() for entity in (ACB, SUPPLIER, OTHER_SUPPLIER, NETWORK_OPERATOR)})
     devices: dict[str, dict] = field(default_factory=dict)
     counter: int = 1000
 

@@ -26,12 +26,8 @@ def rtds_keys() -> StaticKeyStore:
     for credential in read_folders([KEYS_RTDS]).credentials:
         if not credential.entity_id:
             continue
-        usage = credential.usage.value
-        if credential.preparatory:
-            if usage != gbcs.KEY_AGREEMENT:
-                continue
-            usage = gbcs.PREPAYMENT
-        keys.add(credential.entity_id, usage, public=credential.certificate, private=credential.private_key)
+        keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
+                 private=credential.private_key)
     return keys
 
 

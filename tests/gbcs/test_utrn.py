@@ -141,3 +141,27 @@ def test_the_check_digit_is_the_gbcs_variant():
     assert utrn.check_digit("7395006788710517860") == "5"
     with pytest.raises(gbcs.UsageError):
         utrn.check_digit("12a")
+
+
+def test_the_counter_is_deduced_as_gbcs_table_27_works_it():
+    # GBCS's worked example: highest UTRN counter 2,458,896,167 in the cache, truncated counter 812.
+    assert utrn.deduce_counter(812, 2_458_896_167) == 10_560_878_642_999_590_912
+    assert utrn.deduce_counter(812, 2_458_896_167) >> 32 == 2_458_896_172
+    assert utrn.deduce_counter(3, 0) == 3 << 32
+    assert utrn.deduce_counter(900, 0) is None                     # 124 below zero
+    assert utrn.deduce_counter(1023, 1024) == 1023 << 32           # just below
+    assert utrn.deduce_counter(5, 1020) == 1029 << 32              # over the 10-bit wrap
+    assert utrn.deduce_counter(1020, 1029) == 1020 << 32           # back over it
+    assert utrn.deduce_counter(0, 2**32 - 1) is None               # past the top
+    with pytest.raises(gbcs.UsageError):
+        utrn.deduce_counter(1024, 0)
+    with pytest.raises(gbcs.UsageError):
+        utrn.deduce_counter(1, 2**32)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(-511, 511))
+def test_a_counter_less_than_512_from_the_highest_is_deduced_from_its_10_bits(highest, distance):
+    wanted = highest + distance
+    deduced = utrn.deduce_counter(wanted & utrn.COUNTER_FIELD_MASK, highest)
+    assert deduced == (wanted << 32 if 0 <= wanted < 2**32 else None)

@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 import yaml
 
+import gbcs
 from dccsim.config import ADMIN_PORT, DUIS_PORT, Settings
 from dccsim.smki import authority as ca
 from dccsim.smki.credentials import Usage
@@ -54,7 +55,14 @@ async def test_cli_commands_share_one_state(pg_base_url, tmp_path):
     assert exported.returncode == 0, exported.stderr
     names = {p.name for p in (tmp_path / "keys").iterdir()}
     assert {"xml-sign-90B3D51F30050000-ds.pem", "xml-sign-90B3D51F30050000-ds.key",
-            "00db12345678aa01-ka.pem", "00db12345678aa01-ka.key", "90b3d51f30050000-ds.pem"} <= names
+            "00db12345678aa01-ka.pem", "00db12345678aa01-ka.key", "90b3d51f30050000-ds.pem",
+            "90b3d51f30050000-pp-ka.pem", "90b3d51f30050000-pp-ka.key"} <= names
+    # the new supplier issues a UTRN for its meter from what was exported
+    issued = _dccsim(tmp_path, "gbcs", "utrn", "--keys", str(tmp_path / "keys"), "--supplier",
+                     "90-B3-D5-1F-30-05-00-00", "--meter", "00-DB-12-34-56-78-AA-01", "--utrn-counter", "1",
+                     "--value", "500", env=env)
+    assert issued.returncode == 0, issued.stderr
+    assert gbcs.utrn.parse(issued.stdout.strip()).pennies == 500
 
     unknown = _dccsim(tmp_path, "users", "set-endpoint", "90-B3-D5-1F-30-09-09-09", "http://x", env=env)
     assert unknown.returncode == 1 and "no user" in unknown.stderr and "Traceback" not in unknown.stderr

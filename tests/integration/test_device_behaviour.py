@@ -30,7 +30,7 @@ from tests.integration.device_flows import (gbcs_key_for, prepared, run_request,
                                             wait_for_response, xml_signer_for)
 from tests.integration.harness import NETWORK_OPERATOR, SUPPLIER, start_running_simulator
 from tests.integration.receiver import Receiver
-from tests.paths import DUIS_TEMPLATES, KEYS_RTDS
+from tests.paths import DUIS_TEMPLATES, GBCS_RTDS, KEYS_RTDS
 
 A0, A1, A2, A3, A4 = "00DB1234567890A0", "00DB1234567890A1", "00DB1234567890A2", "00DB1234567890A3", \
     "00DB1234567890A4"
@@ -480,8 +480,8 @@ def _krp_request(*roles: str):
 
 def _cells_reported(message: gbcs.Message) -> dict[int, tuple[str, set[str]]]:
     """{role code: (status, holders)} of a CS02a / CS02f response."""
-    return {int(r["children"][0]["hex"], 16): (r["children"][1]["hex"],
-                                               {c["children"][1]["hex"].upper() for c in r["children"][3]["children"]})
+    return {int(r["children"][0]["hex"], 16): (r["children"][1]["hex"], {
+        next(f["hex"] for f in c["children"] if f["tag"] == "04").upper() for c in r["children"][3]["children"]})
             for r in message.payload.tree[0]["children"]}
 
 
@@ -493,6 +493,12 @@ async def test_security_credentials_report_the_trust_anchor_cells(estate):
     assert report.use_case == "CS02a" and report.originator == A0 and report.recipient == DCC
     assert report.verification.mac == "verified"
     assert _cells_reported(report) == {2: ("00", {SUPPLIER}), 3: ("00", {NETWORK_OPERATOR})}
+    rtds = GBCS_RTDS / "6.24.1_CS02aMAC" / "CS02aMAC_6.24.1_SUCCESS_RESPONSE_GBCS.HEX"
+    if rtds.exists():
+        # The Supplier's cells as the RTDS meter reports them (it holds the same RTDS certificates): digital
+        # signing, key agreement, and the prepayment key (key agreement, cell usage prepaymentTopUp).
+        expected = gbcs.decode(bytes.fromhex(rtds.read_text().strip())).payload.tree[0]["children"][0]
+        assert report.payload.tree[0]["children"][0] == expected
     _rid, report = await _response(running, receivers, _krp_request("Supplier", "LoadController"))
     assert report.use_case == "CS02f"
     assert _cells_reported(report) == {2: ("00", {SUPPLIER}), 8: ("01", set())}
@@ -564,7 +570,7 @@ async def test_device_alerts_reach_the_users_entitled_to_them(estate, device, co
     for credential in running.sim.smki.devices():
         verifier.add(credential.entity_id, credential.usage.value, public=credential.certificate)
     for credential in keys.credentials:
-        if credential.private_key is not None and not credential.is_device and not credential.preparatory:
+        if credential.private_key is not None and not credential.is_device:
             verifier.add(credential.entity_id, credential.usage.value, public=credential.certificate,
                          private=credential.private_key)
     async with running.sim.db.pool.acquire() as conn:

@@ -4,7 +4,8 @@ its Response's GBCSPayload is the use case of the matching RTDS folder ``<SR>_<t
 message code, a MAC or signature that verifies against the device certificate and, for the CS / CCS use
 cases, the structure of the RTDS Response. The alerts the use cases call for arrive at the endpoints of the
 Users entitled to them and at no other. Firmware distribution (11.1, 11.4) and Return Local Command Response
-(8.13) run too."""
+(8.13) run too. The 2.2 templates' UTRNs were made for the RTDS meters' keys: the simulator's meters refuse
+them, answering as the RTDS meters answer their error case."""
 from __future__ import annotations
 
 import asyncio
@@ -147,6 +148,11 @@ DEVICE_FOR_TEMPLATE = {
     "ECS23b_4.10_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A0": {"esme_variant": "C"}},
 }
 
+# The 2.2 templates carry UTRNs made for the RTDS meters' key-agreement keys: the simulator's meters refuse
+# them, answering as the RTDS meters answer their error case (the Response of this RTDS vector).
+REFUSED_BY_THE_METER = {"CS01a_2.2_SUCCESS_REQUEST_DUIS.XML": "CS01a_2.2_ERROR_RESPONSE_GBCS.HEX",
+                        "CS01b_2.2_SUCCESS_REQUEST_DUIS.XML": "CS01b_2.2_ERROR_RESPONSE_GBCS.HEX"}
+
 # Use cases whose Response is compared with the RTDS Response structurally here (the ESME and gas families
 # have their own sweeps); how deep, where a payload's content depends on the device (certificates).
 STRUCTURAL_FAMILIES = ("CS", "CCS")
@@ -178,7 +184,8 @@ def rtds_response(folder: str, name: str) -> gbcs.Message:
     """The RTDS Response of the template's case (same qualifier), else the folder's success Response."""
     path = GBCS_RTDS / folder
     parts = name.removesuffix("_REQUEST_DUIS.XML").split("_", 2)
-    candidates = [path / f"{'_'.join(parts)}_RESPONSE_GBCS.HEX"] if len(parts) == 3 else []
+    candidates = [path / REFUSED_BY_THE_METER[name]] if name in REFUSED_BY_THE_METER else []
+    candidates += [path / f"{'_'.join(parts)}_RESPONSE_GBCS.HEX"] if len(parts) == 3 else []
     candidates += sorted(path.glob("*SUCCESS*RESPONSE_GBCS.HEX")) + sorted(path.glob("*RESPONSE_GBCS.HEX"))
     found = next(p for p in candidates if p.exists())
     return parse(bytes.fromhex("".join(found.read_text().split()))).message
@@ -256,7 +263,7 @@ def verifier_keys(running) -> gbcs.StaticKeyStore:
     for credential in running.sim.smki.devices():
         keys.add(credential.entity_id, credential.usage.value, public=credential.certificate)
     for credential in read_folders([KEYS_RTDS]).credentials:
-        if credential.private_key is not None and not credential.is_device and not credential.preparatory:
+        if credential.private_key is not None and not credential.is_device:
             keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
                      private=credential.private_key)
     return keys
@@ -280,6 +287,12 @@ async def _alerts_after(receivers, before: set, expected: set[tuple[str, str]], 
         if {(code, user) for code, user, _ in new} >= expected or asyncio.get_running_loop().time() > deadline:
             return new
         await asyncio.sleep(0.1)
+
+
+def _outcome(message: gbcs.Message) -> list:
+    """What a device answered a command with: DLMS results, or the ZCL payloads of its GBZ components."""
+    tree = message.payload.tree
+    return tree["results"] if "results" in tree else [c["payload"] for c in tree.get("components", [])]
 
 
 def _verified(message: gbcs.Message) -> bool:
@@ -318,6 +331,8 @@ async def _run_template(running, receivers, keys, name: str, folder: str, root, 
         problems.append(f"{name}: MAC {message.verification.mac}, signature {message.verification.signature}")
     if (message.use_case or "").startswith(STRUCTURAL_FAMILIES):
         problems.extend(structural_problems(name, message, reference))
+    if name in REFUSED_BY_THE_METER and _outcome(message) != _outcome(reference):
+        problems.append(f"{name}: {_outcome(message)}, RTDS refuses with {_outcome(reference)}")
     expected = EXPECTED_ALERTS.get(name, set())
     new = await _alerts_after(receivers, before, expected, timeout=10 if expected else 0.3)
     arrived = {(code, user) for code, user, _ in new}

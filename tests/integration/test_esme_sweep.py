@@ -5,8 +5,10 @@ signed, sent over HTTP to a running simulator with a real PostgreSQL, and its Re
 receiving endpoint. The device's answer must be the RTDS response's use case, its MAC must verify, its
 results, data types and shapes must be the RTDS response's, its protected data encrypted where the RTDS
 response's is and decrypting to the RTDS shape, and its protection parameters must carry the request's
-counter and parties. Then values must follow the meter's state: a later read shows larger registers, a
-top up raises the credit, a new tariff is read back, the clock is set by commissioning, a cleared event
+counter and parties. The 2.2 template's UTRN was made for the RTDS meter's key: the meter refuses it, answering
+as the RTDS meter answers its error case. Then values must follow the meter's state: a later read shows larger
+registers, a top up (a UTRN the supplier issues for this meter) raises the credit once, a new tariff is read
+back, the clock is set by commissioning, a cleared event
 log is empty, a twin element meter answers with its secondary element, and a DCC schedule reads the
 period its offsets name.
 """
@@ -30,13 +32,14 @@ from dccsim.inventory import repository as repo
 from devices import esme_axdr as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
+from devices import trust_anchors
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import load, plaintexts, same_shape
-from tests.gbcs.corpus import rtds_keys
 from tests.integration.device_flows import prepared, run_request, wait_for_response
 from tests.integration.harness import start_running_simulator, zaz1_signer
 from tests.integration import requests
 from tests.integration.receiver import Receiver
+from tests.integration.top_ups import exported_keys, issue, supplier_keys
 from tests.paths import DUIS_TEMPLATES, GBCS_RTDS
 
 pytestmark = [pytest.mark.slow,
@@ -47,6 +50,9 @@ USERS = ("90B3D51F30010000", "90B3D51F30020000", "90B3D51F30030000", "90B3D51F30
 IMPORT_SUPPLIER = "90B3D51F30010000"
 NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_"
                   r"(.*)REQUEST_DUIS\.XML$")
+# Templates the meter refuses, with the RTDS case whose response it answers like: the 2.2 template's UTRN
+# authenticates only for the RTDS meter's key-agreement key.
+REFUSED_BY_THE_METER = {"CS01a_2.2_SUCCESS_REQUEST_DUIS.XML": "ERROR"}
 
 
 def variant_for(name: str) -> str:
@@ -67,7 +73,7 @@ def rtds_response(name: str):
     """The RTDS response of the folder (SR variant and use case) a template belongs to."""
     match = NAME.match(name)
     use_case, commission, variant, rest = match.groups()
-    rest = rest.rstrip("_") or "SINGLE_SUCCESS"
+    rest = REFUSED_BY_THE_METER.get(name) or rest.rstrip("_") or "SINGLE_SUCCESS"
     rest = "SINGLE_SUCCESS" if rest.startswith("DSP_FUTURE_DATED") else rest
     folder = GBCS_RTDS / f"{variant}_{use_case}{commission or ''}"
     for candidate in (rest, rest.replace("SINGLE_", ""), "SUCCESS"):
@@ -235,26 +241,65 @@ async def test_a_later_read_shows_larger_registers(estate):
     assert consumed > 3000 and abs((after - before) - consumed) <= 2
 
 
-async def test_top_up_credit_is_read_back(estate):
+@pytest.fixture(scope="module")
+async def issuer(estate, tmp_path_factory) -> gbcs.StaticKeyStore:
+    """The supplier's prepayment keys and the meters' certificates, from ``dccsim keys export``."""
+    return supplier_keys(await exported_keys(estate[0], tmp_path_factory.mktemp("exported")))
+
+
+async def top_up(running, receiver, token: str) -> int:
+    """Send 2.2 with ``token``; the meter's action result."""
+    request = prepared("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML")
+    client.set_body_text(request, "UTRN", token)
+    _rid, answered = await send(running, receiver, request)
+    assert answered.use_case == "CS01a"
+    return answered.payload.tree["results"][0]["result"]
+
+
+async def test_top_up_credit_is_read_back(estate, issuer):
     running, receiver = estate
     await meter_of(running, "A")
     _rid, first = await send(running, receiver, prepared("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"))
     balance = _values(first)[0]["items"][0]["value"]
-    token = gbcs.utrn.build(2345, originator="90B3D51F30010000", target=A0, counter=7 << 32, keys=rtds_keys())
-    top_up = prepared("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML")
-    client.set_body_text(top_up, "UTRN", token)
-    _rid, applied = await send(running, receiver, top_up)
-    assert applied.payload.tree["results"][0]["result"] == 0
+    token = issue(issuer, 2345, supplier=IMPORT_SUPPLIER, meter=A0, utrn_counter=7)
+    assert await top_up(running, receiver, token) == 0
     _rid, second = await send(running, receiver, prepared("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"))
     credited = _values(second)[0]["items"][0]["value"] - balance
     assert abs(credited - 2345 * meter.PENCE) < 1000
     _rid, balance_read = await send(running, receiver, prepared("ECS82_4.18_SUCCESS_REQUEST_DUIS.XML"))
     assert abs(balance_read.payload.tree["data"][0]["value"] - (balance + credited)) < 1000
-    # the same UTRN again is refused
-    again = prepared("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML")
-    client.set_body_text(again, "UTRN", token)
-    _rid, refused = await send(running, receiver, again)
-    assert refused.payload.tree["results"][0]["result"] != 0
+    # refused, as RTDS refuses a top-up (result 1), crediting nothing: the same UTRN again, one for another
+    # meter, one with a wrong check digit, and one whose counter is more than 512 above the meter's highest
+    _use_case, error = rtds_response("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML")
+    refused = error.payload.tree["results"][0]["result"]
+    for bad in (token, issue(issuer, 100, supplier=IMPORT_SUPPLIER, meter="00DB1234567890A1", utrn_counter=8),
+                token[:-1] + str((int(token[-1]) + 1) % 10),
+                issue(issuer, 100, supplier=IMPORT_SUPPLIER, meter=A0, utrn_counter=7 + 600)):
+        assert await top_up(running, receiver, bad) == refused == 1, bad
+    _rid, third = await send(running, receiver, prepared("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"))
+    assert _values(third)[0]["items"][0]["value"] <= balance + credited
+    state = await state_of(running)
+    assert state["utrn_counters"]["cache"] == [7]
+    assert [e["code"] for e in state["esme"]["logs"]["event"] if e["code"] == meter.DUPLICATE_UTRN] == \
+        [meter.DUPLICATE_UTRN]
+
+
+async def test_the_prepayment_cell_holds_the_supplier_prepayment_key_and_meters_from_before_get_it(estate, issuer):
+    running, receiver = estate
+    await meter_of(running, "A")
+    await send(running, receiver, prepared("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"))
+    state = await state_of(running)
+    cell = trust_anchors.cell(state, "supplier", gbcs.PREPAYMENT)
+    held = running.sim.smki.prepayment(IMPORT_SUPPLIER)
+    assert cell["entity"] == IMPORT_SUPPLIER
+    assert trust_anchors.cell_key(cell).public_numbers() == held.certificate.public_key().public_numbers()
+    assert cell["key"] != trust_anchors.cell(state, "supplier", gbcs.KEY_AGREEMENT)["key"]
+    # a meter stored before meters had a prepayment cell: it gets the cell on its next contact
+    state["trust_anchors"] = [c for c in state["trust_anchors"] if c["usage"] != gbcs.PREPAYMENT]
+    await running.sim.db.pool.execute("UPDATE device_state SET state = $2 WHERE device_id = $1", A0,
+                                      json.dumps(state))
+    assert await top_up(running, receiver, issue(issuer, 10, supplier=IMPORT_SUPPLIER, meter=A0, utrn_counter=1)) == 0
+    assert trust_anchors.cell(await state_of(running), "supplier", gbcs.PREPAYMENT) == cell
 
 
 async def test_a_new_tariff_is_read_back_and_closes_a_billing_period(estate):

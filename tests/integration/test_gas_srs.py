@@ -1,9 +1,10 @@
 """Gas Service Requests end to end against the GSME and GPF: every shared gas template of the issue-5 SRs goes
 over HTTP (1.1.1 through transform and the ZAZ1 supplier GBCS key) and its Response carries the use case of
 the matching RTDS folder, a MAC that verifies against the device certificate, and the ZCL structure of the
-RTDS response; then the values follow the meter's state: top-ups raise the credit (once per UTRN), a new
-tariff's prices and thresholds are read back, logs and registers agree, 11.2 reports the firmware version,
-the GPF answers from its mirror of the GSME, and a DCC schedule reads the period it was created with."""
+RTDS response; then the values follow the meter's state: top-ups raise the credit (once per UTRN, and only
+for a UTRN the supplier issued for this meter with its prepayment key), a new tariff's prices and
+thresholds are read back, logs and registers agree, 11.2 reports the firmware version, the GPF answers from
+its mirror of the GSME, and a DCC schedule reads the period it was created with."""
 from __future__ import annotations
 
 import asyncio
@@ -29,6 +30,7 @@ from tests.conftest import create_fresh_database
 from tests.devices.gas_shapes import equivalent, has_data, plaintext_components, rtds_message, shapes
 from tests.integration import requests
 from tests.integration.device_flows import prepared, run_request, wait_for_response
+from tests.integration.top_ups import exported_keys, issue, supplier_keys
 from tests.integration.harness import SUPPLIER, start_running_simulator, zaz1_signer
 from tests.integration.receiver import Receiver
 from tests.paths import DUIS_TEMPLATES, GBCS_RTDS, KEYS_RTDS
@@ -49,6 +51,9 @@ PERIODS = {
 }
 # Answered by the DCC itself in the demo estate, as in the device template sweep.
 REFUSED = {"GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": "E4"}
+# The template's UTRN was made for the RTDS meter's key-agreement key, not this meter's: the meter refuses it,
+# answering as the RTDS meter answers its error case.
+REFUSED_BY_THE_METER = {"CS01b_2.2_SUCCESS_REQUEST_DUIS.XML": "CS01b_2.2_ERROR_RESPONSE_GBCS.HEX"}
 
 
 def gas_templates() -> list[tuple[str, str, str]]:
@@ -63,6 +68,8 @@ def gas_templates() -> list[tuple[str, str, str]]:
 def expected_vector(name: str, use_case: str) -> tuple[str, str]:
     """(RTDS response vector, use case) a template's Response must match."""
     stem = name[:-len("_REQUEST_DUIS.XML")]
+    if name in REFUSED_BY_THE_METER:
+        return REFUSED_BY_THE_METER[name], use_case
     if use_case == "GCS60a" and "GSME" in stem:
         # 4.18 on a GSME is GCS60 ('Read Meter Balance for GSME'); GCS60a is the GPF's form of the same read.
         return "GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX", "GCS60"
@@ -90,7 +97,7 @@ def user_keys(running) -> gbcs.StaticKeyStore:
     for credential in running.sim.smki.devices():
         keys.add(credential.entity_id, credential.usage.value, public=credential.certificate)
     for credential in read_folders([KEYS_RTDS]).credentials:
-        if credential.private_key is not None and not credential.is_device and not credential.preparatory:
+        if credential.private_key is not None and not credential.is_device:
             keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
                      private=credential.private_key)
     return keys
@@ -181,6 +188,9 @@ async def test_every_gas_template_is_answered_with_the_rtds_structure(gas_estate
         if message.use_case != expected_use_case:
             problems.append(f"{name}: use case {message.use_case}, RTDS folder says {expected_use_case}")
         problems += [f"{name}: {p}" for p in equivalent(ours, expected)]
+        if name in REFUSED_BY_THE_METER and [c["payload"] for c in message.payload.tree["components"]] != \
+                [c["payload"] for c in rtds.payload.tree["components"]]:
+            problems.append(f"{name}: not refused as RTDS refuses a top-up: {message.payload.tree}")
         if has_data(expected) and not has_data(ours):
             problems.append(f"{name}: no data in {ours}")
         checked += 1
@@ -191,8 +201,10 @@ async def test_every_gas_template_is_answered_with_the_rtds_structure(gas_estate
     assert checked + len(REFUSED) == len(gas_templates()) >= 30
 
 
-def _utrn(pennies: int, counter: int) -> str:
-    return gas_meter.make_utrn(pennies, counter=counter, tag=0xC0FFEE)
+@pytest.fixture(scope="module")
+async def issuer(gas_estate, tmp_path_factory) -> gbcs.StaticKeyStore:
+    """The supplier's prepayment keys and the meters' certificates, from ``dccsim keys export``."""
+    return supplier_keys(await exported_keys(gas_estate[0], tmp_path_factory.mktemp("exported")))
 
 
 async def _top_up(estate, utrn: str) -> dict:
@@ -211,16 +223,22 @@ async def _credit(estate, target: str) -> int:
     return attributes(message, zcl.PREPAYMENT)[0x0001]
 
 
-async def test_a_top_up_raises_the_credit_once_and_the_gpf_mirror_follows(gas_estate):
+async def test_a_top_up_raises_the_credit_once_and_the_gpf_mirror_follows(gas_estate, issuer):
+    supplier = (await repo.parties(gas_estate[0].sim.db.pool, GSME))["GS"]
     before = await _credit(gas_estate, GSME)
-    utrn = _utrn(2000, counter=900)
+    utrn = issue(issuer, 2000, supplier=supplier, meter=GSME, utrn_counter=9)
     applied = await _top_up(gas_estate, utrn)
     assert (applied["result_type"], applied["top_up_value"]) == (0, 2_000_000)     # £20.00 in 1/100000 GBP
     assert applied["credit_remaining"] > before + 1_500_000                         # less the debt's share
     after = await _credit(gas_estate, GSME)
     assert before < after <= applied["credit_remaining"]
-    assert (await _top_up(gas_estate, utrn))["result_type"] == 0x02                 # the same UTRN again
-    assert (await _top_up(gas_estate, "12345678901234567890"))["result_type"] == 0x01
+    refused = {"result_type": 0x01, "top_up_value": -1, "source_of_top_up": 0, "credit_remaining": -1}
+    assert await _top_up(gas_estate, utrn) == {**refused, "result_type": 0x02}        # the same UTRN again
+    assert await _top_up(gas_estate, "12345678901234567890") == refused             # check digit
+    assert await _top_up(gas_estate, issue(issuer, 2000, supplier=supplier, meter="00DB1234567890A0",
+                                           utrn_counter=10)) == refused             # for another meter
+    assert await _top_up(gas_estate, gas_meter.make_utrn(2000, counter=11, tag=0xC0FFEE)) == refused   # a made-up tag
+    assert await _credit(gas_estate, GSME) <= after
     # the GSME has been in contact since: the GPF answers with the GSME's credit (gas used in between aside)
     mirrored = await _credit(gas_estate, GPF)
     assert abs(mirrored - after) < 50_000
