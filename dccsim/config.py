@@ -47,6 +47,9 @@ class Settings:
     # SECMP0067: the DCC System's capacity in requests/s across all users. Traffic management acts only
     # while the total exceeds it; None means always (every user is held to its allocation).
     system_capacity_rps: float | None = None
+    # Issue Pre-Commands ending in an empty signature-length byte 0x00 (as some DCC test systems do) for
+    # clients that replace it; by default they end before it and clients append 0x40 and the signature.
+    precommand_empty_signature_byte: bool = False
 
     def __post_init__(self) -> None:
         for name, env in (("delivery_timeout", "DCCSIM_DELIVERY_TIMEOUT"),

@@ -204,7 +204,7 @@ def precommand_bytes(sim: "Simulator", message: gbcs.Message) -> bytes:
     """The Pre-Command as issued: as every RTDS PRECOMMAND (the signature appended to it), or — for clients of
     DCC test systems that end it with an empty signature-length byte, replaced by the signature — with that
     0x00 (``settings.precommand_empty_signature_byte``)."""
-    if getattr(sim.settings, "precommand_empty_signature_byte", False):
+    if sim.settings.precommand_empty_signature_byte:
         return gbcs.encode(replace(message, signature_field="empty"))
     return gbcs.encode(message)
 

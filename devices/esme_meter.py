@@ -235,7 +235,7 @@ def cancel_held_tariffs(state: dict) -> None:
 def snapshot(state: dict, moment: datetime) -> dict[str, Any]:
     """Registers and prepayment values now, as a billing data log entry stores them."""
     meter = state["esme"]
-    reg, prepay = meter["reg"], meter["prepay"]
+    reg = meter["reg"]
     return {"at": utc_seconds(moment), "import": int(reg["import"]), "secondary": int(reg["secondary"]),
             "tou": [int(v) for v in reg["tou"]], "secondary_tou": [int(v) for v in reg["secondary_tou"]],
             "block": [[int(v) for v in row] for row in reg["block"]], "prepay": prepay_values(state)}

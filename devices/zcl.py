@@ -110,9 +110,10 @@ def _default(request: dict[str, Any], status: int) -> tuple[dict[str, Any], bool
 
 
 def _serve_component(served: Served, request: dict[str, Any]) -> list[tuple[dict[str, Any], bool]]:
-    cluster, command, frame_control = request["cluster"], request["command"], request["frame_control"]
+    cluster, frame_control = request["cluster"], request["frame_control"]
     if frame_control & zcl.MANUFACTURER_SPECIFIC:
-        return [_default(request, 0x83 if frame_control & zcl.FRAME_TYPE_CLUSTER_SPECIFIC else 0x84)]
+        return [_default(request, zcl.UNSUP_MANUF_CLUSTER_COMMAND if frame_control & zcl.FRAME_TYPE_CLUSTER_SPECIFIC
+                         else zcl.UNSUP_MANUF_GENERAL_COMMAND)]
     if cluster not in SUPPORTED_CLUSTERS:
         return [_default(request, zcl.UNSUPPORTED_CLUSTER)]
     payload = bytes.fromhex(request["payload"])

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--system-capacity", dest="system_capacity_rps", type=float, default=None, metavar="RPS",
                        help="the DCC System's capacity in requests/s: HTTP 429 only while the total exceeds it "
                             "(default: always hold users to their allocation, or $DCCSIM_SYSTEM_CAPACITY)")
+    serve.add_argument("--precommand-empty-signature-byte", action="store_true", default=None,
+                       help="issue Pre-Commands ending in an empty signature-length byte 0x00 for the signer to "
+                            "replace (default: they end before it and the signer appends 0x40 and r||s)")
     serve.add_argument("--demo", action="store_true",
                        help="(re)load the demo estate at start; it is always loaded into an empty inventory")
     serve.set_defaults(func=_serve)
@@ -141,7 +144,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.data_dir is not None:
         settings.data_dir = args.data_dir
     for name in ("host", "port", "duis_xsd", "strict_validity", "admin_host", "admin_port", "workers",
-                 "release_profile", "delivery_give_up_after", "system_capacity_rps"):
+                 "release_profile", "delivery_give_up_after", "system_capacity_rps",
+                 "precommand_empty_signature_byte"):
         if getattr(args, name, None) is not None:
             setattr(settings, name, getattr(args, name))
     return settings
