@@ -18,13 +18,15 @@ import gbcs
 from gbcs import semantic
 from gbcs.catalogue import lookup
 from gbcs.payload import asn1 as asn1_codec, decode_payload, encode_payload
-from gbcs.semantic import asn1, der_schema, dlms, gbz
+from gbcs.payload import zcl
+from gbcs.semantic import asn1, der_schema, dlms, gbz, zcl_fields, zcl_names
 from gbcs.semantic.alerts import ALERT_NAMES, INTEGRITY_ISSUES
 from gbcs.semantic.axdr_schema import try_read
 from gbcs.semantic.common import Names, eui, utc_seconds_text
 from gbcs.semantic.cosem_objects import ACTION_RESULTS, CLASSES, DATA_ACCESS_RESULTS, obis_text
 from gbcs.semantic.dlms_time import NEVER, NOW, date_time_text
 from tests.gbcs.corpus import AVAILABLE, rtds_keys
+from tests.gbcs.test_zcl import command_values, read_records, values as zcl_values
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -247,30 +249,70 @@ frame_controls = st.fixed_dictionaries(
      "direction": st.sampled_from(["client-to-server", "server-to-client"]), "disable_default_response": st.booleans()},
     optional={"reserved_bits": st.integers(1, 7)})
 clusters = st.one_of(st.sampled_from(sorted(gbz.CLUSTERS.table)), u16).map(lambda c: f"{c:04X}")
+written_records = st.builds(lambda a, v: zcl.AttributeRecord(a, value=v), u16, zcl_values)
+
+
+GENERAL_PAYLOADS = {
+    zcl.READ_ATTRIBUTES: st.lists(u16, max_size=6).map(zcl.encode_read_attributes),
+    zcl.READ_ATTRIBUTES_RESPONSE: st.lists(read_records, max_size=4).map(zcl.encode_read_attributes_response),
+    zcl.WRITE_ATTRIBUTES: st.lists(written_records, max_size=4).map(zcl.encode_write_attributes),
+    zcl.WRITE_ATTRIBUTES_UNDIVIDED: st.lists(written_records, max_size=4).map(zcl.encode_write_attributes),
+    zcl.WRITE_ATTRIBUTES_NO_RESPONSE: st.lists(written_records, max_size=4).map(zcl.encode_write_attributes),
+    zcl.REPORT_ATTRIBUTES: st.lists(written_records, max_size=4).map(zcl.encode_write_attributes),
+    zcl.WRITE_ATTRIBUTES_RESPONSE: st.lists(st.builds(zcl.AttributeRecord, u16, u8), max_size=4)
+    .map(zcl.encode_write_attributes_response),
+    zcl.DEFAULT_RESPONSE: st.tuples(u8, u8).map(lambda v: zcl.encode_default_response(*v)),
+}
+
+
+@st.composite
+def zcl_commands(draw) -> tuple[int, int, bool, int, bytes, bool]:
+    """(frame type, cluster, server to client, command id, ZCL payload, whether it must read as named fields):
+    a profile-wide command with its records, a cluster-specific command of a known layout with its fields,
+    or anything at all."""
+    kind = draw(st.sampled_from(["general", "specific", "any"]))
+    if kind == "general":
+        command = draw(st.sampled_from(sorted(GENERAL_PAYLOADS)))
+        return 0, draw(st.sampled_from(sorted(zcl_names.ATTRIBUTES))), draw(st.booleans()), command, \
+            draw(GENERAL_PAYLOADS[command]), True
+    if kind == "specific":
+        (cluster, command, server_to_client), layout = draw(st.sampled_from(sorted(zcl.COMMANDS.items())))
+        return 1, cluster, server_to_client, command, zcl.encode_fields(layout, draw(command_values(layout))), True
+    return draw(st.integers(0, 3)), draw(u16), draw(st.booleans()), draw(u8), draw(st.binary(max_size=30)), False
 
 
 @st.composite
 def components(draw, last: bool) -> dict[str, Any]:
+    """A component's fields as ``describe`` gives them (its ZCL payload named wherever it can be)."""
     encrypted, dated = draw(st.booleans()), draw(st.booleans())
     control: dict[str, Any] = {"last_component": last, "encrypted": encrypted, "from_date_time_present": dated}
     other = draw(st.sampled_from([0, 0x04, 0x20, 0xC8]))
     if other:
         control["other_bits"] = other
-    component: dict[str, Any] = {"control": control, "cluster_id": draw(clusters)}
+    frame_type, cluster, server_to_client, command, payload, must_name = draw(zcl_commands())
+    component: dict[str, Any] = {"control": control, "cluster_id": f"{cluster:04X}"}
     if encrypted:
         component["additional_header"] = draw(st.binary(min_size=2, max_size=2)).hex()
     elif dated:
         component["from_date_time"] = draw(utc_times)
     component["frame_control"] = frame = draw(frame_controls)
+    frame["frame_type"] = gbz.FRAME_TYPES.name(frame_type)
+    frame["direction"] = "server-to-client" if server_to_client else "client-to-server"
     if frame["manufacturer_specific"]:
         component["manufacturer_code"] = draw(u16)
-    component["sequence"], component["command_id"] = draw(u8), draw(u8)
+    component["sequence"], component["command_id"] = draw(u8), command
     if encrypted:
         component["ciphered"] = {"security_header": draw(st.binary(min_size=5, max_size=5)).hex(),
-                                 "ciphertext": draw(hexes), "tag": draw(st.binary(min_size=12, max_size=12)).hex()}
+                                 "ciphertext": payload.hex(), "tag": draw(st.binary(min_size=12, max_size=12)).hex()}
     else:
-        component["payload"] = draw(hexes)
-    return component
+        component["payload"] = payload.hex()
+    described = gbz.describe_component(gbz.build_component(component))
+    if encrypted:
+        assert described["zcl"] == gbz.ENCRYPTED
+    elif must_name:
+        assert isinstance(described.get("zcl"), dict), described
+        assert zcl_fields.build(cluster, gbz.build_frame_control(frame), command, described["zcl"]) == payload
+    return described
 
 
 @st.composite

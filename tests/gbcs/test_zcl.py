@@ -226,7 +226,8 @@ def command_values(layout):
     return st.fixed_dictionaries(fields).map(fix_counts)
 
 
-LAYOUTS = sorted(list(zcl.COMMANDS.values()) + list(zcl.SNAPSHOT_PAYLOADS.values()), key=lambda l: l.name)
+LAYOUTS = sorted(list(zcl.COMMANDS.values()) + list(zcl.SNAPSHOT_PAYLOADS.values())
+                 + list(zcl.EVENT_CONFIGURATION_PAYLOADS.values()), key=lambda l: l.name)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -299,6 +300,10 @@ def test_every_rtds_zcl_payload_decodes_and_re_encodes_byte_exact(capsys):
                 sub = zcl.SNAPSHOT_PAYLOADS[(component["cluster"], decoded["snapshot_payload_type"])]
                 assert zcl.encode_fields(sub, zcl.decode_fields(sub, decoded["snapshot_payload"])) == \
                     decoded["snapshot_payload"]
+            if isinstance(decoded, dict) and "event_configuration_payload" in decoded:
+                sub = zcl.EVENT_CONFIGURATION_PAYLOADS[decoded["configuration_control"]]
+                raw = decoded["event_configuration_payload"]
+                assert zcl.encode_fields(sub, zcl.decode_fields(sub, raw)) == raw
         except (gbcs.GbcsError, KeyError, AssertionError) as exc:
             problems.append(f"{name} 0x{component['cluster']:04x}/{command}: {exc!r}")
     with capsys.disabled():
