@@ -1,8 +1,9 @@
 """Named fields per use case over the lossless payload trees: ``describe`` a payload, ``build`` one back.
 
-``describe(payload, message_code=..., cra=...)`` gives a JSON object whose ``view`` is the payload kind and
-whose other members name what the payload holds: for DLMS COSEM the services, classes, objects, attributes,
-methods, results and values (date-times as text, data-protection parameters and alert payloads by name);
+``describe(payload, message_code=..., cra=..., decrypted=...)`` gives a JSON object whose ``view`` is the
+payload kind and whose other members name what the payload holds: for DLMS COSEM the services, classes,
+objects, attributes, methods, results and values (date-times as text; calendars, tariffs, thresholds,
+profiles, data-protection parameters, the values each use case reads and the alert payloads by name);
 for GBZ the component and ZCL headers, the ZCL payloads (attribute records, cluster command fields) and the
 alert header; for ASN.1 the members of the use case's
 ``layout`` (its message code and CRA flag choose it). The tree stays the source of truth: the fields are
@@ -46,9 +47,9 @@ def _describe(kind: str, tree: Any, message_code: int | None, cra: str | None,
     if kind == "dlms-access-request":
         return dlms.describe_access_request(tree)
     if kind == "dlms-access-response":
-        return dlms.describe_access_response(tree)
+        return dlms.describe_access_response(tree, message_code, decrypted)
     if kind == "dlms-data-notification":
-        return dlms.describe_data_notification(tree, message_code)
+        return dlms.describe_data_notification(tree, message_code, decrypted)
     if kind == "gbz":
         return gbz.describe(tree, decrypted)
     if kind == "gbz-alert":
