@@ -146,10 +146,10 @@ if set(NAMED_DATA) & TYPES or len(NAMED_DATA) != 3 + len(cosem_values.VIEWS) + l
 
 
 def _named(view: str, node: dict[str, Any]) -> Any:
-    return _named_value((view,), node)
+    return named_value((view,), node)
 
 
-def _named_value(views: tuple[str, ...], node: dict[str, Any]) -> Any:
+def named_value(views: tuple[str, ...], node: dict[str, Any]) -> Any:
     """The value under the first of ``views`` that reads it and writes it back unchanged, else generic."""
     for view in views:
         try:
@@ -281,7 +281,7 @@ def describe_access_request(tree: dict[str, Any]) -> dict[str, Any]:
         if data.get("type") != "null":
             protected = spec["choice"] == "action" and spec["class"] == 30 and spec["method"] == 1
             request["data"] = _named("get_protected_attributes", data) if protected else \
-                _named_value(value_views(_spec_ref(spec)), data)
+                named_value(value_views(_spec_ref(spec)), data)
         requests.append(request)
     return {"invoke_id": tree["invoke_id"], "date_time": _describe_apdu_time(tree["date_time"]), "requests": requests}
 
@@ -310,7 +310,7 @@ def _describe_result(result: dict[str, Any], data: dict[str, Any], ref: tuple | 
             _add_plaintext(protected["get_protected_attributes_response"], plaintexts, message_code)
             out["data"] = protected
         else:
-            out["data"] = _named_value(value_views(ref, result=True), data)
+            out["data"] = named_value(value_views(ref, result=True), data)
     return out
 
 
@@ -332,7 +332,7 @@ def _add_plaintext(view: dict[str, Any], plaintexts: Iterator[str], message_code
         items = []
         for index, item in enumerate(node["items"]):
             ref = objects[index] if len(objects) == len(node["items"]) else None
-            items.append({**ref_names(ref), "value": _named_value(value_views(ref), item)})
+            items.append({**ref_names(ref), "value": named_value(value_views(ref), item)})
         view["plaintext"] = items
     else:
         view["plaintext"] = value_of(node)
@@ -464,7 +464,7 @@ INTEGRITY_ISSUE = Octets(2, lambda raw: Names(INTEGRITY_ISSUES).name(int.from_by
 APC_SOURCES = Names({1: "output", 2: "input"})
 
 
-class _AuxiliaryController(Shape):
+class AuxiliaryController(Shape):
     def read(self, node: dict[str, Any]) -> dict[str, Any]:
         expect(node.get("type") == "unsigned", "expected an unsigned")
         return {"auxiliary_controller_n": node["value"] & 0x0F, "source": APC_SOURCES.name(node["value"] >> 4)}
@@ -477,7 +477,7 @@ class _AuxiliaryController(Shape):
         return {"type": "unsigned", "value": source << 4 | number}
 
 
-class _OctetEnum(Shape):
+class OctetEnum(Shape):
     """A one-octet octet-string holding an enumerated code."""
 
     def __init__(self, names: Names):
@@ -500,7 +500,7 @@ SCAN_TRIGGERS = Names(dict(enumerate((
 SCAN_ASSESSMENTS = Names(dict(enumerate((
     "Scan Request Accepted", "HHT Connected", "Duty Cycle Usage Is Too High", "Joining Is Currently Permitted",
     "GSME OTA Distribution Underway", "Too Many Scans Today", "Too Many Commands Today", "Too Many Scans This Week"))))
-AUXILIARY_CONTROLLER = _AuxiliaryController()
+AUXILIARY_CONTROLLER = AuxiliaryController()
 
 
 class AlertPayload:
@@ -544,10 +544,10 @@ ALERT_PAYLOADS: dict[int, AlertPayload] = {
     0x0123: AlertPayload("operational_update", (Typed("utf8-string"),)),
     # DBCH07: Sub GHz Channel Changed (0x8F26).
     0x0111: AlertPayload("sub_ghz_channel_changed", (Struct(("operating_sub_ghz_channel", BITS),
-                                                            ("scan_trigger", _OctetEnum(SCAN_TRIGGERS))),)),
+                                                            ("scan_trigger", OctetEnum(SCAN_TRIGGERS))),)),
     # DBCH08: Sub GHz Channel Scan Request Assessment Outcome (0x8F28).
     0x0112: AlertPayload("sub_ghz_channel_scan_request_assessment_outcome", (Struct(
-        ("status_code", _OctetEnum(SCAN_ASSESSMENTS)), ("scan_trigger", _OctetEnum(SCAN_TRIGGERS))),)),
+        ("status_code", OctetEnum(SCAN_ASSESSMENTS)), ("scan_trigger", OctetEnum(SCAN_TRIGGERS))),)),
     # DBCH09: Sub GHz Configuration Changed (0x8F2A): the new configuration.
     0x0113: AlertPayload("sub_ghz_configuration_changed", (gbcs_values.VIEWS["sub_ghz_configuration"],)),
     # CS14: Device Addition To / Removal From HAN Whitelist (0x8F12): a backup of the CHF Device Log.

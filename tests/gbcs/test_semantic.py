@@ -392,3 +392,8 @@ def test_the_command_line_shows_zcl_and_dlms_values_by_name():
                                  capture_output=True, text=True, timeout=60)
         assert encoded.returncode == 0, encoded.stderr
     assert encoded.stdout.strip() == ECS17B_RESPONSE.read_text().strip().upper()
+
+
+def test_cluster_command_names_agree_with_the_zcl_layouts():
+    for (cluster, command, server_to_client), layout in zcl.COMMANDS.items():
+        assert gbz.CLUSTER_COMMANDS[(cluster, server_to_client)].name(command) == layout.name

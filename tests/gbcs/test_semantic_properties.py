@@ -192,7 +192,7 @@ def _ref(item: dict[str, Any]) -> tuple:
 def canonical(ref: tuple | None, value: Any, *, result: bool = False) -> Any:
     """A value as ``describe`` gives it for what it belongs to: a typed value that has the exact form of one
     of its views reads as that view."""
-    return dlms._named_value(dlms.value_views(ref, result=result), dlms.data_node(value))
+    return dlms.named_value(dlms.value_views(ref, result=result), dlms.data_node(value))
 
 
 @st.composite
@@ -280,10 +280,10 @@ def axdr(shape: ax.Shape) -> st.SearchStrategy:
         return st.lists(st.fixed_dictionaries({name: _column(kind) for name, kind in shape.columns}), max_size=3)
     if isinstance(shape, cosem_values.ObjectReference):
         return axdr(shape.struct)
-    if isinstance(shape, dlms._AuxiliaryController):
+    if isinstance(shape, dlms.AuxiliaryController):
         return st.fixed_dictionaries({"auxiliary_controller_n": st.integers(0, 15),
                                       "source": named(dlms.APC_SOURCES, 0, 15)})
-    if isinstance(shape, dlms._OctetEnum):
+    if isinstance(shape, dlms.OctetEnum):
         return named(shape.names, 0, 255)
     if shape is ax.ANY:
         return typed_values(1)
