@@ -32,6 +32,16 @@ def scalar(type_id: int):
     return st.none()
 
 
+def present(type_id: int):
+    """A value of the type that is not the 'invalid' None of strings (drawn directly, not filtered)."""
+    name, kind, width = zcl._TYPES[type_id]
+    if kind == "octets":
+        return st.binary(max_size=300 if width == 2 else 254)
+    if kind == "text":
+        return st.text(st.characters(max_codepoint=255), max_size=40)
+    return scalar(type_id)
+
+
 LEAF_TYPES = sorted(t for t, spec in zcl._TYPES.items() if spec[1] not in ("array", "struct"))
 leaf = st.sampled_from(LEAF_TYPES).flatmap(lambda t: scalar(t).map(lambda v: ZclValue(t, v)))
 
@@ -211,7 +221,7 @@ def command_values(layout):
             return st.lists(entries, max_size=4)
         if field.type_id == zcl.REST:
             return st.binary(max_size=20)
-        return scalar(field.type_id).filter(lambda v: v is not None)
+        return present(field.type_id)
 
     counted = {f.count for f in layout.fields if isinstance(f, zcl.Repeat) and isinstance(f.count, str)}
 
