@@ -140,7 +140,8 @@ class Message:
             "message_code": f"{self.message_code:04X}",
             "use_case": info.use_case if info else None,
             "other_info_extra": self.other_info_extra.hex(),
-            "payload": self.payload.to_json(message_code=self.message_code, cra=self.cra),
+            "payload": self.payload.to_json(message_code=self.message_code, cra=self.cra,
+                                            decrypted=self.decrypted or None),
             "signature_field": self.signature_field,
             "signature": self.signature.hex() if self.signature else None,
         }

@@ -8,7 +8,7 @@ A payload's JSON carries its tree and, derived from it, the named ``fields`` of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from gbcs._reader import Reader
 from gbcs.errors import GbcsError, MalformedMessage
@@ -29,18 +29,21 @@ class Payload:
     kind: str
     tree: Any
 
-    def fields(self, *, message_code: int | None = None, cra: str | None = None) -> dict[str, Any]:
+    def fields(self, *, message_code: int | None = None, cra: str | None = None,
+               decrypted: Sequence[str] | None = None) -> dict[str, Any]:
         """The named fields of this payload (see ``gbcs.semantic.describe``)."""
         from gbcs import semantic
 
-        return semantic.describe(self, message_code=message_code, cra=cra)
+        return semantic.describe(self, message_code=message_code, cra=cra, decrypted=decrypted)
 
-    def to_json(self, *, message_code: int | None = None, cra: str | None = None) -> dict[str, Any]:
-        """Kind, tree and named fields; the message code and CRA flag (when given) let ASN.1 payloads and
-        alert payloads be named by use case."""
+    def to_json(self, *, message_code: int | None = None, cra: str | None = None,
+                decrypted: Sequence[str] | None = None) -> dict[str, Any]:
+        """Kind, tree and named fields; the message code and CRA flag (when given) let ASN.1 payloads,
+        use-case values and alert payloads be named by use case, and the plaintexts of the encrypted parts
+        (when given) show what they hold."""
         value: dict[str, Any] = {"kind": self.kind, "tree": self.tree}
         try:
-            value["fields"] = self.fields(message_code=message_code, cra=cra)
+            value["fields"] = self.fields(message_code=message_code, cra=cra, decrypted=decrypted)
         except GbcsError:
             value["fields"] = None
         return value

@@ -14,7 +14,8 @@ Three layers:
 * cluster-specific commands: ``COMMANDS`` maps (cluster, command id, server-to-client?) to a
   ``CommandLayout`` (named fields with their ZCL types, repeated groups), and ``decode_command`` /
   ``encode_command`` turn a payload into a dict of plain values and back. ``SNAPSHOT_PAYLOADS`` does the
-  same for the snapshot sub-payloads of Publish Snapshot / Publish Prepay Snapshot.
+  same for the snapshot sub-payloads of Publish Snapshot / Publish Prepay Snapshot, and
+  ``EVENT_CONFIGURATION_PAYLOADS`` for the event configuration payload of Set Event Configuration.
 """
 from __future__ import annotations
 
@@ -137,6 +138,12 @@ def _spec(type_id: int) -> tuple[str, str, int | None]:
     if spec is None:
         raise MalformedMessage(f"unknown ZCL data type 0x{type_id:02x}")
     return spec
+
+
+def type_kind(type_id: int) -> str:
+    """How a type's values look: "none", "uint", "int", "bool", "raw", "octets", "text", "array" (also set and
+    bag) or "struct" (``MalformedMessage`` for an unknown type id)."""
+    return _spec(type_id)[1]
 
 
 def _take(data: bytes, offset: int, n: int, what: str) -> bytes:
@@ -585,6 +592,33 @@ COMMANDS: dict[tuple[int, int, bool], CommandLayout] = {
         "Publish Special Days", _PROVIDER, _EVENT, _CALENDAR, ("start_time", UTC), ("calendar_type", ENUM8),
         ("total_number_of_special_days", UINT8), ("command_index", UINT8), ("total_number_of_commands", UINT8),
         _group("special_days", ("date", DATE), ("day_id", UINT8))),
+    # Messaging
+    (MESSAGING, 0x00, True): _layout(
+        "Display Message", ("message_id", UINT32), ("message_control", BITMAP8), ("start_time", UTC),
+        ("duration_in_minutes", UINT16), ("message", OCTSTR), ("extended_message_control", REST)),
+    # Device Management
+    (DEVICE_MANAGEMENT, 0x04, False): _layout(
+        "Report Event Configuration", ("command_index", UINT8), ("total_commands", UINT8),
+        _group("events", ("event_id", UINT16), ("event_configuration", BITMAP8))),
+    (DEVICE_MANAGEMENT, 0x00, True): _layout(
+        "Publish Change of Tenancy", _PROVIDER, _EVENT, ("tariff_type", BITMAP8), ("implementation_date_time", UTC),
+        ("proposed_tenancy_change_control", BITMAP32)),
+    (DEVICE_MANAGEMENT, 0x01, True): _layout(
+        "Publish Change of Supplier", ("current_provider_id", UINT32), _EVENT, ("tariff_type", BITMAP8),
+        ("proposed_provider_id", UINT32), ("provider_change_implementation_time", UTC),
+        ("provider_change_control", BITMAP32), ("proposed_provider_name", OCTSTR),
+        ("proposed_provider_contact_details", OCTSTR)),
+    (DEVICE_MANAGEMENT, 0x02, True): _layout(
+        "Request New Password Response", _EVENT, ("implementation_date_time", UTC), ("duration_in_minutes", UINT16),
+        ("password_type", ENUM8), ("password", OCTSTR)),
+    (DEVICE_MANAGEMENT, 0x03, True): _layout("Update Site ID", _EVENT, ("site_id_time", UTC), _PROVIDER,
+                                             ("site_id", OCTSTR)),
+    (DEVICE_MANAGEMENT, 0x04, True): _layout(
+        "Set Event Configuration", _EVENT, ("start_date_time", UTC), ("event_configuration", BITMAP8),
+        ("configuration_control", ENUM8), ("event_configuration_payload", REST)),
+    (DEVICE_MANAGEMENT, 0x05, True): _layout("Get Event Configuration", ("event_id", UINT16)),
+    (DEVICE_MANAGEMENT, 0x06, True): _layout("Update CIN", _EVENT, ("cin_implementation_time", UTC), _PROVIDER,
+                                             ("customer_id_number", OCTSTR)),
     # Events
     (EVENTS, 0x00, False): _layout(
         "Get Event Log", ("event_control_log_id", BITMAP8), ("event_id", UINT16), ("start_time", UTC),
@@ -609,6 +643,16 @@ SNAPSHOT_PAYLOADS: dict[tuple[int, int], CommandLayout] = {
         "Debt / Credit Status", ("accumulated_debt", INT32), ("type1_debt_remaining", UINT32),
         ("type2_debt_remaining", UINT32), ("type3_debt_remaining", UINT32), ("emergency_credit_remaining", INT32),
         ("credit_remaining", INT32)),
+}
+
+# The event configuration payload of Set Event Configuration, by its configuration control (apply by list,
+# by event group, by log type, by configuration match).
+EVENT_CONFIGURATION_PAYLOADS: dict[int, CommandLayout] = {
+    0x00: _layout("Apply by List", ("number_of_events", UINT8),
+                  _group("event_ids", ("event_id", UINT16), count="number_of_events")),
+    0x01: _layout("Apply by Event Group", ("event_group_id", UINT16)),
+    0x02: _layout("Apply by Log Type", ("log_id", ENUM8)),
+    0x03: _layout("Apply by Configuration Match", ("configuration_value_match", BITMAP8)),
 }
 
 

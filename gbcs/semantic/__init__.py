@@ -1,9 +1,11 @@
 """Named fields per use case over the lossless payload trees: ``describe`` a payload, ``build`` one back.
 
-``describe(payload, message_code=..., cra=...)`` gives a JSON object whose ``view`` is the payload kind and
-whose other members name what the payload holds: for DLMS COSEM the services, classes, objects, attributes,
-methods, results and values (date-times as text, data-protection parameters and alert payloads by name);
-for GBZ the component and ZCL headers and the alert header; for ASN.1 the members of the use case's
+``describe(payload, message_code=..., cra=..., decrypted=...)`` gives a JSON object whose ``view`` is the
+payload kind and whose other members name what the payload holds: for DLMS COSEM the services, classes,
+objects, attributes, methods, results and values (date-times as text; calendars, tariffs, thresholds,
+profiles, data-protection parameters, the values each use case reads and the alert payloads by name);
+for GBZ the component and ZCL headers, the ZCL payloads (attribute records, cluster command fields) and the
+alert header; for ASN.1 the members of the use case's
 ``layout`` (its message code and CRA flag choose it). The tree stays the source of truth: the fields are
 derived from it, and ``build(fields)`` gives back a payload whose bytes are the same. Length fields written
 longer than needed travel in ``length_widths``. A tree that no named view fits (an ASN.1 payload without
@@ -11,7 +13,7 @@ a message code, a malformed structure) is described generically as ``{"view": ki
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from gbcs.errors import GbcsError, MalformedMessage
 from gbcs.semantic import asn1, dlms, gbz, widths
@@ -23,12 +25,14 @@ if TYPE_CHECKING:
 GENERIC = "tree"
 
 
-def describe(payload: "Payload", *, message_code: int | None = None, cra: str | None = None) -> dict[str, Any]:
+def describe(payload: "Payload", *, message_code: int | None = None, cra: str | None = None,
+             decrypted: Sequence[str] | None = None) -> dict[str, Any]:
     """The named fields of a payload (``message_code`` and ``cra`` pick the layout of ASN.1 payloads and the
-    names of alert payloads)."""
+    names of use-case values and alert payloads; ``decrypted``, the plaintexts of the payload's encrypted
+    parts in payload order as ``gbcs.decode`` gives them, shows what they hold)."""
     tree, lengths = widths.split(payload.tree)
     try:
-        fields = {"view": payload.kind, **_describe(payload.kind, tree, message_code, cra)}
+        fields = {"view": payload.kind, **_describe(payload.kind, tree, message_code, cra, decrypted)}
     except Mismatch:
         fields = {"view": payload.kind, GENERIC: tree}
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
@@ -38,17 +42,18 @@ def describe(payload: "Payload", *, message_code: int | None = None, cra: str | 
     return fields
 
 
-def _describe(kind: str, tree: Any, message_code: int | None, cra: str | None) -> dict[str, Any]:
+def _describe(kind: str, tree: Any, message_code: int | None, cra: str | None,
+              decrypted: Sequence[str] | None) -> dict[str, Any]:
     if kind == "dlms-access-request":
         return dlms.describe_access_request(tree)
     if kind == "dlms-access-response":
-        return dlms.describe_access_response(tree)
+        return dlms.describe_access_response(tree, message_code, decrypted)
     if kind == "dlms-data-notification":
-        return dlms.describe_data_notification(tree, message_code)
+        return dlms.describe_data_notification(tree, message_code, decrypted)
     if kind == "gbz":
-        return gbz.describe(tree)
+        return gbz.describe(tree, decrypted)
     if kind == "gbz-alert":
-        return gbz.describe_alert(tree, message_code)
+        return gbz.describe_alert(tree, message_code, decrypted)
     if kind == "asn1":
         layout = asn1.layout_for(message_code, cra)
         if layout is None:

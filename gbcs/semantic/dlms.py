@@ -1,21 +1,50 @@
 """Named fields of the DLMS COSEM payloads: access requests, access responses and alerts (data-notifications).
 
 Every request names its service, interface class, object (OBIS code and GBCS name), attribute or method;
-every response names its result. Values are the typed values of ``dlms_values``, with a few structures
-named: the data-protection (class 30) ``get_protected_attributes`` parameters and the protected attributes
-that answer it (``protection_parameters``: transaction id, originator and recipient system titles, key
-information …), the range of a selective-access read, and the use-case payloads of the DLMS alerts.
-Numbers are authoritative where a name is shown beside them (``class_id`` and ``class``, ``message_code``
-and ``use_case`` …): building reads the numbers and recomputes the names.
+every response names its result and, where the use case is known (its message code), the object and
+attribute (or method) it answers (``gbcs_values.RESPONSE_ITEMS``). Values are the typed values of
+``dlms_values``, or — where the value has the exact form of one — a named view ``{view: named fields}``:
+the Blue Book structures of ``cosem_values`` chosen by class and attribute (calendars, special days,
+thresholds, unit charges, scaler and unit, capture objects …), the GBCS values of ``gbcs_values`` chosen by
+object (register collections, Sub GHz configuration, profile buffers and logs with named columns and ISO
+time stamps), the data-protection (class 30) ``get_protected_attributes`` parameters and the protected
+attributes that answer them (``protection_parameters``: transaction id, originator and recipient system
+titles, key information …; and, when the message was decrypted, the ``plaintext`` values by object), the
+range of a selective-access read, and the use-case payloads of the DLMS alerts (``ALERT_PAYLOADS``).
+A view is used only if it writes back the very same tree. Numbers are authoritative where a name is shown
+beside them (``class_id`` and ``class``, ``message_code`` and ``use_case`` …), and the object, attribute and
+plaintext names of a response are derived: building reads the numbers and the values and ignores the rest.
+
+The alert payloads of ECS80, ECS101/102, ECS200, DBCH07–09 and CS14 are named after the elements DUIS uses
+to report them (``interruptionValue`` / ``restorationValue``, ``APCLimitPeriodStart`` …, ``ScanTrigger``,
+the Sub GHz configuration, the CHF Device Log); where DUIS gives codes by name only (scan triggers and
+assessment outcomes), codes are numbered in the order DUIS lists the names.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence
 
+from gbcs._reader import Reader
 from gbcs.catalogue import lookup
 from gbcs.errors import MalformedMessage
+from gbcs.payload import dlms as dlms_codec
+from gbcs.semantic import cosem_values, gbcs_values, widths
 from gbcs.semantic.alerts import INTEGRITY_ISSUES, alert_code, alert_fields
-from gbcs.semantic.axdr_schema import ANY, DATE_TIME, EUI, HEX, OBIS, Array, Number, Octets, Shape, Struct
+from gbcs.semantic.axdr_schema import (
+    ANY,
+    BITS,
+    DATE_TIME,
+    EUI,
+    HEX,
+    OBIS,
+    WHEN,
+    Array,
+    Number,
+    Octets,
+    Shape,
+    Struct,
+    Typed,
+)
 from gbcs.semantic.common import Mismatch, Names, eui, expect, field, hex_bytes, integer
 from gbcs.semantic.cosem_objects import (
     ACTION_RESULTS,
@@ -27,7 +56,7 @@ from gbcs.semantic.cosem_objects import (
     obis_text,
 )
 from gbcs.semantic.dlms_time import date_time_octets, date_time_text
-from gbcs.semantic.dlms_values import node_of, value_of
+from gbcs.semantic.dlms_values import TYPES, node_of, value_of
 
 PROTECTION_TYPES = Names({0: "authentication", 1: "encryption", 2: "authentication-and-encryption",
                           3: "digital-signature"})
@@ -110,14 +139,57 @@ RANGE = Struct(("restricting_object", _ObjectDefinition()), ("from", ANY), ("to"
 
 # Named data views: one-key objects whose key is not a DLMS type name.
 NAMED_DATA: dict[str, Shape] = {"get_protected_attributes": GET_PROTECTED_ATTRIBUTES,
-                                "get_protected_attributes_response": PROTECTED_ATTRIBUTES, "range": RANGE}
+                                "get_protected_attributes_response": PROTECTED_ATTRIBUTES, "range": RANGE,
+                                **cosem_values.VIEWS, **gbcs_values.VIEWS}
+if set(NAMED_DATA) & TYPES or len(NAMED_DATA) != 3 + len(cosem_values.VIEWS) + len(gbcs_values.VIEWS):
+    raise ValueError("named data views need names of their own, none of them a DLMS type")
 
 
 def _named(view: str, node: dict[str, Any]) -> Any:
-    try:
-        return {view: NAMED_DATA[view].read(node)}
-    except Mismatch:
-        return value_of(node)
+    return named_value((view,), node)
+
+
+def named_value(views: tuple[str, ...], node: dict[str, Any]) -> Any:
+    """The value under the first of ``views`` that reads it and writes it back unchanged, else generic."""
+    for view in views:
+        try:
+            fields = NAMED_DATA[view].read(node)
+            if NAMED_DATA[view].write(fields) == node:
+                return {view: fields}
+        except (Mismatch, MalformedMessage):
+            continue
+    return value_of(node)
+
+
+def value_views(ref: tuple | None, *, result: bool = False) -> tuple[str, ...]:
+    """The views a value may take: the value of an attribute, the parameters of a method, or (``result``)
+    what a method returns. ``ref`` is (class id, OBIS, attribute id) or ("action", class id, OBIS, method)."""
+    if not ref:
+        return ()
+    if ref[0] == "action":
+        _action, class_id, _obis, method = ref
+        return (cosem_values.RESULT_VIEWS if result else cosem_values.METHOD_VIEWS).get((class_id, method), ())
+    class_id, obis, attribute = ref
+    return gbcs_values.OBJECT_VIEWS.get((class_id, obis, attribute), ()) + \
+        cosem_values.ATTRIBUTE_VIEWS.get((class_id, attribute), ())
+
+
+def ref_names(ref: tuple | None) -> dict[str, Any]:
+    """The object and attribute (or method) names of a reference, as far as they are known."""
+    if not ref:
+        return {}
+    action = ref[0] == "action"
+    class_id, obis, member = ref[1:] if action else ref
+    out: dict[str, Any] = {}
+    name = object_name(class_id, obis_octets(obis))
+    if name:
+        out["object"] = name
+    interface = CLASSES.get(class_id)
+    if interface:
+        names = interface.methods if action else interface.attributes
+        if isinstance(names.name(member), str):
+            out["method" if action else "attribute"] = names.name(member)
+    return out
 
 
 def data_node(value: Any) -> dict[str, Any]:
@@ -192,6 +264,13 @@ def _invoke_id(fields: dict[str, Any]) -> str:
     return raw.hex()
 
 
+def _spec_ref(spec: dict[str, Any]) -> tuple:
+    obis = obis_text(bytes.fromhex(spec["obis"]))
+    if spec["choice"] == "action":
+        return ("action", spec["class"], obis, spec["method"])
+    return (spec["class"], obis, spec["attribute"])
+
+
 # --- access request -----------------------------------------------------------------------------
 
 def describe_access_request(tree: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +280,8 @@ def describe_access_request(tree: dict[str, Any]) -> dict[str, Any]:
         request = _describe_spec(spec)
         if data.get("type") != "null":
             protected = spec["choice"] == "action" and spec["class"] == 30 and spec["method"] == 1
-            request["data"] = _named("get_protected_attributes", data) if protected else value_of(data)
+            request["data"] = _named("get_protected_attributes", data) if protected else \
+                named_value(value_views(_spec_ref(spec)), data)
         requests.append(request)
     return {"invoke_id": tree["invoke_id"], "date_time": _describe_apdu_time(tree["date_time"]), "requests": requests}
 
@@ -216,20 +296,63 @@ def build_access_request(fields: dict[str, Any]) -> dict[str, Any]:
 
 # --- access response ----------------------------------------------------------------------------
 
-def _describe_result(result: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+def _describe_result(result: dict[str, Any], data: dict[str, Any], ref: tuple | None,
+                     plaintexts: Iterator[str], message_code: int | None) -> dict[str, Any]:
     names = ACTION_RESULTS if result["choice"] == "action" else DATA_ACCESS_RESULTS
     out: dict[str, Any] = {"service": result["choice"], "result": names.name(result["result"])}
+    if ref and (ref[0] == "action") == (result["choice"] == "action"):
+        out.update(ref_names(ref))
+    else:
+        ref = None
     if data.get("type") != "null":
-        out["data"] = _named("get_protected_attributes_response", data)
+        protected = _named("get_protected_attributes_response", data)
+        if "get_protected_attributes_response" in protected:
+            _add_plaintext(protected["get_protected_attributes_response"], plaintexts, message_code)
+            out["data"] = protected
+        else:
+            out["data"] = named_value(value_views(ref, result=True), data)
     return out
 
 
-def describe_access_response(tree: dict[str, Any]) -> dict[str, Any]:
+def _add_plaintext(view: dict[str, Any], plaintexts: Iterator[str], message_code: int | None) -> None:
+    """Show what protected data holds, when its plaintext is known (derived: building ignores it)."""
+    plaintext = next(plaintexts, None)
+    if plaintext is None:
+        return
+    reader = Reader(bytes.fromhex(plaintext))
+    try:
+        node = dlms_codec.decode_data(reader)
+    except MalformedMessage:
+        return
+    if not reader.at_end():
+        return
+    node, _widths = widths.split(node)
+    objects = gbcs_values.PROTECTED_OBJECTS.get(message_code, ()) if message_code is not None else ()
+    if node.get("type") == "structure":
+        items = []
+        for index, item in enumerate(node["items"]):
+            ref = objects[index] if len(objects) == len(node["items"]) else None
+            items.append({**ref_names(ref), "value": named_value(value_views(ref), item)})
+        view["plaintext"] = items
+    else:
+        view["plaintext"] = value_of(node)
+
+
+def describe_access_response(tree: dict[str, Any], message_code: int | None = None,
+                             decrypted: Sequence[str] | None = None) -> dict[str, Any]:
     expect(len(tree["data"]) == len(tree["results"]), "as many data as results")
     out: dict[str, Any] = {"invoke_id": tree["invoke_id"], "date_time": _describe_apdu_time(tree["date_time"])}
+    refs: Sequence[Any] = ()
     if "request_specs" in tree:
         out["requests"] = [_describe_spec(spec) for spec in tree["request_specs"]]
-    out["responses"] = [_describe_result(r, d) for r, d in zip(tree["results"], tree["data"])]
+        refs = [_spec_ref(spec) for spec in tree["request_specs"]]
+    elif message_code is not None:
+        refs = gbcs_values.RESPONSE_ITEMS.get(message_code, ())
+    if len(refs) != len(tree["results"]):
+        refs = [None] * len(tree["results"])
+    plaintexts = iter(decrypted or ())
+    out["responses"] = [_describe_result(r, d, ref, plaintexts, message_code)
+                        for r, d, ref in zip(tree["results"], tree["data"], refs)]
     return out
 
 
@@ -335,23 +458,106 @@ INTEGRITY_ISSUE = Octets(2, lambda raw: Names(INTEGRITY_ISSUES).name(int.from_by
                          lambda value: integer(Names(INTEGRITY_ISSUES).code(value), "integrity issue", 0, 0xFFFF)
                          .to_bytes(2, "big"))
 
-# Message code → (field name, shapes of the items after the alert code and date-time) for the alerts whose
-# use-case payload has a published layout.
-ALERT_PAYLOADS: dict[int, tuple[str, tuple[Shape, ...]]] = {
-    0x00CC: ("future_dated_command", (FUTURE_DATED_DLMS,)),
-    0x00CE: ("calculated_manufacturer_hash", (HEX,)),
-    0x00F0: ("integrity_issue", (INTEGRITY_ISSUE,)),
-    0x0061: ("billing_data_log", (Array(PROTECTION_PARAMETERS), _Ciphered())),
-    0x0110: ("suspended_device", (EUI,)),
-    0x0114: ("discarded_message", (DISCARDED_MESSAGE,)),
-    0x0115: ("refused_device", (EUI,)),
-    0x0120: ("unsupported_command", (UNSUPPORTED_COMMAND,)),
+# The first item of the ECS101 / ECS102 alert payloads: the auxiliary controller (low four bits) and whether
+# the limit came from its output or from an input of the controlled load (0x10 / 0x20, as the RTDS OUTPUT
+# and INPUT vectors of these alerts show; DUIS reports AuxiliaryControllerN and InputFromControlledLoad).
+APC_SOURCES = Names({1: "output", 2: "input"})
+
+
+class AuxiliaryController(Shape):
+    def read(self, node: dict[str, Any]) -> dict[str, Any]:
+        expect(node.get("type") == "unsigned", "expected an unsigned")
+        return {"auxiliary_controller_n": node["value"] & 0x0F, "source": APC_SOURCES.name(node["value"] >> 4)}
+
+    def write(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise MalformedMessage("an auxiliary controller is auxiliary_controller_n and source")
+        number = integer(field(value, "auxiliary_controller_n"), "auxiliary_controller_n", 0, 15)
+        source = integer(APC_SOURCES.code(field(value, "source")), "source", 0, 15)
+        return {"type": "unsigned", "value": source << 4 | number}
+
+
+class OctetEnum(Shape):
+    """A one-octet octet-string holding an enumerated code."""
+
+    def __init__(self, names: Names):
+        self.names = names
+
+    def read(self, node: dict[str, Any]) -> Any:
+        expect(node.get("type") == "octet-string" and len(node["hex"]) == 2, "expected one octet")
+        return self.names.name(int(node["hex"], 16))
+
+    def write(self, value: Any) -> dict[str, Any]:
+        return {"type": "octet-string", "hex": f"{integer(self.names.code(value), 'code', 0, 255):02x}"}
+
+
+# Scan triggers and scan request assessment outcomes of the Sub GHz alerts, in the order DUIS lists them
+# (ScanTrigger, SubGHzChannelScanRequestAssessmentOutcome/StatusCode) from code 0.
+SCAN_TRIGGERS = Names(dict(enumerate((
+    "Remote Party Command", "GSME Request", "GSME Missed Its Curfew", "GSME Missing For The Last Day",
+    "CH Detected Message Failure Problems", "CH Detected Message Retry Problems", "Sub GHz Non-GSME Device Request",
+    "SMHAN Formation"))))
+SCAN_ASSESSMENTS = Names(dict(enumerate((
+    "Scan Request Accepted", "HHT Connected", "Duty Cycle Usage Is Too High", "Joining Is Currently Permitted",
+    "GSME OTA Distribution Underway", "Too Many Scans Today", "Too Many Commands Today", "Too Many Scans This Week"))))
+AUXILIARY_CONTROLLER = AuxiliaryController()
+
+
+class AlertPayload:
+    """The named items after an alert's code and date-time: one value (``parts`` None) or named parts."""
+
+    def __init__(self, name: str, shapes: tuple[Shape, ...], parts: tuple[str, ...] | None = None):
+        self.name, self.shapes, self.parts = name, shapes, parts
+
+    def read(self, items: list[dict[str, Any]]) -> Any:
+        expect(len(items) == len(self.shapes), "alert payload items")
+        values = [shape.read(node) for shape, node in zip(self.shapes, items)]
+        expect(self.write(dict(zip(self.parts, values)) if self.parts else values[0]) == items, "alert payload")
+        return dict(zip(self.parts, values)) if self.parts else values[0]
+
+    def write(self, value: Any) -> list[dict[str, Any]]:
+        values = [field(value, part) for part in self.parts] if self.parts else [value]
+        return [shape.write(item) for shape, item in zip(self.shapes, values)]
+
+
+# Message code → the use-case payload of the alerts that have a published layout.
+ALERT_PAYLOADS: dict[int, AlertPayload] = {
+    0x00CC: AlertPayload("future_dated_command", (FUTURE_DATED_DLMS,)),
+    0x00CE: AlertPayload("calculated_manufacturer_hash", (HEX,)),
+    0x00F0: AlertPayload("integrity_issue", (INTEGRITY_ISSUE,)),
+    0x0061: AlertPayload("billing_data_log", (Array(PROTECTION_PARAMETERS), _Ciphered()),
+                         ("protection_parameters", "protected_attributes")),
+    0x0110: AlertPayload("suspended_device", (EUI,)),
+    0x0114: AlertPayload("discarded_message", (DISCARDED_MESSAGE,)),
+    0x0115: AlertPayload("refused_device", (EUI,)),
+    0x0120: AlertPayload("unsupported_command", (UNSUPPORTED_COMMAND,)),
+    # ECS80: Supply Outage Restored (0x8F35 … 0x8F3C): when the supply was interrupted and restored.
+    0x0067: AlertPayload("supply_outage", (WHEN, WHEN), ("interruption", "restoration")),
+    # ECS101: Limit APC Level Command processed (0x8F86).
+    0x0121: AlertPayload("limit_apc_level_command_processed", (AUXILIARY_CONTROLLER, WHEN, WHEN, Number("unsigned")),
+                         ("auxiliary_controller", "apc_limit_period_start", "apc_limit_period_end",
+                          "resulting_level")),
+    # ECS102: Limit APC Level ended or cancelled (0x8F87).
+    0x0122: AlertPayload("limit_apc_level_ended", (AUXILIARY_CONTROLLER, Number("unsigned")),
+                         ("auxiliary_controller", "resulting_level")),
+    # ECS200: Operational Update (0x8F88): the state and associated information, as text.
+    0x0123: AlertPayload("operational_update", (Typed("utf8-string"),)),
+    # DBCH07: Sub GHz Channel Changed (0x8F26).
+    0x0111: AlertPayload("sub_ghz_channel_changed", (Struct(("operating_sub_ghz_channel", BITS),
+                                                            ("scan_trigger", OctetEnum(SCAN_TRIGGERS))),)),
+    # DBCH08: Sub GHz Channel Scan Request Assessment Outcome (0x8F28).
+    0x0112: AlertPayload("sub_ghz_channel_scan_request_assessment_outcome", (Struct(
+        ("status_code", OctetEnum(SCAN_ASSESSMENTS)), ("scan_trigger", OctetEnum(SCAN_TRIGGERS))),)),
+    # DBCH09: Sub GHz Configuration Changed (0x8F2A): the new configuration.
+    0x0113: AlertPayload("sub_ghz_configuration_changed", (gbcs_values.VIEWS["sub_ghz_configuration"],)),
+    # CS14: Device Addition To / Removal From HAN Whitelist (0x8F12): a backup of the CHF Device Log.
+    0x0018: AlertPayload("chf_device_log", (cosem_values.VIEWS["pan_backup"],)),
 }
-_TWO_PART = {0x0061: ("protection_parameters", "protected_attributes")}
 ALERT_HEADER = Struct(("alert_code", Number("long-unsigned")), ("alert_date_time", DATE_TIME))
 
 
-def describe_data_notification(tree: dict[str, Any], message_code: int | None) -> dict[str, Any]:
+def describe_data_notification(tree: dict[str, Any], message_code: int | None,
+                               decrypted: Sequence[str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"invoke_id": tree["invoke_id"], "date_time": _describe_apdu_time(tree["date_time"])}
     body = tree["body"]
     try:
@@ -365,13 +571,13 @@ def describe_data_notification(tree: dict[str, Any], message_code: int | None) -
     out["alert_date_time"] = header["alert_date_time"]
     rest = items[2:]
     named = ALERT_PAYLOADS.get(message_code) if message_code is not None else None
-    if named and len(named[1]) == len(rest):
+    if named:
         try:
-            values = [shape.read(node) for shape, node in zip(named[1], rest)]
-            parts = _TWO_PART.get(message_code)
-            out[named[0]] = dict(zip(parts, values)) if parts else values[0]
+            out[named.name] = named.read(rest)
+            if message_code == 0x0061:
+                _add_plaintext(out[named.name], iter(decrypted or ()), message_code)
             return out
-        except Mismatch:
+        except (Mismatch, MalformedMessage):
             pass
     out["payload"] = [value_of(node) for node in rest]
     return out
@@ -385,11 +591,9 @@ def build_data_notification(fields: dict[str, Any]) -> dict[str, Any]:
     header = ALERT_HEADER.write({"alert_code": alert_code(field(fields, "alert_code")),
                                  "alert_date_time": field(fields, "alert_date_time")})
     items = header["items"]
-    for code, (name, shapes) in ALERT_PAYLOADS.items():
-        if name in fields:
-            parts = _TWO_PART.get(code)
-            values = [fields[name][part] for part in parts] if parts else [fields[name]]
-            items += [shape.write(value) for shape, value in zip(shapes, values)]
+    for named in ALERT_PAYLOADS.values():
+        if named.name in fields:
+            items += named.write(fields[named.name])
             break
     else:
         payload = fields.get("payload", [])

@@ -120,3 +120,57 @@ def date_time_octets(value: Any) -> bytes:
 def _normal(value: dict[str, Any]) -> dict[str, Any]:
     return {"date_time": value["date_time"], "day_of_week": value.get("day_of_week"),
             "clock_status": value.get("clock_status")}
+
+
+# --- dates (5 octets) and times (4 octets), as the calendars and schedules carry them ---------------
+
+_DATE_TEXT = re.compile(r"^(?P<year>\d{4}|\*{4})-(?P<month>\d\d|\*\*|dst-end|dst-begin)"
+                        r"-(?P<day>\d\d|\*\*|last|second-last)(?:/(?P<weekday>[1-7]))?$")
+_TIME_TEXT = re.compile(r"^(?P<hour>\d\d|\*\*):(?P<minute>\d\d|\*\*):(?P<second>\d\d|\*\*)(?:\.(?P<hundredths>\d\d))?$")
+
+
+def date_text(raw: bytes) -> str | None:
+    """Year (2), month, day of month, day of week as ``YYYY-MM-DD[/d]`` (``*`` for not specified, the DST
+    months and last days by name), or None if the octets are not a DLMS date."""
+    if len(raw) != 5:
+        return None
+    year, (month, day, weekday) = int.from_bytes(raw[:2], "big"), raw[2:]
+    parts = ["****" if year == 0xFFFF else (f"{year:04d}" if year <= 9999 else None),
+             _two(month, 12, _MONTHS) if month else None, _two(day, 31, _DAYS) if day else None]
+    if None in parts or not (weekday == 0xFF or 1 <= weekday <= 7):
+        return None
+    return "-".join(parts) + ("" if weekday == 0xFF else f"/{weekday}")
+
+
+def date_octets(text: object) -> bytes:
+    match = _DATE_TEXT.match(text) if isinstance(text, str) else None
+    if not match:
+        raise MalformedMessage(f"not a DLMS date YYYY-MM-DD[/d]: {text!r}")
+    year = 0xFFFF if match["year"].startswith("*") else int(match["year"])
+    raw = year.to_bytes(2, "big") + bytes([_field(match["month"], _MONTHS), _field(match["day"], _DAYS),
+                                           int(match["weekday"]) if match["weekday"] else 0xFF])
+    if date_text(raw) != text:
+        raise MalformedMessage(f"not a valid DLMS date: {text!r}")
+    return raw
+
+
+def time_text(raw: bytes) -> str | None:
+    """Hour, minute, second, hundredths as ``hh:mm:ss[.cc]`` (``**`` for not specified), or None."""
+    if len(raw) != 4:
+        return None
+    hour, minute, second, hundredths = raw
+    parts = [_two(hour, 23), _two(minute, 59), _two(second, 59)]
+    if None in parts or not (hundredths == 0xFF or hundredths <= 99):
+        return None
+    return ":".join(parts) + ("" if hundredths == 0xFF else f".{hundredths:02d}")
+
+
+def time_octets(text: object) -> bytes:
+    match = _TIME_TEXT.match(text) if isinstance(text, str) else None
+    if not match:
+        raise MalformedMessage(f"not a DLMS time hh:mm:ss[.cc]: {text!r}")
+    raw = bytes([_field(match["hour"]), _field(match["minute"]), _field(match["second"]),
+                 int(match["hundredths"]) if match["hundredths"] else 0xFF])
+    if time_text(raw) != text:
+        raise MalformedMessage(f"not a valid DLMS time: {text!r}")
+    return raw

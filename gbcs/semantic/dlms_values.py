@@ -7,7 +7,9 @@ tree it came from. Readable forms where the type allows it without losing octets
   (see ``dlms_time``); other octet-strings are hex;
 * visible-strings are text when printable ASCII, utf8-strings text when valid UTF-8 (else ``{"hex": ...}``);
 * bit-strings are strings of ``0``/``1`` when their padding bits are zero (else ``{"bits": n, "hex": ...}``);
-* booleans are ``true``/``false`` for 1/0 (any other octet stays a number).
+* booleans are ``true``/``false`` for 1/0 (any other octet stays a number);
+* compact arrays list their ``entries`` (``compact_array``) beside their type description, or keep their
+  ``contents`` as hex when these do not read back to the same octets.
 
 Named views of a few structures (data protection parameters, for example) are one-key objects whose key is
 not a DLMS type; ``dlms`` decides where they may appear.
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from gbcs.errors import MalformedMessage
+from gbcs.semantic import compact_array
 from gbcs.semantic.common import hex_bytes
 from gbcs.semantic.dlms_time import date_time_octets, date_time_text
 
@@ -60,6 +63,9 @@ def value_of(node: dict[str, Any]) -> Any:
             return {kind: text[:bits]}
         return {kind: {"bits": bits, "hex": node["hex"]}}
     if kind == "compact-array":
+        entries = compact_array.entries(node["description"], bytes.fromhex(node["contents"]))
+        if entries is not None:
+            return {kind: {"description": node["description"], "entries": entries}}
         return {kind: {"description": node["description"], "contents": node["contents"]}}
     return {kind: node["hex"]}
 
@@ -110,10 +116,13 @@ def node_of(value: Any) -> dict[str, Any]:
         raw = bytes(int(padded[i:i + 8], 2) for i in range(0, len(padded), 8))
         return {"type": kind, "bits": len(inner), "hex": raw.hex()}
     if kind == "compact-array":
-        if not isinstance(inner, dict):
-            raise MalformedMessage(f"compact-array wants description and contents, got {inner!r}")
-        return {"type": kind, "description": inner.get("description"),
-                "contents": hex_bytes(inner.get("contents"), kind).hex()}
+        if not isinstance(inner, dict) or not isinstance(inner.get("description"), dict):
+            raise MalformedMessage(f"compact-array wants description and entries (or contents), got {inner!r}")
+        if "entries" in inner:
+            contents = compact_array.contents_of(inner["description"], inner["entries"])
+        else:
+            contents = hex_bytes(inner.get("contents"), kind)
+        return {"type": kind, "description": inner["description"], "contents": contents.hex()}
     return {"type": kind, "hex": _sized(kind, hex_bytes(inner, kind)).hex()}
 
 

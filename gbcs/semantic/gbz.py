@@ -1,9 +1,14 @@
-"""Named fields of GBZ payloads: component headers, ZCL frame headers, and the GBZ alert header and payloads.
+"""Named fields of GBZ payloads: component headers, ZCL frame headers and payloads, and the GBZ alert header
+and payloads.
 
 Component control bits (last component, encrypted, from-date-time present), the cluster and command by
 name, the ZCL frame-control bits, the extended header (from-date-time or the additional header of an
-encrypted component) and, for encrypted components, the ciphered information (length, security header,
-ciphertext, tag). ZCL payloads stay hex here. Time stamps are ZigBee UTC times, shown as ISO text.
+encrypted component), and ``zcl``: the named fields of the ZCL payload (see ``zcl_fields``). A payload that
+does not read as its command (or would not rebuild byte-exact) stays hex under ``payload``. An encrypted
+component carries its ciphered information (length, security header, ciphertext, tag) under ``ciphered``,
+which is what it is built from; its ``zcl`` is the named fields of the decrypted plaintext when the
+message's encrypted parts were decrypted (``describe(..., decrypted=...)``), else the text ``"encrypted"``.
+Time stamps are ZigBee UTC times, shown as ISO text.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from gbcs.catalogue import lookup
 from gbcs.errors import MalformedMessage
 from gbcs.payload import gbz
 from gbcs.semantic.alerts import INTEGRITY_ISSUES, alert_code, alert_fields
+from gbcs.semantic import zcl_fields
 from gbcs.semantic.common import Names, field, hex_bytes, integer, utc_seconds, utc_seconds_text
 
 CLUSTERS = Names({0x0000: "Basic", 0x000A: "Time", 0x0019: "OTA Upgrade", 0x0700: "Price", 0x0702: "Metering",
@@ -125,7 +131,11 @@ def _build_ciphered(fields: Any) -> bytes:
     return len(body).to_bytes(2, "big") + body
 
 
-def describe_component(component: dict[str, Any]) -> dict[str, Any]:
+ENCRYPTED = "encrypted"
+
+
+def describe_component(component: dict[str, Any], plaintext: bytes | None = None) -> dict[str, Any]:
+    """The named fields of one component (``plaintext``: the decrypted ZCL payload of an encrypted one)."""
     control = component["control"]
     out: dict[str, Any] = {"control": {"last_component": bool(control & CONTROL_LAST),
                                        "encrypted": bool(control & gbz.CONTROL_ENCRYPTED),
@@ -142,12 +152,23 @@ def describe_component(component: dict[str, Any]) -> dict[str, Any]:
         out["manufacturer_code"] = component["manufacturer"]
     out["sequence"] = component["sequence"]
     out.update(command_fields(component["cluster"], component["frame_control"], component["command"]))
-    ciphered = _describe_ciphered(bytes.fromhex(component["payload"])) if control & gbz.CONTROL_ENCRYPTED else None
+    raw = bytes.fromhex(component["payload"])
+    ciphered = _describe_ciphered(raw) if control & gbz.CONTROL_ENCRYPTED else None
     if ciphered is not None:
         out["ciphered"] = ciphered
+        named = _zcl(component, plaintext) if plaintext is not None else None
+        out["zcl"] = named if named is not None else ENCRYPTED
+        return out
+    named = _zcl(component, raw)
+    if named is not None:
+        out["zcl"] = named
     else:
         out["payload"] = component["payload"]
     return out
+
+
+def _zcl(component: dict[str, Any], payload: bytes) -> dict[str, Any] | None:
+    return zcl_fields.describe(component["cluster"], component["frame_control"], component["command"], payload)
 
 
 def build_component(fields: Any) -> dict[str, Any]:
@@ -172,13 +193,23 @@ def build_component(fields: Any) -> dict[str, Any]:
     component["command"] = integer(field(fields, "command_id"), "command_id", 0, 255)
     if "ciphered" in fields:
         component["payload"] = _build_ciphered(fields["ciphered"]).hex()
-    else:
+    elif "payload" in fields:
         component["payload"] = hex_bytes(field(fields, "payload"), "payload").hex()
+    else:
+        component["payload"] = zcl_fields.build(component["cluster"], frame_control, component["command"],
+                                                field(fields, "zcl")).hex()
     return component
 
 
-def describe(tree: dict[str, Any]) -> dict[str, Any]:
-    return {"components": [describe_component(c) for c in tree["components"]]}
+def _plaintexts(components: list[dict[str, Any]], decrypted: Any) -> list[bytes | None]:
+    """The decrypted ZCL payload of each component (None for plain ones and when not decrypted)."""
+    found = iter(bytes.fromhex(p) for p in decrypted or ())
+    return [next(found, None) if c["control"] & gbz.CONTROL_ENCRYPTED else None for c in components]
+
+
+def describe(tree: dict[str, Any], decrypted: Any = None) -> dict[str, Any]:
+    components = tree["components"]
+    return {"components": [describe_component(c, p) for c, p in zip(components, _plaintexts(components, decrypted))]}
 
 
 def build(fields: dict[str, Any]) -> dict[str, Any]:
@@ -245,11 +276,13 @@ ALERT_TAILS = {
 }
 
 
-def describe_alert(tree: dict[str, Any], message_code: int | None) -> dict[str, Any]:
+def describe_alert(tree: dict[str, Any], message_code: int | None, decrypted: Any = None) -> dict[str, Any]:
     out: dict[str, Any] = {"component_count": tree["count"], **alert_fields(tree["alert_code"]),
                            "alert_date_time": utc_seconds_text(tree["timestamp"])}
     if "components" in tree:
-        out["components"] = [describe_component(c) for c in tree["components"]]
+        components = tree["components"]
+        out["components"] = [describe_component(c, p)
+                             for c, p in zip(components, _plaintexts(components, decrypted))]
         return out
     tail = bytes.fromhex(tree.get("tail", ""))
     named = ALERT_TAILS.get(message_code) if message_code is not None else None

@@ -1,4 +1,5 @@
-"""Unit tests of the semantic layer: date-times, typed values, names, length widths, fallbacks and errors."""
+"""Unit tests of the semantic layer: date-times, typed values, names, length widths, fallbacks and errors;
+ZCL payloads of GBZ components, DLMS views and profiles, and the command line showing them."""
 from __future__ import annotations
 
 import json
@@ -11,12 +12,13 @@ import gbcs
 from gbcs import semantic
 from gbcs.errors import MalformedMessage
 from gbcs.payload import Payload, decode_payload, encode_payload
-from gbcs.semantic import widths
+from gbcs.payload import zcl
+from gbcs.semantic import compact_array, gbcs_values, gbz, widths, zcl_fields
 from gbcs.semantic.common import Names, utc_seconds, utc_seconds_text
 from gbcs.semantic.cosem_objects import obis_octets, obis_text
-from gbcs.semantic.dlms_time import date_time_octets, date_time_text
+from gbcs.semantic.dlms_time import date_octets, date_text, date_time_octets, date_time_text, time_octets, time_text
 from gbcs.semantic.dlms_values import node_of, value_of
-from tests.paths import GBCS_RTDS
+from tests.paths import GBCS_RTDS, KEYS_RTDS
 
 
 @pytest.mark.parametrize("octets, expected", [
@@ -225,3 +227,173 @@ def test_the_command_line_prints_the_fields_and_encodes_from_them():
     assert encoded.returncode == 0, encoded.stderr
     changed = gbcs.decode(bytes.fromhex(encoded.stdout.strip()))
     assert changed.payload.tree[0]["children"][2] == {"tag": "02", "hex": "05"}
+
+
+# --- ZCL payloads of GBZ components -----------------------------------------------------------------
+
+@pytest.mark.parametrize("value, text", [
+    (int.from_bytes(bytes([115, 5, 1, 0xFF]), "little"), "2015-05-01"),
+    (int.from_bytes(bytes([0xFF, 12, 25, 0xFF]), "little"), "****-12-25"),
+    (int.from_bytes(bytes([115, 0xFF, 0xFF, 5]), "little"), "2015-**-**/5"),
+])
+def test_zcl_dates_read_as_text_and_back(value, text):
+    assert zcl_fields.date_text(value) == text
+    assert zcl_fields.date_value(text, "date") == value
+
+
+def test_odd_zcl_dates_stay_numbers():
+    odd = int.from_bytes(bytes([115, 13, 1, 0xFF]), "little")      # month 13
+    assert zcl_fields.date_text(odd) == odd and zcl_fields.date_value(odd, "date") == odd
+    for bad in ("2015-13-01", "2015-5-1", "1899-01-01"):
+        with pytest.raises(MalformedMessage):
+            zcl_fields.date_value(bad, "date")
+
+
+def test_a_read_attributes_response_names_its_records_and_builds_back():
+    payload = zcl.encode_read_attributes_response([
+        zcl.AttributeRecord(0x0000, 0, zcl.ZclValue(zcl.UINT48, 1234)),
+        zcl.AttributeRecord(0x0307, 0, zcl.ZclValue(zcl.OCTSTR, b"\x01\x02")),
+        zcl.AttributeRecord(0x0014, zcl.UNSUPPORTED_ATTRIBUTE)])
+    fields = zcl_fields.describe(zcl.METERING, 0x18, zcl.READ_ATTRIBUTES_RESPONSE, payload)
+    assert fields == {"records": [
+        {"attribute_id": "0000", "attribute": "CurrentSummationDelivered", "status": "SUCCESS", "type": "uint48",
+         "value": 1234},
+        {"attribute_id": "0307", "attribute": "SiteID", "status": "SUCCESS", "type": "octstr", "value": "0102"},
+        {"attribute_id": "0014", "attribute": "SupplyStatus", "status": "UNSUPPORTED_ATTRIBUTE"}]}
+    assert zcl_fields.build(zcl.METERING, 0x18, zcl.READ_ATTRIBUTES_RESPONSE, fields) == payload
+
+
+def test_cluster_command_fields_are_named_with_text_times_and_labels():
+    layout = zcl.command_layout(zcl.PREPAYMENT, 0x02, False)
+    values = {"issuer_event_id": 7, "debt_label": b"Gas debt", "debt_amount": -5, "debt_recovery_method": 0,
+              "debt_amount_type": 1, "debt_recovery_start_time": 473385600, "debt_recovery_collection_time": 60,
+              "debt_recovery_frequency": 1, "debt_recovery_amount": 100, "debt_recovery_balance_percentage": 0}
+    payload = zcl.encode_fields(layout, values)
+    fields = zcl_fields.describe(zcl.PREPAYMENT, 0x01, 0x02, payload)
+    assert fields["debt_label"] == "Gas debt" and fields["debt_recovery_start_time"] == "2015-01-01T00:00:00Z"
+    assert fields["debt_amount"] == -5
+    fields["debt_label"] = {"hex": "00ff"}
+    assert zcl.decode_fields(layout, zcl_fields.build(zcl.PREPAYMENT, 0x01, 0x02, fields))["debt_label"] == b"\x00\xff"
+
+
+def test_a_payload_that_is_not_its_command_stays_hex():
+    raw = bytes.fromhex("0102")                                     # a Default Response is 2 octets: this is one
+    assert zcl_fields.describe(zcl.METERING, 0x18, zcl.DEFAULT_RESPONSE, raw) is not None
+    assert zcl_fields.describe(zcl.METERING, 0x18, zcl.DEFAULT_RESPONSE, raw + b"\x00") is None
+    assert zcl_fields.describe(0x1234, 0x19, 0x01, raw) is None     # no layout for this cluster command
+    component = {"control": 0x01, "cluster": 0x0702, "frame_control": 0x18, "sequence": 0,
+                 "command": zcl.DEFAULT_RESPONSE, "payload": "010203"}
+    fields = gbz.describe_component(component)
+    assert fields["payload"] == "010203" and "zcl" not in fields
+    assert gbz.build_component(fields) == component
+
+
+def test_an_encrypted_component_shows_its_plaintext_fields_only_when_decrypted():
+    plaintext = zcl.encode_default_response(0x06, zcl.SUCCESS)
+    ciphered = (17 + len(plaintext)).to_bytes(2, "big") + bytes.fromhex("3100000000") + b"\xAA" * len(plaintext) \
+        + b"\xBB" * 12
+    component = {"control": 0x03, "cluster": 0x0702, "additional_header": "0000", "frame_control": 0x18,
+                 "sequence": 0, "command": zcl.DEFAULT_RESPONSE, "payload": ciphered.hex()}
+    assert gbz.describe_component(component)["zcl"] == "encrypted"
+    shown = gbz.describe_component(component, plaintext)
+    assert shown["zcl"] == {"command_id": 6, "command": "Get Snapshot", "status": "SUCCESS"}
+    assert gbz.build_component(shown) == component                  # built from the ciphered information
+
+
+# --- DLMS values --------------------------------------------------------------------------------
+
+def test_dlms_dates_and_times_of_calendars_read_as_text():
+    assert date_text(bytes.fromhex("07df0501ff")) == "2015-05-01"
+    assert date_text(bytes.fromhex("fffffefe07")) == "****-dst-begin-last/7"
+    assert time_text(bytes.fromhex("17000000")) == "23:00:00.00" and time_text(bytes.fromhex("060000ff")) == "06:00:00"
+    assert date_octets("****-12-25").hex() == "ffff0c19ff" and time_octets("**:**:**").hex() == "ffffffff"
+    assert date_text(bytes.fromhex("07df0d01ff")) is None and time_text(bytes.fromhex("18000000")) is None
+    with pytest.raises(MalformedMessage):
+        date_octets("2015-13-01")
+
+
+def test_a_compact_array_lists_its_entries_unless_they_would_not_read_back():
+    description = {"type": "structure", "items": [{"type": "double-long-unsigned"}, {"type": "octet-string"}]}
+    contents = bytes.fromhex("1c374a80" "02abcd" "1c374a81" "00")
+    assert compact_array.entries(description, contents) == [[473385600, "abcd"], [473385601, ""]]
+    assert compact_array.contents_of(description, [[473385600, "abcd"], [473385601, ""]]) == contents
+    long_form = bytes.fromhex("1c374a80" "8102abcd")                 # a length in a longer form than needed
+    assert compact_array.entries(description, long_form) is None
+    assert compact_array.entries(description, contents[:-1]) is None
+    node = {"type": "compact-array", "description": description, "contents": long_form.hex()}
+    assert node_of(value_of(node)) == node
+
+
+def test_a_profile_reads_as_named_columns_with_iso_time_stamps():
+    profile = gbcs_values.VIEWS["event_log_with_information"]
+    node = {"type": "compact-array", "description": profile.description,
+            "contents": "1c374a80" "8f66" "0100" "1c374a81" "1234" "00"}
+    entries = profile.read(node)
+    assert entries == [{"timestamp": "2015-01-01T00:00:00Z", "log_code": "8F66",
+                        "log_meaning": "Future-date HAN Interface Command Successfully Actioned",
+                        "other_information": "00"},
+                       {"timestamp": "2015-01-01T00:00:01Z", "log_code": "1234", "other_information": ""}]
+    assert profile.write(entries) == node
+
+
+def test_a_response_names_what_its_use_case_reads():
+    value = {"type": "double-long-unsigned", "value": 7}
+    scaler_unit = {"type": "structure", "items": [{"type": "integer", "value": -3}, {"type": "enum", "value": 30}]}
+    tree = {"invoke_id": "00000001", "date_time": None, "results": [{"choice": "get", "result": 0}] * 4,
+            "data": [value, scaler_unit, value, scaler_unit]}
+    payload = Payload("dlms-access-response", tree)
+    fields = semantic.describe(payload, message_code=0x0026, cra="response")     # ECS17a
+    assert fields["responses"][:2] == [
+        {"service": "get", "result": "success", "object": "Active Export Register", "attribute": "value",
+         "data": {"double-long-unsigned": 7}},
+        {"service": "get", "result": "success", "object": "Active Export Register", "attribute": "scaler_unit",
+         "data": {"scaler_unit": {"scaler": -3, "unit": "Wh"}}}]
+    assert fields["responses"][2]["object"] == "Reactive Export Register"
+    assert semantic.build(fields) == payload
+    assert semantic.describe(payload)["responses"][1]["data"] == {"structure": [{"integer": -3}, {"enum": 30}]}
+    shorter = Payload("dlms-access-response", {**tree, "results": tree["results"][:3], "data": tree["data"][:3]})
+    assert "object" not in semantic.describe(shorter, message_code=0x0026)["responses"][0]   # not this use case
+
+
+ECS24_RESPONSE = GBCS_RTDS / "4.11.1_ECS24" / "ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX"
+GSME_PREPAY_READ = GBCS_RTDS / "4.3_GCS14" / "GCS14_4.3_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX"
+ECS17B_RESPONSE = GBCS_RTDS / "4.1.1_ECS17b" / "ECS17b_4.1.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX"
+
+
+@pytest.mark.skipif(not GSME_PREPAY_READ.exists() or not KEYS_RTDS.exists(), reason="RTDS vectors not available")
+def test_the_command_line_shows_zcl_and_dlms_values_by_name():
+    def decode(path, *keys: str) -> dict:
+        done = subprocess.run([sys.executable, "-m", "dccsim", "gbcs", "decode", *keys],
+                              input=path.read_text().strip(), capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    keys = ("--keys", str(KEYS_RTDS))
+    gas = decode(GSME_PREPAY_READ, *keys)
+    components = gas["payload"]["fields"]["components"]
+    assert components[0]["zcl"]["records"][1] == {"attribute_id": "0616", "attribute": "Currency",
+                                                  "status": "SUCCESS", "type": "uint16", "value": 826}
+    assert {r["attribute"] for r in components[1]["zcl"]["records"]} >= {"AccumulatedDebt", "CreditRemaining"}
+    assert decode(GSME_PREPAY_READ)["payload"]["fields"]["components"][1]["zcl"] == "encrypted"
+
+    tariff = decode(ECS24_RESPONSE)["payload"]["fields"]["responses"]
+    assert tariff[2]["object"] == "Tariff Switching Table"
+    assert tariff[2]["data"]["season_profiles"][0]["season_profile_name"] == "all"
+    assert tariff[5]["data"]["special_days"][1] == {"index": 2, "specialday_date": "2015-12-25", "day_id": 2}
+
+    registers = decode(ECS17B_RESPONSE, *keys)
+    plaintext = registers["payload"]["fields"]["responses"][0]["data"]["get_protected_attributes_response"]["plaintext"]
+    assert plaintext[0]["object"] == "Import Energy Registers (ECS17b)"
+    assert plaintext[0]["value"]["import_energy_registers"]["active_import_scaler_unit"]["unit"] == "Wh"
+
+    for value in (gas, registers):                                  # fields alone encode to the same bytes
+        del value["payload"]["tree"]
+        encoded = subprocess.run([sys.executable, "-m", "dccsim", "gbcs", "encode"], input=json.dumps(value),
+                                 capture_output=True, text=True, timeout=60)
+        assert encoded.returncode == 0, encoded.stderr
+    assert encoded.stdout.strip() == ECS17B_RESPONSE.read_text().strip().upper()
+
+
+def test_cluster_command_names_agree_with_the_zcl_layouts():
+    for (cluster, command, server_to_client), layout in zcl.COMMANDS.items():
+        assert gbz.CLUSTER_COMMANDS[(cluster, server_to_client)].name(command) == layout.name

@@ -18,18 +18,24 @@ import gbcs
 from gbcs import semantic
 from gbcs.catalogue import lookup
 from gbcs.payload import asn1 as asn1_codec, decode_payload, encode_payload
-from gbcs.semantic import asn1, der_schema, dlms, gbz
+from gbcs.payload import zcl
+from gbcs.semantic import asn1, cosem_values, der_schema, dlms, gbcs_values, gbz, zcl_fields, zcl_names
+from gbcs.semantic import axdr_schema as ax
 from gbcs.semantic.alerts import ALERT_NAMES, INTEGRITY_ISSUES
 from gbcs.semantic.axdr_schema import try_read
 from gbcs.semantic.common import Names, eui, utc_seconds_text
 from gbcs.semantic.cosem_objects import ACTION_RESULTS, CLASSES, DATA_ACCESS_RESULTS, obis_text
 from gbcs.semantic.dlms_time import NEVER, NOW, date_time_text
 from tests.gbcs.corpus import AVAILABLE, rtds_keys
+from tests.gbcs.test_zcl import command_values, read_records, values as zcl_values
 
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 DERIVED = {"class": "class_id", "object": "obis", "attribute": "attribute_id", "method": "method_id",
-           "use_case": "message_code", "alert": "alert_code", "cluster": "cluster_id", "command": "command_id"}
+           "use_case": "message_code", "alert": "alert_code", "cluster": "cluster_id", "command": "command_id",
+           "log_meaning": "log_code", "event_meaning": "event_code", "event": "event_id"}
+# What a response answers is named from its use case (or the requests it echoes): derived, never built from.
+RESPONSE_NAMES = ("object", "attribute", "method")
 
 
 def authoritative(value: Any, *, described: bool = False) -> Any:
@@ -42,8 +48,9 @@ def authoritative(value: Any, *, described: bool = False) -> Any:
         if "message_code" in value and lookup(int(value["message_code"], 16)):
             assert value["use_case"] == lookup(int(value["message_code"], 16)).use_case
     if isinstance(value, dict):
+        response = "service" in value and "result" in value
         return {k: authoritative(v, described=described) for k, v in value.items()
-                if not (k in DERIVED and DERIVED[k] in value)}
+                if not (k in DERIVED and DERIVED[k] in value) and not (response and k in RESPONSE_NAMES)}
     if isinstance(value, list):
         return [authoritative(item, described=described) for item in value]
     return value
@@ -172,8 +179,20 @@ def requests(draw) -> dict[str, Any]:
             draw(typed_values(1).filter(lambda v: try_read(dlms.RANGE, dlms.data_node(v)) is None))
     data = draw(typed_values())
     if data is not None:
-        request["data"] = data
+        request["data"] = canonical(_ref(request), data)
     return request
+
+
+def _ref(item: dict[str, Any]) -> tuple:
+    if item["service"] == "action":
+        return ("action", item["class_id"], item["obis"], item["method_id"])
+    return (item["class_id"], item["obis"], item["attribute_id"])
+
+
+def canonical(ref: tuple | None, value: Any, *, result: bool = False) -> Any:
+    """A value as ``describe`` gives it for what it belongs to: a typed value that has the exact form of one
+    of its views reads as that view."""
+    return dlms.named_value(dlms.value_views(ref, result=result), dlms.data_node(value))
 
 
 @st.composite
@@ -200,7 +219,136 @@ def test_dlms_access_responses(invoke_id, date_time, items, echoed):
     fields = {"view": "dlms-access-response", "invoke_id": invoke_id, "date_time": date_time, "responses": items}
     if echoed is not None:
         fields["requests"] = [{k: v for k, v in r.items() if k != "data"} for r in echoed]
+        if len(echoed) == len(items):
+            for request, response in zip(echoed, items):
+                action = response["service"] == "action"
+                if "data" in response and "get_protected_attributes_response" not in response["data"] \
+                        and (request["service"] == "action") == action:
+                    response["data"] = canonical(_ref(request), response["data"], result=True)
     round_trip(fields)
+
+
+# --- named DLMS views: fields generated from each view's shape -----------------------------------
+
+INTEGER_RANGES = {"integer": (-128, 127), "long": (-2**15, 2**15 - 1), "double-long": (-2**31, 2**31 - 1),
+                  "long64": (-2**63, 2**63 - 1), "unsigned": (0, 255), "long-unsigned": (0, 0xFFFF),
+                  "double-long-unsigned": (0, 2**32 - 1), "long64-unsigned": (0, 2**64 - 1), "enum": (0, 255)}
+printable = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=16)
+
+
+def _readable(shape: ax.Readable) -> st.SearchStrategy:
+    raw = st.binary(min_size=shape.size or 0, max_size=shape.size or 16)
+    read = raw.map(lambda b: shape.read({"type": "octet-string", "hex": b.hex()}))
+    return st.one_of(read, printable) if shape is ax.LABEL else read
+
+
+def _column(kind: Any) -> st.SearchStrategy:
+    if isinstance(kind, tuple):
+        _array, count, of = kind
+        return st.lists(_column(of), min_size=count, max_size=count)
+    if kind == "utc":
+        return utc_times
+    if kind == "code":
+        return four_hex
+    if kind == "octet-string":
+        return hexes
+    return st.integers(*INTEGER_RANGES[kind])
+
+
+def axdr(shape: ax.Shape) -> st.SearchStrategy:
+    """Fields for any value of an A-XDR shape, in the form ``describe`` gives them."""
+    if isinstance(shape, ax.Number):
+        low, high = INTEGER_RANGES[shape.kind]
+        return named(shape.names, low, high) if shape.names else st.integers(low, high)
+    if shape is ax.DATE_TIME:
+        return date_times
+    if isinstance(shape, ax.Octets):
+        return st.binary(min_size=shape.size or 0, max_size=shape.size or 20).map(shape.show)
+    if isinstance(shape, ax.Readable):
+        return _readable(shape)
+    if isinstance(shape, ax.Typed):
+        return {"bit-string": st.text("01", max_size=40), "boolean": st.one_of(st.booleans(), st.integers(2, 255)),
+                "visible-string": printable, "utf8-string": st.text(max_size=12)}[shape.kind]
+    if isinstance(shape, ax.Code):
+        return four_hex
+    if isinstance(shape, ax.Struct):
+        return st.integers(shape.required, len(shape.members)).flatmap(lambda count: st.fixed_dictionaries(
+            {name: axdr(member) for name, member in shape.members[:count]}))
+    if isinstance(shape, ax.Array):
+        return st.lists(axdr(shape.item), max_size=3)
+    if isinstance(shape, ax.Profile):
+        return st.lists(st.fixed_dictionaries({name: _column(kind) for name, kind in shape.columns}), max_size=3)
+    if isinstance(shape, cosem_values.ObjectReference):
+        return axdr(shape.struct)
+    if isinstance(shape, dlms.AuxiliaryController):
+        return st.fixed_dictionaries({"auxiliary_controller_n": st.integers(0, 15),
+                                      "source": named(dlms.APC_SOURCES, 0, 15)})
+    if isinstance(shape, dlms.OctetEnum):
+        return named(shape.names, 0, 255)
+    if shape is ax.ANY:
+        return typed_values(1)
+    raise AssertionError(f"no strategy for {shape!r}")
+
+
+def _where_used() -> dict[str, tuple[str, tuple]]:
+    """Each named view and a place describe looks for it: ("set" | "action" | "result", reference)."""
+    places: dict[str, tuple[str, tuple]] = {}
+    for (class_id, obis, attribute), views in gbcs_values.OBJECT_VIEWS.items():
+        for view in views:
+            places.setdefault(view, ("set", (class_id, obis, attribute)))
+    for (class_id, attribute), views in cosem_values.ATTRIBUTE_VIEWS.items():
+        for view in views:
+            places.setdefault(view, ("set", (class_id, "0-0:96.1.0.255", attribute)))
+    for (class_id, method), views in cosem_values.METHOD_VIEWS.items():
+        for view in views:
+            places.setdefault(view, ("action", ("action", class_id, "0-0:96.1.0.255", method)))
+    for (class_id, method), views in cosem_values.RESULT_VIEWS.items():
+        for view in views:
+            places.setdefault(view, ("result", ("action", class_id, "0-0:30.3.0.255", method)))
+    return places
+
+
+PLACES = _where_used()
+VIEWS = sorted({**cosem_values.VIEWS, **gbcs_values.VIEWS})
+
+
+def test_every_named_view_is_used_somewhere():
+    assert sorted(PLACES) == VIEWS
+
+
+def _view_fields(view: str, value: Any) -> tuple[dict[str, Any], int | None]:
+    """A payload whose one value is ``value`` under ``view``, and the message code that names it."""
+    kind, ref = PLACES[view]
+    data = {view: value}
+    assume(canonical(ref, data, result=kind == "result") == data)     # no earlier view of the place reads it
+    if kind == "result":
+        code = next(code for code, refs in gbcs_values.RESPONSE_ITEMS.items() if refs[0] == ref)
+        responses = [{"service": "action", "result": "success", "data": data}]
+        responses += [{"service": "action", "result": "success"}] * (len(gbcs_values.RESPONSE_ITEMS[code]) - 1)
+        return {"view": "dlms-access-response", "invoke_id": "00000001", "date_time": None,
+                "responses": responses}, code
+    member = "method_id" if kind == "action" else "attribute_id"
+    service = "action" if kind == "action" else "set"
+    return {"view": "dlms-access-request", "invoke_id": "00000001", "date_time": None,
+            "requests": [{"service": service, "class_id": ref[-3], "obis": ref[-2], member: ref[-1],
+                          "data": data}]}, None
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@FAST
+@given(data=st.data())
+def test_named_dlms_views(view, data):
+    fields, code = _view_fields(view, data.draw(axdr(dlms.NAMED_DATA[view])))
+    round_trip(fields, message_code=code, cra="response" if code else None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("view", VIEWS)
+@SLOW
+@given(data=st.data())
+def test_named_dlms_views_exhaustively(view, data):
+    fields, code = _view_fields(view, data.draw(axdr(dlms.NAMED_DATA[view])))
+    round_trip(fields, message_code=code, cra="response" if code else None)
 
 
 ALERT_PAYLOADS = {
@@ -217,10 +365,16 @@ ALERT_PAYLOADS = {
     0x0115: ("refused_device", euis),
     0x0120: ("unsupported_command", st.fixed_dictionaries({"message_code": four_hex, "originator_counter": u64})),
 }
+# The use-case payloads of ECS80, ECS101/102, ECS200, DBCH07-09 and CS14, from their shapes.
+ALERT_PAYLOADS.update({
+    code: (payload.name,
+           st.fixed_dictionaries({part: axdr(shape) for part, shape in zip(payload.parts, payload.shapes)})
+           if payload.parts else axdr(payload.shapes[0]))
+    for code, payload in dlms.ALERT_PAYLOADS.items() if code not in ALERT_PAYLOADS})
 
 
 @st.composite
-def dlms_alerts(draw, codes: tuple[int, ...] = (*ALERT_PAYLOADS, 0x1000, 0x0067, 0x0018)) -> tuple[int, dict[str, Any]]:
+def dlms_alerts(draw, codes: tuple[int, ...] = (*ALERT_PAYLOADS, 0x1000, 0x0068)) -> tuple[int, dict[str, Any]]:
     code = draw(st.sampled_from(codes))
     fields = {"view": "dlms-data-notification", "invoke_id": draw(invoke_ids), "date_time": draw(apdu_times),
               "alert_code": draw(four_hex), "alert_date_time": draw(date_times.filter(lambda d: d is not None))}
@@ -247,30 +401,70 @@ frame_controls = st.fixed_dictionaries(
      "direction": st.sampled_from(["client-to-server", "server-to-client"]), "disable_default_response": st.booleans()},
     optional={"reserved_bits": st.integers(1, 7)})
 clusters = st.one_of(st.sampled_from(sorted(gbz.CLUSTERS.table)), u16).map(lambda c: f"{c:04X}")
+written_records = st.builds(lambda a, v: zcl.AttributeRecord(a, value=v), u16, zcl_values)
+
+
+GENERAL_PAYLOADS = {
+    zcl.READ_ATTRIBUTES: st.lists(u16, max_size=6).map(zcl.encode_read_attributes),
+    zcl.READ_ATTRIBUTES_RESPONSE: st.lists(read_records, max_size=4).map(zcl.encode_read_attributes_response),
+    zcl.WRITE_ATTRIBUTES: st.lists(written_records, max_size=4).map(zcl.encode_write_attributes),
+    zcl.WRITE_ATTRIBUTES_UNDIVIDED: st.lists(written_records, max_size=4).map(zcl.encode_write_attributes),
+    zcl.WRITE_ATTRIBUTES_NO_RESPONSE: st.lists(written_records, max_size=4).map(zcl.encode_write_attributes),
+    zcl.REPORT_ATTRIBUTES: st.lists(written_records, max_size=4).map(zcl.encode_write_attributes),
+    zcl.WRITE_ATTRIBUTES_RESPONSE: st.lists(st.builds(zcl.AttributeRecord, u16, u8), max_size=4)
+    .map(zcl.encode_write_attributes_response),
+    zcl.DEFAULT_RESPONSE: st.tuples(u8, u8).map(lambda v: zcl.encode_default_response(*v)),
+}
+
+
+@st.composite
+def zcl_commands(draw) -> tuple[int, int, bool, int, bytes, bool]:
+    """(frame type, cluster, server to client, command id, ZCL payload, whether it must read as named fields):
+    a profile-wide command with its records, a cluster-specific command of a known layout with its fields,
+    or anything at all."""
+    kind = draw(st.sampled_from(["general", "specific", "any"]))
+    if kind == "general":
+        command = draw(st.sampled_from(sorted(GENERAL_PAYLOADS)))
+        return 0, draw(st.sampled_from(sorted(zcl_names.ATTRIBUTES))), draw(st.booleans()), command, \
+            draw(GENERAL_PAYLOADS[command]), True
+    if kind == "specific":
+        (cluster, command, server_to_client), layout = draw(st.sampled_from(sorted(zcl.COMMANDS.items())))
+        return 1, cluster, server_to_client, command, zcl.encode_fields(layout, draw(command_values(layout))), True
+    return draw(st.integers(0, 3)), draw(u16), draw(st.booleans()), draw(u8), draw(st.binary(max_size=30)), False
 
 
 @st.composite
 def components(draw, last: bool) -> dict[str, Any]:
+    """A component's fields as ``describe`` gives them (its ZCL payload named wherever it can be)."""
     encrypted, dated = draw(st.booleans()), draw(st.booleans())
     control: dict[str, Any] = {"last_component": last, "encrypted": encrypted, "from_date_time_present": dated}
     other = draw(st.sampled_from([0, 0x04, 0x20, 0xC8]))
     if other:
         control["other_bits"] = other
-    component: dict[str, Any] = {"control": control, "cluster_id": draw(clusters)}
+    frame_type, cluster, server_to_client, command, payload, must_name = draw(zcl_commands())
+    component: dict[str, Any] = {"control": control, "cluster_id": f"{cluster:04X}"}
     if encrypted:
         component["additional_header"] = draw(st.binary(min_size=2, max_size=2)).hex()
     elif dated:
         component["from_date_time"] = draw(utc_times)
     component["frame_control"] = frame = draw(frame_controls)
+    frame["frame_type"] = gbz.FRAME_TYPES.name(frame_type)
+    frame["direction"] = "server-to-client" if server_to_client else "client-to-server"
     if frame["manufacturer_specific"]:
         component["manufacturer_code"] = draw(u16)
-    component["sequence"], component["command_id"] = draw(u8), draw(u8)
+    component["sequence"], component["command_id"] = draw(u8), command
     if encrypted:
         component["ciphered"] = {"security_header": draw(st.binary(min_size=5, max_size=5)).hex(),
-                                 "ciphertext": draw(hexes), "tag": draw(st.binary(min_size=12, max_size=12)).hex()}
+                                 "ciphertext": payload.hex(), "tag": draw(st.binary(min_size=12, max_size=12)).hex()}
     else:
-        component["payload"] = draw(hexes)
-    return component
+        component["payload"] = payload.hex()
+    described = gbz.describe_component(gbz.build_component(component))
+    if encrypted:
+        assert described["zcl"] == gbz.ENCRYPTED
+    elif must_name:
+        assert isinstance(described.get("zcl"), dict), described
+        assert zcl_fields.build(cluster, gbz.build_frame_control(frame), command, described["zcl"]) == payload
+    return described
 
 
 @st.composite

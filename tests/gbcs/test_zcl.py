@@ -32,6 +32,16 @@ def scalar(type_id: int):
     return st.none()
 
 
+def present(type_id: int):
+    """A value of the type that is not the 'invalid' None of strings (drawn directly, not filtered)."""
+    name, kind, width = zcl._TYPES[type_id]
+    if kind == "octets":
+        return st.binary(max_size=300 if width == 2 else 254)
+    if kind == "text":
+        return st.text(st.characters(max_codepoint=255), max_size=40)
+    return scalar(type_id)
+
+
 LEAF_TYPES = sorted(t for t, spec in zcl._TYPES.items() if spec[1] not in ("array", "struct"))
 leaf = st.sampled_from(LEAF_TYPES).flatmap(lambda t: scalar(t).map(lambda v: ZclValue(t, v)))
 
@@ -211,7 +221,7 @@ def command_values(layout):
             return st.lists(entries, max_size=4)
         if field.type_id == zcl.REST:
             return st.binary(max_size=20)
-        return scalar(field.type_id).filter(lambda v: v is not None)
+        return present(field.type_id)
 
     counted = {f.count for f in layout.fields if isinstance(f, zcl.Repeat) and isinstance(f.count, str)}
 
@@ -226,7 +236,8 @@ def command_values(layout):
     return st.fixed_dictionaries(fields).map(fix_counts)
 
 
-LAYOUTS = sorted(list(zcl.COMMANDS.values()) + list(zcl.SNAPSHOT_PAYLOADS.values()), key=lambda l: l.name)
+LAYOUTS = sorted(list(zcl.COMMANDS.values()) + list(zcl.SNAPSHOT_PAYLOADS.values())
+                 + list(zcl.EVENT_CONFIGURATION_PAYLOADS.values()), key=lambda l: l.name)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -299,6 +310,10 @@ def test_every_rtds_zcl_payload_decodes_and_re_encodes_byte_exact(capsys):
                 sub = zcl.SNAPSHOT_PAYLOADS[(component["cluster"], decoded["snapshot_payload_type"])]
                 assert zcl.encode_fields(sub, zcl.decode_fields(sub, decoded["snapshot_payload"])) == \
                     decoded["snapshot_payload"]
+            if isinstance(decoded, dict) and "event_configuration_payload" in decoded:
+                sub = zcl.EVENT_CONFIGURATION_PAYLOADS[decoded["configuration_control"]]
+                raw = decoded["event_configuration_payload"]
+                assert zcl.encode_fields(sub, zcl.decode_fields(sub, raw)) == raw
         except (gbcs.GbcsError, KeyError, AssertionError) as exc:
             problems.append(f"{name} 0x{component['cluster']:04x}/{command}: {exc!r}")
     with capsys.disabled():
