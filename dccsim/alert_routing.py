@@ -175,27 +175,14 @@ async def _store_chf_backup(sim, conn, device, message: gbcs.Message, request_id
     return []
 
 
-def _asn1_version(message: gbcs.Message) -> str | None:
-    def walk(nodes):
-        for node in nodes:
-            if "children" in node:
-                found = walk(node["children"])
-                if found:
-                    return found
-            elif node.get("tag") == "04" and len(node.get("hex", "")) == 8:
-                return node["hex"].upper()
-        return None
-    return walk(message.payload.tree)
-
-
 async def _firmware_activated(sim, conn, device, message: gbcs.Message, request_id) -> list[Outgoing]:
     """A future-dated firmware activation (0x00CA) or a PPMID's activation (CS09): the version it now runs
     against the inventory and the CPL."""
-    from dccsim.response_processing import firmware_against_cpl
+    from dccsim.response_processing import firmware_against_cpl, reported_firmware_version
 
     if not sim.release.firmware_cpl_alerts or alert_code(message) not in (0x8F66, 0x8F8B):
         return []
-    return await firmware_against_cpl(sim, conn, device, _asn1_version(message), requester=message.recipient,
+    return await firmware_against_cpl(sim, conn, device, reported_firmware_version(message), requester=message.recipient,
                                       trigger="alert", request_id=request_id)
 
 

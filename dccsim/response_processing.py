@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import gbcs
+from gbcs.payload import zcl
 from dccsim.duis.ids import dashed
 from dccsim.duis.responses import add
 from dccsim.inventory import repository as repo
@@ -35,7 +36,8 @@ def _succeeded(message: gbcs.Message) -> bool:
 
 
 def reported_firmware_version(message: gbcs.Message) -> str | None:
-    """The firmware version a read-firmware response (ECS52 / GCS38 / CS08) or activation (CS06) reports."""
+    """The firmware version a read-firmware response (ECS52 / GCS38 / CS08), an activation (CS06) or an
+    activation alert reports."""
     kind, tree = message.payload.kind, message.payload.tree
     if kind == "dlms-access-response":
         for value in tree.get("data", []):
@@ -43,20 +45,25 @@ def reported_firmware_version(message: gbcs.Message) -> str | None:
                 return value["hex"].upper()
     if kind == "gbz":
         for component in tree.get("components", []):
-            raw = bytes.fromhex(component["payload"])
-            if component["command"] == 0x01 and len(raw) >= 5 and raw[2] == 0 and raw[3] == 0x41:  # octet string
-                return raw[5:5 + raw[4]].hex().upper()
+            if component["command"] != zcl.READ_ATTRIBUTES_RESPONSE or component["frame_control"] & zcl.FRAME_TYPE_CLUSTER_SPECIFIC:
+                continue
+            for record in zcl.decode_read_attributes_response(bytes.fromhex(component["payload"])):
+                if record.value is not None and isinstance(record.value.value, bytes):
+                    return record.value.value.hex().upper()
     if kind == "asn1":
-        def walk(nodes):
-            for node in nodes:
-                if "children" in node:
-                    found = walk(node["children"])
-                    if found:
-                        return found
-                elif node["tag"] == "04" and len(node["hex"]) == 8:
-                    return node["hex"].upper()
-            return None
-        return walk(tree)
+        return _version_octets(tree)
+    return None
+
+
+def _version_octets(nodes: list) -> str | None:
+    """The first 4-octet OCTET STRING of an ASN.1 tree: the firmware version of the CS use cases."""
+    for node in nodes:
+        if "children" in node:
+            found = _version_octets(node["children"])
+            if found:
+                return found
+        elif node.get("tag") == "04" and len(node.get("hex", "")) == 8:
+            return node["hex"].upper()
     return None
 
 

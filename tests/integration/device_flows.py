@@ -13,7 +13,8 @@ from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
 from dccsim.duis.xmldsig import DuisSigner
 from tests.integration.harness import RunningSimulator, template, zaz1_signer
-from tests.paths import KEYS_ZAZ1
+from dccsim.smki.credentials import read_folders
+from tests.paths import KEYS_RTDS, KEYS_ZAZ1
 
 SERVICE = {1: "S", 2: "D", 3: "S", 4: "T", 5: "S", 6: "D", 7: "S", 8: "D"}
 # The ZAZ1 GBCS signing key each RTDS user signs Pre-Commands with.
@@ -39,6 +40,18 @@ def xml_signer_for(running: RunningSimulator, root: etree._Element) -> DuisSigne
     except LookupError:
         own = running.sim.smki.xml_signing(originator)
         return DuisSigner(own.private_key, own.certificate)
+
+
+def user_keys(running: RunningSimulator) -> gbcs.StaticKeyStore:
+    """What the Users hold: the device certificates the DCC exports and their own (RTDS) private keys."""
+    keys = gbcs.StaticKeyStore()
+    for credential in running.sim.smki.devices():
+        keys.add(credential.entity_id, credential.usage.value, public=credential.certificate)
+    for credential in read_folders([KEYS_RTDS]).credentials:
+        if credential.private_key is not None and not credential.is_device:
+            keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
+                     private=credential.private_key)
+    return keys
 
 
 def _is_response_for(root: etree._Element, request_id: str) -> bool:

@@ -21,13 +21,12 @@ from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
-from dccsim.smki.credentials import read_folders
 from devices.device import handle_command
 from tests.conftest import create_fresh_database
-from tests.integration.device_flows import prepared, run_request, wait_for_response, xml_signer_for
+from tests.integration.device_flows import prepared, run_request, user_keys, wait_for_response, xml_signer_for
 from tests.integration.harness import start_running_simulator
 from tests.integration.receiver import Receiver
-from tests.paths import DUIS_TEMPLATES, GBCS_RTDS, KEYS_RTDS
+from tests.paths import DUIS_TEMPLATES, GBCS_RTDS
 
 SUPPLIER, SUPPLIER_2, NETWORK_OPERATOR, OTHER_USER, DCC = (
     "90B3D51F30010000", "90B3D51F30030000", "90B3D51F30020000", "90B3D51F30010008", "90B3D51F30000002")
@@ -257,18 +256,6 @@ async def estate(pg_base_url, tmp_path_factory):
     await running.close()
 
 
-def verifier_keys(running) -> gbcs.StaticKeyStore:
-    """What the Users hold: the device certificates the DCC exports and their own (RTDS) private keys."""
-    keys = gbcs.StaticKeyStore()
-    for credential in running.sim.smki.devices():
-        keys.add(credential.entity_id, credential.usage.value, public=credential.certificate)
-    for credential in read_folders([KEYS_RTDS]).credentials:
-        if credential.private_key is not None and not credential.is_device:
-            keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
-                     private=credential.private_key)
-    return keys
-
-
 def _alerts(receivers) -> set[tuple[str, str, str]]:
     found = set()
     for user, receiver in receivers.items():
@@ -386,7 +373,7 @@ async def _local_response(running, problems: list[str]) -> None:
 @pytest.mark.skipif(not DUIS_TEMPLATES.exists(), reason="../shared/conformance/duis-templates not available")
 async def test_every_device_template_runs_end_to_end(estate, capsys):
     running, receivers = estate
-    keys = verifier_keys(running)
+    keys = user_keys(running)
     assert device_templates() == sorted(name for name, _ in EXPECTED)
     outcomes: dict[str, str] = {}
     problems: list[str] = []

@@ -27,14 +27,13 @@ from dccsim.device_requests import dcc_keys
 from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
-from dccsim.duis.xmldsig import DuisSigner
 from dccsim.inventory import repository as repo
 from devices import esme_axdr as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
 from devices import trust_anchors
 from tests.conftest import create_fresh_database
-from tests.devices.esme_rtds import load, plaintexts, same_shape
+from tests.devices.esme_rtds import load, plaintexts, same_shape, variant_for
 from tests.integration.device_flows import prepared, run_request, wait_for_response
 from tests.integration.harness import start_running_simulator, zaz1_signer
 from tests.integration import requests
@@ -53,16 +52,6 @@ NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2
 # Templates the meter refuses, with the RTDS case whose response it answers like: the 2.2 template's UTRN
 # authenticates only for the RTDS meter's key-agreement key.
 REFUSED_BY_THE_METER = {"CS01a_2.2_SUCCESS_REQUEST_DUIS.XML": "ERROR"}
-
-
-def variant_for(name: str) -> str:
-    if "TWIN" in name or name.startswith(("ECS17c", "ECS24b")):
-        return "B"
-    if name.startswith("ECS23b"):
-        return "C"
-    if name.startswith("ECS15c"):
-        return "AD"
-    return "A"
 
 
 def esme_templates() -> list[str]:
@@ -97,14 +86,6 @@ async def estate(pg_base_url, tmp_path_factory):
     await running.close()
 
 
-def signer_for(running, originator: str) -> DuisSigner:
-    try:
-        return zaz1_signer(originator)
-    except LookupError:
-        own = running.sim.smki.xml_signing(originator)
-        return DuisSigner(own.private_key, own.certificate)
-
-
 async def meter_of(running, variant: str, device_id: str = A0) -> None:
     """Make the device a meter of ``variant``: the inventory says so, and it starts afresh from that."""
     pool = running.sim.db.pool
@@ -119,8 +100,7 @@ async def state_of(running, device_id: str = A0) -> dict:
 
 async def send(running, receiver, root: etree._Element):
     """Sign and send a request (critical ones through transform); the Response's GBCS message."""
-    originator = RequestId.parse(client.request_id_of(root)).originator
-    answer, request_id = await run_request(running, root, signer=signer_for(running, originator))
+    answer, request_id = await run_request(running, root)
     assert answer.status == 200 and answer.code in ("I99", "I0"), (answer.status, answer.body[:300])
     response = await wait_for_response(receiver, request_id, timeout=30)
     assert response.findtext(f".//{sr('ResponseCode')}") == "I0"

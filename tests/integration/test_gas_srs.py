@@ -18,22 +18,19 @@ from lxml import etree
 import gbcs
 from dccsim.device_requests import DEVICE_VARIANTS
 from dccsim.duis import client
-from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
-from dccsim.duis.xmldsig import DuisSigner
 from dccsim.inventory import repository as repo
-from dccsim.smki.credentials import read_folders
 from devices import gas_meter
 from devices.clock import zigbee_time
 from gbcs.payload import zcl
 from tests.conftest import create_fresh_database
 from tests.devices.gas_shapes import equivalent, has_data, plaintext_components, rtds_message, shapes
 from tests.integration import requests
-from tests.integration.device_flows import prepared, run_request, wait_for_response
+from tests.integration.device_flows import prepared, run_request, user_keys, wait_for_response
 from tests.integration.top_ups import exported_keys, issue, supplier_keys
 from tests.integration.harness import SUPPLIER, start_running_simulator, zaz1_signer
 from tests.integration.receiver import Receiver
-from tests.paths import DUIS_TEMPLATES, GBCS_RTDS, KEYS_RTDS
+from tests.paths import DUIS_TEMPLATES, GBCS_RTDS
 
 GSME, GPF = "00DB1234567890A1", "00DB1234567890A3"
 GAS = re.compile(r"^(GCS\d+[a-z]?|CS01b|CS11)_([0-9.]+)_")
@@ -89,27 +86,6 @@ def recent_period(root: etree._Element, variant: str) -> None:
         period.find(sr("StartDateTime")).text = (base + start).strftime("%Y-%m-%dT%H:%M:%SZ")
         if end is not None:
             period.find(sr("EndDateTime")).text = (base + end).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def user_keys(running) -> gbcs.StaticKeyStore:
-    """What a user holds: the device certificates the DCC exports and the RTDS organisation keys."""
-    keys = gbcs.StaticKeyStore()
-    for credential in running.sim.smki.devices():
-        keys.add(credential.entity_id, credential.usage.value, public=credential.certificate)
-    for credential in read_folders([KEYS_RTDS]).credentials:
-        if credential.private_key is not None and not credential.is_device:
-            keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
-                     private=credential.private_key)
-    return keys
-
-
-def signer_for(running, root) -> DuisSigner:
-    originator = RequestId.parse(client.request_id_of(root)).originator
-    try:
-        return zaz1_signer(originator)
-    except LookupError:
-        own = running.sim.smki.xml_signing(originator)
-        return DuisSigner(own.private_key, own.certificate)
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +147,7 @@ async def test_every_gas_template_is_answered_with_the_rtds_structure(gas_estate
     for name, use_case, variant in gas_templates():
         root = template_for(name)
         if name in REFUSED:
-            answer, _ = await run_request(running, root, signer=signer_for(running, root))
+            answer, _ = await run_request(running, root)
             if answer.code != REFUSED[name]:
                 problems.append(f"{name}: {answer.code}, expected {REFUSED[name]}")
             continue
