@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -753,6 +756,31 @@ async def test_offline_device_gives_a_no_response_outcome_in_bounded_time(estate
     answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
     response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=10)
     assert response.findtext(f".//{sr('ResponseCode')}") == "E20"
+
+
+async def test_faults_set_with_the_cli_reach_a_running_simulator(estate):
+    """`dccsim devices fault` in another process, on the same database, takes effect at run time."""
+    running, receivers = estate
+    env = {**os.environ, "DCCSIM_DATABASE_URL": running.sim.db.url}
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "dccsim", "--data-dir", str(running.sim.settings.data_dir),
+                               "devices", "fault", "00-DB-12-34-56-78-90-A0", *args],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "offline=True" in cli("--offline")
+    answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
+    response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=10)
+    assert response.findtext(f".//{sr('ResponseCode')}") == "E21"
+    assert "offline=False latency=300 ms" in cli("--online", "--latency", "300")
+    started = asyncio.get_running_loop().time()
+    answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
+    response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=10)
+    assert response.findtext(f".//{sr('ResponseCode')}") == "I0"
+    assert asyncio.get_running_loop().time() - started >= 0.3
+    cli("--latency", "0")
 
 
 async def test_a_replayed_command_is_refused_by_the_device(estate):
