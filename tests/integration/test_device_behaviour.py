@@ -770,11 +770,17 @@ async def test_faults_set_with_the_cli_reach_a_running_simulator(estate):
         assert done.returncode == 0, done.stderr
         return done.stdout
 
+    async def settled() -> None:
+        """Faults another process writes are seen once the simulator re-reads them (its cache's lifetime)."""
+        await asyncio.sleep(running.sim.faults.ttl + 0.1)
+
     assert "offline=True" in cli("--offline")
+    await settled()
     answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
     response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=10)
     assert response.findtext(f".//{sr('ResponseCode')}") == "E21"
     assert "offline=False latency=300 ms" in cli("--online", "--latency", "300")
+    await settled()
     started = asyncio.get_running_loop().time()
     answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
     response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=10)
