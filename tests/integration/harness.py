@@ -98,18 +98,25 @@ class RunningSimulator:
         await self.sim.close()
 
 
+async def prepare_with_keys(settings: Settings, folders=(KEYS_ZAZ1, KEYS_RTDS)) -> None:
+    """A data directory's state prepared (demo estate) with credential folders imported, as ``dccsim keys
+    import`` does, ready for a simulator to start on it."""
+    db = await prepare_state(settings)
+    try:
+        async with db.pool.acquire() as conn:
+            store = await smki_repo.load_store(conn)
+            await smki_repo.save_credentials(conn, import_folders(store, list(folders)).imported)
+    finally:
+        await db.close()
+
+
 async def start_running_simulator(database_url: str, tmp: Path, *, deliver: bool = True,
                                   **settings_overrides) -> RunningSimulator:
     """Prepare a fresh inventory (demo estate), import the ZAZ1 + RTDS credentials, and serve (without
     device job, scheduler and delivery workers when ``deliver`` is False)."""
     settings = Settings(data_dir=tmp, database_url=database_url, port=free_port(), admin_port=free_port(),
                         **settings_overrides)
-    db = await prepare_state(settings)
-    async with db.pool.acquire() as conn:
-        store = await smki_repo.load_store(conn)
-        report = import_folders(store, [KEYS_ZAZ1, KEYS_RTDS])
-        await smki_repo.save_credentials(conn, report.imported)
-    await db.close()
+    await prepare_with_keys(settings)
     sim = await start_simulator(settings, deliver=deliver)
     runners = await start_sites(sim)
     session = aiohttp.ClientSession()

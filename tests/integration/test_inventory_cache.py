@@ -13,11 +13,8 @@ import pytest
 
 from dccsim.config import Settings
 from dccsim.duis import client
-from dccsim.runtime import prepare_state
-from dccsim.smki import repository as smki_repo
-from dccsim.smki.folders import import_folders
 from tests.conftest import create_fresh_database
-from tests.integration.harness import free_port, template, zaz1_signer
+from tests.integration.harness import free_port, prepare_with_keys, template, zaz1_signer
 from tests.integration.test_crash_recovery import _ready, _stop
 from tests.paths import KEYS_ZAZ1
 
@@ -32,11 +29,7 @@ def _read_inventory() -> bytes:
 
 async def test_a_change_in_sql_reaches_the_caches_of_both_workers(pg_base_url, tmp_path):
     url = await create_fresh_database(pg_base_url)
-    db = await prepare_state(Settings(data_dir=tmp_path, database_url=url))
-    async with db.pool.acquire() as conn:
-        store = await smki_repo.load_store(conn)
-        await smki_repo.save_credentials(conn, import_folders(store, [KEYS_ZAZ1]).imported)
-    await db.close()
+    await prepare_with_keys(Settings(data_dir=tmp_path, database_url=url), [KEYS_ZAZ1])
     port, admin = free_port(), free_port()
     server = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers", "2",
                                "--port", str(port), "--admin-port", str(admin)],

@@ -176,17 +176,11 @@ async def test_two_workers_share_one_allocation(pg_base_url, tmp_path):
 @pytest.mark.slow
 async def test_set_capacity_applies_to_a_running_simulator_without_a_restart(pg_base_url, tmp_path):
     from dccsim.config import Settings
-    from dccsim.runtime import prepare_state
-    from dccsim.smki import repository as smki_repo
-    from dccsim.smki.folders import import_folders
+    from tests.integration.harness import prepare_with_keys
     from tests.paths import KEYS_ZAZ1
 
     url = await create_fresh_database(pg_base_url)
-    db = await prepare_state(Settings(data_dir=tmp_path, database_url=url))
-    async with db.pool.acquire() as conn:
-        store = await smki_repo.load_store(conn)
-        await smki_repo.save_credentials(conn, import_folders(store, [KEYS_ZAZ1]).imported)
-    await db.close()
+    await prepare_with_keys(Settings(data_dir=tmp_path, database_url=url), [KEYS_ZAZ1])
     port, admin = free_port(), free_port()
     env = {**os.environ, "DCCSIM_DATABASE_URL": url}
     server = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers", "2",
