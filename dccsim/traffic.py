@@ -48,30 +48,25 @@ SYSTEM_BUCKET = "*system*"
 
 # $1 originator, $2 counter, $3 managed (traffic management applies to this request), $4 system rps,
 # $5 system burst, $6 advance the counter (False for a Signed Pre-Command, which reuses its RequestID).
+# Take a token from a bucket refilled at its rps up to its burst; RETURNING a row only when one was there.
+_TAKE = """
+    INSERT INTO rate_bucket AS b (user_id, tokens, updated_at, rps, burst)
+    SELECT {source}
+    ON CONFLICT (user_id) DO UPDATE SET
+        tokens = LEAST(EXCLUDED.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rps) - 1,
+        updated_at = clock_timestamp(), rps = EXCLUDED.rps, burst = EXCLUDED.burst
+    WHERE LEAST(EXCLUDED.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rps) >= 1
+    RETURNING 1
+"""
+
 _ADMIT = """
 WITH usr_cap AS (
     SELECT capacity_rps AS rps,
            COALESCE(capacity_burst::float8, GREATEST(1.0, ceil(capacity_rps))) AS burst
     FROM dcc_user WHERE entity_id = $1 AND capacity_rps IS NOT NULL AND $3
 ),
-sys AS (
-    INSERT INTO rate_bucket AS b (user_id, tokens, updated_at, rps, burst)
-    SELECT $7, $5 - 1, clock_timestamp(), $4, $5 WHERE $4::float8 IS NOT NULL
-    ON CONFLICT (user_id) DO UPDATE SET
-        tokens = LEAST(EXCLUDED.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rps) - 1,
-        updated_at = clock_timestamp(), rps = EXCLUDED.rps, burst = EXCLUDED.burst
-    WHERE LEAST(EXCLUDED.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rps) >= 1
-    RETURNING 1
-),
-usr AS (
-    INSERT INTO rate_bucket AS b (user_id, tokens, updated_at, rps, burst)
-    SELECT $1, burst - 1, clock_timestamp(), rps, burst FROM usr_cap
-    ON CONFLICT (user_id) DO UPDATE SET
-        tokens = LEAST(EXCLUDED.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rps) - 1,
-        updated_at = clock_timestamp(), rps = EXCLUDED.rps, burst = EXCLUDED.burst
-    WHERE LEAST(EXCLUDED.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rps) >= 1
-    RETURNING 1
-),
+sys AS ({take_system}),
+usr AS ({take_user}),
 verdict AS (
     SELECT EXISTS (SELECT 1 FROM usr_cap) AND NOT EXISTS (SELECT 1 FROM usr)
            AND ($4::float8 IS NULL OR NOT EXISTS (SELECT 1 FROM sys)) AS throttled
@@ -91,7 +86,8 @@ SELECT v.throttled,
         FROM rate_bucket b, usr_cap c WHERE b.user_id = $1) AS level,
        (SELECT last_counter FROM request_counter WHERE originator = $1) AS last_counter
 FROM verdict v
-"""
+""".format(take_system=_TAKE.format(source="$7, $5 - 1, clock_timestamp(), $4, $5 WHERE $4::float8 IS NOT NULL"),
+           take_user=_TAKE.format(source="$1, burst - 1, clock_timestamp(), rps, burst FROM usr_cap"))
 
 
 def burst_of(rps: float, burst: int | None) -> float:

@@ -41,15 +41,16 @@ class InventoryCache:
         self._parties.clear()
         self._premises.clear()
 
-    def _get(self, table: dict, key: str):
+    async def read(self, table: dict, key: str, load):
+        """``table[key]`` if fresh, else ``await load()``, kept unless the inventory changed meanwhile."""
         hit = table.get(key)
         if hit is not None and time.monotonic() - hit[0] < self.ttl:
-            return True, hit[1]
-        return False, None
-
-    def _put(self, table: dict, key: str, value, generation: int) -> None:
+            return hit[1]
+        generation = self.generation
+        value = await load()
         if generation == self.generation:      # nothing changed while it was being read
             table[key] = (time.monotonic(), value)
+        return value
 
     async def watch(self, listener) -> None:
         """Clear on every committed inventory change, in whichever process it was made."""
@@ -66,6 +67,12 @@ def use_cache(pool: asyncpg.Pool, cache: InventoryCache) -> None:
 
 def forget_cache(pool: asyncpg.Pool) -> None:
     _CACHES.pop(id(pool), None)
+
+
+async def _cached(conn, table: str, key: str, load):
+    """A read through this process's inventory cache where ``conn`` may use it (see ``_cache_of``)."""
+    cache = _cache_of(conn)
+    return await load() if cache is None else await cache.read(getattr(cache, table), key, load)
 
 
 def _cache_of(conn) -> InventoryCache | None:
@@ -159,17 +166,10 @@ async def set_endpoint(conn: Conn, entity_id: str, url: str | None) -> bool:
 # --- devices -------------------------------------------------------------------------------
 
 async def get_device(conn: Conn, device_id: str) -> Device | None:
-    cache = _cache_of(conn)
-    if cache is not None:
-        hit, device = cache._get(cache._devices, device_id)
-        if hit:
-            return device
-        generation = cache.generation
-    row = await conn.fetchrow("SELECT * FROM device WHERE device_id = $1", device_id)
-    device = _device(row) if row else None
-    if cache is not None:
-        cache._put(cache._devices, device_id, device, generation)
-    return device
+    async def load() -> Device | None:
+        row = await conn.fetchrow("SELECT * FROM device WHERE device_id = $1", device_id)
+        return _device(row) if row else None
+    return await _cached(conn, "_devices", device_id, load)
 
 
 async def find_devices(conn: Conn, *, mpxn: str | None = None, uprn: str | None = None,
@@ -209,12 +209,10 @@ async def premises_devices(conn: Conn, device: Device) -> list[Device]:
 
 async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, str | None]]:
     """The device's premises (as ``premises_devices``) with each device's CPL status, in one query."""
-    cache = _cache_of(conn)
-    if cache is not None:
-        hit, found = cache._get(cache._premises, device_id)
-        if hit:
-            return list(found)
-        generation = cache.generation
+    return list(await _cached(conn, "_premises", device_id, lambda: _premises_with_cpl(conn, device_id)))
+
+
+async def _premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, str | None]]:
     rows = await conn.fetch(
         """
         WITH target AS (
@@ -230,10 +228,7 @@ async def premises_with_cpl(conn: Conn, device_id: str) -> list[tuple[Device, st
         """,
         device_id,
     )
-    found = [(_device(r), r["cpl_status"]) for r in rows]
-    if cache is not None:
-        cache._put(cache._premises, device_id, list(found), generation)
-    return found
+    return [(_device(r), r["cpl_status"]) for r in rows]
 
 
 @_invalidates
@@ -276,17 +271,10 @@ async def delete_device(conn: Conn, device_id: str) -> None:
 # --- responsibilities ----------------------------------------------------------------------
 
 async def parties(conn: Conn, device_id: str) -> dict[str, str]:
-    cache = _cache_of(conn)
-    if cache is not None:
-        hit, found = cache._get(cache._parties, device_id)
-        if hit:
-            return dict(found)
-        generation = cache.generation
-    rows = await conn.fetch("SELECT role, entity_id FROM device_party WHERE device_id = $1", device_id)
-    found = {r["role"]: r["entity_id"] for r in rows}
-    if cache is not None:
-        cache._put(cache._parties, device_id, dict(found), generation)
-    return found
+    async def load() -> dict[str, str]:
+        rows = await conn.fetch("SELECT role, entity_id FROM device_party WHERE device_id = $1", device_id)
+        return {r["role"]: r["entity_id"] for r in rows}
+    return dict(await _cached(conn, "_parties", device_id, load))
 
 
 @_invalidates

@@ -57,8 +57,14 @@ async def test_a_change_in_sql_reaches_the_caches_of_both_workers(pg_base_url, t
             before = await versions(session)           # both workers now hold A0's premises in their cache
             assert len(before) == 2 and all(v == {b"00000001"} for v in before.values()), before
             await pool.execute("UPDATE device SET firmware_version = '0000ABCD' WHERE device_id = '00DB1234567890A0'")
-            await asyncio.sleep(0.2)                     # the change's notification reaches both processes
-            after = await versions(session)
+            # The change's notification reaches both processes well within the cache's lifetime (10 s).
+            deadline = asyncio.get_running_loop().time() + 3
+            while True:
+                await asyncio.sleep(0.2)
+                after = await versions(session)
+                if all(v == {b"0000ABCD"} for v in after.values()) or \
+                        asyncio.get_running_loop().time() > deadline:
+                    break
         assert len(after) == 2 and all(v == {b"0000ABCD"} for v in after.values()), after
     finally:
         await pool.close()
