@@ -4,7 +4,7 @@
 alert is critical (sent signed with the device's digital-signing key) or not (MAC'd for its recipient), and
 the Remote Party roles it is addressed to — the entity in the device's trust-anchor cell for that role, the
 originator of the command that caused it, or the Access Control Broker (the DCC) for devices without the
-role's cell. The DCC routes each delivered alert to the Users holding the matching role (``dccsim.alert_routing``).
+role's cell. The DCC routes each delivered alert to the Users holding the matching role (``dccsim.han.alerts``).
 """
 from __future__ import annotations
 

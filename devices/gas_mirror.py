@@ -50,17 +50,17 @@ def apply(gpf_state: dict, data: dict[str, Any], now: datetime) -> None:
     gpf_state["mirror_synced_at"] = now.isoformat()
 
 
-async def push(bus: "HanBus", gsme_id: str, gpf_id: str, now: datetime, *, hub_id: str | None = None) -> bool:
+async def push(bus: "HanBus", gsme_id: str, gpf_id: str, *, hub_id: str | None = None) -> bool:
     """Copy a GSME's data to its GPF over the HAN; False when either could not be reached."""
     from devices.device import DeviceReply
 
     taken: dict[str, Any] = {}
 
-    def read(identity, state) -> DeviceReply:
+    def read(identity, state, now: datetime) -> DeviceReply:
         taken["image"] = image(state)
         return DeviceReply()
 
-    def write(identity, state) -> DeviceReply:
+    def write(identity, state, now: datetime) -> DeviceReply:
         apply(state, taken["image"], now)
         return DeviceReply()
 

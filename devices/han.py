@@ -7,14 +7,18 @@ nothing comes back. Every hop's faults apply: an offline or lossy hop drops the 
 
 Device state comes from a ``StateStore`` (the simulator keeps it in PostgreSQL) so that a device's
 handling of a frame is atomic and survives restarts; faults come from a ``FaultSource`` a user can change at
-run time.
+run time. A caller that must commit its own work with the device's (the DCC finishing a device job) passes
+it as ``within``: the bus hands it to the store untouched.
+
+Devices never read a clock: the bus reads the one it was given (``clock``) when a device starts handling
+a frame, and passes that time on.
 """
 from __future__ import annotations
 
 import asyncio
 import random
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Protocol
 
 from devices import firmware
@@ -50,21 +54,28 @@ class HanDirectory(Protocol):
     async def route(self, device_id: str, hub_id: str | None) -> Route: ...
 
 
-class StateStore(Protocol):
-    """Runs ``work(identity, state)`` on a device's state under a lock and persists the result."""
+StoredWork = Callable[[DeviceIdentity, dict], DeviceReply]
 
-    async def with_device(self, device_id: str, work: Callable[[DeviceIdentity, dict], DeviceReply]) \
+
+class StateStore(Protocol):
+    """Runs ``work(identity, state)`` on a device's state under a lock and persists the result; ``within``
+    is the caller's unit of work to join (what it is, the store and its callers agree on)."""
+
+    async def with_device(self, device_id: str, work: StoredWork, *, within: object | None = None) \
             -> DeviceReply | None: ...
 
 
-Handler = Callable[[DeviceIdentity, dict, bytes], DeviceReply]
+Clock = Callable[[], datetime]
+Handler = Callable[[DeviceIdentity, dict, bytes, datetime], DeviceReply]    # (identity, state, frame, now)
+Work = Callable[[DeviceIdentity, dict, datetime], DeviceReply]              # (identity, state, now)
 
 
 class HanBus:
-    def __init__(self, store: StateStore, faults: FaultSource, *, rng: random.Random | None = None,
+    def __init__(self, store: StateStore, faults: FaultSource, *, clock: Clock, rng: random.Random | None = None,
                  directory: HanDirectory | None = None):
         self.store = store
         self.fault_source = faults
+        self.clock = clock
         self.rng = rng or random.Random()
         self.directory = directory
 
@@ -95,23 +106,25 @@ class HanBus:
             await asyncio.sleep(faults.latency_ms / 1000)
         return True
 
-    async def exchange(self, device_id: str, frame: bytes, *, hub_id: str | None = None,
-                       handler: Handler) -> DeviceReply | None:
+    async def exchange(self, device_id: str, frame: bytes, *, hub_id: str | None = None, handler: Handler,
+                       within: object | None = None) -> DeviceReply | None:
         """Deliver ``frame``; return the device's reply, or None if nothing comes back."""
         route = await self.route(device_id, hub_id)
         if not await self._travel(route.hops):
             return None
         if not route.reachable:
             return DeviceReply(refused=route.reason)
-        return await self.store.with_device(device_id, lambda identity, state: handler(identity, state, frame))
+        return await self.store.with_device(
+            device_id, lambda identity, state: handler(identity, state, frame, self.clock()), within=within)
 
-    async def run(self, device_id: str, work: Callable[[DeviceIdentity, dict], DeviceReply], *,
-                  hub_id: str | None = None) -> DeviceReply | None:
+    async def run(self, device_id: str, work: Work, *, hub_id: str | None = None,
+                  within: object | None = None) -> DeviceReply | None:
         """Run a device's own action (its timers) under the same faults."""
         route = await self.route(device_id, hub_id)
         if not await self._travel(route.hops) or not route.reachable:
             return None
-        return await self.store.with_device(device_id, work)
+        return await self.store.with_device(device_id, lambda identity, state: work(identity, state, self.clock()),
+                                            within=within)
 
     async def distribute_image(self, device_id: str, image: bytes, *, hub_id: str | None = None) \
             -> DeviceReply | None:
@@ -130,14 +143,14 @@ class HanBus:
             result = firmware.TRANSFER_FAILED
             if route.reachable and await self._travel(route.hops[1:] or route.hops):
                 reply = await self.store.with_device(device_id, lambda identity, state:
-                                                     receive_firmware(identity, state, image))
+                                                     receive_firmware(identity, state, image, now=self.clock()))
                 if reply is not None:
                     frames.extend(reply.alerts)
                     if reply.refused is None:
                         result = firmware.TRANSFERRED
         if device_id != hub or parsed is None:
             def report(identity: DeviceIdentity, state: dict) -> DeviceReply:
-                now = datetime.now(timezone.utc)
+                now = self.clock()
                 return DeviceReply(alerts=[firmware.transfer_alert(identity.device_id, device_keys(identity, state),
                                                                    state, device_id, version, result, now)])
             reply = await self.store.with_device(hub, report)

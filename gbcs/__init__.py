@@ -9,12 +9,12 @@ from gbcs.api import build, decode, encode, encrypted_blobs, sign_precommand, ve
 from gbcs.catalogue import MESSAGE_CODES, MessageCodeInfo, lookup
 from gbcs.errors import GbcsError, MalformedMessage, UsageError, VerificationError
 from gbcs.gbt import HAN_LIMIT, gbt_join, gbt_split
-from gbcs.keys import KEY_AGREEMENT, PREPAYMENT, SIGNING, KeyStore, StaticKeyStore
-from gbcs.message import Message, Verification
+from gbcs.keys import KEY_AGREEMENT, PREPAYMENT, SIGNING, KeyStore, KeyUsage, StaticKeyStore
+from gbcs.message import Check, Cra, Decryption, Message, SignatureField, Verification
 from gbcs.payload import Payload, decode_payload, encode_payload
 
 __all__ = [
-    "GbcsError", "HAN_LIMIT", "KEY_AGREEMENT", "KeyStore", "MESSAGE_CODES", "MalformedMessage", "Message",
+    "Check", "Cra", "Decryption", "SignatureField", "GbcsError", "HAN_LIMIT", "KEY_AGREEMENT", "KeyStore", "KeyUsage", "MESSAGE_CODES", "MalformedMessage", "Message",
     "MessageCodeInfo", "PREPAYMENT", "Payload", "SIGNING", "StaticKeyStore", "UsageError", "Verification",
     "VerificationError", "build", "decode", "decode_payload", "encode", "encode_payload", "encrypted_blobs",
     "gbt_join", "gbt_split", "lookup", "protection", "sign_precommand", "utrn", "verify_signed_precommand",

@@ -1,15 +1,26 @@
 """Where the library gets keys from: an interface, and a simple in-memory implementation."""
 from __future__ import annotations
 
+import enum
 from typing import Mapping, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-SIGNING = "ds"
-KEY_AGREEMENT = "ka"
-PREPAYMENT = "pp-ka"   # a supplier's prepayment top-up key-agreement key (it authenticates UTRNs)
-USAGES = (SIGNING, KEY_AGREEMENT, PREPAYMENT)
+
+
+class KeyUsage(enum.StrEnum):
+    """What a GBCS key pair is for."""
+
+    SIGNING = "ds"                 # digital signing
+    KEY_AGREEMENT = "ka"           # key agreement (MACs, encryption)
+    PREPAYMENT = "pp-ka"           # a supplier's prepayment top-up key agreement (it authenticates UTRNs)
+
+
+SIGNING = KeyUsage.SIGNING
+KEY_AGREEMENT = KeyUsage.KEY_AGREEMENT
+PREPAYMENT = KeyUsage.PREPAYMENT
+USAGES = tuple(KeyUsage)
 
 
 class KeyStore(Protocol):

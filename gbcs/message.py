@@ -15,6 +15,7 @@ defect of its JSON input into ``MalformedMessage``.
 """
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -43,31 +44,85 @@ COUNTER_LIMIT = 1 << 64
 # Tag, then empty transaction id, originator and recipient titles, date-time, other-info and key-info.
 CIPHERING_HEADER = bytes([GENERAL_CIPHERING]) + bytes(6)
 DEFAULT_SECURITY_HEADER = bytes([AUTHENTICATED]) + bytes(SECURITY_HEADER_LENGTH - 1)
-SIGNATURE_FIELDS = ("absent", "empty", "present")
 LENGTH_FIELDS = ("ciphered", "other_info", "content", "signature")
-VERIFICATION_STATES = ("verified", "failed", "unchecked", "absent")
-DECRYPTION_STATES = ("decrypted", "failed", "unchecked", "absent")
+
+
+class Cra(enum.StrEnum):
+    """What a message is (its CRA flag): a command, a response or an alert."""
+
+    COMMAND = "command"
+    RESPONSE = "response"
+    ALERT = "alert"
+
+
+class SignatureField(enum.StrEnum):
+    """The signature element of a grouping header: left out, a zero length, or a signature."""
+
+    ABSENT = "absent"
+    EMPTY = "empty"
+    PRESENT = "present"
+
+
+class Check(enum.StrEnum):
+    """The verdict on a MAC or a signature."""
+
+    VERIFIED = "verified"
+    FAILED = "failed"
+    UNCHECKED = "unchecked"      # no keys to check it with
+    ABSENT = "absent"            # nothing to check
+
+
+class Decryption(enum.StrEnum):
+    """What became of a message's encrypted parts."""
+
+    DECRYPTED = "decrypted"      # all of them
+    FAILED = "failed"            # a part's tag did not authenticate
+    UNCHECKED = "unchecked"      # no keys
+    ABSENT = "absent"            # the message has none
+
+
+SIGNATURE_FIELDS = tuple(SignatureField)
+VERIFICATION_STATES = tuple(Check)
+DECRYPTION_STATES = tuple(Decryption)
+
+
+def _coerce(message: "Message", name: str, kind: type[enum.StrEnum]) -> None:
+    """A field given as its text becomes the enumeration member (``cra="command"`` is ``Cra.COMMAND``)."""
+    value = getattr(message, name)
+    if isinstance(value, kind):
+        return
+    if not isinstance(value, str) or value not in kind.__members__.values():
+        raise UsageError(f"{name} must be one of {', '.join(kind)}, not {value!r}")
+    object.__setattr__(message, name, kind(value))
 
 
 @dataclass(frozen=True)
 class Verification:
-    """What could be checked. ``mac`` and ``signature``: "verified", "failed", "unchecked" (no keys) or
-    "absent" (nothing to check). ``decryption`` of the message's encrypted parts: "decrypted" (all of
-    them), "failed" (a part's tag did not authenticate), "unchecked" (no keys) or "absent" (none)."""
+    """What could be checked: the ``mac`` and the ``signature`` (``Check``), and the ``decryption`` of the
+    message's encrypted parts (``Decryption``)."""
 
-    mac: str = "absent"
-    signature: str = "absent"
-    decryption: str = "absent"
+    mac: Check = Check.ABSENT
+    signature: Check = Check.ABSENT
+    decryption: Decryption = Decryption.ABSENT
+
+    def __post_init__(self) -> None:
+        for name, kind in (("mac", Check), ("signature", Check), ("decryption", Decryption)):
+            value = getattr(self, name)
+            if not isinstance(value, kind):
+                try:
+                    object.__setattr__(self, name, kind(value))
+                except ValueError:
+                    raise UsageError(f"{name} must be one of {', '.join(kind)}, not {value!r}") from None
 
     def to_json(self) -> dict[str, str]:
-        return {"mac": self.mac, "signature": self.signature, "decryption": self.decryption}
+        return {"mac": self.mac.value, "signature": self.signature.value, "decryption": self.decryption.value}
 
 
 @dataclass(frozen=True)
 class Message:
     """One GBCS message, decoded; ``encode`` turns it back into the same bytes."""
 
-    cra: str
+    cra: Cra
     counter: int
     originator: str
     recipient: str
@@ -76,7 +131,7 @@ class Message:
     date_time: bytes | None = None
     other_info_extra: bytes = b""
     signature: bytes | None = None
-    signature_field: str = "absent"          # absent | empty (a 00 length) | present
+    signature_field: SignatureField = SignatureField.ABSENT
     ciphered: bool = False
     security_header: bytes = DEFAULT_SECURITY_HEADER
     mac: bytes | None = None
@@ -85,8 +140,8 @@ class Message:
     decrypted: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.cra, str) or self.cra not in CRA_FLAGS:
-            raise UsageError(f"cra must be one of {', '.join(CRA_FLAGS)}, not {self.cra!r}")
+        _coerce(self, "cra", Cra)
+        _coerce(self, "signature_field", SignatureField)
         if not _is_int(self.counter) or not 0 <= self.counter < COUNTER_LIMIT:
             raise UsageError(f"the originator counter must be an integer in 0 … 2^64-1, not {self.counter!r}")
         for name in ("originator", "recipient"):
@@ -103,9 +158,6 @@ class Message:
             raise UsageError(f"GBCS MACs with the security header {DEFAULT_SECURITY_HEADER.hex()}, "
                              f"not {self.security_header.hex()}")
         _check_bytes("mac", self.mac, TAG_LENGTH, optional=True)
-        if self.signature_field not in SIGNATURE_FIELDS:
-            raise UsageError(f"signature_field must be one of {', '.join(SIGNATURE_FIELDS)}, "
-                             f"not {self.signature_field!r}")
         _check_bytes("signature", self.signature, optional=True)
         if self.signature is not None and (self.signature_field != "present" or not self.signature):
             raise UsageError("a signature needs signature_field 'present'")
@@ -132,7 +184,7 @@ class Message:
         info = lookup(self.message_code)
         value: dict[str, Any] = {
             "frame": "general-ciphering" if self.ciphered else "general-signing",
-            "cra": self.cra,
+            "cra": self.cra.value,
             "counter": self.counter,
             "originator": self.originator,
             "recipient": self.recipient,
@@ -142,7 +194,7 @@ class Message:
             "other_info_extra": self.other_info_extra.hex(),
             "payload": self.payload.to_json(message_code=self.message_code, cra=self.cra,
                                             decrypted=self.decrypted or None),
-            "signature_field": self.signature_field,
+            "signature_field": self.signature_field.value,
             "signature": self.signature.hex() if self.signature else None,
         }
         if self.ciphered:

@@ -14,7 +14,7 @@ from dccsim.catalogue.bodymodel import SR, Attr, Choice, Complex, El, Seq, Simpl
 from dccsim.catalogue.bodies import BODY_MODELS
 from dccsim.catalogue.spec import CATALOGUE
 from dccsim.catalogue.types import REQUEST_ID
-from dccsim.config import DEFAULT_DUIS_XSD
+from dccsim.runtime.settings import DEFAULT_DUIS_XSD
 
 XS = "http://www.w3.org/2001/XMLSchema"
 DS = "http://www.w3.org/2000/09/xmldsig#"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import gbcs
-from dccsim.config import REPO_ROOT
+from dccsim.runtime.settings import REPO_ROOT
 from dccsim.smki.credentials import read_folders
 from gbcs import protection, security
 

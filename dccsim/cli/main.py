@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from dccsim.cli import sign_cmd
-from dccsim.config import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, Settings, default_data_dir
-from dccsim.releases import DEFAULT_PROFILE, PROFILES
+from dccsim.runtime.settings import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, Settings, default_data_dir
+from dccsim.runtime.releases import DEFAULT_PROFILE, PROFILES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,14 +152,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from dccsim.server import run_event_loop, serve
+    from dccsim.runtime.server import run_event_loop, serve
 
     run_event_loop(serve(_settings(args), demo=args.demo))
     return 0
 
 
 async def _with_state(args: argparse.Namespace, work):
-    from dccsim.runtime import prepare_state
+    from dccsim.runtime.simulator import prepare_state
 
     db = await prepare_state(_settings(args))
     try:
@@ -248,7 +248,7 @@ def _users_list(args: argparse.Namespace) -> int:
 
 def _devices_fault(args: argparse.Namespace) -> int:
     from dccsim.duis.ids import normalise_eui
-    from dccsim.han_service import set_faults
+    from dccsim.han.store import set_faults
 
     device = normalise_eui(args.device_id)
     if args.loss is not None and not 0 <= args.loss <= 1:
@@ -261,7 +261,7 @@ def _devices_fault(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from dccsim import bench
+    from dccsim.cli import bench
 
     summary = bench.run(duration=args.duration, concurrency=args.concurrency, workload=args.workload,
                         target=args.target, keys=args.keys, workers=args.workers, as_json=args.json,
@@ -272,7 +272,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _users_set_capacity(args: argparse.Namespace) -> int:
     from dccsim.duis.ids import normalise_eui
-    from dccsim.traffic import set_capacity
+    from dccsim.frontdoor.traffic import set_capacity
 
     entity = normalise_eui(args.entity_id)
     if not asyncio.run(_with_state(args, lambda conn: set_capacity(conn, entity, args.rps, args.burst))):
@@ -284,7 +284,7 @@ def _users_set_capacity(args: argparse.Namespace) -> int:
 
 def _users_clear_capacity(args: argparse.Namespace) -> int:
     from dccsim.duis.ids import normalise_eui
-    from dccsim.traffic import set_capacity
+    from dccsim.frontdoor.traffic import set_capacity
 
     entity = normalise_eui(args.entity_id)
     if not asyncio.run(_with_state(args, lambda conn: set_capacity(conn, entity, None, None))):
@@ -296,7 +296,7 @@ def _users_clear_capacity(args: argparse.Namespace) -> int:
 
 def _outbox_list(args: argparse.Namespace) -> int:
     from dccsim.duis.ids import dashed
-    from dccsim.outbox import pending_and_undeliverable
+    from dccsim.delivery.outbox import pending_and_undeliverable
 
     rows = asyncio.run(_with_state(args, pending_and_undeliverable))
     if not rows:
@@ -312,7 +312,7 @@ def _outbox_list(args: argparse.Namespace) -> int:
 
 
 def _outbox_resend(args: argparse.Namespace) -> int:
-    from dccsim.outbox import resend
+    from dccsim.delivery.outbox import resend
 
     if not asyncio.run(_with_state(args, lambda conn: resend(conn, args.message_id))):
         print(f"dccsim: no outbox message {args.message_id}", file=sys.stderr)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from dccsim.catalogue import CV_WEB_SERVICE
-from dccsim.config import Settings
+from dccsim.runtime.settings import Settings
 from dccsim.duis import client
 from dccsim.duis.ids import RequestId, normalise_eui
 from dccsim.duis.namespaces import sr

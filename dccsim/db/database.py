@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from dccsim.config import Settings
+from dccsim.runtime.settings import Settings
 from dccsim.db.connection import DccConnection, Hooks
 from dccsim.db.embedded import start_embedded
 from dccsim.db.migrations import migrate

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import asyncpg
 
-from dccsim.config import SCHEMAS_DIR
+from dccsim.runtime.settings import SCHEMAS_DIR
 
 MIGRATIONS_DIR = SCHEMAS_DIR / "migrations"
 _LOCK_KEY = 0x0DCC51  # advisory lock so that concurrent workers migrate one at a time

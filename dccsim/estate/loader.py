@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from dccsim.config import SCENARIOS_DIR
+from dccsim.runtime.settings import SCENARIOS_DIR
 from dccsim.duis.ids import normalise_eui
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import CplEntry, Device, DeviceStatus, DeviceType, User

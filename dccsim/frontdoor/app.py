@@ -12,7 +12,7 @@ from dccsim.duis.outcomes import (HTTP_404_NOT_FOUND, HTTP_405_METHOD, HTTP_413_
 from dccsim.frontdoor.pipeline import HttpAnswer, process
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 log = logging.getLogger(__name__)
 

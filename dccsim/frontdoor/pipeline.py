@@ -23,7 +23,7 @@ from dccsim.duis.outcomes import (E12, E13, HTTP_400_SCHEMA, HTTP_401_SIGNATURE,
 from dccsim.duis.responses import service_response
 from dccsim.duis.safexml import parse_request
 from dccsim.duis.xsd import validate
-from dccsim import traffic
+from dccsim.frontdoor import traffic
 from dccsim.frontdoor import access
 from dccsim.frontdoor.context import RequestContext
 from dccsim.handlers import HANDLERS, Reply
@@ -33,7 +33,7 @@ from dccsim.smki.credentials import Usage
 from dccsim.smki.errors import CertificateExpired
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ __all__ = ["HANDLERS", "Reply", "handles", "load_all"]
 
 def load_all() -> None:
     """Import every handler module so that each registers itself."""
-    from dccsim import device_requests  # noqa: F401
+    from dccsim.handlers import device_commands as device_requests  # noqa: F401
     from dccsim.handlers import (  # noqa: F401
         commshub,
         firmware,

@@ -2,7 +2,7 @@
 update; the others are reported in a W110101 warning (DSPUpdateFirmwareWarning)."""
 from __future__ import annotations
 
-from dccsim.device_requests import enqueue_job
+from dccsim.handlers.device_commands import enqueue_job
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.duis.responses import add
 from dccsim.frontdoor import access

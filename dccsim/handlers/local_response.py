@@ -3,11 +3,11 @@ the DCC, which authenticates it and processes it as if it had arrived over the S
 from __future__ import annotations
 
 import gbcs
-from dccsim.device_requests import dcc_keys
+from dccsim.handlers.device_commands import dcc_keys
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
-from dccsim.response_processing import after_response
+from dccsim.han.processing import after_response
 
 # The Service Requests whose local responses may be returned (DUIS 3.8.117.2, as amended by V4.0).
 RETURNABLE = {"3.2", "6.8", "6.15.1", "6.14.1", "6.14.2", "6.14.3", "6.15.2", "6.21", "6.23", "8.7.1", "8.7.2",
@@ -36,7 +36,7 @@ async def return_local_command_response(ctx, conn, sim) -> Reply:
         raise DuisRejection("E19", f"device {message.originator} is not in the inventory")
     job = {"variant": variants[0], "user_id": ctx.request_id.originator,
            "request_id": str(body.get("OriginalRequestID") or ctx.request_id_text)}
-    from dccsim import outbox
+    from dccsim.delivery import outbox
 
     for alert in await after_response(sim, conn, job, device, message):
         await outbox.enqueue(conn, user_id=alert.user_id, kind=alert.kind, body=alert.body,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dccsim.device_identities import enrol_device
+from dccsim.han.identities import enrol_device
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import E19, E5, I99, DuisRejection
 from dccsim.handlers.registry import Reply, Target, handles

@@ -14,7 +14,6 @@ from dccsim.duis.namespaces import sr
 from dccsim.duis.outcomes import E050101, E050201, E050301, I0, I99, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.handlers.registry import Reply, Target, handles
-from dccsim.inventory import repository as repo
 from dccsim.frontdoor import access
 
 MAX_SCHEDULES_READ = 99   # sr:DSPSchedulesRead

@@ -352,7 +352,7 @@ async def last_counter(conn: Conn, originator: str) -> int | None:
 # --- message log ---------------------------------------------------------------------------
 
 async def messages_for(conn: Conn, request_id: str) -> list[dict[str, Any]]:
-    from dccsim.message_log import messages_for as merged
+    from dccsim.delivery.message_log import messages_for as merged
 
     return await merged(conn, request_id)
 

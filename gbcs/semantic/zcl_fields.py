@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from gbcs.errors import GbcsError, MalformedMessage, UsageError
 from gbcs.payload import zcl
-from gbcs.payload.zcl import AttributeRecord, CommandLayout, Field, Repeat, ZclValue
+from gbcs.payload.zcl import AttributeRecord, CommandLayout, Repeat, ZclValue
 from gbcs.semantic.common import Names, field, hex_bytes, integer, utc_seconds, utc_seconds_text
 from gbcs.semantic.alerts import ALERT_NAMES
 from gbcs.semantic.zcl_names import CODE_FIELDS, FIELD_NAMES, STATUSES, TEXT_FIELDS, TYPES, attribute_name

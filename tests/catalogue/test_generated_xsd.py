@@ -12,9 +12,9 @@ from lxml import etree
 from dccsim.catalogue import CATALOGUE
 from dccsim.catalogue.bodies import BODY_MODELS
 from dccsim.catalogue.xsdgen import generate
-from dccsim.config import DEFAULT_DUIS_XSD
+from dccsim.runtime.settings import DEFAULT_DUIS_XSD
 from dccsim.duis.xsd import load_schema
-from dccsim.device_requests import DEVICE_VARIANTS
+from dccsim.handlers.device_commands import DEVICE_VARIANTS
 from dccsim.handlers import HANDLERS, load_all
 from tests.catalogue.xsd_shape import SchemaShapes, differences
 from tests.paths import DUIS_SCHEMA, DUIS_TEMPLATES

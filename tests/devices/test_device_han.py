@@ -23,7 +23,7 @@ class MemoryStore:
     def __init__(self, devices: dict):
         self.devices = devices
 
-    async def with_device(self, device_id, work):
+    async def with_device(self, device_id, work, *, within=None):
         if device_id not in self.devices:
             return None
         identity, state = self.devices[device_id]
@@ -62,7 +62,7 @@ def han():
     devices[CHF][1]["device_log"] = [{"device_id": d} for d in (ESME, GSME, PPMID)]
     store = MemoryStore(devices)
     faults = MemoryFaults()
-    return world, HanBus(store, faults, directory=LogDirectory(store)), faults, devices
+    return world, HanBus(store, faults, clock=world.now, directory=LogDirectory(store)), faults, devices
 
 
 async def test_a_frame_reaches_a_device_on_the_log_and_not_one_taken_off(han):
@@ -76,7 +76,7 @@ async def test_a_frame_reaches_a_device_on_the_log_and_not_one_taken_off(han):
 
 async def test_every_hop_counts_a_gas_meter_behind_an_offline_gpf_is_silent(han):
     _world, bus, faults, _devices = han
-    handler = lambda identity, state, frame: DeviceReply(response=b"answer")  # noqa: E731
+    handler = lambda identity, state, frame, now: DeviceReply(response=b"answer")  # noqa: E731
     assert (await bus.exchange(GSME, b"frame", hub_id=CHF, handler=handler)).response == b"answer"
     faults.table[GPF] = Faults(offline=True)
     assert await bus.exchange(GSME, b"frame", hub_id=CHF, handler=handler) is None

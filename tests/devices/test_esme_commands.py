@@ -13,8 +13,8 @@ from lxml import etree
 import gbcs
 from dccsim.catalogue import CATALOGUE
 from dccsim.catalogue.bodymodel import _generic_value
-from dccsim.commands import fills_esme
-from dccsim.commands.builder import build_command
+from dccsim.han.commands import fills_esme
+from dccsim.han.commands.builder import build_command
 from dccsim.duis.ids import RequestId
 from dccsim.inventory.models import Device
 from devices import esme_axdr as x

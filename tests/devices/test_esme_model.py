@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dccsim.commands.builder import build_command
+from dccsim.han.commands.builder import build_command
 from dccsim.inventory.models import Device
 from devices import esme_axdr as x
 from devices import esme_consumption as energy

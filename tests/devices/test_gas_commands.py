@@ -9,8 +9,8 @@ from lxml import etree
 
 import gbcs
 from dccsim.catalogue import CATALOGUE
-from dccsim.commands import fills_gas
-from dccsim.commands.builder import build_command
+from dccsim.han.commands import fills_gas
+from dccsim.han.commands.builder import build_command
 from dccsim.inventory.models import Device
 from devices.clock import parse_generalized_time, zigbee_time
 from gbcs.payload import zcl

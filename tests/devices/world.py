@@ -4,6 +4,7 @@ prepayment key), and a DCC that MACs (and a party that signs) commands."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -34,6 +35,10 @@ class World:
         entity: _party() for entity in (ACB, SUPPLIER, OTHER_SUPPLIER, NETWORK_OPERATOR)})
     devices: dict[str, dict] = field(default_factory=dict)
     counter: int = 1000
+
+    def now(self) -> datetime:
+        """The HAN's clock in these tests: the time the test runs at."""
+        return datetime.now(timezone.utc)
 
     def directory(self) -> gbcs.StaticKeyStore:
         keys = gbcs.StaticKeyStore(acb=ACB)

@@ -8,11 +8,11 @@ from pathlib import Path
 import aiohttp
 from lxml import etree
 
-from dccsim.config import Settings
+from dccsim.runtime.settings import Settings
 from dccsim.duis import client
 from dccsim.duis.xmldsig import DuisSigner
-from dccsim.runtime import Simulator, prepare_state, start_simulator
-from dccsim.server import start_sites
+from dccsim.runtime.simulator import Simulator, prepare_state, start_simulator
+from dccsim.runtime.server import start_sites
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.credentials import Usage, read_folders
 from dccsim.smki.folders import import_folders

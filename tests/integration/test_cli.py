@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import gbcs
-from dccsim.config import ADMIN_PORT, DUIS_PORT, Settings
+from dccsim.runtime.settings import ADMIN_PORT, DUIS_PORT, Settings
 from dccsim.smki import authority as ca
 from dccsim.smki.credentials import Usage
 from tests.conftest import create_fresh_database

@@ -26,15 +26,15 @@ import pytest
 from lxml import etree
 
 import gbcs
-from dccsim.config import Settings
+from dccsim.runtime.settings import Settings
 from dccsim.duis import client
 from dccsim.duis.ids import dashed
 from dccsim.duis.namespaces import sr
 from dccsim.duis.xmldsig import DuisSigner
 from dccsim.estate import load_estate_file
-from dccsim.han_service import set_faults
+from dccsim.han.store import set_faults
 from dccsim.inventory import repository as repo
-from dccsim.runtime import prepare_state
+from dccsim.runtime.simulator import prepare_state
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.folders import import_folders
 from tests.conftest import create_fresh_database

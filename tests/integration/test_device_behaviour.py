@@ -19,9 +19,9 @@ from lxml import etree
 import gbcs
 from devices import firmware
 from devices.device import handle_command, raise_event
-from dccsim.alert_routing import route_device_alert
-from dccsim.device_identities import reissue_device_certificate
-from dccsim.device_requests import dcc_keys
+from dccsim.han.alerts import route_device_alert
+from dccsim.han.identities import reissue_device_certificate
+from dccsim.handlers.device_commands import dcc_keys
 from dccsim.duis import client
 from dccsim.duis.ids import dashed
 from dccsim.duis.namespaces import sr
@@ -567,7 +567,7 @@ async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_af
 ])
 async def test_device_alerts_reach_the_users_entitled_to_them(estate, device, code, users):
     running, receivers = estate
-    reply = await running.sim.han.run(device, lambda identity, state: raise_event(identity, state, code))
+    reply = await running.sim.han.run(device, lambda identity, state, now: raise_event(identity, state, code, now))
     keys = read_folders([KEYS_RTDS])
     verifier = gbcs.StaticKeyStore()
     for credential in running.sim.smki.devices():

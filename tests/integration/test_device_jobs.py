@@ -6,7 +6,7 @@ import asyncio
 
 from lxml import etree
 
-from dccsim.device_jobs import process_job
+from dccsim.han.jobs import process_job
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
 from tests.conftest import create_fresh_database

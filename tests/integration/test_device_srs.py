@@ -173,7 +173,7 @@ async def entitled(running, name: str) -> str:
 
 def device_templates() -> list[str]:
     pattern = re.compile(r"^[A-Za-z0-9]+_([0-9.]+)_")
-    from dccsim.device_requests import DEVICE_VARIANTS
+    from dccsim.handlers.device_commands import DEVICE_VARIANTS
 
     return sorted(p.name for p in DUIS_TEMPLATES.glob("*.XML")
                   if (m := pattern.match(p.name)) and m.group(1) in DEVICE_VARIANTS)

@@ -23,7 +23,7 @@ import pytest
 from lxml import etree
 
 import gbcs
-from dccsim.device_requests import dcc_keys
+from dccsim.handlers.device_commands import dcc_keys
 from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr

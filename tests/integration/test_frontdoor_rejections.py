@@ -11,12 +11,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from dccsim.config import Settings
+from dccsim.runtime.settings import Settings
 from dccsim.duis import client
 from dccsim.duis.namespaces import sr
 from dccsim.duis.xmldsig import DuisSigner
-from dccsim.runtime import prepare_state, start_simulator
-from dccsim.server import start_sites
+from dccsim.runtime.simulator import prepare_state, start_simulator
+from dccsim.runtime.server import start_sites
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.folders import import_folders
 from tests.conftest import create_fresh_database

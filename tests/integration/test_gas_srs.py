@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 import gbcs
-from dccsim.device_requests import DEVICE_VARIANTS
+from dccsim.handlers.device_commands import DEVICE_VARIANTS
 from dccsim.duis import client
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo

@@ -11,7 +11,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from dccsim.config import Settings
+from dccsim.runtime.settings import Settings
 from dccsim.duis import client
 from tests.conftest import create_fresh_database
 from tests.integration.harness import free_port, prepare_with_keys, template, zaz1_signer

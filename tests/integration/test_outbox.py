@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from dccsim import outbox
+from dccsim.delivery import outbox
 from dccsim.duis.responses import service_response
 from dccsim.inventory import repository as repo
 from tests.conftest import create_fresh_database
@@ -175,9 +175,9 @@ async def test_outbox_command_lists_and_resends(fast_delivery):
 @pytest.fixture
 async def bare_outbox(pg_base_url, tmp_path):
     """A migrated database with the demo users and no simulator running: the test drives the workers."""
-    from dccsim.config import Settings
+    from dccsim.runtime.settings import Settings
     from dccsim.duis.xmldsig import DuisSigner
-    from dccsim.runtime import prepare_state
+    from dccsim.runtime.simulator import prepare_state
     from dccsim.smki import repository as smki_repo
 
     url = await create_fresh_database(pg_base_url)
@@ -212,7 +212,7 @@ async def test_a_message_delivered_meanwhile_by_another_worker_is_not_claimed_ag
 async def test_two_workers_deliver_every_message_once_in_order(bare_outbox):
     import asyncpg
 
-    from dccsim.message_log import MessageLog
+    from dccsim.delivery.message_log import MessageLog
 
     sim, url = bare_outbox
     receiver = await Receiver().start()
@@ -249,7 +249,7 @@ async def test_two_workers_deliver_every_message_once_in_order(bare_outbox):
 async def test_an_idle_worker_does_not_spin_on_messages_queued_behind_a_retrying_head(bare_outbox):
     import asyncpg
 
-    from dccsim.outbox import DeliveryPolicy
+    from dccsim.delivery.outbox import DeliveryPolicy
     from tests.integration.harness import free_port
 
     sim, url = bare_outbox
@@ -276,7 +276,7 @@ async def test_an_idle_worker_does_not_spin_on_messages_queued_behind_a_retrying
 
 
 def test_a_lease_no_longer_than_the_post_timeout_is_refused_at_start():
-    from dccsim.config import Settings
+    from dccsim.runtime.settings import Settings
 
     with pytest.raises(ValueError, match="lease"):
         Settings(delivery_lease=10, delivery_timeout=10).check()

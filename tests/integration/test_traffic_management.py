@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from dccsim.duis import client
-from dccsim.traffic import set_capacity
+from dccsim.frontdoor.traffic import set_capacity
 from tests.conftest import create_fresh_database
 from tests.integration.checks import assert_duis_answer
 from tests.integration.harness import SUPPLIER, free_port, start_running_simulator, template, zaz1_signer
@@ -30,7 +30,7 @@ async def _limit(running, rps: float | None, burst: int | None) -> None:
 
 
 def test_the_priority_service_requests_are_pinned():
-    """The SRs never throttled (see dccsim/traffic.py for the sources and the reading behind this list)."""
+    """The SRs never throttled (see dccsim/frontdoor/traffic.py for the sources and the reading behind this list)."""
     from dccsim.catalogue import CATALOGUE
 
     priority = {spec.variant for spec in CATALOGUE.all() if spec.priority}
@@ -175,7 +175,7 @@ async def test_two_workers_share_one_allocation(pg_base_url, tmp_path):
 
 @pytest.mark.slow
 async def test_set_capacity_applies_to_a_running_simulator_without_a_restart(pg_base_url, tmp_path):
-    from dccsim.config import Settings
+    from dccsim.runtime.settings import Settings
     from tests.integration.harness import prepare_with_keys
     from tests.paths import KEYS_ZAZ1
 

@@ -13,7 +13,6 @@ import asyncio
 import base64
 import json
 import logging
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -21,15 +20,15 @@ import asyncpg
 import gbcs
 from devices import gas_mirror
 from devices.device import handle_command
-from dccsim.alert_routing import Outgoing, route_device_alert
-from dccsim.device_requests import dcc_keys
+from dccsim.han.alerts import Outgoing, route_device_alert
+from dccsim.handlers.device_commands import dcc_keys
 from dccsim.duis.responses import add, service_response
-from dccsim.han_service import DccTransaction, in_dcc_transaction, save
+from dccsim.han.store import DccTransaction, save
 from dccsim.inventory import repository as repo
-from dccsim.response_processing import after_response
+from dccsim.han.processing import after_response
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +169,8 @@ async def process_job(sim: "Simulator", job, *, stopping=lambda: False) -> None:
         return
     while True:
         transaction = DccTransaction(finish, job_id=job["id"])
-        with in_dcc_transaction(transaction):
-            reply = await _bounded(sim.han.exchange(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"],
-                                                    handler=handle_command), timeout)
+        reply = await _bounded(sim.han.exchange(job["device_id"], bytes(job["frame"]), hub_id=job["hub_id"],
+                                                handler=handle_command, within=transaction), timeout)
         if not transaction.deferred or stopping():
             break
         await asyncio.sleep(_DEFER)     # an older job for this device (in another process) goes first
@@ -201,8 +199,7 @@ async def _refresh_gas_mirror(sim: "Simulator", job) -> None:
     """A GSME that answered was awake: its GPF's copy of the GSME data is brought up to date."""
     device = await repo.get_device(sim.db.pool, job["device_id"])
     if device is not None and device.device_type == "GSME" and device.gpf_id:
-        await gas_mirror.push(sim.han, device.device_id, device.gpf_id, datetime.now(timezone.utc),
-                              hub_id=job["hub_id"])
+        await gas_mirror.push(sim.han, device.device_id, device.gpf_id, hub_id=job["hub_id"])
 
 
 async def _bounded(call, timeout: float):

@@ -15,12 +15,12 @@ from cryptography import x509
 
 from devices import trust_anchors
 from devices.device_types import SUPPLIER_PREPAYMENT, kind_of
-from dccsim.device_identities import load_missing
+from dccsim.han.identities import load_missing
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
 
 if TYPE_CHECKING:
-    from dccsim.device_identities import Identities
+    from dccsim.han.identities import Identities
 
 # The inventory roles whose holder sits in a device's Supplier / Network Operator cells, by device type.
 SUPPLIER_PARTY = {"ESME": ("IS",), "GSME": ("GS",), "GPF": ("GS",)}

@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from dccsim.message_log import canonical_request_id
+from dccsim.delivery.message_log import canonical_request_id
 
 log = logging.getLogger(__name__)
 

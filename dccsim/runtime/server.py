@@ -19,10 +19,10 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from dccsim.admin import create_admin_app
-from dccsim.config import Settings
+from dccsim.runtime.admin import create_admin_app
+from dccsim.runtime.settings import Settings
 from dccsim.frontdoor.app import SERVICES, create_app
-from dccsim.runtime import Simulator, prepare_state, start_simulator
+from dccsim.runtime.simulator import Simulator, prepare_state, start_simulator
 from dccsim.smki.folders import export_folder
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from devices.clock import generalized_time
-from dccsim.commands.values import as_datetime, as_int, as_list, eui_hex, text_of
+from dccsim.han.commands.values import as_datetime, as_int, as_list, eui_hex, text_of
 from dccsim.inventory.models import Device
 
 # Preferred use case per (variant, device type) where several apply.

@@ -2,7 +2,7 @@
 issued when a device enters the inventory, re-issued when a device is re-keyed.
 
 A device's identity holds only its own keys; the Remote Parties it trusts are in its trust-anchor cells
-(device state, see ``dccsim.device_provisioning``). The organisations' key-agreement certificates travel in
+(device state, see ``dccsim.han.installation``). The organisations' key-agreement certificates travel in
 a shared directory a device uses to MAC its answers, never to accept a signature.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dccsim.smki.credentials import Credential, Usage
 from dccsim.smki.store import CredentialStore
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 
 class Identities:

@@ -6,8 +6,8 @@ of the CS use cases. They are kept per device family (``structures_esme``, ``str
 ``structures_cs``); the command builders fill in what a Service Request supplies (device ids, install
 codes, dates, prices, UTRNs ...) before the frame is built.
 """
-from dccsim.commands.structures_cs import STRUCTURES as _CS
-from dccsim.commands.structures_esme import STRUCTURES as _ESME
-from dccsim.commands.structures_gas import STRUCTURES as _GAS
+from dccsim.han.commands.structures_cs import STRUCTURES as _CS
+from dccsim.han.commands.structures_esme import STRUCTURES as _ESME
+from dccsim.han.commands.structures_gas import STRUCTURES as _GAS
 
 STRUCTURES: dict[int, dict] = {**_CS, **_ESME, **_GAS}

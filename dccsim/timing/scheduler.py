@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from dccsim.catalogue import CATALOGUE
-from dccsim.commands.builder import build_command
-from dccsim.commands.fills_esme import schedule_body
-from dccsim.device_requests import dcc_keys, enqueue_job
+from dccsim.han.commands.builder import build_command
+from dccsim.han.commands.fills_esme import schedule_body
+from dccsim.handlers.device_commands import dcc_keys, enqueue_job
 from dccsim.duis.ids import dashed
 from dccsim.duis.outcomes import DuisRejection
-from dccsim.han_service import DccTransaction, in_dcc_transaction
+from dccsim.han.store import DccTransaction
 from dccsim.inventory import repository as repo
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ async def run_device_timers(sim: "Simulator") -> int:
     """Devices with future-dated commands due execute them; their 0x8F66 alerts go to the suppliers, written
     to the outbox in the transaction that saves the device's state (so a crash loses neither)."""
     from devices.device import run_due
-    from dccsim.alert_routing import route_device_alert
+    from dccsim.han.alerts import route_device_alert
 
     due = await sim.db.pool.fetch("SELECT device_id FROM device_state WHERE next_timer_at <= now()")
 
@@ -83,8 +83,7 @@ async def run_device_timers(sim: "Simulator") -> int:
         return messages
 
     for row in due:
-        with in_dcc_transaction(DccTransaction(finish)):
-            await sim.han.run(row["device_id"], lambda identity, state: run_due(identity, state))
+        await sim.han.run(row["device_id"], run_due, within=DccTransaction(finish))
     return len(due)
 
 

@@ -3,7 +3,7 @@ inventory (which hub, which Gas Proxy) and the hub's own device log (device stat
 
 A HAN device reaches the DCC only while it is on its CHF's device log (CCS01 puts it there, CCS02 takes it
 off); a gas meter's traffic goes through its GPF. A hub never contacted yet has the log the inventory gives it
-(``dccsim.device_provisioning.initial_chf_log``): every HAN device the inventory puts on that hub. One query
+(``dccsim.han.installation.initial_chf_log``): every HAN device the inventory puts on that hub. One query
 per frame.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 
 from devices.device_types import kind_of
 from devices.han import Route
-from dccsim.device_provisioning import initial_chf_log
+from dccsim.han.installation import initial_chf_log
 
 _ROUTE = """
 SELECT d.device_type, d.gpf_id, d.chf_id, s.state -> 'device_log' AS log, s.device_id IS NOT NULL AS contacted

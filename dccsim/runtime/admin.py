@@ -5,11 +5,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from dccsim import outbox
+from dccsim.delivery import outbox
 from dccsim.inventory import repository as repo
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 SIMULATOR: web.AppKey = web.AppKey("simulator")
 
@@ -54,7 +54,7 @@ async def outbox_resend(request: web.Request) -> web.Response:
 async def device_faults(request: web.Request) -> web.Response:
     """POST {"offline": bool, "latency_ms": number, "loss": 0..1}: change a device's HAN faults at run time."""
     from dccsim.duis.ids import normalise_eui
-    from dccsim.han_service import set_faults
+    from dccsim.han.store import set_faults
 
     sim = request.app[SIMULATOR]
     try:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
-from dccsim.config import Settings
+from dccsim.runtime.settings import Settings
 from dccsim.db import Database, open_database
 from dccsim.db.notify import Listener
 from dccsim.duis.xmldsig import DuisSigner
@@ -16,9 +17,9 @@ from dccsim.duis.xsd import load_schema
 from dccsim.estate import demo_estate_path, load_estate_file, estate_identities
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import User
-from dccsim.message_log import MessageLog
-from dccsim.outbox import DeliveryPolicy, DeliveryWorker
-from dccsim.releases import ReleaseProfile, profile
+from dccsim.delivery.message_log import MessageLog
+from dccsim.delivery.outbox import DeliveryPolicy, DeliveryWorker
+from dccsim.runtime.releases import ReleaseProfile, profile
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.store import CredentialStore
 
@@ -137,14 +138,15 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
         repo.use_cache(db.pool, db.cache)
         await db.cache.watch(sim.listener)
         await sim.listener.subscribe(repo.CHANNEL, lambda _pid, _payload: sim.users.forget())
-    from dccsim.device_jobs import DeviceJobWorker
-    from dccsim.han_service import make_bus
+    from dccsim.han.jobs import DeviceJobWorker
+    from dccsim.han.store import make_bus
 
-    sim.han, sim.identities, sim.faults = make_bus(db.pool, store, sim.dcc_entity_id)
+    sim.han, sim.identities, sim.faults = make_bus(db.pool, store, sim.dcc_entity_id,
+                                                   lambda: datetime.now(timezone.utc))
     if deliver:
         sim.device_jobs = DeviceJobWorker(sim, lease=settings.device_job_lease)
         await sim.device_jobs.start(sim.listener)
-        from dccsim.scheduler import SchedulerWorker
+        from dccsim.timing.scheduler import SchedulerWorker
 
         sim.scheduler = SchedulerWorker(sim)
         sim.scheduler.start()

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS_DIR = Path(os.environ.get("DCCSIM_SCHEMAS_DIR", REPO_ROOT / "schemas"))
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 DEFAULT_DUIS_XSD = SCHEMAS_DIR / "duis" / "dccsim-duis.xsd"

@@ -9,7 +9,7 @@ them with an empty signature-length byte (0x00), as some DCC test systems do, th
 
 The command is originated by the User when the device knows it as a Remote Party, else by the Access
 Control Broker on its behalf (with the DCC's own counter and the business originator in the
-other-information, see ``dccsim.commands.builder``).
+other-information, see ``dccsim.han.commands.builder``).
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 import gbcs
 from dccsim.catalogue import CATALOGUE
-from dccsim.commands.builder import Command, build_command, execution_time
-from dccsim.device_identities import forget_keys, load_missing
-from dccsim.device_provisioning import knows
-from dccsim.commands.values import all_values, text_of
+from dccsim.han.commands.builder import Command, build_command, execution_time
+from dccsim.han.identities import forget_keys, load_missing
+from dccsim.han.installation import knows
+from dccsim.han.commands.values import all_values, text_of
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.duis.responses import add
@@ -31,7 +31,7 @@ from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 DEVICE_VARIANTS = (
     "8.11", "8.12.1", "8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.1.1", "8.9",
@@ -155,7 +155,7 @@ async def _with_restore_backup(conn, body: dict) -> dict:
     if row is not None:
         entries = json.loads(row["entries"]) if isinstance(row["entries"], str) else row["entries"]
         return {**body, "RestorePAN": row["extended_pan_id"], "RestoreEntries": entries}
-    from dccsim.device_provisioning import initial_chf_log
+    from dccsim.han.installation import initial_chf_log
 
     return {**body, "RestoreEntries": await initial_chf_log(conn, old)}
 
@@ -230,7 +230,7 @@ async def enqueue_job(conn, *, request_id: str, user_id: str, device, variant: s
                       kind: str = "command", schedule_id: int | None = None, extra: dict | None = None,
                       not_before=None) -> int:
     """A job for the device workers; ``not_before`` holds it back until then."""
-    from dccsim.device_jobs import add_job
+    from dccsim.han.jobs import add_job
 
     return await add_job(conn, request_id=request_id, user_id=user_id, device=device, variant=variant, frame=frame,
                          kind=kind, schedule_id=schedule_id, extra=extra, not_before=not_before)

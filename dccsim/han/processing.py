@@ -14,7 +14,7 @@ from dccsim.duis.responses import add
 from dccsim.inventory import repository as repo
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 _DUIS_TYPE = {"APC": "HCALCS"}
 
@@ -148,7 +148,7 @@ async def firmware_against_cpl(sim, conn, device, reported: str | None, *, reque
     """A firmware version a device reported (11.2, 11.3, or a future-dated activation alert) against the
     inventory and the CPL: N49 (Current: inventory updated; after 11.2, to the IS / GS that did not ask),
     N50 (Removed: inventory updated), N51 (not on the CPL: inventory left alone)."""
-    from dccsim.alert_routing import dcc_alert_to
+    from dccsim.han.alerts import dcc_alert_to
 
     if reported is None or reported.upper() == (device.firmware_version or "").upper():
         return []
@@ -192,7 +192,7 @@ async def _track_certificate(sim, conn, device, message: gbcs.Message) -> None:
     very response. The simulator never learns the device's private key."""
     from cryptography import x509
 
-    from dccsim.device_identities import forget_keys
+    from dccsim.han.identities import forget_keys
     from dccsim.smki.credentials import classify
     from dccsim.smki.repository import save_credentials
     from gbcs import security

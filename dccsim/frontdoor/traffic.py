@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 from dccsim.duis.outcomes import HTTP_400_REQUEST_ID, HTTP_429_TOO_MANY, DuisRejection
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 SYSTEM_BUCKET = "*system*"
 

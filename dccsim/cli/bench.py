@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from dccsim.config import REPO_ROOT, Settings
+from dccsim.runtime.settings import REPO_ROOT, Settings
 
 WORKLOADS = {
     # name: (what it is, Service Reference Variant, web service)
@@ -467,7 +467,7 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
             batches = pool.map(_sign_batch, jobs)
         _, _, service = WORKLOADS[workload]
         result = Result(workload, duration, clients, workers)
-        from dccsim.server import run_event_loop
+        from dccsim.runtime.server import run_event_loop
 
         run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port))
         if result.exhausted:

@@ -4,13 +4,12 @@ A device's handling of a frame changes its state (anti-replay counters, register
 sends a frame on behalf of a device job or a timer, what the DCC does with the reply — the job marked
 done, the Response and alerts written to the outbox, inventory updates — must commit together with that
 state change: were they separate, a crash between them would leave a device that executed a command and
-a job that runs it again, which the device refuses as a replay. ``in_dcc_transaction`` makes the HAN
-bus run the device's work inside one transaction with the caller's ``finish`` step.
+a job that runs it again, which the device refuses as a replay. A ``DccTransaction`` given to the HAN
+bus as ``within`` makes the device's work run inside one transaction with the caller's ``finish`` step.
 """
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import time
 from dataclasses import dataclass
@@ -19,9 +18,9 @@ from typing import Awaitable, Callable
 
 from devices.device import DeviceIdentity, DeviceReply
 from devices.han import Faults, HanBus
-from dccsim.device_identities import Identities
-from dccsim.device_provisioning import provisioned_state
-from dccsim.han_directory import PgHanDirectory
+from dccsim.han.identities import Identities
+from dccsim.han.installation import provisioned_state
+from dccsim.han.directory import PgHanDirectory
 from dccsim.inventory import repository as repo
 from dccsim.smki.store import CredentialStore
 
@@ -44,25 +43,6 @@ class DccTransaction:
     done: bool = False
     skipped: bool = False
     deferred: bool = False
-
-
-_CURRENT: contextvars.ContextVar[DccTransaction | None] = contextvars.ContextVar("dccsim_dcc_transaction",
-                                                                               default=None)
-
-
-class in_dcc_transaction:
-    """``with in_dcc_transaction(tx): await bus.exchange(...)`` — the device work joins ``tx``."""
-
-    def __init__(self, transaction: DccTransaction):
-        self.transaction = transaction
-        self._token = None
-
-    def __enter__(self) -> DccTransaction:
-        self._token = _CURRENT.set(self.transaction)
-        return self.transaction
-
-    def __exit__(self, *exc) -> None:
-        _CURRENT.reset(self._token)
 
 
 # One round trip: the job marked done (unless done already, or an older job for the device must go first)
@@ -99,8 +79,8 @@ SELECT pg_notify($8, $9 || user_id) FROM (SELECT DISTINCT user_id FROM queued) u
 
 async def save(conn, device_id: str, state: dict | None, messages: list) -> None:
     """Save a device's state and queue messages (``Outgoing``) in the outbox, in one statement."""
-    from dccsim import outbox
-    from dccsim.message_log import canonical_request_id
+    from dccsim.delivery import outbox
+    from dccsim.delivery.message_log import canonical_request_id
 
     await conn.execute(
         _SAVE, device_id, json.dumps(state) if state is not None else None,
@@ -124,8 +104,9 @@ class PgStateStore:
         self.pool = pool
         self.identities = identities
 
-    async def with_device(self, device_id: str, work: Work) -> DeviceReply | None:
-        transaction = _CURRENT.get()
+    async def with_device(self, device_id: str, work: Work, *,
+                          within: DccTransaction | None = None) -> DeviceReply | None:
+        transaction = within
         if transaction is None:
             async with self.pool.acquire() as conn:
                 async with conn.transaction():
@@ -196,7 +177,9 @@ async def set_faults(conn, device_id: str, *, offline: bool | None = None, laten
     return Faults(row["offline"], row["latency_ms"], row["loss"])
 
 
-def make_bus(pool, smki: CredentialStore, acb: str) -> tuple[HanBus, Identities, PgFaultSource]:
+def make_bus(pool, smki: CredentialStore, acb: str, clock: Callable[[], datetime]) \
+        -> tuple[HanBus, Identities, PgFaultSource]:
     identities = Identities(smki, acb)
     faults = PgFaultSource(pool)
-    return HanBus(PgStateStore(pool, identities), faults, directory=PgHanDirectory(pool)), identities, faults
+    bus = HanBus(PgStateStore(pool, identities), faults, clock=clock, directory=PgHanDirectory(pool))
+    return bus, identities, faults

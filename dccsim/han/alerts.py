@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 import gbcs
 from devices import alerts as device_alerts
-from dccsim.device_requests import dcc_keys
+from dccsim.handlers.device_commands import dcc_keys
 from dccsim.duis.ids import dashed
 from dccsim.duis.responses import dcc_alert, device_alert
 from dccsim.inventory import repository as repo
 
 if TYPE_CHECKING:
-    from dccsim.runtime import Simulator
+    from dccsim.runtime.simulator import Simulator
 
 
 @dataclass
@@ -178,7 +178,7 @@ async def _store_chf_backup(sim, conn, device, message: gbcs.Message, request_id
 async def _firmware_activated(sim, conn, device, message: gbcs.Message, request_id) -> list[Outgoing]:
     """A future-dated firmware activation (0x00CA) or a PPMID's activation (CS09): the version it now runs
     against the inventory and the CPL."""
-    from dccsim.response_processing import firmware_against_cpl, reported_firmware_version
+    from dccsim.han.processing import firmware_against_cpl, reported_firmware_version
 
     if not sim.release.firmware_cpl_alerts or alert_code(message) not in (0x8F66, 0x8F8B):
         return []

@@ -17,8 +17,8 @@ from typing import Any, Callable
 from devices import esme_axdr as x
 from devices import esme_protection as protection
 from devices.esme_variant import capabilities
-from dccsim.commands.structures_esme import EXTRA_PARTIES, UNSPECIFIED, range_selection
-from dccsim.commands.values import all_values, as_datetime, as_int, as_list, indexed, text_of
+from dccsim.han.commands.structures_esme import EXTRA_PARTIES, UNSPECIFIED, range_selection
+from dccsim.han.commands.values import all_values, as_datetime, as_int, as_list, indexed, text_of
 from dccsim.inventory.models import Device
 
 # Preferred use case per (variant, device type) where several apply.

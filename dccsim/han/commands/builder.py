@@ -22,9 +22,9 @@ from typing import Any, Callable
 
 from devices.clock import dlms_date_time
 from devices.future_dated import ACTIVATION_ATTRIBUTES
-from dccsim.commands import fills_cs, fills_esme, fills_gas
-from dccsim.commands.structures import STRUCTURES
-from dccsim.commands.values import as_datetime, text_of
+from dccsim.han.commands import fills_cs, fills_esme, fills_gas
+from dccsim.han.commands.structures import STRUCTURES
+from dccsim.han.commands.values import as_datetime, text_of
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.inventory.models import Device
 from gbcs import lookup
