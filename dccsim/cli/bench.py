@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from dccsim.runtime.settings import REPO_ROOT, Settings
+from dccsim.duis.outcomes import I99
 
 WORKLOADS = {
     # name: (what it is, Service Reference Variant, web service)
@@ -261,7 +262,7 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
                 try:
                     status, payload = await connection.post(body)
                     code = _code(payload) if status == 200 else ""
-                    if delivery_port is not None and status == 200 and code == "I99":
+                    if delivery_port is not None and status == 200 and code == I99:
                         code = await asyncio.wait_for(future, 30)
                     result.outcomes[f"{status} {code}".strip()] += 1
                 except (OSError, asyncio.IncompleteReadError, ValueError, asyncio.TimeoutError) as exc:

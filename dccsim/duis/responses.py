@@ -8,6 +8,7 @@ from typing import Callable
 from lxml import etree
 
 from dccsim.duis.namespaces import SR, sr
+from dccsim.duis.outcomes import I0
 
 _NSMAP = {"sr": SR}
 
@@ -73,7 +74,7 @@ def device_alert(
     moment: datetime | None = None,
 ) -> etree._Element:
     """A ``Response`` carrying a ``DeviceAlertMessage`` (ResponseCode I0)."""
-    root, body = _envelope(schema_version, request_id, response_id, "I0", moment)
+    root, body = _envelope(schema_version, request_id, response_id, I0, moment)
     message = etree.SubElement(body, sr("DeviceAlertMessage"))
     etree.SubElement(message, sr("AlertCode")).text = f"{alert_code:04X}"
     if throttled_sequence is not None:
@@ -94,7 +95,7 @@ def dcc_alert(
     moment: datetime | None = None,
 ) -> etree._Element:
     """A ``Response`` carrying a ``DCCAlertMessage`` (N1..N58, AD1); ``fill`` adds the DCCAlert child."""
-    root, body = _envelope(schema_version, request_id, response_id, "I0", moment)
+    root, body = _envelope(schema_version, request_id, response_id, I0, moment)
     message = etree.SubElement(body, sr("DCCAlertMessage"))
     etree.SubElement(message, sr("DCCAlertCode")).text = alert_code
     alert = etree.SubElement(message, sr("DCCAlert"))

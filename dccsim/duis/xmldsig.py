@@ -22,7 +22,7 @@ from signxml.verifier import SignatureConfiguration
 
 from dccsim.duis import fastdsig
 from dccsim.duis.namespaces import DS, ds
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import HTTP_401_SIGNATURE, DuisRejection
 
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 
@@ -96,16 +96,16 @@ def signer_identity(root: etree._Element) -> SignerIdentity:
     """Read issuer and serial from the enveloped signature, or reject the request."""
     signature = root.find(ds("Signature"))
     if signature is None:
-        raise DuisRejection("HTTP-401-SIGNATURE", "the request carries no enveloped ds:Signature")
+        raise DuisRejection(HTTP_401_SIGNATURE, "the request carries no enveloped ds:Signature")
     issuer = signature.findtext(f"{ds('KeyInfo')}/{ds('X509Data')}/{ds('X509IssuerSerial')}/{ds('X509IssuerName')}")
     serial = signature.findtext(f"{ds('KeyInfo')}/{ds('X509Data')}/{ds('X509IssuerSerial')}/{ds('X509SerialNumber')}")
     if not issuer or not serial or not serial.strip().isdigit():
-        raise DuisRejection("HTTP-401-SIGNATURE", "the signature's KeyInfo does not name an X509IssuerSerial")
+        raise DuisRejection(HTTP_401_SIGNATURE, "the signature's KeyInfo does not name an X509IssuerSerial")
     return SignerIdentity(issuer.strip(), int(serial.strip()))
 
 
 def _reject(detail: str) -> DuisRejection:
-    return DuisRejection("HTTP-401-SIGNATURE", f"XML signature does not verify: {detail}")
+    return DuisRejection(HTTP_401_SIGNATURE, f"XML signature does not verify: {detail}")
 
 
 def check_profile(root: etree._Element) -> etree._Element:
@@ -147,7 +147,7 @@ def verify(root: etree._Element, certificate: x509.Certificate) -> None:
             fastdsig.verify(root, public_key)
             return
         except fastdsig.Mismatch as exc:
-            raise DuisRejection("HTTP-401-SIGNATURE", f"XML signature does not verify: {exc}") from None
+            raise DuisRejection(HTTP_401_SIGNATURE, f"XML signature does not verify: {exc}") from None
         except fastdsig.Unsupported:
             pass
     verify_with_signxml(root, certificate)

@@ -14,7 +14,7 @@ Who may address a device (E4), by the eligible role the user acts in:
 """
 from __future__ import annotations
 
-from dccsim.duis.outcomes import E1, E2, E4, E5, E11, E19, DuisRejection
+from dccsim.duis.outcomes import E1, E2, E4, E5, E11, E19, Code, DuisRejection
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, User
 
@@ -49,7 +49,7 @@ def eligible_roles(user: User | None, spec_roles: frozenset[str]) -> tuple[str, 
     return acting
 
 
-def check_device(device: Device | None, device_id: str, spec, *, type_error: str = E11) -> Device:
+def check_device(device: Device | None, device_id: str, spec, *, type_error: Code = E11) -> Device:
     """E19 (unknown), E11 (type), E5 (status) for the target device."""
     if device is None:
         raise DuisRejection(E19, f"device {device_id} is not in the Smart Metering Inventory")

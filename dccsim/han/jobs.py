@@ -26,6 +26,7 @@ from dccsim.duis.responses import add, service_response
 from dccsim.han.store import DccTransaction, save
 from dccsim.inventory import repository as repo
 from dccsim.han.processing import after_response
+from dccsim.duis.outcomes import E20, E21, I0
 
 if TYPE_CHECKING:
     from dccsim.runtime.simulator import Simulator
@@ -225,7 +226,7 @@ async def _outcome(sim: "Simulator", conn, job, device, reply, extra: dict) -> l
     if reply is None or (reply.response is None and job["kind"] == "command"):
         hub_down = job["hub_id"] and job["hub_id"] != job["device_id"] and \
             (await sim.faults.faults(job["hub_id"])).offline
-        code = "E20" if hub_down else "E21"
+        code = E20 if hub_down else E21
         if reply is not None and reply.refused:
             sim.message_log.add(request_id=job["request_id"], direction="in", kind="gbcs-refused",
                                 body=reply.refused, user_id=job["user_id"])
@@ -251,7 +252,7 @@ async def _outcome(sim: "Simulator", conn, job, device, reply, extra: dict) -> l
             else:
                 add(message, "GBCSPayload", fill_payload)
 
-        document = service_response(schema_version="5.4", code="I0", service_reference=reference,
+        document = service_response(schema_version="5.4", code=I0, service_reference=reference,
                                     service_reference_variant=variant, request_id=job["request_id"],
                                     response_id=response_id, fill=fill)
         messages.append(Outgoing(job["user_id"], "response", sim.signer.sign_to_bytes(document),

@@ -25,7 +25,7 @@ from dccsim.han.identities import forget_keys, load_missing
 from dccsim.han.installation import knows
 from dccsim.han.commands.values import all_values, text_of
 from dccsim.duis.ids import normalise_eui
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E081111, E31, HTTP_400_SCHEMA, I0, I99, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
@@ -68,7 +68,7 @@ def _install_code_check(ctx, sim) -> None:
     code = text_of(next(iter(all_values(ctx.body, "InstallCode")), ""))
     added = ctx.body.get("DeviceID")
     if len(code) != 32:
-        raise DuisRejection("E081111", f"the install code of SMETS2 device {added} is {len(code)} characters, "
+        raise DuisRejection(E081111, f"the install code of SMETS2 device {added} is {len(code)} characters, "
                                        f"not 32")
 
 
@@ -82,7 +82,7 @@ def _gas_threshold_check(ctx) -> None:
     for element in ctx.body_element.iter("{*}BlockThreshold"):
         text = (element.text or "").strip()
         if not text.isdigit() or int(text) > GAS_THRESHOLD_MAX:
-            raise DuisRejection("HTTP-400-SCHEMA", f"BlockThreshold {text} is not a GasThresholdType "
+            raise DuisRejection(HTTP_400_SCHEMA, f"BlockThreshold {text} is not a GasThresholdType "
                                                    f"(0..{GAS_THRESHOLD_MAX})")
 
 
@@ -117,7 +117,7 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
             add(pre, "GBCSVersion", GBCS_VERSION)
             add(pre, "GBCSPayload", base64.b64encode(precommand).decode())
 
-        return Reply("I0", fill)
+        return Reply(I0, fill)
     frame = gbcs.encode(replace(message, ciphered=True), dcc_keys(sim))
     return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (1, 3),
                            local=ctx.command_variant in (2, 3))
@@ -163,26 +163,26 @@ async def _with_restore_backup(conn, body: dict) -> dict:
 async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
     row = await conn.fetchrow("SELECT * FROM precommand WHERE request_id = $1 FOR UPDATE", ctx.request_id_text)
     if row is None or row["user_id"] != ctx.request_id.originator:
-        raise DuisRejection("E31", "no Pre-Command was issued for this RequestID")
+        raise DuisRejection(E31, "no Pre-Command was issued for this RequestID")
     if row["used_at"] is not None:
-        raise DuisRejection("E31", "this Pre-Command has already been signed and sent")
+        raise DuisRejection(E31, "this Pre-Command has already been signed and sent")
     element = ctx.body_element
     payload_text = next((c.text for c in element if isinstance(c.tag, str) and c.tag.endswith("GBCSPayload")), "")
     try:
         signed = base64.b64decode("".join((payload_text or "").split()), validate=True)
     except ValueError:
-        raise DuisRejection("E31", "the Signed Pre-Command is not base64") from None
+        raise DuisRejection(E31, "the Signed Pre-Command is not base64") from None
     precommand = bytes(row["body"])
     body = signed[:-65]
     if not (body == precommand or body == precommand[:-1] and precommand.endswith(b"\x00")) \
             or signed[-65:-64] != b"\x40":
-        raise DuisRejection("E31", "the Signed Pre-Command does not match the Pre-Command issued")
+        raise DuisRejection(E31, "the Signed Pre-Command does not match the Pre-Command issued")
     candidates = sim.smki.all_gbcs(ctx.request_id.originator, "ds")
     if not candidates:
-        raise DuisRejection("E31", "no GBCS signing certificate is known for this User")
+        raise DuisRejection(E31, "no GBCS signing certificate is known for this User")
     message = _verified_precommand(signed, [c.certificate.public_key() for c in candidates])
     if message is None:
-        raise DuisRejection("E31", "the Signed Pre-Command's signature does not verify with any GBCS signing "
+        raise DuisRejection(E31, "the Signed Pre-Command's signature does not verify with any GBCS signing "
                                    "certificate of this User")
     await conn.execute("UPDATE precommand SET used_at = now() WHERE request_id = $1", ctx.request_id_text)
     frame = gbcs.encode(replace(message, ciphered=True, mac=None), dcc_keys(sim))
@@ -218,12 +218,12 @@ async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, va
         await enqueue_job(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator,
                           device=ctx.device, variant=spec.variant, frame=frame, not_before=not_before)
     if not local:
-        return Reply("I99")
+        return Reply(I99)
 
     def fill(response):
         add(add(response, "LocalCommand"), "GBCSPayload", base64.b64encode(frame).decode())
 
-    return Reply("I0", fill)
+    return Reply(I0, fill)
 
 
 async def enqueue_job(conn, *, request_id: str, user_id: str, device, variant: str, frame: bytes,

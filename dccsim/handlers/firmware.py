@@ -6,7 +6,7 @@ from dccsim.handlers.device_commands import enqueue_job
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.duis.responses import add
 from dccsim.frontdoor import access
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import I99, W110101, DuisRejection
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 
@@ -38,7 +38,7 @@ async def update_firmware(ctx, conn, sim) -> Reply:
         await enqueue_job(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator, device=device,
                           variant=ctx.variant, frame=image, kind="firmware-image", extra={"version": version})
     if not invalid and not not_commissioned:
-        return Reply("I99")
+        return Reply(I99)
     element = "DSPUpdateFirmwareWarning" if ctx.variant == "11.1" else "DSPUpdatePPMIDFirmwareWarning"
 
     def fill(message):
@@ -48,4 +48,4 @@ async def update_firmware(ctx, conn, sim) -> Reply:
         if not_commissioned:
             add(warning, "NotCommissionedDeviceIDList", ",".join(dashed(d) for d in not_commissioned))
 
-    return Reply("W110101", fill)
+    return Reply(W110101, fill)

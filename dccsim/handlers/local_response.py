@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gbcs
 from dccsim.handlers.device_commands import dcc_keys
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E081301, E081302, E19, I99, DuisRejection
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 from dccsim.han.processing import after_response
@@ -21,19 +21,19 @@ async def return_local_command_response(ctx, conn, sim) -> Reply:
     try:
         message = gbcs.decode(raw, dcc_keys(sim))
     except gbcs.GbcsError as exc:
-        raise DuisRejection("E081302", f"the device response is not a GBCS message: {exc}") from None
+        raise DuisRejection(E081302, f"the device response is not a GBCS message: {exc}") from None
     # A device MACs its answer to a non-critical command and signs its answer to a critical one.
     authenticated = message.verification.mac == "verified" or (
         message.verification.signature == "verified" and message.verification.mac != "failed")
     if message.cra != "response" or not authenticated:
-        raise DuisRejection("E081302", f"the device response does not authenticate (MAC "
+        raise DuisRejection(E081302, f"the device response does not authenticate (MAC "
                                        f"{message.verification.mac}, signature {message.verification.signature})")
     variants = [v for v in RETURNABLE if message.use_case and message.use_case in _use_cases(v)]
     if not variants:
-        raise DuisRejection("E081301", f"{message.use_case} responses are not returned through 8.13")
+        raise DuisRejection(E081301, f"{message.use_case} responses are not returned through 8.13")
     device = await repo.get_device(conn, message.originator)
     if device is None:
-        raise DuisRejection("E19", f"device {message.originator} is not in the inventory")
+        raise DuisRejection(E19, f"device {message.originator} is not in the inventory")
     job = {"variant": variants[0], "user_id": ctx.request_id.originator,
            "request_id": str(body.get("OriginalRequestID") or ctx.request_id_text)}
     from dccsim.delivery import outbox
@@ -41,7 +41,7 @@ async def return_local_command_response(ctx, conn, sim) -> Reply:
     for alert in await after_response(sim, conn, job, device, message):
         await outbox.enqueue(conn, user_id=alert.user_id, kind=alert.kind, body=alert.body,
                              request_id=alert.request_id, response_id=alert.response_id)
-    return Reply("I99")
+    return Reply(I99)
 
 
 def _use_cases(variant: str) -> tuple[str, ...]:

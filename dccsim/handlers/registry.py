@@ -7,7 +7,7 @@ from typing import Awaitable, Callable
 
 import asyncpg
 
-from dccsim.duis.outcomes import E11
+from dccsim.duis.outcomes import E11, Code
 from dccsim.duis.responses import BodyFiller
 
 
@@ -23,7 +23,7 @@ class Target(str, enum.Enum):
 class Reply:
     """What a handler decided: the response code and how to fill the ResponseMessage."""
 
-    code: str
+    code: Code
     fill: BodyFiller | None = None
 
 
@@ -36,7 +36,7 @@ class HandlerEntry:
     func: Handler
     target: Target
     device_must_exist: bool
-    type_error: str = E11
+    type_error: Code = E11
     read_only: bool = False
 
 
@@ -44,7 +44,7 @@ HANDLERS: dict[str, HandlerEntry] = {}
 
 
 def handles(*variants: str, target: Target = Target.BODY, device_must_exist: bool = True,
-            type_error: str = E11, read_only: bool = False):
+            type_error: Code = E11, read_only: bool = False):
     """Register the decorated coroutine ``(ctx, conn, sim) -> Reply`` for the given variants.
 
     ``type_error`` is the response code when the target device's type does not fit the SR

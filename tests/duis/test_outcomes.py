@@ -69,3 +69,21 @@ def test_http_statuses_that_are_declared_are_used():
                  and (key.replace("-", "_") in text or f'"{key}"' in text)}
     declared = {key for key, o in OUTCOMES.items() if not o.duis_response}
     assert declared - used == set()
+
+
+def test_the_generated_codes_module_is_up_to_date():
+    from dccsim.duis.outcome_table import CODES_MODULE, codes_source
+
+    assert CODES_MODULE.read_text() == codes_source(), "run: python -m dccsim.duis.outcome_table"
+
+
+def test_no_code_is_written_as_a_string_outside_the_table():
+    """Codes are named (``E31``, ``Code.I99``): a string that is an outcome key appears only in the table."""
+    written = []
+    for path in sorted((REPO / "dccsim").rglob("*.py")):
+        if path.name in ("outcome_table.py", "codes.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in OUTCOMES:
+                written.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.value!r}")
+    assert written == []

@@ -25,7 +25,7 @@ from devices.future_dated import ACTIVATION_ATTRIBUTES
 from dccsim.han.commands import fills_cs, fills_esme, fills_gas
 from dccsim.han.commands.structures import STRUCTURES
 from dccsim.han.commands.values import as_datetime, text_of
-from dccsim.duis.outcomes import DuisRejection
+from dccsim.duis.outcomes import E080902, E080903, E11, HTTP_501_NOT_IMPLEMENTED, DuisRejection
 from dccsim.inventory.models import Device
 from gbcs import lookup
 from gbcs.payload import Payload
@@ -93,11 +93,11 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
         security = "ReadSecurityDetails" in body
         if device.device_type != "CHF":
             if security:
-                raise DuisRejection("E080903", "ReadSecurityDetails is only for a Communications Hub Function")
+                raise DuisRejection(E080903, "ReadSecurityDetails is only for a Communications Hub Function")
             return "CS07"
         if security:
             if _version(device) < (3, 2):
-                raise DuisRejection("E080902", f"GBCS {device.gbcs_version} of this CHF does not support "
+                raise DuisRejection(E080902, f"GBCS {device.gbcs_version} of this CHF does not support "
                                                "ReadSecurityDetails")
             return "CCS07"
         return "CCS05" if _version(device) < (2, 0) else "CCS06"
@@ -121,14 +121,14 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
         if prefix is None or device.device_type in _DEVICE_PREFIX[prefix]:
             if any(s["use_case"] == use_case for s in STRUCTURES.values()):
                 return use_case
-    raise DuisRejection("E11", f"no GBCS use case of {variant} applies to a {device.device_type}")
+    raise DuisRejection(E11, f"no GBCS use case of {variant} applies to a {device.device_type}")
 
 
 def _structure(use_case: str) -> tuple[int, dict]:
     for code, structure in STRUCTURES.items():
         if structure["use_case"] == use_case:
             return code, structure
-    raise DuisRejection("HTTP-501-NOT-IMPLEMENTED", f"the simulator cannot build {use_case} commands")
+    raise DuisRejection(HTTP_501_NOT_IMPLEMENTED, f"the simulator cannot build {use_case} commands")
 
 
 def _dated(kind: str, tree, when: datetime | None, now: datetime):
