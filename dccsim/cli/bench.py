@@ -416,9 +416,7 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
     scratch = None
     server = None
     restore: dict[str, str | None] = {}
-    settings = Settings()
-    if data_dir is not None:
-        settings.data_dir = data_dir
+    settings = Settings(**({"data_dir": data_dir} if data_dir is not None else {}))
     delivery_port = _free_port() if workload == "device" else None
     try:
         if target is None:

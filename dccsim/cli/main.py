@@ -139,16 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SETTINGS_FLAGS = ("data_dir", "host", "port", "duis_xsd", "strict_validity", "admin_host", "admin_port", "workers",
+                   "release_profile", "delivery_give_up_after", "system_capacity_rps",
+                   "precommand_empty_signature_byte")
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    if args.data_dir is not None:
-        settings.data_dir = args.data_dir
-    for name in ("host", "port", "duis_xsd", "strict_validity", "admin_host", "admin_port", "workers",
-                 "release_profile", "delivery_give_up_after", "system_capacity_rps",
-                 "precommand_empty_signature_byte"):
-        if getattr(args, name, None) is not None:
-            setattr(settings, name, getattr(args, name))
-    return settings
+    """The settings the command line gives; what it leaves out comes from the environment or the defaults."""
+    return Settings(**{name: getattr(args, name) for name in _SETTINGS_FLAGS
+                       if getattr(args, name, None) is not None})
 
 
 def _serve(args: argparse.Namespace) -> int:

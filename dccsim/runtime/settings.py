@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS_DIR = Path(os.environ.get("DCCSIM_SCHEMAS_DIR", REPO_ROOT / "schemas"))
@@ -23,9 +24,18 @@ def default_data_dir() -> Path:
     return Path(base) / "dccsim"
 
 
+def _from_environment(name: str, default: float | None) -> Callable[[], float | None]:
+    """A default read from ``$name`` when the setting is not given explicitly (an explicit value wins)."""
+    def read() -> float | None:
+        text = os.environ.get(name)
+        return float(text) if text else default
+    return read
+
+
 @dataclass
 class Settings:
-    """Everything a running simulator needs to know about its environment."""
+    """Everything a running simulator needs to know about its environment. A value given to the constructor
+    is used as given; one left out comes from its ``DCCSIM_*`` environment variable, else its default."""
 
     data_dir: Path = field(default_factory=default_data_dir)
     database_url: str | None = field(default_factory=lambda: os.environ.get("DCCSIM_DATABASE_URL") or None)
@@ -38,29 +48,21 @@ class Settings:
     max_request_bytes: int = 2 * 1024 * 1024
     release_profile: str = "duis-4.0"
     workers: int = 1
-    delivery_timeout: float = 10.0
-    delivery_give_up_after: float = 24 * 3600.0
-    delivery_lease: float = 30.0
-    delivery_base_delay: float = 0.5
-    device_timeout: float = 10.0        # seconds the DCC waits for a device before E20 / E21
-    device_job_lease: float = 60.0      # a claimed device job runs again (crash recovery) after this long
+    delivery_timeout: float = field(default_factory=_from_environment("DCCSIM_DELIVERY_TIMEOUT", 10.0))
+    delivery_give_up_after: float = field(
+        default_factory=_from_environment("DCCSIM_DELIVERY_GIVE_UP_AFTER", 24 * 3600.0))
+    delivery_lease: float = field(default_factory=_from_environment("DCCSIM_DELIVERY_LEASE", 30.0))
+    delivery_base_delay: float = field(default_factory=_from_environment("DCCSIM_DELIVERY_BASE_DELAY", 0.5))
+    # Seconds the DCC waits for a device before E20 / E21.
+    device_timeout: float = field(default_factory=_from_environment("DCCSIM_DEVICE_TIMEOUT", 10.0))
+    # A claimed device job runs again (crash recovery) after this long.
+    device_job_lease: float = field(default_factory=_from_environment("DCCSIM_DEVICE_JOB_LEASE", 60.0))
     # SECMP0067: the DCC System's capacity in requests/s across all users. Traffic management acts only
     # while the total exceeds it; None means always (every user is held to its allocation).
-    system_capacity_rps: float | None = None
+    system_capacity_rps: float | None = field(default_factory=_from_environment("DCCSIM_SYSTEM_CAPACITY", None))
     # Issue Pre-Commands ending in an empty signature-length byte 0x00 (as some DCC test systems do) for
     # clients that replace it; by default they end before it and clients append 0x40 and the signature.
     precommand_empty_signature_byte: bool = False
-
-    def __post_init__(self) -> None:
-        for name, env in (("delivery_timeout", "DCCSIM_DELIVERY_TIMEOUT"),
-                          ("delivery_give_up_after", "DCCSIM_DELIVERY_GIVE_UP_AFTER"),
-                          ("delivery_lease", "DCCSIM_DELIVERY_LEASE"),
-                          ("delivery_base_delay", "DCCSIM_DELIVERY_BASE_DELAY"),
-                          ("device_timeout", "DCCSIM_DEVICE_TIMEOUT"),
-                          ("device_job_lease", "DCCSIM_DEVICE_JOB_LEASE"),
-                          ("system_capacity_rps", "DCCSIM_SYSTEM_CAPACITY")):
-            if os.environ.get(env):
-                setattr(self, name, float(os.environ[env]))
 
     def check(self) -> None:
         """Reject settings that would break a guarantee (raised before anything starts)."""

@@ -1,0 +1,18 @@
+"""Settings: what is given explicitly wins; the environment only fills in what was left out."""
+from __future__ import annotations
+
+from dccsim.runtime.settings import Settings
+
+
+def test_an_explicit_setting_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("DCCSIM_DEVICE_TIMEOUT", "3")
+    monkeypatch.setenv("DCCSIM_SYSTEM_CAPACITY", "250")
+    assert Settings().device_timeout == 3.0 and Settings().system_capacity_rps == 250.0
+    assert Settings(device_timeout=12).device_timeout == 12
+    assert Settings(system_capacity_rps=None).system_capacity_rps is None
+
+
+def test_without_the_environment_the_defaults_apply(monkeypatch):
+    monkeypatch.delenv("DCCSIM_DEVICE_TIMEOUT", raising=False)
+    monkeypatch.delenv("DCCSIM_SYSTEM_CAPACITY", raising=False)
+    assert Settings().device_timeout == 10.0 and Settings().system_capacity_rps is None
