@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -27,10 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
-from dccsim.runtime.settings import REPO_ROOT, Settings
+from dccsim.db import open_database
+from dccsim.duis import client
+from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import I99
+from dccsim.duis.xmldsig import DuisSigner
+from dccsim.inventory import repository as repo
+from dccsim.runtime.server import run_event_loop
+from dccsim.runtime.settings import REPO_ROOT, Settings
 
 WORKLOADS = {
     # name: (what it is, Service Reference Variant, web service)
@@ -116,12 +126,6 @@ def bench_hub(originator: str) -> str:
 
 def _sign_batch(args: tuple) -> list[bytes]:
     """Sign ``count`` requests for one originator with counters from ``first`` (runs in a pool)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    from dccsim.duis import client
-    from dccsim.duis.xmldsig import DuisSigner
-
     key_path, cert_path, originator, targets, first, count, workload = args
     key = serialization.load_pem_private_key(Path(key_path).read_bytes(), None)
     cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
@@ -321,8 +325,6 @@ def _dccsim(data_dir: Path, *args: str) -> list[str]:
 
 
 async def _wait_ready(admin_url: str, process: subprocess.Popen, timeout: float = 120.0) -> None:
-    import aiohttp
-
     async with aiohttp.ClientSession() as session:
         until = time.monotonic() + timeout
         while time.monotonic() < until:
@@ -339,8 +341,6 @@ async def _wait_ready(admin_url: str, process: subprocess.Popen, timeout: float 
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -356,10 +356,6 @@ async def _target_plan(settings: Settings, workload: str, device: str | None,
                        keys: dict[str, tuple[Path, Path]]) -> tuple[list[Originator], dict[str, str | None]]:
     """The originators for a running simulator, from its inventory: eligible users with keys, and for the
     device workload the devices each one addresses. Returns them and the users' current endpoints."""
-    from dccsim.db import open_database
-    from dccsim.duis.ids import normalise_eui
-    from dccsim.inventory import repository as repo
-
     db = await open_database(settings, min_size=1, max_size=2)
     try:
         async with db.pool.acquire() as conn:
@@ -393,9 +389,6 @@ async def _target_plan(settings: Settings, workload: str, device: str | None,
 
 
 async def _set_endpoints(settings: Settings, endpoints: dict[str, str | None]) -> None:
-    from dccsim.db import open_database
-    from dccsim.inventory import repository as repo
-
     db = await open_database(settings, min_size=1, max_size=2)
     try:
         for entity, url in endpoints.items():
@@ -466,8 +459,6 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
             batches = pool.map(_sign_batch, jobs)
         _, _, service = WORKLOADS[workload]
         result = Result(workload, duration, clients, workers)
-        from dccsim.runtime.server import run_event_loop
-
         run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port))
         if result.exhausted:
             _warn(f"{result.exhausted} client(s) ran out of pre-signed requests before the end; the throughput "

@@ -128,11 +128,11 @@ def _rate(seconds: float, items: list, work: Callable[[object], object], before:
 
 def _bench_workloads(messages: list[bytes], keys: gbcs.StaticKeyStore) -> dict[str, tuple[list, Callable, Callable | None]]:
     decoded = [gbcs.decode(m, keys) for m in messages]
-    macced = [replace(m, mac=None) for m in decoded if m.ciphered and m.verification.mac == "verified"]
+    macced = [replace(m, mac=None) for m in decoded if m.ciphered and m.verification.mac == gbcs.Check.VERIFIED]
     critical = [replace(m, signature=None, mac=None) for m in decoded
-                if m.cra == "command" and m.ciphered and m.verification.signature == "verified"
+                if m.cra == gbcs.Cra.COMMAND and m.ciphered and m.verification.signature == gbcs.Check.VERIFIED
                 and keys.private_key(m.originator, gbcs.SIGNING) is not None]
-    encrypted = [m for m in decoded if m.verification.decryption == "decrypted"]
+    encrypted = [m for m in decoded if m.verification.decryption == gbcs.Decryption.DECRYPTED]
     return {
         "decode_verify_per_s": (messages, lambda m: gbcs.decode(m, keys), None),
         "decode_verify_cold_per_s": (messages, lambda m: gbcs.decode(m, keys), security.clear_caches),

@@ -3,14 +3,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
+import traceback
+from datetime import datetime
 from pathlib import Path
 
-from dccsim.cli import sign_cmd
-from dccsim.runtime.settings import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, Settings, default_data_dir
+import aiohttp
+import asyncpg
+
+from dccsim.cli import bench, gbcs_cmd, sign_cmd
+from dccsim.delivery.message_log import messages_for
+from dccsim.delivery.outbox import pending_and_undeliverable, resend
+from dccsim.duis.ids import dashed, normalise_eui
+from dccsim.estate import estate_identities, load_estate_file
+from dccsim.frontdoor.traffic import set_capacity
+from dccsim.han.store import set_faults
+from dccsim.inventory import repository as repo
 from dccsim.runtime.releases import DEFAULT_PROFILE, PROFILES
+from dccsim.runtime.server import run_event_loop, serve
+from dccsim.runtime.settings import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, Settings, default_data_dir
+from dccsim.runtime.simulator import prepare_state
+from dccsim.smki import repository as smki_repo
+from dccsim.smki.folders import export_folder, import_folders
+from dccsim.timing.clock import ClockMode
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--precommand-empty-signature-byte", action="store_true", default=None,
                        help="issue Pre-Commands ending in an empty signature-length byte 0x00 for the signer to "
                             "replace (default: they end before it and the signer appends 0x40 and r||s)")
+    serve.add_argument("--clock", dest="clock", type=ClockMode, choices=list(ClockMode), default=None,
+                       help="wall (default): real time; simulated: time stands still until moved with "
+                            "'dccsim clock --advance' (or POST /admin/clock), running what falls due on the way")
+    serve.add_argument("--clock-start", dest="clock_start", type=_iso_time, default=None, metavar="TIME",
+                       help="with --clock simulated: the time to start at (default: where it stood, else now)")
     serve.add_argument("--demo", action="store_true",
                        help="(re)load the demo estate at start; it is always loaded into an empty inventory")
     serve.set_defaults(func=_serve)
@@ -133,7 +156,6 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=_bench)
 
     sign_cmd.register(sub)
-    from dccsim.cli import gbcs_cmd
 
     gbcs_cmd.register(sub)
     return parser
@@ -141,7 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 _SETTINGS_FLAGS = ("data_dir", "host", "port", "duis_xsd", "strict_validity", "admin_host", "admin_port", "workers",
                    "release_profile", "delivery_give_up_after", "system_capacity_rps",
-                   "precommand_empty_signature_byte")
+                   "precommand_empty_signature_byte", "clock", "clock_start")
+
+
+def _iso_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{text} has no time zone (add Z for UTC)")
+    return moment
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -151,14 +180,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from dccsim.runtime.server import run_event_loop, serve
-
     run_event_loop(serve(_settings(args), demo=args.demo))
     return 0
 
 
 async def _with_state(args: argparse.Namespace, work):
-    from dccsim.runtime.simulator import prepare_state
 
     db = await prepare_state(_settings(args))
     try:
@@ -169,9 +195,6 @@ async def _with_state(args: argparse.Namespace, work):
 
 
 def _keys_export(args: argparse.Namespace) -> int:
-    from dccsim.smki import repository as smki_repo
-    from dccsim.smki.folders import export_folder
-
     async def work(conn):
         store = await smki_repo.load_store(conn)
         return export_folder(store, args.directory)
@@ -182,9 +205,6 @@ def _keys_export(args: argparse.Namespace) -> int:
 
 
 def _keys_import(args: argparse.Namespace) -> int:
-    from dccsim.smki import repository as smki_repo
-    from dccsim.smki.folders import import_folders
-
     async def work(conn):
         store = await smki_repo.load_store(conn)
         report = import_folders(store, args.directories)
@@ -197,11 +217,6 @@ def _keys_import(args: argparse.Namespace) -> int:
 
 
 def _estate_load(args: argparse.Namespace) -> int:
-    from dccsim.estate import load_estate_file
-    from dccsim.smki import repository as smki_repo
-    from dccsim.estate import estate_identities
-    from dccsim.inventory import repository as repo
-
     async def work(conn):
         estate = await load_estate_file(conn, args.file)
         await smki_repo.bootstrap(conn, estate_identities(await repo.list_users(conn)))
@@ -215,9 +230,6 @@ def _estate_load(args: argparse.Namespace) -> int:
 
 
 def _users_set_endpoint(args: argparse.Namespace) -> int:
-    from dccsim.duis.ids import normalise_eui
-    from dccsim.inventory import repository as repo
-
     entity = normalise_eui(args.entity_id)
 
     async def work(conn):
@@ -231,9 +243,6 @@ def _users_set_endpoint(args: argparse.Namespace) -> int:
 
 
 def _users_list(args: argparse.Namespace) -> int:
-    from dccsim.duis.ids import dashed
-    from dccsim.inventory import repository as repo
-
     users = asyncio.run(_with_state(args, repo.list_users))
     print(f"{'ENTITY':<24} {'ROLES':<12} {'NAME':<24} {'CAPACITY':<16} ENDPOINT")
     for user in users:
@@ -246,9 +255,6 @@ def _users_list(args: argparse.Namespace) -> int:
 
 
 def _devices_fault(args: argparse.Namespace) -> int:
-    from dccsim.duis.ids import normalise_eui
-    from dccsim.han.store import set_faults
-
     device = normalise_eui(args.device_id)
     if args.loss is not None and not 0 <= args.loss <= 1:
         print("dccsim: --loss must be between 0 and 1", file=sys.stderr)
@@ -260,8 +266,6 @@ def _devices_fault(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from dccsim.cli import bench
-
     summary = bench.run(duration=args.duration, concurrency=args.concurrency, workload=args.workload,
                         target=args.target, keys=args.keys, workers=args.workers, as_json=args.json,
                         data_dir=args.data_dir, device=args.device)
@@ -270,9 +274,6 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _users_set_capacity(args: argparse.Namespace) -> int:
-    from dccsim.duis.ids import normalise_eui
-    from dccsim.frontdoor.traffic import set_capacity
-
     entity = normalise_eui(args.entity_id)
     if not asyncio.run(_with_state(args, lambda conn: set_capacity(conn, entity, args.rps, args.burst))):
         print(f"dccsim: no user {args.entity_id}", file=sys.stderr)
@@ -282,9 +283,6 @@ def _users_set_capacity(args: argparse.Namespace) -> int:
 
 
 def _users_clear_capacity(args: argparse.Namespace) -> int:
-    from dccsim.duis.ids import normalise_eui
-    from dccsim.frontdoor.traffic import set_capacity
-
     entity = normalise_eui(args.entity_id)
     if not asyncio.run(_with_state(args, lambda conn: set_capacity(conn, entity, None, None))):
         print(f"dccsim: no user {args.entity_id}", file=sys.stderr)
@@ -294,9 +292,6 @@ def _users_clear_capacity(args: argparse.Namespace) -> int:
 
 
 def _outbox_list(args: argparse.Namespace) -> int:
-    from dccsim.duis.ids import dashed
-    from dccsim.delivery.outbox import pending_and_undeliverable
-
     rows = asyncio.run(_with_state(args, pending_and_undeliverable))
     if not rows:
         print("the outbox is empty: every message has been delivered")
@@ -311,8 +306,6 @@ def _outbox_list(args: argparse.Namespace) -> int:
 
 
 def _outbox_resend(args: argparse.Namespace) -> int:
-    from dccsim.delivery.outbox import resend
-
     if not asyncio.run(_with_state(args, lambda conn: resend(conn, args.message_id))):
         print(f"dccsim: no outbox message {args.message_id}", file=sys.stderr)
         return 1
@@ -321,11 +314,7 @@ def _outbox_resend(args: argparse.Namespace) -> int:
 
 
 def _log(args: argparse.Namespace) -> int:
-    import json
-
-    from dccsim.inventory import repository as repo
-
-    rows = asyncio.run(_with_state(args, lambda conn: repo.messages_for(conn, args.request_id)))
+    rows = asyncio.run(_with_state(args, lambda conn: messages_for(conn, args.request_id)))
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -341,6 +330,31 @@ def _log(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clock(args: argparse.Namespace) -> int:
+    body = {"advance": args.advance} if args.advance else {"to": args.to} if args.to else None
+
+    async def call() -> tuple[int, dict]:
+        async with aiohttp.ClientSession() as session:
+            url = f"{args.admin.rstrip('/')}/admin/clock"
+            request = session.post(url, json=body) if body is not None else session.get(url)
+            async with request as response:
+                return response.status, await response.json()
+
+    status, answer = asyncio.run(call())
+    if status != 200:
+        print(f"dccsim: {answer.get('error', status)}", file=sys.stderr)
+        return 1
+    print(f"{answer['mode']} clock: {answer['now']}")
+    return 0
+
+
+# What a user can get wrong (a bad value, a missing file, no simulator, a database refusing): one line. Any
+# other exception is a bug of the simulator's own and is reported as one, with its trace.
+_USER_ERRORS = (ValueError, OSError, LookupError, asyncpg.PostgresError, aiohttp.ClientError)
+_OUR_BUGS = (KeyError, IndexError, UnicodeError)
+EXIT_INTERNAL_ERROR = 70
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -350,11 +364,15 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args) or 0
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - one clear line, no traceback, for every command
-        if logging.getLogger().isEnabledFor(logging.DEBUG):
-            raise
-        print(f"dccsim: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # noqa: BLE001 - every command ends with a clear line
+        if isinstance(exc, _USER_ERRORS) and not isinstance(exc, _OUR_BUGS):
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            print(f"dccsim: {exc}", file=sys.stderr)
+            return 1
+        traceback.print_exc()
+        print(f"dccsim: internal error ({type(exc).__name__}: {exc}); this is a bug in dccsim", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

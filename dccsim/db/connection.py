@@ -1,5 +1,5 @@
 """The simulator's PostgreSQL connections: asyncpg connections that can run work after their transaction
-commits (``after_commit``), and carry the process's ``Hooks`` (what to do with work that is ready).
+commits (``after_commit``).
 
 After-commit callbacks let the process that wrote a row act on it at once — run the device job it has
 just accepted, say — without a round trip to claim it and without waiting for a notification; the row is
@@ -8,28 +8,15 @@ still there (with a lease) for any other worker to pick up should this process d
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import asyncpg
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Hooks:
-    """Per-process receivers of committed work (None: nobody in this process takes it)."""
-
-    device_job: Callable[[Any], None] | None = None      # runs a device job this process has leased
-    device_job_lease: float = 60.0
-    delivers: bool = False            # this process runs a delivery worker for the outbox messages it queues
-
-
 class DccConnection(asyncpg.Connection):
     """An asyncpg connection whose transactions run ``after_commit`` callbacks when the outermost commits."""
-
-    hooks: Hooks | None = None
-    inventory_cache = None
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the current transaction commits (never if it rolls back). Outside a

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from dccsim.runtime.settings import Settings
-from dccsim.db.connection import DccConnection, Hooks
+from dccsim.db.connection import DccConnection
 from dccsim.db.embedded import start_embedded
 from dccsim.db.migrations import migrate
 
@@ -24,19 +24,14 @@ class Database:
     # leases and delivery acknowledgements (lost, they only make a message or job be looked at again; see
     # README "Performance"). State changes, accepted requests and the outbox rows always use ``pool``.
     fast_pool: asyncpg.Pool | None = None
-    hooks: Hooks = field(default_factory=Hooks)
     # The server pids of this process's connections, to tell this process's notifications from others'.
     backend_pids: set[int] = field(default_factory=set)
-    cache: object = None          # the InventoryCache its connections read through
 
     @property
     def bookkeeping(self) -> asyncpg.Pool:
         return self.fast_pool or self.pool
 
     async def close(self) -> None:
-        from dccsim.inventory import repository
-
-        repository.forget_cache(self.pool)
         if self.fast_pool is not None:
             await self.fast_pool.close()
         await self.pool.close()
@@ -55,15 +50,9 @@ async def open_database(settings: Settings, *, min_size: int = 2, max_size: int 
         url = await asyncio.to_thread(start_embedded, settings.pgdata)
     else:
         url = settings.database_url
-    from dccsim.inventory.repository import InventoryCache
-
-    hooks = Hooks()
     pids: set[int] = set()
-    cache = InventoryCache()
 
     async def prepare(conn: DccConnection) -> None:
-        conn.hooks = hooks
-        conn.inventory_cache = cache
         pids.add(conn.get_server_pid())
 
     pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
@@ -73,5 +62,4 @@ async def open_database(settings: Settings, *, min_size: int = 2, max_size: int 
     fast_pool = await asyncpg.create_pool(url, min_size=1, max_size=max(2, max_size // 2), command_timeout=60,
                                           server_settings={"synchronous_commit": "off"}, reset=_keep_session,
                                           connection_class=DccConnection, init=prepare)
-    return Database(pool=pool, url=url, embedded=embedded, fast_pool=fast_pool, hooks=hooks, backend_pids=pids,
-                    cache=cache)
+    return Database(pool=pool, url=url, embedded=embedded, fast_pool=fast_pool, backend_pids=pids)

@@ -5,47 +5,31 @@ request path (one COPY per batch). Asynchronous messages (Responses, alerts) are
 outbox row, written in the transaction that caused them, is their record, and each delivery attempt adds
 a ``delivery-attempt`` line with its HTTP status or error. ``messages_for`` merges both.
 
-RequestIDs are stored in one canonical form (dashed upper-case EUI-64s, decimal counter), so a lookup
-finds a request whichever way its IDs were written.
+RequestIDs are stored in one canonical form (``dccsim.duis.ids.canonical_request_id``), so a lookup finds
+a request whichever way its IDs were written. Times are the simulator's clock.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from datetime import datetime, timezone
 from typing import Any
 
 import asyncpg
+
+from dccsim.duis.ids import canonical_request_id
+from dccsim.timing.clock import Clock
 
 log = logging.getLogger(__name__)
 
 _COLUMNS = ("at", "request_id", "direction", "kind", "user_id", "http_status", "response_code", "body")
 
-_CANONICAL = re.compile(r"(?:[0-9A-F]{2}-){7}[0-9A-F]{2}:(?:[0-9A-F]{2}-){7}[0-9A-F]{2}:(?:0|[1-9][0-9]*)")
-_EUI = re.compile(r"[0-9A-Fa-f]{16}|(?:[0-9A-Fa-f]{2}-){7}[0-9A-Fa-f]{2}")
-
-
-def canonical_request_id(text: str | None) -> str | None:
-    """``90b3d51f30010000:00-DB-…:0042`` → ``90-B3-D5-1F-30-01-00-00:00-DB-…:42``; anything else unchanged."""
-    if text is None:
-        return None
-    text = text.strip()
-    if _CANONICAL.fullmatch(text):
-        return text
-    parts = text.split(":")
-    if len(parts) != 3 or not parts[2].isdigit() or not all(_EUI.fullmatch(p) for p in parts[:2]):
-        return text
-    euis = [p.replace("-", "").upper() for p in parts[:2]]
-    dashed = ["-".join(e[i:i + 2] for i in range(0, 16, 2)) for e in euis]
-    return f"{dashed[0]}:{dashed[1]}:{int(parts[2])}"
-
 
 class MessageLog:
     """Queues log rows and writes them with one COPY per batch."""
 
-    def __init__(self, pool: asyncpg.Pool, *, batch: int = 500, interval: float = 0.02):
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, *, batch: int = 500, interval: float = 0.02):
         self._pool = pool
+        self._clock = clock
         self._rows: list[tuple] = []
         self._batch = batch
         self._interval = interval
@@ -58,7 +42,7 @@ class MessageLog:
 
     def add(self, *, request_id: str | None, direction: str, kind: str, body: str, user_id: str | None = None,
             http_status: int | None = None, response_code: str | None = None) -> None:
-        self._rows.append((datetime.now(timezone.utc), canonical_request_id(request_id), direction, kind, user_id,
+        self._rows.append((self._clock.now(), canonical_request_id(request_id), direction, kind, user_id,
                            http_status, response_code, body))
         if len(self._rows) >= self._batch:
             self._wakeup.set()

@@ -22,7 +22,9 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from dccsim.delivery.message_log import canonical_request_id
+from dccsim.db.notify import Listener
+from dccsim.duis.ids import canonical_request_id
+from dccsim.timing.clock import Clock, WallClock
 
 log = logging.getLogger(__name__)
 
@@ -70,18 +72,18 @@ SELECT id, pg_notify($6, $7 || $1) FROM added
 OWNED = "owned:"   # notification prefix: the process that queued the message delivers it itself
 
 
-def notification_prefix(conn) -> str:
-    """``OWNED`` where the connection's process runs a delivery worker, else nothing."""
-    hooks = getattr(conn, "hooks", None)
-    return OWNED if hooks is not None and hooks.delivers else ""
+def notification_prefix(delivers_here: bool) -> str:
+    """``OWNED`` where the queueing process runs a delivery worker itself, else nothing."""
+    return OWNED if delivers_here else ""
 
 
 async def enqueue(conn, *, user_id: str, kind: str, body: bytes | str, request_id: str | None = None,
-                  response_id: str | None = None) -> int:
-    """Add a message for ``user_id`` (call inside the state change's transaction); one round trip."""
+                  response_id: str | None = None, delivers_here: bool = False) -> int:
+    """Add a message for ``user_id`` (call inside the state change's transaction); one round trip.
+    ``delivers_here``: the calling process runs a delivery worker that will take it."""
     text = body.decode() if isinstance(body, bytes) else body
     row = await conn.fetchrow(_ENQUEUE, user_id, canonical_request_id(request_id), response_id, kind, text,
-                              CHANNEL, notification_prefix(conn))
+                              CHANNEL, notification_prefix(delivers_here))
     return row["id"]
 
 
@@ -116,8 +118,7 @@ WITH RECURSIVE heads AS (
 )
 """
 
-_ROW = """o.id, o.user_id, o.request_id, o.response_id, o.kind, o.body, o.attempts,
-          COALESCE(o.resent_at, o.created_at) AS counted_from"""
+_ROW = """o.id, o.user_id, o.request_id, o.response_id, o.kind, o.body, o.attempts"""
 
 _CLAIMABLE = """o.status = 'pending' AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now())"""
 
@@ -135,7 +136,7 @@ claimed AS (
 SELECT c.*, u.response_endpoint AS endpoint, NULL::float8 AS next_due
 FROM claimed c LEFT JOIN dcc_user u ON u.entity_id = c.user_id
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        (SELECT EXTRACT(EPOCH FROM min(GREATEST(o.next_attempt_at, COALESCE(o.lease_until, o.next_attempt_at))) - now())
         FROM heads h JOIN outbox o ON o.id = h.id
         WHERE NOT (o.user_id = ANY($2::text[])) AND o.id NOT IN (SELECT id FROM claimed))
@@ -173,8 +174,9 @@ class DeliveryWorker:
 
     def __init__(self, pool: asyncpg.Pool, database_url: str, *, policy: DeliveryPolicy | None = None,
                  message_log=None, fast_pool: asyncpg.Pool | None = None, listener=None,
-                 own_pids: set[int] | None = None):
+                 own_pids: set[int] | None = None, wall: Clock | None = None):
         self.pool = pool
+        self.wall = wall or WallClock()      # deliveries and their retries run in real time
         self.fast_pool = fast_pool or pool
         self.database_url = database_url
         self.policy = policy or DeliveryPolicy()
@@ -191,8 +193,6 @@ class DeliveryWorker:
         self._next_due: float | None = None
 
     async def start(self) -> None:
-        from dccsim.db.notify import Listener
-
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout))
         if self._listener is None:
             self._listener = Listener(self.database_url)
@@ -306,28 +306,35 @@ class DeliveryWorker:
                     return Attempt(http_status=status)
                 retryable = status >= 500 or status in RETRYABLE_STATUSES
                 return Attempt(f"HTTP {status} from {endpoint}", permanent=not retryable, http_status=status,
-                               retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+                               retry_after=retry_after_seconds(response.headers.get("Retry-After"), self.wall.now()))
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return Attempt(f"{type(exc).__name__}: {exc} ({endpoint})")
 
     async def _failed(self, conn, row, attempt: Attempt) -> None:
-        age = (datetime.now(timezone.utc) - row["counted_from"]).total_seconds()
-        if attempt.permanent or age >= self.policy.give_up_after:
-            await conn.execute(
-                "UPDATE outbox SET status = 'undeliverable', lease_until = NULL, last_error = $2 WHERE id = $1",
-                row["id"], attempt.error)
-            log.warning("outbox %s to %s is undeliverable: %s", row["id"], row["user_id"], attempt.error)
-            return
+        """Retry the message later, or give up on it (a refusal, or past the give-up horizon, which counts
+        in real time from its creation or resend)."""
         delay = self.policy.retry_delay(row["attempts"])
         if attempt.retry_after is not None:
             delay = attempt.retry_after
-        await conn.execute(
-            "UPDATE outbox SET lease_until = NULL, last_error = $2, next_attempt_at = now() + $3 WHERE id = $1",
-            row["id"], attempt.error, timedelta(seconds=delay))
+        given_up = await conn.fetchval(_FAILED, row["id"], attempt.error, timedelta(seconds=delay), attempt.permanent,
+                                       timedelta(seconds=self.policy.give_up_after))
+        if given_up:
+            log.warning("outbox %s to %s is undeliverable: %s", row["id"], row["user_id"], attempt.error)
 
 
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A ``Retry-After`` header (delay in seconds or an HTTP date) as seconds from now; None if absent or bad."""
+# A failed attempt: the message is tried again after a delay, or (refused, or too old) marked undeliverable.
+_FAILED = """
+UPDATE outbox SET lease_until = NULL, last_error = $2,
+    status = CASE WHEN $4 OR now() - COALESCE(resent_at, created_at) >= $5 THEN 'undeliverable' ELSE status END,
+    next_attempt_at = now() + $3
+WHERE id = $1
+RETURNING status = 'undeliverable'
+"""
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """A ``Retry-After`` header (delay in seconds or an HTTP date) as seconds after ``now`` (real time: the
+    date is the endpoint's); None if absent or bad."""
     if not value:
         return None
     value = value.strip()
@@ -339,4 +346,4 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    return max(0.0, (when - now).total_seconds())

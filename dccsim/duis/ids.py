@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _EUI_DASHED = re.compile(r"^([0-9A-Fa-f]{2}-){7}[0-9A-Fa-f]{2}$")
+_CANONICAL = re.compile(r"(?:[0-9A-F]{2}-){7}[0-9A-F]{2}:(?:[0-9A-F]{2}-){7}[0-9A-F]{2}:(?:0|[1-9][0-9]*)")
 _EUI_PLAIN = re.compile(r"^[0-9A-Fa-f]{16}$")
 
 
@@ -50,3 +51,17 @@ class RequestId:
     def response_id(self) -> str:
         """The ResponseID the DCC gives a Response to this request: ``target:originator:counter``."""
         return f"{dashed(self.target)}:{dashed(self.originator)}:{self.counter}"
+
+
+def canonical_request_id(text: str | None) -> str | None:
+    """A RequestID in the one form the simulator stores (``90b3d51f30010000:00-DB-…:0042`` →
+    ``90-B3-D5-1F-30-01-00-00:00-DB-…:42``); text that is not a RequestID comes back as it was."""
+    if text is None:
+        return None
+    text = text.strip()
+    if _CANONICAL.fullmatch(text):
+        return text
+    try:
+        return str(RequestId.parse(text))
+    except ValueError:
+        return text

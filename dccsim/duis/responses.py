@@ -15,9 +15,9 @@ _NSMAP = {"sr": SR}
 BodyFiller = Callable[[etree._Element], None]
 
 
-def duis_datetime(moment: datetime | None = None) -> str:
+def duis_datetime(moment: datetime) -> str:
     """``2022-08-17T15:45:42.790Z`` — UTC with milliseconds, as DCC systems write it."""
-    moment = (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = moment.astimezone(timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -26,7 +26,7 @@ def _envelope(
     request_id: str | None,
     response_id: str | None,
     code: str,
-    moment: datetime | None,
+    moment: datetime,
 ) -> tuple[etree._Element, etree._Element]:
     root = etree.Element(sr("Response"), nsmap=_NSMAP)
     root.set("schemaVersion", schema_version)
@@ -49,10 +49,11 @@ def service_response(
     service_reference_variant: str,
     request_id: str | None = None,
     response_id: str | None = None,
+    moment: datetime,
     fill: BodyFiller | None = None,
-    moment: datetime | None = None,
 ) -> etree._Element:
-    """A ``Response`` whose body is a ``ResponseMessage``; ``fill`` adds the SR-specific content."""
+    """A ``Response`` whose body is a ``ResponseMessage``, stamped ``moment``; ``fill`` adds the SR-specific
+    content."""
     root, body = _envelope(schema_version, request_id, response_id, code, moment)
     message = etree.SubElement(body, sr("ResponseMessage"))
     etree.SubElement(message, sr("ServiceReference")).text = service_reference
@@ -71,7 +72,7 @@ def device_alert(
     request_id: str | None = None,
     throttled_sequence: int | None = None,
     throttled_count: int | None = None,
-    moment: datetime | None = None,
+    moment: datetime,
 ) -> etree._Element:
     """A ``Response`` carrying a ``DeviceAlertMessage`` (ResponseCode I0)."""
     root, body = _envelope(schema_version, request_id, response_id, I0, moment)
@@ -92,7 +93,7 @@ def dcc_alert(
     fill: BodyFiller,
     response_id: str | None,
     request_id: str | None = None,
-    moment: datetime | None = None,
+    moment: datetime,
 ) -> etree._Element:
     """A ``Response`` carrying a ``DCCAlertMessage`` (N1..N58, AD1); ``fill`` adds the DCCAlert child."""
     root, body = _envelope(schema_version, request_id, response_id, I0, moment)

@@ -1,7 +1,7 @@
 """Read an estate YAML file, check it, and write it into the inventory (idempotently)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +10,9 @@ import yaml
 from dccsim.runtime.settings import SCENARIOS_DIR
 from dccsim.duis.ids import normalise_eui
 from dccsim.inventory import repository as repo
-from dccsim.inventory.models import CplEntry, Device, DeviceStatus, DeviceType, User
+from dccsim.inventory.models import DUIS_ROLES, CplEntry, Device, DeviceStatus, DeviceType, User, UserRole
 from dccsim.smki.repository import UserIdentity
 
-DUIS_ROLES = {"IS", "ES", "GS", "ED", "GT", "RSA", "OU"}
-INTERNAL_ROLES = {"ACB", "Recovery", "TCoS", "WANProvider"}
 
 # SMKI remote-party role code per user role (DUIS roles map to the organisation's certificates).
 _ROLE_CODE = {
@@ -53,10 +51,11 @@ def parse_estate(document: dict[str, Any]) -> Estate:
     users = []
     for i, entry in enumerate(document.get("users") or []):
         where = f"users[{i}]"
-        roles = tuple(entry.get("roles") or [])
-        unknown = set(roles) - DUIS_ROLES - INTERNAL_ROLES
+        names = [str(role) for role in entry.get("roles") or []]
+        unknown = set(names) - {role.value for role in UserRole}
         if unknown:
             raise EstateError(f"{where}: unknown roles {sorted(unknown)}")
+        roles = tuple(UserRole(name) for name in names)
         capacity = entry.get("capacity") or {}
         users.append(User(
             entity_id=_eui(entry.get("entity_id"), where),
@@ -82,8 +81,8 @@ def parse_estate(document: dict[str, Any]) -> Estate:
                 raise EstateError(f"{where}: unknown SMI status {status!r}")
             devices.append(Device(
                 device_id=device_id,
-                device_type=device_type,
-                status=status,
+                device_type=DeviceType(device_type),
+                status=DeviceStatus(status),
                 manufacturer=_opt(entry.get("manufacturer")),
                 model=_opt(entry.get("model")),
                 firmware_version=_opt(entry.get("firmware_version")),
@@ -146,8 +145,6 @@ async def load_estate(conn, estate: Estate) -> None:
 
 
 def _unlinked(device: Device) -> Device:
-    from dataclasses import replace
-
     return replace(device, chf_id=None, gpf_id=None)
 
 

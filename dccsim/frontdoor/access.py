@@ -15,12 +15,13 @@ Who may address a device (E4), by the eligible role the user acts in:
 from __future__ import annotations
 
 from dccsim.duis.outcomes import E1, E2, E4, E5, E11, E19, Code, DuisRejection
-from dccsim.inventory import repository as repo
-from dccsim.inventory.models import Device, User
+from dccsim.catalogue.spec import SRSpec
+from dccsim.inventory.cached import InventoryView
+from dccsim.inventory.models import Device, User, UserRole
 
 # A Service Request whose catalogue row names no user role (7.16 Limit APC Level in this release) may be
 # sent only by the DCC itself, as Access Control Broker.
-DCC_ONLY_ROLES = frozenset({"ACB"})
+DCC_ONLY_ROLES = frozenset({UserRole.ACCESS_CONTROL_BROKER})
 
 # The meter types whose responsible parties a role names.
 _METER_FOR_ROLE = {
@@ -36,11 +37,11 @@ _SERVES = {
 }
 
 
-def eligible_roles(user: User | None, spec_roles: frozenset[str]) -> tuple[str, ...]:
+def eligible_roles(user: User | None, spec_roles: frozenset[UserRole]) -> tuple[UserRole, ...]:
     """The user's roles that may send the SR, or raise E1 / E2."""
     if user is None or not user.roles:
         raise DuisRejection(E1, "the originator is not a known DCC User with a User Role")
-    allowed = {str(r.value if hasattr(r, "value") else r) for r in spec_roles} or DCC_ONLY_ROLES
+    allowed = spec_roles or DCC_ONLY_ROLES
     acting = tuple(role for role in user.roles if role in allowed)
     if not acting:
         raise DuisRejection(
@@ -49,16 +50,16 @@ def eligible_roles(user: User | None, spec_roles: frozenset[str]) -> tuple[str, 
     return acting
 
 
-def check_device(device: Device | None, device_id: str, spec, *, type_error: Code = E11) -> Device:
+def check_device(device: Device | None, device_id: str, spec: SRSpec, *, type_error: Code = E11) -> Device:
     """E19 (unknown), E11 (type), E5 (status) for the target device."""
     if device is None:
         raise DuisRejection(E19, f"device {device_id} is not in the Smart Metering Inventory")
-    types = {str(t.value if hasattr(t, "value") else t) for t in spec.device_types}
+    types = spec.device_types
     if types and device.device_type not in types:
         raise DuisRejection(
             type_error, f"device {device_id} is a {device.device_type}; this Service Request applies to "
                    f"{', '.join(sorted(types))}")
-    statuses = {str(s.value if hasattr(s, "value") else s) for s in spec.device_statuses}
+    statuses = spec.device_statuses
     if statuses and device.status not in statuses:
         raise DuisRejection(
             E5, f"device {device_id} has SMI status {device.status}; this Service Request needs "
@@ -66,19 +67,21 @@ def check_device(device: Device | None, device_id: str, spec, *, type_error: Cod
     return device
 
 
-async def check_authorised(conn, user: User, acting_roles: tuple[str, ...], device: Device) -> None:
-    """E4 unless one of the acting roles is responsible for the device (see module docstring)."""
-    if "ACB" in acting_roles or "OU" in acting_roles:
+async def check_authorised(inventory: InventoryView, user: User, acting_roles: tuple[UserRole, ...],
+                           device: Device) -> None:
+    """E4 unless one of the acting roles is responsible for the device (see module docstring); the inventory
+    is read through ``inventory`` (a cache, or a transaction's connection)."""
+    if UserRole.ACCESS_CONTROL_BROKER in acting_roles or UserRole.OTHER_USER in acting_roles:
         return
-    own = await repo.parties(conn, device.device_id)
+    own = await inventory.parties(device.device_id)
     if any(own.get(role) == user.entity_id for role in acting_roles):
         return
     served = _SERVES.get(device.device_type, ())
     if served:
-        for meter in await repo.premises_devices(conn, device):
+        for meter in await inventory.premises_devices(device):
             if meter.device_type not in served:
                 continue
-            parties = await repo.parties(conn, meter.device_id)
+            parties = await inventory.parties(meter.device_id)
             if any(meter.device_type in _METER_FOR_ROLE.get(role, ()) and parties.get(role) == user.entity_id
                    for role in acting_roles):
                 return

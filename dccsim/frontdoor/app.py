@@ -3,25 +3,22 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from dccsim.duis.outcomes import (HTTP_404_NOT_FOUND, HTTP_405_METHOD, HTTP_413_TOO_LARGE, HTTP_500_INTERNAL,
-                                  OUTCOMES)
+                                  OUTCOMES, Code)
+from dccsim.frontdoor.context import FrontDoor
 from dccsim.frontdoor.pipeline import HttpAnswer, process
-
-if TYPE_CHECKING:
-    from dccsim.runtime.simulator import Simulator
 
 log = logging.getLogger(__name__)
 
 _WORKER = str(os.getpid())
-SIMULATOR: web.AppKey = web.AppKey("simulator")
+FRONT_DOOR: web.AppKey[FrontDoor] = web.AppKey("front door", FrontDoor)
 SERVICES = {"S": "/api/v1/serviceS", "T": "/api/v1/serviceT", "D": "/api/v1/serviceD"}
 
 
-def _plain(key: str, detail: str | None = None) -> web.Response:
+def _plain(key: Code, detail: str | None = None) -> web.Response:
     outcome = OUTCOMES[key]
     text = f"{outcome.http_status} {outcome.title}: {detail or outcome.meaning}\n"
     return web.Response(status=outcome.http_status, text=text, content_type="text/plain")
@@ -45,13 +42,14 @@ async def errors_as_plain_text(request: web.Request, handler):
         return _plain(HTTP_500_INTERNAL)
 
 
-def _endpoint(sim: "Simulator", service: str):
+def _endpoint(service: str):
     async def serve(request: web.Request) -> web.Response:
-        limit = sim.settings.max_request_bytes
+        front = request.app[FRONT_DOOR]
+        limit = front.max_request_bytes
         if request.content_length is not None and request.content_length > limit:
             return _plain(HTTP_413_TOO_LARGE, f"request body of {request.content_length} bytes exceeds {limit}")
         raw = await request.read()
-        answer: HttpAnswer = await process(sim, service, raw)
+        answer: HttpAnswer = await process(front, service, raw)
         headers = {**answer.headers, "X-Dccsim-Worker": _WORKER}
         return web.Response(status=answer.status, body=answer.body, content_type=answer.content_type.split(";")[0],
                             charset="utf-8", headers=headers)
@@ -59,10 +57,9 @@ def _endpoint(sim: "Simulator", service: str):
     return serve
 
 
-def create_app(sim: "Simulator") -> web.Application:
-    app = web.Application(client_max_size=sim.settings.max_request_bytes + 1,
-                          middlewares=[errors_as_plain_text])
+def create_app(front: FrontDoor) -> web.Application:
+    app = web.Application(client_max_size=front.max_request_bytes + 1, middlewares=[errors_as_plain_text])
     for service, path in SERVICES.items():
-        app.router.add_post(path, _endpoint(sim, service))
-    app[SIMULATOR] = sim
+        app.router.add_post(path, _endpoint(service))
+    app[FRONT_DOOR] = front
     return app

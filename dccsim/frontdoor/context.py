@@ -1,37 +1,56 @@
-"""What the pipeline knows about one request as it passes through the stages."""
+"""What the front door works with (``FrontDoor``) and what it learns of a request on the way through
+(``Arrival``); the checked request it hands a handler is ``dccsim.handlers.context.ServiceRequest``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from lxml import etree
 
+from dccsim.db.database import Database
+from dccsim.delivery.message_log import MessageLog
 from dccsim.duis.ids import RequestId
-from dccsim.inventory.models import Device, User
+from dccsim.duis.xmldsig import DuisSigner
+from dccsim.handlers.context import Services
+from dccsim.inventory.cached import Inventory
+from dccsim.runtime.releases import ReleaseProfile
+from dccsim.smki.store import CredentialStore
+from dccsim.timing.clock import Clock
+
+
+@dataclass(frozen=True)
+class FrontDoor:
+    """The DUIS front door's parts: limits, schema, credentials, the inventory, the clock, the signer of
+    its answers, the message log, and what Service Request handlers are given."""
+
+    max_request_bytes: int
+    strict_validity: bool
+    system_capacity_rps: float | None
+    schema: etree.XMLSchema
+    smki: CredentialStore
+    inventory: Inventory
+    db: Database
+    clock: Clock
+    release: ReleaseProfile
+    signer: DuisSigner
+    dcc_entity_id: str
+    message_log: MessageLog
+    services: Services
 
 
 @dataclass
-class RequestContext:
-    """One Service Request on its way through the front door."""
+class Arrival:
+    """A request as far as the front door has read it: enough to log it and answer it, whatever stage
+    refuses it."""
 
     service: str                          # "S", "T" or "D": the web service the request came to
     raw: bytes
     received_at: datetime
-    root: etree._Element | None = None
     schema_version: str = "5.4"
     request_id_text: str | None = None
     request_id: RequestId | None = None
-    command_variant: int | None = None
     service_reference: str | None = None
     variant: str | None = None
-    signer: str | None = None             # entity id of the XML-signing certificate
-    spec: Any = None                      # the catalogue SRSpec
-    user: User | None = None
-    body_element: etree._Element | None = None
-    body: dict[str, Any] = field(default_factory=dict)
-    device: Device | None = None          # the target device, when the SR has one
-    acting_roles: tuple[str, ...] = ()    # the user's roles that are eligible for this SR
 
     @property
     def originator(self) -> str | None:

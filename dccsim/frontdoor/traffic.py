@@ -37,12 +37,10 @@ same signed request can be sent again after Retry-After.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+
+import asyncpg
 
 from dccsim.duis.outcomes import HTTP_400_REQUEST_ID, HTTP_429_TOO_MANY, DuisRejection
-
-if TYPE_CHECKING:
-    from dccsim.runtime.simulator import Simulator
 
 SYSTEM_BUCKET = "*system*"
 
@@ -94,17 +92,17 @@ def burst_of(rps: float, burst: int | None) -> float:
     return float(burst) if burst else max(1.0, float(math.ceil(rps)))
 
 
-async def admit(sim: "Simulator", *, originator: str, counter: int, priority: bool, advance_counter: bool) -> None:
-    """Apply traffic management and the RequestID counter rule to one request, in one round trip.
+async def admit(pool: asyncpg.Pool, *, originator: str, counter: int, managed: bool, system_rps: float | None,
+                advance_counter: bool) -> None:
+    """Apply traffic management (when ``managed``: the release has it and the request is not a priority
+    one) and the RequestID counter rule to one request, in one round trip on ``pool``.
 
-    Raises ``DuisRejection('HTTP-429-TOO-MANY')`` with a Retry-After when the originator is throttled
-    (its counter is then left alone), ``DuisRejection('HTTP-400-REQUEST-ID')`` when the counter does not
+    Raises ``DuisRejection(HTTP_429_TOO_MANY)`` with a Retry-After when the originator is throttled
+    (its counter is then left alone), ``DuisRejection(HTTP_400_REQUEST_ID)`` when the counter does not
     increase."""
-    managed = sim.release.traffic_management and not priority
-    system_rps = sim.settings.system_capacity_rps
     system_burst = burst_of(system_rps, None) if system_rps else None
-    row = await sim.db.bookkeeping.fetchrow(_ADMIT, originator, counter, managed, system_rps, system_burst,
-                                            advance_counter, SYSTEM_BUCKET)
+    row = await pool.fetchrow(_ADMIT, originator, counter, managed, system_rps, system_burst, advance_counter,
+                              SYSTEM_BUCKET)
     if row["throttled"]:
         rps, level = row["rps"], row["level"] or 0.0
         wait = max(1, math.ceil((1.0 - level) / rps)) if rps > 0 else 60

@@ -7,54 +7,55 @@ a shared directory a device uses to MAC its answers, never to accept a signature
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from cryptography.hazmat.primitives import serialization
 
 import gbcs
 from devices.device import DeviceIdentity
+from dccsim.db.cache import SMKI, Cache, Caches
 from dccsim.smki import repository as smki_repo
+from dccsim.smki.authority import Authority
 from dccsim.smki.credentials import Credential, Usage
 from dccsim.smki.store import CredentialStore
 
-if TYPE_CHECKING:
-    from dccsim.runtime.simulator import Simulator
-
 
 class Identities:
-    """Builds (and caches) each device's identity from the SMKI store."""
+    """Builds each device's identity from the SMKI store, kept until the credentials change."""
 
-    def __init__(self, smki: CredentialStore, acb: str):
+    def __init__(self, smki: CredentialStore, acb: str, caches: Caches):
         self.smki = smki
         self.acb = acb
-        self._cache: dict[str, DeviceIdentity] = {}
-        self._directory: gbcs.StaticKeyStore | None = None
-        self.generation = 0          # bumped whenever the credentials behind the caches change
+        self._identities: Cache[str, DeviceIdentity] = caches.add(Cache("device identities", (SMKI,)))
+        self._directories: Cache[str, gbcs.StaticKeyStore] = caches.add(Cache("organisations' keys", (SMKI,)))
 
     def directory(self) -> gbcs.StaticKeyStore:
         """The organisations' key-agreement public keys (what the ACB hands devices to answer them)."""
-        if self._directory is None:
+        generation = self._directories.generation
+        keys = self._directories.peek("organisations")
+        if keys is None:
             keys = gbcs.StaticKeyStore(acb=self.acb)
             for credential in self.smki.active():
                 if not credential.is_device and credential.entity_id and credential.usage is Usage.GBCS_KEY_AGREEMENT:
-                    keys.add(credential.entity_id, "ka", public=credential.certificate)
-            self._directory = keys
-        return self._directory
+                    keys.add(credential.entity_id, gbcs.KEY_AGREEMENT, public=credential.certificate)
+            self._directories.put("organisations", keys, generation)
+        return keys
 
     def identity(self, device_id: str, device_type: str) -> DeviceIdentity:
-        cached = self._cache.get(device_id)
+        cached = self._identities.peek(device_id)
         if cached is not None and cached.device_type == device_type:
             return cached
+        generation = self._identities.generation
         keys = gbcs.StaticKeyStore(acb=self.acb)
         certificates = {}
-        for usage in ("ds", "ka"):
+        for usage in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
             credential = self._own(device_id, usage)
             if credential is None:
                 continue
             keys.add(device_id, usage, public=credential.certificate, private=credential.private_key)
-            certificates[usage] = credential.certificate.public_bytes(serialization.Encoding.DER)
+            certificates[usage.value] = credential.certificate.public_bytes(serialization.Encoding.DER)
         identity = DeviceIdentity(device_id, device_type, keys, certificates, self.directory())
-        self._cache[device_id] = identity
+        self._identities.put(device_id, identity, generation)
         return identity
 
     def _own(self, device_id: str, usage: str) -> Credential | None:
@@ -64,35 +65,11 @@ class Identities:
                 return credential
         return None
 
-    def forget(self, device_id: str | None = None) -> None:
-        self.generation += 1
-        if device_id is None:
-            self._cache.clear()
-            self._directory = None
-        else:
-            self._cache.pop(device_id, None)
 
-
-def forget_keys(sim: "Simulator", device_id: str | None = None) -> None:
-    """Drop the cached key stores after credentials changed (the DCC's, and the device identities)."""
-    sim.extras.pop("dcc_keys", None)
-    if sim.identities is not None:
-        sim.identities.forget(device_id)
-
-
-async def enrol_devices(conn, sim: "Simulator", device_ids: Iterable[str]) -> list[Credential]:
+async def enrol_devices(conn, smki: CredentialStore, device_ids: Iterable[str]) -> list[Credential]:
     """Devices entering the inventory (pre-notification, estate load) get their digital-signing and
     key-agreement certificates from the SMKI test PKI, unless the simulator already holds their keys."""
-    device_ids = list(device_ids)
-    issued = await smki_repo.issue_device_credentials(conn, sim.smki, device_ids)
-    if issued:
-        for device_id in {c.entity_id for c in issued}:
-            forget_keys(sim, device_id)
-    return issued
-
-
-async def enrol_device(conn, sim: "Simulator", device_id: str) -> list[Credential]:
-    return await enrol_devices(conn, sim, [device_id])
+    return await smki_repo.issue_device_credentials(conn, smki, list(device_ids))
 
 
 async def load_missing(conn, smki: CredentialStore, device_id: str) -> bool:
@@ -112,17 +89,15 @@ async def load_missing(conn, smki: CredentialStore, device_id: str) -> bool:
     return added
 
 
-def devices_authority(smki: CredentialStore):
+def devices_authority(smki: CredentialStore) -> Authority:
     """The test PKI's device-issuing CA."""
-    from dccsim.smki.authority import Authority
-
     held = smki.authorities.get("devices")
     if held is None or held.private_key is None:
         raise LookupError("the SMKI test PKI has no device-issuing CA")
     return Authority(held.certificate, held.private_key)
 
 
-async def reissue_device_certificate(conn, sim: "Simulator", device_id: str, usage: Usage) -> Credential:
+async def reissue_device_certificate(conn, smki: CredentialStore, device_id: str, usage: Usage) -> Credential:
     """The test PKI re-keys a device: a new key pair and certificate, installed on the device.
 
     The device keeps the new private key in its own state and reports the new certificate when asked
@@ -131,7 +106,7 @@ async def reissue_device_certificate(conn, sim: "Simulator", device_id: str, usa
 
     from dccsim.smki import authority
 
-    credential = authority.issue_device(devices_authority(sim.smki), device_id, usage)
+    credential = authority.issue_device(devices_authority(smki), device_id, usage)
     der = credential.certificate.public_bytes(serialization.Encoding.DER)
     held = {"certificate": der.hex(), "key": credential.key_pem().decode()}
     row = await conn.fetchrow("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE", device_id)

@@ -1,178 +1,109 @@
 """What the DCC does with a device's successful Response besides delivering it (DUIS 'Additional DCC
 System Processing'): commissioning, firmware versions against the CPL (N49 / N50 / N51, also when a
 future-dated activation alert reports the version), device certificate tracking (6.24.2), and the CHF
-device log (8.11: a device added to a hub's log is Whitelisted on that hub)."""
+device log (8.11: a device added to a hub's log is Whitelisted on that hub). The decisions are
+``dccsim.han.response_rules``; this module reads and writes the inventory and the SMKI repository."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import gbcs
-from gbcs.payload import zcl
+from gbcs import security
+from gbcs.message import parse
+from gbcs.payload import asn1
 from dccsim.duis.ids import dashed
 from dccsim.duis.responses import add
+from dccsim.han import response_rules as rules
+from dccsim.han.context import HanContext
+from dccsim.han.documents import Outgoing, dcc_alert_to
 from dccsim.inventory import repository as repo
+from dccsim.inventory.models import Device, DeviceStatus, DeviceType
+from dccsim.smki.credentials import Usage, classify
+from dccsim.smki.repository import save_credentials
 
-if TYPE_CHECKING:
-    from dccsim.runtime.simulator import Simulator
-
-_DUIS_TYPE = {"APC": "HCALCS"}
-
-
-def _succeeded(message: gbcs.Message) -> bool:
-    tree = message.payload.tree
-    if message.payload.kind == "dlms-access-response":
-        return all(r["result"] == 0 for r in tree.get("results", []))
-    if message.payload.kind == "asn1":
-        first = tree[0] if tree else {}
-        if first.get("tag") == "02":
-            return first.get("hex") in ("00", "")
-        children = first.get("children") or []
-        for child in children:
-            if child.get("tag") == "02":
-                return child.get("hex") in ("00", "")
-        return True
-    return True
+_DUIS_TYPE = {DeviceType.APC: "HCALCS"}
 
 
-def reported_firmware_version(message: gbcs.Message) -> str | None:
-    """The firmware version a read-firmware response (ECS52 / GCS38 / CS08), an activation (CS06) or an
-    activation alert reports."""
-    kind, tree = message.payload.kind, message.payload.tree
-    if kind == "dlms-access-response":
-        for value in tree.get("data", []):
-            if value.get("type") == "octet-string":
-                return value["hex"].upper()
-    if kind == "gbz":
-        for component in tree.get("components", []):
-            if component["command"] != zcl.READ_ATTRIBUTES_RESPONSE or component["frame_control"] & zcl.FRAME_TYPE_CLUSTER_SPECIFIC:
-                continue
-            for record in zcl.decode_read_attributes_response(bytes.fromhex(component["payload"])):
-                if record.value is not None and isinstance(record.value.value, bytes):
-                    return record.value.value.hex().upper()
-    if kind == "asn1":
-        return _version_octets(tree)
-    return None
+@dataclass(frozen=True)
+class Answered:
+    """The command a Response answers, as the DCC knows it."""
+
+    variant: str
+    user_id: str
+    request_id: str
+    command: bytes | None = None       # the command frame, where the DCC sent it itself
 
 
-def _version_octets(nodes: list) -> str | None:
-    """The first 4-octet OCTET STRING of an ASN.1 tree: the firmware version of the CS use cases."""
-    for node in nodes:
-        if "children" in node:
-            found = _version_octets(node["children"])
-            if found:
-                return found
-        elif node.get("tag") == "04" and len(node.get("hex", "")) == 8:
-            return node["hex"].upper()
-    return None
-
-
-async def after_response(sim: "Simulator", conn, job, device, message: gbcs.Message) -> list:
-    if message.verification.mac == "failed" or not _succeeded(message):
+async def after_response(han: HanContext, conn, answered: Answered, device: Device,
+                         message: gbcs.Message) -> list[Outgoing]:
+    if message.verification.mac == gbcs.Check.FAILED or not rules.succeeded(message):
         return []
     use_case = message.use_case or ""
-    variant = job["variant"]
-    if variant == "6.24.2" and sim.release.certificate_tracking:
-        await _track_certificate(sim, conn, device, message)
+    variant = answered.variant
+    if variant == "6.24.2" and han.release.certificate_tracking:
+        await _track_certificate(han, conn, device, message)
         return []
-    if message.verification.signature == "failed":
+    if message.verification.signature == gbcs.Check.FAILED:
         return []
-    if variant == "8.1.1" and device.status != "Commissioned":
-        await repo.update_device(conn, device.device_id, status="Commissioned",
-                                 date_commissioned=datetime.now(timezone.utc).date())
+    if variant == "8.1.1" and device.status != DeviceStatus.COMMISSIONED:
+        await han.inventory.update_device(conn, device.device_id, status=DeviceStatus.COMMISSIONED,
+                                          date_commissioned=han.clock.now().date())
     if use_case in ("CCS01", "CCS02"):
-        await _device_log_changed(conn, device, use_case, job)
+        await _device_log_changed(han, conn, device, use_case, answered)
         return []
     if use_case in ("CCS05", "CCS06"):
-        await _devices_on_the_han(conn, device, message)
+        await _devices_on_the_han(han, conn, device, message)
         return []
-    if variant in ("11.2", "11.3") and sim.release.firmware_cpl_alerts:
-        return await firmware_against_cpl(sim, conn, device, reported_firmware_version(message),
-                                          requester=job["user_id"], trigger=variant,
-                                          request_id=job["request_id"])
+    if variant in ("11.2", "11.3") and han.release.firmware_cpl_alerts:
+        return await firmware_against_cpl(han, conn, device, rules.reported_firmware_version(message),
+                                          requester=answered.user_id, trigger=variant,
+                                          request_id=answered.request_id)
     return []
 
 
-def _command_target(job) -> str | None:
-    """The device a CCS01 / CCS02 command named (its first 8-byte octet string)."""
-    try:
-        command = gbcs.decode(bytes(job["frame"]))
-    except (gbcs.GbcsError, KeyError, TypeError):
-        return None
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "octet-string" and len(node.get("hex", "")) == 16:
-                return node["hex"].upper()
-            for item in node.get("items", []):
-                found = walk(item)
-                if found:
-                    return found
-        elif isinstance(node, list):
-            for item in node:
-                found = walk(item)
-                if found:
-                    return found
-        return None
-    return walk(command.payload.tree.get("data", []))
-
-
-async def _devices_on_the_han(conn, chf, message: gbcs.Message) -> None:
+async def _devices_on_the_han(han: HanContext, conn, chf: Device, message: gbcs.Message) -> None:
     """8.9: a Whitelisted device the hub's device log shows on its HAN is installed (InstalledNotCommissioned)."""
-    entries = (message.payload.tree.get("data") or [{}])[0].get("items", [])
-    for entry in entries:
-        items = entry.get("items") or []
-        if not items or items[0].get("type") != "octet-string":
-            continue
-        listed = await repo.get_device(conn, items[0]["hex"].upper())
-        if listed is not None and listed.status == "Whitelisted" and listed.chf_id == chf.device_id:
-            await repo.update_device(conn, listed.device_id, status="InstalledNotCommissioned")
+    for device_id in rules.devices_on_han(message):
+        listed = await repo.get_device(conn, device_id)
+        if listed is not None and listed.status == DeviceStatus.WHITELISTED and listed.chf_id == chf.device_id:
+            await han.inventory.update_device(conn, listed.device_id, status=DeviceStatus.INSTALLED_NOT_COMMISSIONED)
 
 
-async def _device_log_changed(conn, chf, use_case: str, job) -> None:
+async def _device_log_changed(han: HanContext, conn, chf: Device, use_case: str, answered: Answered) -> None:
     """8.11: a device added to a hub's device log is on that hub (a Pending one becomes Whitelisted); one
     removed before it was installed goes back to Pending."""
-    target_id = _command_target(job)
+    target_id = rules.command_target(answered.command)
     target = await repo.get_device(conn, target_id) if target_id else None
     if target is None:
         return
     if use_case == "CCS01":
-        status = "Whitelisted" if target.status == "Pending" else target.status
-        await repo.update_device(conn, target.device_id, chf_id=chf.device_id, status=status)
-    elif target.status == "Whitelisted":
-        await repo.update_device(conn, target.device_id, chf_id=None, status="Pending")
+        status = DeviceStatus.WHITELISTED if target.status == DeviceStatus.PENDING else target.status
+        await han.inventory.update_device(conn, target.device_id, chf_id=chf.device_id, status=status)
+    elif target.status == DeviceStatus.WHITELISTED:
+        await han.inventory.update_device(conn, target.device_id, chf_id=None, status=DeviceStatus.PENDING)
 
 
-async def firmware_against_cpl(sim, conn, device, reported: str | None, *, requester: str | None, trigger: str,
-                               request_id: str | None = None) -> list:
+async def firmware_against_cpl(han: HanContext, conn, device: Device, reported: str | None, *,
+                               requester: str | None, trigger: str, request_id: str | None = None) -> list[Outgoing]:
     """A firmware version a device reported (11.2, 11.3, or a future-dated activation alert) against the
     inventory and the CPL: N49 (Current: inventory updated; after 11.2, to the IS / GS that did not ask),
     N50 (Removed: inventory updated), N51 (not on the CPL: inventory left alone)."""
-    from dccsim.han.alerts import dcc_alert_to
-
     if reported is None or reported.upper() == (device.firmware_version or "").upper():
         return []
     reported = reported.upper()
-    entry = await repo.cpl_lookup(conn, device.manufacturer, device.model, reported)
-    if entry is None:
-        code = "N51"
-    elif entry.status == "Removed":
-        code = "N50"
-    else:
-        code = "N49"
-    if code != "N51":
-        await repo.update_device(conn, device.device_id, firmware_version=reported)
-    if code == "N49" and trigger != "11.2":
-        return []
-    recipients = []
-    parties = {}
+    verdict = rules.firmware_verdict(reported, await repo.cpl_lookup(conn, device.manufacturer, device.model,
+                                                                     reported))
+    if verdict is not rules.FirmwareVerdict.UNKNOWN:
+        await han.inventory.update_device(conn, device.device_id, firmware_version=reported)
+    parties: dict[str, str] = {}
     for candidate in [device, *(await repo.premises_devices(conn, device))]:
         for role, entity in (await repo.parties(conn, candidate.device_id)).items():
             parties.setdefault(role, entity)
-    for role in ("IS", "GS"):
-        user = parties.get(role)
-        if user and user not in recipients and not (code == "N49" and user == requester):
-            recipients.append(user)
+    recipients = rules.firmware_alert_recipients(verdict, parties, requester=requester, trigger=trigger)
     smi_version = device.firmware_version or "00000000"
 
     def fill(alert):
@@ -182,39 +113,30 @@ async def firmware_against_cpl(sim, conn, device, reported: str | None, *, reque
         add(body, "FirmwareVersionSMI", smi_version)
         add(body, "FirmwareVersionDevice", reported)
 
-    return [await dcc_alert_to(sim, user, code, fill, request_id=request_id) for user in recipients]
+    return [dcc_alert_to(han.signer, dcc_entity_id=han.dcc_entity_id, user_id=user, code=verdict.value, fill=fill,
+                         moment=han.clock.now(), request_id=request_id) for user in recipients]
 
 
-async def _track_certificate(sim, conn, device, message: gbcs.Message) -> None:
+async def _track_certificate(han: HanContext, conn, device: Device, message: gbcs.Message) -> None:
     """SECMP0081 / 6.24.2: a device reporting a certificate the SMKI repository does not hold as its active
     one gets that certificate recorded as the device's, once it is shown to be genuine: issued to this device
     by a CA the SMKI repository knows, and — for a digital-signing certificate — the key that signed this
     very response. The simulator never learns the device's private key."""
-    from cryptography import x509
-
-    from dccsim.han.identities import forget_keys
-    from dccsim.smki.credentials import classify
-    from dccsim.smki.repository import save_credentials
-    from gbcs import security
-    from gbcs.message import parse
-    from gbcs.payload import asn1
-
     if message.payload.kind != "asn1":
         return
     try:
-        der = asn1.encode(message.payload.tree)
-        certificate = x509.load_der_x509_certificate(der)
+        certificate = x509.load_der_x509_certificate(asn1.encode(message.payload.tree))
     except ValueError:
         return
     credential = classify(certificate, "reported by device")
-    if credential.entity_id != device.device_id or not _issued_by_known_ca(sim, certificate):
+    if credential.entity_id != device.device_id or not _issued_by_known_ca(han, certificate):
         return
-    usage = credential.usage.value
-    current = sim.smki.gbcs(device.device_id, usage)
+    usage = credential.usage
+    current = han.smki.gbcs(device.device_id, usage.value)
     if current is not None and current.certificate == certificate:
         return
-    if message.verification.signature == "failed":
-        if usage != "ds":
+    if message.verification.signature == gbcs.Check.FAILED:
+        if usage is not Usage.GBCS_SIGNING:
             return
         parsed = parse(gbcs.encode(message))
         if not security.verify(certificate.public_key(), parsed.signed_data, message.signature):
@@ -222,15 +144,13 @@ async def _track_certificate(sim, conn, device, message: gbcs.Message) -> None:
     credential.private_key = None
     credential.source = "reported by device"
     await save_credentials(conn, [credential])
-    sim.smki.add(credential)
-    forget_keys(sim, device.device_id)
+    han.smki.add(credential)
+    han.credentials_changed()
 
 
-def _issued_by_known_ca(sim, certificate) -> bool:
+def _issued_by_known_ca(han: HanContext, certificate: x509.Certificate) -> bool:
     """The certificate's signature verifies with one of the SMKI repository's certificate authorities."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    authorities = list(sim.smki.authorities.values()) + [c for c in sim.smki.all() if c.usage.value == "ca"]
+    authorities = list(han.smki.authorities.values()) + [c for c in han.smki.all() if c.usage is Usage.CA]
     for authority in authorities:
         key = authority.certificate.public_key()
         if not isinstance(key, ec.EllipticCurvePublicKey):
@@ -239,6 +159,6 @@ def _issued_by_known_ca(sim, certificate) -> bool:
             key.verify(certificate.signature, certificate.tbs_certificate_bytes,
                        ec.ECDSA(certificate.signature_hash_algorithm))
             return True
-        except Exception:  # noqa: BLE001 - any failure means "not this CA"
+        except (InvalidSignature, UnsupportedAlgorithm):
             continue
     return False

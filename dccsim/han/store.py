@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable
 
 from devices.device import DeviceIdentity, DeviceReply
 from devices.han import Faults, HanBus
+from dccsim.db.cache import DEVICE_FAULTS, Cache, Caches
+from dccsim.delivery import outbox
+from dccsim.duis.ids import canonical_request_id
+from dccsim.han.directory import PgHanDirectory
 from dccsim.han.identities import Identities
 from dccsim.han.installation import provisioned_state
-from dccsim.han.directory import PgHanDirectory
-from dccsim.inventory import repository as repo
-from dccsim.smki.store import CredentialStore
+from dccsim.inventory.cached import Inventory
 
 Work = Callable[[DeviceIdentity, dict], DeviceReply]
 
@@ -39,6 +40,8 @@ class DccTransaction:
     """
 
     finish: Callable[[object, object, DeviceReply | None], Awaitable[list]]
+    now: datetime                      # the simulator's time: a job held until later is not older
+    delivers_here: bool                # this process delivers what it queues (see dccsim.delivery.outbox)
     job_id: int | None = None
     done: bool = False
     skipped: bool = False
@@ -48,7 +51,7 @@ class DccTransaction:
 # One round trip: the job marked done (unless done already, or an older job for the device must go first)
 # and the device's state row locked and read.
 _OLDER_JOB = """EXISTS (SELECT 1 FROM device_job o WHERE o.device_id = $1 AND o.status = 'pending' AND o.id < $2
-                AND (o.not_before IS NULL OR o.not_before <= now()))"""
+                AND (o.not_before IS NULL OR o.not_before <= $3))"""
 _LOAD = f"""
 WITH job AS (
     UPDATE device_job SET status = 'done', done_at = now(), lease_until = NULL
@@ -77,17 +80,14 @@ SELECT pg_notify($8, $9 || user_id) FROM (SELECT DISTINCT user_id FROM queued) u
 """
 
 
-async def save(conn, device_id: str, state: dict | None, messages: list) -> None:
+async def save(conn, device_id: str, state: dict | None, messages: list, *, delivers_here: bool = False) -> None:
     """Save a device's state and queue messages (``Outgoing``) in the outbox, in one statement."""
-    from dccsim.delivery import outbox
-    from dccsim.delivery.message_log import canonical_request_id
-
     await conn.execute(
         _SAVE, device_id, json.dumps(state) if state is not None else None,
         [m.user_id for m in messages], [canonical_request_id(m.request_id) for m in messages],
         [m.response_id for m in messages], [m.kind for m in messages],
         [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages], outbox.CHANNEL,
-        outbox.notification_prefix(conn), next_timer(state))
+        outbox.notification_prefix(delivers_here), next_timer(state))
 
 
 def next_timer(state: dict | None):
@@ -100,8 +100,9 @@ def next_timer(state: dict | None):
 class PgStateStore:
     """Device state rows, locked for the duration of one frame's handling."""
 
-    def __init__(self, pool, identities: Identities):
+    def __init__(self, pool, inventory: Inventory, identities: Identities):
         self.pool = pool
+        self.inventory = inventory
         self.identities = identities
 
     async def with_device(self, device_id: str, work: Work, *,
@@ -110,10 +111,10 @@ class PgStateStore:
         if transaction is None:
             async with self.pool.acquire() as conn:
                 async with conn.transaction():
-                    device = await repo.get_device(self.pool, device_id)
+                    device = await self.inventory.device(device_id)
                     if device is None:
                         return None
-                    row = await conn.fetchrow(_LOAD, device_id, None)
+                    row = await conn.fetchrow(_LOAD, device_id, None, None)
                     state, reply = await self._run(conn, device, row["state"], work)
                     await save(conn, device_id, state, [])
                     return reply
@@ -122,17 +123,17 @@ class PgStateStore:
         return await asyncio.shield(self._joined(transaction, device_id, work))
 
     async def _joined(self, transaction: DccTransaction, device_id: str, work: Work) -> DeviceReply | None:
-        device = await repo.get_device(self.pool, device_id)
+        device = await self.inventory.device(device_id)
         async with self.pool.acquire() as conn:
             async with conn.transaction():
-                row = await conn.fetchrow(_LOAD, device_id, transaction.job_id)
+                row = await conn.fetchrow(_LOAD, device_id, transaction.job_id, transaction.now)
                 if transaction.job_id is not None and row["job"] is None:
                     transaction.deferred, transaction.skipped = row["older"], not row["older"]
                     return None
                 state, reply = (None, None) if device is None else \
                     await self._run(conn, device, row["state"], work)
                 messages = await transaction.finish(conn, device, reply)
-                await save(conn, device_id, state, messages)
+                await save(conn, device_id, state, messages, delivers_here=transaction.delivers_here)
             transaction.done = True
             return reply
 
@@ -143,23 +144,24 @@ class PgStateStore:
 
 
 class PgFaultSource:
-    """Faults per device from the database, re-read at most every half second (shared by workers)."""
+    """Faults per device from the database, read once and kept until they change (``dccsim.db.cache``)."""
 
-    def __init__(self, pool, ttl: float = 0.5):
+    def __init__(self, pool, caches: Caches):
         self.pool = pool
-        self.ttl = ttl
-        self._loaded = 0.0
-        self._faults: dict[str, Faults] = {}
+        self._cache: Cache[str, dict[str, Faults]] = caches.add(Cache("device faults", (DEVICE_FAULTS,)))
+
+    @property
+    def ttl(self) -> float:
+        """How long a change may take to be seen when notifications are unavailable."""
+        return self._cache.ttl
 
     async def faults(self, device_id: str) -> Faults:
-        if time.monotonic() - self._loaded > self.ttl:
-            rows = await self.pool.fetch("SELECT * FROM device_fault")
-            self._faults = {r["device_id"]: Faults(r["offline"], r["latency_ms"], r["loss"]) for r in rows}
-            self._loaded = time.monotonic()
-        return self._faults.get(device_id, Faults())
+        table = await self._cache.get("all", self._load)
+        return table.get(device_id, Faults())
 
-    def invalidate(self) -> None:
-        self._loaded = 0.0
+    async def _load(self) -> dict[str, Faults]:
+        rows = await self.pool.fetch("SELECT * FROM device_fault")
+        return {r["device_id"]: Faults(r["offline"], r["latency_ms"], r["loss"]) for r in rows}
 
 
 async def set_faults(conn, device_id: str, *, offline: bool | None = None, latency_ms: float | None = None,
@@ -177,9 +179,7 @@ async def set_faults(conn, device_id: str, *, offline: bool | None = None, laten
     return Faults(row["offline"], row["latency_ms"], row["loss"])
 
 
-def make_bus(pool, smki: CredentialStore, acb: str, clock: Callable[[], datetime]) \
-        -> tuple[HanBus, Identities, PgFaultSource]:
-    identities = Identities(smki, acb)
-    faults = PgFaultSource(pool)
-    bus = HanBus(PgStateStore(pool, identities), faults, clock=clock, directory=PgHanDirectory(pool))
-    return bus, identities, faults
+def make_bus(pool, inventory: Inventory, identities: Identities, faults: PgFaultSource,
+             clock: Callable[[], datetime]) -> HanBus:
+    """The HAN bus of this process: device state and routes from PostgreSQL, faults as users set them."""
+    return HanBus(PgStateStore(pool, inventory, identities), faults, clock=clock, directory=PgHanDirectory(pool))

@@ -16,22 +16,21 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import gbcs
 from dccsim.catalogue import CATALOGUE
-from dccsim.han.commands.builder import Command, build_command, execution_time
-from dccsim.han.identities import forget_keys, load_missing
-from dccsim.han.installation import knows
-from dccsim.han.commands.values import all_values, text_of
+from dccsim.db.connection import DccConnection
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import E081111, E31, HTTP_400_SCHEMA, I0, I99, DuisRejection
 from dccsim.duis.responses import add
+from dccsim.han.commands.builder import build_command, execution_time
+from dccsim.han.commands.values import all_values, text_of
+from dccsim.han.origination import originate, precommand_bytes
+from dccsim.han.identities import load_missing
+from dccsim.han.installation import initial_chf_log
+from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
-
-if TYPE_CHECKING:
-    from dccsim.runtime.simulator import Simulator
 
 DEVICE_VARIANTS = (
     "8.11", "8.12.1", "8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.1.1", "8.9",
@@ -43,27 +42,10 @@ DEVICE_VARIANTS = (
 GBCS_VERSION = "4.0"
 
 
-def dcc_keys(sim: "Simulator") -> gbcs.StaticKeyStore:
-    """Every GBCS key the DCC side may use: its own (ACB) and, to check responses, the others. Rebuilt when
-    device credentials changed (a device enrolled or re-keyed, here or in another worker)."""
-    keys = sim.extras.get("dcc_keys")
-    generation = getattr(sim.identities, "generation", 0)
-    if keys is not None and sim.extras.get("dcc_keys_generation") != generation:
-        keys = None
-    if keys is None:
-        sim.extras["dcc_keys_generation"] = generation
-        keys = gbcs.StaticKeyStore(acb=sim.dcc_entity_id)
-        for credential in sim.smki.active():
-            if credential.entity_id and credential.usage.value in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
-                keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
-                         private=credential.private_key)
-        sim.extras["dcc_keys"] = keys
-    return keys
-
-
-def _install_code_check(ctx, sim) -> None:
+def _install_code_check(ctx: ServiceRequest, services: Services) -> None:
     """CR1277 / E081111: a SMETS2 device's install code must be 32 hex characters (16 octets)."""
-    if ctx.variant != "8.11" or str(ctx.body.get("RequestType")) != "Add" or not sim.release.install_code_length_check:
+    if ctx.variant != "8.11" or str(ctx.body.get("RequestType")) != "Add" \
+            or not services.release.install_code_length_check:
         return
     code = text_of(next(iter(all_values(ctx.body, "InstallCode")), ""))
     added = ctx.body.get("DeviceID")
@@ -75,7 +57,7 @@ def _install_code_check(ctx, sim) -> None:
 GAS_THRESHOLD_MAX = 281474976710655   # GBCS unsigned 48-bit (release note V4.0 §4.2)
 
 
-def _gas_threshold_check(ctx) -> None:
+def _gas_threshold_check(ctx: ServiceRequest) -> None:
     """1.1.1 on a GSME: BlockThreshold (Wh for SMETS2) is sr:GasThresholdType, at most 2^48 - 1."""
     if ctx.variant != "1.1.1" or ctx.device.device_type != "GSME":
         return
@@ -87,25 +69,26 @@ def _gas_threshold_check(ctx) -> None:
 
 
 @handles(*DEVICE_VARIANTS, target=Target.REQUEST_ID)
-async def device_request(ctx, conn, sim: "Simulator") -> Reply:
+async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     if ctx.command_variant in (5, 6, 7):
-        return await _signed_precommand(ctx, conn, sim)
-    _install_code_check(ctx, sim)
+        return await _signed_precommand(ctx, conn, services)
+    _install_code_check(ctx, services)
     _gas_threshold_check(ctx)
     spec, device = ctx.spec, ctx.device
-    if await load_missing(conn, sim.smki, device.device_id):
-        forget_keys(sim, device.device_id)
+    if await load_missing(conn, services.smki, device.device_id):
+        services.han.credentials_changed()
     other_type = None
     if "OtherDeviceID" in ctx.body:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))
         other_type = other.device_type if other else None
     body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else ctx.body
     command = build_command(spec.variant, spec.gbcs_use_cases, device, body, critical=spec.critical,
-                            other_type=other_type, device_dated=spec.future_dated != "DSP",
+                            now=ctx.received_at, other_type=other_type, device_dated=spec.future_dated != "DSP",
                             originator=ctx.request_id.originator, counter=ctx.request_id.counter)
-    message = await originated(conn, ctx, sim, device, command)
+    message = await originate(conn, device, command, user=ctx.request_id.originator, counter=ctx.request_id.counter,
+                              critical=spec.critical, acb_entity_id=services.dcc_entity_id)
     if ctx.command_variant == 4:
-        precommand = precommand_bytes(sim, message)
+        precommand = precommand_bytes(message, empty_signature_byte=services.precommand_empty_signature_byte)
         await conn.execute(
             "INSERT INTO precommand (request_id, user_id, device_id, variant, message_code, body) "
             "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING",
@@ -118,36 +101,12 @@ async def device_request(ctx, conn, sim: "Simulator") -> Reply:
             add(pre, "GBCSPayload", base64.b64encode(precommand).decode())
 
         return Reply(I0, fill)
-    frame = gbcs.encode(replace(message, ciphered=True), dcc_keys(sim))
-    return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (1, 3),
+    frame = gbcs.encode(replace(message, ciphered=True), services.han.keys.store())
+    return await _dispatch(ctx, conn, services, frame, send=ctx.command_variant in (1, 3),
                            local=ctx.command_variant in (2, 3))
 
 
-async def originated(conn, ctx, sim: "Simulator", device, command: Command) -> gbcs.Message:
-    """The command as the DCC sends it for this request."""
-    return await originate(conn, sim, device, command, user=ctx.request_id.originator,
-                           counter=ctx.request_id.counter, critical=ctx.spec.critical)
-
-
-async def originate(conn, sim: "Simulator", device, command: Command, *, user: str, counter: int,
-                    critical: bool) -> gbcs.Message:
-    """A command from ``user``: under its own id when the device knows it as a Remote Party, else from the
-    Access Control Broker on its behalf (the DCC's own counter; the User and its counter in the
-    other-information), signed by the ACB where a critical use case comes through a non-critical SR."""
-    acb = command.acb or (not critical and not await knows(conn, device, user))
-    if acb:
-        acb_counter = await conn.fetchval("SELECT nextval('acb_command_counter')")
-        business = command.business_originator or not command.acb
-        extra = bytes.fromhex(user) + counter.to_bytes(8, "big") if business else command.other_info_extra
-        return gbcs.Message(cra="command", counter=acb_counter, originator=sim.dcc_entity_id,
-                            recipient=device.device_id, message_code=command.message_code, payload=command.payload,
-                            other_info_extra=extra, signature_field="present" if command.acb_signed else "empty")
-    return gbcs.Message(cra="command", counter=counter, originator=user, recipient=device.device_id,
-                        message_code=command.message_code, payload=command.payload,
-                        other_info_extra=command.other_info_extra, signature_field="absent" if critical else "empty")
-
-
-async def _with_restore_backup(conn, body: dict) -> dict:
+async def _with_restore_backup(conn: DccConnection, body: dict) -> dict:
     """8.12.1: the request names the old hub; the DCC adds the device-log backup it holds for it (the latest
     CS14 alert), or, for a hub that never sent one, the devices the inventory puts on it."""
     old = normalise_eui(str(body.get("OldCHFID", "")))
@@ -155,12 +114,10 @@ async def _with_restore_backup(conn, body: dict) -> dict:
     if row is not None:
         entries = json.loads(row["entries"]) if isinstance(row["entries"], str) else row["entries"]
         return {**body, "RestorePAN": row["extended_pan_id"], "RestoreEntries": entries}
-    from dccsim.han.installation import initial_chf_log
-
     return {**body, "RestoreEntries": await initial_chf_log(conn, old)}
 
 
-async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
+async def _signed_precommand(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     row = await conn.fetchrow("SELECT * FROM precommand WHERE request_id = $1 FOR UPDATE", ctx.request_id_text)
     if row is None or row["user_id"] != ctx.request_id.originator:
         raise DuisRejection(E31, "no Pre-Command was issued for this RequestID")
@@ -177,7 +134,7 @@ async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
     if not (body == precommand or body == precommand[:-1] and precommand.endswith(b"\x00")) \
             or signed[-65:-64] != b"\x40":
         raise DuisRejection(E31, "the Signed Pre-Command does not match the Pre-Command issued")
-    candidates = sim.smki.all_gbcs(ctx.request_id.originator, "ds")
+    candidates = services.smki.all_gbcs(ctx.request_id.originator, gbcs.SIGNING, now=ctx.received_at)
     if not candidates:
         raise DuisRejection(E31, "no GBCS signing certificate is known for this User")
     message = _verified_precommand(signed, [c.certificate.public_key() for c in candidates])
@@ -185,8 +142,8 @@ async def _signed_precommand(ctx, conn, sim: "Simulator") -> Reply:
         raise DuisRejection(E31, "the Signed Pre-Command's signature does not verify with any GBCS signing "
                                    "certificate of this User")
     await conn.execute("UPDATE precommand SET used_at = now() WHERE request_id = $1", ctx.request_id_text)
-    frame = gbcs.encode(replace(message, ciphered=True, mac=None), dcc_keys(sim))
-    return await _dispatch(ctx, conn, sim, frame, send=ctx.command_variant in (5, 7),
+    frame = gbcs.encode(replace(message, ciphered=True, mac=None), services.han.keys.store())
+    return await _dispatch(ctx, conn, services, frame, send=ctx.command_variant in (5, 7),
                            local=ctx.command_variant in (6, 7), variant=row["variant"])
 
 
@@ -200,23 +157,15 @@ def _verified_precommand(signed: bytes, public_keys: list) -> gbcs.Message | Non
     return None
 
 
-def precommand_bytes(sim: "Simulator", message: gbcs.Message) -> bytes:
-    """The Pre-Command as issued: as every RTDS PRECOMMAND (the signature appended to it), or — for clients of
-    DCC test systems that end it with an empty signature-length byte, replaced by the signature — with that
-    0x00 (``settings.precommand_empty_signature_byte``)."""
-    if sim.settings.precommand_empty_signature_byte:
-        return gbcs.encode(replace(message, signature_field="empty"))
-    return gbcs.encode(message)
-
-
-async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, variant: str | None = None) -> Reply:
+async def _dispatch(ctx: ServiceRequest, conn: DccConnection, services: Services, frame: bytes, *, send: bool,
+                    local: bool, variant: str | None = None) -> Reply:
     if send:
         spec = CATALOGUE.get(variant or ctx.spec.variant)
         when = execution_time(ctx.body)
         # DSP future dating: the DCC holds the command until its execution time.
         not_before = when if spec.future_dated == "DSP" and when is not None and when > ctx.received_at else None
-        await enqueue_job(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator,
-                          device=ctx.device, variant=spec.variant, frame=frame, not_before=not_before)
+        await services.han.jobs.add(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator,
+                                    device=ctx.device, variant=spec.variant, frame=frame, not_before=not_before)
     if not local:
         return Reply(I99)
 
@@ -224,17 +173,3 @@ async def _dispatch(ctx, conn, sim, frame: bytes, *, send: bool, local: bool, va
         add(add(response, "LocalCommand"), "GBCSPayload", base64.b64encode(frame).decode())
 
     return Reply(I0, fill)
-
-
-async def enqueue_job(conn, *, request_id: str, user_id: str, device, variant: str, frame: bytes,
-                      kind: str = "command", schedule_id: int | None = None, extra: dict | None = None,
-                      not_before=None) -> int:
-    """A job for the device workers; ``not_before`` holds it back until then."""
-    from dccsim.han.jobs import add_job
-
-    return await add_job(conn, request_id=request_id, user_id=user_id, device=device, variant=variant, frame=frame,
-                         kind=kind, schedule_id=schedule_id, extra=extra, not_before=not_before)
-
-
-def spec_for(variant: str):
-    return CATALOGUE.get(variant)

@@ -2,19 +2,23 @@
 update; the others are reported in a W110101 warning (DSPUpdateFirmwareWarning)."""
 from __future__ import annotations
 
-from dccsim.handlers.device_commands import enqueue_job
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.duis.responses import add
 from dccsim.frontdoor import access
 from dccsim.duis.outcomes import I99, W110101, DuisRejection
+from dccsim.db.connection import DccConnection
+from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.han.job_queue import JobKind
 from dccsim.inventory import repository as repo
+from dccsim.inventory.cached import InTransaction
+from dccsim.inventory.models import DeviceStatus
 
 _FIRMWARE_TYPES = {"11.1": {"ESME", "GSME", "CHF", "HCALCS", "APC"}, "11.4": {"PPMID"}}
 
 
 @handles("11.1", "11.4", target=Target.NONE)
-async def update_firmware(ctx, conn, sim) -> Reply:
+async def update_firmware(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     body = ctx.body
     image = body["FirmwareImage"]
     version = str(body["FirmwareVersion"])
@@ -26,17 +30,18 @@ async def update_firmware(ctx, conn, sim) -> Reply:
             invalid.append(device_id)
             continue
         try:
-            await access.check_authorised(conn, ctx.user, ctx.acting_roles, device)
+            await access.check_authorised(InTransaction(conn), ctx.user, ctx.acting_roles, device)
         except DuisRejection:
             invalid.append(device_id)
             continue
-        if device.status not in ("Commissioned", "InstalledNotCommissioned"):
+        if device.status not in (DeviceStatus.COMMISSIONED, DeviceStatus.INSTALLED_NOT_COMMISSIONED):
             not_commissioned.append(device_id)
             continue
         accepted.append(device)
     for device in accepted:
-        await enqueue_job(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator, device=device,
-                          variant=ctx.variant, frame=image, kind="firmware-image", extra={"version": version})
+        await services.han.jobs.add(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator,
+                                    device=device, variant=ctx.variant, frame=image, kind=JobKind.FIRMWARE_IMAGE,
+                                    extra={"version": version})
     if not invalid and not not_commissioned:
         return Reply(I99)
     element = "DSPUpdateFirmwareWarning" if ctx.variant == "11.1" else "DSPUpdatePPMIDFirmwareWarning"

@@ -4,9 +4,12 @@ from __future__ import annotations
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.duis.outcomes import E080201, E080405, E11, I0, I99, DuisRejection
 from dccsim.duis.responses import add
+from dccsim.db.connection import DccConnection
+from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
-from dccsim.inventory.models import Device
+from dccsim.inventory.cached import Inventory
+from dccsim.inventory.models import Device, DeviceStatus
 
 MAX_INVENTORY_DEVICES = 17   # sr:DSPInventory allows at most 17 Device entries
 
@@ -62,19 +65,19 @@ def _cpl_word(status: str | None) -> str | None:
     return "Active" if status == "Current" else "Withdrawn"
 
 
-async def _with_cpl(conn, device_ids: list[str]) -> list[tuple[Device, str | None]]:
+async def _with_cpl(inventory: Inventory, device_ids: list[str]) -> list[tuple[Device, str | None]]:
     found: dict[str, tuple[Device, str | None]] = {}
     for device_id in device_ids:
-        for device, status in await repo.premises_with_cpl(conn, device_id):
+        for device, status in await inventory.premises_with_cpl(device_id):
             found.setdefault(device.device_id, (device, status))
     return list(found.values())
 
 
 @handles("8.2", target=Target.NONE, read_only=True)
-async def read_inventory(ctx, conn, sim) -> Reply:
+async def read_inventory(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     body = ctx.body
     if "DeviceID" in body:
-        found = await _with_cpl(conn, [normalise_eui(str(body["DeviceID"]))])
+        found = await _with_cpl(services.inventory, [normalise_eui(str(body["DeviceID"]))])
     else:
         if "MPxN" in body:
             matches = await repo.find_devices(conn, mpxn=str(body["MPxN"]))
@@ -84,7 +87,7 @@ async def read_inventory(ctx, conn, sim) -> Reply:
             prop = body.get("PropertyFilter") or {}
             matches = await repo.find_devices(conn, postcode=str(prop.get("PostCode")),
                                               address_identifier=str(prop.get("AddressIdentifier")))
-        found = await _with_cpl(conn, [d.device_id for d in matches])
+        found = await _with_cpl(services.inventory, [d.device_id for d in matches])
     if not found:
         raise DuisRejection(E080201, "no device in the Smart Metering Inventory matches")
     found = found[:MAX_INVENTORY_DEVICES]
@@ -98,8 +101,8 @@ async def read_inventory(ctx, conn, sim) -> Reply:
 
 
 @handles("8.3")
-async def decommission_device(ctx, conn, sim) -> Reply:
-    await repo.update_device(conn, ctx.device.device_id, status="Decommissioned")
+async def decommission_device(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
+    await services.inventory.update_device(conn, ctx.device.device_id, status=DeviceStatus.DECOMMISSIONED)
     return Reply(I99)
 
 
@@ -114,13 +117,13 @@ _ALLOWED_FROM = {
 
 
 @handles("8.4")
-async def update_inventory(ctx, conn, sim) -> Reply:
+async def update_inventory(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     body, device = ctx.body, ctx.device
     if "DeleteDevice" in body:
         if device.status not in ("Pending", "Whitelisted"):
             raise DuisRejection(E080405, f"only a Pending device can be deleted; {device.device_id} is "
                                            f"{device.status}")
-        await repo.delete_device(conn, device.device_id)
+        await services.inventory.delete_device(conn, device.device_id)
     elif "UpdateDeviceStatusExceptCH" in body or "UpdateDeviceStatusCH" in body:
         is_ch = "UpdateDeviceStatusCH" in body
         if is_ch != (device.device_type in ("CHF", "GPF")):
@@ -129,18 +132,18 @@ async def update_inventory(ctx, conn, sim) -> Reply:
         new = str(body["UpdateDeviceStatusCH" if is_ch else "UpdateDeviceStatusExceptCH"])
         if device.status not in _ALLOWED_FROM.get(new, set()):
             raise DuisRejection(E080405, f"cannot change {device.device_id} from {device.status} to {new}")
-        await repo.update_device(conn, device.device_id, status=new)
+        await services.inventory.update_device(conn, device.device_id, status=DeviceStatus(new))
     elif "UpdateDeviceDetails" in body:
         details = body["UpdateDeviceDetails"] or {}
         changes = {column: str(details[name]) for name, column in (
             ("DeviceManufacturer", "manufacturer"), ("DeviceModel", "model"),
             ("SMETSCHTSVersion", "smets_chts_version"), ("FirmwareVersion", "firmware_version"),
             ("ESMEVariant", "esme_variant")) if name in details}
-        await repo.update_device(conn, device.device_id, **changes)
+        await services.inventory.update_device(conn, device.device_id, **changes)
     elif "UpdateMPxN" in body:
         mpxn = body["UpdateMPxN"] or {}
         changes = {column: str(mpxn[name]) for name, column in (
             ("ImportMPxN", "import_mpxn"), ("SecondaryImportMPAN", "secondary_import_mpan"),
             ("ExportMPAN", "export_mpan")) if name in mpxn}
-        await repo.update_device(conn, device.device_id, **changes)
+        await services.inventory.update_device(conn, device.device_id, **changes)
     return Reply(I99)

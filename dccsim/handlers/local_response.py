@@ -3,11 +3,14 @@ the DCC, which authenticates it and processes it as if it had arrived over the S
 from __future__ import annotations
 
 import gbcs
-from dccsim.handlers.device_commands import dcc_keys
+from dccsim.catalogue import CATALOGUE
+from dccsim.delivery import outbox
 from dccsim.duis.outcomes import E081301, E081302, E19, I99, DuisRejection
+from dccsim.db.connection import DccConnection
+from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
-from dccsim.han.processing import after_response
+from dccsim.han.processing import Answered, after_response
 
 # The Service Requests whose local responses may be returned (DUIS 3.8.117.2, as amended by V4.0).
 RETURNABLE = {"3.2", "6.8", "6.15.1", "6.14.1", "6.14.2", "6.14.3", "6.15.2", "6.21", "6.23", "8.7.1", "8.7.2",
@@ -15,17 +18,18 @@ RETURNABLE = {"3.2", "6.8", "6.15.1", "6.14.1", "6.14.2", "6.14.3", "6.15.2", "6
 
 
 @handles("8.13", target=Target.NONE)
-async def return_local_command_response(ctx, conn, sim) -> Reply:
+async def return_local_command_response(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     body = ctx.body
     raw = body["DeviceGBCSResponse"]
     try:
-        message = gbcs.decode(raw, dcc_keys(sim))
+        message = gbcs.decode(raw, services.han.keys.store())
     except gbcs.GbcsError as exc:
         raise DuisRejection(E081302, f"the device response is not a GBCS message: {exc}") from None
     # A device MACs its answer to a non-critical command and signs its answer to a critical one.
-    authenticated = message.verification.mac == "verified" or (
-        message.verification.signature == "verified" and message.verification.mac != "failed")
-    if message.cra != "response" or not authenticated:
+    verification = message.verification
+    authenticated = verification.mac == gbcs.Check.VERIFIED or (
+        verification.signature == gbcs.Check.VERIFIED and verification.mac != gbcs.Check.FAILED)
+    if message.cra != gbcs.Cra.RESPONSE or not authenticated:
         raise DuisRejection(E081302, f"the device response does not authenticate (MAC "
                                        f"{message.verification.mac}, signature {message.verification.signature})")
     variants = [v for v in RETURNABLE if message.use_case and message.use_case in _use_cases(v)]
@@ -34,18 +38,15 @@ async def return_local_command_response(ctx, conn, sim) -> Reply:
     device = await repo.get_device(conn, message.originator)
     if device is None:
         raise DuisRejection(E19, f"device {message.originator} is not in the inventory")
-    job = {"variant": variants[0], "user_id": ctx.request_id.originator,
-           "request_id": str(body.get("OriginalRequestID") or ctx.request_id_text)}
-    from dccsim.delivery import outbox
-
-    for alert in await after_response(sim, conn, job, device, message):
+    answered = Answered(variants[0], ctx.request_id.originator,
+                        str(body.get("OriginalRequestID") or ctx.request_id_text))
+    for alert in await after_response(services.han, conn, answered, device, message):
         await outbox.enqueue(conn, user_id=alert.user_id, kind=alert.kind, body=alert.body,
-                             request_id=alert.request_id, response_id=alert.response_id)
+                             request_id=alert.request_id, response_id=alert.response_id,
+                             delivers_here=services.han.delivers_here)
     return Reply(I99)
 
 
 def _use_cases(variant: str) -> tuple[str, ...]:
-    from dccsim.catalogue import CATALOGUE
-
     spec = CATALOGUE.get(variant)
     return spec.gbcs_use_cases if spec else ()

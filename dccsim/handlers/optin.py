@@ -5,17 +5,20 @@ import base64
 
 from cryptography.hazmat.primitives import serialization
 
+import gbcs
 from dccsim.duis.ids import dashed
 from dccsim.duis.outcomes import HTTP_503_UNAVAILABLE, I0, DuisRejection
 from dccsim.duis.responses import add
+from dccsim.db.connection import DccConnection
+from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 
 
 @handles("8.6", target=Target.BODY)
-async def service_opt_in(ctx, conn, sim) -> Reply:
-    signing = sim.smki.gbcs(sim.dcc_entity_id, "ds")
-    agreement = sim.smki.gbcs(sim.dcc_entity_id, "ka")
+async def service_opt_in(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
+    signing = services.smki.gbcs(services.dcc_entity_id, gbcs.SIGNING)
+    agreement = services.smki.gbcs(services.dcc_entity_id, gbcs.KEY_AGREEMENT)
     if agreement is None:
         raise DuisRejection(HTTP_503_UNAVAILABLE, "the DCC holds no usable Access Control Broker key-agreement "
                                                     "certificate to give (outside its validity period under "
@@ -28,7 +31,7 @@ async def service_opt_in(ctx, conn, sim) -> Reply:
     attributes = dict(ctx.device.attributes)
     attributes["opt_in_date"] = str(body.get("OptInDate"))
     attributes.pop("opted_out", None)
-    await repo.update_device(conn, ctx.device.device_id, attributes=attributes, **changes)
+    await services.inventory.update_device(conn, ctx.device.device_id, attributes=attributes, **changes)
     await repo.opt_in(conn, ctx.device.device_id, ctx.user.entity_id, body["OptInDate"])
 
     def der64(credential) -> str:

@@ -5,13 +5,13 @@ import enum
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-import asyncpg
-
+from dccsim.db.connection import DccConnection
 from dccsim.duis.outcomes import E11, Code
 from dccsim.duis.responses import BodyFiller
+from dccsim.handlers.context import ServiceRequest, Services
 
 
-class Target(str, enum.Enum):
+class Target(enum.StrEnum):
     """Where the device a request is about is named."""
 
     REQUEST_ID = "request-id"   # BusinessTargetID of the RequestID (device Service Requests)
@@ -27,7 +27,7 @@ class Reply:
     fill: BodyFiller | None = None
 
 
-Handler = Callable[..., Awaitable[Reply]]
+Handler = Callable[[ServiceRequest, DccConnection, Services], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,12 @@ HANDLERS: dict[str, HandlerEntry] = {}
 
 
 def handles(*variants: str, target: Target = Target.BODY, device_must_exist: bool = True,
-            type_error: Code = E11, read_only: bool = False):
-    """Register the decorated coroutine ``(ctx, conn, sim) -> Reply`` for the given variants.
+            type_error: Code = E11, read_only: bool = False) -> Callable[[Handler], Handler]:
+    """Register the decorated coroutine ``(request, conn, services) -> Reply`` for the given variants.
 
     ``type_error`` is the response code when the target device's type does not fit the SR
     (E11 in general; some SRs name their own, e.g. E081401 for 8.14.x). ``read_only`` handlers run
-    without a transaction.
+    without a transaction (their connection reads what is committed).
     """
 
     def register(func: Handler) -> Handler:
@@ -60,6 +60,3 @@ def handles(*variants: str, target: Target = Target.BODY, device_must_exist: boo
         return func
 
     return register
-
-
-Connection = asyncpg.Connection

@@ -11,10 +11,13 @@ from lxml import etree
 from dccsim.catalogue import CATALOGUE
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.namespaces import sr
-from dccsim.duis.outcomes import E050101, E050201, E050301, I0, I99, DuisRejection
+from dccsim.duis.outcomes import E050101, E050201, E050301, I0, I99, Code, DuisRejection
 from dccsim.duis.responses import add
+from dccsim.db.connection import DccConnection
+from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.frontdoor import access
+from dccsim.inventory.cached import InTransaction
 
 MAX_SCHEDULES_READ = 99   # sr:DSPSchedulesRead
 
@@ -28,7 +31,7 @@ def first_run(start: date, execution: time | None, now: datetime) -> datetime:
 
 
 @handles("5.1", target=Target.BODY)
-async def create_schedule(ctx, conn, sim) -> Reply:
+async def create_schedule(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     body = ctx.body
     scheduled = CATALOGUE.get(str(body.get("DSPScheduledServiceReferenceVariant")))
     if scheduled is None or not scheduled.dcc_scheduled:
@@ -42,7 +45,7 @@ async def create_schedule(ctx, conn, sim) -> Reply:
     # The user must be allowed to send the scheduled SR to that device.
     roles = access.eligible_roles(ctx.user, scheduled.roles)
     access.check_device(ctx.device, ctx.device.device_id, scheduled)
-    await access.check_authorised(conn, ctx.user, roles, ctx.device)
+    await access.check_authorised(InTransaction(conn), ctx.user, roles, ctx.device)
     details = etree.tostring(ctx.body_element, encoding="unicode")
     execution = body.get("ScheduleExecutionStartTime")
     schedule_id = await conn.fetchval(
@@ -62,7 +65,7 @@ async def create_schedule(ctx, conn, sim) -> Reply:
     return Reply(I0, fill)
 
 
-async def _owned(conn, ctx, code: str) -> list:
+async def _owned(conn: DccConnection, ctx: ServiceRequest, code: Code) -> list:
     body = ctx.body
     if "DSPScheduleID" in body:
         rows = await conn.fetch(
@@ -78,7 +81,7 @@ async def _owned(conn, ctx, code: str) -> list:
 
 
 @handles("5.2", target=Target.NONE)
-async def read_schedule(ctx, conn, sim) -> Reply:
+async def read_schedule(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     rows = (await _owned(conn, ctx, E050201))[:MAX_SCHEDULES_READ]
 
     def fill(message):
@@ -95,10 +98,10 @@ async def read_schedule(ctx, conn, sim) -> Reply:
 
 
 @handles("5.3", target=Target.NONE)
-async def delete_schedule(ctx, conn, sim) -> Reply:
+async def delete_schedule(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     rows = await _owned(conn, ctx, E050301)
-    await conn.execute("UPDATE dsp_schedule SET deleted_at = now() WHERE schedule_id = ANY($1::bigint[])",
-                       [r["schedule_id"] for r in rows])
+    await conn.execute("UPDATE dsp_schedule SET deleted_at = $2 WHERE schedule_id = ANY($1::bigint[])",
+                       [r["schedule_id"] for r in rows], ctx.received_at)
     return Reply(I99)
 
 

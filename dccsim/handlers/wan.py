@@ -4,6 +4,8 @@ from __future__ import annotations
 import copy
 
 from dccsim.duis.responses import add
+from dccsim.db.connection import DccConnection
+from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 from dccsim.duis.outcomes import E120101, I0
@@ -31,7 +33,7 @@ _TECHNOLOGY = {"North": "Long Range Radio", "Central": "Cellular", "South": "Cel
 
 
 @handles("12.1", target=Target.NONE)
-async def request_wan_matrix(ctx, conn, sim) -> Reply:
+async def request_wan_matrix(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     body = ctx.body
     region = None
     if "UPRN" in body:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 
-class DeviceType(str, enum.Enum):
+class DeviceType(enum.StrEnum):
     """Device types the inventory knows (DUIS sr:DeviceType plus the SMETS2+ APC)."""
 
     ESME = "ESME"
@@ -22,7 +22,7 @@ class DeviceType(str, enum.Enum):
     TYPE2 = "Type2"
 
 
-class DeviceStatus(str, enum.Enum):
+class DeviceStatus(enum.StrEnum):
     """SMI statuses."""
 
     PENDING = "Pending"
@@ -38,11 +38,33 @@ class DeviceStatus(str, enum.Enum):
     RECOVERY_FAILED = "RecoveryFailed"
 
 
+class UserRole(enum.StrEnum):
+    """The roles a DCC User acts in: the DUIS User Roles and the DCC's own (internal) parties."""
+
+    IMPORT_SUPPLIER = "IS"
+    EXPORT_SUPPLIER = "ES"
+    GAS_SUPPLIER = "GS"
+    ELECTRICITY_DISTRIBUTOR = "ED"
+    GAS_TRANSPORTER = "GT"
+    REGISTERED_SUPPLIER_AGENT = "RSA"
+    OTHER_USER = "OU"
+    ACCESS_CONTROL_BROKER = "ACB"
+    RECOVERY = "Recovery"
+    TRANSITIONAL_COS = "TCoS"
+    WAN_PROVIDER = "WANProvider"
+
+
+DUIS_ROLES = frozenset({UserRole.IMPORT_SUPPLIER, UserRole.EXPORT_SUPPLIER, UserRole.GAS_SUPPLIER,
+                        UserRole.ELECTRICITY_DISTRIBUTOR, UserRole.GAS_TRANSPORTER,
+                        UserRole.REGISTERED_SUPPLIER_AGENT, UserRole.OTHER_USER})
+INTERNAL_ROLES = frozenset(UserRole) - DUIS_ROLES
+
+
 @dataclass(frozen=True)
 class User:
     entity_id: str
     name: str
-    roles: tuple[str, ...]
+    roles: tuple[UserRole, ...]
     response_endpoint: str | None = None
     capacity_rps: float | None = None
     capacity_burst: int | None = None
@@ -51,8 +73,8 @@ class User:
 @dataclass(frozen=True)
 class Device:
     device_id: str
-    device_type: str
-    status: str
+    device_type: DeviceType
+    status: DeviceStatus
     manufacturer: str | None = None
     model: str | None = None
     firmware_version: str | None = None

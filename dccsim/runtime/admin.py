@@ -1,26 +1,29 @@
-"""The admin API, on its own port (never the DUIS one): message log, outbox, health."""
+"""The admin API, on its own port (never the DUIS one): message log, outbox, device faults and state, the
+clock, health."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 
+from dccsim.db.cache import DEVICE_FAULTS
 from dccsim.delivery import outbox
-from dccsim.inventory import repository as repo
+from dccsim.delivery.message_log import messages_for
+from dccsim.duis.ids import normalise_eui
+from dccsim.han.store import set_faults
+from dccsim.runtime.simulator import Simulator
+from dccsim.timing.clock import ClockError, ClockMode, parse_duration
 
-if TYPE_CHECKING:
-    from dccsim.runtime.simulator import Simulator
-
-SIMULATOR: web.AppKey = web.AppKey("simulator")
+SIMULATOR: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
 
 
-def _json(value, status: int = 200) -> web.Response:
+def _json(value: Any, status: int = 200) -> web.Response:
     return web.json_response(value, status=status, dumps=_dumps)
 
 
-def _dumps(value) -> str:
-    import json
-
+def _dumps(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
@@ -30,7 +33,7 @@ async def messages(request: web.Request) -> web.Response:
         return _json({"error": "request_id is required"}, 400)
     sim = request.app[SIMULATOR]
     await sim.message_log.flush()
-    return _json({"request_id": request_id, "messages": await repo.messages_for(sim.db.pool, request_id)})
+    return _json({"request_id": request_id, "messages": await messages_for(sim.db.pool, request_id)})
 
 
 async def outbox_list(request: web.Request) -> web.Response:
@@ -53,9 +56,6 @@ async def outbox_resend(request: web.Request) -> web.Response:
 
 async def device_faults(request: web.Request) -> web.Response:
     """POST {"offline": bool, "latency_ms": number, "loss": 0..1}: change a device's HAN faults at run time."""
-    from dccsim.duis.ids import normalise_eui
-    from dccsim.han.store import set_faults
-
     sim = request.app[SIMULATOR]
     try:
         device_id = normalise_eui(request.match_info["device_id"])
@@ -68,32 +68,56 @@ async def device_faults(request: web.Request) -> web.Response:
     async with sim.db.pool.acquire() as conn:
         faults = await set_faults(conn, device_id, offline=body.get("offline"), latency_ms=body.get("latency_ms"),
                                   loss=loss)
-    sim.faults.invalidate()
+    sim.caches.changed(DEVICE_FAULTS)
     return _json({"device_id": device_id, "offline": faults.offline, "latency_ms": faults.latency_ms,
                   "loss": faults.loss})
 
 
 async def device_state(request: web.Request) -> web.Response:
-    from dccsim.duis.ids import normalise_eui
-
     sim = request.app[SIMULATOR]
     try:
         device_id = normalise_eui(request.match_info["device_id"])
     except ValueError as exc:
         return _json({"error": str(exc)}, 400)
     row = await sim.db.pool.fetchrow("SELECT state FROM device_state WHERE device_id = $1", device_id)
-    import json
-
     return _json({"device_id": device_id, "state": json.loads(row["state"]) if row else None})
+
+
+def _clock_view(sim: Simulator) -> dict[str, str]:
+    return {"mode": sim.clock.mode.value, "now": sim.clock.now().isoformat()}
+
+
+async def clock(request: web.Request) -> web.Response:
+    return _json(_clock_view(request.app[SIMULATOR]))
+
+
+async def move_clock(request: web.Request) -> web.Response:
+    """POST {"advance": "2h"} or {"to": "2027-01-01T00:00:00Z"}: move simulated time forward, running what
+    falls due on the way; answers the clock as it then stands."""
+    sim = request.app[SIMULATOR]
+    if sim.clock.mode is not ClockMode.SIMULATED:
+        return _json({"error": "the clock is the wall clock; start the simulator with --clock simulated"}, 409)
+    try:
+        body = await request.json() if request.can_read_body else {}
+        if "advance" in body:
+            target = sim.clock.now() + parse_duration(str(body["advance"]))
+        elif "to" in body:
+            target = datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00"))
+        else:
+            raise ValueError('give "advance" (a duration such as 90s, 15m, 2h, 1d) or "to" (an ISO time)')
+        await sim.advance_clock(target)
+    except (ValueError, TypeError, ClockError) as exc:
+        return _json({"error": str(exc)}, 400)
+    return _json(_clock_view(sim))
 
 
 async def health(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     await sim.db.pool.fetchval("SELECT 1")
-    return _json({"status": "ok", "release": sim.release.name})
+    return _json({"status": "ok", "release": sim.release.name, "clock": _clock_view(sim)})
 
 
-def create_admin_app(sim: "Simulator") -> web.Application:
+def create_admin_app(sim: Simulator) -> web.Application:
     app = web.Application()
     app[SIMULATOR] = sim
     app.router.add_get("/admin/messages", messages)
@@ -102,4 +126,6 @@ def create_admin_app(sim: "Simulator") -> web.Application:
     app.router.add_get("/admin/health", health)
     app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
     app.router.add_get("/admin/devices/{device_id}", device_state)
+    app.router.add_get("/admin/clock", clock)
+    app.router.add_post("/admin/clock", move_clock)
     return app

@@ -19,6 +19,11 @@ from dataclasses import replace
 
 from aiohttp import web
 
+try:
+    import uvloop
+except ImportError:     # not on Windows (pyproject): plain asyncio
+    uvloop = None
+
 from dccsim.runtime.admin import create_admin_app
 from dccsim.runtime.settings import Settings
 from dccsim.frontdoor.app import SERVICES, create_app
@@ -33,7 +38,7 @@ _NAMES = {"S": "send command", "T": "transform", "D": "non-device"}
 async def start_sites(sim: Simulator, *, admin: bool = True) -> list[web.AppRunner]:
     """Start the DUIS site (and the admin site); return the runners to clean up."""
     runners = []
-    sites = [(create_app(sim), sim.settings.host, sim.settings.port)]
+    sites = [(create_app(sim.front_door), sim.settings.host, sim.settings.port)]
     if admin:
         sites.append((create_admin_app(sim), sim.settings.admin_host, sim.settings.admin_port))
     for app, host, port in sites:
@@ -73,9 +78,7 @@ async def watch_parent(parent: int, stop: asyncio.Event, interval: float = 0.5) 
 
 def run_event_loop(main) -> None:
     """Run ``main`` on uvloop where it is installed (faster I/O for aiohttp and asyncpg), else asyncio."""
-    try:
-        import uvloop
-    except ImportError:
+    if uvloop is None:
         asyncio.run(main)
         return
     uvloop.run(main)
@@ -101,6 +104,7 @@ async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool =
             print(f"  DUIS {_NAMES[letter]:<22} {base}{path}")
         print(f"  admin API                http://{settings.admin_host}:{settings.admin_port}/admin/health")
         print(f"  release profile          {sim.release.name}")
+        print(f"  clock                    {sim.clock.mode.value} ({sim.clock.now().isoformat()})")
         print(f"  workers                  {settings.workers}")
         print(f"  data directory           {settings.data_dir}")
         print(f"  database                 {'embedded PostgreSQL' if sim.db.embedded else sim.db.url}")

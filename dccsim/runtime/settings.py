@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
+
+from dccsim.timing.clock import ClockMode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS_DIR = Path(os.environ.get("DCCSIM_SCHEMAS_DIR", REPO_ROOT / "schemas"))
@@ -63,6 +66,10 @@ class Settings:
     # Issue Pre-Commands ending in an empty signature-length byte 0x00 (as some DCC test systems do) for
     # clients that replace it; by default they end before it and clients append 0x40 and the signature.
     precommand_empty_signature_byte: bool = False
+    # The one clock (dccsim.timing.clock): real time, or simulated time that stands still until it is moved
+    # (dccsim clock, POST /admin/clock) and starts at ``clock_start`` (default: where it stood, else now).
+    clock: ClockMode = ClockMode.WALL
+    clock_start: datetime | None = None
 
     def check(self) -> None:
         """Reject settings that would break a guarantee (raised before anything starts)."""

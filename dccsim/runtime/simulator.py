@@ -1,90 +1,91 @@
-"""The running simulator: settings, database, SMKI store, schema, signer and caches, wired once."""
+"""The running simulator: every part built once, typed, and handed explicitly to what uses it.
+
+``start_simulator`` prepares the state (or finds it prepared by another process), then builds, in order:
+the clock, the credential store and the DCC's signer, the caches and the inventory reads through them, the
+DCC's side of the HAN (``HanContext``), what Service Request handlers get (``Services``), the front door
+(``FrontDoor``), and — unless told not to — the workers that run device jobs, schedules and deliveries.
+"""
 from __future__ import annotations
 
 import logging
-import time
-from datetime import datetime, timezone
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from lxml import etree
-
-from dccsim.runtime.settings import Settings
 from dccsim.db import Database, open_database
+from dccsim.db.cache import Caches
 from dccsim.db.notify import Listener
-from dccsim.duis.xmldsig import DuisSigner
-from dccsim.duis.xsd import load_schema
-from dccsim.estate import demo_estate_path, load_estate_file, estate_identities
-from dccsim.inventory import repository as repo
-from dccsim.inventory.models import User
 from dccsim.delivery.message_log import MessageLog
 from dccsim.delivery.outbox import DeliveryPolicy, DeliveryWorker
+from dccsim.duis.xmldsig import DuisSigner
+from dccsim.duis.xsd import load_schema
+from dccsim.estate import demo_estate_path, estate_identities, load_estate_file
+from dccsim.frontdoor.context import FrontDoor
+from dccsim.han.context import HanContext
+from dccsim.han.identities import Identities
+from dccsim.han.job_queue import JobQueue
+from dccsim.han.job_runner import DeviceJobWorker
+from dccsim.han.keys import DccKeys, SmkiFollower
+from dccsim.han.store import PgFaultSource, make_bus
+from dccsim.handlers.context import Services
+from dccsim.inventory import repository as repo
+from dccsim.inventory.cached import Inventory
 from dccsim.runtime.releases import ReleaseProfile, profile
+from dccsim.runtime.settings import Settings
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.store import CredentialStore
+from dccsim.timing import shared_clock
+from dccsim.timing.clock import Clock, ClockMode, WallClock
+from dccsim.timing.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
 DCC_ENTITY_ID = "90B3D51F30000002"
 
 
-class UserCache:
-    """Users change rarely; cache them briefly so several workers still see updates quickly."""
+@dataclass
+class Workers:
+    """The background work of a process that serves: device jobs and deliveries."""
 
-    def __init__(self, db: Database, ttl: float = 2.0):
-        self._db = db
-        self._ttl = ttl
-        self._entries: dict[str, tuple[float, User | None]] = {}
-
-    async def get(self, entity_id: str) -> User | None:
-        now = time.monotonic()
-        hit = self._entries.get(entity_id)
-        if hit and now - hit[0] < self._ttl:
-            return hit[1]
-        user = await repo.get_user(self._db.pool, entity_id)
-        self._entries[entity_id] = (now, user)
-        return user
-
-    def forget(self, entity_id: str | None = None) -> None:
-        if entity_id is None:
-            self._entries.clear()
-        else:
-            self._entries.pop(entity_id, None)
+    device_jobs: DeviceJobWorker
+    delivery: DeliveryWorker
 
 
 @dataclass
 class Simulator:
-    """Everything a request handler may need."""
+    """One process's simulator: its settings and each of its parts."""
 
     settings: Settings
+    release: ReleaseProfile
+    clock: Clock
     db: Database
     smki: CredentialStore
-    schema: etree.XMLSchema
     signer: DuisSigner
-    users: UserCache
+    listener: Listener
+    caches: Caches
+    inventory: Inventory
     message_log: MessageLog
-    release: ReleaseProfile
-    han: object = None
-    faults: object = None
-    identities: object = None
-    delivery: DeliveryWorker | None = None
-    device_jobs: object = None
-    scheduler: object = None
-    listener: Listener | None = None
-    dcc_entity_id: str = DCC_ENTITY_ID
-    extras: dict = field(default_factory=dict)
+    han: HanContext
+    services: Services
+    front_door: FrontDoor
+    scheduler: Scheduler
+    workers: Workers | None = None
+
+    @property
+    def dcc_entity_id(self) -> str:
+        return self.han.dcc_entity_id
+
+    async def advance_clock(self, target: datetime) -> datetime:
+        """Move simulated time to ``target``, running what falls due on the way (``Scheduler.advance_to``)."""
+        return await self.scheduler.advance_to(target)
 
     async def close(self) -> None:
-        self.db.hooks.delivers = False
-        if self.scheduler is not None:
-            await self.scheduler.stop()
-        if self.device_jobs is not None:
-            await self.device_jobs.stop()
-        if self.delivery is not None:
-            await self.delivery.stop()
+        await self.scheduler.stop()
+        if self.workers is not None:
+            await self.workers.device_jobs.stop()
+            await self.workers.delivery.stop()
         await self.message_log.close()
-        if self.listener is not None:
-            await self.listener.close()
+        await self.listener.close()
         await self.db.close()
 
 
@@ -108,50 +109,66 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
                           lease=settings.delivery_lease, base_delay=settings.delivery_base_delay)
 
 
+async def _clock(db: Database, settings: Settings) -> Clock:
+    if settings.clock is ClockMode.WALL:
+        return WallClock()
+    async with db.pool.acquire() as conn:
+        return await shared_clock.start(conn, settings.clock_start)
+
+
 async def start_simulator(settings: Settings, *, demo: bool = False, prepared: bool = False,
                           deliver: bool = True) -> Simulator:
-    """Prepare the state (unless another process did) and build the Simulator for this process."""
+    """Prepare the state (unless another process did) and build the Simulator for this process; with
+    ``deliver`` it also runs device jobs, schedules and deliveries."""
     settings.check()
     release = profile(settings.release_profile)
-    if prepared:
-        from dccsim.db import open_database
-
-        db = await open_database(settings)
-    else:
-        db = await prepare_state(settings, demo=demo)
+    db = await open_database(settings) if prepared else await prepare_state(settings, demo=demo)
+    clock = await _clock(db, settings)
     async with db.pool.acquire() as conn:
-        store = await smki_repo.load_store(conn, strict_validity=settings.strict_validity)
-    dsp = store.dsp_signing()
+        smki = await smki_repo.load_store(conn, strict_validity=settings.strict_validity, clock=clock.now)
+    dsp = smki.dsp_signing()
     signer = DuisSigner(dsp.private_key, dsp.certificate)
-    schema = load_schema(Path(settings.duis_xsd))
-    message_log = MessageLog(db.bookkeeping)
+    message_log = MessageLog(db.bookkeeping, clock)
     message_log.start()
-    from dccsim.handlers import load_all
 
-    load_all()
-    sim = Simulator(settings=settings, db=db, smki=store, schema=schema, signer=signer,
-                    users=UserCache(db), message_log=message_log, release=release)
-    # One connection per process hears every notification: inventory changes (caches), device jobs and
-    # outbox messages queued by other processes.
-    sim.listener = Listener(db.url)
-    if await sim.listener.start():
-        repo.use_cache(db.pool, db.cache)
-        await db.cache.watch(sim.listener)
-        await sim.listener.subscribe(repo.CHANNEL, lambda _pid, _payload: sim.users.forget())
-    from dccsim.han.jobs import DeviceJobWorker
-    from dccsim.han.store import make_bus
+    # One connection per process hears every notification: changes to what the caches hold, the clock,
+    # device jobs and outbox messages queued by other processes.
+    listener = Listener(db.url)
+    await listener.start()
+    caches = Caches()
+    inventory = Inventory(db.pool, caches)
+    identities = Identities(smki, DCC_ENTITY_ID, caches)
+    faults = PgFaultSource(db.pool, caches)
+    jobs = JobQueue(clock, lease=settings.device_job_lease)
+    han = HanContext(
+        dcc_entity_id=DCC_ENTITY_ID, signer=signer, clock=clock, release=release, db=db, inventory=inventory,
+        smki=smki, keys=DccKeys(smki, DCC_ENTITY_ID, caches), identities=identities,
+        bus=make_bus(db.pool, inventory, identities, faults, clock.now), faults=faults, jobs=jobs,
+        message_log=message_log, caches=caches, device_timeout=settings.device_timeout, delivers_here=deliver)
+    services = Services(dcc_entity_id=DCC_ENTITY_ID, clock=clock, release=release, smki=smki, inventory=inventory,
+                        han=han, precommand_empty_signature_byte=settings.precommand_empty_signature_byte)
+    front_door = FrontDoor(
+        max_request_bytes=settings.max_request_bytes, strict_validity=settings.strict_validity,
+        system_capacity_rps=settings.system_capacity_rps, schema=load_schema(Path(settings.duis_xsd)), smki=smki,
+        inventory=inventory, db=db, clock=clock, release=release, signer=signer, dcc_entity_id=DCC_ENTITY_ID,
+        message_log=message_log, services=services)
+    await caches.watch(listener)
+    await SmkiFollower(db.pool, smki, caches, db.backend_pids).watch(listener)
+    if clock.mode is ClockMode.SIMULATED:
+        await shared_clock.follow(listener, clock)
 
-    sim.han, sim.identities, sim.faults = make_bus(db.pool, store, sim.dcc_entity_id,
-                                                   lambda: datetime.now(timezone.utc))
+    workers = None
+    device_jobs = None
     if deliver:
-        sim.device_jobs = DeviceJobWorker(sim, lease=settings.device_job_lease)
-        await sim.device_jobs.start(sim.listener)
-        from dccsim.timing.scheduler import SchedulerWorker
-
-        sim.scheduler = SchedulerWorker(sim)
-        sim.scheduler.start()
-        sim.delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log,
-                                      fast_pool=db.bookkeeping, listener=sim.listener, own_pids=db.backend_pids)
-        await sim.delivery.start()
-        db.hooks.delivers = True
-    return sim
+        device_jobs = DeviceJobWorker(han)
+        await device_jobs.start(listener)
+        delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log,
+                                  fast_pool=db.bookkeeping, listener=listener, own_pids=db.backend_pids)
+        await delivery.start()
+        workers = Workers(device_jobs, delivery)
+    scheduler = Scheduler(han, device_jobs)
+    if deliver:
+        scheduler.start()
+    return Simulator(settings=settings, release=release, clock=clock, db=db, smki=smki, signer=signer,
+                     listener=listener, caches=caches, inventory=inventory, message_log=message_log, han=han,
+                     services=services, front_door=front_door, scheduler=scheduler, workers=workers)

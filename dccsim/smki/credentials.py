@@ -30,7 +30,7 @@ OID_X500_UNIQUE_IDENTIFIER = x509.ObjectIdentifier("2.5.4.45")
 OID_HARDWARE_MODULE_NAME = x509.ObjectIdentifier("1.3.6.1.5.5.7.8.4")
 
 
-class Usage(str, enum.Enum):
+class Usage(enum.StrEnum):
     """What a credential is for."""
 
     GBCS_SIGNING = "ds"          # GBCS digital signature

@@ -1,7 +1,6 @@
 """Credential folders in the RTDS keystore naming: export for clients, import of existing sets."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def import_folders(store: CredentialStore, directories: list[Path]) -> ImportRep
         cred.source = f"imported:{cred.source}"
         store.add(cred)
         report.imported.append(cred)
-        cert, now = cred.certificate, dt.datetime.now(dt.timezone.utc)
+        cert, now = cred.certificate, store.clock()
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             state = "expired" if now > cert.not_valid_after_utc else "not yet valid"
             report.notes.append(

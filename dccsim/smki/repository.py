@@ -6,7 +6,8 @@ usage of their own say ``ka`` there, and are read as prepayment credentials."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from datetime import datetime, timezone
+from typing import Callable, Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -53,12 +54,28 @@ async def save_credentials(conn, creds: Iterable[Credential], *, authority_role:
     return len(rows)
 
 
-async def load_store(conn, *, strict_validity: bool = False) -> CredentialStore:
-    """Every stored credential; ``strict_validity`` as ``CredentialStore`` describes it."""
-    store = CredentialStore(strict_validity=strict_validity)
-    for row in await conn.fetch("SELECT * FROM smki_credential ORDER BY created_at, id"):
-        store.add(credential_from_row(row), authority_role=row["authority_role"])
+async def load_store(conn, *, strict_validity: bool = False, clock: Callable[[], datetime] | None = None) \
+        -> CredentialStore:
+    """Every stored credential; ``strict_validity`` and ``clock`` as ``CredentialStore`` describes them."""
+    store = CredentialStore(strict_validity=strict_validity, **({"clock": clock} if clock else {}))
+    await load_new(conn, store)
     return store
+
+
+async def load_new(conn, store: CredentialStore) -> int:
+    """Add to ``store`` the credentials stored (or stored again) since it last read; return how many."""
+    after = store.read_to or (datetime.min.replace(tzinfo=timezone.utc), 0)
+    rows = await conn.fetch("SELECT * FROM smki_credential WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id",
+                            *after)
+    added = 0
+    for row in rows:
+        credential = credential_from_row(row)
+        known = store.find_by_issuer_serial(credential.certificate.issuer.rfc4514_string(), credential.serial)
+        if known is None or (known.private_key is None and credential.private_key is not None):
+            store.add(credential, authority_role=row["authority_role"])
+            added += 1
+        store.read_to = (row["created_at"], row["id"])
+    return added
 
 
 def _usage(row) -> Usage:

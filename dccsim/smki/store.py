@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from typing import Callable
 
 from cryptography import x509
 
@@ -33,6 +34,10 @@ def issuer_key(name: str | x509.Name) -> frozenset[tuple[str, str]]:
 _GBCS_USAGES = tuple(usage.value for usage in GBCS_USAGES)
 
 
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
 class CredentialStore:
     """All credentials the simulator knows, indexed for the front door and the GBCS layer.
 
@@ -46,13 +51,15 @@ class CredentialStore:
     or there is none. Otherwise it is used, with one logged warning per certificate.
     """
 
-    def __init__(self, *, strict_validity: bool = False) -> None:
+    def __init__(self, *, strict_validity: bool = False, clock: Callable[[], dt.datetime] = _wall_clock) -> None:
         self.strict_validity = strict_validity
+        self.clock = clock               # what "now" is when a caller does not say
         self._all: list[Credential] = []
         self._by_issuer_serial: dict[tuple[frozenset, int], Credential] = {}
         self._ranked: dict[tuple[str, str], list[Credential]] = {}
         self._warned: set[tuple[x509.Name, int]] = set()
         self.authorities: dict[str, Credential] = {}   # "root" / "organisations" / "devices"
+        self.read_to: tuple[dt.datetime, int] | None = None   # (created_at, id) of the last row read
 
     def add(self, cred: Credential, *, authority_role: str | None = None) -> None:
         self._all.append(cred)
@@ -132,7 +139,7 @@ class CredentialStore:
 
     def check_validity(self, cred: Credential, *, strict: bool, now: dt.datetime | None = None) -> None:
         """Enforce the validity period only when ``strict``; otherwise warn once per certificate."""
-        now = now or dt.datetime.now(dt.timezone.utc)
+        now = now or self.clock()
         cert = cred.certificate
         if cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             return

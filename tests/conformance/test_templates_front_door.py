@@ -23,7 +23,7 @@ from dccsim.duis import client, xmldsig
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
 from dccsim.duis.xmldsig import DuisSigner
-from dccsim.handlers import HANDLERS, load_all
+from dccsim.handlers.table import HANDLERS
 from tests.conftest import create_fresh_database
 from tests.integration.checks import zaz1_dsp_certificate
 from tests.integration.harness import official_schema, start_running_simulator, zaz1_signer
@@ -130,7 +130,6 @@ async def _send(running, name: str, signers: dict[str, DuisSigner]):
 
 def test_expectations_name_real_templates_and_routed_successes_are_not_refused():
     assert set(EXPECTED) <= set(TEMPLATES)
-    load_all()
     for name, (code, why) in EXPECTED.items():
         assert why and code
         variant = CATALOGUE.get(etree.parse(str(DUIS_TEMPLATES / name)).getroot().findtext(
@@ -142,7 +141,6 @@ def test_expectations_name_real_templates_and_routed_successes_are_not_refused()
 
 @pytest.mark.skipif(not TEMPLATES, reason="../shared/conformance/duis-templates is not available")
 async def test_every_template_gets_its_answer(running, pg_base_url, tmp_path_factory, capsys):
-    load_all()
     judge, signers = _Judge(), {}
     for name in TEMPLATES:
         if not name.startswith(ISOLATED):

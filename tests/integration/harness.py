@@ -1,8 +1,10 @@
 """A real simulator on a real port and a real PostgreSQL, and a signing DUIS client for the tests."""
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -90,6 +92,17 @@ class RunningSimulator:
         if edit is not None:
             edit(root)
         return await self.post(service, client.sign(root, signer or zaz1_signer()))
+
+    async def advance(self, seconds: float) -> None:
+        """Move the simulator's simulated clock forward, running what falls due on the way."""
+        await self.sim.advance_clock(self.sim.clock.now() + timedelta(seconds=seconds))
+
+    async def delivered(self, timeout: float = 10.0) -> None:
+        """Wait (in real time) until the outbox holds nothing pending: every queued message went out."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while await self.sim.db.pool.fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'"):
+            assert asyncio.get_running_loop().time() < deadline, "messages still pending delivery"
+            await asyncio.sleep(0.02)
 
     async def close(self) -> None:
         await self.session.close()

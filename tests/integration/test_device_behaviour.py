@@ -11,7 +11,7 @@ import hashlib
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from lxml import etree
@@ -19,9 +19,10 @@ from lxml import etree
 import gbcs
 from devices import firmware
 from devices.device import handle_command, raise_event
+from dccsim.delivery.message_log import messages_for
 from dccsim.han.alerts import route_device_alert
 from dccsim.han.identities import reissue_device_certificate
-from dccsim.handlers.device_commands import dcc_keys
+from dccsim.timing.clock import ClockMode
 from dccsim.duis import client
 from dccsim.duis.ids import dashed
 from dccsim.duis.namespaces import sr
@@ -44,7 +45,8 @@ pytestmark = pytest.mark.skipif(not DUIS_TEMPLATES.exists(), reason="shared temp
 
 @pytest.fixture
 async def estate(pg_base_url, tmp_path):
-    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, device_timeout=1.0)
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, device_timeout=1.0,
+                                            clock=ClockMode.SIMULATED)
     receivers = {user: await Receiver().start() for user in USERS}
     for user, receiver in receivers.items():
         await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
@@ -65,7 +67,7 @@ async def _response(running, receivers, root, *, expect: str = "I0"):
     response = await wait_for_response(receivers[_originator(root)], request_id)
     assert response.findtext(".//{*}ResponseCode") == expect, etree.tostring(response)[:400]
     payload = response.findtext(".//{*}GBCSPayload")
-    message = gbcs.decode(base64.b64decode(payload), dcc_keys(running.sim)) if payload else None
+    message = gbcs.decode(base64.b64decode(payload), running.sim.han.keys.store()) if payload else None
     return request_id, message
 
 
@@ -91,7 +93,7 @@ async def _eventually(probe, timeout: float = 10.0):
 
 
 def _alert_message(running, document) -> gbcs.Message:
-    return gbcs.decode(base64.b64decode(document.findtext(f".//{sr('GBCSPayload')}")), dcc_keys(running.sim))
+    return gbcs.decode(base64.b64decode(document.findtext(f".//{sr('GBCSPayload')}")), running.sim.han.keys.store())
 
 
 def _long_values(tree) -> list[int]:
@@ -107,8 +109,9 @@ def _long_values(tree) -> list[int]:
     return found
 
 
-def _at(seconds: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _at(running, seconds: float) -> str:
+    """A time ``seconds`` after the simulator's (simulated) now, as DUIS writes it."""
+    return (running.sim.clock.now() + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _with_execution_time(root, body_name: str, when: str):
@@ -129,7 +132,7 @@ def _set_prices(root, price: int):
 
 async def _log(running, request_id: str) -> list[dict]:
     await running.sim.message_log.flush()
-    return await repo.messages_for(running.sim.db.pool, request_id)
+    return await messages_for(running.sim.db.pool, request_id)
 
 
 # --- install and commission ----------------------------------------------------------------------------
@@ -249,11 +252,12 @@ async def test_tariff_update_then_read_back_gives_the_new_prices(estate):
 async def test_future_dated_tariff_runs_at_its_time_with_a_0x8F66_alert(estate):
     running, receivers = estate
     root = _with_execution_time(_set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 7777),
-                                "UpdateImportTariffPrimaryElement", _at(3))
+                                "UpdateImportTariffPrimaryElement", _at(running, 3))
     _rid, acknowledged = await _response(running, receivers, root)
     assert acknowledged.use_case == "ECS01a"
     _rid, before = await _response(running, receivers, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
     assert 7777 not in _long_values(before.payload.tree["data"])
+    await running.advance(4)
     alerts = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F66"))
     assert alerts, "no future-dated execution alert"
     alert = _alert_message(running, alerts[0])
@@ -266,14 +270,15 @@ async def test_future_dated_tariff_runs_at_its_time_with_a_0x8F66_alert(estate):
 async def test_a_tariff_cancellation_cancels_the_pending_future_dated_tariff(estate):
     running, receivers = estate
     root = _with_execution_time(_set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 6666),
-                                "UpdateImportTariffPrimaryElement", _at(2))
+                                "UpdateImportTariffPrimaryElement", _at(running, 2))
     await _response(running, receivers, root)
     _rid, cancelled = await _response(running, receivers, prepared(
         "ECS01a_1.1.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML"))
     assert cancelled.use_case == "ECS01a"
     state = await running.sim.db.pool.fetchval("SELECT state->'future' FROM device_state WHERE device_id = $1", A0)
     assert state in (None, "[]"), "the cancellation was held as a command of its own"
-    await asyncio.sleep(3.5)
+    await running.advance(3.5)
+    await running.delivered()
     assert not _device_alerts(receivers, SUPPLIER, "8F66")
     _rid, tariff = await _response(running, receivers, prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML"))
     assert 6666 not in _long_values(tariff.payload.tree["data"])
@@ -282,9 +287,10 @@ async def test_a_tariff_cancellation_cancels_the_pending_future_dated_tariff(est
 async def test_a_future_dated_gas_tariff_raises_the_zigbee_alert(estate):
     running, receivers = estate
     root = _with_execution_time(prepared("GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML"),
-                                "UpdateImportTariffPrimaryElement", _at(2))
+                                "UpdateImportTariffPrimaryElement", _at(running, 2))
     _rid, acknowledged = await _response(running, receivers, root)
     assert acknowledged.use_case == "GCS01a" and acknowledged.verification.signature == "verified"
+    await running.advance(3)
     alerts = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F66"))
     assert alerts
     alert = _alert_message(running, alerts[0])
@@ -371,7 +377,7 @@ async def test_an_image_without_an_ota_header_is_discarded_by_the_hub(estate):
     assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "I99"
     transfer = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F8A"))
     assert transfer and _alert_message(running, transfer[0]).payload.tree[0]["children"][-1]["hex"] == "01"
-    await asyncio.sleep(0.5)
+    await running.delivered()
     assert not _device_alerts(receivers, SUPPLIER, "8F72")
 
 
@@ -382,9 +388,10 @@ async def test_future_dated_firmware_activation_alert_drives_the_cpl(estate):
     root = _update_firmware("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", image, dashed(A0))
     assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "I99"
     assert await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F72"))
-    _rid, held = await _response(running, receivers, _activate(image, _at(2)))
+    _rid, held = await _response(running, receivers, _activate(image, _at(running, 2)))
     assert held.payload.tree == [{"tag": "05", "hex": ""}]
     assert (await repo.get_device(pool, A0)).firmware_version == "00000001"
+    await running.advance(3)
     alerts = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F66"))
     assert alerts
     alert = _alert_message(running, alerts[0])
@@ -401,11 +408,12 @@ async def test_a_cancelled_firmware_activation_never_runs(estate):
     root = _update_firmware("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", image, dashed(A0))
     assert (await running.post("D", client.sign(root, xml_signer_for(running, root)))).code == "I99"
     assert await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F72"))
-    await _response(running, receivers, _activate(image, _at(2)))
+    await _response(running, receivers, _activate(image, _at(running, 2)))
     _rid, cancelled = await _response(running, receivers, _activate(
         image, template="CS06_11.3_CANCELLATION_SUCCESS_REQUEST_DUIS.XML"))
     assert cancelled.payload.tree == [{"tag": "05", "hex": ""}]
-    await asyncio.sleep(3.5)
+    await running.advance(3.5)
+    await running.delivered()
     assert not _device_alerts(receivers, SUPPLIER, "8F66")
     _rid, read = await _response(running, receivers, prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"))
     assert read.payload.tree["data"][0]["hex"].upper() == "00000001"
@@ -464,7 +472,7 @@ async def test_commands_for_users_without_a_cell_go_through_the_access_control_b
     assert export.recipient == DCC and export.other_info_extra[:8].hex().upper() == export_supplier
     request_id, joined = await _response(running, receivers, prepared(
         "CS03A2NonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML"))
-    command = next(gbcs.decode(bytes.fromhex(m["body"]), dcc_keys(running.sim))
+    command = next(gbcs.decode(bytes.fromhex(m["body"]), running.sim.han.keys.store())
                    for m in await _log(running, request_id) if m["kind"] == "gbcs-command")
     assert command.originator == DCC and command.verification.signature == "verified"
     assert joined.verification.signature == "verified" and joined.payload.tree == [{"tag": "02", "hex": "00"}]
@@ -529,8 +537,8 @@ async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_af
         await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
         old_ka = running.sim.smki.gbcs(A0, "ka").certificate
         async with pool.acquire() as conn:
-            new_ds = await reissue_device_certificate(conn, running.sim, A0, Usage.GBCS_SIGNING)
-            new_ka = await reissue_device_certificate(conn, running.sim, A0, Usage.GBCS_KEY_AGREEMENT)
+            new_ds = await reissue_device_certificate(conn, running.sim.smki, A0, Usage.GBCS_SIGNING)
+            new_ka = await reissue_device_certificate(conn, running.sim.smki, A0, Usage.GBCS_KEY_AGREEMENT)
         for kind, credential in (("Digital Signature", new_ds), ("Key Agreement", new_ka)):
             _rid, reported = await _response(running, receivers, _credentials_request(kind))
             assert reported.use_case == "CS02e"
@@ -567,7 +575,7 @@ async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_af
 ])
 async def test_device_alerts_reach_the_users_entitled_to_them(estate, device, code, users):
     running, receivers = estate
-    reply = await running.sim.han.run(device, lambda identity, state, now: raise_event(identity, state, code, now))
+    reply = await running.sim.han.bus.run(device, lambda identity, state, now: raise_event(identity, state, code, now))
     keys = read_folders([KEYS_RTDS])
     verifier = gbcs.StaticKeyStore()
     for credential in running.sim.smki.devices():
@@ -580,7 +588,7 @@ async def test_device_alerts_reach_the_users_entitled_to_them(estate, device, co
         outgoing = []
         origin = await repo.get_device(conn, device)
         for frame in reply.alerts:
-            outgoing += await route_device_alert(running.sim, conn, origin, frame, None)
+            outgoing += await route_device_alert(running.sim.han, conn, origin, frame, None)
     assert {o.user_id for o in outgoing} == users
     for frame in reply.alerts:
         alert = gbcs.decode(frame, verifier)     # each verifies with its recipient's own key
@@ -639,14 +647,14 @@ async def test_signed_pre_command_variants(estate, cv, local, sent):
     assert answer.code == ("I0" if local else "I99"), answer.body[:300]
     if local:
         frame = base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload"))
-        command = gbcs.decode(frame, dcc_keys(running.sim))
+        command = gbcs.decode(frame, running.sim.han.keys.store())
         assert command.use_case == "ECS01a" and command.verification.mac == "verified"
         assert command.verification.signature == "verified"
     if sent:
         response = await wait_for_response(receivers[SUPPLIER], request_id)
         assert response.findtext(".//{*}ResponseCode") == "I0"
     else:
-        await asyncio.sleep(1.5)
+        await running.delivered()
         assert not [b for b in receivers[SUPPLIER].received if request_id.encode() in b]
 
 
@@ -666,14 +674,16 @@ async def test_a_signed_pre_command_under_another_request_id_is_refused(estate):
     assert answer.code == "E31"
 
 
-async def test_a_pre_command_ending_in_an_empty_signature_length_byte_is_signed_by_replacing_it(estate):
+async def test_a_pre_command_ending_in_an_empty_signature_length_byte_is_signed_by_replacing_it(pg_base_url, tmp_path):
     """Set to issue Pre-Commands as some DCC test systems do — ending in an empty signature-length byte (0x00)
     — the DCC takes them back with that byte replaced by 0x40 and the signature, which covers everything after
     the 0xDF tag but that byte."""
     from gbcs import security
 
-    running, receivers = estate
-    running.sim.settings.precommand_empty_signature_byte = True
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path,
+                                            precommand_empty_signature_byte=True)
+    receivers = {SUPPLIER: await Receiver().start()}
+    await repo.set_endpoint(running.sim.db.pool, SUPPLIER, receivers[SUPPLIER].url)
     try:
         root = _set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 9090)
         request_id = client.request_id_of(root)
@@ -694,7 +704,8 @@ async def test_a_pre_command_ending_in_an_empty_signature_length_byte_is_signed_
         root.find(sr("Body"))[0][0].text = base64.b64encode(appended).decode()
         assert (await running.post("S", client.sign(root, xml_signer_for(running, root)))).code == "E31"
     finally:
-        running.sim.settings.precommand_empty_signature_byte = False
+        await receivers[SUPPLIER].stop()
+        await running.close()
 
 
 # --- release-note rules, schedules, local responses, faults --------------------------------------------
@@ -772,7 +783,7 @@ async def test_faults_set_with_the_cli_reach_a_running_simulator(estate):
 
     async def settled() -> None:
         """Faults another process writes are seen once the simulator re-reads them (its cache's lifetime)."""
-        await asyncio.sleep(running.sim.faults.ttl + 0.1)
+        await asyncio.sleep(running.sim.han.faults.ttl + 0.1)
 
     assert "offline=True" in cli("--offline")
     await settled()
@@ -793,13 +804,13 @@ async def test_a_replayed_command_is_refused_by_the_device(estate):
     running, _receivers = estate
     answer, _ = await run_request(running, prepared("ECS17b_4.1.1_REQUEST_DUIS.XML"))   # CV 2: local command
     frame = base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload"))
-    first = await running.sim.han.exchange(A0, frame, hub_id=A2, handler=handle_command)
+    first = await running.sim.han.bus.exchange(A0, frame, hub_id=A2, handler=handle_command)
     assert first.response is not None and first.refused is None
-    again = await running.sim.han.exchange(A0, frame, hub_id=A2, handler=handle_command)
+    again = await running.sim.han.bus.exchange(A0, frame, hub_id=A2, handler=handle_command)
     assert again.response is None and "replay" in again.refused
     tampered = bytearray(frame)
     tampered[-3] ^= 0x01
-    forged = await running.sim.han.exchange(A0, bytes(tampered), hub_id=A2, handler=handle_command)
+    forged = await running.sim.han.bus.exchange(A0, bytes(tampered), hub_id=A2, handler=handle_command)
     assert forged.response is None and "MAC" in forged.refused
 
 
@@ -807,7 +818,7 @@ async def test_local_command_response_returned_with_8_13(estate):
     running, _receivers = estate
     answer, _ = await run_request(running, _cv(prepared("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"), 2))
     frame = base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload"))
-    reply = await running.sim.han.exchange(A0, frame, hub_id=A2, handler=handle_command)
+    reply = await running.sim.han.bus.exchange(A0, frame, hub_id=A2, handler=handle_command)
     root = prepared("8.13_RETURN_LOCAL_COMMAND_RESPONSE_CS06_REQUEST_DUIS.XML")
     root.find(sr("Body")).find(sr("ReturnLocalCommandResponse")).find(sr("DeviceGBCSResponse")).text = \
         base64.b64encode(reply.response).decode()
@@ -819,18 +830,19 @@ async def test_local_command_response_returned_with_8_13(estate):
 
 async def test_dcc_schedule_runs_on_time(estate):
     running, receivers = estate
-    soon = datetime.now(timezone.utc) + timedelta(seconds=2)
+    soon = running.sim.clock.now() + timedelta(seconds=2)
     request = requests.create_schedule(SUPPLIER, A0, start=soon.date())
     request = request.replace(b"01:30:00", soon.strftime("%H:%M:%S").encode())
     root = etree.fromstring(request)
     created = await running.post("D", client.sign(root, xml_signer_for(running, root)))
     schedule_id = created.root.findtext(f".//{sr('DSPScheduleID')}")
+    await running.advance(3)
     scheduled = await _eventually(lambda: [r for r in _documents(receivers, SUPPLIER)
                                            if r.find(f".//{sr('DSPScheduledMessage')}") is not None])
     assert scheduled, "the schedule did not run"
     message = scheduled[0]
     assert message.findtext(f".//{sr('DSPScheduleID')}") == schedule_id
-    payload = gbcs.decode(base64.b64decode(message.findtext(f".//{sr('GBCSPayload')}")), dcc_keys(running.sim))
+    payload = gbcs.decode(base64.b64decode(message.findtext(f".//{sr('GBCSPayload')}")), running.sim.han.keys.store())
     assert payload.use_case == "ECS21a" and payload.verification.mac == "verified"
 
 
@@ -859,10 +871,13 @@ async def test_dsp_future_dated_read_is_held_until_its_time(estate):
     root = prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML")
     body = root.find(sr("Body")).find(sr("ReadInstantaneousImportRegisters"))
     when = etree.SubElement(body, sr("ExecutionDateTime"))
-    at = datetime.now(timezone.utc) + timedelta(seconds=2)
+    at = running.sim.clock.now() + timedelta(seconds=2)
     when.text = at.strftime("%Y-%m-%dT%H:%M:%SZ")
     answer, request_id = await run_request(running, root)
     assert answer.code == "I99"
+    await running.delivered()
+    assert not [b for b in receivers[SUPPLIER].received if request_id.encode() in b], "not held"
+    await running.advance(3)
     response = await wait_for_response(receivers[SUPPLIER], request_id, timeout=15)
-    assert datetime.now(timezone.utc) >= at.replace(microsecond=0)
+    assert running.sim.clock.now() >= at.replace(microsecond=0)
     assert response.findtext(f".//{sr('ResponseCode')}") == "I0"

@@ -6,7 +6,8 @@ import asyncio
 
 from lxml import etree
 
-from dccsim.han.jobs import process_job
+from dccsim.han.job_queue import Job
+from dccsim.han.job_runner import process_job
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
 from tests.conftest import create_fresh_database
@@ -49,11 +50,11 @@ async def test_a_later_job_waits_for_an_earlier_one_held_elsewhere(pg_base_url, 
             assert answer.code == "I99"
             request_ids.append(request_id)
         earlier, later = await pool.fetch("SELECT * FROM device_job WHERE status = 'pending' ORDER BY id")
-        waiting = asyncio.create_task(process_job(running.sim, later))
+        waiting = asyncio.create_task(process_job(running.sim.han, Job.from_row(later)))
         await asyncio.sleep(0.5)
         assert not waiting.done(), "the later job runs only after the earlier one"
         assert await pool.fetchval("SELECT status FROM device_job WHERE id = $1", later["id"]) == "pending"
-        await process_job(running.sim, earlier)
+        await process_job(running.sim.han, Job.from_row(earlier))
         await asyncio.wait_for(waiting, 10)
         bodies = await pool.fetch("SELECT request_id, body FROM outbox ORDER BY id")
         codes = {r["request_id"]: etree.fromstring(r["body"].encode()).findtext(f".//{sr('ResponseCode')}")

@@ -360,7 +360,7 @@ async def _local_response(running, problems: list[str]) -> None:
     answer, request_id = await run_request(running, prepared("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML"),
                                            signed_cv=6)
     frame = base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload"))
-    reply = await running.sim.han.exchange(A0, frame, hub_id=A2, handler=handle_command)
+    reply = await running.sim.han.bus.exchange(A0, frame, hub_id=A2, handler=handle_command)
     root = prepared("8.13_RETURN_LOCAL_COMMAND_RESPONSE_CS06_REQUEST_DUIS.XML")
     body = root.find(sr("Body")).find(sr("ReturnLocalCommandResponse"))
     body.find(sr("OriginalRequestID")).text = request_id

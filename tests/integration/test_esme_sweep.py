@@ -23,7 +23,6 @@ import pytest
 from lxml import etree
 
 import gbcs
-from dccsim.handlers.device_commands import dcc_keys
 from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
@@ -104,7 +103,7 @@ async def send(running, receiver, root: etree._Element):
     assert answer.status == 200 and answer.code in ("I99", "I0"), (answer.status, answer.body[:300])
     response = await wait_for_response(receiver, request_id, timeout=30)
     assert response.findtext(f".//{sr('ResponseCode')}") == "I0"
-    message = gbcs.decode(base64.b64decode(response.findtext(f".//{sr('GBCSPayload')}")), dcc_keys(running.sim))
+    message = gbcs.decode(base64.b64decode(response.findtext(f".//{sr('GBCSPayload')}")), running.sim.han.keys.store())
     return RequestId.parse(request_id), message
 
 
@@ -364,7 +363,7 @@ async def test_a_dcc_schedule_reads_the_period_of_its_offsets(estate):
             root = etree.fromstring(body)
             if root.findtext(f".//{sr('DSPScheduleID')}") == schedule_id and b"GBCSPayload" in body:
                 message = gbcs.decode(base64.b64decode(root.findtext(f".//{sr('GBCSPayload')}")),
-                                      dcc_keys(running.sim))
+                                      running.sim.han.keys.store())
         if message is not None:
             break
         import asyncio

@@ -8,7 +8,7 @@ import sys
 
 from dccsim.duis import client
 from dccsim.inventory import repository as repo
-from dccsim.delivery.message_log import canonical_request_id
+from dccsim.duis.ids import canonical_request_id
 from tests.integration.device_flows import prepared, run_request
 from tests.integration.harness import SUPPLIER, template, zaz1_signer
 from tests.integration.receiver import Receiver

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 
 import pytest
 
@@ -17,7 +18,8 @@ def signed_response(sim, n: int) -> tuple[str, bytes]:
     response_id = f"90-B3-D5-1F-30-00-00-02:90-B3-D5-1F-30-01-00-00:{n}"
     document = service_response(schema_version="5.4", code="I0", service_reference="8.2",
                                 service_reference_variant="8.2", request_id=f"90-B3-D5-1F-30-01-00-00:"
-                                f"90-B3-D5-1F-30-00-00-02:{n}", response_id=response_id)
+                                f"90-B3-D5-1F-30-00-00-02:{n}", response_id=response_id,
+                                moment=datetime.now(timezone.utc))
     return response_id, sim.signer.sign_to_bytes(document)
 
 
@@ -213,6 +215,7 @@ async def test_two_workers_deliver_every_message_once_in_order(bare_outbox):
     import asyncpg
 
     from dccsim.delivery.message_log import MessageLog
+    from dccsim.timing.clock import WallClock
 
     sim, url = bare_outbox
     receiver = await Receiver().start()
@@ -228,7 +231,7 @@ async def test_two_workers_deliver_every_message_once_in_order(bare_outbox):
                 await outbox.enqueue(conn, user_id=user, kind="response", body=body, response_id=response_id)
                 expected[user].append(response_id)
     pools = [await asyncpg.create_pool(url, min_size=1, max_size=4) for _ in range(2)]
-    workers = [outbox.DeliveryWorker(pool, url, message_log=MessageLog(pool)) for pool in pools]
+    workers = [outbox.DeliveryWorker(pool, url, message_log=MessageLog(pool, WallClock())) for pool in pools]
     try:
         for worker in workers:
             await worker.start()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from devices.clock import dlms_date_time
@@ -148,12 +148,11 @@ def _dated(kind: str, tree, when: datetime | None, now: datetime):
 
 
 def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
-                  *, critical: bool, now: datetime | None = None, other_type: str | None = None,
+                  *, critical: bool, now: datetime, other_type: str | None = None,
                   device_dated: bool = True, originator: str | None = None,
                   counter: int | None = None) -> Command:
     """The command for a request; ``counter`` (the request's) goes where the use case quotes it (CS06) and,
     with ``originator``, where the ESME's commands carry the request's parties."""
-    now = now or datetime.now(timezone.utc)
     use_case = choose_use_case(variant, use_cases, device, body, other_type)
     code, structure = _structure(use_case)
     tree = copy.deepcopy(structure["tree"])

@@ -14,7 +14,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Callable
 
+from lxml import etree
+
 from devices import esme_axdr as x
+from devices import esme_tariff as tariff
 from devices import esme_protection as protection
 from devices.esme_variant import capabilities
 from dccsim.han.commands.structures_esme import EXTRA_PARTIES, UNSPECIFIED, range_selection
@@ -214,8 +217,6 @@ def _activation(body: dict[str, Any], now: datetime) -> str:
 def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> dict:
     """ECS01a: the switching table, special days, thresholds, currency, standing charge and prices into the
     passive tariff objects, each activated at the request's execution time."""
-    from devices import esme_tariff as tariff
-
     elements = _first(body, "ElecTariffElements") or {}
     switching = _first(elements, "SwitchingTable") or {}
     prices_node = _first(body, "ElectricityPriceElements") or _first(body, "PriceElements") or {}
@@ -258,8 +259,6 @@ FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
 def schedule_body(details_xml: str) -> dict[str, Any]:
     """What a DCC schedule (5.1 DSPSchedule, as stored) asks of each run: the children of its DSP… choice
     element (a ReadLogPeriodOffset, or nothing)."""
-    from lxml import etree
-
     try:
         root = etree.fromstring(details_xml.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
@@ -280,8 +279,6 @@ def invoke_id(counter: int) -> str:
 
 def _cancels(tree: dict) -> bool:
     """A tariff whose activation date-times are 'not specified': it cancels the pending activation."""
-    from devices import esme_tariff as tariff
-
     return any(tariff.is_activation(spec["class"], spec.get("attribute", 0)) and data.get("hex") == UNSPECIFIED
                for spec, data in zip(tree["specs"], tree["data"]) if spec["choice"] == "set")
 

@@ -1,0 +1,124 @@
+"""What a device's Response means for the DCC (DUIS 'Additional DCC System Processing'), decided from the
+GBCS message alone: did the command succeed, which firmware version does the device report, which device
+did a device-log command name, which devices does a hub's log show, and how a reported firmware version
+stands against the inventory and the CPL (N49 / N50 / N51). ``dccsim.han.processing`` acts on it."""
+from __future__ import annotations
+
+import enum
+
+import gbcs
+from gbcs.payload import zcl
+from dccsim.inventory.models import CplEntry
+
+
+def succeeded(message: gbcs.Message) -> bool:
+    """Whether every part of the command ran, as the response says."""
+    tree = message.payload.tree
+    if message.payload.kind == "dlms-access-response":
+        return all(r["result"] == 0 for r in tree.get("results", []))
+    if message.payload.kind == "asn1":
+        first = tree[0] if tree else {}
+        if first.get("tag") == "02":
+            return first.get("hex") in ("00", "")
+        for child in first.get("children") or []:
+            if child.get("tag") == "02":
+                return child.get("hex") in ("00", "")
+        return True
+    return True
+
+
+def reported_firmware_version(message: gbcs.Message) -> str | None:
+    """The firmware version a read-firmware response (ECS52 / GCS38 / CS08), an activation (CS06) or an
+    activation alert reports."""
+    kind, tree = message.payload.kind, message.payload.tree
+    if kind == "dlms-access-response":
+        for value in tree.get("data", []):
+            if value.get("type") == "octet-string":
+                return value["hex"].upper()
+    if kind == "gbz":
+        for component in tree.get("components", []):
+            if component["command"] != zcl.READ_ATTRIBUTES_RESPONSE \
+                    or component["frame_control"] & zcl.FRAME_TYPE_CLUSTER_SPECIFIC:
+                continue
+            for record in zcl.decode_read_attributes_response(bytes.fromhex(component["payload"])):
+                if record.value is not None and isinstance(record.value.value, bytes):
+                    return record.value.value.hex().upper()
+    if kind == "asn1":
+        return _version_octets(tree)
+    return None
+
+
+def _version_octets(nodes: list) -> str | None:
+    """The first 4-octet OCTET STRING of an ASN.1 tree: the firmware version of the CS use cases."""
+    for node in nodes:
+        if "children" in node:
+            found = _version_octets(node["children"])
+            if found:
+                return found
+        elif node.get("tag") == "04" and len(node.get("hex", "")) == 8:
+            return node["hex"].upper()
+    return None
+
+
+def _first_device_id(node) -> str | None:
+    """The first 8-octet octet string in a DLMS value tree (a device id)."""
+    if isinstance(node, dict):
+        if node.get("type") == "octet-string" and len(node.get("hex", "")) == 16:
+            return node["hex"].upper()
+        node = node.get("items", [])
+    if isinstance(node, list):
+        for item in node:
+            found = _first_device_id(item)
+            if found:
+                return found
+    return None
+
+
+def command_target(command: bytes | None) -> str | None:
+    """The device a CCS01 / CCS02 command named (its first 8-byte octet string)."""
+    if command is None:
+        return None
+    try:
+        decoded = gbcs.decode(command)
+    except gbcs.GbcsError:
+        return None
+    return _first_device_id(decoded.payload.tree.get("data", []))
+
+
+def devices_on_han(message: gbcs.Message) -> list[str]:
+    """The devices a CCS05 / CCS06 response lists on the hub's device log."""
+    entries = (message.payload.tree.get("data") or [{}])[0].get("items", [])
+    found = []
+    for entry in entries:
+        items = entry.get("items") or []
+        if items and items[0].get("type") == "octet-string":
+            found.append(items[0]["hex"].upper())
+    return found
+
+
+class FirmwareVerdict(enum.StrEnum):
+    """A reported firmware version against the CPL (the DCC alert it raises)."""
+
+    CURRENT = "N49"        # on the CPL: the inventory follows the device
+    REMOVED = "N50"        # on the CPL as Removed: the inventory follows the device
+    UNKNOWN = "N51"        # not on the CPL: the inventory is left alone
+
+
+def firmware_verdict(reported: str, cpl_entry: CplEntry | None) -> FirmwareVerdict:
+    if cpl_entry is None:
+        return FirmwareVerdict.UNKNOWN
+    return FirmwareVerdict.REMOVED if cpl_entry.status == "Removed" else FirmwareVerdict.CURRENT
+
+
+def firmware_alert_recipients(verdict: FirmwareVerdict, parties: dict[str, str], *, requester: str | None,
+                              trigger: str) -> list[str]:
+    """Who hears of a firmware version (the premises' IS and GS): N49 only after 11.2, and not to the User
+    that asked; N50 and N51 to both."""
+    if verdict is FirmwareVerdict.CURRENT and trigger != "11.2":
+        return []
+    recipients: list[str] = []
+    for role in ("IS", "GS"):
+        user = parties.get(role)
+        if user and user not in recipients and not (verdict is FirmwareVerdict.CURRENT and user == requester):
+            recipients.append(user)
+    return recipients

@@ -1,0 +1,106 @@
+"""The Smart Metering Inventory as a running simulator process sees it: reads served from its caches
+(outside transactions), and writes that empty them (``dccsim.db.cache`` states the rule).
+
+Inside a transaction, read with ``dccsim.inventory.repository`` on the transaction's connection: a
+transaction must see its own changes, which no cache holds.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Protocol
+
+import asyncpg
+
+from dccsim.db.cache import INVENTORY, Cache, Caches
+from dccsim.db.connection import DccConnection
+from dccsim.inventory import repository as repo
+from dccsim.inventory.models import CplEntry, Device, User
+
+
+class InventoryView(Protocol):
+    """The reads access control needs, from a cache or from a transaction's connection."""
+
+    async def parties(self, device_id: str) -> dict[str, str]: ...
+
+    async def premises_devices(self, device: Device) -> list[Device]: ...
+
+
+class InTransaction:
+    """Inventory reads on one connection, uncached (what a transaction sees)."""
+
+    def __init__(self, conn: asyncpg.Connection):
+        self.conn = conn
+
+    async def device(self, device_id: str) -> Device | None:
+        return await repo.get_device(self.conn, device_id)
+
+    async def parties(self, device_id: str) -> dict[str, str]:
+        return await repo.parties(self.conn, device_id)
+
+    async def premises_devices(self, device: Device) -> list[Device]:
+        return await repo.premises_devices(self.conn, device)
+
+
+class Inventory:
+    """Cached reads on the pool, and writes that empty this process's inventory caches at once and again
+    when their transaction commits (other processes hear of the commit through its notification)."""
+
+    def __init__(self, pool: asyncpg.Pool, caches: Caches):
+        self.pool = pool
+        self._caches = caches
+        self._devices: Cache[str, Device | None] = caches.add(Cache("devices", (INVENTORY,)))
+        self._parties: Cache[str, dict[str, str]] = caches.add(Cache("device parties", (INVENTORY,)))
+        self._premises: Cache[str, list[tuple[Device, str | None]]] = caches.add(
+            Cache("premises with CPL statuses", (INVENTORY,)))
+        self._users: Cache[str, User | None] = caches.add(Cache("users", (INVENTORY,)))
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    async def device(self, device_id: str) -> Device | None:
+        return await self._devices.get(device_id, lambda: repo.get_device(self.pool, device_id))
+
+    async def parties(self, device_id: str) -> dict[str, str]:
+        return dict(await self._parties.get(device_id, lambda: repo.parties(self.pool, device_id)))
+
+    async def premises_devices(self, device: Device) -> list[Device]:
+        return await repo.premises_devices(self.pool, device)
+
+    async def premises_with_cpl(self, device_id: str) -> list[tuple[Device, str | None]]:
+        return list(await self._premises.get(device_id, lambda: repo.premises_with_cpl(self.pool, device_id)))
+
+    async def user(self, entity_id: str) -> User | None:
+        return await self._users.get(entity_id, lambda: repo.get_user(self.pool, entity_id))
+
+    # --- writes -------------------------------------------------------------------------------------
+
+    def _changing(self, conn) -> None:
+        self._caches.changed(INVENTORY)
+        if isinstance(conn, DccConnection) and conn.is_in_transaction():
+            conn.after_commit(lambda: self._caches.changed(INVENTORY))
+
+    async def _write(self, conn, write, *args: Any, **kwargs: Any):
+        self._changing(conn)
+        try:
+            return await write(conn, *args, **kwargs)
+        finally:
+            self._changing(conn)
+
+    async def upsert_device(self, conn, device: Device) -> None:
+        await self._write(conn, repo.upsert_device, device)
+
+    async def update_device(self, conn, device_id: str, **changes: Any) -> None:
+        await self._write(conn, repo.update_device, device_id, **changes)
+
+    async def delete_device(self, conn, device_id: str) -> None:
+        await self._write(conn, repo.delete_device, device_id)
+
+    async def set_party(self, conn, device_id: str, role: str, entity_id: str) -> None:
+        await self._write(conn, repo.set_party, device_id, role, entity_id)
+
+    async def upsert_user(self, conn, user: User) -> None:
+        await self._write(conn, repo.upsert_user, user)
+
+    async def set_endpoint(self, conn, entity_id: str, url: str | None) -> bool:
+        return await self._write(conn, repo.set_endpoint, entity_id, url)
+
+    async def upsert_cpl(self, conn, entries: Iterable[CplEntry]) -> None:
+        await self._write(conn, repo.upsert_cpl, entries)
