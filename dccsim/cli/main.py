@@ -155,8 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
     bench.set_defaults(func=_bench)
 
-    sign_cmd.register(sub)
+    clock = sub.add_parser("clock", help="the simulator's clock: show it, or move simulated time forward",
+                           description="Show a running simulator's clock; with --advance or --to, move simulated "
+                                       "time forward, running what falls due on the way (serve --clock simulated).")
+    move = clock.add_mutually_exclusive_group()
+    move.add_argument("--advance", metavar="DURATION", help="move forward by a duration: 90s, 15m, 2h, 1d")
+    move.add_argument("--to", metavar="TIME", help="move forward to an ISO time, e.g. 2027-01-01T06:00:00Z")
+    clock.add_argument("--admin", default=f"http://127.0.0.1:{ADMIN_PORT}",
+                       help=f"the running simulator's admin API (default http://127.0.0.1:{ADMIN_PORT})")
+    clock.set_defaults(func=_clock)
 
+    sign_cmd.register(sub)
     gbcs_cmd.register(sub)
     return parser
 

@@ -3,13 +3,16 @@ than one it has already seen, so a later job overtaking an earlier one would tur
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from lxml import etree
 
+from dccsim.delivery.message_log import messages_for
 from dccsim.han.job_queue import Job
 from dccsim.han.job_runner import process_job
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
+from dccsim.timing.clock import ClockMode
 from tests.conftest import create_fresh_database
 from tests.integration.device_flows import prepared, run_request, wait_for_response
 from tests.integration.harness import SUPPLIER, start_running_simulator
@@ -60,5 +63,30 @@ async def test_a_later_job_waits_for_an_earlier_one_held_elsewhere(pg_base_url, 
         codes = {r["request_id"]: etree.fromstring(r["body"].encode()).findtext(f".//{sr('ResponseCode')}")
                  for r in bodies}
         assert codes == {request_ids[0]: "I0", request_ids[1]: "I0"}
+    finally:
+        await running.close()
+
+
+async def test_a_job_the_simulator_cannot_process_is_failed_and_logged_not_retried(pg_base_url, tmp_path):
+    """A job the DCC cannot turn into an outcome (here: a variant the catalogue does not know, as a damaged row
+    would have) is the simulator's own error: marked failed and recorded, never answered as a device's or a
+    network's verdict (no E20/E21), never tried again."""
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path,
+                                            clock=ClockMode.SIMULATED)
+    pool = running.sim.db.pool
+    try:
+        root = prepared(READ)
+        when = etree.SubElement(root.find(sr("Body")).find(sr("ReadInstantaneousImportRegisters")),
+                                sr("ExecutionDateTime"))
+        when.text = (running.sim.clock.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer, request_id = await run_request(running, root)
+        assert answer.code == "I99"
+        job_id = await pool.fetchval("UPDATE device_job SET variant = '99.9' WHERE status = 'pending' RETURNING id")
+        await running.advance(2 * 3600)
+        assert await pool.fetchval("SELECT status FROM device_job WHERE id = $1", job_id) == "failed"
+        await running.sim.message_log.flush()
+        kinds = [m["kind"] for m in await messages_for(pool, request_id)]
+        assert "dcc-internal-error" in kinds
+        assert not await pool.fetchval("SELECT count(*) FROM outbox WHERE request_id = $1", request_id)
     finally:
         await running.close()
