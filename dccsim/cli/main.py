@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "replace (default: they end before it and the signer appends 0x40 and r||s)")
     serve.add_argument("--clock", dest="clock", type=ClockMode, choices=list(ClockMode), default=None,
                        help="wall (default): real time; simulated: time stands still until moved with "
-                            "'dccsim clock --advance' (or POST /admin/clock), running what falls due on the way")
+                            "'dccsim clock advance' (or POST /admin/clock/advance), running what falls due on the way")
     serve.add_argument("--clock-start", dest="clock_start", type=_iso_time, default=None, metavar="TIME",
                        help="with --clock simulated: the time to start at (default: where it stood, else now)")
     serve.add_argument("--demo", action="store_true",
@@ -155,15 +155,18 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
     bench.set_defaults(func=_bench)
 
-    clock = sub.add_parser("clock", help="the simulator's clock: show it, or move simulated time forward",
-                           description="Show a running simulator's clock; with --advance or --to, move simulated "
-                                       "time forward, running what falls due on the way (serve --clock simulated).")
-    move = clock.add_mutually_exclusive_group()
-    move.add_argument("--advance", metavar="DURATION", help="move forward by a duration: 90s, 15m, 2h, 1d")
-    move.add_argument("--to", metavar="TIME", help="move forward to an ISO time, e.g. 2027-01-01T06:00:00Z")
+    clock = sub.add_parser("clock", help="a running simulator's clock: show it, or move simulated time forward",
+                           description="Show a running simulator's clock, or move simulated time forward and run "
+                                       "what falls due on the way (serve --clock simulated).")
     clock.add_argument("--admin", default=f"http://127.0.0.1:{ADMIN_PORT}",
                        help=f"the running simulator's admin API (default http://127.0.0.1:{ADMIN_PORT})")
-    clock.set_defaults(func=_clock)
+    clock.set_defaults(func=_clock, clock_command="show")
+    clock_sub = clock.add_subparsers(dest="clock_command", metavar="ACTION")
+    clock_sub.add_parser("show", help="print the clock (the default)")
+    advance = clock_sub.add_parser("advance", help="move forward by a duration: 90s, 15m, 2h, 1d")
+    advance.add_argument("duration")
+    to = clock_sub.add_parser("to", help="move forward to a time, e.g. 2027-01-01T06:00:00Z")
+    to.add_argument("time")
 
     sign_cmd.register(sub)
     gbcs_cmd.register(sub)
@@ -340,12 +343,13 @@ def _log(args: argparse.Namespace) -> int:
 
 
 def _clock(args: argparse.Namespace) -> int:
-    body = {"advance": args.advance} if args.advance else {"to": args.to} if args.to else None
+    body = {"duration": args.duration} if args.clock_command == "advance" else \
+        {"to": args.time} if args.clock_command == "to" else None
 
     async def call() -> tuple[int, dict]:
         async with aiohttp.ClientSession() as session:
             url = f"{args.admin.rstrip('/')}/admin/clock"
-            request = session.post(url, json=body) if body is not None else session.get(url)
+            request = session.post(f"{url}/advance", json=body) if body is not None else session.get(url)
             async with request as response:
                 return response.status, await response.json()
 

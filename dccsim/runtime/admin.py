@@ -91,20 +91,20 @@ async def clock(request: web.Request) -> web.Response:
     return _json(_clock_view(request.app[SIMULATOR]))
 
 
-async def move_clock(request: web.Request) -> web.Response:
-    """POST {"advance": "2h"} or {"to": "2027-01-01T00:00:00Z"}: move simulated time forward, running what
+async def advance_clock(request: web.Request) -> web.Response:
+    """POST {"duration": "2h"} or {"to": "2027-01-01T00:00:00Z"}: move simulated time forward, running what
     falls due on the way; answers the clock as it then stands."""
     sim = request.app[SIMULATOR]
     if sim.clock.mode is not ClockMode.SIMULATED:
         return _json({"error": "the clock is the wall clock; start the simulator with --clock simulated"}, 409)
     try:
         body = await request.json() if request.can_read_body else {}
-        if "advance" in body:
-            target = sim.clock.now() + parse_duration(str(body["advance"]))
+        if "duration" in body:
+            target = sim.clock.now() + parse_duration(str(body["duration"]))
         elif "to" in body:
             target = datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00"))
         else:
-            raise ValueError('give "advance" (a duration such as 90s, 15m, 2h, 1d) or "to" (an ISO time)')
+            raise ValueError('give "duration" (such as 90s, 15m, 2h, 1d) or "to" (an ISO time)')
         await sim.advance_clock(target)
     except (ValueError, TypeError, ClockError) as exc:
         return _json({"error": str(exc)}, 400)
@@ -127,5 +127,5 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
     app.router.add_get("/admin/devices/{device_id}", device_state)
     app.router.add_get("/admin/clock", clock)
-    app.router.add_post("/admin/clock", move_clock)
+    app.router.add_post("/admin/clock/advance", advance_clock)
     return app

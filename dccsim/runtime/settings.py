@@ -67,7 +67,8 @@ class Settings:
     # clients that replace it; by default they end before it and clients append 0x40 and the signature.
     precommand_empty_signature_byte: bool = False
     # The one clock (dccsim.timing.clock): real time, or simulated time that stands still until it is moved
-    # (dccsim clock, POST /admin/clock) and starts at ``clock_start`` (default: where it stood, else now).
+    # (dccsim clock advance, POST /admin/clock/advance) and starts at ``clock_start`` (default: where it
+    # stood, else now).
     clock: ClockMode = ClockMode.WALL
     clock_start: datetime | None = None
 

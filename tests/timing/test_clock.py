@@ -53,10 +53,10 @@ async def test_the_admin_api_moves_simulated_time_and_refuses_to_move_the_wall_c
     try:
         async with running.session.get(f"{running.admin_url}/admin/clock") as response:
             assert await response.json() == {"mode": "simulated", "now": START.isoformat()}
-        async with running.session.post(f"{running.admin_url}/admin/clock", json={"advance": "1d"}) as response:
+        async with running.session.post(f"{running.admin_url}/admin/clock/advance", json={"duration": "1d"}) as response:
             assert response.status == 200
             assert (await response.json())["now"] == (START + timedelta(days=1)).isoformat()
-        async with running.session.post(f"{running.admin_url}/admin/clock", json={"to": "2027-01-01T00:00:00Z"}) \
+        async with running.session.post(f"{running.admin_url}/admin/clock/advance", json={"to": "2027-01-01T00:00:00Z"}) \
                 as response:
             assert response.status == 400 and "forward only" in (await response.json())["error"]
         assert running.sim.clock.now() == START + timedelta(days=1)
@@ -64,7 +64,7 @@ async def test_the_admin_api_moves_simulated_time_and_refuses_to_move_the_wall_c
         await running.close()
     wall = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path / "wall")
     try:
-        async with wall.session.post(f"{wall.admin_url}/admin/clock", json={"advance": "1h"}) as response:
+        async with wall.session.post(f"{wall.admin_url}/admin/clock/advance", json={"duration": "1h"}) as response:
             assert response.status == 409
     finally:
         await wall.close()
@@ -109,9 +109,9 @@ async def test_the_clock_command_shows_and_moves_a_running_simulators_clock(pg_b
 
     try:
         assert await dccsim_clock() == (0, f"simulated clock: {START.isoformat()}\n", "")
-        status, out, _ = await dccsim_clock("--advance", "90m")
+        status, out, _ = await dccsim_clock("advance", "90m")
         assert status == 0 and out == f"simulated clock: {(START + timedelta(minutes=90)).isoformat()}\n"
-        status, _, err = await dccsim_clock("--advance", "soon")
+        status, _, err = await dccsim_clock("advance", "soon")
         assert status == 1 and "not a duration" in err
     finally:
         await running.close()
