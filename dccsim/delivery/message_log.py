@@ -7,6 +7,11 @@ a ``delivery-attempt`` line with its HTTP status or error. ``messages_for`` merg
 
 RequestIDs are stored in one canonical form (``dccsim.duis.ids.canonical_request_id``), so a lookup finds
 a request whichever way its IDs were written. Times are the simulator's clock.
+
+No input can stop the log: a body is stored as text with any NUL character (which PostgreSQL text cannot
+hold) written as ``\x00``; a batch the database refuses is written row by row, and a row it still refuses
+is written with a note in place of its body; while the database cannot be reached the rows wait in memory,
+at most ``max_queued`` of them (the oldest go first, and the log says how many).
 """
 from __future__ import annotations
 
@@ -22,14 +27,19 @@ from dccsim.timing.clock import Clock
 log = logging.getLogger(__name__)
 
 _COLUMNS = ("at", "request_id", "direction", "kind", "user_id", "http_status", "response_code", "body")
+# A row the database (or the encoding on the way to it) refuses for what it holds.
+_REFUSED = (asyncpg.DataError, UnicodeError)
 
 
 class MessageLog:
     """Queues log rows and writes them with one COPY per batch."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, *, batch: int = 500, interval: float = 0.02):
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, *, batch: int = 500, interval: float = 0.02,
+                 max_queued: int = 50_000):
         self._pool = pool
         self._clock = clock
+        self._max_queued = max_queued
+        self.dropped = 0
         self._rows: list[tuple] = []
         self._batch = batch
         self._interval = interval
@@ -43,7 +53,13 @@ class MessageLog:
     def add(self, *, request_id: str | None, direction: str, kind: str, body: str, user_id: str | None = None,
             http_status: int | None = None, response_code: str | None = None) -> None:
         self._rows.append((self._clock.now(), canonical_request_id(request_id), direction, kind, user_id,
-                           http_status, response_code, body))
+                           http_status, response_code, storable(body)))
+        if len(self._rows) > self._max_queued:
+            excess = len(self._rows) - self._max_queued
+            del self._rows[:excess]
+            self.dropped += excess
+            log.warning("message log: %d rows waiting for the database; the oldest %d were dropped "
+                        "(%d in all)", self._max_queued, excess, self.dropped)
         if len(self._rows) >= self._batch:
             self._wakeup.set()
 
@@ -62,10 +78,28 @@ class MessageLog:
             return
         try:
             async with self._pool.acquire() as conn:
-                await conn.copy_records_to_table("message_log", records=rows, columns=_COLUMNS)
-        except Exception:  # noqa: BLE001 - keep the rows for the next attempt
-            log.exception("message log write failed; will retry")
-            self._rows[:0] = rows
+                try:
+                    await conn.copy_records_to_table("message_log", records=rows, columns=_COLUMNS)
+                except _REFUSED:
+                    await self._row_by_row(conn, rows)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("message log write failed (%s); the rows wait for the next attempt", exc)
+            self._rows[:0] = rows[-self._max_queued:]
+
+    async def _row_by_row(self, conn, rows: list[tuple]) -> None:
+        """A batch the database refused: each row on its own, a refused one with a note for its body."""
+        for row in rows:
+            try:
+                await conn.copy_records_to_table("message_log", records=[row], columns=_COLUMNS)
+            except _REFUSED as exc:
+                note = f"(the body of this message could not be stored: {type(exc).__name__}: {exc})"
+                log.warning("message log: a %s row for %s could not be stored (%s); kept with a note",
+                            row[3], row[1], exc)
+                try:
+                    await conn.copy_records_to_table("message_log", records=[(*row[:-1], note)],
+                                                     columns=_COLUMNS)
+                except _REFUSED:
+                    log.warning("message log: a %s row for %s was dropped", row[3], row[1])
 
     async def _run(self) -> None:
         while not self._closing:
@@ -83,6 +117,11 @@ class MessageLog:
             await self._task
             self._task = None
         await self.flush()
+
+
+def storable(body: str) -> str:
+    """A body as PostgreSQL text can hold it: a NUL character written ``\\x00``."""
+    return body.replace("\x00", "\\x00") if "\x00" in body else body
 
 
 _MESSAGES = """

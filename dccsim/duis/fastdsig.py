@@ -6,6 +6,12 @@ profile this module signs and verifies with lxml's canonicaliser and ``cryptogra
 costs a fraction of the general-purpose path. Anything outside the profile (other algorithms, several
 references, InclusiveNamespaces, XPath transforms …) is reported as ``Unsupported`` so the caller falls
 back to signxml, and the test suite checks both paths against each other.
+
+What a Reference with URI="" covers is the document, not only its document element: processing
+instructions before or after the document element are part of it (comments are not), so the digest is
+taken over the canonical form of the whole document, as the Java validator DCC clients use takes it —
+which also leaves out the whitespace between elements (``without_ignorable_whitespace``). A document the
+canonicaliser cannot render (a namespace declaration with a relative URI, say) does not verify.
 """
 from __future__ import annotations
 
@@ -39,8 +45,11 @@ class Mismatch(Exception):
     """The signature is in the profile and does not verify."""
 
 
-def _canonical(element: etree._Element, exclusive: bool) -> bytes:
-    return etree.tostring(element, method="c14n", exclusive=exclusive, with_comments=False)
+def _canonical(node: etree._Element | etree._ElementTree, exclusive: bool) -> bytes:
+    try:
+        return etree.tostring(node, method="c14n", exclusive=exclusive, with_comments=False)
+    except etree.C14NError as exc:
+        raise Mismatch(f"the document cannot be canonicalised ({exc})") from None
 
 
 def _signed_info_template() -> etree._Element:
@@ -106,12 +115,40 @@ def sign_to_bytes(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_inf
     return document[:end] + signature + document[end:]
 
 
+def without_ignorable_whitespace(root: etree._Element) -> etree._ElementTree:
+    """A copy of the document without the whitespace between elements.
+
+    The Java validator DCC clients use parses against the DUIS schema, which gives every element that has
+    child elements element-only content, so the whitespace between elements is not part of what it
+    canonicalises; checked that way, a signature over compact XML verifies however the XML was indented
+    on its way, and one over indented XML does not."""
+    document = copy.deepcopy(root.getroottree())
+    for element in document.getroot().iter():
+        if not isinstance(element.tag, str):
+            continue
+        children = [child for child in element if isinstance(child.tag, str)]
+        if not children:
+            continue
+        if element.text is not None and not element.text.strip(_XML_SPACE):
+            element.text = None
+        for child in element:
+            if child.tail is not None and not child.tail.strip(_XML_SPACE):
+                child.tail = None
+    return document
+
+
+_XML_SPACE = " \t\r\n"
+
+
 def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey) -> None:
     """Verify the enveloped signature; raise ``Mismatch`` if wrong, ``Unsupported`` if outside the profile."""
     signatures = root.findall(ds("Signature"))
     if len(signatures) != 1 or root.find(f".//{ds('Signature')}") is not signatures[0]:
         raise Unsupported("not exactly one enveloped signature")
-    signature = signatures[0]
+    # The transforms work on a copy of the whole document: taking the signature out of the caller's tree
+    # and putting it back would let lxml re-map its namespace prefixes onto the document's declarations.
+    document = without_ignorable_whitespace(root)
+    signature = document.getroot().find(ds("Signature"))
     signed_info = signature.find(ds("SignedInfo"))
     if signed_info is None:
         raise Unsupported("no SignedInfo")
@@ -134,16 +171,13 @@ def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey) -> None:
     if digest_method is None or digest_method.get("Algorithm") != SHA256:
         raise Unsupported("digest outside the DUIS profile")
     exclusive = _C14N[transforms[1]] if len(transforms) == 2 else False
-    # The enveloped transform works on a copy: taking the signature out of the caller's tree and putting
-    # it back would let lxml re-map its namespace prefixes onto the document's declarations.
     signed_info_c14n = _canonical(signed_info, _C14N[c14n.get("Algorithm")])
-    unsigned = copy.deepcopy(root)
-    unsigned.remove(unsigned.find(ds("Signature")))
-    digest = hashlib.sha256(_canonical(unsigned, exclusive)).digest()
     expected = _b64(reference.findtext(ds("DigestValue")))
+    value = _b64(signature.findtext(ds("SignatureValue")))
+    document.getroot().remove(signature)
+    digest = hashlib.sha256(_canonical(document, exclusive)).digest()
     if digest != expected:
         raise Mismatch("Digest mismatch for the document")
-    value = _b64(signature.findtext(ds("SignatureValue")))
     if len(value) != 64:
         raise Mismatch("SignatureValue is not a P-256 r||s pair")
     der = encode_dss_signature(int.from_bytes(value[:32], "big"), int.from_bytes(value[32:], "big"))

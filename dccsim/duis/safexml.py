@@ -1,5 +1,16 @@
-"""Parse untrusted XML safely: no DTD, no entity expansion, no network, bounded size."""
+"""Parse untrusted XML safely: no DTD, no entity expansion, no network, bounded size; UTF-8 only.
+
+DUIS messages are UTF-8. A request in any other encoding — a byte-order mark of UTF-16 or UTF-32, an XML
+declaration naming another encoding, or a NUL byte, which no UTF-8 XML document holds — is refused as
+malformed (HTTP 400) before it is parsed; bytes that are not valid UTF-8 fail the parse the same way.
+
+Processing instructions and comments are kept while the request is parsed, because the signature covers
+what they are part of (``dccsim.duis.fastdsig``); once it is verified, ``content_only`` takes them out so
+that what the DCC reads of an element is its whole text.
+"""
 from __future__ import annotations
+
+import re
 
 from lxml import etree
 
@@ -12,7 +23,7 @@ _PARSER = etree.XMLParser(
     load_dtd=False,
     dtd_validation=False,
     huge_tree=False,
-    remove_pis=True,
+    remove_pis=False,
     collect_ids=False,
 )
 
@@ -20,10 +31,31 @@ _PARSER = etree.XMLParser(
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
 
 
+_OTHER_ENCODINGS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_DECLARED = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+_UTF8_NAMES = {b"utf-8", b"utf8"}
+
+
+def _check_utf8(body: bytes) -> None:
+    if body.startswith(_OTHER_ENCODINGS) or b"\x00" in body:
+        raise DuisRejection(HTTP_400_MALFORMED, "DUIS requests are UTF-8; this one is in another encoding "
+                                                "(UTF-16 or UTF-32)")
+    declared = _DECLARED.match(body)
+    if declared and declared.group(1).lower() not in _UTF8_NAMES:
+        raise DuisRejection(HTTP_400_MALFORMED, f"DUIS requests are UTF-8; the XML declaration names "
+                                                f"{declared.group(1).decode('ascii', 'replace')!r}")
+
+
+def content_only(root: etree._Element) -> None:
+    """Take the processing instructions and comments out of a verified request (their text tails stay)."""
+    etree.strip_elements(root, etree.PI, etree.Comment, with_tail=False)
+
+
 def parse_request(body: bytes) -> etree._Element:
-    """Return the root ``sr:Request`` element or raise ``DuisRejection('HTTP-400-MALFORMED')``."""
+    """Return the root ``sr:Request`` element or raise ``DuisRejection(HTTP_400_MALFORMED)``."""
     if not body.strip():
         raise DuisRejection(HTTP_400_MALFORMED, "empty request body")
+    _check_utf8(body)
     for marker in _FORBIDDEN:
         if marker in body:
             raise DuisRejection(HTTP_400_MALFORMED, "DTDs and entity declarations are not accepted")

@@ -155,12 +155,19 @@ def verify(root: etree._Element, certificate: x509.Certificate) -> None:
 
 def verify_with_signxml(root: etree._Element, certificate: x509.Certificate) -> None:
     """Verify through signxml, whatever the signature's algorithms, and check that what signxml verified
-    is the whole document without its signature (the content the DCC acts on), nothing less or else."""
+    is the whole document without its signature (the content the DCC acts on), nothing less or else.
+
+    signxml digests the document element only; a processing instruction outside it, which the signature
+    covers (``dccsim.duis.fastdsig``), is beyond what it checks, so such a document is refused here."""
+    if _outside_the_document_element(root):
+        raise _reject("a processing instruction outside the document element is covered by the signature, "
+                      "and this signature's algorithms are checked without it")
+    root = fastdsig.without_ignorable_whitespace(root).getroot()
     try:
         result = XMLVerifier().verify(root, x509_cert=certificate, expect_config=_VERIFY_CONFIG,
                                       validate_schema=False)
-    except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput) as exc:
-        raise _reject(str(exc)) from None
+    except (InvalidSignature, InvalidDigest, InvalidCertificate, InvalidInput, etree.C14NError) as exc:
+        raise _reject(str(exc) or type(exc).__name__) from None
     unsigned = copy.deepcopy(root)
     for signature in unsigned.findall(ds("Signature")):
         unsigned.remove(signature)
@@ -169,8 +176,16 @@ def verify_with_signxml(root: etree._Element, certificate: x509.Certificate) -> 
         raise _reject("the signed content is not the document")
 
 
+def _outside_the_document_element(root: etree._Element) -> bool:
+    return any(isinstance(node, etree._ProcessingInstruction)
+               for node in (*root.itersiblings(preceding=True), *root.itersiblings()))
+
+
 def _exclusive(element: etree._Element) -> bytes:
-    return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
+    try:
+        return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
+    except etree.C14NError as exc:
+        raise _reject(f"the document cannot be canonicalised ({exc})") from None
 
 
 CertificateLookup = Callable[[SignerIdentity], "x509.Certificate | None"]

@@ -23,7 +23,7 @@ from dccsim.duis.outcomes import (E12, E13, HTTP_400_SCHEMA, HTTP_401_SIGNATURE,
                                   HTTP_500_INTERNAL, HTTP_501_NOT_IMPLEMENTED, HTTP_503_UNAVAILABLE, Code,
                                   DuisRejection)
 from dccsim.duis.responses import BodyFiller, service_response
-from dccsim.duis.safexml import parse_request
+from dccsim.duis.safexml import content_only, parse_request
 from dccsim.duis.xsd import validate
 from dccsim.frontdoor import access, traffic
 from dccsim.frontdoor.context import Arrival, FrontDoor
@@ -84,6 +84,7 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
     except CertificateExpired as exc:
         raise DuisRejection(HTTP_401_SIGNATURE, str(exc)) from None
     xmldsig.verify(root, credential.certificate)
+    content_only(root)
     signer = credential.entity_id
 
     if request_id.originator != signer:

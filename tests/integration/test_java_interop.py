@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.duis.signature_cases import CHANGES, SIGNED_AS, signed_request
 from tests.integration.checks import assert_duis_answer
-from tests.integration.harness import template
+from tests.integration.harness import template, zaz1_signer
 
 PACKAGE, VERSION = "@smartdcc/duis-sign-wrap", "0.1.2"
 CACHE = Path(os.environ.get("DCCSIM_TOOL_CACHE", Path(tempfile.gettempdir()) / "dccsim-tools")) / \
@@ -80,3 +81,20 @@ async def test_error_responses_verify_too(running, tool):
     checked = tool("Validate", answer.body)
     assert checked.returncode == 0, checked.stderr.decode()
     assert "passed signature check" in checked.stderr.decode() + checked.stdout.decode()
+
+
+@pytest.mark.interop
+def test_the_signature_corpus_records_the_java_validators_verdicts(tool):
+    """The verdicts ``tests/duis/signature_cases.py`` records are the Java validator's own."""
+    signer = zaz1_signer()
+
+    def java(document: bytes) -> str:
+        checked = tool("Validate", document)
+        return "pass" if "passed signature check" in checked.stderr.decode() + checked.stdout.decode() else "fail"
+
+    signed = signed_request(template("8.2_READ_INVENTORY_REQUEST_DUIS.XML"), signer)
+    found = {name: java(change(signed)) for name, (change, _verdict) in CHANGES.items()}
+    found.update({name: java(signed_request(template("8.2_READ_INVENTORY_REQUEST_DUIS.XML"), signer, prepare=prepare))
+                  for name, (prepare, _verdict) in SIGNED_AS.items()})
+    recorded = {name: verdict for name, (_change, verdict) in {**CHANGES, **SIGNED_AS}.items()}
+    assert found == recorded
