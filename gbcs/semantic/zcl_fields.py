@@ -25,7 +25,15 @@ from gbcs.payload import zcl
 from gbcs.payload.zcl import AttributeRecord, CommandLayout, Repeat, ZclValue
 from gbcs.semantic.common import Names, field, hex_bytes, integer, utc_seconds, utc_seconds_text
 from gbcs.semantic.alerts import ALERT_NAMES
-from gbcs.semantic.zcl_names import CODE_FIELDS, FIELD_NAMES, STATUSES, TEXT_FIELDS, TYPES, attribute_name
+from gbcs.semantic.zcl_names import (
+    CLUSTER_COMMANDS,
+    CODE_FIELDS,
+    FIELD_NAMES,
+    STATUSES,
+    TEXT_FIELDS,
+    TYPES,
+    attribute_name,
+)
 
 _DATE = re.compile(r"^(\d{4}|\*{4})-(\d\d|\*\*)-(\d\d|\*\*)(?:/(\d))?$")
 _PRINTABLE = frozenset(range(0x20, 0x7F))
@@ -202,8 +210,6 @@ def _build_record(fields: Any, *, status: bool) -> AttributeRecord:
 
 
 def _command_names(cluster: int, server_to_client: bool) -> Names | None:
-    from gbcs.semantic.gbz import CLUSTER_COMMANDS
-
     return CLUSTER_COMMANDS.get((cluster, server_to_client))
 
 
