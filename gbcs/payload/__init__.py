@@ -13,9 +13,8 @@ from typing import Any, Callable, Sequence
 from gbcs._reader import Reader
 from gbcs.errors import GbcsError, MalformedMessage
 from gbcs.payload import asn1, dlms, gbz
-
-KINDS = ("dlms-access-request", "dlms-access-response", "dlms-data-notification", "gbz", "gbz-alert",
-         "asn1", "raw")
+from gbcs.payload.kinds import KINDS
+from gbcs.semantic.views import build_tree, describe_tree
 # First octets of the DER values GBCS payloads start with (SEQUENCE, INTEGER, OCTET STRING, NULL, SET,
 # BIT STRING, ENUMERATED, BOOLEAN) or a context-specific tag; other payloads are not tried as ASN.1.
 ASN1_FIRST_OCTETS = frozenset((0x30, 0x02, 0x04, 0x05, 0x31, 0x03, 0x0A, 0x01))
@@ -31,10 +30,8 @@ class Payload:
 
     def fields(self, *, message_code: int | None = None, cra: str | None = None,
                decrypted: Sequence[str] | None = None) -> dict[str, Any]:
-        """The named fields of this payload (see ``gbcs.semantic.describe``)."""
-        from gbcs import semantic
-
-        return semantic.describe(self, message_code=message_code, cra=cra, decrypted=decrypted)
+        """The named fields of this payload (see ``gbcs.semantic``)."""
+        return describe_tree(self.kind, self.tree, message_code=message_code, cra=cra, decrypted=decrypted)
 
     def to_json(self, *, message_code: int | None = None, cra: str | None = None,
                 decrypted: Sequence[str] | None = None) -> dict[str, Any]:
@@ -54,9 +51,7 @@ class Payload:
         the named fields."""
         kind = value.get("kind")
         if "tree" not in value and isinstance(value.get("fields"), dict):
-            from gbcs import semantic
-
-            payload = semantic.build(value["fields"])
+            payload = cls(*build_tree(value["fields"]))
             if kind is not None and kind != payload.kind:
                 raise MalformedMessage(f"payload kind {kind!r} but fields of a {payload.kind} payload")
             return payload
