@@ -28,7 +28,7 @@ from gbcs.message import (
     Verification,
     grouping_header,
     parse,
-    unsigned,
+    signed_part,
     wrap_ciphering,
 )
 from gbcs.lengths import encode_length
@@ -113,7 +113,7 @@ def encode(message: Message, keys: KeyStore | None = None, *, acb: str | None = 
         private = keys.private_key(message.originator, SIGNING) if keys is not None else None
         if private is None:
             raise UsageError(f"no signing key for {message.originator}")
-        message = replace(message, signature=security.sign(private, grouping_header(unsigned(message))[1:]))
+        message = replace(message, signature=security.sign(private, signed_part(message)))
     apdu = grouping_header(message)
     if not message.ciphered:
         return apdu
@@ -147,15 +147,26 @@ def build(*, cra: str, counter: int, originator: str, recipient: str, message_co
     return encode(message, keys, acb=acb)
 
 
+def verify_signature(message: Message, public_key: ec.EllipticCurvePublicKey) -> bool:
+    """Whether a message's signature verifies with ``public_key`` (False for a message without a signature):
+    what ``decode`` checks with the originator's key from its key store, here with a key the caller holds,
+    such as that of a certificate the message itself reports."""
+    if not isinstance(message, Message):
+        raise UsageError(f"verify_signature takes a gbcs.Message, not {type(message).__name__}")
+    if message.signature_field != "present" or not message.signature:
+        return False
+    return security.verify(public_key, signed_part(message), message.signature)
+
+
 def sign_precommand(precommand: bytes, private_key: ec.EllipticCurvePrivateKey) -> bytes:
     """Sign a Pre-Command as a DCC user does: ECDSA over every byte after the 0xDF tag, appended as its
     length (0x40) and r‖s. A Pre-Command ending in an empty signature-length byte 0x00 has that byte replaced."""
     precommand = _as_bytes(precommand)
     if not precommand or precommand[0] != GENERAL_SIGNING:
         raise UsageError("a Pre-Command is a general-signing APDU starting 0xDF")
-    body = grouping_header(unsigned(parse(precommand).message))
-    signature = security.sign(private_key, body[1:])
-    return body + encode_length(len(signature)) + signature
+    message = parse(precommand).message
+    signature = security.sign(private_key, signed_part(message))
+    return grouping_header(message, include_signature=False) + encode_length(len(signature)) + signature
 
 
 def verify_signed_precommand(command: bytes, public_key: ec.EllipticCurvePublicKey) -> Message:

@@ -16,7 +16,7 @@ defect of its JSON input into ``MalformedMessage``.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from gbcs._reader import Reader
@@ -460,7 +460,7 @@ def wrap_ciphering(message: Message, apdu: bytes, mac_value: bytes) -> bytes:
     return CIPHERING_HEADER + encode_length(len(body), widths.get("ciphered")) + body
 
 
-def unsigned(message: Message) -> Message:
-    """The message without its signature (the grouping header a signer signs)."""
-    return replace(message, signature_field="absent", signature=None)
+def signed_part(message: Message) -> bytes:
+    """What a message's signature covers: its grouping header after the 0xDF tag, without the signature."""
+    return grouping_header(message, include_signature=False)[1:]
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import gbcs
-from gbcs.payload import zcl
+from gbcs import zcl
 from dccsim.duis.ids import dashed
 from dccsim.duis.responses import add
 from dccsim.inventory import repository as repo
@@ -195,9 +195,7 @@ async def _track_certificate(sim, conn, device, message: gbcs.Message) -> None:
     from dccsim.han.identities import forget_keys
     from dccsim.smki.credentials import classify
     from dccsim.smki.repository import save_credentials
-    from gbcs import security
-    from gbcs.message import parse
-    from gbcs.payload import asn1
+    from gbcs import asn1
 
     if message.payload.kind != "asn1":
         return
@@ -216,8 +214,7 @@ async def _track_certificate(sim, conn, device, message: gbcs.Message) -> None:
     if message.verification.signature == "failed":
         if usage != "ds":
             return
-        parsed = parse(gbcs.encode(message))
-        if not security.verify(certificate.public_key(), parsed.signed_data, message.signature):
+        if not gbcs.verify_signature(message, certificate.public_key()):
             return
     credential.private_key = None
     credential.source = "reported by device"

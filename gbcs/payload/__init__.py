@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from gbcs._reader import Reader
+from gbcs._reader import Reader, read_whole
 from gbcs.errors import GbcsError, MalformedMessage
 from gbcs.payload import asn1, dlms, gbz
 from gbcs.payload.kinds import KINDS
@@ -82,11 +82,7 @@ def decode_payload(data: bytes, *, cra: str | None = None) -> Payload:
 
 
 def _whole(data: bytes, kind: str, decoder: Callable[[Reader], Any]) -> Payload:
-    reader = Reader(data)
-    tree = decoder(reader)
-    if not reader.at_end():
-        raise MalformedMessage(f"{kind} followed by {reader.remaining} unexpected bytes")
-    return Payload(kind, tree)
+    return Payload(kind, read_whole(data, decoder, kind))
 
 
 def encode_payload(payload: Payload) -> bytes:

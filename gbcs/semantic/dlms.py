@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Sequence
 
-from gbcs._reader import Reader
 from gbcs.catalogue import lookup
+from gbcs.dlms import decode_data
 from gbcs.errors import MalformedMessage
-from gbcs.payload import dlms as dlms_codec
 from gbcs.semantic import cosem_values, gbcs_values, widths
 from gbcs.semantic.alerts import INTEGRITY_ISSUES, alert_code, alert_fields
 from gbcs.semantic.axdr_schema import (
@@ -319,12 +318,9 @@ def _add_plaintext(view: dict[str, Any], plaintexts: Iterator[str], message_code
     plaintext = next(plaintexts, None)
     if plaintext is None:
         return
-    reader = Reader(bytes.fromhex(plaintext))
     try:
-        node = dlms_codec.decode_data(reader)
+        node = decode_data(bytes.fromhex(plaintext))
     except MalformedMessage:
-        return
-    if not reader.at_end():
         return
     node, _widths = widths.split(node)
     objects = gbcs_values.PROTECTED_OBJECTS.get(message_code, ()) if message_code is not None else ()

@@ -6,7 +6,7 @@ Response, Write Attributes (and its Undivided / No Response forms) and Report At
 by name, the value's ZCL ``type`` by name and its ``value``); Write Attributes Response gives the records
 not written (none when all were); Default Response the ``command_id`` it answers (with the ``command``
 name) and its ``status``. Cluster-specific commands read as the fields of their layout in
-``gbcs.payload.zcl`` (snapshot and event-configuration sub-payloads by their own layouts).
+``gbcs.zcl`` (snapshot and event-configuration sub-payloads by their own layouts).
 
 Values: UTC times as ISO text (``2015-01-01T00:00:00Z``); ZCL dates as ``YYYY-MM-DD`` with ``*`` for
 unspecified parts and ``/d`` for a specified day of week; octet strings as hex, or as text for the fields
@@ -21,8 +21,8 @@ import re
 from typing import Any, Mapping
 
 from gbcs.errors import GbcsError, MalformedMessage, UsageError
-from gbcs.payload import zcl
-from gbcs.payload.zcl import AttributeRecord, CommandLayout, Repeat, ZclValue
+from gbcs import zcl
+from gbcs.zcl import AttributeRecord, CommandLayout, Repeat, ZclValue
 from gbcs.semantic.common import Names, field, hex_bytes, integer, utc_seconds, utc_seconds_text
 from gbcs.semantic.alerts import ALERT_NAMES
 from gbcs.semantic.zcl_names import (
@@ -92,7 +92,7 @@ def _text_bytes(value: Any, what: str) -> bytes:
 
 
 def show(type_id: int, value: Any, name: str = "") -> Any:
-    """A plain value of a ZCL type (as ``gbcs.payload.zcl`` decodes it) in its readable form."""
+    """A plain value of a ZCL type (as ``gbcs.zcl`` decodes it) in its readable form."""
     if value is None:
         return None
     if type_id == zcl.UTC:

@@ -8,7 +8,7 @@ and the rest of each attribute set they belong to; an attribute not listed reads
 """
 from __future__ import annotations
 
-from gbcs.payload import zcl
+from gbcs import zcl
 from gbcs.semantic.common import Names
 
 

@@ -65,6 +65,15 @@ def test_dlms_data_round_trips(tree):
     assert dlms.decode_data(Reader(raw)) == tree
 
 
+@settings(max_examples=100, deadline=None)
+@given(dlms_data(), st.binary(min_size=1, max_size=3))
+def test_the_public_dlms_codec_reads_one_whole_value(tree, extra):
+    raw = gbcs.dlms.encode_data(tree)
+    assert gbcs.dlms.decode_data(raw) == tree
+    with pytest.raises(gbcs.MalformedMessage):
+        gbcs.dlms.decode_data(raw + extra)
+
+
 specs = st.builds(lambda choice, cls, obis, attr: {"choice": choice, "class": cls, "obis": obis.hex().upper(),
                                                     ("method" if choice == "action" else "attribute"): attr},
                   st.sampled_from(["get", "set", "action"]), st.integers(0, 0xFFFF), st.binary(min_size=6, max_size=6), u8)
@@ -293,3 +302,30 @@ def test_every_message_the_model_accepts_encodes_to_bytes_that_decode_to_it(cra,
     assert again.verification.mac == ("verified" if ciphered else "absent")
     assert again.verification.signature == ("verified" if field == "present" else "absent")
     assert gbcs.encode(again) == raw
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cra=st.sampled_from(["command", "response", "alert"]), field=st.sampled_from(["absent", "empty", "present"]),
+       ciphered=st.booleans(), data=dlms_data(2))
+def test_verify_signature_checks_a_message_against_the_key_it_is_given(cra, field, ciphered, data):
+    originator, recipient = (SUPPLIER, DEVICE) if cra == "command" else (DEVICE, SUPPLIER)
+    raw = gbcs.build(cra=cra, counter=5, originator=originator, recipient=recipient, message_code=0x27,
+                     payload=Payload("dlms-access-request", {"invoke_id": "00000001", "date_time": None,
+                                                             "specs": [], "data": [data]}),
+                     keys=KEYS, sign=field == "present", empty_signature_field=field == "empty", ciphered=ciphered)
+    message = gbcs.decode(raw)
+    assert message.verification.signature == ("unchecked" if field == "present" else "absent")
+    assert gbcs.verify_signature(message, KEYS.public_key(originator, gbcs.SIGNING)) == (field == "present")
+    assert not gbcs.verify_signature(message, KEYS.public_key(recipient, gbcs.SIGNING))
+    if field == "present":
+        other = replace(message, counter=6)
+        assert not gbcs.verify_signature(other, KEYS.public_key(originator, gbcs.SIGNING))
+
+
+def test_verify_signature_takes_a_message_and_a_public_key():
+    message = gbcs.decode(gbcs.build(cra="command", counter=1, originator=SUPPLIER, recipient=DEVICE,
+                                     message_code=0x27, payload=Payload("raw", ""), keys=KEYS, sign=True))
+    with pytest.raises(gbcs.UsageError):
+        gbcs.verify_signature(gbcs.encode(message), KEYS.public_key(SUPPLIER, gbcs.SIGNING))
+    with pytest.raises(gbcs.UsageError):
+        gbcs.verify_signature(message, KEYS.private_key(SUPPLIER, gbcs.SIGNING))

@@ -12,7 +12,7 @@ import gbcs
 from gbcs import semantic
 from gbcs.errors import MalformedMessage
 from gbcs.payload import Payload, decode_payload, encode_payload
-from gbcs.payload import zcl
+from gbcs import zcl
 from gbcs.semantic import compact_array, gbcs_values, gbz, widths, zcl_fields
 from gbcs.semantic.common import Names, utc_seconds, utc_seconds_text
 from gbcs.semantic.cosem_objects import obis_octets, obis_text
