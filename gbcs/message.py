@@ -10,8 +10,8 @@ General ciphering wraps it: ``DD 00 00 00 00 00 00`` (empty transaction id, syst
 other-info, no key-info), the ciphered-content length, a 5-byte security header (0x11 and a zero
 invocation counter: authentication only), the grouping header APDU, and a 12-byte GCM tag (the MAC).
 
-A ``Message`` checks its own fields when it is made (``UsageError``); ``Message.from_json`` turns any
-defect of its JSON input into ``MalformedMessage``.
+A ``Message`` checks its own fields when it is made, and ``Message.from_json`` its JSON input: what the
+caller gives that is not a message is a ``UsageError``; bytes that are not one are a ``MalformedMessage``.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from gbcs._reader import Reader
 from gbcs.catalogue import lookup
-from gbcs.errors import GbcsError, MalformedMessage, UsageError
+from gbcs.errors import MalformedMessage, UsageError
 from gbcs.lengths import MAX_WIDTH, encode_length, read_length
 from gbcs.payload import KINDS, Payload, decode_payload, encode_payload
 from gbcs.security import (
@@ -111,8 +111,8 @@ class Verification:
             if not isinstance(value, kind):
                 try:
                     object.__setattr__(self, name, kind(value))
-                except ValueError:
-                    raise UsageError(f"{name} must be one of {', '.join(kind)}, not {value!r}") from None
+                except ValueError as exc:
+                    raise UsageError(f"{name} must be one of {', '.join(kind)}, not {value!r}") from exc
 
     def to_json(self) -> dict[str, str]:
         return {"mac": self.mac.value, "signature": self.signature.value, "decryption": self.decryption.value}
@@ -209,21 +209,21 @@ class Message:
 
     @classmethod
     def from_json(cls, value: Any) -> "Message":
-        """The message a ``to_json`` value describes. A ``null`` (or missing) signature with
-        signature_field "present", or a ``null`` MAC on a general-ciphering frame, is left for ``encode``
-        to compute from its keys."""
+        """The message a ``to_json`` value describes (``UsageError`` for a value that is not one). A ``null``
+        (or missing) signature with signature_field "present", or a ``null`` MAC on a general-ciphering
+        frame, is left for ``encode`` to compute from its keys."""
         if not isinstance(value, dict):
-            raise MalformedMessage("not a decoded GBCS message: a JSON object is needed")
+            raise UsageError("not a decoded GBCS message: a JSON object is needed")
         try:
             payload = value["payload"]
             if not isinstance(payload, dict):
-                raise MalformedMessage("not a decoded GBCS message: payload must be an object")
+                raise UsageError("payload must be an object")
             frame = value.get("frame", "general-signing")
             if frame not in ("general-ciphering", "general-signing"):
-                raise MalformedMessage(f"unknown frame {frame!r}")
+                raise UsageError(f"unknown frame {frame!r}")
             widths = value.get("length_widths") or {}
             if not isinstance(widths, dict):
-                raise MalformedMessage("length_widths must be an object")
+                raise UsageError("length_widths must be an object")
             return cls(
                 cra=value["cra"], counter=_json_int(value["counter"], "counter"),
                 originator=_eui(value["originator"]), recipient=_eui(value["recipient"]),
@@ -239,14 +239,10 @@ class Message:
                 mac=_json_hex(value.get("mac"), "mac", optional=True),
                 length_widths=tuple(sorted(widths.items())),
             )
-        except MalformedMessage:
-            raise
-        except UsageError as exc:
-            raise MalformedMessage(f"not a decoded GBCS message: {exc}") from None
         except KeyError as exc:
-            raise MalformedMessage(f"not a decoded GBCS message: {exc.args[0]!r} is missing") from None
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise MalformedMessage(f"not a decoded GBCS message: {exc}") from None
+            raise UsageError(f"not a decoded GBCS message: {exc.args[0]!r} is missing") from exc
+        except (UsageError, TypeError, ValueError, AttributeError) as exc:
+            raise UsageError(f"not a decoded GBCS message: {exc}") from exc
 
 
 def _is_int(value: object) -> bool:
@@ -269,16 +265,16 @@ def _check_bytes(name: str, value: object, length: int | None = None, *, optiona
 
 def _eui(value: Any) -> str:
     if not isinstance(value, str):
-        raise MalformedMessage(f"not an EUI-64: {value!r}")
+        raise UsageError(f"not an EUI-64: {value!r}")
     text = value.replace("-", "").upper()
     if not _is_eui(text):
-        raise MalformedMessage(f"not an EUI-64: {value!r}")
+        raise UsageError(f"not an EUI-64: {value!r}")
     return text
 
 
 def _json_int(value: Any, name: str) -> int:
     if not _is_int(value):
-        raise MalformedMessage(f"{name} must be an integer, not {value!r}")
+        raise UsageError(f"{name} must be an integer, not {value!r}")
     return value
 
 
@@ -288,18 +284,18 @@ def _json_code(value: Any) -> int:
         return value
     if isinstance(value, str) and 1 <= len(value) <= 4 and all(c in "0123456789abcdefABCDEF" for c in value):
         return int(value, 16)
-    raise MalformedMessage(f"a message code is up to four hex digits, not {value!r}")
+    raise UsageError(f"a message code is up to four hex digits, not {value!r}")
 
 
 def _json_hex(value: Any, name: str, *, optional: bool = False) -> bytes | None:
     if value is None or (optional and value == ""):
         return None if optional else b""
     if not isinstance(value, str):
-        raise MalformedMessage(f"{name} must be a hex string, not {value!r}")
+        raise UsageError(f"{name} must be a hex string, not {value!r}")
     try:
         return bytes.fromhex(value)
-    except ValueError:
-        raise MalformedMessage(f"{name} is not hex: {value[:40]!r}") from None
+    except ValueError as exc:
+        raise UsageError(f"{name} is not hex: {value[:40]!r}") from exc
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -427,7 +423,7 @@ def _parse_signing(reader: Reader, widths: dict[str, int], **frame: Any) -> tupl
 def grouping_header(message: Message, *, include_signature: bool = True) -> bytes:
     widths = dict(message.length_widths)
     other = message.message_code.to_bytes(MESSAGE_CODE_LENGTH, "big") + message.other_info_extra
-    content = _encoded_payload(message.payload)
+    content = encode_payload(message.payload)
     out = bytearray([GENERAL_SIGNING, TRANSACTION_ID_LENGTH, CRA_FLAGS[message.cra]])
     out += message.counter_bytes
     out += bytes([SYSTEM_TITLE_LENGTH]) + bytes.fromhex(message.originator)
@@ -443,15 +439,6 @@ def grouping_header(message: Message, *, include_signature: bool = True) -> byte
         elif message.signature_field == "empty":
             out += bytes([EMPTY_ELEMENT])
     return bytes(out)
-
-
-def _encoded_payload(payload: Payload) -> bytes:
-    try:
-        return encode_payload(payload)
-    except GbcsError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError, RecursionError) as exc:
-        raise MalformedMessage(f"cannot encode the {payload.kind} payload: {exc!r}") from None
 
 
 def wrap_ciphering(message: Message, apdu: bytes, mac_value: bytes) -> bytes:

@@ -43,10 +43,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
-from gbcs import security
-from gbcs.errors import MalformedMessage, UsageError, VerificationError
+from gbcs import dlms, security
+from gbcs.errors import UsageError, VerificationError
 from gbcs.keys import KEY_AGREEMENT, KeyStore
-from gbcs.payload import Payload, dlms
+from gbcs.payload import Payload
 
 PROTECTION_TYPE_AUTHENTICATED_ENCRYPTION = 2
 KEY_INFO_AGREED_KEY = 2
@@ -302,21 +302,12 @@ def dlms_protected_data(plaintext: bytes | dict[str, Any], *, originator: str, r
     ``key_party`` under ``key_counter`` when the message names a supplementary remote party (see
     ``encryption_parties``), else for the recipient under the counter."""
     if isinstance(plaintext, dict):
-        plaintext = _dlms_value(plaintext)
+        plaintext = dlms.encode_data(plaintext)
     protected = protect(plaintext, originator=originator, recipient=key_party or recipient,
                         counter=counter if key_counter is None else key_counter, keys=keys,
                         invocation_counter=invocation_counter)
     return [dlms_protection_parameters(originator=originator, recipient=recipient, counter=counter),
             {"type": "octet-string", "hex": protected.hex()}]
-
-
-def _dlms_value(node: dict[str, Any]) -> bytes:
-    try:
-        return dlms.encode_data(node)
-    except MalformedMessage:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
-        raise MalformedMessage(f"cannot encode the DLMS value to protect: {exc!r}") from None
 
 
 def gbz_encrypted_component(component: dict[str, Any], *, originator: str, recipient: str, counter: int | bytes,
@@ -333,8 +324,8 @@ def gbz_encrypted_component(component: dict[str, Any], *, originator: str, recip
     text = component.get("plaintext", component.get("payload"))
     try:
         plaintext = bytes.fromhex(text)
-    except (TypeError, ValueError):
-        raise UsageError("a GBZ component to encrypt needs its ZCL payload as hex") from None
+    except (TypeError, ValueError) as exc:
+        raise UsageError("a GBZ component to encrypt needs its ZCL payload as hex") from exc
     protected = protect(plaintext, originator=originator, recipient=recipient, counter=counter, keys=keys,
                         invocation_counter=invocation_counter)
     if len(protected) >= 1 << (8 * GBZ_LENGTH_BYTES):
@@ -351,8 +342,8 @@ def seal(message, keys: KeyStore | None):
     message itself when it has none)."""
     try:
         return _seal(message, keys)
-    except RecursionError:
-        raise MalformedMessage("the payload is nested too deeply") from None
+    except RecursionError as exc:
+        raise UsageError("the payload is nested too deeply") from exc
 
 
 def _seal(message, keys: KeyStore | None):
@@ -395,9 +386,9 @@ def _seal_dlms(node: Any, message, keys: KeyStore) -> Any:
                 if plaintext is None:
                     try:
                         plaintext = bytes.fromhex(item["plaintext"])
-                    except (KeyError, TypeError, ValueError):
+                    except (KeyError, TypeError, ValueError) as exc:
                         raise UsageError('a "protected" value needs "plaintext" (hex) or "data" (a DLMS value)') \
-                            from None
+                            from exc
                 party, counter = encryption_parties(message)
                 out.extend(dlms_protected_data(plaintext, originator=message.originator, recipient=message.recipient,
                                                counter=message.counter, keys=keys, key_party=party,

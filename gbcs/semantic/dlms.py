@@ -385,8 +385,8 @@ def _message_code_fields(raw: bytes) -> dict[str, Any]:
 def _message_code(value: Any) -> bytes:
     try:
         code = int(str(value), 16)
-    except ValueError:
-        raise MalformedMessage(f"a message code is four hex digits, not {value!r}") from None
+    except ValueError as exc:
+        raise MalformedMessage(f"a message code is four hex digits, not {value!r}") from exc
     return integer(code, "message_code", 0, 0xFFFF).to_bytes(2, "big")
 
 

@@ -45,8 +45,8 @@ def cluster_fields(cluster: int) -> dict[str, Any]:
 def _cluster(value: Any) -> int:
     try:
         return integer(int(str(value), 16), "cluster_id", 0, 0xFFFF)
-    except ValueError:
-        raise MalformedMessage(f"cluster_id is four hex digits, not {value!r}") from None
+    except ValueError as exc:
+        raise MalformedMessage(f"cluster_id is four hex digits, not {value!r}") from exc
 
 
 def describe_frame_control(value: int) -> dict[str, Any]:
@@ -201,8 +201,8 @@ def _future_dated(raw: bytes) -> dict[str, Any] | None:
 def _future_dated_octets(fields: Any) -> bytes:
     try:
         code = int(str(field(fields, "message_code")), 16)
-    except ValueError:
-        raise MalformedMessage("message_code is four hex digits") from None
+    except ValueError as exc:
+        raise MalformedMessage("message_code is four hex digits") from exc
     return (bytes([14]) + integer(code, "message_code", 0, 0xFFFF).to_bytes(2, "big")
             + integer(field(fields, "originator_counter"), "originator_counter", 0, 2**64 - 1).to_bytes(8, "big")
             + _cluster(field(fields, "cluster_id")).to_bytes(2, "big")

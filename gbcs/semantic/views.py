@@ -1,18 +1,23 @@
 """The named view of a payload tree, chosen by its kind: ``describe_tree`` names it, ``build_tree`` inverts that.
 
 ``gbcs.Payload`` and ``gbcs.semantic`` hand their kind and tree to these two; see ``gbcs.semantic`` for what
-the fields hold.
+the fields hold. A tree or fields that do not read are the caller's: every tree the library decodes has a
+view, and every view it gives builds back. So both raise ``UsageError`` (``IllFormedTree`` for a tree).
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from gbcs.errors import GbcsError, MalformedMessage
+from gbcs.errors import SHAPE_ERRORS, UsageError
 from gbcs.payload.kinds import KINDS
 from gbcs.semantic import asn1, dlms, gbz, widths
 from gbcs.semantic.common import Mismatch, field
 
 GENERIC = "tree"
+
+
+class IllFormedTree(UsageError):
+    """A payload tree that does not have the shape of its kind (one built by hand: a decoded tree always has)."""
 
 
 def describe_tree(kind: str, tree: Any, *, message_code: int | None = None, cra: str | None = None,
@@ -23,8 +28,8 @@ def describe_tree(kind: str, tree: Any, *, message_code: int | None = None, cra:
         fields = {"view": kind, **_describe(kind, tree, message_code, cra, decrypted)}
     except Mismatch:
         fields = {"view": kind, GENERIC: tree}
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise MalformedMessage(f"not a well-formed {kind} tree: {exc}") from None
+    except SHAPE_ERRORS as exc:
+        raise IllFormedTree(f"not a well-formed {kind} tree: {exc}") from exc
     if lengths:
         fields["length_widths"] = lengths
     return fields
@@ -55,13 +60,13 @@ def build_tree(fields: dict[str, Any]) -> tuple[str, Any]:
     try:
         kind = field(fields, "view")
         if kind not in KINDS:
-            raise MalformedMessage(f"unknown payload view {kind!r}")
+            raise UsageError(f"unknown payload view {kind!r}")
         tree = fields[GENERIC] if GENERIC in fields else _build(kind, fields)
         return kind, widths.restore(tree, fields.get("length_widths") or {})
-    except GbcsError:
+    except UsageError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise MalformedMessage(f"cannot build a payload from these fields: {exc!r}") from None
+    except SHAPE_ERRORS as exc:
+        raise UsageError(f"cannot build a payload from these fields: {exc}") from exc
 
 
 def _build(kind: str, fields: dict[str, Any]) -> Any:
@@ -78,10 +83,10 @@ def _build(kind: str, fields: dict[str, Any]) -> Any:
     if kind == "asn1":
         layout = field(fields, "layout")
         if layout not in asn1.LAYOUTS:
-            raise MalformedMessage(f"unknown ASN.1 layout {layout!r}")
+            raise UsageError(f"unknown ASN.1 layout {layout!r}")
         named = {k: v for k, v in fields.items() if k not in ("view", "layout", "length_widths")}
         return asn1.build(layout, named)
-    raise MalformedMessage(f"no named view of {kind} payloads: give its tree")
+    raise UsageError(f"no named view of {kind} payloads: give its tree")
 
 
 def is_named(fields: dict[str, Any]) -> bool:

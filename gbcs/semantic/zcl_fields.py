@@ -81,8 +81,8 @@ def _text_bytes(value: Any, what: str) -> bytes:
     if isinstance(value, str):
         try:
             raw = value.encode("ascii")
-        except UnicodeEncodeError:
-            raise MalformedMessage(f"{what}: text is ASCII, got {value!r}") from None
+        except UnicodeEncodeError as exc:
+            raise MalformedMessage(f"{what}: text is ASCII, got {value!r}") from exc
         if not raw or not set(raw) <= _PRINTABLE:
             raise MalformedMessage(f"{what}: text is printable ASCII; give other octets as {{\"hex\": ...}}")
         return raw
@@ -189,8 +189,8 @@ def _attribute_id(fields: Any) -> int:
         raise MalformedMessage(f"attribute_id is four hex digits, not {text!r}")
     try:
         return int(text, 16)
-    except ValueError:
-        raise MalformedMessage(f"attribute_id is four hex digits, not {text!r}") from None
+    except ValueError as exc:
+        raise MalformedMessage(f"attribute_id is four hex digits, not {text!r}") from exc
 
 
 def _describe_record(cluster: int, record: AttributeRecord, *, status: bool) -> dict[str, Any]:
@@ -301,8 +301,8 @@ def _parse_fields(layout_fields: tuple, fields: Any) -> dict[str, Any]:
                 raise MalformedMessage(f"{item.name} is four hex digits, not {value!r}")
             try:
                 values[item.name] = int(value, 16)
-            except ValueError:
-                raise MalformedMessage(f"{item.name} is four hex digits, not {value!r}") from None
+            except ValueError as exc:
+                raise MalformedMessage(f"{item.name} is four hex digits, not {value!r}") from exc
         else:
             values[item.name] = parse(item.type_id, value, item.name)
     return values
@@ -374,4 +374,4 @@ def build(cluster: int, frame_control: int, command: int, fields: Any) -> bytes:
                                    "give the payload as hex")
         return _build_specific(cluster, layout, fields)
     except UsageError as exc:
-        raise MalformedMessage(f"cannot build the ZCL payload: {exc}") from None
+        raise MalformedMessage(f"cannot build the ZCL payload: {exc}") from exc

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import gbcs
 from gbcs import gbt
 from gbcs._reader import Reader
+from gbcs import payload as payload_codec
 from gbcs.payload import Payload, asn1, dlms, gbz
 from tests.gbcs.corpus import AVAILABLE, vectors
 
@@ -191,16 +192,59 @@ def test_a_message_with_an_impossible_field_is_refused_when_made(change):
 @pytest.mark.parametrize("value", [
     None, [], "DF", {"cra": "command"}, {"payload": 1}, {"payload": {"kind": "raw", "tree": ""}},
 ])
-def test_json_that_is_not_a_message_is_malformed(value):
-    with pytest.raises(gbcs.MalformedMessage):
+def test_json_that_is_not_a_message_is_the_callers_error(value):
+    with pytest.raises(gbcs.UsageError):
         gbcs.Message.from_json(value)
 
 
-def test_an_unknown_signature_field_in_json_is_malformed_not_absent():
+def test_an_unknown_signature_field_in_json_is_refused_not_absent():
     value = gbcs.Message(**_valid()).to_json()
     value["signature_field"] = "presnet"
-    with pytest.raises(gbcs.MalformedMessage):
+    with pytest.raises(gbcs.UsageError):
         gbcs.Message.from_json(value)
+
+
+@pytest.mark.parametrize("payload", [
+    Payload("dlms-access-request", {"specs": 5}), Payload("asn1", [{"tag": "zz"}]), Payload("raw", "0"),
+    Payload("gbz", {"count": 1, "components": [{"control": 256}]}), Payload("zigbee", ""),
+])
+def test_a_tree_the_caller_built_that_does_not_encode_is_the_callers_error(payload):
+    with pytest.raises(gbcs.UsageError) as caught:
+        gbcs.encode_payload(payload)
+    assert caught.value.__cause__ is not None or payload.kind == "zigbee"
+    if payload.kind != "zigbee":
+        with pytest.raises(gbcs.UsageError) as caught:
+            gbcs.build(cra="command", counter=1, originator=SUPPLIER, recipient=DEVICE, message_code=0x27,
+                       payload=payload, keys=KEYS)
+        assert caught.value.__cause__ is not None
+
+
+def test_a_payload_kind_has_an_encoder_and_json_that_is_not_a_message_keeps_its_cause():
+    assert set(payload_codec.ENCODERS) == set(payload_codec.KINDS)
+    with pytest.raises(gbcs.UsageError) as caught:
+        gbcs.Message.from_json({**gbcs.Message(**_valid()).to_json(), "counter": None})
+    assert caught.value.__cause__ is not None
+    with pytest.raises(gbcs.UsageError):
+        Payload.from_json({"kind": "zigbee", "tree": ""})
+
+
+def test_bytes_that_are_not_a_message_stay_malformed():
+    with pytest.raises(gbcs.MalformedMessage):
+        gbcs.decode(bytes.fromhex("DF09"))
+    with pytest.raises(gbcs.MalformedMessage) as caught:
+        gbcs.dlms.decode_data(bytes.fromhex("0901"))
+    assert "truncated" in str(caught.value)
+
+
+def test_only_a_hand_built_tree_of_the_wrong_shape_has_no_fields(monkeypatch):
+    assert Payload("dlms-access-request", {"specs": 5}).to_json()["fields"] is None
+
+    def broken(*args, **kwargs):
+        raise gbcs.MalformedMessage("a defect of the library")
+
+    monkeypatch.setattr(payload_codec, "describe_tree", broken)
+    with pytest.raises(gbcs.MalformedMessage):
+        Payload("raw", "00").to_json()
 
 
 def test_encode_takes_only_a_message():
