@@ -44,9 +44,10 @@ from gbcs.catalogue import MESSAGE_CODES, MessageCodeInfo, lookup
 from gbcs.errors import GbcsError, MalformedMessage, UsageError, VerificationError
 from gbcs.gbt import HAN_LIMIT, gbt_join, gbt_split
 from gbcs.keys import KEY_AGREEMENT, PREPAYMENT, SIGNING, KeyStore, KeyUsage, StaticKeyStore
-from gbcs.message import Check, Cra, Decryption, Message, SignatureField, Verification
+from gbcs.message import Message, Verification
 from gbcs.payload import Payload, decode_payload, encode_payload
 from gbcs.security import clear_caches
+from gbcs.states import Check, Cra, Decryption, SignatureField
 
 __all__ = [
     # messages

@@ -33,6 +33,7 @@ from gbcs.message import (
 )
 from gbcs.lengths import encode_length
 from gbcs.payload import Payload, decode_payload
+from gbcs.states import Check, Cra, SignatureField
 
 def _acb(keys: KeyStore | None, acb: str | None) -> str | None:
     return acb or (keys.acb if keys is not None else None)
@@ -42,7 +43,7 @@ def _mac_parties(message: Message, acb: str | None) -> tuple[str, str] | None:
     """Whose key-agreement keys MAC the message: the ACB for commands from remote parties, else the
     originator (responses, alerts, and the HAN-originated PPMID commands); and the recipient."""
     info = lookup(message.message_code)
-    from_remote_party = message.cra == "command" and (info is None or info.remote_party)
+    from_remote_party = message.cra == Cra.COMMAND and (info is None or info.remote_party)
     sender = acb if from_remote_party else message.originator
     if sender is None:
         return None
@@ -76,22 +77,22 @@ def decode(data: bytes | Sequence[bytes], keys: KeyStore | None = None, *, acb: 
     parsed = parse(data)
     message = parsed.message
     acb = _acb(keys, acb)
-    mac_state = "absent"
+    mac_state = Check.ABSENT
     if message.ciphered:
         key = _mac_key(message, keys, acb)
         if key is None:
-            mac_state = "unchecked"
+            mac_state = Check.UNCHECKED
         else:
             ok = security.check_mac(key, bytes.fromhex(message.originator), parsed.mac_data, message.mac)
-            mac_state = "verified" if ok else "failed"
-    signature_state = "absent"
-    if message.signature_field == "present":
+            mac_state = Check.VERIFIED if ok else Check.FAILED
+    signature_state = Check.ABSENT
+    if message.signature_field == SignatureField.PRESENT:
         public = keys.public_key(message.originator, SIGNING) if keys is not None else None
         if public is None:
-            signature_state = "unchecked"
+            signature_state = Check.UNCHECKED
         else:
             ok = security.verify(public, parsed.signed_data, message.signature)
-            signature_state = "verified" if ok else "failed"
+            signature_state = Check.VERIFIED if ok else Check.FAILED
     decryption, plaintexts = protection.decrypt_parts(message, keys)
     return replace(message, verification=Verification(mac_state, signature_state, decryption),
                    decrypted=tuple(p.hex() for p in plaintexts))
@@ -109,7 +110,7 @@ def encode(message: Message, keys: KeyStore | None = None, *, acb: str | None = 
     if not isinstance(message, Message):
         raise UsageError(f"encode takes a gbcs.Message, not {type(message).__name__}")
     message = protection.seal(message, keys)
-    if message.signature_field == "present" and not message.signature:
+    if message.signature_field == SignatureField.PRESENT and not message.signature:
         private = keys.private_key(message.originator, SIGNING) if keys is not None else None
         if private is None:
             raise UsageError(f"no signing key for {message.originator}")
@@ -126,7 +127,7 @@ def encode(message: Message, keys: KeyStore | None = None, *, acb: str | None = 
     return wrap_ciphering(message, apdu, mac_value)
 
 
-def build(*, cra: str, counter: int, originator: str, recipient: str, message_code: int,
+def build(*, cra: Cra | str, counter: int, originator: str, recipient: str, message_code: int,
           payload: Payload | bytes, keys: KeyStore | None = None, acb: str | None = None,
           date_time: bytes | None = None, sign: bool = False, ciphered: bool = True,
           empty_signature_field: bool = False, other_info_extra: bytes = b"") -> bytes:
@@ -139,7 +140,8 @@ def build(*, cra: str, counter: int, originator: str, recipient: str, message_co
         payload = decode_payload(bytes(payload), cra=cra)
     if not isinstance(originator, str) or not isinstance(recipient, str):
         raise UsageError("originator and recipient are EUI-64 strings")
-    field_state = "present" if sign else ("empty" if empty_signature_field else "absent")
+    field_state = SignatureField.PRESENT if sign else (
+        SignatureField.EMPTY if empty_signature_field else SignatureField.ABSENT)
     message = Message(cra=cra, counter=counter, originator=originator.replace("-", "").upper(),
                       recipient=recipient.replace("-", "").upper(), message_code=message_code, payload=payload,
                       date_time=date_time, other_info_extra=other_info_extra, signature_field=field_state,
@@ -153,7 +155,7 @@ def verify_signature(message: Message, public_key: ec.EllipticCurvePublicKey) ->
     such as that of a certificate the message itself reports."""
     if not isinstance(message, Message):
         raise UsageError(f"verify_signature takes a gbcs.Message, not {type(message).__name__}")
-    if message.signature_field != "present" or not message.signature:
+    if message.signature_field != SignatureField.PRESENT or not message.signature:
         return False
     return security.verify(public_key, signed_part(message), message.signature)
 
@@ -174,8 +176,8 @@ def verify_signed_precommand(command: bytes, public_key: ec.EllipticCurvePublicK
     ``VerificationError``."""
     parsed = parse(_as_bytes(command))
     message = parsed.message
-    if message.signature_field != "present" or not security.verify(public_key, parsed.signed_data,
-                                                                     message.signature):
+    if message.signature_field != SignatureField.PRESENT or not security.verify(public_key, parsed.signed_data,
+                                                                                message.signature):
         raise VerificationError("the Pre-Command signature does not verify")
     decryption, _plaintexts = protection.decrypt_parts(message, None)
-    return replace(message, verification=Verification("absent", "verified", decryption))
+    return replace(message, verification=Verification(Check.ABSENT, Check.VERIFIED, decryption))

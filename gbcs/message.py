@@ -32,6 +32,7 @@ from gbcs.security import (
     TAG_LENGTH,
     TRANSACTION_ID_LENGTH,
 )
+from gbcs.states import Check, Cra, Decryption, SignatureField
 
 GENERAL_CIPHERING = 0xDD
 GENERAL_SIGNING = 0xDF
@@ -47,53 +48,19 @@ DEFAULT_SECURITY_HEADER = bytes([AUTHENTICATED]) + bytes(SECURITY_HEADER_LENGTH 
 LENGTH_FIELDS = ("ciphered", "other_info", "content", "signature")
 
 
-class Cra(enum.StrEnum):
-    """What a message is (its CRA flag): a command, a response or an alert."""
-
-    COMMAND = "command"
-    RESPONSE = "response"
-    ALERT = "alert"
-
-
-class SignatureField(enum.StrEnum):
-    """The signature element of a grouping header: left out, a zero length, or a signature."""
-
-    ABSENT = "absent"
-    EMPTY = "empty"
-    PRESENT = "present"
-
-
-class Check(enum.StrEnum):
-    """The verdict on a MAC or a signature."""
-
-    VERIFIED = "verified"
-    FAILED = "failed"
-    UNCHECKED = "unchecked"      # no keys to check it with
-    ABSENT = "absent"            # nothing to check
-
-
-class Decryption(enum.StrEnum):
-    """What became of a message's encrypted parts."""
-
-    DECRYPTED = "decrypted"      # all of them
-    FAILED = "failed"            # a part's tag did not authenticate
-    UNCHECKED = "unchecked"      # no keys
-    ABSENT = "absent"            # the message has none
-
-
 SIGNATURE_FIELDS = tuple(SignatureField)
 VERIFICATION_STATES = tuple(Check)
 DECRYPTION_STATES = tuple(Decryption)
 
 
-def _coerce(message: "Message", name: str, kind: type[enum.StrEnum]) -> None:
+def _coerce(value_object: object, name: str, kind: type[enum.StrEnum]) -> None:
     """A field given as its text becomes the enumeration member (``cra="command"`` is ``Cra.COMMAND``)."""
-    value = getattr(message, name)
+    value = getattr(value_object, name)
     if isinstance(value, kind):
         return
     if not isinstance(value, str) or value not in kind.__members__.values():
         raise UsageError(f"{name} must be one of {', '.join(kind)}, not {value!r}")
-    object.__setattr__(message, name, kind(value))
+    object.__setattr__(value_object, name, kind(value))
 
 
 @dataclass(frozen=True)
@@ -107,12 +74,7 @@ class Verification:
 
     def __post_init__(self) -> None:
         for name, kind in (("mac", Check), ("signature", Check), ("decryption", Decryption)):
-            value = getattr(self, name)
-            if not isinstance(value, kind):
-                try:
-                    object.__setattr__(self, name, kind(value))
-                except ValueError as exc:
-                    raise UsageError(f"{name} must be one of {', '.join(kind)}, not {value!r}") from exc
+            _coerce(self, name, kind)
 
     def to_json(self) -> dict[str, str]:
         return {"mac": self.mac.value, "signature": self.signature.value, "decryption": self.decryption.value}
@@ -159,7 +121,7 @@ class Message:
                              f"not {self.security_header.hex()}")
         _check_bytes("mac", self.mac, TAG_LENGTH, optional=True)
         _check_bytes("signature", self.signature, optional=True)
-        if self.signature is not None and (self.signature_field != "present" or not self.signature):
+        if self.signature is not None and (self.signature_field != SignatureField.PRESENT or not self.signature):
             raise UsageError("a signature needs signature_field 'present'")
         if not isinstance(self.ciphered, bool):
             raise UsageError("ciphered must be True or False")
@@ -232,7 +194,7 @@ class Message:
                 date_time=_json_hex(value.get("date_time"), "date_time", optional=True),
                 other_info_extra=_json_hex(value.get("other_info_extra"), "other_info_extra") or b"",
                 signature=_json_hex(value.get("signature"), "signature", optional=True),
-                signature_field=value.get("signature_field", "absent"),
+                signature_field=value.get("signature_field", SignatureField.ABSENT),
                 ciphered=frame == "general-ciphering",
                 security_header=_json_hex(value.get("security_header"), "security_header", optional=True)
                 or DEFAULT_SECURITY_HEADER,
@@ -397,16 +359,16 @@ def _parse_signing(reader: Reader, widths: dict[str, int], **frame: Any) -> tupl
         widths["content"] = width
     content = reader.take(content_length)
     signed_end = reader.pos
-    signature, field_state = None, "absent"
+    signature, field_state = None, SignatureField.ABSENT
     if not reader.at_end():
         signature_length, width = read_length(reader)
         if width is not None:
             widths["signature"] = width
         if signature_length == 0:
-            field_state = "empty"
+            field_state = SignatureField.EMPTY
         else:
             signature = reader.take(signature_length)
-            field_state = "present"
+            field_state = SignatureField.PRESENT
         if not reader.at_end():
             raise MalformedMessage("bytes after the signature")
     cra = CRA[header.cra_flag]
@@ -432,11 +394,11 @@ def grouping_header(message: Message, *, include_signature: bool = True) -> byte
     out += encode_length(len(other), widths.get("other_info")) + other
     out += encode_length(len(content), widths.get("content")) + content
     if include_signature:
-        if message.signature_field == "present":
+        if message.signature_field == SignatureField.PRESENT:
             if not message.signature:
                 raise UsageError("signature_field is present but there is no signature")
             out += encode_length(len(message.signature), widths.get("signature")) + message.signature
-        elif message.signature_field == "empty":
+        elif message.signature_field == SignatureField.EMPTY:
             out += bytes([EMPTY_ELEMENT])
     return bytes(out)
 

@@ -16,6 +16,7 @@ from gbcs.errors import SHAPE_ERRORS, MalformedMessage, UsageError
 from gbcs.payload import asn1, dlms, gbz
 from gbcs.payload.kinds import KINDS
 from gbcs.semantic.views import IllFormedTree, build_tree, describe_tree
+from gbcs.states import Cra
 
 # First octets of the DER values GBCS payloads start with (SEQUENCE, INTEGER, OCTET STRING, NULL, SET,
 # BIT STRING, ENUMERATED, BOOLEAN) or a context-specific tag; other payloads are not tried as ASN.1.
@@ -30,12 +31,12 @@ class Payload:
     kind: str
     tree: Any
 
-    def fields(self, *, message_code: int | None = None, cra: str | None = None,
+    def fields(self, *, message_code: int | None = None, cra: Cra | str | None = None,
                decrypted: Sequence[str] | None = None) -> dict[str, Any]:
         """The named fields of this payload (see ``gbcs.semantic``)."""
         return describe_tree(self.kind, self.tree, message_code=message_code, cra=cra, decrypted=decrypted)
 
-    def to_json(self, *, message_code: int | None = None, cra: str | None = None,
+    def to_json(self, *, message_code: int | None = None, cra: Cra | str | None = None,
                 decrypted: Sequence[str] | None = None) -> dict[str, Any]:
         """Kind, tree and named fields; the message code and CRA flag (when given) let ASN.1 payloads,
         use-case values and alert payloads be named by use case, and the plaintexts of the encrypted parts
@@ -63,7 +64,7 @@ class Payload:
         return cls(kind, value.get("tree"))
 
 
-def decode_payload(data: bytes, *, cra: str | None = None) -> Payload:
+def decode_payload(data: bytes, *, cra: Cra | str | None = None) -> Payload:
     """The payload these bytes are (``MalformedMessage`` if they claim a format and do not follow it)."""
     if not data:
         return Payload("raw", "")
@@ -75,7 +76,7 @@ def decode_payload(data: bytes, *, cra: str | None = None) -> Payload:
     if first == dlms.DATA_NOTIFICATION:
         return _whole(data, "dlms-data-notification", dlms.decode_data_notification)
     if gbz.is_gbz(data):
-        alert = cra == "alert"
+        alert = cra == Cra.ALERT
         return Payload("gbz-alert" if alert else "gbz", gbz.decode(data, alert=alert))
     if first in ASN1_FIRST_OCTETS or first & 0xC0 == ASN1_CONTEXT_CLASS:
         try:

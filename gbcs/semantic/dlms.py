@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterator, Sequence
 from gbcs.catalogue import lookup
 from gbcs.dlms import decode_data
 from gbcs.errors import MalformedMessage
+from gbcs.security import CRA_FLAGS
 from gbcs.semantic import cosem_values, gbcs_values, widths
 from gbcs.semantic.alerts import INTEGRITY_ISSUES, alert_code, alert_fields
 from gbcs.semantic.axdr_schema import (
@@ -60,7 +61,7 @@ from gbcs.semantic.dlms_values import TYPES, node_of, value_of
 PROTECTION_TYPES = Names({0: "authentication", 1: "encryption", 2: "authentication-and-encryption",
                           3: "digital-signature"})
 KEY_INFO_TYPES = Names({0: "identified-key", 1: "wrapped-key", 2: "agreed-key"})
-CRA = Names({1: "command", 2: "response", 3: "alert"})
+CRA = Names({flag: cra.value for cra, flag in CRA_FLAGS.items()})
 RESTRICTION_TYPES = Names({0: "none", 1: "by-date", 2: "by-entry"})
 
 PROTECTION_PARAMETERS = Struct(

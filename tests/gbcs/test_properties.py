@@ -247,6 +247,27 @@ def test_only_a_hand_built_tree_of_the_wrong_shape_has_no_fields(monkeypatch):
         Payload("raw", "00").to_json()
 
 
+def test_states_are_enumerations_and_their_text_is_taken_too():
+    payload = Payload("dlms-access-response", {"invoke_id": "00000001", "date_time": None, "results": [], "data": [
+        {"type": "protected", "plaintext": "0901aa"}]})
+    for cra, sign in ((gbcs.Cra.RESPONSE, True), ("response", False)):
+        message = gbcs.decode(gbcs.build(cra=cra, counter=1, originator=DEVICE, recipient=SUPPLIER, message_code=0x27,
+                                         payload=payload, keys=KEYS, sign=sign), KEYS)
+        assert message.cra is gbcs.Cra.RESPONSE
+        assert message.signature_field is (gbcs.SignatureField.PRESENT if sign else gbcs.SignatureField.ABSENT)
+        assert message.verification.mac is gbcs.Check.VERIFIED
+        assert message.verification.signature is (gbcs.Check.VERIFIED if sign else gbcs.Check.ABSENT)
+        assert message.verification.decryption is gbcs.Decryption.DECRYPTED
+        assert gbcs.protection.decrypt_parts(message, None)[0] is gbcs.Decryption.UNCHECKED
+        assert gbcs.decode(gbcs.encode(message)).verification.mac is gbcs.Check.UNCHECKED
+    assert gbcs.lookup(0x0027).cra == (gbcs.Cra.COMMAND, gbcs.Cra.RESPONSE)
+    assert all(isinstance(cra, gbcs.Cra) for cra in gbcs.lookup(0x0027).cra)
+    assert gbcs.Verification("verified", "absent", "absent").mac is gbcs.Check.VERIFIED
+    with pytest.raises(gbcs.UsageError):
+        gbcs.Verification("fine")
+    assert KEYS.public_key(SUPPLIER, "ds") is KEYS.public_key(SUPPLIER, gbcs.KeyUsage.SIGNING) is not None
+
+
 def test_encode_takes_only_a_message():
     with pytest.raises(gbcs.UsageError):
         gbcs.encode({"cra": "command"})
