@@ -6,6 +6,7 @@
 * ``encode(message, keys)`` gives the bytes back; a missing MAC or signature is computed from ``keys``
   and plaintext placeholders in the payload are encrypted (see ``gbcs.protection``).
 * ``build(...)`` makes a new message from its fields and payload.
+* ``verify_signature(message, public_key)`` checks a decoded message's signature with a key the caller holds.
 * ``sign_precommand`` / ``verify_signed_precommand``: what a DCC user and the DCC do with a Pre-Command.
 """
 from __future__ import annotations

@@ -9,7 +9,8 @@ alert header; for ASN.1 the members of the use case's
 ``layout`` (its message code and CRA flag choose it). The tree stays the source of truth: the fields are
 derived from it, and ``build(fields)`` gives back a payload whose bytes are the same. Length fields written
 longer than needed travel in ``length_widths``. A tree that no named view fits (an ASN.1 payload without
-a message code, a malformed structure) is described generically as ``{"view": kind, "tree": ...}``.
+a message code, a malformed structure) is described generically as ``{"view": kind, "tree": ...}``. Fields
+that do not build, and a hand-built tree that is not of its kind's shape, are the caller's ``UsageError``.
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from typing import Any, Sequence
 # while it is itself being imported, before it has defined ``Payload``.
 from gbcs import payload as payloads
 from gbcs.semantic.views import GENERIC, build_tree, describe_tree, is_named
+from gbcs.states import Cra
 
 __all__ = ["GENERIC", "build", "describe", "is_named"]
 
 
-def describe(payload: payloads.Payload, *, message_code: int | None = None, cra: str | None = None,
+def describe(payload: payloads.Payload, *, message_code: int | None = None, cra: Cra | str | None = None,
              decrypted: Sequence[str] | None = None) -> dict[str, Any]:
     """The named fields of a payload (``message_code`` and ``cra`` pick the layout of ASN.1 payloads and the
     names of use-case values and alert payloads; ``decrypted``, the plaintexts of the payload's encrypted

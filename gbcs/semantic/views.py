@@ -12,6 +12,7 @@ from gbcs.errors import SHAPE_ERRORS, UsageError
 from gbcs.payload.kinds import KINDS
 from gbcs.semantic import asn1, dlms, gbz, widths
 from gbcs.semantic.common import Mismatch, field
+from gbcs.states import Cra
 
 GENERIC = "tree"
 
@@ -20,7 +21,7 @@ class IllFormedTree(UsageError):
     """A payload tree that does not have the shape of its kind (one built by hand: a decoded tree always has)."""
 
 
-def describe_tree(kind: str, tree: Any, *, message_code: int | None = None, cra: str | None = None,
+def describe_tree(kind: str, tree: Any, *, message_code: int | None = None, cra: Cra | str | None = None,
                   decrypted: Sequence[str] | None = None) -> dict[str, Any]:
     """The named fields of a payload tree of this kind (its generic view when no named view fits)."""
     tree, lengths = widths.split(tree)
@@ -35,7 +36,7 @@ def describe_tree(kind: str, tree: Any, *, message_code: int | None = None, cra:
     return fields
 
 
-def _describe(kind: str, tree: Any, message_code: int | None, cra: str | None,
+def _describe(kind: str, tree: Any, message_code: int | None, cra: Cra | str | None,
               decrypted: Sequence[str] | None) -> dict[str, Any]:
     if kind == "dlms-access-request":
         return dlms.describe_access_request(tree)
