@@ -14,7 +14,7 @@ from datetime import datetime
 import gbcs
 from devices import trust_anchors
 from devices.clock import dlms_date_time, generalized_time, zigbee_time
-from gbcs.payload import Payload
+from gbcs import Payload
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def _requested_roles(nodes: list) -> list[int]:
 
 
 def _certificate_nodes(der: bytes) -> list[dict]:
-    from gbcs.payload import asn1
+    from gbcs import asn1
 
     return asn1.decode(der)
 

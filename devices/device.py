@@ -26,7 +26,7 @@ import gbcs
 from devices import alerts, asn1_server, chf, cosem, firmware, future_dated, top_ups, use_cases, zcl
 from devices.device_types import kind_of, serves
 from devices.trust_anchors import DeviceKeys, signature_roles
-from gbcs.payload import Payload
+from gbcs import Payload
 
 SECURITY_LOG_SIZE = 100
 # The ZCL Default Response a device gives for each part of a GBZ command it holds for later.

@@ -12,8 +12,8 @@ from typing import Any, Callable
 
 from devices import gas_meter as meter
 from devices import top_ups
-from gbcs.payload import zcl
-from gbcs.payload.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
+from gbcs import zcl
+from gbcs.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
 
 
 @dataclass

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from devices import gas_clusters, gas_meter, gas_mirror
 from devices.gas_clusters import Served
-from gbcs.errors import GbcsError
-from gbcs.payload import zcl
-from gbcs.payload.zcl import METERING, PREPAYMENT
+from gbcs import GbcsError, zcl
+from gbcs.zcl import METERING, PREPAYMENT
 
 if TYPE_CHECKING:
     import gbcs

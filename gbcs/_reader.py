@@ -1,7 +1,11 @@
 """Bounds-checked reading of bytes: every shortfall is a ``MalformedMessage``."""
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from gbcs.errors import MalformedMessage
+
+T = TypeVar("T")
 
 
 class Reader:
@@ -51,3 +55,12 @@ class Reader:
 
     def rest(self) -> bytes:
         return self.take(self.remaining)
+
+
+def read_whole(data: bytes, read: Callable[[Reader], T], what: str) -> T:
+    """What ``read`` reads from ``data``, which must be all of it: bytes left over are a ``MalformedMessage``."""
+    reader = Reader(data)
+    value = read(reader)
+    if not reader.at_end():
+        raise MalformedMessage(f"{what} followed by {reader.remaining} unexpected bytes")
+    return value

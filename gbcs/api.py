@@ -6,6 +6,7 @@
 * ``encode(message, keys)`` gives the bytes back; a missing MAC or signature is computed from ``keys``
   and plaintext placeholders in the payload are encrypted (see ``gbcs.protection``).
 * ``build(...)`` makes a new message from its fields and payload.
+* ``verify_signature(message, public_key)`` checks a decoded message's signature with a key the caller holds.
 * ``sign_precommand`` / ``verify_signed_precommand``: what a DCC user and the DCC do with a Pre-Command.
 """
 from __future__ import annotations
@@ -28,11 +29,12 @@ from gbcs.message import (
     Verification,
     grouping_header,
     parse,
-    unsigned,
+    signed_part,
     wrap_ciphering,
 )
 from gbcs.lengths import encode_length
 from gbcs.payload import Payload, decode_payload
+from gbcs.states import Check, Cra, SignatureField
 
 def _acb(keys: KeyStore | None, acb: str | None) -> str | None:
     return acb or (keys.acb if keys is not None else None)
@@ -42,7 +44,7 @@ def _mac_parties(message: Message, acb: str | None) -> tuple[str, str] | None:
     """Whose key-agreement keys MAC the message: the ACB for commands from remote parties, else the
     originator (responses, alerts, and the HAN-originated PPMID commands); and the recipient."""
     info = lookup(message.message_code)
-    from_remote_party = message.cra == "command" and (info is None or info.remote_party)
+    from_remote_party = message.cra == Cra.COMMAND and (info is None or info.remote_party)
     sender = acb if from_remote_party else message.originator
     if sender is None:
         return None
@@ -76,22 +78,22 @@ def decode(data: bytes | Sequence[bytes], keys: KeyStore | None = None, *, acb: 
     parsed = parse(data)
     message = parsed.message
     acb = _acb(keys, acb)
-    mac_state = "absent"
+    mac_state = Check.ABSENT
     if message.ciphered:
         key = _mac_key(message, keys, acb)
         if key is None:
-            mac_state = "unchecked"
+            mac_state = Check.UNCHECKED
         else:
             ok = security.check_mac(key, bytes.fromhex(message.originator), parsed.mac_data, message.mac)
-            mac_state = "verified" if ok else "failed"
-    signature_state = "absent"
-    if message.signature_field == "present":
+            mac_state = Check.VERIFIED if ok else Check.FAILED
+    signature_state = Check.ABSENT
+    if message.signature_field == SignatureField.PRESENT:
         public = keys.public_key(message.originator, SIGNING) if keys is not None else None
         if public is None:
-            signature_state = "unchecked"
+            signature_state = Check.UNCHECKED
         else:
             ok = security.verify(public, parsed.signed_data, message.signature)
-            signature_state = "verified" if ok else "failed"
+            signature_state = Check.VERIFIED if ok else Check.FAILED
     decryption, plaintexts = protection.decrypt_parts(message, keys)
     return replace(message, verification=Verification(mac_state, signature_state, decryption),
                    decrypted=tuple(p.hex() for p in plaintexts))
@@ -109,11 +111,11 @@ def encode(message: Message, keys: KeyStore | None = None, *, acb: str | None = 
     if not isinstance(message, Message):
         raise UsageError(f"encode takes a gbcs.Message, not {type(message).__name__}")
     message = protection.seal(message, keys)
-    if message.signature_field == "present" and not message.signature:
+    if message.signature_field == SignatureField.PRESENT and not message.signature:
         private = keys.private_key(message.originator, SIGNING) if keys is not None else None
         if private is None:
             raise UsageError(f"no signing key for {message.originator}")
-        message = replace(message, signature=security.sign(private, grouping_header(unsigned(message))[1:]))
+        message = replace(message, signature=security.sign(private, signed_part(message)))
     apdu = grouping_header(message)
     if not message.ciphered:
         return apdu
@@ -126,7 +128,7 @@ def encode(message: Message, keys: KeyStore | None = None, *, acb: str | None = 
     return wrap_ciphering(message, apdu, mac_value)
 
 
-def build(*, cra: str, counter: int, originator: str, recipient: str, message_code: int,
+def build(*, cra: Cra | str, counter: int, originator: str, recipient: str, message_code: int,
           payload: Payload | bytes, keys: KeyStore | None = None, acb: str | None = None,
           date_time: bytes | None = None, sign: bool = False, ciphered: bool = True,
           empty_signature_field: bool = False, other_info_extra: bytes = b"") -> bytes:
@@ -139,12 +141,24 @@ def build(*, cra: str, counter: int, originator: str, recipient: str, message_co
         payload = decode_payload(bytes(payload), cra=cra)
     if not isinstance(originator, str) or not isinstance(recipient, str):
         raise UsageError("originator and recipient are EUI-64 strings")
-    field_state = "present" if sign else ("empty" if empty_signature_field else "absent")
+    field_state = SignatureField.PRESENT if sign else (
+        SignatureField.EMPTY if empty_signature_field else SignatureField.ABSENT)
     message = Message(cra=cra, counter=counter, originator=originator.replace("-", "").upper(),
                       recipient=recipient.replace("-", "").upper(), message_code=message_code, payload=payload,
                       date_time=date_time, other_info_extra=other_info_extra, signature_field=field_state,
                       ciphered=ciphered, security_header=DEFAULT_SECURITY_HEADER)
     return encode(message, keys, acb=acb)
+
+
+def verify_signature(message: Message, public_key: ec.EllipticCurvePublicKey) -> bool:
+    """Whether a message's signature verifies with ``public_key`` (False for a message without a signature):
+    what ``decode`` checks with the originator's key from its key store, here with a key the caller holds,
+    such as that of a certificate the message itself reports."""
+    if not isinstance(message, Message):
+        raise UsageError(f"verify_signature takes a gbcs.Message, not {type(message).__name__}")
+    if message.signature_field != SignatureField.PRESENT or not message.signature:
+        return False
+    return security.verify(public_key, signed_part(message), message.signature)
 
 
 def sign_precommand(precommand: bytes, private_key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -153,9 +167,9 @@ def sign_precommand(precommand: bytes, private_key: ec.EllipticCurvePrivateKey) 
     precommand = _as_bytes(precommand)
     if not precommand or precommand[0] != GENERAL_SIGNING:
         raise UsageError("a Pre-Command is a general-signing APDU starting 0xDF")
-    body = grouping_header(unsigned(parse(precommand).message))
-    signature = security.sign(private_key, body[1:])
-    return body + encode_length(len(signature)) + signature
+    message = parse(precommand).message
+    signature = security.sign(private_key, signed_part(message))
+    return grouping_header(message, include_signature=False) + encode_length(len(signature)) + signature
 
 
 def verify_signed_precommand(command: bytes, public_key: ec.EllipticCurvePublicKey) -> Message:
@@ -163,8 +177,8 @@ def verify_signed_precommand(command: bytes, public_key: ec.EllipticCurvePublicK
     ``VerificationError``."""
     parsed = parse(_as_bytes(command))
     message = parsed.message
-    if message.signature_field != "present" or not security.verify(public_key, parsed.signed_data,
-                                                                     message.signature):
+    if message.signature_field != SignatureField.PRESENT or not security.verify(public_key, parsed.signed_data,
+                                                                                message.signature):
         raise VerificationError("the Pre-Command signature does not verify")
     decryption, _plaintexts = protection.decrypt_parts(message, None)
-    return replace(message, verification=Verification("absent", "verified", decryption))
+    return replace(message, verification=Verification(Check.ABSENT, Check.VERIFIED, decryption))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gbcs.states import Cra
+
 COMMAND, ALERT = "command", "alert"
 DLMS, GBZ, ASN1, ZSE = "dlms", "gbz", "asn1", "zse"
 REMOTE, HAN = "remote party", "HAN only"
@@ -43,9 +45,9 @@ class MessageCodeInfo:
     qualifier: str = ""
 
     @property
-    def cra(self) -> tuple[str, ...]:
+    def cra(self) -> tuple[Cra, ...]:
         """The CRA flags messages with this code carry."""
-        return ("command", "response") if self.kind == COMMAND else ("alert",)
+        return (Cra.COMMAND, Cra.RESPONSE) if self.kind == COMMAND else (Cra.ALERT,)
 
     @property
     def remote_party(self) -> bool:

@@ -15,3 +15,8 @@ class UsageError(GbcsError):
 
 class VerificationError(GbcsError):
     """A MAC or signature that could be checked does not verify."""
+
+
+# What walking a tree of the wrong shape raises: a missing key, a wrong type or value (a codec's
+# MalformedMessage among them), a number out of range, an index past the end, nesting too deep.
+SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError, RecursionError)

@@ -29,9 +29,9 @@ class KeyStore(Protocol):
 
     acb: str | None
 
-    def public_key(self, entity: str, usage: str) -> ec.EllipticCurvePublicKey | None: ...
+    def public_key(self, entity: str, usage: KeyUsage | str) -> ec.EllipticCurvePublicKey | None: ...
 
-    def private_key(self, entity: str, usage: str) -> ec.EllipticCurvePrivateKey | None: ...
+    def private_key(self, entity: str, usage: KeyUsage | str) -> ec.EllipticCurvePrivateKey | None: ...
 
 
 class StaticKeyStore:
@@ -45,7 +45,7 @@ class StaticKeyStore:
         for (entity, usage), (public, private) in (entries or {}).items():
             self.add(entity, usage, public=public, private=private)
 
-    def add(self, entity: str, usage: str, *, public: object | None = None,
+    def add(self, entity: str, usage: KeyUsage | str, *, public: object | None = None,
             private: ec.EllipticCurvePrivateKey | None = None) -> None:
         key = (entity.upper(), usage)
         if isinstance(public, x509.Certificate):
@@ -57,8 +57,8 @@ class StaticKeyStore:
         if private is not None:
             self._private[key] = private
 
-    def public_key(self, entity: str, usage: str) -> ec.EllipticCurvePublicKey | None:
+    def public_key(self, entity: str, usage: KeyUsage | str) -> ec.EllipticCurvePublicKey | None:
         return self._public.get((entity.upper(), usage))
 
-    def private_key(self, entity: str, usage: str) -> ec.EllipticCurvePrivateKey | None:
+    def private_key(self, entity: str, usage: KeyUsage | str) -> ec.EllipticCurvePrivateKey | None:
         return self._private.get((entity.upper(), usage))

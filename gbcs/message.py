@@ -10,18 +10,18 @@ General ciphering wraps it: ``DD 00 00 00 00 00 00`` (empty transaction id, syst
 other-info, no key-info), the ciphered-content length, a 5-byte security header (0x11 and a zero
 invocation counter: authentication only), the grouping header APDU, and a 12-byte GCM tag (the MAC).
 
-A ``Message`` checks its own fields when it is made (``UsageError``); ``Message.from_json`` turns any
-defect of its JSON input into ``MalformedMessage``.
+A ``Message`` checks its own fields when it is made, and ``Message.from_json`` its JSON input: what the
+caller gives that is not a message is a ``UsageError``; bytes that are not one are a ``MalformedMessage``.
 """
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from gbcs._reader import Reader
 from gbcs.catalogue import lookup
-from gbcs.errors import GbcsError, MalformedMessage, UsageError
+from gbcs.errors import MalformedMessage, UsageError
 from gbcs.lengths import MAX_WIDTH, encode_length, read_length
 from gbcs.payload import KINDS, Payload, decode_payload, encode_payload
 from gbcs.security import (
@@ -32,6 +32,7 @@ from gbcs.security import (
     TAG_LENGTH,
     TRANSACTION_ID_LENGTH,
 )
+from gbcs.states import Check, Cra, Decryption, SignatureField
 
 GENERAL_CIPHERING = 0xDD
 GENERAL_SIGNING = 0xDF
@@ -47,53 +48,19 @@ DEFAULT_SECURITY_HEADER = bytes([AUTHENTICATED]) + bytes(SECURITY_HEADER_LENGTH 
 LENGTH_FIELDS = ("ciphered", "other_info", "content", "signature")
 
 
-class Cra(enum.StrEnum):
-    """What a message is (its CRA flag): a command, a response or an alert."""
-
-    COMMAND = "command"
-    RESPONSE = "response"
-    ALERT = "alert"
-
-
-class SignatureField(enum.StrEnum):
-    """The signature element of a grouping header: left out, a zero length, or a signature."""
-
-    ABSENT = "absent"
-    EMPTY = "empty"
-    PRESENT = "present"
-
-
-class Check(enum.StrEnum):
-    """The verdict on a MAC or a signature."""
-
-    VERIFIED = "verified"
-    FAILED = "failed"
-    UNCHECKED = "unchecked"      # no keys to check it with
-    ABSENT = "absent"            # nothing to check
-
-
-class Decryption(enum.StrEnum):
-    """What became of a message's encrypted parts."""
-
-    DECRYPTED = "decrypted"      # all of them
-    FAILED = "failed"            # a part's tag did not authenticate
-    UNCHECKED = "unchecked"      # no keys
-    ABSENT = "absent"            # the message has none
-
-
 SIGNATURE_FIELDS = tuple(SignatureField)
 VERIFICATION_STATES = tuple(Check)
 DECRYPTION_STATES = tuple(Decryption)
 
 
-def _coerce(message: "Message", name: str, kind: type[enum.StrEnum]) -> None:
+def _coerce(value_object: object, name: str, kind: type[enum.StrEnum]) -> None:
     """A field given as its text becomes the enumeration member (``cra="command"`` is ``Cra.COMMAND``)."""
-    value = getattr(message, name)
+    value = getattr(value_object, name)
     if isinstance(value, kind):
         return
     if not isinstance(value, str) or value not in kind.__members__.values():
         raise UsageError(f"{name} must be one of {', '.join(kind)}, not {value!r}")
-    object.__setattr__(message, name, kind(value))
+    object.__setattr__(value_object, name, kind(value))
 
 
 @dataclass(frozen=True)
@@ -107,12 +74,7 @@ class Verification:
 
     def __post_init__(self) -> None:
         for name, kind in (("mac", Check), ("signature", Check), ("decryption", Decryption)):
-            value = getattr(self, name)
-            if not isinstance(value, kind):
-                try:
-                    object.__setattr__(self, name, kind(value))
-                except ValueError:
-                    raise UsageError(f"{name} must be one of {', '.join(kind)}, not {value!r}") from None
+            _coerce(self, name, kind)
 
     def to_json(self) -> dict[str, str]:
         return {"mac": self.mac.value, "signature": self.signature.value, "decryption": self.decryption.value}
@@ -159,7 +121,7 @@ class Message:
                              f"not {self.security_header.hex()}")
         _check_bytes("mac", self.mac, TAG_LENGTH, optional=True)
         _check_bytes("signature", self.signature, optional=True)
-        if self.signature is not None and (self.signature_field != "present" or not self.signature):
+        if self.signature is not None and (self.signature_field != SignatureField.PRESENT or not self.signature):
             raise UsageError("a signature needs signature_field 'present'")
         if not isinstance(self.ciphered, bool):
             raise UsageError("ciphered must be True or False")
@@ -209,21 +171,21 @@ class Message:
 
     @classmethod
     def from_json(cls, value: Any) -> "Message":
-        """The message a ``to_json`` value describes. A ``null`` (or missing) signature with
-        signature_field "present", or a ``null`` MAC on a general-ciphering frame, is left for ``encode``
-        to compute from its keys."""
+        """The message a ``to_json`` value describes (``UsageError`` for a value that is not one). A ``null``
+        (or missing) signature with signature_field "present", or a ``null`` MAC on a general-ciphering
+        frame, is left for ``encode`` to compute from its keys."""
         if not isinstance(value, dict):
-            raise MalformedMessage("not a decoded GBCS message: a JSON object is needed")
+            raise UsageError("not a decoded GBCS message: a JSON object is needed")
         try:
             payload = value["payload"]
             if not isinstance(payload, dict):
-                raise MalformedMessage("not a decoded GBCS message: payload must be an object")
+                raise UsageError("payload must be an object")
             frame = value.get("frame", "general-signing")
             if frame not in ("general-ciphering", "general-signing"):
-                raise MalformedMessage(f"unknown frame {frame!r}")
+                raise UsageError(f"unknown frame {frame!r}")
             widths = value.get("length_widths") or {}
             if not isinstance(widths, dict):
-                raise MalformedMessage("length_widths must be an object")
+                raise UsageError("length_widths must be an object")
             return cls(
                 cra=value["cra"], counter=_json_int(value["counter"], "counter"),
                 originator=_eui(value["originator"]), recipient=_eui(value["recipient"]),
@@ -232,21 +194,17 @@ class Message:
                 date_time=_json_hex(value.get("date_time"), "date_time", optional=True),
                 other_info_extra=_json_hex(value.get("other_info_extra"), "other_info_extra") or b"",
                 signature=_json_hex(value.get("signature"), "signature", optional=True),
-                signature_field=value.get("signature_field", "absent"),
+                signature_field=value.get("signature_field", SignatureField.ABSENT),
                 ciphered=frame == "general-ciphering",
                 security_header=_json_hex(value.get("security_header"), "security_header", optional=True)
                 or DEFAULT_SECURITY_HEADER,
                 mac=_json_hex(value.get("mac"), "mac", optional=True),
                 length_widths=tuple(sorted(widths.items())),
             )
-        except MalformedMessage:
-            raise
-        except UsageError as exc:
-            raise MalformedMessage(f"not a decoded GBCS message: {exc}") from None
         except KeyError as exc:
-            raise MalformedMessage(f"not a decoded GBCS message: {exc.args[0]!r} is missing") from None
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise MalformedMessage(f"not a decoded GBCS message: {exc}") from None
+            raise UsageError(f"not a decoded GBCS message: {exc.args[0]!r} is missing") from exc
+        except (UsageError, TypeError, ValueError, AttributeError) as exc:
+            raise UsageError(f"not a decoded GBCS message: {exc}") from exc
 
 
 def _is_int(value: object) -> bool:
@@ -269,16 +227,16 @@ def _check_bytes(name: str, value: object, length: int | None = None, *, optiona
 
 def _eui(value: Any) -> str:
     if not isinstance(value, str):
-        raise MalformedMessage(f"not an EUI-64: {value!r}")
+        raise UsageError(f"not an EUI-64: {value!r}")
     text = value.replace("-", "").upper()
     if not _is_eui(text):
-        raise MalformedMessage(f"not an EUI-64: {value!r}")
+        raise UsageError(f"not an EUI-64: {value!r}")
     return text
 
 
 def _json_int(value: Any, name: str) -> int:
     if not _is_int(value):
-        raise MalformedMessage(f"{name} must be an integer, not {value!r}")
+        raise UsageError(f"{name} must be an integer, not {value!r}")
     return value
 
 
@@ -288,18 +246,18 @@ def _json_code(value: Any) -> int:
         return value
     if isinstance(value, str) and 1 <= len(value) <= 4 and all(c in "0123456789abcdefABCDEF" for c in value):
         return int(value, 16)
-    raise MalformedMessage(f"a message code is up to four hex digits, not {value!r}")
+    raise UsageError(f"a message code is up to four hex digits, not {value!r}")
 
 
 def _json_hex(value: Any, name: str, *, optional: bool = False) -> bytes | None:
     if value is None or (optional and value == ""):
         return None if optional else b""
     if not isinstance(value, str):
-        raise MalformedMessage(f"{name} must be a hex string, not {value!r}")
+        raise UsageError(f"{name} must be a hex string, not {value!r}")
     try:
         return bytes.fromhex(value)
-    except ValueError:
-        raise MalformedMessage(f"{name} is not hex: {value[:40]!r}") from None
+    except ValueError as exc:
+        raise UsageError(f"{name} is not hex: {value[:40]!r}") from exc
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -401,16 +359,16 @@ def _parse_signing(reader: Reader, widths: dict[str, int], **frame: Any) -> tupl
         widths["content"] = width
     content = reader.take(content_length)
     signed_end = reader.pos
-    signature, field_state = None, "absent"
+    signature, field_state = None, SignatureField.ABSENT
     if not reader.at_end():
         signature_length, width = read_length(reader)
         if width is not None:
             widths["signature"] = width
         if signature_length == 0:
-            field_state = "empty"
+            field_state = SignatureField.EMPTY
         else:
             signature = reader.take(signature_length)
-            field_state = "present"
+            field_state = SignatureField.PRESENT
         if not reader.at_end():
             raise MalformedMessage("bytes after the signature")
     cra = CRA[header.cra_flag]
@@ -427,7 +385,7 @@ def _parse_signing(reader: Reader, widths: dict[str, int], **frame: Any) -> tupl
 def grouping_header(message: Message, *, include_signature: bool = True) -> bytes:
     widths = dict(message.length_widths)
     other = message.message_code.to_bytes(MESSAGE_CODE_LENGTH, "big") + message.other_info_extra
-    content = _encoded_payload(message.payload)
+    content = encode_payload(message.payload)
     out = bytearray([GENERAL_SIGNING, TRANSACTION_ID_LENGTH, CRA_FLAGS[message.cra]])
     out += message.counter_bytes
     out += bytes([SYSTEM_TITLE_LENGTH]) + bytes.fromhex(message.originator)
@@ -436,22 +394,13 @@ def grouping_header(message: Message, *, include_signature: bool = True) -> byte
     out += encode_length(len(other), widths.get("other_info")) + other
     out += encode_length(len(content), widths.get("content")) + content
     if include_signature:
-        if message.signature_field == "present":
+        if message.signature_field == SignatureField.PRESENT:
             if not message.signature:
                 raise UsageError("signature_field is present but there is no signature")
             out += encode_length(len(message.signature), widths.get("signature")) + message.signature
-        elif message.signature_field == "empty":
+        elif message.signature_field == SignatureField.EMPTY:
             out += bytes([EMPTY_ELEMENT])
     return bytes(out)
-
-
-def _encoded_payload(payload: Payload) -> bytes:
-    try:
-        return encode_payload(payload)
-    except GbcsError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError, RecursionError) as exc:
-        raise MalformedMessage(f"cannot encode the {payload.kind} payload: {exc!r}") from None
 
 
 def wrap_ciphering(message: Message, apdu: bytes, mac_value: bytes) -> bytes:
@@ -460,7 +409,7 @@ def wrap_ciphering(message: Message, apdu: bytes, mac_value: bytes) -> bytes:
     return CIPHERING_HEADER + encode_length(len(body), widths.get("ciphered")) + body
 
 
-def unsigned(message: Message) -> Message:
-    """The message without its signature (the grouping header a signer signs)."""
-    return replace(message, signature_field="absent", signature=None)
+def signed_part(message: Message) -> bytes:
+    """What a message's signature covers: its grouping header after the 0xDF tag, without the signature."""
+    return grouping_header(message, include_signature=False)[1:]
 

@@ -24,7 +24,7 @@ invocation counter; the additional data is the security control byte 0x31.
 Reading::
 
     parts = encrypted_parts(message)                    # EncryptedPart per encrypted carrier
-    state, plaintexts = decrypt_parts(message, keys)   # "decrypted" | "failed" | "unchecked" | "absent"
+    state, plaintexts = decrypt_parts(message, keys)   # a gbcs.Decryption state, and the plaintexts
 
 Building (what a device does when it answers)::
 
@@ -43,10 +43,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
-from gbcs import security
-from gbcs.errors import MalformedMessage, UsageError, VerificationError
+from gbcs import dlms, security
+from gbcs.errors import UsageError, VerificationError
 from gbcs.keys import KEY_AGREEMENT, KeyStore
-from gbcs.payload import Payload, dlms
+from gbcs.payload import Payload
+from gbcs.states import Decryption
 
 PROTECTION_TYPE_AUTHENTICATED_ENCRYPTION = 2
 KEY_INFO_AGREED_KEY = 2
@@ -115,7 +116,7 @@ def _gbz_bodies(tree: Any) -> Iterator[bytes]:
 
 def _part(kind: str, message, body: bytes) -> EncryptedPart:
     recipient, counter = encryption_parties(message)
-    return EncryptedPart(kind, message.originator, recipient, security.transaction_id("encryption", counter),
+    return EncryptedPart(kind, message.originator, recipient, security.transaction_id(security.ENCRYPTION, counter),
                          body[:security.SECURITY_HEADER_LENGTH], body[security.SECURITY_HEADER_LENGTH:])
 
 
@@ -218,11 +219,11 @@ def decrypt_part(part: EncryptedPart, keys: KeyStore | None) -> bytes | None:
     return plaintext
 
 
-def decrypt_parts(message, keys: KeyStore | None) -> tuple[str, tuple[bytes, ...]]:
+def decrypt_parts(message, keys: KeyStore | None) -> tuple[Decryption, tuple[bytes, ...]]:
     """The decryption state of a message and, if every part decrypted, the plaintexts in payload order."""
     parts = encrypted_parts(message)
     if not parts:
-        return "absent", ()
+        return Decryption.ABSENT, ()
     plaintexts, unchecked = [], False
     for part in parts:
         key = part_key(part, keys)
@@ -231,11 +232,11 @@ def decrypt_parts(message, keys: KeyStore | None) -> tuple[str, tuple[bytes, ...
             continue
         plaintext = security.decrypt(key, bytes.fromhex(part.originator), part.ciphertext, part.invocation_counter)
         if plaintext is None:
-            return "failed", ()
+            return Decryption.FAILED, ()
         plaintexts.append(plaintext)
     if unchecked:
-        return "unchecked", ()
-    return "decrypted", tuple(plaintexts)
+        return Decryption.UNCHECKED, ()
+    return Decryption.DECRYPTED, tuple(plaintexts)
 
 
 # --- building ------------------------------------------------------------------------------------
@@ -267,7 +268,8 @@ def protect(plaintext: bytes, *, originator: str, recipient: str, counter: int |
     if not isinstance(invocation_counter, int) or not 0 <= invocation_counter < 1 << 32:
         raise UsageError("the invocation counter is a 4-byte unsigned integer")
     originator, recipient = _title(originator, "originator"), _title(recipient, "recipient")
-    part = EncryptedPart("", originator, recipient, security.transaction_id("encryption", _counter_bytes(counter)),
+    transaction = security.transaction_id(security.ENCRYPTION, _counter_bytes(counter))
+    part = EncryptedPart("", originator, recipient, transaction,
                          bytes([security.AUTHENTICATED_ENCRYPTED]) + invocation_counter.to_bytes(4, "big"), b"")
     key = part_key(part, keys)
     if key is None:
@@ -277,7 +279,7 @@ def protect(plaintext: bytes, *, originator: str, recipient: str, counter: int |
 
 def dlms_protection_parameters(*, originator: str, recipient: str, counter: int | bytes) -> dict[str, Any]:
     """The protection-parameters array of DLMS protected data (authenticated encryption, agreed key)."""
-    transaction = security.transaction_id("encryption", _counter_bytes(counter))
+    transaction = security.transaction_id(security.ENCRYPTION, _counter_bytes(counter))
 
     def octets(raw: bytes) -> dict[str, Any]:
         return {"type": "octet-string", "hex": raw.hex()}
@@ -302,21 +304,12 @@ def dlms_protected_data(plaintext: bytes | dict[str, Any], *, originator: str, r
     ``key_party`` under ``key_counter`` when the message names a supplementary remote party (see
     ``encryption_parties``), else for the recipient under the counter."""
     if isinstance(plaintext, dict):
-        plaintext = _dlms_value(plaintext)
+        plaintext = dlms.encode_data(plaintext)
     protected = protect(plaintext, originator=originator, recipient=key_party or recipient,
                         counter=counter if key_counter is None else key_counter, keys=keys,
                         invocation_counter=invocation_counter)
     return [dlms_protection_parameters(originator=originator, recipient=recipient, counter=counter),
             {"type": "octet-string", "hex": protected.hex()}]
-
-
-def _dlms_value(node: dict[str, Any]) -> bytes:
-    try:
-        return dlms.encode_data(node)
-    except MalformedMessage:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, IndexError) as exc:
-        raise MalformedMessage(f"cannot encode the DLMS value to protect: {exc!r}") from None
 
 
 def gbz_encrypted_component(component: dict[str, Any], *, originator: str, recipient: str, counter: int | bytes,
@@ -333,8 +326,8 @@ def gbz_encrypted_component(component: dict[str, Any], *, originator: str, recip
     text = component.get("plaintext", component.get("payload"))
     try:
         plaintext = bytes.fromhex(text)
-    except (TypeError, ValueError):
-        raise UsageError("a GBZ component to encrypt needs its ZCL payload as hex") from None
+    except (TypeError, ValueError) as exc:
+        raise UsageError("a GBZ component to encrypt needs its ZCL payload as hex") from exc
     protected = protect(plaintext, originator=originator, recipient=recipient, counter=counter, keys=keys,
                         invocation_counter=invocation_counter)
     if len(protected) >= 1 << (8 * GBZ_LENGTH_BYTES):
@@ -351,8 +344,8 @@ def seal(message, keys: KeyStore | None):
     message itself when it has none)."""
     try:
         return _seal(message, keys)
-    except RecursionError:
-        raise MalformedMessage("the payload is nested too deeply") from None
+    except RecursionError as exc:
+        raise UsageError("the payload is nested too deeply") from exc
 
 
 def _seal(message, keys: KeyStore | None):
@@ -395,9 +388,9 @@ def _seal_dlms(node: Any, message, keys: KeyStore) -> Any:
                 if plaintext is None:
                     try:
                         plaintext = bytes.fromhex(item["plaintext"])
-                    except (KeyError, TypeError, ValueError):
+                    except (KeyError, TypeError, ValueError) as exc:
                         raise UsageError('a "protected" value needs "plaintext" (hex) or "data" (a DLMS value)') \
-                            from None
+                            from exc
                 party, counter = encryption_parties(message)
                 out.extend(dlms_protected_data(plaintext, originator=message.originator, recipient=message.recipient,
                                                counter=message.counter, keys=keys, key_party=party,

@@ -17,11 +17,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gbcs.errors import UsageError
+from gbcs.states import Cra
 
 ALGORITHM_ID = bytes.fromhex("60857406080300")
 # The transaction kinds of the KDF other-info; the first three are also the CRA flag of a grouping header.
-CRA_FLAGS = {"command": 0x01, "response": 0x02, "alert": 0x03}
-MODES = {**CRA_FLAGS, "encryption": 0x04}
+CRA_FLAGS = {Cra.COMMAND: 0x01, Cra.RESPONSE: 0x02, Cra.ALERT: 0x03}
+ENCRYPTION = "encryption"          # the kind of transaction that encrypts sensitive data
+MODES: dict[str, int] = {**CRA_FLAGS, ENCRYPTION: 0x04}
 TRANSACTION_ID_LENGTH = 9          # kind (1) ‖ originator counter (8)
 SYSTEM_TITLE_LENGTH = 8
 TAG_LENGTH = 12                    # GBCS MACs and encrypted data carry 12 of the 16 GCM tag bytes
@@ -38,7 +40,7 @@ MAC_AAD_PREFIX = bytes([AUTHENTICATED]) + bytes(5)
 KDF_COUNTER = b"\x00\x00\x00\x01"
 
 
-def transaction_id(mode: str, counter: bytes) -> bytes:
+def transaction_id(mode: Cra | str, counter: bytes) -> bytes:
     """The 9-byte transaction id: the kind (command, response, alert or encryption) and the counter."""
     if mode not in MODES:
         raise UsageError(f"unknown transaction kind {mode!r}")
@@ -47,7 +49,7 @@ def transaction_id(mode: str, counter: bytes) -> bytes:
     return bytes([MODES[mode]]) + counter
 
 
-def other_info(originator: bytes, mode: str, counter: bytes, recipient: bytes) -> bytes:
+def other_info(originator: bytes, mode: Cra | str, counter: bytes, recipient: bytes) -> bytes:
     """The KDF other-info: algorithm id, originator system title, transaction id (0x09, mode, counter),
     recipient system title."""
     return other_info_for(originator, transaction_id(mode, counter), recipient)

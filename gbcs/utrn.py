@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from gbcs import security
 from gbcs.errors import MalformedMessage, UsageError, VerificationError
 from gbcs.keys import KEY_AGREEMENT, PREPAYMENT, KeyStore
+from gbcs.states import Cra
 
 LENGTH = 20
 PPTD_OFFSET = 7394156990786306048
@@ -42,7 +43,7 @@ PENNIES_PER_UNIT = {"pennies": 1, "pounds": 100}
 COUNTER_SHIFT = 32              # the counter bits that travel start at bit 32 of the originator counter
 COUNTER_FIELD_MASK = (1 << COUNTER_BITS) - 1
 _HIGH_BITS = COUNTER_BITS + VALUE_CLASS_BITS + VALUE_BITS
-COMMAND_FLAG = security.CRA_FLAGS["command"]
+COMMAND_FLAG = security.CRA_FLAGS[Cra.COMMAND]
 
 # GBCS 14.8: the permutation, multiplication and inverse tables of the check digit.
 _PERMUTATION = (
@@ -189,7 +190,7 @@ def _key(keys: KeyStore | None, originator: bytes, target: bytes, counter: int) 
     if keys is None:
         raise UsageError("a UTRN's tag needs keys: the supplier's prepayment key and the meter's key-agreement key")
     supplier, device = originator.hex().upper(), target.hex().upper()
-    info = security.other_info(originator, "command", counter.to_bytes(8, "big"), target)
+    info = security.other_info(originator, Cra.COMMAND, counter.to_bytes(8, "big"), target)
     pairs = ((keys.private_key(supplier, PREPAYMENT), lambda: keys.public_key(device, KEY_AGREEMENT)),
              (keys.private_key(device, KEY_AGREEMENT), lambda: keys.public_key(supplier, PREPAYMENT)))
     for private, public in pairs:

@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 import gbcs
 from dccsim.runtime.settings import REPO_ROOT
 from dccsim.smki.credentials import read_folders
-from gbcs import protection, security
+from gbcs import protection
 
 DEFAULT_ACB = "90B3D51F30000002"
 BAD_INPUT = 2
@@ -135,7 +135,7 @@ def _bench_workloads(messages: list[bytes], keys: gbcs.StaticKeyStore) -> dict[s
     encrypted = [m for m in decoded if m.verification.decryption == gbcs.Decryption.DECRYPTED]
     return {
         "decode_verify_per_s": (messages, lambda m: gbcs.decode(m, keys), None),
-        "decode_verify_cold_per_s": (messages, lambda m: gbcs.decode(m, keys), security.clear_caches),
+        "decode_verify_cold_per_s": (messages, lambda m: gbcs.decode(m, keys), gbcs.clear_caches),
         "build_mac_per_s": (macced, lambda m: gbcs.encode(m, keys), None),
         "build_sign_mac_per_s": (critical, lambda m: gbcs.encode(m, keys), None),
         "decrypt_per_s": (encrypted, lambda m: protection.decrypt_parts(m, keys), None),
@@ -153,7 +153,7 @@ def _bench(args: argparse.Namespace) -> int:
     for name, (items, work, before) in workloads.items():
         result[f"{name.removesuffix('_per_s')}_items"] = len(items)
         result[name] = round(_rate(args.seconds, items, work, before))
-    security.clear_caches()
+    gbcs.clear_caches()
     if not args.json:
         for line in _describe(result):
             print(line)

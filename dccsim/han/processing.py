@@ -12,9 +12,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import gbcs
-from gbcs import security
-from gbcs.message import parse
-from gbcs.payload import asn1
+from gbcs import asn1
 from dccsim.duis.ids import dashed
 from dccsim.duis.responses import add
 from dccsim.han import response_rules as rules
@@ -138,8 +136,7 @@ async def _track_certificate(han: HanContext, conn, device: Device, message: gbc
     if message.verification.signature == gbcs.Check.FAILED:
         if usage is not Usage.GBCS_SIGNING:
             return
-        parsed = parse(gbcs.encode(message))
-        if not security.verify(certificate.public_key(), parsed.signed_data, message.signature):
+        if not gbcs.verify_signature(message, certificate.public_key()):
             return
     credential.private_key = None
     credential.source = "reported by device"

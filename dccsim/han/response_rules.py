@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 
 import gbcs
-from gbcs.payload import zcl
+from gbcs import zcl
 from dccsim.inventory.models import CplEntry
 
 

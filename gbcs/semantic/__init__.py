@@ -9,95 +9,30 @@ alert header; for ASN.1 the members of the use case's
 ``layout`` (its message code and CRA flag choose it). The tree stays the source of truth: the fields are
 derived from it, and ``build(fields)`` gives back a payload whose bytes are the same. Length fields written
 longer than needed travel in ``length_widths``. A tree that no named view fits (an ASN.1 payload without
-a message code, a malformed structure) is described generically as ``{"view": kind, "tree": ...}``.
+a message code, a malformed structure) is described generically as ``{"view": kind, "tree": ...}``. Fields
+that do not build, and a hand-built tree that is not of its kind's shape, are the caller's ``UsageError``.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
-from gbcs.errors import GbcsError, MalformedMessage
-from gbcs.semantic import asn1, dlms, gbz, widths
-from gbcs.semantic.common import Mismatch, field
+# Bound as a module, not ``from gbcs.payload import Payload``: gbcs.payload imports this package's ``views``
+# while it is itself being imported, before it has defined ``Payload``.
+from gbcs import payload as payloads
+from gbcs.semantic.views import GENERIC, build_tree, describe_tree, is_named
+from gbcs.states import Cra
 
-if TYPE_CHECKING:
-    from gbcs.payload import Payload
-
-GENERIC = "tree"
+__all__ = ["GENERIC", "build", "describe", "is_named"]
 
 
-def describe(payload: "Payload", *, message_code: int | None = None, cra: str | None = None,
+def describe(payload: payloads.Payload, *, message_code: int | None = None, cra: Cra | str | None = None,
              decrypted: Sequence[str] | None = None) -> dict[str, Any]:
     """The named fields of a payload (``message_code`` and ``cra`` pick the layout of ASN.1 payloads and the
     names of use-case values and alert payloads; ``decrypted``, the plaintexts of the payload's encrypted
     parts in payload order as ``gbcs.decode`` gives them, shows what they hold)."""
-    tree, lengths = widths.split(payload.tree)
-    try:
-        fields = {"view": payload.kind, **_describe(payload.kind, tree, message_code, cra, decrypted)}
-    except Mismatch:
-        fields = {"view": payload.kind, GENERIC: tree}
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise MalformedMessage(f"not a well-formed {payload.kind} tree: {exc}") from None
-    if lengths:
-        fields["length_widths"] = lengths
-    return fields
+    return describe_tree(payload.kind, payload.tree, message_code=message_code, cra=cra, decrypted=decrypted)
 
 
-def _describe(kind: str, tree: Any, message_code: int | None, cra: str | None,
-              decrypted: Sequence[str] | None) -> dict[str, Any]:
-    if kind == "dlms-access-request":
-        return dlms.describe_access_request(tree)
-    if kind == "dlms-access-response":
-        return dlms.describe_access_response(tree, message_code, decrypted)
-    if kind == "dlms-data-notification":
-        return dlms.describe_data_notification(tree, message_code, decrypted)
-    if kind == "gbz":
-        return gbz.describe(tree, decrypted)
-    if kind == "gbz-alert":
-        return gbz.describe_alert(tree, message_code, decrypted)
-    if kind == "asn1":
-        layout = asn1.layout_for(message_code, cra)
-        if layout is None:
-            raise Mismatch("no ASN.1 layout for this message code")
-        return {"layout": layout, **asn1.describe(layout, tree)}
-    raise Mismatch(f"no named view of {kind} payloads")
-
-
-def build(fields: dict[str, Any]) -> "Payload":
+def build(fields: dict[str, Any]) -> payloads.Payload:
     """The payload whose named fields these are (the inverse of ``describe``)."""
-    from gbcs.payload import KINDS, Payload
-
-    try:
-        kind = field(fields, "view")
-        if kind not in KINDS:
-            raise MalformedMessage(f"unknown payload view {kind!r}")
-        tree = fields[GENERIC] if GENERIC in fields else _build(kind, fields)
-        return Payload(kind, widths.restore(tree, fields.get("length_widths") or {}))
-    except GbcsError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise MalformedMessage(f"cannot build a payload from these fields: {exc!r}") from None
-
-
-def _build(kind: str, fields: dict[str, Any]) -> Any:
-    if kind == "dlms-access-request":
-        return dlms.build_access_request(fields)
-    if kind == "dlms-access-response":
-        return dlms.build_access_response(fields)
-    if kind == "dlms-data-notification":
-        return dlms.build_data_notification(fields)
-    if kind == "gbz":
-        return gbz.build(fields)
-    if kind == "gbz-alert":
-        return gbz.build_alert(fields)
-    if kind == "asn1":
-        layout = field(fields, "layout")
-        if layout not in asn1.LAYOUTS:
-            raise MalformedMessage(f"unknown ASN.1 layout {layout!r}")
-        named = {k: v for k, v in fields.items() if k not in ("view", "layout", "length_widths")}
-        return asn1.build(layout, named)
-    raise MalformedMessage(f"no named view of {kind} payloads: give its tree")
-
-
-def is_named(fields: dict[str, Any]) -> bool:
-    """Whether a description names the payload's contents (rather than falling back to the generic tree)."""
-    return GENERIC not in fields
+    return payloads.Payload(*build_tree(fields))

@@ -127,8 +127,8 @@ def alert_code(text: object) -> int:
     """The alert code given as four hex digits."""
     try:
         value = int(str(text), 16)
-    except ValueError:
-        raise MalformedMessage(f"an alert code is four hex digits, not {text!r}") from None
+    except ValueError as exc:
+        raise MalformedMessage(f"an alert code is four hex digits, not {text!r}") from exc
     if not 0 <= value <= 0xFFFF or len(str(text)) != 4:
         raise MalformedMessage(f"an alert code is four hex digits, not {text!r}")
     return value

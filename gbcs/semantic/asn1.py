@@ -25,6 +25,7 @@ from gbcs.semantic.der_schema import (
     Seq,
     SeqOf,
 )
+from gbcs.states import Cra
 
 REMOTE_PARTY_ROLES = Names({0: "root", 1: "recovery", 2: "supplier", 3: "networkOperator",
                             4: "accessControlBroker", 5: "transitionalCoS", 6: "wanProvider",
@@ -156,35 +157,37 @@ LAYOUTS: dict[str, Der] = {
                                        ("device_log_entries", SeqOf(DEVICE_LOG_ENTRY))),
 }
 
-_CREDENTIALS = {"command": "update-security-credentials-command", "response": "update-security-credentials-response"}
+_CREDENTIALS = {Cra.COMMAND: "update-security-credentials-command",
+                Cra.RESPONSE: "update-security-credentials-response"}
 # Message code → CRA flag → layout.
-BY_MESSAGE_CODE: dict[int, dict[str, str]] = {
-    0x0008: {"command": "provide-security-credential-details-command",
-             "response": "provide-security-credential-details-response"},
-    0x000A: {"command": "issue-security-credentials-command", "response": "issue-security-credentials-response"},
-    0x000B: {"command": "update-device-certificate-command", "response": "update-device-certificate-response"},
-    0x000C: {"command": "provide-device-certificate-command", "response": "provide-device-certificate-response"},
-    **{code: {"command": "join-device-command", "response": "join-device-response"}
+BY_MESSAGE_CODE: dict[int, dict[Cra, str]] = {
+    0x0008: {Cra.COMMAND: "provide-security-credential-details-command",
+             Cra.RESPONSE: "provide-security-credential-details-response"},
+    0x000A: {Cra.COMMAND: "issue-security-credentials-command", Cra.RESPONSE: "issue-security-credentials-response"},
+    0x000B: {Cra.COMMAND: "update-device-certificate-command", Cra.RESPONSE: "update-device-certificate-response"},
+    0x000C: {Cra.COMMAND: "provide-device-certificate-command", Cra.RESPONSE: "provide-device-certificate-response"},
+    **{code: {Cra.COMMAND: "join-device-command", Cra.RESPONSE: "join-device-response"}
        for code in (0x000D, 0x000E, 0x00AB, 0x00AF)},
-    **{code: {"command": "unjoin-device-command", "response": "unjoin-device-response"} for code in (0x000F, 0x0010)},
-    0x0012: {"command": "activate-firmware-command", "response": "activate-firmware-response"},
-    0x0013: {"command": "read-device-join-details-command", "response": "read-device-join-details-response"},
-    0x007F: {"command": "set-time-command", "response": "set-time-response"},
-    0x008C: {"command": "gpf-device-log-restore-command", "response": "gpf-device-log-restore-response"},
-    0x00B2: {"alert": "gpf-device-log-backup-alert"},
-    0x00CA: {"alert": "activate-firmware-alert"},
-    0x00CB: {"alert": "update-security-credentials-alert"},
+    **{code: {Cra.COMMAND: "unjoin-device-command", Cra.RESPONSE: "unjoin-device-response"}
+       for code in (0x000F, 0x0010)},
+    0x0012: {Cra.COMMAND: "activate-firmware-command", Cra.RESPONSE: "activate-firmware-response"},
+    0x0013: {Cra.COMMAND: "read-device-join-details-command", Cra.RESPONSE: "read-device-join-details-response"},
+    0x007F: {Cra.COMMAND: "set-time-command", Cra.RESPONSE: "set-time-response"},
+    0x008C: {Cra.COMMAND: "gpf-device-log-restore-command", Cra.RESPONSE: "gpf-device-log-restore-response"},
+    0x00B2: {Cra.ALERT: "gpf-device-log-backup-alert"},
+    0x00CA: {Cra.ALERT: "activate-firmware-alert"},
+    0x00CB: {Cra.ALERT: "update-security-credentials-alert"},
     **{code: _CREDENTIALS for code in (*range(0x0100, 0x010A), 0x0125, 0x0126)},
-    0x011B: {"command": "provide-security-credential-details-command",
-             "response": "provide-security-credential-details-response"},
-    0x0124: {"alert": "update-security-credentials-alert"},
-    0x0128: {"alert": "firmware-transfer-alert"},
-    0x0129: {"command": "read-firmware-version-command", "response": "read-firmware-version-response"},
-    0x012B: {"alert": "firmware-activation-alert"},
+    0x011B: {Cra.COMMAND: "provide-security-credential-details-command",
+             Cra.RESPONSE: "provide-security-credential-details-response"},
+    0x0124: {Cra.ALERT: "update-security-credentials-alert"},
+    0x0128: {Cra.ALERT: "firmware-transfer-alert"},
+    0x0129: {Cra.COMMAND: "read-firmware-version-command", Cra.RESPONSE: "read-firmware-version-response"},
+    0x012B: {Cra.ALERT: "firmware-activation-alert"},
 }
 
 
-def layout_for(message_code: int | None, cra: str | None) -> str | None:
+def layout_for(message_code: int | None, cra: Cra | str | None) -> str | None:
     if message_code is None or cra is None:
         return None
     return BY_MESSAGE_CODE.get(message_code, {}).get(cra)

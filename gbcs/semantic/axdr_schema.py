@@ -244,8 +244,8 @@ class Profile(Shape):
         expect(rows is not None, "compact array contents that do not read back")
         try:
             return [self._entry(row) for row in rows]
-        except (ValueError, OverflowError):
-            raise Mismatch("time stamps out of range") from None
+        except (ValueError, OverflowError) as exc:
+            raise Mismatch("time stamps out of range") from exc
 
     def _entry(self, row: list[Any]) -> dict[str, Any]:
         entry: dict[str, Any] = {}

@@ -44,8 +44,8 @@ def hex_bytes(value: Any, what: str = "hex") -> bytes:
         raise MalformedMessage(f"{what}: expected a hex string, got {value!r}")
     try:
         return bytes.fromhex(value)
-    except ValueError:
-        raise MalformedMessage(f"{what}: not hex: {value!r}") from None
+    except ValueError as exc:
+        raise MalformedMessage(f"{what}: not hex: {value!r}") from exc
 
 
 def eui(raw: bytes) -> str:
@@ -62,8 +62,8 @@ def integer(value: Any, what: str, low: int, high: int) -> int:
 def field(fields: Mapping[str, Any], key: str) -> Any:
     try:
         return fields[key]
-    except (KeyError, TypeError):
-        raise MalformedMessage(f"missing field {key!r}") from None
+    except (KeyError, TypeError) as exc:
+        raise MalformedMessage(f"missing field {key!r}") from exc
 
 
 # ZigBee UTCTime: seconds since 2000-01-01T00:00:00Z (GBZ time stamps, GBCS log ranges).
@@ -82,6 +82,6 @@ def utc_seconds(text: Any, what: str = "UTC time") -> int:
     try:
         moment = datetime(*map(int, match.groups()), tzinfo=timezone.utc)
     except ValueError as exc:
-        raise MalformedMessage(f"{what}: {exc}") from None
+        raise MalformedMessage(f"{what}: {exc}") from exc
     seconds = int((moment - ZIGBEE_EPOCH).total_seconds())
     return integer(seconds, what, 0, 0xFFFFFFFF)

@@ -274,8 +274,8 @@ def obis_octets(text: object) -> bytes:
         if len(values) != 6:
             raise ValueError
         return bytes(values)
-    except ValueError:
-        raise MalformedMessage(f"not an OBIS code A-B:C.D.E.F: {text!r}") from None
+    except ValueError as exc:
+        raise MalformedMessage(f"not an OBIS code A-B:C.D.E.F: {text!r}") from exc
 
 
 def object_name(class_id: int, obis: bytes) -> str | None:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator, Sequence
 
-from gbcs._reader import Reader
 from gbcs.catalogue import lookup
+from gbcs.dlms import decode_data
 from gbcs.errors import MalformedMessage
-from gbcs.payload import dlms as dlms_codec
+from gbcs.security import CRA_FLAGS
 from gbcs.semantic import cosem_values, gbcs_values, widths
 from gbcs.semantic.alerts import INTEGRITY_ISSUES, alert_code, alert_fields
 from gbcs.semantic.axdr_schema import (
@@ -61,7 +61,7 @@ from gbcs.semantic.dlms_values import TYPES, node_of, value_of
 PROTECTION_TYPES = Names({0: "authentication", 1: "encryption", 2: "authentication-and-encryption",
                           3: "digital-signature"})
 KEY_INFO_TYPES = Names({0: "identified-key", 1: "wrapped-key", 2: "agreed-key"})
-CRA = Names({1: "command", 2: "response", 3: "alert"})
+CRA = Names({flag: cra.value for cra, flag in CRA_FLAGS.items()})
 RESTRICTION_TYPES = Names({0: "none", 1: "by-date", 2: "by-entry"})
 
 PROTECTION_PARAMETERS = Struct(
@@ -319,12 +319,9 @@ def _add_plaintext(view: dict[str, Any], plaintexts: Iterator[str], message_code
     plaintext = next(plaintexts, None)
     if plaintext is None:
         return
-    reader = Reader(bytes.fromhex(plaintext))
     try:
-        node = dlms_codec.decode_data(reader)
+        node = decode_data(bytes.fromhex(plaintext))
     except MalformedMessage:
-        return
-    if not reader.at_end():
         return
     node, _widths = widths.split(node)
     objects = gbcs_values.PROTECTED_OBJECTS.get(message_code, ()) if message_code is not None else ()
@@ -389,8 +386,8 @@ def _message_code_fields(raw: bytes) -> dict[str, Any]:
 def _message_code(value: Any) -> bytes:
     try:
         code = int(str(value), 16)
-    except ValueError:
-        raise MalformedMessage(f"a message code is four hex digits, not {value!r}") from None
+    except ValueError as exc:
+        raise MalformedMessage(f"a message code is four hex digits, not {value!r}") from exc
     return integer(code, "message_code", 0, 0xFFFF).to_bytes(2, "big")
 
 

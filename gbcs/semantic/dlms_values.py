@@ -101,8 +101,8 @@ def node_of(value: Any) -> dict[str, Any]:
             raise MalformedMessage(f"{kind} wants text, got {inner!r}")
         try:
             raw = inner.encode("ascii" if kind == "visible-string" else "utf-8")
-        except UnicodeEncodeError:
-            raise MalformedMessage(f"{kind} cannot hold {inner!r}") from None
+        except UnicodeEncodeError as exc:
+            raise MalformedMessage(f"{kind} cannot hold {inner!r}") from exc
         return {"type": kind, "hex": raw.hex()}
     if kind == "bit-string":
         if isinstance(inner, dict):

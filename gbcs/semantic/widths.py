@@ -50,8 +50,8 @@ def restore(tree: Any, widths: dict[str, int]) -> Any:
         try:
             for step in steps:
                 node = node[int(step)] if isinstance(node, list) else node[step]
-        except (KeyError, IndexError, ValueError, TypeError):
-            raise MalformedMessage(f"length width path {path!r} is not in the built tree") from None
+        except (KeyError, IndexError, ValueError, TypeError) as exc:
+            raise MalformedMessage(f"length width path {path!r} is not in the built tree") from exc
         if not isinstance(node, dict) or not _is_width(key):
             raise MalformedMessage(f"length width path {path!r} does not end at a length")
         if isinstance(width, bool) or not isinstance(width, int) or not 0 <= width <= 4:

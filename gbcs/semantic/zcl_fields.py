@@ -6,7 +6,7 @@ Response, Write Attributes (and its Undivided / No Response forms) and Report At
 by name, the value's ZCL ``type`` by name and its ``value``); Write Attributes Response gives the records
 not written (none when all were); Default Response the ``command_id`` it answers (with the ``command``
 name) and its ``status``. Cluster-specific commands read as the fields of their layout in
-``gbcs.payload.zcl`` (snapshot and event-configuration sub-payloads by their own layouts).
+``gbcs.zcl`` (snapshot and event-configuration sub-payloads by their own layouts).
 
 Values: UTC times as ISO text (``2015-01-01T00:00:00Z``); ZCL dates as ``YYYY-MM-DD`` with ``*`` for
 unspecified parts and ``/d`` for a specified day of week; octet strings as hex, or as text for the fields
@@ -21,11 +21,19 @@ import re
 from typing import Any, Mapping
 
 from gbcs.errors import GbcsError, MalformedMessage, UsageError
-from gbcs.payload import zcl
-from gbcs.payload.zcl import AttributeRecord, CommandLayout, Repeat, ZclValue
+from gbcs import zcl
+from gbcs.zcl import AttributeRecord, CommandLayout, Repeat, ZclValue
 from gbcs.semantic.common import Names, field, hex_bytes, integer, utc_seconds, utc_seconds_text
 from gbcs.semantic.alerts import ALERT_NAMES
-from gbcs.semantic.zcl_names import CODE_FIELDS, FIELD_NAMES, STATUSES, TEXT_FIELDS, TYPES, attribute_name
+from gbcs.semantic.zcl_names import (
+    CLUSTER_COMMANDS,
+    CODE_FIELDS,
+    FIELD_NAMES,
+    STATUSES,
+    TEXT_FIELDS,
+    TYPES,
+    attribute_name,
+)
 
 _DATE = re.compile(r"^(\d{4}|\*{4})-(\d\d|\*\*)-(\d\d|\*\*)(?:/(\d))?$")
 _PRINTABLE = frozenset(range(0x20, 0x7F))
@@ -73,8 +81,8 @@ def _text_bytes(value: Any, what: str) -> bytes:
     if isinstance(value, str):
         try:
             raw = value.encode("ascii")
-        except UnicodeEncodeError:
-            raise MalformedMessage(f"{what}: text is ASCII, got {value!r}") from None
+        except UnicodeEncodeError as exc:
+            raise MalformedMessage(f"{what}: text is ASCII, got {value!r}") from exc
         if not raw or not set(raw) <= _PRINTABLE:
             raise MalformedMessage(f"{what}: text is printable ASCII; give other octets as {{\"hex\": ...}}")
         return raw
@@ -84,7 +92,7 @@ def _text_bytes(value: Any, what: str) -> bytes:
 
 
 def show(type_id: int, value: Any, name: str = "") -> Any:
-    """A plain value of a ZCL type (as ``gbcs.payload.zcl`` decodes it) in its readable form."""
+    """A plain value of a ZCL type (as ``gbcs.zcl`` decodes it) in its readable form."""
     if value is None:
         return None
     if type_id == zcl.UTC:
@@ -181,8 +189,8 @@ def _attribute_id(fields: Any) -> int:
         raise MalformedMessage(f"attribute_id is four hex digits, not {text!r}")
     try:
         return int(text, 16)
-    except ValueError:
-        raise MalformedMessage(f"attribute_id is four hex digits, not {text!r}") from None
+    except ValueError as exc:
+        raise MalformedMessage(f"attribute_id is four hex digits, not {text!r}") from exc
 
 
 def _describe_record(cluster: int, record: AttributeRecord, *, status: bool) -> dict[str, Any]:
@@ -202,8 +210,6 @@ def _build_record(fields: Any, *, status: bool) -> AttributeRecord:
 
 
 def _command_names(cluster: int, server_to_client: bool) -> Names | None:
-    from gbcs.semantic.gbz import CLUSTER_COMMANDS
-
     return CLUSTER_COMMANDS.get((cluster, server_to_client))
 
 
@@ -295,8 +301,8 @@ def _parse_fields(layout_fields: tuple, fields: Any) -> dict[str, Any]:
                 raise MalformedMessage(f"{item.name} is four hex digits, not {value!r}")
             try:
                 values[item.name] = int(value, 16)
-            except ValueError:
-                raise MalformedMessage(f"{item.name} is four hex digits, not {value!r}") from None
+            except ValueError as exc:
+                raise MalformedMessage(f"{item.name} is four hex digits, not {value!r}") from exc
         else:
             values[item.name] = parse(item.type_id, value, item.name)
     return values
@@ -368,4 +374,4 @@ def build(cluster: int, frame_control: int, command: int, fields: Any) -> bytes:
                                    "give the payload as hex")
         return _build_specific(cluster, layout, fields)
     except UsageError as exc:
-        raise MalformedMessage(f"cannot build the ZCL payload: {exc}") from None
+        raise MalformedMessage(f"cannot build the ZCL payload: {exc}") from exc

@@ -6,8 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import gbcs
-from gbcs._reader import Reader
-from gbcs.payload import dlms
+from gbcs import dlms
 from tests.gbcs.corpus import rtds_keys
 from tests.paths import GBCS_RTDS
 
@@ -50,7 +49,7 @@ def plaintexts(message: gbcs.Message) -> list[dict | None]:
     parts = gbcs.protection.encrypted_parts(message)
     if message.verification.decryption != "decrypted":
         return [None] * len(parts)
-    return [dlms.decode_data(Reader(bytes.fromhex(p))) for p in message.decrypted]
+    return [dlms.decode_data(bytes.fromhex(p)) for p in message.decrypted]
 
 
 def respond(command: gbcs.Message, answer: dict, keys) -> gbcs.Message:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import gbcs
-from gbcs.payload import zcl
+from gbcs import zcl
 from tests.gbcs.corpus import rtds_keys
 from tests.paths import GBCS_RTDS
 

@@ -12,7 +12,7 @@ import gbcs
 from devices import alerts, trust_anchors, use_cases
 from devices.device import handle_command, run_due
 from devices.device_types import DEVICE_KINDS, serves
-from gbcs.payload import Payload
+from gbcs import Payload
 from tests.devices.world import ACB, NETWORK_OPERATOR, OTHER_SUPPLIER, SUPPLIER, World
 from tests.paths import GBCS_RTDS, REFERENCE
 
@@ -158,10 +158,8 @@ def test_a_cancellation_drops_the_held_command_instead_of_queueing_another(world
 def test_a_future_dated_gbz_command_raises_the_zigbee_alert(world):
     """The RTDS future-dated gas tariff (GCS01a, to run 2030-01-15 09:00): held, then run with one 0x8F66
     ZigBee alert per dated component, as the RTDS alerts are."""
-    from gbcs.message import parse
-
     vector = GBCS_RTDS / "1.1.1_GCS01a" / "GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS_COMMAND_GBCS.HEX"
-    tariff = parse(bytes.fromhex("".join(vector.read_text().split()))).message.payload
+    tariff = gbcs.decode(bytes.fromhex("".join(vector.read_text().split()))).payload
     identity, state = world.device(GSME, "GSME")
     reply = handle_command(identity, state, world.command(GSME, 0x006B, tariff, signer=SUPPLIER), NOW)
     assert reply.response is not None and state["future"]

@@ -13,7 +13,7 @@ from dccsim.han.commands import fills_gas
 from dccsim.han.commands.builder import build_command
 from dccsim.inventory.models import Device
 from devices.clock import parse_generalized_time, zigbee_time
-from gbcs.payload import zcl
+from gbcs import zcl
 from tests.devices.gas_shapes import equivalent, rtds_message, shapes
 from tests.gbcs.corpus import AVAILABLE
 from tests.paths import DUIS_TEMPLATES

@@ -12,7 +12,7 @@ import pytest
 import gbcs
 from devices import zcl as server
 from devices.clock import ZIGBEE_EPOCH
-from gbcs.payload import zcl
+from gbcs import zcl
 from tests.devices.gas_shapes import GAS_FOLDERS, equivalent, has_data, rtds_message, shapes
 from tests.devices.top_up_helpers import rtds_meter
 from tests.gbcs.corpus import AVAILABLE, rtds_keys

@@ -9,7 +9,7 @@ import pytest
 
 import gbcs
 from devices import gas_mirror, zcl as server
-from gbcs.payload import zcl
+from gbcs import zcl
 from tests.devices.gas_shapes import GAS_FOLDERS, rtds_message
 from tests.gbcs.corpus import AVAILABLE, rtds_keys
 from tests.paths import GBCS_RTDS

@@ -10,8 +10,7 @@ import pytest
 import gbcs
 from devices import esme_meter, gas_meter, top_ups
 from devices.device import handle_command
-from gbcs.payload import Payload
-from gbcs.payload import zcl
+from gbcs import Payload, zcl
 from tests.devices import top_up_helpers as prepaid
 from tests.devices.world import ACB, OTHER_SUPPLIER, SUPPLIER, World
 from tests.paths import GBCS_RTDS

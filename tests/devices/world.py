@@ -12,7 +12,7 @@ import gbcs
 from devices import trust_anchors
 from devices.device import DeviceIdentity
 from devices.device_types import kind_of
-from gbcs.payload import Payload
+from gbcs import Payload
 
 ACB = "90B3D51F30000002"
 SUPPLIER = "90B3D51F30010000"

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import gbcs
 from gbcs import gbt
 from gbcs._reader import Reader
+from gbcs import payload as payload_codec
 from gbcs.payload import Payload, asn1, dlms, gbz
 from tests.gbcs.corpus import AVAILABLE, vectors
 
@@ -63,6 +64,15 @@ def dlms_data(depth: int = 3):
 def test_dlms_data_round_trips(tree):
     raw = dlms.encode_data(tree)
     assert dlms.decode_data(Reader(raw)) == tree
+
+
+@settings(max_examples=100, deadline=None)
+@given(dlms_data(), st.binary(min_size=1, max_size=3))
+def test_the_public_dlms_codec_reads_one_whole_value(tree, extra):
+    raw = gbcs.dlms.encode_data(tree)
+    assert gbcs.dlms.decode_data(raw) == tree
+    with pytest.raises(gbcs.MalformedMessage):
+        gbcs.dlms.decode_data(raw + extra)
 
 
 specs = st.builds(lambda choice, cls, obis, attr: {"choice": choice, "class": cls, "obis": obis.hex().upper(),
@@ -182,16 +192,80 @@ def test_a_message_with_an_impossible_field_is_refused_when_made(change):
 @pytest.mark.parametrize("value", [
     None, [], "DF", {"cra": "command"}, {"payload": 1}, {"payload": {"kind": "raw", "tree": ""}},
 ])
-def test_json_that_is_not_a_message_is_malformed(value):
-    with pytest.raises(gbcs.MalformedMessage):
+def test_json_that_is_not_a_message_is_the_callers_error(value):
+    with pytest.raises(gbcs.UsageError):
         gbcs.Message.from_json(value)
 
 
-def test_an_unknown_signature_field_in_json_is_malformed_not_absent():
+def test_an_unknown_signature_field_in_json_is_refused_not_absent():
     value = gbcs.Message(**_valid()).to_json()
     value["signature_field"] = "presnet"
-    with pytest.raises(gbcs.MalformedMessage):
+    with pytest.raises(gbcs.UsageError):
         gbcs.Message.from_json(value)
+
+
+@pytest.mark.parametrize("payload", [
+    Payload("dlms-access-request", {"specs": 5}), Payload("asn1", [{"tag": "zz"}]), Payload("raw", "0"),
+    Payload("gbz", {"count": 1, "components": [{"control": 256}]}), Payload("zigbee", ""),
+])
+def test_a_tree_the_caller_built_that_does_not_encode_is_the_callers_error(payload):
+    with pytest.raises(gbcs.UsageError) as caught:
+        gbcs.encode_payload(payload)
+    assert caught.value.__cause__ is not None or payload.kind == "zigbee"
+    if payload.kind != "zigbee":
+        with pytest.raises(gbcs.UsageError) as caught:
+            gbcs.build(cra="command", counter=1, originator=SUPPLIER, recipient=DEVICE, message_code=0x27,
+                       payload=payload, keys=KEYS)
+        assert caught.value.__cause__ is not None
+
+
+def test_a_payload_kind_has_an_encoder_and_json_that_is_not_a_message_keeps_its_cause():
+    assert set(payload_codec.ENCODERS) == set(payload_codec.KINDS)
+    with pytest.raises(gbcs.UsageError) as caught:
+        gbcs.Message.from_json({**gbcs.Message(**_valid()).to_json(), "counter": None})
+    assert caught.value.__cause__ is not None
+    with pytest.raises(gbcs.UsageError):
+        Payload.from_json({"kind": "zigbee", "tree": ""})
+
+
+def test_bytes_that_are_not_a_message_stay_malformed():
+    with pytest.raises(gbcs.MalformedMessage):
+        gbcs.decode(bytes.fromhex("DF09"))
+    with pytest.raises(gbcs.MalformedMessage) as caught:
+        gbcs.dlms.decode_data(bytes.fromhex("0901"))
+    assert "truncated" in str(caught.value)
+
+
+def test_only_a_hand_built_tree_of_the_wrong_shape_has_no_fields(monkeypatch):
+    assert Payload("dlms-access-request", {"specs": 5}).to_json()["fields"] is None
+
+    def broken(*args, **kwargs):
+        raise gbcs.MalformedMessage("a defect of the library")
+
+    monkeypatch.setattr(payload_codec, "describe_tree", broken)
+    with pytest.raises(gbcs.MalformedMessage):
+        Payload("raw", "00").to_json()
+
+
+def test_states_are_enumerations_and_their_text_is_taken_too():
+    payload = Payload("dlms-access-response", {"invoke_id": "00000001", "date_time": None, "results": [], "data": [
+        {"type": "protected", "plaintext": "0901aa"}]})
+    for cra, sign in ((gbcs.Cra.RESPONSE, True), ("response", False)):
+        message = gbcs.decode(gbcs.build(cra=cra, counter=1, originator=DEVICE, recipient=SUPPLIER, message_code=0x27,
+                                         payload=payload, keys=KEYS, sign=sign), KEYS)
+        assert message.cra is gbcs.Cra.RESPONSE
+        assert message.signature_field is (gbcs.SignatureField.PRESENT if sign else gbcs.SignatureField.ABSENT)
+        assert message.verification.mac is gbcs.Check.VERIFIED
+        assert message.verification.signature is (gbcs.Check.VERIFIED if sign else gbcs.Check.ABSENT)
+        assert message.verification.decryption is gbcs.Decryption.DECRYPTED
+        assert gbcs.protection.decrypt_parts(message, None)[0] is gbcs.Decryption.UNCHECKED
+        assert gbcs.decode(gbcs.encode(message)).verification.mac is gbcs.Check.UNCHECKED
+    assert gbcs.lookup(0x0027).cra == (gbcs.Cra.COMMAND, gbcs.Cra.RESPONSE)
+    assert all(isinstance(cra, gbcs.Cra) for cra in gbcs.lookup(0x0027).cra)
+    assert gbcs.Verification("verified", "absent", "absent").mac is gbcs.Check.VERIFIED
+    with pytest.raises(gbcs.UsageError):
+        gbcs.Verification("fine")
+    assert KEYS.public_key(SUPPLIER, "ds") is KEYS.public_key(SUPPLIER, gbcs.KeyUsage.SIGNING) is not None
 
 
 def test_encode_takes_only_a_message():
@@ -293,3 +367,30 @@ def test_every_message_the_model_accepts_encodes_to_bytes_that_decode_to_it(cra,
     assert again.verification.mac == ("verified" if ciphered else "absent")
     assert again.verification.signature == ("verified" if field == "present" else "absent")
     assert gbcs.encode(again) == raw
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cra=st.sampled_from(["command", "response", "alert"]), field=st.sampled_from(["absent", "empty", "present"]),
+       ciphered=st.booleans(), data=dlms_data(2))
+def test_verify_signature_checks_a_message_against_the_key_it_is_given(cra, field, ciphered, data):
+    originator, recipient = (SUPPLIER, DEVICE) if cra == "command" else (DEVICE, SUPPLIER)
+    raw = gbcs.build(cra=cra, counter=5, originator=originator, recipient=recipient, message_code=0x27,
+                     payload=Payload("dlms-access-request", {"invoke_id": "00000001", "date_time": None,
+                                                             "specs": [], "data": [data]}),
+                     keys=KEYS, sign=field == "present", empty_signature_field=field == "empty", ciphered=ciphered)
+    message = gbcs.decode(raw)
+    assert message.verification.signature == ("unchecked" if field == "present" else "absent")
+    assert gbcs.verify_signature(message, KEYS.public_key(originator, gbcs.SIGNING)) == (field == "present")
+    assert not gbcs.verify_signature(message, KEYS.public_key(recipient, gbcs.SIGNING))
+    if field == "present":
+        other = replace(message, counter=6)
+        assert not gbcs.verify_signature(other, KEYS.public_key(originator, gbcs.SIGNING))
+
+
+def test_verify_signature_takes_a_message_and_a_public_key():
+    message = gbcs.decode(gbcs.build(cra="command", counter=1, originator=SUPPLIER, recipient=DEVICE,
+                                     message_code=0x27, payload=Payload("raw", ""), keys=KEYS, sign=True))
+    with pytest.raises(gbcs.UsageError):
+        gbcs.verify_signature(gbcs.encode(message), KEYS.public_key(SUPPLIER, gbcs.SIGNING))
+    with pytest.raises(gbcs.UsageError):
+        gbcs.verify_signature(message, KEYS.private_key(SUPPLIER, gbcs.SIGNING))

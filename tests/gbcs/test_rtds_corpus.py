@@ -127,6 +127,20 @@ def test_every_checkable_mac_and_signature_verifies_and_every_encrypted_part_dec
     assert messages_decrypted == encrypted_messages >= 48 and parts >= 63
 
 
+def test_every_verified_signature_verifies_with_the_originators_key_given_by_hand():
+    keys = rtds_keys()
+    checked = 0
+    for path, _data, message in decoded():
+        if message.verification.signature != "verified":
+            continue
+        public = keys.public_key(message.originator, gbcs.SIGNING)
+        assert gbcs.verify_signature(message, public), path.name
+        flipped = message.signature[:-1] + bytes([message.signature[-1] ^ 1])
+        assert not gbcs.verify_signature(replace(message, signature=flipped), public), path.name
+        checked += 1
+    assert checked >= 450
+
+
 def test_dlms_protected_data_of_esme_responses_and_alerts_decrypts_to_dlms_data():
     use_cases = set()
     for path, _data, message in decoded():

@@ -18,7 +18,7 @@ import gbcs
 from gbcs import semantic
 from gbcs.catalogue import lookup
 from gbcs.payload import asn1 as asn1_codec, decode_payload, encode_payload
-from gbcs.payload import zcl
+from gbcs import zcl
 from gbcs.semantic import asn1, cosem_values, der_schema, dlms, gbcs_values, gbz, zcl_fields, zcl_names
 from gbcs.semantic import axdr_schema as ax
 from gbcs.semantic.alerts import ALERT_NAMES, INTEGRITY_ISSUES

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import gbcs
 from gbcs.errors import MalformedMessage, UsageError
-from gbcs.payload import zcl
-from gbcs.payload.zcl import AttributeRecord, ZclValue
+from gbcs import zcl
+from gbcs.zcl import AttributeRecord, ZclValue
 from tests.gbcs.corpus import AVAILABLE, rtds_keys, vectors
 
 FIXED = {type_id: spec for type_id, spec in zcl._TYPES.items() if spec[1] in ("uint", "int", "bool", "raw")}

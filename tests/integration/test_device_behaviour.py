@@ -14,6 +14,9 @@ import sys
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from lxml import etree
 
 import gbcs
@@ -674,12 +677,16 @@ async def test_a_signed_pre_command_under_another_request_id_is_refused(estate):
     assert answer.code == "E31"
 
 
+def _gbcs_signature(key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
+    """An ECDSA P-256 / SHA-256 signature of any bytes, written as GBCS writes one: r‖s."""
+    r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
 async def test_a_pre_command_ending_in_an_empty_signature_length_byte_is_signed_by_replacing_it(pg_base_url, tmp_path):
     """Set to issue Pre-Commands as some DCC test systems do — ending in an empty signature-length byte (0x00)
     — the DCC takes them back with that byte replaced by 0x40 and the signature, which covers everything after
     the 0xDF tag but that byte."""
-    from gbcs import security
-
     running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path,
                                             precommand_empty_signature_byte=True)
     receivers = {SUPPLIER: await Receiver().start()}
@@ -689,7 +696,7 @@ async def test_a_pre_command_ending_in_an_empty_signature_length_byte_is_signed_
         request_id = client.request_id_of(root)
         precommand = await _precommand(running, root)
         assert precommand.endswith(b"\x00") and gbcs.decode(precommand).signature_field == "empty"
-        signed = precommand[:-1] + b"\x40" + security.sign(gbcs_key_for(SUPPLIER), precommand[1:-1])
+        signed = precommand[:-1] + b"\x40" + _gbcs_signature(gbcs_key_for(SUPPLIER), precommand[1:-1])
         sign_in_place(root, precommand, gbcs_key_for(SUPPLIER))
         root.find(sr("Body"))[0][0].text = base64.b64encode(signed).decode()
         answer = await running.post("S", client.sign(root, xml_signer_for(running, root)))
@@ -699,7 +706,7 @@ async def test_a_pre_command_ending_in_an_empty_signature_length_byte_is_signed_
         # Signed over the 0x00 as well and appended after it: not what was issued.
         root = _set_prices(prepared("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"), 9091)
         precommand = await _precommand(running, root)
-        appended = precommand + b"\x40" + security.sign(gbcs_key_for(SUPPLIER), precommand[1:])
+        appended = precommand + b"\x40" + _gbcs_signature(gbcs_key_for(SUPPLIER), precommand[1:])
         sign_in_place(root, precommand, gbcs_key_for(SUPPLIER))
         root.find(sr("Body"))[0][0].text = base64.b64encode(appended).decode()
         assert (await running.post("S", client.sign(root, xml_signer_for(running, root)))).code == "E31"

@@ -16,7 +16,6 @@ import pytest
 from lxml import etree
 
 import gbcs
-from gbcs.message import parse
 from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
@@ -187,7 +186,7 @@ def rtds_response(folder: str, name: str) -> gbcs.Message:
     candidates += [path / f"{'_'.join(parts)}_RESPONSE_GBCS.HEX"] if len(parts) == 3 else []
     candidates += sorted(path.glob("*SUCCESS*RESPONSE_GBCS.HEX")) + sorted(path.glob("*RESPONSE_GBCS.HEX"))
     found = next(p for p in candidates if p.exists())
-    return parse(bytes.fromhex("".join(found.read_text().split()))).message
+    return gbcs.decode(bytes.fromhex("".join(found.read_text().split())))
 
 
 def _collapse(shapes: list) -> tuple:

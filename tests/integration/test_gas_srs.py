@@ -22,7 +22,7 @@ from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
 from devices import gas_meter
 from devices.clock import zigbee_time
-from gbcs.payload import zcl
+from gbcs import zcl
 from tests.conftest import create_fresh_database
 from tests.devices.gas_shapes import equivalent, has_data, plaintext_components, rtds_message, shapes
 from tests.integration import requests

@@ -27,8 +27,7 @@ from dccsim.han.commands.structures import STRUCTURES
 from dccsim.han.commands.values import as_datetime, text_of
 from dccsim.duis.outcomes import E080902, E080903, E11, HTTP_501_NOT_IMPLEMENTED, DuisRejection
 from dccsim.inventory.models import Device
-from gbcs import lookup
-from gbcs.payload import Payload
+from gbcs import Payload, lookup
 
 # Preferred use case per (variant, device type) where several apply, and what each use case's command
 # takes from the request: one table per device family.

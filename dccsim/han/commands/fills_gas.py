@@ -16,7 +16,7 @@ from devices.clock import generalized_time, zigbee_time
 from dccsim.han.commands.structures_gas import command, gbz
 from dccsim.han.commands.values import all_values, as_datetime, as_int, indexed, text_of
 from dccsim.inventory.models import Device
-from gbcs.payload.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
+from gbcs.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
 
 GAS_THRESHOLD_MAX = 0xFFFFFFFFFFFF        # GBCS: a gas block threshold is an unsigned 48-bit integer
 NEVER = 0xFFFFFFFE                        # start time of a cancelled tariff (an ExecutionDateTime past 2136)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gbcs.payload import zcl
-from gbcs.payload.zcl import CALENDAR, METERING, PREPAYMENT, PRICE
+from gbcs import zcl
+from gbcs.zcl import CALENDAR, METERING, PREPAYMENT, PRICE
 
 ALL_CALENDARS = 0xFFFFFFFF      # issuer calendar id: the current tariff calendar
 FRIENDLY_CREDIT = 0xFFFFFFFE    # issuer calendar id: the current friendly credit calendar

@@ -236,8 +236,8 @@ def _encode(value: ZclValue, depth: int) -> bytes:
             raise UsageError(f"ZCL {name} needs an integer, not {type(v).__name__}")
         try:
             return int(v).to_bytes(width, "little", signed=kind == "int")
-        except OverflowError:
-            raise UsageError(f"{v} does not fit in ZCL {name}") from None
+        except OverflowError as exc:
+            raise UsageError(f"{v} does not fit in ZCL {name}") from exc
     if kind in ("octets", "text"):
         limit = (1 << (8 * width)) - 1
         if v is None:
@@ -249,8 +249,8 @@ def _encode(value: ZclValue, depth: int) -> bytes:
                 raise UsageError(f"ZCL {name} needs a str")
             try:
                 v = v.encode("latin-1")
-            except UnicodeEncodeError:
-                raise UsageError(f"ZCL {name} holds latin-1 text only") from None
+            except UnicodeEncodeError as exc:
+                raise UsageError(f"ZCL {name} holds latin-1 text only") from exc
         if len(v) >= limit:
             raise UsageError(f"ZCL {name} of {len(v)} bytes is too long")
         return len(v).to_bytes(width, "little") + bytes(v)
