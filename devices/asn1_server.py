@@ -7,6 +7,9 @@ from datetime import datetime
 
 from devices import trust_anchors
 from devices.clock import generalized_time, parse_generalized_time
+from devices.state import DeviceState, JoinedDevice
+from gbcs import KeyUsage
+from gbcs.payload import asn1
 
 
 def _int(value: int) -> dict:
@@ -42,31 +45,22 @@ def _other_device(values: list[dict]) -> str:
     return next((v["hex"].upper() for v in values if v["tag"] == "04" and len(v["hex"]) == 16), "")
 
 
-def joined_devices(state: dict) -> list[dict]:
-    """The devices this one has joined with (entries of older states were bare device ids)."""
-    state["joined"] = [e if isinstance(e, dict) else {"device_id": str(e).upper(), "type": 3}
-                       for e in state.get("joined", [])]
-    return state["joined"]
-
-
-def _join(state: dict, values: list[dict]) -> list[dict]:
+def _join(state: DeviceState, values: list[dict]) -> list[dict]:
     other = _other_device(values)
-    kind = next((int(v["hex"], 16) for v in values[1:] if v["tag"] == "02"), 0)
-    joined = joined_devices(state)
+    join_type = next((int(v["hex"], 16) for v in values[1:] if v["tag"] == "02"), 0)
     if not other:
         return [_int(FAILURE)]
-    if any(entry["device_id"] == other for entry in joined):
+    if any(entry.device_id == other for entry in state.joined):
         return [_int(SUCCESS)]
-    if len(joined) >= MAX_JOINED:
+    if len(state.joined) >= MAX_JOINED:
         return [_int(NO_SPACE)]
-    joined.append({"device_id": other, "type": kind})
+    state.joined.append(JoinedDevice(other, join_type))
     return [_int(SUCCESS)]
 
 
-def _unjoin(state: dict, values: list[dict]) -> list[dict]:
+def _unjoin(state: DeviceState, values: list[dict]) -> list[dict]:
     other = _other_device(values)
-    joined = joined_devices(state)
-    state["joined"] = [entry for entry in joined if entry["device_id"] != other]
+    state.joined = [entry for entry in state.joined if entry.device_id != other]
     return [_int(SUCCESS)]
 
 
@@ -77,19 +71,13 @@ def _requested_roles(nodes: list) -> list[int]:
     return [int(n["hex"], 16) for n in wanted if n.get("tag") == "02"]
 
 
-def _certificate_nodes(der: bytes) -> list[dict]:
-    from gbcs.payload import asn1
-
-    return asn1.decode(der)
-
-
-def own_certificate(state: dict, certificates: dict[str, bytes], usage: str) -> bytes:
+def own_certificate(state: DeviceState, certificates: dict[str, bytes], usage: KeyUsage) -> bytes:
     """The device's certificate for a usage: a replacement it holds, else the one it was issued with."""
-    held = (state.get("own_credentials") or {}).get(usage)
-    return bytes.fromhex(held["certificate"]) if held else certificates.get(usage) or b""
+    held = state.own_credentials.get(usage)
+    return held.certificate if held else certificates.get(usage) or b""
 
 
-def serve_asn1(state: dict, use_case: str, nodes: list, now: datetime, certificates: dict[str, bytes]) -> \
+def serve_asn1(state: DeviceState, use_case: str, nodes: list, now: datetime, certificates: dict[str, bytes]) -> \
         tuple[list, list]:
     """Answer an ASN.1 command with its response nodes; return (nodes, alerts)."""
     values = primitives(nodes)
@@ -98,22 +86,19 @@ def serve_asn1(state: dict, use_case: str, nodes: list, now: datetime, certifica
     if use_case.startswith("CS04"):
         return _unjoin(state, values), []
     if use_case == "CS07":
-        entries = [_seq(_octets(bytes.fromhex(e["device_id"])), _int(e.get("type", 3)))
-                   for e in joined_devices(state)]
+        entries = [_seq(_octets(bytes.fromhex(e.device_id)), _int(e.join_type)) for e in state.joined]
         return [_seq(_int(SUCCESS), _seq(*entries))], []
     if use_case == "CS08":
-        return [_seq(_octets(bytes.fromhex(state.get("firmware", {}).get("version", "00000001"))),
-                     _int(SUCCESS))], []
+        return [_seq(_octets(bytes.fromhex(state.firmware.version)), _int(SUCCESS))], []
     if use_case == "GCS28":
         valid_from = next((parse_generalized_time(bytes.fromhex(v["hex"])) for v in values if v["tag"] == "18"), None)
-        state["clock_offset_s"] = 0
         return [_seq({"tag": "18", "hex": generalized_time(valid_from or now).hex()}, _int(SUCCESS))], []
     if use_case in ("CS02a", "CS02f"):
-        return trust_anchors.report(state, _requested_roles(nodes), state.get("remote_party_sequence")), []
+        return trust_anchors.report(state, _requested_roles(nodes)), []
     if use_case == "CS02e":
-        which = "ds" if _wants_signing(values) else "ka"
+        which = KeyUsage.SIGNING if _wants_signing(values) else KeyUsage.KEY_AGREEMENT
         certificate = own_certificate(state, certificates, which)
-        return (_certificate_nodes(certificate) if certificate else [_int(FAILURE)]), []
+        return (asn1.decode(certificate) if certificate else [_int(FAILURE)]), []
     return [_int(SUCCESS)], []
 
 

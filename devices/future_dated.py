@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from devices.clock import ZIGBEE_EPOCH, parse_dlms_date_time
+import gbcs
+from devices.clock import from_zigbee_time
+from devices.state import DeviceState, FirmwareActivation, HeldCommand, PayloadTree
 
 # (class id, attribute) of the COSEM attributes that hold an activation date-time.
 ACTIVATION_ATTRIBUTES = frozenset({(20, 10), (113, 7), (9000, 6), (111, 13)})
@@ -40,7 +42,7 @@ NATIVE: dict[str, frozenset[tuple[int, int]]] = {
     "ESME": frozenset({(20, 10), (113, 7), (9000, 6)}),
     "GSME": frozenset({(0x0700, 4), (0x0700, 5), (0x0700, 6), (0x0707, 0), (0x0707, 4)}),
 }
-IMMEDIATE_DLMS = "0000000000000000008000ff"
+IMMEDIATE_DLMS = gbcs.DLMS_NOW.hex()
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def _dlms_value_time(raw: bytes) -> tuple[str, datetime | None]:
         return "now", None
     if raw[:4] == b"\xff\xff\xff\xff":
         return "cancel", None
-    moment = parse_dlms_date_time(raw)
+    moment = gbcs.decode_dlms_date_time(raw)
     return ("at", moment) if moment is not None else ("now", None)
 
 
@@ -108,7 +110,7 @@ def gbz_timing(tree: dict, now: datetime) -> Timing:
             cancel = True
             targets.append(target)
         elif value:
-            moment = ZIGBEE_EPOCH + timedelta(seconds=value)
+            moment = from_zigbee_time(value)
             if moment > now:
                 times.append(moment)
                 targets.append(target)
@@ -127,9 +129,9 @@ def timing(kind: str, tree, now: datetime) -> Timing:
     return NOW
 
 
-def native(device_type: str, kind: str, timing: Timing) -> bool:
+def native(state: DeviceState, kind: str, timing: Timing) -> bool:
     """Whether the device's model dates every part of this command itself (and it is dated only there)."""
-    dated = NATIVE.get(device_type, frozenset())
+    dated = NATIVE.get(state.KIND, frozenset())
     if not timing.targets:
         return False
     if kind == "dlms-access-request":
@@ -168,28 +170,26 @@ def made_immediate(kind: str, tree):
     return tree
 
 
-def hold(state: dict, *, at: datetime, originator: str, counter: int, message_code: int, kind: str, request,
-         targets: tuple, extra: dict | None = None) -> None:
-    """Keep a command until its time (``state["future"]``: the device's timer list; an entry with
-    ``watch`` set is only a reminder of a time the device's model keeps itself)."""
-    state.setdefault("future", []).append({
-        "at": at.astimezone(timezone.utc).isoformat(), "originator": originator, "counter": counter,
-        "message_code": message_code, "kind": kind, "request": request,
-        "targets": [list(t) for t in targets], **(extra or {})})
+def hold(state: DeviceState, *, at: datetime, originator: str, counter: int, message_code: int, kind: str,
+         request: PayloadTree, targets: tuple, use_case: str, watch: bool = False,
+         firmware: FirmwareActivation | None = None) -> None:
+    """Keep a command until its time (the device's timer list; a command held with ``watch`` is only a
+    reminder of a time the device's model keeps itself)."""
+    state.future.append(HeldCommand(at=at.astimezone(timezone.utc), originator=originator, counter=counter, message_code=message_code,
+                                    payload_kind=kind, request=request, targets=tuple(tuple(t) for t in targets),
+                                    use_case=use_case, watch=watch, firmware=firmware))
 
 
-def cancel(state: dict, message_code: int, kind: str | None = None) -> int:
+def cancel(state: DeviceState, message_code: int, kind: str | None = None) -> int:
     """Drop the held commands of this message code; return how many were cancelled."""
-    held = state.get("future", [])
-    kept = [item for item in held if not (item["message_code"] == message_code
-                                          and (kind is None or item.get("kind", kind) == kind))]
-    state["future"] = kept
-    return len(held) - len(kept)
+    held = state.future
+    state.future = [item for item in held if not (item.message_code == message_code
+                                                  and (kind is None or item.payload_kind == kind))]
+    return len(held) - len(state.future)
 
 
-def due(state: dict, now: datetime) -> list[dict]:
+def due(state: DeviceState, now: datetime) -> list[HeldCommand]:
     """Take the held commands whose time has come out of the list, oldest first."""
-    held = state.get("future", [])
-    ready = [item for item in held if datetime.fromisoformat(item["at"]) <= now]
-    state["future"] = [item for item in held if datetime.fromisoformat(item["at"]) > now]
-    return sorted(ready, key=lambda item: item["at"])
+    ready = [item for item in state.future if item.at <= now]
+    state.future = [item for item in state.future if item.at > now]
+    return sorted(ready, key=lambda item: item.at)

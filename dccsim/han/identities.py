@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 import gbcs
 from devices.device import DeviceIdentity
+from devices.installation import replace_own_credential
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.credentials import Credential, Usage
 from dccsim.smki.store import CredentialStore
@@ -41,9 +42,9 @@ class Identities:
             self._directory = keys
         return self._directory
 
-    def identity(self, device_id: str, device_type: str) -> DeviceIdentity:
+    def identity(self, device_id: str) -> DeviceIdentity:
         cached = self._cache.get(device_id)
-        if cached is not None and cached.device_type == device_type:
+        if cached is not None:
             return cached
         keys = gbcs.StaticKeyStore(acb=self.acb)
         certificates = {}
@@ -53,7 +54,7 @@ class Identities:
                 continue
             keys.add(device_id, usage, public=credential.certificate, private=credential.private_key)
             certificates[usage] = credential.certificate.public_bytes(serialization.Encoding.DER)
-        identity = DeviceIdentity(device_id, device_type, keys, certificates, self.directory())
+        identity = DeviceIdentity(device_id, keys, certificates, self.directory())
         self._cache[device_id] = identity
         return identity
 
@@ -127,18 +128,10 @@ async def reissue_device_certificate(conn, sim: "Simulator", device_id: str, usa
 
     The device keeps the new private key in its own state and reports the new certificate when asked
     (6.24.2); the DCC's SMKI repository and inventory follow only then (certificate tracking)."""
-    import json
-
     from dccsim.smki import authority
 
     credential = authority.issue_device(devices_authority(sim.smki), device_id, usage)
     der = credential.certificate.public_bytes(serialization.Encoding.DER)
-    held = {"certificate": der.hex(), "key": credential.key_pem().decode()}
-    row = await conn.fetchrow("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE", device_id)
-    state = json.loads(row["state"]) if row else {}
-    state.setdefault("own_credentials", {})[usage.value] = held
-    await conn.execute(
-        "INSERT INTO device_state (device_id, state, updated_at) VALUES ($1, $2, now()) "
-        "ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
-        device_id, json.dumps(state))
+    pem = credential.key_pem().decode()
+    await sim.han.store.update(conn, device_id, lambda state: replace_own_credential(state, usage.value, der, pem))
     return credential

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 import gbcs
-from devices import gas_mirror
 from devices.device import handle_command
 from dccsim.han.alerts import Outgoing, route_device_alert
 from dccsim.handlers.device_commands import dcc_keys
@@ -199,7 +198,7 @@ async def _refresh_gas_mirror(sim: "Simulator", job) -> None:
     """A GSME that answered was awake: its GPF's copy of the GSME data is brought up to date."""
     device = await repo.get_device(sim.db.pool, job["device_id"])
     if device is not None and device.device_type == "GSME" and device.gpf_id:
-        await gas_mirror.push(sim.han, device.device_id, device.gpf_id, hub_id=job["hub_id"])
+        await sim.han.push_gas_mirror(device.device_id, device.gpf_id, hub_id=job["hub_id"])
 
 
 async def _bounded(call, timeout: float):

@@ -15,6 +15,7 @@ from dccsim.db.notify import Listener
 from dccsim.duis.xmldsig import DuisSigner
 from dccsim.duis.xsd import load_schema
 from dccsim.estate import demo_estate_path, load_estate_file, estate_identities
+from dccsim.han.store import migrate_device_states
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import User
 from dccsim.delivery.message_log import MessageLog
@@ -100,6 +101,7 @@ async def prepare_state(settings: Settings, *, demo: bool = False) -> Database:
         devices = [r["device_id"] for r in await conn.fetch("SELECT device_id FROM device")]
         store = await smki_repo.load_store(conn)
         await smki_repo.issue_device_credentials(conn, store, devices)
+        await migrate_device_states(conn)
     return db
 
 
