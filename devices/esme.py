@@ -130,7 +130,8 @@ def read_spec(spec: dict[str, Any]) -> Spec:
     cls, obis = spec.get("class"), spec.get("obis")
     member = spec.get("method" if kind == "action" else "attribute")
     if not isinstance(cls, int) or not isinstance(obis, str) or not isinstance(member, int):
-        raise MalformedRequest(f"a {kind} without its class, OBIS code and {'method' if kind == 'action' else 'attribute'}")
+        what = "method" if kind == "action" else "attribute"
+        raise MalformedRequest(f"a {kind} without its class, OBIS code and {what}")
     return Spec(kind, cls, obis.upper(), member, spec.get("parameters"))
 
 

@@ -24,7 +24,7 @@ from devices import esme_logs as logs
 from devices import esme_meter as meter
 from devices import esme_tariff as tariff
 from devices.attribute_store import AttributeStore, key
-from devices.errors import MalformedRequest
+from devices.errors import reading
 from devices.esme_axdr import Node
 from devices.esme_state import EsmeMeter, SupplyState
 from devices.esme_variant import Capabilities
@@ -275,10 +275,8 @@ def period_of(selection: Node | None) -> Period:
     """The period of a range selection: a COSEM range descriptor (UTC seconds or date-times) or a GBCS
     data protection restriction (date-time from / to). A selection of another shape selects no period;
     one that does not read as a value is refused (``MalformedRequest``)."""
-    try:
+    with reading("a selection"):
         return _period(selection)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-        raise MalformedRequest(f"a selection the meter cannot read: {exc!r}") from None
 
 
 def _period(selection: Node | None) -> Period:

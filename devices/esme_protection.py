@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import gbcs
 from devices import esme_axdr as x
-from devices.errors import MalformedRequest
+from devices.errors import MalformedRequest, reading
 from devices.esme_axdr import Node
 
 TRANSACTION_PREFIX = 0x04           # the KDF message kind "encryption"
@@ -47,10 +47,8 @@ def parse_request(data: Node) -> tuple[list[Descriptor], list[Protection]]:
     does not read as one is refused (``MalformedRequest``)."""
     if data.get("type") != "structure" or len(data.get("items", [])) != 2:
         raise MalformedRequest("get_protected_attributes takes a structure of descriptors and protection parameters")
-    try:
+    with reading("get_protected_attributes parameters"):
         return _parse(*data["items"])
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-        raise MalformedRequest(f"get_protected_attributes parameters the meter cannot read: {exc!r}") from None
 
 
 def _parse(descriptors_node: Node, parameters_node: Node) -> tuple[list[Descriptor], list[Protection]]:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import gbcs
 from devices import esme_axdr as x
 from devices.attribute_store import AttributeStore, key, parts
-from devices.errors import MalformedRequest
+from devices.errors import reading
 from devices.esme_axdr import Node
 
 CALENDAR = {1: "00000D0000FF", 2: "00000D0001FF"}          # by element
@@ -232,12 +232,9 @@ _READERS: dict[tuple[int, int], Callable[[Node], Any]] = {
 def check(cls: int, attribute: int, value: Node) -> None:
     """Refuse (``MalformedRequest``) a value the meter could not read once it is in force."""
     reader = _READERS.get((cls, attribute))
-    if reader is None:
-        return
-    try:
-        reader(value)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-        raise MalformedRequest(f"{cls}/{attribute}: a value the meter cannot read ({exc!r})") from None
+    if reader is not None:
+        with reading(f"a value of class {cls} attribute {attribute}"):
+            reader(value)
 
 
 @dataclass

@@ -175,9 +175,10 @@ def hold(state: DeviceState, *, at: datetime, originator: str, counter: int, mes
          firmware: FirmwareActivation | None = None) -> None:
     """Keep a command until its time (the device's timer list; a command held with ``watch`` is only a
     reminder of a time the device's model keeps itself)."""
-    state.future.append(HeldCommand(at=at.astimezone(timezone.utc), originator=originator, counter=counter, message_code=message_code,
-                                    payload_kind=kind, request=request, targets=tuple(tuple(t) for t in targets),
-                                    use_case=use_case, watch=watch, firmware=firmware))
+    state.future.append(HeldCommand(at=at.astimezone(timezone.utc), originator=originator, counter=counter,
+                                    message_code=message_code, payload_kind=kind, request=request,
+                                    targets=tuple(tuple(t) for t in targets), use_case=use_case, watch=watch,
+                                    firmware=firmware))
 
 
 def cancel(state: DeviceState, message_code: int, kind: str | None = None) -> int:

@@ -370,7 +370,8 @@ def find_snapshots(gas: GasData, earliest: int, latest: int, cause_mask: int) ->
     return sorted(found, key=lambda s: (s.time, s.id), reverse=True)
 
 
-def sampled_data(gas: GasData, sample_id: int, earliest: int, count: int, now: int) -> tuple[int, int, list[int]] | None:
+def sampled_data(gas: GasData, sample_id: int, earliest: int, count: int,
+                 now: int) -> tuple[int, int, list[int]] | None:
     """(start time, interval as sent, samples) of a consumption log, or None when nothing is held."""
     if sample_id not in SAMPLE_LOGS or count <= 0:
         return None

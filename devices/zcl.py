@@ -18,7 +18,7 @@ from typing import Any, Callable
 from devices import gas_clusters, gas_meter, gas_mirror
 from devices.gas_clusters import Served
 from devices.gas_state import GasData, GasEventLogs
-from devices.state import DeviceState, GpfState, GsmeState, HcalcsState, PpmidState
+from devices.state import GpfState, GsmeState, HcalcsState, PpmidState
 from devices.top_ups import Entry
 from gbcs.errors import GbcsError
 from gbcs.payload import zcl

@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 
 from devices import gas_meter as meter
 from devices.gas_meter import DAY, zt
-from devices.gas_state import DayEntry, DebtEntry, GasCalendar, GasData, GasEvent, Season, SpecialDay, TariffParts, TopUpEntry
+from devices.gas_state import (DayEntry, DebtEntry, GasCalendar, GasData, GasEvent, Season, SpecialDay, TariffParts,
+                               TopUpEntry)
 from devices.state import GsmeState
 from tests.devices import top_up_helpers as prepaid
 
@@ -174,7 +175,8 @@ def test_a_tariff_takes_effect_now_at_its_start_time_or_never():
     assert gas.tariff.tou_prices[0] == 6000 and gas.pending is None
     change = meter.find_snapshots(gas, now, now + 3 * DAY, meter.CHANGE_OF_TARIFF)
     assert [s.time for s in change] == [now + 2 * DAY + 600, now]
-    assert GasEvent(event_id=meter.EVENT_FUTURE_DATED_ACTIONED, time=now + 2 * DAY + 600, data=b"") in gas.logs.event_log
+    assert GasEvent(event_id=meter.EVENT_FUTURE_DATED_ACTIONED, time=now + 2 * DAY + 600,
+                    data=b"") in gas.logs.event_log
     assert GasEvent(event_id=meter.EVENT_DEBT_COLLECTION_COMPLETED[1], time=meter.midnight(now) + 2 * DAY,
                     data=b"") in gas.logs.event_log
     meter.stage_tariff(gas, _tou(7000), now + 10 * DAY, zt(NOW + timedelta(days=3)))

@@ -30,7 +30,8 @@ def provision(state: DeviceState, *, supplier: str = SUPPLIER,
     return state
 
 
-def entry(state: DeviceState, device_id: str, *, originator: str | None = None, counter: int | None = None) -> top_ups.Entry:
+def entry(state: DeviceState, device_id: str, *, originator: str | None = None,
+          counter: int | None = None) -> top_ups.Entry:
     """A UTRN entered at the meter: the meter's keys as a device holds them (its own pair, its cells)."""
     own = gbcs.StaticKeyStore()
     own.add(device_id, gbcs.KEY_AGREEMENT, private=meter_key(device_id))

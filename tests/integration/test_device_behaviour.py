@@ -271,7 +271,7 @@ async def test_a_tariff_cancellation_cancels_the_pending_future_dated_tariff(est
     _rid, cancelled = await _response(running, receivers, prepared(
         "ECS01a_1.1.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML"))
     assert cancelled.use_case == "ECS01a"
-    state = await running.sim.db.pool.fetchval("SELECT state->'future' FROM device_state WHERE device_id = $1", A0)
+    state = await running.sim.db.pool.fetchval("SELECT next_timer_at FROM device_state WHERE device_id = $1", A0)
     assert state in (None, "[]"), "the cancellation was held as a command of its own"
     await asyncio.sleep(3.5)
     assert not _device_alerts(receivers, SUPPLIER, "8F66")
