@@ -25,8 +25,8 @@ from datetime import datetime
 import gbcs
 from devices import alerts, asn1_server, chf, cosem, firmware, future_dated, top_ups, use_cases, zcl
 from devices.device_types import kind, serves
-from devices.state import (ChfState, DeviceState, EsmeState, FirmwareActivation, GpfState, GsmeState, HcalcsState,
-                           HeldCommand, PpmidState, SecurityEvent)
+from devices.state import (ASN1, DLMS_REQUEST, GBZ, ChfState, DeviceState, EsmeState, FirmwareActivation, GpfState,
+                           GsmeState, HcalcsState, HeldCommand, PpmidState, SecurityEvent)
 from devices.trust_anchors import DeviceKeys, signature_roles
 from gbcs import Check, Cra, KeyUsage, SignatureField
 from gbcs.payload import Payload
@@ -34,7 +34,7 @@ from gbcs.payload import Payload
 SECURITY_LOG_SIZE = 100
 # The ZCL Default Response a device gives for each part of a GBZ command it holds for later.
 ZCL_DEFAULT_RESPONSE, ZCL_SUCCESS = 0x0B, 0x00
-DLMS_REQUEST, DLMS_RESPONSE, GBZ, ASN1 = "dlms-access-request", "dlms-access-response", "gbz", "asn1"
+DLMS_RESPONSE = "dlms-access-response"
 
 
 @dataclass

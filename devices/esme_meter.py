@@ -20,9 +20,7 @@ from devices.esme_axdr import from_utc_seconds, utc_seconds
 from devices.esme_state import (BillingSnapshot, EsmeLog, EsmeMeter, EsmePrepayment, LoggedAmount, LoggedEvent,
                                 Registers, SupplyState)
 from devices.esme_variant import Capabilities, capabilities
-from devices.state import EsmeState, HeldCommand
-
-DLMS_REQUEST = "dlms-access-request"
+from devices.state import DLMS_REQUEST, EsmeState, HeldCommand
 
 # GBCS event / alert codes written to the logs.
 EVENT_LOG_CLEARED = 0x8F52

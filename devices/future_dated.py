@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 
 import gbcs
 from devices.clock import from_zigbee_time
-from devices.state import DeviceState, FirmwareActivation, HeldCommand, PayloadTree
+from devices.state import DLMS_REQUEST, GBZ, DeviceState, FirmwareActivation, HeldCommand, PayloadTree
 
 # (class id, attribute) of the COSEM attributes that hold an activation date-time.
 ACTIVATION_ATTRIBUTES = frozenset({(20, 10), (113, 7), (9000, 6), (111, 13)})
@@ -122,9 +122,9 @@ def gbz_timing(tree: dict, now: datetime) -> Timing:
 
 
 def timing(kind: str, tree, now: datetime) -> Timing:
-    if kind == "dlms-access-request":
+    if kind == DLMS_REQUEST:
         return dlms_timing(tree, now)
-    if kind == "gbz":
+    if kind == GBZ:
         return gbz_timing(tree, now)
     return NOW
 
@@ -134,16 +134,16 @@ def native(state: DeviceState, kind: str, timing: Timing) -> bool:
     dated = NATIVE.get(state.KIND, frozenset())
     if not timing.targets:
         return False
-    if kind == "dlms-access-request":
+    if kind == DLMS_REQUEST:
         return all((t[0], t[2]) in dated for t in timing.targets)
-    if kind == "gbz":
+    if kind == GBZ:
         return all((t[0], t[2]) in dated for t in timing.targets)
     return False
 
 
 def idle_request(kind: str):
     """A request with nothing in it: the model advances to now (and takes what is due into force)."""
-    if kind == "gbz":
+    if kind == GBZ:
         return {"count": 0, "components": []}
     return {"invoke_id": "00000000", "date_time": None, "specs": [], "data": []}
 
@@ -151,14 +151,14 @@ def idle_request(kind: str):
 def made_immediate(kind: str, tree):
     """The command as it runs at its time: its execution times set to "now"."""
     tree = copy.deepcopy(tree)
-    if kind == "dlms-access-request":
+    if kind == DLMS_REQUEST:
         tree["date_time"] = None
         for index, spec in enumerate(tree.get("specs", [])):
             if spec["choice"] == "set" and (spec["class"], spec.get("attribute")) in ACTIVATION_ATTRIBUTES:
                 value = tree["data"][index]
                 if value.get("type") == "octet-string" and len(value.get("hex", "")) == 24:
                     value["hex"] = IMMEDIATE_DLMS
-    elif kind == "gbz":
+    elif kind == GBZ:
         for component in tree.get("components", []):
             offset = ZCL_EXECUTION_TIME.get((component["cluster"], component["command"]))
             if offset is None:

@@ -18,6 +18,8 @@ from gbcs import KeyUsage
 
 DlmsNode = dict[str, Any]          # a DLMS data value as ``gbcs.payload.dlms`` trees hold it
 PayloadTree = Any                  # a decoded GBCS payload tree (DLMS, GBZ or ASN.1), kept as it came
+# The ``gbcs.Payload`` kinds a command comes in.
+DLMS_REQUEST, GBZ, ASN1 = "dlms-access-request", "gbz", "asn1"
 
 DEFAULT_FIRMWARE = "00000001"
 DEFAULT_ALERT_COUNTER = 0x4000

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from devices.esme_variant import capabilities
 from devices.gas_state import TARIFF_FIELDS
-from devices.state import DEFAULT_ALERT_COUNTER, DEFAULT_FIRMWARE, DEFAULT_PAN, state_class
+from devices.state import DEFAULT_ALERT_COUNTER, DEFAULT_FIRMWARE, DEFAULT_PAN, DLMS_REQUEST, state_class
 from gbcs import decode_dlms_date_time
 
 Json = dict[str, Any]
@@ -50,7 +50,7 @@ def _common(old: Json) -> Json:
         "alert_counter": old.get("alert_counter", DEFAULT_ALERT_COUNTER),
         "security_log": [{"at": e["at"], "event": e["event"]} for e in old.get("security_log") or []],
         "future": [{"at": item["at"], "originator": item["originator"], "counter": item["counter"],
-                    "message_code": item["message_code"], "payload_kind": item.get("kind", "dlms-access-request"),
+                    "message_code": item["message_code"], "payload_kind": item.get("kind", DLMS_REQUEST),
                     "request": item["request"], "targets": item.get("targets") or [],
                     "use_case": item.get("use_case", ""), "watch": bool(item.get("watch")),
                     "firmware": {"hash": item["firmware"]["hash"], "reference": item["firmware"]["reference"]}

@@ -65,7 +65,7 @@ SELECT (SELECT id FROM job) AS job, {_OLDER_JOB} AS older,
 _SAVE = """
 WITH saved AS (
     INSERT INTO device_state (device_id, state, updated_at, next_timer_at, hub_device_log, format_version)
-    SELECT $1, $2::jsonb, now(), $10, $11, $12 WHERE $2::jsonb IS NOT NULL
+    SELECT $1, $2::jsonb, now(), $10, $11::text[], $12::integer WHERE $2::jsonb IS NOT NULL
     ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now(),
         next_timer_at = EXCLUDED.next_timer_at, hub_device_log = EXCLUDED.hub_device_log,
         format_version = EXCLUDED.format_version
