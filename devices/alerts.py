@@ -133,23 +133,20 @@ def gbz_payload(code: int, now: datetime, tail: bytes = b"", count: int = 1) -> 
                                  "tail": tail.hex()})
 
 
-def _integer(value: int) -> dict:
+def integer(value: int) -> dict:
+    """An ASN.1 INTEGER node (DER, the fewest octets)."""
     raw = value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True)
     return {"tag": "02", "hex": raw.hex()}
 
 
 def asn1_payload(code: int, now: datetime, *children: dict) -> Payload:
-    return Payload("asn1", [{"tag": "30", "children": [_integer(code), {"tag": "18",
-                                                                        "hex": generalized_time(now).hex()},
+    return Payload("asn1", [{"tag": "30", "children": [integer(code), {"tag": "18", "hex": generalized_time(now).hex()},
                                                        *children]}])
 
 
 def octets(raw: bytes) -> dict:
+    """An ASN.1 OCTET STRING node."""
     return {"tag": "04", "hex": raw.hex()}
-
-
-def integer(value: int) -> dict:
-    return _integer(value)
 
 
 def command_reference(message_code: int, counter: int) -> bytes:

@@ -6,19 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from devices import trust_anchors
+from devices.alerts import integer, octets
 from devices.clock import generalized_time, parse_generalized_time
 from devices.state import DeviceState, JoinedDevice
 from gbcs import KeyUsage
 from gbcs.payload import asn1
-
-
-def _int(value: int) -> dict:
-    raw = value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True)
-    return {"tag": "02", "hex": raw.hex()}
-
-
-def _octets(raw: bytes) -> dict:
-    return {"tag": "04", "hex": raw.hex()}
 
 
 def _seq(*children: dict) -> dict:
@@ -49,19 +41,19 @@ def _join(state: DeviceState, values: list[dict]) -> list[dict]:
     other = _other_device(values)
     join_type = next((int(v["hex"], 16) for v in values[1:] if v["tag"] == "02"), 0)
     if not other:
-        return [_int(FAILURE)]
+        return [integer(FAILURE)]
     if any(entry.device_id == other for entry in state.joined):
-        return [_int(SUCCESS)]
+        return [integer(SUCCESS)]
     if len(state.joined) >= MAX_JOINED:
-        return [_int(NO_SPACE)]
+        return [integer(NO_SPACE)]
     state.joined.append(JoinedDevice(other, join_type))
-    return [_int(SUCCESS)]
+    return [integer(SUCCESS)]
 
 
 def _unjoin(state: DeviceState, values: list[dict]) -> list[dict]:
     other = _other_device(values)
     state.joined = [entry for entry in state.joined if entry.device_id != other]
-    return [_int(SUCCESS)]
+    return [integer(SUCCESS)]
 
 
 def _requested_roles(nodes: list) -> list[int]:
@@ -86,20 +78,20 @@ def serve_asn1(state: DeviceState, use_case: str, nodes: list, now: datetime, ce
     if use_case.startswith("CS04"):
         return _unjoin(state, values), []
     if use_case == "CS07":
-        entries = [_seq(_octets(bytes.fromhex(e.device_id)), _int(e.join_type)) for e in state.joined]
-        return [_seq(_int(SUCCESS), _seq(*entries))], []
+        entries = [_seq(octets(bytes.fromhex(e.device_id)), integer(e.join_type)) for e in state.joined]
+        return [_seq(integer(SUCCESS), _seq(*entries))], []
     if use_case == "CS08":
-        return [_seq(_octets(bytes.fromhex(state.firmware.version)), _int(SUCCESS))], []
+        return [_seq(octets(bytes.fromhex(state.firmware.version)), integer(SUCCESS))], []
     if use_case == "GCS28":
         valid_from = next((parse_generalized_time(bytes.fromhex(v["hex"])) for v in values if v["tag"] == "18"), None)
-        return [_seq({"tag": "18", "hex": generalized_time(valid_from or now).hex()}, _int(SUCCESS))], []
+        return [_seq({"tag": "18", "hex": generalized_time(valid_from or now).hex()}, integer(SUCCESS))], []
     if use_case in ("CS02a", "CS02f"):
         return trust_anchors.report(state, _requested_roles(nodes)), []
     if use_case == "CS02e":
         which = KeyUsage.SIGNING if _wants_signing(values) else KeyUsage.KEY_AGREEMENT
         certificate = own_certificate(state, certificates, which)
-        return (asn1.decode(certificate) if certificate else [_int(FAILURE)]), []
-    return [_int(SUCCESS)], []
+        return (asn1.decode(certificate) if certificate else [integer(FAILURE)]), []
+    return [integer(SUCCESS)], []
 
 
 def _wants_signing(values: list[dict]) -> bool:
