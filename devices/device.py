@@ -6,8 +6,8 @@ A device acts only on what GBCS lets it:
    originator counter above the last it accepted from that originator (replays are refused);
 2. a critical command (``devices.use_cases``) carries a signature that verifies against the digital-signing
    cell of a Remote Party allowed to sign that use case — a command signed by anyone else is refused;
-3. its type serves the use case (``devices.device_types``); otherwise it stays silent and raises a
-   "Command not supported" alert (0x8F85) to the originator;
+3. its kind (the class of its state) serves the use case (``devices.device_types``); otherwise it stays silent
+   and raises a "Command not supported" alert (0x8F85) to the originator;
 4. a future-dated command is held until its time (``devices.future_dated``); a cancellation drops the held
    commands of its kind.
 5. a top-up (CS01a, CS01b) credits only a UTRN that authenticates under the Supplier's prepayment cell and
