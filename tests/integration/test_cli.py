@@ -95,7 +95,8 @@ async def _serving(env: dict, *flags: str, data_dir: Path | None = None):
     log (stderr) in ``logs``."""
     port, admin = free_port(), free_port()
     head = [sys.executable, "-m", "dccsim"] + (["--data-dir", str(data_dir)] if data_dir else [])
-    process = subprocess.Popen([*head, "serve", "--port", str(port), "--admin-port", str(admin), *flags],
+    process = subprocess.Popen([*head, "serve", "--port", str(port), "--admin-port", str(admin),
+                                "--smki-port", str(free_port()), *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     logs: list[str] = []
     try:
