@@ -1,4 +1,4 @@
-"""The XML of the SMKI repository service as DCC Boxed clients speak it: requests read safely, answers written.
+"""The SMKI repository service's XML as DCC Boxed clients speak it: requests read safely, answers written.
 
 Elements are in no namespace, as ``@smartdcc/dccboxed-keystore`` sends and reads them (a namespace on a
 request is ignored). A search names one organisation (``CertificateSubjectName``) or one device

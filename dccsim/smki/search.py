@@ -1,5 +1,7 @@
-"""What the SMKI repository holds as DCC Boxed clients see it: each certificate's usage, role and status, and
-which certificates a search finds. Pure: the credentials come in, entries go out."""
+"""The SMKI repository as DCC Boxed clients see it: each certificate's usage, role and status; what a search finds.
+
+Pure: the credentials come in as the database holds them, entries go out; ``dccsim.smki.service`` does the I/O.
+"""
 from __future__ import annotations
 
 import enum

@@ -1,6 +1,7 @@
-"""Interoperability with SmartDCC's own SMKI client, ``@smartdcc/dccboxed-keystore``: its ``search`` and
-``query`` functions, pointed at a running simulator's SMKI repository service by its full URL, find what
-``dccsim keys export`` wrote.
+"""Interoperability with SmartDCC's own SMKI client, ``@smartdcc/dccboxed-keystore``, run by node.
+
+Its ``search`` and ``query`` functions, pointed at a running simulator's SMKI repository service by its full
+URL, find what ``dccsim keys export`` wrote.
 
 The package (pinned to the version these tests were written against) is fetched with npm into a cache
 directory the first time a test needs it — ``npm install`` rather than ``npm pack``, since the client needs

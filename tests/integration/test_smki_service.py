@@ -1,6 +1,7 @@
-"""The SMKI repository service on its own port, over real HTTP and a real PostgreSQL: what a search and a
-retrieval find and with which status, a device pre-notified on one worker found at once on another, the keys
-as one zip, and hostile input answered as at the DUIS front door — never with a 5xx."""
+"""The SMKI repository service on its own port, over real HTTP and a real PostgreSQL.
+
+What a search and a retrieval find and with which status, a device pre-notified on one worker found at once on
+another, the keys as one zip, and hostile input answered as at the DUIS front door — never with a 5xx."""
 from __future__ import annotations
 
 import asyncio

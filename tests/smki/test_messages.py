@@ -1,5 +1,6 @@
-"""The SMKI repository service's XML: requests as ``@smartdcc/dccboxed-keystore`` writes them, refused when
-unsafe (UnsafeXml, HTTP 400) or not a valid search (InvalidSearch, HTTP 401); answers as the client reads them."""
+"""The SMKI repository service's XML: requests as the DCC Boxed client writes them, answers as it reads them.
+
+A request is refused when unsafe (``UnsafeXml``, HTTP 400) or not a valid search (``InvalidSearch``, HTTP 401)."""
 from __future__ import annotations
 
 import base64

@@ -1,5 +1,4 @@
-"""The SMKI repository as DCC Boxed clients see it: each certificate's usage, role and status, and what a
-search or a retrieval by serial number finds."""
+"""The SMKI repository's status model, and what a search or a retrieval by serial number finds."""
 from __future__ import annotations
 
 import datetime as dt
