@@ -1,5 +1,5 @@
 """The admin API, on its own port (never the DUIS one): message log, outbox, device faults and state, the
-clock, health."""
+clock, the keys as one zip, health."""
 from __future__ import annotations
 
 import json
@@ -14,6 +14,8 @@ from dccsim.delivery.message_log import messages_for
 from dccsim.duis.ids import normalise_eui
 from dccsim.han.store import set_faults
 from dccsim.runtime.simulator import Simulator
+from dccsim.smki import repository as smki_repo
+from dccsim.smki.folders import export_zip
 from dccsim.timing.clock import ClockError, ClockMode, parse_duration
 
 SIMULATOR: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
@@ -111,6 +113,17 @@ async def advance_clock(request: web.Request) -> web.Response:
     return _json(_clock_view(sim))
 
 
+async def keys_zip(request: web.Request) -> web.Response:
+    """The credentials ``dccsim keys export`` writes, as one zip in the same naming, as the database now holds
+    them (under this simulator's validity rule and clock)."""
+    sim = request.app[SIMULATOR]
+    async with sim.db.pool.acquire() as conn:
+        store = await smki_repo.load_store(conn, strict_validity=sim.settings.strict_validity, clock=sim.clock.now,
+                                           quiet=True)
+    return web.Response(body=export_zip(store, sim.clock.now()), content_type="application/zip",
+                        headers={"Content-Disposition": 'attachment; filename="dccsim-keys.zip"'})
+
+
 async def health(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     await sim.db.pool.fetchval("SELECT 1")
@@ -124,6 +137,7 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_get("/admin/outbox", outbox_list)
     app.router.add_post("/admin/outbox/{message_id}/resend", outbox_resend)
     app.router.add_get("/admin/health", health)
+    app.router.add_get("/admin/keys.zip", keys_zip)
     app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
     app.router.add_get("/admin/devices/{device_id}", device_state)
     app.router.add_get("/admin/clock", clock)
