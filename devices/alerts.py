@@ -14,7 +14,7 @@ from typing import Literal
 
 import gbcs
 from devices import trust_anchors
-from devices.clock import generalized_time, zigbee_time
+from gbcs.times import generalized_time, zigbee_time
 from devices.state import DeviceState, Role
 from gbcs import Payload
 

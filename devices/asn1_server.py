@@ -7,7 +7,7 @@ from datetime import datetime
 
 from devices import trust_anchors
 from devices.alerts import integer, octets
-from devices.clock import generalized_time, parse_generalized_time
+from gbcs.times import generalized_time, parse_generalized_time
 from devices.state import DeviceState, JoinedDevice
 from gbcs import KeyUsage, asn1
 

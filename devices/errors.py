@@ -19,4 +19,4 @@ def reading(what: str) -> Iterator[None]:
     try:
         yield
     except SHAPE_ERRORS as exc:
-        raise MalformedRequest(f"{what} the device cannot read ({exc!r})") from None
+        raise MalformedRequest(f"{what} the device cannot read ({exc!r})") from exc

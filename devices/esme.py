@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from devices import esme_meter as meter
 from devices import esme_objects as objects
 from devices import esme_protection as protection
 from devices import esme_tariff as tariff
 from devices import top_ups
 from devices.errors import MalformedRequest
-from devices.esme_axdr import Node
+from gbcs.dlms import Node
 from devices.esme_objects import Context
 from devices.esme_state import ClockPreset, EsmeLog
 from devices.state import EsmeState
@@ -44,8 +44,8 @@ def _top_up(ctx: Context, data: Node) -> tuple[int, Node]:
     """CS01a: enter a UTRN at the token gateway. A refused UTRN is answered as RTDS answers one (result 1)."""
     try:
         utrn = bytes.fromhex(data.get("hex", "")).decode("ascii")
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedRequest("a UTRN that is not ASCII digits") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedRequest("a UTRN that is not ASCII digits") from exc
     entry = ctx.entry or top_ups.Entry(ctx.state.device_id)
     accepted = meter.top_up(ctx.state, utrn, ctx.now, objects.debt_share(ctx), entry)
     return (Result.SUCCESS if accepted else Result.HARDWARE_FAULT), x.null()

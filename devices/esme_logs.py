@@ -17,10 +17,10 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from devices import esme_consumption as energy
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from devices import esme_meter as meter
 from devices.attribute_store import AttributeStore
-from devices.esme_axdr import DL, DLU, Node, from_utc_seconds
+from gbcs.dlms import DL, DLU, Node, from_utc_seconds
 from devices.esme_state import BillingSnapshot, EsmeLog, LoggedAmount, Registers
 from devices.esme_variant import Capabilities
 from devices.state import EsmeState

@@ -16,7 +16,7 @@ from devices import esme_consumption as energy
 from devices import top_ups
 from devices import esme_tariff as tariff
 from devices.attribute_store import AttributeStore
-from devices.esme_axdr import from_utc_seconds, utc_seconds
+from gbcs.dlms import from_utc_seconds, utc_seconds
 from devices.esme_state import (BillingSnapshot, EsmeLog, EsmeMeter, EsmePrepayment, LoggedAmount, LoggedEvent,
                                 Registers, SupplyState)
 from devices.esme_variant import Capabilities, capabilities

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from devices import esme_consumption as energy
 from devices import esme_logs as logs
 from devices import esme_meter as meter
 from devices import esme_tariff as tariff
 from devices.attribute_store import AttributeStore, key
 from devices.errors import reading
-from devices.esme_axdr import Node
+from gbcs.dlms import Node
 from devices.esme_state import EsmeMeter, SupplyState
 from devices.esme_variant import Capabilities
 from devices.state import EsmeState

@@ -15,10 +15,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 import gbcs
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from devices.attribute_store import AttributeStore, key, parts
 from devices.errors import reading
-from devices.esme_axdr import Node
+from gbcs.dlms import BLOCK_RATES, BLOCKS, Node, charge_table_indices
 
 CALENDAR = {1: "00000D0000FF", 2: "00000D0001FF"}          # by element
 SPECIAL_DAYS = {1: "00000B0000FF", 2: "00000B0001FF"}
@@ -26,7 +26,6 @@ PRICES = {1: "0000131400FF", 2: "0000131405FF"}
 STANDING_CHARGE = "0000131404FF"
 CURRENCY_UNIT = "00005E2C0200"
 TOU_RATES = {1: 48, 2: 4}
-BLOCK_RATES, BLOCKS = 8, 4
 NO_THRESHOLD = 0xFFFFFFFF
 THRESHOLD_OBIS = [f"00001000{0x0B + r:02X}FF" for r in range(BLOCK_RATES)]     # active register monitors
 
@@ -43,13 +42,7 @@ def _charge(commodity_scale: int, price_scale: int, register: tuple[int, str, in
                        x.array(x.structure(x.octets(i), x.long(p)) for i, p in prices))
 
 
-def price_indices(element: int) -> list[str]:
-    """The charge table indices: TOU rates 1..48 then blocks a..d of block rates 1..8 (primary element),
-    or the secondary element's 4 TOU rates."""
-    if element == 2:
-        return [f"{n:02x}" for n in range(1, 5)]
-    return [f"{n:02x}" for n in range(1, 49)] + [f"{0xA + b:x}{r}" for b in range(BLOCKS)
-                                                   for r in range(1, BLOCK_RATES + 1)]
+price_indices = charge_table_indices
 
 
 def _calendar(season: str, week: int, day: int, selector: int) -> dict[int, Node]:

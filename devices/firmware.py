@@ -18,7 +18,7 @@ from datetime import datetime
 
 import gbcs
 from devices import alerts
-from devices.clock import parse_generalized_time
+from gbcs.times import parse_generalized_time
 from devices.device_types import kind
 from devices.state import DeviceState, GpfState, GsmeState, PendingImage
 

@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import gbcs
-from devices.clock import from_zigbee_time
+from gbcs.dlms import ACTIVATION_ATTRIBUTES
+from gbcs.times import from_zigbee_time
 from devices.state import DLMS_REQUEST, GBZ, DeviceState, FirmwareActivation, HeldCommand, PayloadTree
 
-# (class id, attribute) of the COSEM attributes that hold an activation date-time.
-ACTIVATION_ATTRIBUTES = frozenset({(20, 10), (113, 7), (9000, 6), (111, 13)})
 # (cluster, command) → offset of the UTC start / implementation time in the ZCL payload.
 ZCL_EXECUTION_TIME = {
     (0x0700, 4): 12, (0x0700, 5): 8, (0x0700, 6): 8,     # price: tariff information, block thresholds, matrix

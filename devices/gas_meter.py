@@ -20,7 +20,7 @@ from datetime import datetime
 
 import gbcs.utrn
 from devices import top_ups
-from devices.clock import from_zigbee_time, zigbee_time
+from gbcs.times import from_zigbee_time, zigbee_time
 from devices.gas_state import (TARIFF_FIELDS, DayEntry, DebtEntry, GasCalendar, GasData, GasEvent, GasEventLogs,
                                GasPrepayment, GasTariff, PendingTariff, Season, Snapshot, SnapshotPrepayment,
                                SpecialDay, TariffParts, TopUpEntry)

@@ -6,11 +6,13 @@ from typing import Iterable
 
 from devices.device_types import SUPPLIER_PREPAYMENT, CellSpec, kind
 from devices.esme_variant import capabilities
-from devices.state import Cell, ChfState, DeviceLogEntry, DeviceState, EsmeState, Firmware, OwnCredential, state_class
-from devices.trust_anchors import cell
+from devices.state import (Cell, ChfState, DeviceLogEntry, DeviceState, EsmeState, Firmware, OwnCredential, Role,
+                           state_class)
+from devices.trust_anchors import cell, entity_for, make_cell
 from gbcs import KeyUsage
 
-__all__ = ["add_cells", "first_contact", "install_cells", "missing_cells", "needs_cells", "replace_own_credential"]
+__all__ = ["add_cells", "cell_holder", "first_contact", "install_cells", "make_cell", "missing_cells", "needs_cells",
+           "replace_own_credential"]
 
 
 def first_contact(device_type: str, device_id: str, *, firmware_version: str | None = None,
@@ -45,6 +47,11 @@ def missing_cells(state: DeviceState, wanted: Iterable[CellSpec] = (SUPPLIER_PRE
 
 def add_cells(state: DeviceState, cells: Iterable[Cell]) -> None:
     state.trust_anchors = state.cells + list(cells)
+
+
+def cell_holder(state: DeviceState, role: Role) -> str | None:
+    """The entity whose key the device holds in its cell for ``role`` (None: no such cell)."""
+    return entity_for(state, role)
 
 
 def replace_own_credential(state: DeviceState, usage: KeyUsage | str, certificate: bytes, key_pem: str) -> None:

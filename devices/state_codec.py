@@ -44,7 +44,7 @@ def _header(raw: str | bytes) -> _Header:
     try:
         return _HEADER.decode(raw)
     except msgspec.DecodeError as exc:
-        raise StateFormatError(f"not a stored device state: {exc}") from None
+        raise StateFormatError(f"not a stored device state: {exc}") from exc
 
 
 def version_of(raw: str | bytes) -> int:
@@ -63,7 +63,7 @@ def decode(raw: str | bytes, *, kind: str | None = None) -> DeviceState:
         try:
             return decoder.decode(raw)
         except msgspec.ValidationError as exc:
-            raise StateFormatError(f"a stored {header.kind} state that does not fit its type: {exc}") from None
+            raise StateFormatError(f"a stored {header.kind} state that does not fit its type: {exc}") from exc
     if header.version > VERSION:
         raise StateFormatError(f"a device state of format version {header.version}, newer than this code's {VERSION}")
     value = msgspec.json.decode(raw)

@@ -1,7 +1,7 @@
 """GBCS wire format as a pure library: bytes in, typed messages out, and back.
 
 No I/O, no DUIS, no database. This module is the whole public API: the names in ``__all__``, among them the
-public modules ``protection``, ``utrn``, ``zcl``, ``asn1`` and ``dlms``. Every other module of the package is
+public modules ``protection``, ``utrn``, ``zcl``, ``asn1``, ``dlms`` and ``times``. Every other module of the package is
 internal and may change.
 
 Messages
@@ -21,7 +21,7 @@ Payloads
     ``asn1`` (DER trees) and ``dlms`` (A-XDR data values); the DLMS date-time (``encode_dlms_date_time``,
     ``decode_dlms_date_time``, ``DlmsDateTime``, ``DLMS_NOW``, ``DLMS_NEVER``), GBCS compact arrays
     (``compact_array_entries``, ``compact_array_contents``) and the DLMS data-access results
-    (``DataAccessResult``).
+    (``DataAccessResult``); ``times`` for the other wire forms of time (UTC seconds since 2000, GeneralizedTime).
 Keys
     ``KeyStore`` is where the library looks keys up, by entity and ``KeyUsage`` (``SIGNING``,
     ``KEY_AGREEMENT``, ``PREPAYMENT``); ``StaticKeyStore`` holds them in memory. ``clear_caches`` forgets the
@@ -33,7 +33,7 @@ Errors
     is (a message, tree or JSON it built that cannot be encoded, a missing key). ``VerificationError``: a MAC,
     signature or tag that was checked does not verify.
 """
-from gbcs import asn1, dlms, protection, utrn, zcl
+from gbcs import asn1, dlms, protection, times, utrn, zcl
 from gbcs.api import (
     build,
     decode,
@@ -61,7 +61,8 @@ __all__ = [
     "Check", "Cra", "Decryption", "HAN_LIMIT", "Message", "SignatureField", "Verification", "build", "decode",
     "encode", "gbt_join", "gbt_split", "sign_precommand", "verify_signature", "verify_signed_precommand",
     # payloads and what they carry
-    "Payload", "asn1", "decode_payload", "dlms", "encode_payload", "encrypted_blobs", "protection", "utrn", "zcl",
+    "Payload", "asn1", "decode_payload", "dlms", "encode_payload", "encrypted_blobs", "protection", "times", "utrn",
+    "zcl",
     "DataAccessResult", "DLMS_NEVER", "DLMS_NOW", "DlmsDateTime", "decode_dlms_date_time", "encode_dlms_date_time",
     "compact_array_contents", "compact_array_entries",
     # keys

@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 from gbcs import dlms, security
-from gbcs.errors import UsageError, VerificationError
+from gbcs.errors import SHAPE_ERRORS, MalformedMessage, UsageError, VerificationError
 from gbcs.keys import KEY_AGREEMENT, KeyStore
 from gbcs.payload import Payload
 from gbcs.states import Decryption
@@ -401,3 +401,88 @@ def _seal_dlms(node: Any, message, keys: KeyStore) -> Any:
     if isinstance(node, dict):
         return {key: _seal_dlms(value, message, keys) for key, value in node.items()}
     return node
+
+
+# --- asking for sensitive data: get_protected_attributes (COSEM class 30, method 1) ---------------------
+
+TRANSACTION_PREFIX = 0x04           # the KDF message kind "encryption"
+
+
+@dataclass(frozen=True)
+class AttributeDescriptor:
+    """One attribute a get_protected_attributes call asks for, with its date restriction (a DLMS node)."""
+
+    cls: int
+    obis: str
+    attribute: int
+    restriction: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ProtectionParameters:
+    """The protection parameters of a call: transaction id, the two system titles, other information and
+    the key information (a DLMS node)."""
+
+    transaction_id: bytes
+    originator: bytes
+    recipient: bytes
+    other_information: bytes
+    key_info: dict[str, Any]
+
+
+def transaction_id(counter: int) -> bytes:
+    """The transaction id of protected data: 0x04 ‖ the 8-byte originator counter."""
+    return bytes([TRANSACTION_PREFIX]) + counter.to_bytes(8, "big")
+
+
+def agreed_key_info() -> dict[str, Any]:
+    """Key information of GBCS protected data: an agreed key (C(0e, 2s ECC CDH)), no ciphered key."""
+    return dlms.structure(dlms.enum(KEY_INFO_AGREED_KEY),
+                          dlms.structure(dlms.octets(KEY_PARAMETERS_ECC_CDH), dlms.octets("")))
+
+
+def date_restriction(start_hex: str, end_hex: str) -> dict[str, Any]:
+    """A restriction by date range (two DLMS date-times, hex)."""
+    return dlms.structure(dlms.enum(1), dlms.structure(dlms.octets(start_hex), dlms.octets(end_hex)))
+
+
+def protection_parameters_node(protection: ProtectionParameters) -> dict[str, Any]:
+    return dlms.structure(dlms.enum(PROTECTION_TYPE_AUTHENTICATED_ENCRYPTION), dlms.structure(
+        dlms.octets(protection.transaction_id), dlms.octets(protection.originator),
+        dlms.octets(protection.recipient), dlms.octets(protection.other_information), protection.key_info))
+
+
+def protected_attributes_request(descriptors: list[AttributeDescriptor],
+                                 protection: ProtectionParameters) -> dict[str, Any]:
+    """The parameters of a get_protected_attributes call (the command side)."""
+    items = []
+    for d in descriptors:
+        restriction = d.restriction if d.restriction is not None else dlms.structure(dlms.enum(0), dlms.null())
+        items.append(dlms.structure(dlms.long_unsigned(d.cls), dlms.octets(d.obis), dlms.integer(d.attribute),
+                                    dlms.long_unsigned(0), restriction))
+    return dlms.structure(dlms.array(items), dlms.array([protection_parameters_node(protection)]))
+
+
+def read_protected_attributes_request(node: dict[str, Any]) \
+        -> tuple[list[AttributeDescriptor], list[ProtectionParameters]]:
+    """The attribute descriptors and protection parameters of a call; ``MalformedMessage`` for a node that
+    does not read as one."""
+    if node.get("type") != "structure" or len(node.get("items", [])) != 2:
+        raise MalformedMessage("get_protected_attributes takes a structure of descriptors and protection parameters")
+    descriptors_node, parameters_node = node["items"]
+    try:
+        descriptors = []
+        for item in descriptors_node.get("items", []):
+            cls, obis, attribute, _index, restriction = item["items"]
+            restricted = restriction.get("type") == "structure" and restriction["items"][0].get("value", 0) != 0
+            descriptors.append(AttributeDescriptor(cls["value"], obis["hex"].upper(), attribute["value"],
+                                                   restriction if restricted else None))
+        parameters = []
+        for item in parameters_node.get("items", []):
+            options = item["items"][1]["items"]
+            parameters.append(ProtectionParameters(
+                bytes.fromhex(options[0]["hex"]), bytes.fromhex(options[1]["hex"]), bytes.fromhex(options[2]["hex"]),
+                bytes.fromhex(options[3]["hex"]), options[4]))
+    except SHAPE_ERRORS as exc:
+        raise MalformedMessage(f"get_protected_attributes parameters that do not read ({exc!r})") from exc
+    return descriptors, parameters

@@ -6,7 +6,9 @@ counted — has no cycle.
 * ``devices`` (the emulators and the HAN bus) imports ``gbcs`` only;
 * ``dccsim`` (the DCC) imports ``gbcs`` and ``devices``.
 
-Imports inside functions are allowed only where a reason is recorded in ``DEFERRED_IMPORTS``.
+Imports inside functions are allowed only where a reason is recorded in ``DEFERRED_IMPORTS``. ``dccsim``
+uses ``devices`` only through its public API (``devices.__all__``), as it uses ``gbcs`` only through gbcs's
+(``tests/gbcs/test_public_api.py``).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import devices
 from tests.paths import REPO
 
 PACKAGES = ("gbcs", "devices", "dccsim")
@@ -137,6 +140,33 @@ def test_imports_inside_functions_have_a_stated_reason():
     unexplained = [f"{module}:{line} imports {name}" for module, name, line in DEFERRED
                    if (module, name) not in DEFERRED_IMPORTS]
     assert unexplained == []
+
+
+def _devices_imports(tree: ast.AST) -> list[tuple[str, int]]:
+    """Every ``devices`` module a module's imports name, with the line."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module \
+                and node.module.split(".")[0] == "devices":
+            if node.module == "devices":
+                found.extend((f"devices.{alias.name}", node.lineno) for alias in node.names)
+            else:
+                found.append((node.module, node.lineno))
+        elif isinstance(node, ast.Import):
+            found.extend((alias.name, node.lineno) for alias in node.names if alias.name.startswith("devices."))
+    return found
+
+
+def test_the_dcc_uses_devices_only_through_their_public_api():
+    public = set(devices.__all__)
+    private = []
+    for module, path in MODULES.items():
+        if module.split(".")[0] != "dccsim":
+            continue
+        for name, line in _devices_imports(ast.parse(path.read_text(), str(path))):
+            if name.partition(".")[2].split(".")[0] not in public:
+                private.append(f"{module}:{line} imports {name}")
+    assert private == []
 
 
 def test_the_check_finds_what_it_looks_for():

@@ -61,6 +61,15 @@ class Cache(Generic[K, V]):
         if generation == self.generation:
             self._entries[key] = (time.monotonic(), value)
 
+    def derived(self, key: K, build: Callable[[], V]) -> V:
+        """The value kept for ``key``, or ``build()`` (from what this process holds in memory) kept from now."""
+        generation = self.generation
+        value = self.peek(key)
+        if value is None:
+            value = build()
+            self.put(key, value, generation)
+        return value
+
     async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
         hit = self._entries.get(key)
         if hit is not None and (self.watched or time.monotonic() - hit[0] < self.ttl):

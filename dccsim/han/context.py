@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devices.han import HanBus
+from devices import HanBus
 from dccsim.db.cache import SMKI, Caches
 from dccsim.db.database import Database
 from dccsim.delivery.message_log import MessageLog

@@ -9,8 +9,8 @@ per frame.
 """
 from __future__ import annotations
 
-from devices.device_types import kind_of
-from devices.han import Route
+from devices import kind_of
+from devices import Route
 from dccsim.han.installation import initial_chf_log
 
 _ROUTE = """

@@ -12,7 +12,7 @@ from typing import Iterable
 from cryptography.hazmat.primitives import serialization
 
 import gbcs
-from devices.device import DeviceIdentity
+from devices import DeviceIdentity
 from dccsim.db.cache import SMKI, Cache, Caches
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.authority import Authority
@@ -31,21 +31,19 @@ class Identities:
 
     def directory(self) -> gbcs.StaticKeyStore:
         """The organisations' key-agreement public keys (what the ACB hands devices to answer them)."""
-        generation = self._directories.generation
-        keys = self._directories.peek("organisations")
-        if keys is None:
-            keys = gbcs.StaticKeyStore(acb=self.acb)
-            for credential in self.smki.active():
-                if not credential.is_device and credential.entity_id and credential.usage is Usage.GBCS_KEY_AGREEMENT:
-                    keys.add(credential.entity_id, gbcs.KEY_AGREEMENT, public=credential.certificate)
-            self._directories.put("organisations", keys, generation)
+        return self._directories.derived("organisations", self._organisations)
+
+    def _organisations(self) -> gbcs.StaticKeyStore:
+        keys = gbcs.StaticKeyStore(acb=self.acb)
+        for credential in self.smki.active():
+            if not credential.is_device and credential.entity_id and credential.usage is Usage.GBCS_KEY_AGREEMENT:
+                keys.add(credential.entity_id, gbcs.KEY_AGREEMENT, public=credential.certificate)
         return keys
 
     def identity(self, device_id: str) -> DeviceIdentity:
-        cached = self._identities.peek(device_id)
-        if cached is not None:
-            return cached
-        generation = self._identities.generation
+        return self._identities.derived(device_id, lambda: self._identity(device_id))
+
+    def _identity(self, device_id: str) -> DeviceIdentity:
         keys = gbcs.StaticKeyStore(acb=self.acb)
         certificates = {}
         for usage in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
@@ -54,9 +52,7 @@ class Identities:
                 continue
             keys.add(device_id, usage, public=credential.certificate, private=credential.private_key)
             certificates[usage.value] = credential.certificate.public_bytes(serialization.Encoding.DER)
-        identity = DeviceIdentity(device_id, keys, certificates, self.directory())
-        self._identities.put(device_id, identity, generation)
-        return identity
+        return DeviceIdentity(device_id, keys, certificates, self.directory())
 
     def _own(self, device_id: str, usage: str) -> Credential | None:
         """The device's key pair: the credential whose private key the simulator issued to it."""

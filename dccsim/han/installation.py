@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 
-from devices import installation, state_codec, trust_anchors
-from devices.device_types import CellSpec, kind_of
-from devices.state import Cell, DeviceState, Role
+from devices import CellSpec, Cell, DeviceState, Role, installation, kind_of, state_codec
 from dccsim.han.identities import load_missing
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
@@ -94,14 +92,14 @@ def cells_for(identities: "Identities", entities: dict[Role, str], device_type: 
         if role == Role.ROOT:
             root = identities.smki.authorities.get("root")
             if root is not None:
-                found.append(trust_anchors.make_cell(role, usage, "0000000000000000",
+                found.append(installation.make_cell(role, usage, "0000000000000000",
                                                      root.certificate.public_key(),
                                                      _key_identifier(root.certificate)))
             continue
         credential = identities.smki.gbcs(entity, usage) if entity else None
         if credential is None:
             continue
-        found.append(trust_anchors.make_cell(role, usage, entity, credential.certificate.public_key(),
+        found.append(installation.make_cell(role, usage, entity, credential.certificate.public_key(),
                                              _key_identifier(credential.certificate)))
     return found
 
@@ -110,7 +108,7 @@ def add_prepayment_cell(identities: "Identities", state: DeviceState, device_typ
     """A meter installed before the simulator gave meters a prepayment cell gets one: its Supplier's
     prepayment key, as a new meter gets it at installation."""
     missing = installation.missing_cells(state)
-    supplier = trust_anchors.entity_for(state, Role.SUPPLIER)
+    supplier = installation.cell_holder(state, Role.SUPPLIER)
     if missing and supplier is not None:
         installation.add_cells(state, cells_for(identities, {Role.SUPPLIER: supplier}, device_type, only=missing))
 

@@ -17,7 +17,7 @@ from typing import Callable
 import asyncpg
 
 import gbcs
-from devices.device import DeviceReply, handle_command
+from devices import DeviceReply, handle_command
 from dccsim.catalogue import CATALOGUE
 from dccsim.db.notify import Listener
 from dccsim.duis.outcomes import E20, E21, I0

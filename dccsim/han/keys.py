@@ -30,15 +30,14 @@ class DccKeys:
         self._cache: Cache[str, gbcs.StaticKeyStore] = caches.add(Cache("DCC GBCS keys", (SMKI,)))
 
     def store(self) -> gbcs.StaticKeyStore:
-        generation = self._cache.generation
-        keys = self._cache.peek("dcc")
-        if keys is None:
-            keys = gbcs.StaticKeyStore(acb=self.acb)
-            for credential in self.smki.active():
-                if credential.entity_id and credential.usage.value in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
-                    keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
-                             private=credential.private_key)
-            self._cache.put("dcc", keys, generation)
+        return self._cache.derived("dcc", self._build)
+
+    def _build(self) -> gbcs.StaticKeyStore:
+        keys = gbcs.StaticKeyStore(acb=self.acb)
+        for credential in self.smki.active():
+            if credential.entity_id and credential.usage.value in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
+                keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
+                         private=credential.private_key)
         return keys
 
 

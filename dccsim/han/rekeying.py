@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization
 
-from devices.installation import replace_own_credential
+from devices import installation
 from dccsim.han.context import HanContext
 from dccsim.han.identities import devices_authority
 from dccsim.smki import authority
@@ -18,5 +18,5 @@ async def reissue_device_certificate(conn, han: HanContext, device_id: str, usag
     credential = authority.issue_device(devices_authority(han.smki), device_id, usage)
     der = credential.certificate.public_bytes(serialization.Encoding.DER)
     pem = credential.key_pem().decode()
-    await han.bus.store.update(conn, device_id, lambda state: replace_own_credential(state, usage.value, der, pem))
+    await han.bus.store.update(conn, device_id, lambda state: installation.replace_own_credential(state, usage.value, der, pem))
     return credential

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Awaitable, Callable
 
 from devices import queries, state_codec
-from devices.device import DeviceIdentity, DeviceReply
-from devices.han import Faults, HanBus
-from devices.state import DeviceState
+from devices import DeviceIdentity, DeviceReply
+from devices import Faults, HanBus
+from devices import DeviceState
 from dccsim.db.cache import DEVICE_FAULTS, Cache, Caches
 from dccsim.delivery import outbox
 from dccsim.duis.ids import canonical_request_id

@@ -16,7 +16,7 @@ from datetime import datetime
 import asyncpg
 
 import gbcs
-from devices.device import run_due
+from devices import run_due
 from dccsim.catalogue import CATALOGUE
 from dccsim.duis.ids import dashed
 from dccsim.duis.outcomes import DuisRejection

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from devices import cosem
-from devices import esme_axdr as x
-from devices import esme_protection as protection
+from gbcs import dlms as x
+from devices import esme_protection
+from gbcs import protection
 from devices.state import EsmeState, Firmware
 from tests.devices import top_up_helpers as prepaid
 
@@ -47,10 +48,10 @@ def protected(obis: str, *targets: tuple[int, str], period: tuple[datetime, date
               counter: int = 1000) -> tuple[dict, dict]:
     restriction = protection.date_restriction(x.date_time(period[0]).hex(), x.date_time(period[1]).hex()) \
         if period else None
-    descriptors = [protection.Descriptor(cls, target, 2, restriction) for cls, target in targets]
-    parties = protection.Protection(protection.transaction_id(counter), bytes.fromhex(USER), bytes.fromhex(DEVICE),
+    descriptors = [protection.AttributeDescriptor(cls, target, 2, restriction) for cls, target in targets]
+    parties = protection.ProtectionParameters(protection.transaction_id(counter), bytes.fromhex(USER), bytes.fromhex(DEVICE),
                                     b"", protection.agreed_key_info())
-    return action(30, obis, 1, protection.request_parameters(descriptors, parties))
+    return action(30, obis, 1, protection.protected_attributes_request(descriptors, parties))
 
 
 def serve(state: EsmeState, *specs, now: datetime = T0) -> dict:
@@ -61,7 +62,7 @@ def serve(state: EsmeState, *specs, now: datetime = T0) -> dict:
 
 def protected_values(node: dict) -> list[dict]:
     """The attribute values inside a get_protected_attributes answer (before the response seals them)."""
-    values = protection.protected_values(node)
+    values = esme_protection.protected_values(node)
     assert values is not None, "not an unsealed protected-data answer"
     return values
 

@@ -19,17 +19,22 @@ def _modules() -> dict[str, ast.Module]:
             for path in sorted(PACKAGE.glob("*.py"))}
 
 
-def _imported(node: ast.AST) -> list[str]:
+def _imported(node: ast.AST, modules: dict | None = None) -> list[str]:
+    """The modules an import names; ``from devices import alerts`` names the submodule ``devices.alerts``, not
+    the package (a package importing its submodules is not a cycle with them)."""
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     if isinstance(node, ast.ImportFrom) and node.module:
-        return [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        submodules = [f"{node.module}.{alias.name}" for alias in node.names]
+        if modules is not None and all(name in modules for name in submodules):
+            return submodules
+        return [node.module] + submodules
     return []
 
 
 def _graph() -> dict[str, set[str]]:
     modules = _modules()
-    return {name: {target for node in ast.walk(tree) for target in _imported(node) if target in modules}
+    return {name: {target for node in ast.walk(tree) for target in _imported(node, modules) if target in modules}
             for name, tree in modules.items()}
 
 

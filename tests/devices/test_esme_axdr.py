@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from gbcs import dlms
 
 _KINDS = {

@@ -17,7 +17,7 @@ from dccsim.han.commands import fills_esme
 from dccsim.han.commands.builder import build_command
 from dccsim.duis.ids import RequestId
 from dccsim.inventory.models import Device
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from tests.paths import DUIS_TEMPLATES, GBCS_RTDS
 
 pytestmark = pytest.mark.skipif(not (DUIS_TEMPLATES.exists() and GBCS_RTDS.exists()), reason="../shared missing")

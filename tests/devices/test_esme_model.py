@@ -8,7 +8,7 @@ import pytest
 
 from dccsim.han.commands.builder import build_command
 from dccsim.inventory.models import Device
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
 from devices.esme_variant import VARIANTS, capabilities

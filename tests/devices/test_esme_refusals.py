@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from devices import esme_objects
 from gbcs import DataAccessResult
 from tests.devices.esme_helpers import get, new_state, serve, set_

@@ -12,7 +12,7 @@ from dccsim.catalogue import CATALOGUE
 from dccsim.han.commands import fills_gas
 from dccsim.han.commands.builder import build_command
 from dccsim.inventory.models import Device
-from devices.clock import parse_generalized_time, zigbee_time
+from gbcs.times import parse_generalized_time, zigbee_time
 from gbcs import zcl
 from tests.devices.gas_shapes import equivalent, rtds_message, shapes
 from tests.gbcs.corpus import AVAILABLE

@@ -10,7 +10,7 @@ import pytest
 
 import gbcs
 from devices import zcl as server
-from devices.clock import ZIGBEE_EPOCH
+from gbcs.times import ZIGBEE_EPOCH
 from devices.state import Firmware, GpfState, GsmeState
 from gbcs import zcl
 from tests.devices.gas_shapes import GAS_FOLDERS, equivalent, has_data, rtds_message, shapes

@@ -26,7 +26,7 @@ from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
-from devices import esme_axdr as x
+from gbcs import dlms as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
 from devices import state_codec, trust_anchors

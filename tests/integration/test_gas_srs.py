@@ -21,7 +21,7 @@ from dccsim.duis import client
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
 from devices import gas_meter, state_codec
-from devices.clock import zigbee_time
+from gbcs.times import zigbee_time
 from devices.state import DeviceState
 from gbcs import zcl
 from tests.conftest import create_fresh_database

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from devices.clock import generalized_time
+from gbcs.times import generalized_time
 from dccsim.han.commands.values import as_datetime, as_int, as_list, eui_hex, text_of
 from dccsim.inventory.models import Device
 

@@ -16,10 +16,10 @@ from typing import Any, Callable
 
 from lxml import etree
 
-from devices import esme_axdr as x
-from devices import esme_tariff as tariff
-from devices import esme_protection as protection
-from devices.esme_variant import capabilities
+from gbcs import dlms as x
+from devices import esme_capabilities as capabilities
+from gbcs import protection
+from gbcs.dlms import TARIFF_ACTIVATION_ATTRIBUTES, charge_table_indices
 from dccsim.han.commands.structures_esme import EXTRA_PARTIES, UNSPECIFIED, range_selection
 from dccsim.han.commands.values import all_values, as_datetime, as_int, as_list, indexed, text_of
 from dccsim.inventory.models import Device
@@ -82,12 +82,12 @@ def _fill_period(tree: dict, body: dict, device: Device, now: datetime) -> dict:
         if spec["choice"] == "get-with-selection":
             spec["parameters"] = range_selection(x.utc_seconds(start), x.utc_seconds(end))
         elif spec["choice"] == "action" and spec["class"] == 30:
-            descriptors, parameters = protection.parse_request(tree["data"][index])
-            descriptors = [protection.Descriptor(d.cls, d.obis, d.attribute,
+            descriptors, parameters = protection.read_protected_attributes_request(tree["data"][index])
+            descriptors = [protection.AttributeDescriptor(d.cls, d.obis, d.attribute,
                                                  protection.date_restriction(x.date_time(start).hex(),
                                                                              x.date_time(end).hex())
                                                  if d.restriction is not None else None) for d in descriptors]
-            tree["data"][index] = protection.request_parameters(descriptors, parameters[0])
+            tree["data"][index] = protection.protected_attributes_request(descriptors, parameters[0])
     return tree
 
 
@@ -230,7 +230,7 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
     charges = x.structure(x.structure(x.integer(3), x.integer(as_int(_first(prices_node, "PriceScale"), -5))),
                           x.structure(x.long_unsigned(3), x.octets("0100010800ff"), x.integer(2)),
                           x.array(x.structure(x.octets(i), x.long(prices.get(i, 0)))
-                                  for i in tariff.price_indices(1)))
+                                  for i in charge_table_indices(1)))
     values: dict[tuple[int, str, int], dict] = {
         (20, "00000D0000FF", 7): _seasons(switching), (20, "00000D0000FF", 8): _weeks(switching),
         (20, "00000D0000FF", 9): _days(switching), (11, "00010B0000FF", 2): _special_days(elements),
@@ -243,7 +243,7 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
         target = (spec["class"], spec["obis"].upper(), spec.get("attribute"))
         if target in values:
             tree["data"][index] = values[target]
-        elif tariff.is_activation(spec["class"], spec.get("attribute", 0)):
+        elif (spec["class"], spec.get("attribute", 0)) in TARIFF_ACTIVATION_ATTRIBUTES:
             tree["data"][index] = x.octets(activation)
     return tree
 
@@ -279,7 +279,7 @@ def invoke_id(counter: int) -> str:
 
 def _cancels(tree: dict) -> bool:
     """A tariff whose activation date-times are 'not specified': it cancels the pending activation."""
-    return any(tariff.is_activation(spec["class"], spec.get("attribute", 0)) and data.get("hex") == UNSPECIFIED
+    return any((spec["class"], spec.get("attribute", 0)) in TARIFF_ACTIVATION_ATTRIBUTES and data.get("hex") == UNSPECIFIED
                for spec, data in zip(tree["specs"], tree["data"]) if spec["choice"] == "set")
 
 
@@ -296,12 +296,12 @@ def address(use_case: str, kind: str, tree: Any, extra: bytes, *, originator: st
     if use_case == "ECS01a" and _cancels(tree):
         tree["date_time"] = None
     tree["invoke_id"] = invoke_id(counter)
-    parties = protection.Protection(protection.transaction_id(counter), bytes.fromhex(originator),
+    parties = protection.ProtectionParameters(protection.transaction_id(counter), bytes.fromhex(originator),
                                     bytes.fromhex(recipient), b"", protection.agreed_key_info())
     for index, spec in enumerate(tree["specs"]):
         if spec["choice"] == "action" and spec["class"] == 30:
-            descriptors, _old = protection.parse_request(tree["data"][index])
-            tree["data"][index] = protection.request_parameters(descriptors, parties)
+            descriptors, _old = protection.read_protected_attributes_request(tree["data"][index])
+            tree["data"][index] = protection.protected_attributes_request(descriptors, parties)
     if use_case in EXTRA_PARTIES:
         extra = bytes.fromhex(originator) + counter.to_bytes(8, "big")
     return tree, extra

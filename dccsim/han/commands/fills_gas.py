@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Callable
 
-from devices.clock import generalized_time, zigbee_time
+from gbcs.times import generalized_time, zigbee_time
 from dccsim.han.commands.structures_gas import command, gbz
 from dccsim.han.commands.values import all_values, as_datetime, as_int, indexed, text_of
 from dccsim.inventory.models import Device

@@ -8,9 +8,9 @@ fills in ``fills_esme`` put the request's values in.
 """
 from __future__ import annotations
 
-from devices import esme_axdr as x
-from devices import esme_protection as protection
-from devices.esme_protection import Descriptor
+from gbcs import dlms as x
+from gbcs import protection
+from gbcs.protection import AttributeDescriptor
 
 Spec = dict
 UNSPECIFIED = "ffffffffffffffffff8000ff"
@@ -39,15 +39,15 @@ def set_(cls: int, obis: str, attribute: int, data: dict | None = None) -> list[
     return [({"choice": "set", "class": cls, "obis": obis, "attribute": attribute}, data or x.null())]
 
 
-NO_PARTIES = protection.Protection(protection.transaction_id(0), bytes(8), bytes(8), b"",
+NO_PARTIES = protection.ProtectionParameters(protection.transaction_id(0), bytes(8), bytes(8), b"",
                                    protection.agreed_key_info())
 
 
 def protected(obis: str, *reads: tuple[int, str, bool]) -> list[tuple[Spec, dict]]:
     """get_protected_attributes on data protection object ``obis`` for (class, OBIS, for a period)."""
-    descriptors = [Descriptor(cls, target, 2, protection.date_restriction(UNSPECIFIED, UNSPECIFIED) if period
+    descriptors = [AttributeDescriptor(cls, target, 2, protection.date_restriction(UNSPECIFIED, UNSPECIFIED) if period
                               else None) for cls, target, period in reads]
-    return action(30, obis, 1, protection.request_parameters(descriptors, NO_PARTIES))
+    return action(30, obis, 1, protection.protected_attributes_request(descriptors, NO_PARTIES))
 
 
 def _tariff_sets() -> list[tuple[Spec, dict]]:
