@@ -14,6 +14,7 @@ period its offsets name.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from datetime import datetime, timedelta, timezone
@@ -26,6 +27,7 @@ from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
+from dccsim.timing.clock import ClockMode
 from gbcs import dlms as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
@@ -74,7 +76,8 @@ def rtds_response(name: str):
 @pytest.fixture(scope="module")
 async def estate(pg_base_url, tmp_path_factory):
     running = await start_running_simulator(await create_fresh_database(pg_base_url),
-                                            tmp_path_factory.mktemp("esme"), device_timeout=10.0)
+                                            tmp_path_factory.mktemp("esme"), device_timeout=10.0,
+                                            clock=ClockMode.SIMULATED)
     receiver = await Receiver().start()
     for user in USERS:
         await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
@@ -295,7 +298,7 @@ async def test_a_new_tariff_is_read_back_and_closes_a_billing_period(estate):
     assert (prices["01"], prices["02"], prices["03"]) == (1357, 2468, 3579)
     assert data[15]["items"][2]["items"][0]["items"][1]["value"] == 31415
     assert [s["items"][0]["hex"] for s in data[2]["items"]] == ["77696e746572", "73756d6d6572"]   # winter, summer
-    now = datetime.now(timezone.utc)
+    now = running.sim.clock.now()
     billing = template_request("ECS20b_4.4.2_SINGLE_SUCCESS_REQUEST_DUIS.XML")
     next(billing.iter(sr("StartDateTime"))).text = (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     next(billing.iter(sr("EndDateTime"))).text = (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -308,7 +311,7 @@ async def test_commissioning_sets_the_clock_and_clearing_the_event_log_is_logged
     running, receiver = estate
     await meter_of(running, "A")
     commission = prepared("ECS70Commission_8.1.1_SUCCESS_REQUEST_DUIS.XML")
-    target = (datetime.now(timezone.utc) - timedelta(days=3)).replace(microsecond=0)
+    target = (running.sim.clock.now() - timedelta(days=3)).replace(microsecond=0)
     client.set_body_text(commission, "CurrentDateTime", target.strftime("%Y-%m-%dT%H:%M:%SZ"))
     _rid, set_clock = await send(running, receiver, commission)
     data = set_clock.payload.tree["data"]
@@ -351,11 +354,12 @@ async def test_firmware_version_is_the_meters(estate):
 async def test_a_dcc_schedule_reads_the_period_of_its_offsets(estate):
     running, receiver = estate
     await meter_of(running, "A")
-    soon = datetime.now(timezone.utc) + timedelta(seconds=2)
+    soon = running.sim.clock.now() + timedelta(seconds=2)
     request = requests.create_schedule("90B3D51F30010000", A0, start=soon.date())
     request = request.replace(b"01:30:00", soon.strftime("%H:%M:%S").encode())
     created = await running.post("D", client.sign(etree.fromstring(request), zaz1_signer()))
     schedule_id = created.root.findtext(f".//{sr('DSPScheduleID')}")
+    await running.advance(3)
     message = None
     for _ in range(150):
         for body in receiver.received:
@@ -365,10 +369,9 @@ async def test_a_dcc_schedule_reads_the_period_of_its_offsets(estate):
                                       running.sim.han.keys.store())
         if message is not None:
             break
-        import asyncio
         await asyncio.sleep(0.1)
     assert message is not None, "the schedule did not run"
     assert message.use_case == "ECS21a"
     rows = x.compact_rows(_values(message)[0])
-    today = datetime.combine(datetime.now(timezone.utc).date(), datetime.min.time(), timezone.utc)
+    today = datetime.combine(running.sim.clock.now().date(), datetime.min.time(), timezone.utc)
     assert [r[0] for r in rows] == [x.utc_seconds(today - timedelta(days=1)), x.utc_seconds(today)]

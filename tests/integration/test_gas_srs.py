@@ -20,6 +20,7 @@ from dccsim.handlers.device_commands import DEVICE_VARIANTS
 from dccsim.duis import client
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
+from dccsim.timing.clock import ClockMode
 from devices import gas_meter, state_codec
 from gbcs.times import zigbee_time
 from devices.state import DeviceState
@@ -74,15 +75,19 @@ def expected_vector(name: str, use_case: str) -> tuple[str, str]:
     return f"{stem}_RESPONSE_GBCS.HEX", use_case
 
 
+# The simulated time these tests start at (it stands still unless a test moves it).
+CLOCK_START = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
+
+
 def today() -> datetime:
-    return datetime.combine(datetime.now(timezone.utc).date(), time(0), tzinfo=timezone.utc)
+    return datetime.combine(CLOCK_START.date(), time(0), tzinfo=timezone.utc)
 
 
 def recent_period(root: etree._Element, variant: str) -> None:
     if variant not in PERIODS:
         return
     start, end = PERIODS[variant]
-    base = today() if variant not in ("4.10",) else datetime.now(timezone.utc).replace(microsecond=0)
+    base = today() if variant not in ("4.10",) else CLOCK_START
     for period in root.iter(sr("ReadLogPeriod")):
         period.find(sr("StartDateTime")).text = (base + start).strftime("%Y-%m-%dT%H:%M:%SZ")
         if end is not None:
@@ -92,7 +97,8 @@ def recent_period(root: etree._Element, variant: str) -> None:
 @pytest.fixture(scope="module")
 async def gas_estate(pg_base_url, tmp_path_factory):
     running = await start_running_simulator(await create_fresh_database(pg_base_url),
-                                            tmp_path_factory.mktemp("gas"), device_timeout=2.0)
+                                            tmp_path_factory.mktemp("gas"), device_timeout=2.0,
+                                            clock=ClockMode.SIMULATED, clock_start=CLOCK_START)
     receiver = await Receiver().start()
     for user in ("90B3D51F30010000", "90B3D51F30020000", "90B3D51F30030000"):
         await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
@@ -318,13 +324,14 @@ async def test_clearing_the_event_log_keeps_the_security_log(gas_estate):
 
 async def test_a_dcc_schedule_reads_the_period_it_was_created_with(gas_estate):
     running, receiver, keys = gas_estate
-    soon = datetime.now(timezone.utc) + timedelta(seconds=2)
+    soon = running.sim.clock.now() + timedelta(seconds=2)
     request = requests.create_schedule(SUPPLIER, GSME, start=soon.date())
     request = request.replace(b"01:30:00", soon.strftime("%H:%M:%S").encode())
     request = request.replace(b"<sr:StartDateOffset>-1<", b"<sr:StartDateOffset>-3<")
     created = await running.post("D", client.sign(etree.fromstring(request), zaz1_signer()))
     schedule_id = created.root.findtext(f".//{sr('DSPScheduleID')}")
     assert schedule_id
+    await running.advance(3)
     for _ in range(100):
         scheduled = [etree.fromstring(b) for b in receiver.received if b"DSPScheduledMessage" in b
                      and f"<sr:DSPScheduleID>{schedule_id}<".encode() in b]
