@@ -1,5 +1,5 @@
-"""The admin API, on its own port (never the DUIS one): message log, outbox, device faults and state, the
-clock, health."""
+"""The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults
+and state, the clock, what is pending, health."""
 from __future__ import annotations
 
 import json
@@ -13,6 +13,7 @@ from dccsim.delivery import outbox
 from dccsim.delivery.message_log import messages_for
 from dccsim.duis.ids import normalise_eui
 from dccsim.han.store import set_faults
+from dccsim.inventory import repository as repo
 from dccsim.runtime.simulator import Simulator
 from dccsim.timing.clock import ClockError, ClockMode, parse_duration
 
@@ -52,6 +53,42 @@ async def outbox_resend(request: web.Request) -> web.Response:
         if not await outbox.resend(conn, message_id):
             return _json({"error": f"no outbox message {message_id}"}, 404)
     return _json({"resent": message_id})
+
+
+async def users(request: web.Request) -> web.Response:
+    """Every user with its roles and the endpoint its Responses and alerts are POSTed to."""
+    sim = request.app[SIMULATOR]
+    async with sim.db.pool.acquire() as conn:
+        listed = await repo.list_users(conn)
+    return _json({"users": [{"entity_id": u.entity_id, "name": u.name, "roles": [str(r) for r in u.roles],
+                             "endpoint": u.response_endpoint} for u in listed]})
+
+
+async def user_endpoint(request: web.Request) -> web.Response:
+    """PUT {"url": "http://..."} (or null): where a user's Responses and alerts are POSTed from now on."""
+    sim = request.app[SIMULATOR]
+    try:
+        entity_id = normalise_eui(request.match_info["entity_id"])
+        body = await request.json() if request.can_read_body else {}
+        url = body.get("url") if isinstance(body, dict) else None
+        if url is not None and not str(url).startswith(("http://", "https://")):
+            raise ValueError(f"an endpoint is an http(s) URL, not {url!r}")
+    except (ValueError, TypeError) as exc:
+        return _json({"error": str(exc)}, 400)
+    async with sim.db.pool.acquire() as conn:
+        if not await repo.set_endpoint(conn, entity_id, url):
+            return _json({"error": f"no user {request.match_info['entity_id']}"}, 404)
+    return _json({"entity_id": entity_id, "endpoint": url})
+
+
+async def pending(request: web.Request) -> web.Response:
+    """What the simulator has still to do at the clock's time: device jobs due and messages undelivered. Both
+    zero means every consequence of what it was sent so far has been delivered."""
+    sim = request.app[SIMULATOR]
+    async with sim.db.pool.acquire() as conn:
+        jobs = await sim.han.jobs.due_pending(conn, sim.clock.now())
+        messages = await outbox.pending_count(conn)
+    return _json({"device_jobs": jobs, "outbox": messages})
 
 
 async def device_faults(request: web.Request) -> web.Response:
@@ -123,6 +160,9 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_get("/admin/messages", messages)
     app.router.add_get("/admin/outbox", outbox_list)
     app.router.add_post("/admin/outbox/{message_id}/resend", outbox_resend)
+    app.router.add_get("/admin/users", users)
+    app.router.add_put("/admin/users/{entity_id}/endpoint", user_endpoint)
+    app.router.add_get("/admin/pending", pending)
     app.router.add_get("/admin/health", health)
     app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
     app.router.add_get("/admin/devices/{device_id}", device_state)
