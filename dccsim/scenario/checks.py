@@ -1,12 +1,16 @@
 """Expectations against what came: each check gives the differences, in words, and does no I/O."""
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
-from dccsim.scenario.documents import Answer, DocumentKind, Received, element_texts
+import gbcs
+
+from dccsim.scenario.documents import Answer, DocumentKind, Received, element_texts, payload_fields
 from dccsim.scenario.model import AlertExpectation, AnswerExpectation, BodyCheck, ResponseExpectation
 
-__all__ = ["EXCERPT", "alert_matches", "check_answer", "check_body", "check_response", "excerpt"]
+__all__ = ["EXCERPT", "alert_matches", "alert_problems", "is_alert_for", "check_answer", "check_body", "check_payload", "check_response", "excerpt"]
 
 EXCERPT = 600     # characters of a body shown in a failure
 
@@ -34,6 +38,38 @@ def check_body(checks: tuple[BodyCheck, ...], body: bytes) -> list[str]:
     return problems
 
 
+def _field_values(fields: Any, name: str) -> list[Any]:
+    if isinstance(fields, dict):
+        found = [value for key, value in fields.items() if key == name]
+        return found + [v for value in fields.values() for v in _field_values(value, name)]
+    if isinstance(fields, list):
+        return [v for item in fields for v in _field_values(item, name)]
+    return []
+
+
+def _field_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
+
+
+def check_payload(checks: tuple[BodyCheck, ...], payload: bytes | None, keys: gbcs.KeyStore | None) -> list[str]:
+    """Named fields of a GBCS payload (decrypted with the user's keys), found at any depth."""
+    if not checks:
+        return []
+    fields = payload_fields(payload, keys)
+    if fields is None:
+        return ["expected a GBCS payload that decodes, got " + ("none" if not payload else "one that does not")]
+    problems = []
+    for check in checks:
+        texts = [_field_text(v) for v in _field_values(fields, check.path)]
+        expected = list(check.expected) if isinstance(check.expected, tuple) else None
+        if expected is not None and texts != expected or expected is None and check.expected not in texts:
+            problems.append(f"payload field {check.path} expected {expected or repr(check.expected)}, got "
+                            f"{texts if texts else 'no such field'}")
+    return problems
+
+
 def _contains(expected: str | None, body: bytes) -> list[str]:
     if expected is None or expected in body.decode("utf-8", "replace"):
         return []
@@ -50,20 +86,30 @@ def check_answer(expect: AnswerExpectation, answer: Answer) -> list[str]:
     return problems + _contains(expect.contains, answer.body) + check_body(expect.body, answer.body)
 
 
-def check_response(expect: ResponseExpectation, response: Received) -> list[str]:
-    """An asynchronous Response (or scheduled message) against its expectation."""
+def check_response(expect: ResponseExpectation, response: Received, keys: gbcs.KeyStore | None = None) -> list[str]:
+    """An asynchronous Response (or scheduled message) against its expectation (``keys``: the user's, to read
+    its payload)."""
     problems = []
     if expect.code is not None and response.code != expect.code:
         problems.append(f"expected Response code {expect.code}, got {response.code}")
     if expect.use_case is not None and response.use_case != expect.use_case:
         problems.append(f"expected GBCS use case {expect.use_case}, got {response.use_case or 'no GBCS payload'}")
-    return problems + _contains(expect.contains, response.body) + check_body(expect.body, response.body)
+    return problems + _contains(expect.contains, response.body) + check_body(expect.body, response.body) + \
+        check_payload(expect.payload, response.payload, keys)
 
 
-def alert_matches(expect: AlertExpectation, document: Received) -> bool:
-    """Whether a received document is the alert expected (its code, content and body checks)."""
-    if document.kind not in (DocumentKind.DEVICE_ALERT, DocumentKind.DCC_ALERT) or document.user != expect.to:
-        return False
-    if (document.code or "").upper() != expect.code.upper():
-        return False
-    return not _contains(expect.contains, document.body) and not check_body(expect.body, document.body)
+def alert_problems(expect: AlertExpectation, document: Received, keys: gbcs.KeyStore | None = None) -> list[str]:
+    """How an alert of the expected code and user differs from the expectation (its content, body and payload)."""
+    return _contains(expect.contains, document.body) + check_body(expect.body, document.body) + \
+        check_payload(expect.payload, document.payload, keys)
+
+
+def is_alert_for(expect: AlertExpectation, document: Received) -> bool:
+    """Whether a document is an alert of the expected code to the expected user."""
+    return document.kind in (DocumentKind.DEVICE_ALERT, DocumentKind.DCC_ALERT) and document.user == expect.to \
+        and (document.code or "").upper() == expect.code.upper()
+
+
+def alert_matches(expect: AlertExpectation, document: Received, keys: gbcs.KeyStore | None = None) -> bool:
+    """Whether a received document is the alert expected."""
+    return is_alert_for(expect, document) and not alert_problems(expect, document, keys)

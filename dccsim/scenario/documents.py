@@ -4,7 +4,9 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -12,7 +14,7 @@ import gbcs
 from dccsim.duis.ids import canonical_request_id
 from dccsim.duis.namespaces import sr
 
-__all__ = ["Answer", "DocumentKind", "Received", "element_texts", "read_received", "use_case_of"]
+__all__ = ["Answer", "DocumentKind", "Received", "element_texts", "payload_fields", "read_received", "use_case_of"]
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
@@ -36,15 +38,37 @@ def _root(body: bytes) -> etree._Element | None:
         return None
 
 
+_STEP = re.compile(r"^(?P<name>[A-Za-z_][\w.-]*)(?:\[(?P<child>[A-Za-z_][\w.-]*)=(?P<value>[^\]]*)\])?$")
+
+
 def element_texts(body: bytes, path: str) -> list[str]:
-    """The texts of every element a local-name path (``Device/DeviceStatus``) finds in a document."""
+    """The texts of every element a local-name path finds in a document: ``DeviceStatus``,
+    ``Device/DeviceStatus``, or ``Device[DeviceID=00-DB-12-34-56-78-90-A0]/DeviceStatus`` (only the Device
+    elements with that child text)."""
     root = _root(body)
     if root is None:
         return []
     found = [root]
     for part in path.strip("/").split("/"):
-        found = [element for parent in found for element in parent.iter(sr(part)) if element is not parent]
+        step = _STEP.match(part.strip())
+        if step is None:
+            return []
+        found = [element for parent in found for element in parent.iter(sr(step["name"])) if element is not parent]
+        if step["child"] is not None:
+            found = [element for element in found
+                     if (element.findtext(sr(step["child"])) or "").strip() == step["value"].strip()]
     return [(element.text or "").strip() for element in found]
+
+
+def payload_fields(payload: bytes | None, keys: gbcs.KeyStore | None) -> Any:
+    """The named fields of a GBCS payload, its encrypted parts decrypted where ``keys`` allow (None: no payload,
+    or one that cannot be decoded)."""
+    if not payload:
+        return None
+    try:
+        return gbcs.decode(payload, keys).to_json()["payload"].get("fields")
+    except gbcs.GbcsError:
+        return None
 
 
 def use_case_of(payload: bytes | None) -> str | None:

@@ -9,9 +9,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 import gbcs
 from dccsim.duis.ids import dashed
 from dccsim.duis.xmldsig import DuisSigner
-from dccsim.smki.credentials import Credential, Usage, read_folders
+from dccsim.smki.credentials import GBCS_USAGES, Credential, Usage, read_folders
 
 __all__ = ["KeyFolder", "MissingKey"]
+
+GBCS_USAGE_VALUES = frozenset(usage.value for usage in GBCS_USAGES)
 
 
 class MissingKey(LookupError):
@@ -27,6 +29,7 @@ class KeyFolder:
             raise MissingKey(f"no key folder {self.folder} (export one with `dccsim keys export DIR`)")
         self._credentials = read_folders([self.folder]).credentials
         self._signers: dict[str, DuisSigner] = {}
+        self._gbcs_keys: gbcs.StaticKeyStore | None = None
 
     def _own(self, entity_id: str, usage: Usage) -> Credential | None:
         for credential in self._credentials:
@@ -34,6 +37,17 @@ class KeyFolder:
                     and credential.private_key is not None:
                 return credential
         return None
+
+    def gbcs_keys(self) -> gbcs.StaticKeyStore:
+        """What the users read GBCS payloads with: their own private keys and the devices' certificates."""
+        if self._gbcs_keys is None:
+            keys = gbcs.StaticKeyStore()
+            for credential in self._credentials:
+                if credential.usage.value in GBCS_USAGE_VALUES and (credential.is_device or credential.private_key):
+                    keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
+                             private=None if credential.is_device else credential.private_key)
+            self._gbcs_keys = keys
+        return self._gbcs_keys
 
     def xml_signer(self, entity_id: str) -> DuisSigner:
         """The user's DUIS XML-signing key (``xml-sign-<ENTITY>-ds``)."""

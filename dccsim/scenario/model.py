@@ -89,7 +89,7 @@ class CatalogueSource:
 @dataclass(frozen=True)
 class BodyCheck:
     """Element text by local name (or ``Parent/Child`` path): one value is met by any element there, a list
-    must be the texts of all of them, in order."""
+    must be the texts of all of them, in order. For a GBCS payload: a named field, at any depth."""
 
     path: str
     expected: str | tuple[str, ...]
@@ -105,6 +105,7 @@ class ResponseExpectation:
     body: tuple[BodyCheck, ...] = ()
     within: timedelta = DEFAULT_WITHIN
     request: str | None = None           # expect_response: the RequestID (e.g. ${tariff} saved by send)
+    payload: tuple[BodyCheck, ...] = ()  # named fields of the GBCS payload, decrypted with the user's keys
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class AlertExpectation:
     within: timedelta = DEFAULT_WITHIN
     contains: str | None = None
     body: tuple[BodyCheck, ...] = ()
+    payload: tuple[BodyCheck, ...] = ()
 
 
 # --- steps ----------------------------------------------------------------------------------------------
@@ -489,11 +491,12 @@ def _read_answer(reader: _Reader, value: Any) -> AnswerExpectation:
 def _read_response(reader: _Reader, value: Any) -> ResponseExpectation:
     if not isinstance(value, _Map):
         return ResponseExpectation(code=_scalar_text(value))
-    node = reader.mapping(value, "response", {"code", "use_case", "contains", "body", "within", "request"})
+    node = reader.mapping(value, "response", {"code", "use_case", "contains", "body", "payload", "within",
+                                              "request"})
     return ResponseExpectation(code=reader.text(node, "code"), use_case=reader.text(node, "use_case"),
                                contains=reader.text(node, "contains"), body=reader.body_checks(node, "body"),
                                within=reader.duration(node, "within", DEFAULT_WITHIN),
-                               request=reader.text(node, "request"))
+                               request=reader.text(node, "request"), payload=reader.body_checks(node, "payload"))
 
 
 def _read_advance(reader: _Reader, node: _Map, where: Location, releases: frozenset[str] | None) -> Advance:
@@ -521,10 +524,10 @@ def _read_expect_response(reader: _Reader, node: _Map, where: Location,
 
 
 def _read_alert(reader: _Reader, value: Any, what: str) -> AlertExpectation:
-    node = reader.mapping(value, what, {"to", "code", "within", "contains", "body"}, ("to", "code"))
+    node = reader.mapping(value, what, {"to", "code", "within", "contains", "body", "payload"}, ("to", "code"))
     return AlertExpectation(reader.eui(node, "to"), _alert_code(node["code"]),
                             reader.duration(node, "within", DEFAULT_WITHIN), reader.text(node, "contains"),
-                            reader.body_checks(node, "body"))
+                            reader.body_checks(node, "body"), reader.body_checks(node, "payload"))
 
 
 def _read_expect_alert(reader: _Reader, node: _Map, where: Location, releases: frozenset[str] | None) -> ExpectAlert:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +17,12 @@ from dccsim.catalogue import CATALOGUE
 from dccsim.catalogue.requests import build_request, set_values
 from dccsim.delivery.message_log import format_messages
 from dccsim.duis import client as duis_client
-from dccsim.duis.ids import RequestId, canonical_request_id, dashed
+from dccsim.duis.ids import RequestId, canonical_request_id, dashed, normalise_eui
 from dccsim.duis.namespaces import sr
-from dccsim.scenario.checks import alert_matches, check_answer, check_response, excerpt
+from dccsim.scenario.checks import (alert_matches, alert_problems, check_answer, check_response, excerpt,
+                                    is_alert_for)
 from dccsim.scenario.client import NoSuchEndpoint, SimulatorClient
-from dccsim.scenario.documents import Answer, DocumentKind, Received, element_texts
+from dccsim.scenario.documents import Answer, DocumentKind, Received, element_texts, payload_fields
 from dccsim.scenario.keys import KeyFolder
 from dccsim.scenario.model import (Advance, AlertExpectation, CatalogueSource, DeviceEvent, ExpectAlert,
                                    ExpectNoAlert, ExpectResponse, ExpectScheduled, Fault, Scenario, Send, Step)
@@ -30,6 +32,7 @@ __all__ = ["RUNNERS", "Session", "StepFailed", "StepError"]
 
 POLL = 0.1          # seconds between looks at what the simulator still has to do
 LOG_BODY_LIMIT = 400
+PAYLOAD_LIMIT = 3000
 
 
 class StepFailed(Exception):
@@ -71,8 +74,9 @@ class Session:
         return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value, text)
 
     def resolve(self, value: Any, *, originator: str | None = None, target: str | None = None) -> Any:
-        """Values with ``${name}`` filled in, ``{utrn: {pence: N}}`` turned into the UTRN the originator
-        issues the target, and ``{file: PATH}`` into that file's bytes."""
+        """Values with ``${name}`` filled in, ``{utrn: {pence: N}}`` turned into the UTRN the originator issues
+        the target (or ``meter:``) under the next UTRN counter (or ``counter:``), and ``{file: PATH}`` into
+        that file's bytes."""
         if isinstance(value, str):
             return self.substitute(value)
         if isinstance(value, list):
@@ -92,8 +96,14 @@ class Session:
 
     def _utrn(self, spec: Any, supplier: str | None, meter: str | None) -> str:
         if not isinstance(spec, Mapping) or len({"pence", "pounds"} & set(spec)) != 1 \
-                or set(spec) - {"pence", "pounds", "counter"}:
-            raise StepError("a UTRN is {utrn: {pence: N}} or {utrn: {pounds: N}}, with counter: N if wanted")
+                or set(spec) - {"pence", "pounds", "counter", "meter"}:
+            raise StepError("a UTRN is {utrn: {pence: N}} or {utrn: {pounds: N}}, with counter: N and meter: "
+                            "DEVICE if wanted")
+        if spec.get("meter") is not None:
+            try:
+                meter = normalise_eui(str(spec["meter"]))
+            except ValueError:
+                raise StepError(f"a UTRN's meter {spec['meter']!r} is not an EUI-64") from None
         if supplier is None or meter is None:
             raise StepError("a UTRN needs the request's supplier and meter")
         value_class = "pence" if "pence" in spec else "pounds"
@@ -187,6 +197,15 @@ def _answer_details(answer: Answer) -> str:
     return f"answer: {answer.describe()}\n{excerpt(answer.body)}"
 
 
+def _document_details(what: str, document: Received, session: Session) -> str:
+    lines = [f"{what}:", excerpt(document.body)]
+    fields = payload_fields(document.payload, session.keys.gbcs_keys())
+    if fields is not None:
+        lines += ["its GBCS payload's fields (read with the user's keys):",
+                  excerpt(json.dumps(fields, default=str), PAYLOAD_LIMIT)]
+    return "\n".join(lines)
+
+
 def _request_of(step: Send, session: Session, now) -> tuple[etree._Element, int]:
     """The unsigned request a send step makes, and the CommandVariant a critical one is signed as."""
     source = step.source
@@ -229,12 +248,12 @@ async def run_send(step: Send, session: Session) -> str:
             problems.append("no Response arrived (the simulator has nothing more to deliver)")
         else:
             summary += f", Response {response.code}" + (f" {response.use_case}" if response.use_case else "")
-            problems += check_response(expect.response, response)
+            problems += check_response(expect.response, response, session.keys.gbcs_keys())
     _save(step, session, rid, answer, response, problems)
     if problems:
         details = [_answer_details(answer)]
         if response is not None:
-            details.append(f"Response:\n{excerpt(response.body)}")
+            details.append(_document_details("Response", response, session))
         details.append(f"message log of {rid}:\n{await session.log_of(rid)}")
         raise StepFailed(summary, problems, "\n".join(details))
     return summary
@@ -254,7 +273,7 @@ def _save(step: Send, session: Session, rid: str, answer: Answer, response: Rece
 
 
 async def run_advance(step: Advance, session: Session) -> str:
-    payload = {"duration": f"{step.duration.total_seconds():g}s"} if step.duration is not None \
+    payload = {"duration": f"{step.duration.total_seconds()}s"} if step.duration is not None \
         else {"to": step.to.isoformat()}
     now = await session.client.advance(payload)
     return f"the clock is at {now.isoformat()}"
@@ -271,9 +290,9 @@ async def run_expect_response(step: ExpectResponse, session: Session) -> str:
         raise StepFailed("no Response", [f"no Response to {rid} arrived (the simulator has nothing more to "
                                          f"deliver)"], f"message log of {rid}:\n{await session.log_of(rid)}")
     summary = f"Response {response.code}" + (f" {response.use_case}" if response.use_case else "")
-    problems = check_response(expect, response)
+    problems = check_response(expect, response, session.keys.gbcs_keys())
     if problems:
-        raise StepFailed(summary, problems, f"Response:\n{excerpt(response.body)}\n"
+        raise StepFailed(summary, problems, f"{_document_details('Response', response, session)}\n"
                                             f"message log of {rid}:\n{await session.log_of(rid)}")
     return summary
 
@@ -292,11 +311,18 @@ async def run_expect_alert(step: ExpectAlert, session: Session) -> str:
     expect = step.alert.get(session.release)
     if expect is None:
         return f"nothing expected under {session.release}"
-    found = await session.wait_for(lambda d: alert_matches(expect, d), expect.within.total_seconds())
+    found = await session.wait_for(lambda d: alert_matches(expect, d, session.keys.gbcs_keys()),
+                                   expect.within.total_seconds())
     if found is None:
         others = ", ".join(d.describe() for d in _alerts_for(session, expect.to)) or "none"
-        raise StepFailed("no such alert", [f"no alert {_alert_text(expect)} arrived"],
-                         f"alerts {dashed(expect.to)} received and no step has taken: {others}")
+        details = [f"alerts {dashed(expect.to)} received and no step has taken: {others}"]
+        near = session.inbox.matching(lambda d: is_alert_for(expect, d))
+        if near:
+            problems = alert_problems(expect, near[0], session.keys.gbcs_keys())
+            details += [f"the first {_alert_text(expect)} differs: {'; '.join(problems)}",
+                        _document_details("it", near[0], session)]
+        raise StepFailed("no such alert", [f"no alert {_alert_text(expect)} arrived"
+                                           + (" with what was expected" if near else "")], "\n".join(details))
     return f"{found.describe()} to {dashed(found.user)}"
 
 
@@ -306,10 +332,10 @@ async def run_expect_no_alert(step: ExpectNoAlert, session: Session) -> str:
         return f"nothing expected under {session.release}"
     if not await session.settle(expect.within.total_seconds()):
         raise StepError(f"the simulator was still busy after {expect.within.total_seconds():g} s")
-    found = session.inbox.matching(lambda d: alert_matches(expect, d))
+    found = session.inbox.matching(lambda d: alert_matches(expect, d, session.keys.gbcs_keys()))
     if found:
         raise StepFailed(f"{len(found)} alerts", [f"expected no alert {_alert_text(expect)}, got {len(found)}"],
-                         excerpt(found[0].body))
+                         _document_details("the first", found[0], session))
     return f"no alert {_alert_text(expect)}"
 
 
@@ -331,7 +357,7 @@ async def run_expect_scheduled(step: ExpectScheduled, session: Session) -> str:
     for document in found:
         session.inbox.find(lambda d, document=document: d is document, take=True)
     if problems:
-        raise StepFailed(summary, problems, excerpt(found[0].body) if found else "")
+        raise StepFailed(summary, problems, _document_details("the first", found[0], session) if found else "")
     return summary
 
 
