@@ -38,13 +38,38 @@ def check_body(checks: tuple[BodyCheck, ...], body: bytes) -> list[str]:
     return problems
 
 
-def _field_values(fields: Any, name: str) -> list[Any]:
+_FIELD_STEP = re.compile(r"^(?P<name>[^\[\]/]+)(?:\[(?P<key>[^=\]]+)=(?P<value>[^\]]*)\])?$")
+
+
+def _anywhere(fields: Any, name: str) -> list[Any]:
     if isinstance(fields, dict):
         found = [value for key, value in fields.items() if key == name]
-        return found + [v for value in fields.values() for v in _field_values(value, name)]
+        return found + [v for value in fields.values() for v in _anywhere(value, name)]
     if isinstance(fields, list):
-        return [v for item in fields for v in _field_values(item, name)]
+        return [v for item in fields for v in _anywhere(item, name)]
     return []
+
+
+def _items(values: list[Any]) -> list[Any]:
+    return [item for value in values for item in (value if isinstance(value, list) else [value])]
+
+
+def _field_values(fields: Any, path: str) -> list[Any]:
+    """The values a field path finds: its first name at any depth, each next one a child of the last; a
+    ``[key=value]`` filter keeps the entries (of a list) whose ``key`` reads ``value``:
+    ``records[attribute=Block1Threshold]/value``."""
+    found: list[Any] | None = None
+    for part in path.strip("/").split("/"):
+        step = _FIELD_STEP.match(part.strip())
+        if step is None:
+            return []
+        name = step["name"]
+        found = _anywhere(fields, name) if found is None else \
+            [item[name] for item in _items(found) if isinstance(item, dict) and name in item]
+        if step["key"] is not None:
+            found = [item for item in _items(found) if isinstance(item, dict)
+                     and _field_text(item.get(step["key"])) == step["value"]]
+    return found or []
 
 
 def _field_text(value: Any) -> str:

@@ -283,7 +283,7 @@ class _Seq(list):
 
 class _Loader(yaml.SafeLoader):
     """Plain scalars stay text (as they are in XML: ``0011`` is not octal, ``12:30:00`` not base 60), but for
-    true / false and null."""
+    true / false, null and the merge key ``<<``."""
 
 
 _Loader.yaml_implicit_resolvers = {}
@@ -291,6 +291,7 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|Tr
                               list("tTfF"))
 _Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"),
                               ["~", "n", "N", ""])
+_Loader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Map:

@@ -3,6 +3,7 @@ all on one running simulator; its steps in order; a console block as each ends; 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import tempfile
 import time
@@ -33,6 +34,7 @@ from dccsim.scenario.targets import LocalSimulators, RemoteSimulator, Target
 __all__ = ["RunOptions", "UsageError", "find_files", "run", "run_scenarios"]
 
 HEARTBEAT = 15.0      # seconds between progress lines while scenarios run
+SETTLE_AT_END = 5.0   # seconds a scenario's simulator may take to deliver what its last steps set off
 # What stops a step that is not an unmet expectation: the scenario as written cannot be carried out, or the
 # simulator refused or failed.
 _STEP_ERRORS = (StepError, RequestBuildError, MissingKey, SimulatorError, aiohttp.ClientError, OSError,
@@ -184,6 +186,10 @@ async def _on_target(scenario: Scenario, file: Path, release: str, target: Targe
         before = await _point_endpoints(client, receiver, inbox)
         session = Session(scenario, release, client, keys, inbox, keep=keep)
         steps, status, message, details = await _run_steps(scenario, session, progress, label)
+        if target.local:
+            # What the last steps set off is delivered before the inbox closes (and kept with --keep).
+            with contextlib.suppress(SimulatorError, aiohttp.ClientError, OSError):
+                await session.settle(SETTLE_AT_END)
     finally:
         if not target.local:
             for user, endpoint in before.items():
