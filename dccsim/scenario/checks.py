@@ -10,7 +10,8 @@ import gbcs
 from dccsim.scenario.documents import Answer, DocumentKind, Received, element_texts, payload_fields
 from dccsim.scenario.model import AlertExpectation, AnswerExpectation, BodyCheck, ResponseExpectation
 
-__all__ = ["EXCERPT", "alert_matches", "alert_problems", "is_alert_for", "check_answer", "check_body", "check_payload", "check_response", "excerpt"]
+__all__ = ["EXCERPT", "alert_matches", "alert_problems", "check_answer", "check_body", "check_payload",
+           "check_response", "excerpt", "field_values", "is_alert_for"]
 
 EXCERPT = 600     # characters of a body shown in a failure
 
@@ -54,7 +55,7 @@ def _items(values: list[Any]) -> list[Any]:
     return [item for value in values for item in (value if isinstance(value, list) else [value])]
 
 
-def _field_values(fields: Any, path: str) -> list[Any]:
+def field_values(fields: Any, path: str) -> list[Any]:
     """The values a field path finds: its first name at any depth, each next one a child of the last; a
     ``[key=value]`` filter keeps the entries (of a list) whose ``key`` reads ``value``:
     ``records[attribute=Block1Threshold]/value``."""
@@ -87,7 +88,7 @@ def check_payload(checks: tuple[BodyCheck, ...], payload: bytes | None, keys: gb
         return ["expected a GBCS payload that decodes, got " + ("none" if not payload else "one that does not")]
     problems = []
     for check in checks:
-        texts = [_field_text(v) for v in _field_values(fields, check.path)]
+        texts = [_field_text(v) for v in field_values(fields, check.path)]
         expected = list(check.expected) if isinstance(check.expected, tuple) else None
         if expected is not None and texts != expected or expected is None and check.expected not in texts:
             problems.append(f"payload field {check.path} expected {expected or repr(check.expected)}, got "
