@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import gbcs
 from devices import trust_anchors
-from devices.clock import dlms_date_time, generalized_time, zigbee_time
+from devices.clock import generalized_time, zigbee_time
+from devices.state import DeviceState, Role
 from gbcs import Payload
+
+ORIGINATOR = "originator"           # whoever sent the command an alert answers
+Addressee = Role | Literal["originator"]
 
 
 @dataclass(frozen=True)
@@ -22,14 +27,14 @@ class AlertCode:
     code: int
     name: str
     critical: bool
-    to: tuple[str, ...]          # remote-party roles; "originator" = whoever sent the command it answers
+    to: tuple[Addressee, ...]    # remote-party roles, or the originator of the command it answers
 
 
-def _table(*entries: tuple[int, str, bool, tuple[str, ...]]) -> dict[int, AlertCode]:
+def _table(*entries: tuple[int, str, bool, tuple[Addressee, ...]]) -> dict[int, AlertCode]:
     return {code: AlertCode(code, name, critical, to) for code, name, critical, to in entries}
 
 
-SUPPLIER, NETWORK_OPERATOR, ACB, ORIGINATOR = "supplier", "network-operator", "acb", "originator"
+SUPPLIER, NETWORK_OPERATOR, ACB = Role.SUPPLIER, Role.NETWORK_OPERATOR, Role.ACB
 
 ALERT_CODES: dict[int, AlertCode] = _table(
     # Voltage quality and load: the Network Operator's.
@@ -88,7 +93,7 @@ def info(code: int) -> AlertCode:
     return ALERT_CODES.get(code) or AlertCode(code, "alert", True, (SUPPLIER,))
 
 
-def recipients(state: dict, code: int, originator: str | None = None) -> list[str]:
+def recipients(state: DeviceState, code: int, originator: str | None = None) -> list[str]:
     """The entities an alert goes to: the cells of its roles (the ACB's where the device has no such cell)."""
     found: list[str] = []
     for role in info(code).to:
@@ -100,25 +105,26 @@ def recipients(state: dict, code: int, originator: str | None = None) -> list[st
     return found
 
 
-def _next_counter(state: dict) -> int:
-    state["alert_counter"] = state.get("alert_counter", 0x4000) + 1
-    return state["alert_counter"]
+def _next_counter(state: DeviceState) -> int:
+    state.alert_counter += 1
+    return state.alert_counter
 
 
-def frame(device_id: str, keys, state: dict, *, code: int, message_code: int, payload: Payload,
-          recipient: str, other_info_extra: bytes = b"") -> bytes:
+def frame(device_id: str, keys: gbcs.KeyStore, state: DeviceState, *, code: int, message_code: int,
+          payload: Payload, recipient: str, other_info_extra: bytes = b"") -> bytes:
     """The alert as the device sends it: signed if critical, else MAC'd for ``recipient``."""
     critical = info(code).critical
-    return gbcs.build(cra="alert", counter=_next_counter(state), originator=device_id, recipient=recipient,
+    return gbcs.build(cra=gbcs.Cra.ALERT, counter=_next_counter(state), originator=device_id, recipient=recipient,
                       message_code=message_code, payload=payload, keys=keys, sign=critical, ciphered=not critical,
                       empty_signature_field=not critical, other_info_extra=other_info_extra)
 
 
-def dlms_payload(state: dict, code: int, now: datetime, *items: dict) -> Payload:
+def dlms_payload(state: DeviceState, code: int, now: datetime, *items: dict) -> Payload:
     """A DLMS data-notification alert: alert code, date-time, then what the alert carries."""
     body = {"type": "structure", "items": [{"type": "long-unsigned", "value": code},
-                                           {"type": "octet-string", "hex": dlms_date_time(now).hex()}, *items]}
-    invoke = 0x20000000 | (state.get("alert_counter", 0x4000) + 1) & 0xFFFFFF
+                                           {"type": "octet-string", "hex": gbcs.encode_dlms_date_time(now).hex()},
+                                           *items]}
+    invoke = 0x20000000 | (state.alert_counter + 1) & 0xFFFFFF
     return Payload("dlms-data-notification", {"invoke_id": f"{invoke:08x}", "date_time": None, "body": [body]})
 
 
@@ -127,23 +133,20 @@ def gbz_payload(code: int, now: datetime, tail: bytes = b"", count: int = 1) -> 
                                  "tail": tail.hex()})
 
 
-def _integer(value: int) -> dict:
+def integer(value: int) -> dict:
+    """An ASN.1 INTEGER node (DER, the fewest octets)."""
     raw = value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True)
     return {"tag": "02", "hex": raw.hex()}
 
 
 def asn1_payload(code: int, now: datetime, *children: dict) -> Payload:
-    return Payload("asn1", [{"tag": "30", "children": [_integer(code), {"tag": "18",
-                                                                        "hex": generalized_time(now).hex()},
+    return Payload("asn1", [{"tag": "30", "children": [integer(code), {"tag": "18", "hex": generalized_time(now).hex()},
                                                        *children]}])
 
 
 def octets(raw: bytes) -> dict:
+    """An ASN.1 OCTET STRING node."""
     return {"tag": "04", "hex": raw.hex()}
-
-
-def integer(value: int) -> dict:
-    return _integer(value)
 
 
 def command_reference(message_code: int, counter: int) -> bytes:

@@ -6,16 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from devices import trust_anchors
+from devices.alerts import integer, octets
 from devices.clock import generalized_time, parse_generalized_time
-
-
-def _int(value: int) -> dict:
-    raw = value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True)
-    return {"tag": "02", "hex": raw.hex()}
-
-
-def _octets(raw: bytes) -> dict:
-    return {"tag": "04", "hex": raw.hex()}
+from devices.state import DeviceState, JoinedDevice
+from gbcs import KeyUsage, asn1
 
 
 def _seq(*children: dict) -> dict:
@@ -42,32 +36,23 @@ def _other_device(values: list[dict]) -> str:
     return next((v["hex"].upper() for v in values if v["tag"] == "04" and len(v["hex"]) == 16), "")
 
 
-def joined_devices(state: dict) -> list[dict]:
-    """The devices this one has joined with (entries of older states were bare device ids)."""
-    state["joined"] = [e if isinstance(e, dict) else {"device_id": str(e).upper(), "type": 3}
-                       for e in state.get("joined", [])]
-    return state["joined"]
-
-
-def _join(state: dict, values: list[dict]) -> list[dict]:
+def _join(state: DeviceState, values: list[dict]) -> list[dict]:
     other = _other_device(values)
-    kind = next((int(v["hex"], 16) for v in values[1:] if v["tag"] == "02"), 0)
-    joined = joined_devices(state)
+    join_type = next((int(v["hex"], 16) for v in values[1:] if v["tag"] == "02"), 0)
     if not other:
-        return [_int(FAILURE)]
-    if any(entry["device_id"] == other for entry in joined):
-        return [_int(SUCCESS)]
-    if len(joined) >= MAX_JOINED:
-        return [_int(NO_SPACE)]
-    joined.append({"device_id": other, "type": kind})
-    return [_int(SUCCESS)]
+        return [integer(FAILURE)]
+    if any(entry.device_id == other for entry in state.joined):
+        return [integer(SUCCESS)]
+    if len(state.joined) >= MAX_JOINED:
+        return [integer(NO_SPACE)]
+    state.joined.append(JoinedDevice(other, join_type))
+    return [integer(SUCCESS)]
 
 
-def _unjoin(state: dict, values: list[dict]) -> list[dict]:
+def _unjoin(state: DeviceState, values: list[dict]) -> list[dict]:
     other = _other_device(values)
-    joined = joined_devices(state)
-    state["joined"] = [entry for entry in joined if entry["device_id"] != other]
-    return [_int(SUCCESS)]
+    state.joined = [entry for entry in state.joined if entry.device_id != other]
+    return [integer(SUCCESS)]
 
 
 def _requested_roles(nodes: list) -> list[int]:
@@ -77,19 +62,13 @@ def _requested_roles(nodes: list) -> list[int]:
     return [int(n["hex"], 16) for n in wanted if n.get("tag") == "02"]
 
 
-def _certificate_nodes(der: bytes) -> list[dict]:
-    from gbcs import asn1
-
-    return asn1.decode(der)
-
-
-def own_certificate(state: dict, certificates: dict[str, bytes], usage: str) -> bytes:
+def own_certificate(state: DeviceState, certificates: dict[str, bytes], usage: KeyUsage) -> bytes:
     """The device's certificate for a usage: a replacement it holds, else the one it was issued with."""
-    held = (state.get("own_credentials") or {}).get(usage)
-    return bytes.fromhex(held["certificate"]) if held else certificates.get(usage) or b""
+    held = state.own_credentials.get(usage)
+    return held.certificate if held else certificates.get(usage) or b""
 
 
-def serve_asn1(state: dict, use_case: str, nodes: list, now: datetime, certificates: dict[str, bytes]) -> \
+def serve_asn1(state: DeviceState, use_case: str, nodes: list, now: datetime, certificates: dict[str, bytes]) -> \
         tuple[list, list]:
     """Answer an ASN.1 command with its response nodes; return (nodes, alerts)."""
     values = primitives(nodes)
@@ -98,23 +77,20 @@ def serve_asn1(state: dict, use_case: str, nodes: list, now: datetime, certifica
     if use_case.startswith("CS04"):
         return _unjoin(state, values), []
     if use_case == "CS07":
-        entries = [_seq(_octets(bytes.fromhex(e["device_id"])), _int(e.get("type", 3)))
-                   for e in joined_devices(state)]
-        return [_seq(_int(SUCCESS), _seq(*entries))], []
+        entries = [_seq(octets(bytes.fromhex(e.device_id)), integer(e.join_type)) for e in state.joined]
+        return [_seq(integer(SUCCESS), _seq(*entries))], []
     if use_case == "CS08":
-        return [_seq(_octets(bytes.fromhex(state.get("firmware", {}).get("version", "00000001"))),
-                     _int(SUCCESS))], []
+        return [_seq(octets(bytes.fromhex(state.firmware.version)), integer(SUCCESS))], []
     if use_case == "GCS28":
         valid_from = next((parse_generalized_time(bytes.fromhex(v["hex"])) for v in values if v["tag"] == "18"), None)
-        state["clock_offset_s"] = 0
-        return [_seq({"tag": "18", "hex": generalized_time(valid_from or now).hex()}, _int(SUCCESS))], []
+        return [_seq({"tag": "18", "hex": generalized_time(valid_from or now).hex()}, integer(SUCCESS))], []
     if use_case in ("CS02a", "CS02f"):
-        return trust_anchors.report(state, _requested_roles(nodes), state.get("remote_party_sequence")), []
+        return trust_anchors.report(state, _requested_roles(nodes)), []
     if use_case == "CS02e":
-        which = "ds" if _wants_signing(values) else "ka"
+        which = KeyUsage.SIGNING if _wants_signing(values) else KeyUsage.KEY_AGREEMENT
         certificate = own_certificate(state, certificates, which)
-        return (_certificate_nodes(certificate) if certificate else [_int(FAILURE)]), []
-    return [_int(SUCCESS)], []
+        return (asn1.decode(certificate) if certificate else [integer(FAILURE)]), []
+    return [integer(SUCCESS)], []
 
 
 def _wants_signing(values: list[dict]) -> bool:

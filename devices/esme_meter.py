@@ -1,10 +1,11 @@
 """The electricity meter's state and how it changes: clock, registers, prepayment, supply and logs.
 
-State lives in the device's JSON state under ``"esme"``. Registers advance with the simulated consumption
-of ``esme_consumption`` half hour by half hour, each half hour's energy going to the TOU register, block
-register and block counter of the rate the active tariff selects (``esme_tariff``); in prepayment terms
-its cost comes off the meter balance. Events that GBCS logs (tariff activation, clock change, top up, supply
-change, log clears) are written to the event, security or auxiliary controller log as they happen.
+The model (``devices.esme_state.EsmeMeter``) is the ``meter`` of an ESME's state. Registers advance with the
+simulated consumption of ``esme_consumption`` half hour by half hour, each half hour's energy going to the
+TOU register, block register and block counter of the rate the active tariff selects (``esme_tariff``); in
+prepayment terms its cost comes off the meter balance. Events that GBCS logs (tariff activation, clock
+change, top up, supply change, log clears) are written to the event, security or auxiliary controller log
+as they happen.
 """
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from typing import Any
 from devices import esme_consumption as energy
 from devices import top_ups
 from devices import esme_tariff as tariff
+from devices.attribute_store import AttributeStore
 from devices.esme_axdr import from_utc_seconds, utc_seconds
+from devices.esme_state import (BillingSnapshot, EsmeLog, EsmeMeter, EsmePrepayment, LoggedAmount, LoggedEvent,
+                                Registers, SupplyState)
 from devices.esme_variant import Capabilities, capabilities
+from devices.state import DLMS_REQUEST, EsmeState, HeldCommand
 
 # GBCS event / alert codes written to the logs.
 EVENT_LOG_CLEARED = 0x8F52
@@ -28,70 +33,69 @@ SUPPLY_ARMED = 0x8F32
 SUPPLY_INTERRUPTED = 0x8F57
 SUPPLY_RESTORED = 0x8F35
 
-LOG_CAPACITY = {"event": 100, "security": 100, "auxiliary": 100, "tariff_billing": 12,
-                "debt_payments": 100, "credits": 100}
-LOGS = tuple(LOG_CAPACITY)
+LOG_CAPACITY = {EsmeLog.EVENT: 100, EsmeLog.SECURITY: 100, EsmeLog.AUXILIARY: 100, EsmeLog.TARIFF_BILLING: 12,
+                EsmeLog.DEBT_PAYMENTS: 100, EsmeLog.CREDITS: 100}
 MAX_CATCH_UP = 400 * 86400          # longer gaps are credited to the total registers in one step
 START_IMPORT_WH = 18_000_000        # a meter that has been running for some years
-PREPAY_START = {"balance": 1_000_000, "emergency": 0, "accumulated_debt": 0, "payment_debt": 0,
-                "time_debts": [0, 0]}
-SUPPLY_STATES = ("Enabled", "Disabled", "Armed")
+START_BALANCE = 1_000_000
 
 
 def _zeros(n: int) -> list[float]:
     return [0.0] * n
 
 
-def ensure(state: dict, now: datetime) -> dict:
-    """The meter part of a device state, created on first use from what the inventory said."""
-    meter = state.get("esme")
-    if meter is None:
-        caps = capabilities(state.get("esme_variant"))
-        seed = energy.seed_of(state.get("device_id"))
-        meter = state["esme"] = {
-            "variant": caps.variant, "seed": seed, "offset": 0, "at": utc_seconds(now),
-            "reg": {"import": float(START_IMPORT_WH + seed % 5_000_000), "reactive_import": 0.0,
-                    "export": float(seed % 900_000), "reactive_export": 0.0, "tou": _zeros(48),
-                    "block": [_zeros(8) for _ in range(4)], "counter": [_zeros(8) for _ in range(4)],
-                    "secondary": float(seed % 3_000_000) if caps.twin else 0.0, "secondary_tou": _zeros(4)},
-            "prepay": {**PREPAY_START, "time_debts": list(PREPAY_START["time_debts"])},
-            "payment_mode": "Credit", "supply": "Enabled",
-            "logs": {name: [] for name in LOGS},
-        }
-        meter["reg"]["reactive_import"] = meter["reg"]["import"] / 4
-        meter["reg"]["tou"][0] = meter["reg"]["import"]
-        meter["reg"]["secondary_tou"][0] = meter["reg"]["secondary"]
-    return meter
+def ensure(state: EsmeState, now: datetime) -> EsmeMeter:
+    """The meter model of a device state, created on first use from what the inventory said."""
+    if state.meter is None:
+        caps = capabilities(state.variant)
+        seed = energy.seed_of(state.device_id)
+        imported = float(START_IMPORT_WH + seed % 5_000_000)
+        secondary = float(seed % 3_000_000) if caps.twin else 0.0
+        registers = Registers(active_import=imported, reactive_import=imported / 4,
+                              active_export=float(seed % 900_000), reactive_export=0.0,
+                              tou=[imported] + _zeros(47), block=[_zeros(8) for _ in range(4)],
+                              counter=[_zeros(8) for _ in range(4)], secondary=secondary,
+                              secondary_tou=[secondary] + _zeros(3))
+        state.meter = EsmeMeter(seed=seed, offset=0, at=utc_seconds(now), registers=registers,
+                                prepay=EsmePrepayment(START_BALANCE, 0, 0, 0, [0, 0]))
+    return state.meter
 
 
-def caps_of(state: dict) -> Capabilities:
-    return capabilities((state.get("esme") or {}).get("variant") or state.get("esme_variant"))
+def model(state: EsmeState) -> EsmeMeter:
+    """The meter model of a state that has answered a request (``ensure`` makes it)."""
+    if state.meter is None:
+        raise LookupError("the meter has not run yet: esme_meter.ensure makes its model")
+    return state.meter
 
 
-def device_now(state: dict, now: datetime) -> datetime:
+def caps_of(state: EsmeState) -> Capabilities:
+    return capabilities(state.variant)
+
+
+def device_now(state: EsmeState, now: datetime) -> datetime:
     """The meter's clock: real time plus the offset a clock setting left."""
-    return now + timedelta(seconds=(state.get("esme") or {}).get("offset", 0))
+    return now + timedelta(seconds=state.meter.offset if state.meter is not None else 0)
 
 
 # --- logs ----------------------------------------------------------------------------------------
 
-def log(state: dict, name: str, entry: dict[str, Any]) -> None:
-    entries = state["esme"]["logs"].setdefault(name, [])
+def log(state: EsmeState, name: EsmeLog | str, entry: Any) -> None:
+    entries = getattr(model(state).logs, EsmeLog(name).value)
     entries.append(entry)
     del entries[:-LOG_CAPACITY[name]]
 
 
-def log_event(state: dict, name: str, code: int, at: datetime) -> None:
-    log(state, name, {"code": code, "at": utc_seconds(at)})
+def log_event(state: EsmeState, name: EsmeLog | str, code: int, at: datetime) -> None:
+    log(state, name, LoggedEvent(code, utc_seconds(at)))
 
 
-def clear_log(state: dict, name: str, at: datetime) -> None:
+def clear_log(state: EsmeState, name: EsmeLog | str, at: datetime) -> None:
     """Clear the event log or the auxiliary controller log; the clearing is recorded in the security log,
     which itself can never be cleared remotely."""
-    if name == "security":
+    if EsmeLog(name) is EsmeLog.SECURITY:
         raise ValueError("the security log cannot be cleared")
-    state["esme"]["logs"][name] = []
-    log_event(state, "security", EVENT_LOG_CLEARED, at)
+    setattr(model(state).logs, EsmeLog(name).value, [])
+    log_event(state, EsmeLog.SECURITY, EVENT_LOG_CLEARED, at)
 
 
 # --- registers ---------------------------------------------------------------------------------
@@ -99,7 +103,7 @@ def clear_log(state: dict, name: str, at: datetime) -> None:
 class Tariffs:
     """The active tariff of each element, compiled once per request, with selectors memoised per day."""
 
-    def __init__(self, store: dict, caps: Capabilities):
+    def __init__(self, store: AttributeStore, caps: Capabilities):
         self.store = store
         self.defaults = tariff.factory_defaults(caps.twin)
         self.calendars = {1: tariff.Calendar.from_store(store, self.defaults, 1)}
@@ -148,41 +152,41 @@ def _split_blocks(limits: list[int], counted: float, wh: float, sign: int) -> li
     return parts
 
 
-def attribute_energy(reg: dict, tariffs: Tariffs, slot: int, wh: float,
+def attribute_energy(reg: Registers, tariffs: Tariffs, slot: int, wh: float,
                      sign: int = 1) -> tuple[int, list[tuple[int, float]]]:
     """Put ``wh`` of primary import into the rate registers for ``slot``; return the selector and how the
     energy fell into blocks."""
     selector = tariffs.selector(slot)
     if 1 <= selector <= 48:
-        reg["tou"][selector - 1] += sign * wh
+        reg.tou[selector - 1] += sign * wh
         return selector, [(1, wh)]
     if 101 <= selector <= 108:
         rate = selector - 100
-        counted = sum(reg["counter"][b][rate - 1] for b in range(4))
+        counted = sum(reg.counter[b][rate - 1] for b in range(4))
         parts = _split_blocks(tariffs.limits[rate], counted, wh, sign)
         for block, part in parts:
-            reg["block"][block - 1][rate - 1] += sign * part
-            reg["counter"][block - 1][rate - 1] += sign * part
+            reg.block[block - 1][rate - 1] += sign * part
+            reg.counter[block - 1][rate - 1] += sign * part
         return selector, parts
     return selector, [(1, wh)]
 
 
-def advance(state: dict, now: datetime, store: dict) -> None:
+def advance(state: EsmeState, now: datetime, store: AttributeStore) -> None:
     """Run the meter from its last update to ``now``: registers, prepayment balance, tariff activations."""
     meter = ensure(state, now)
     caps = caps_of(state)
     current = utc_seconds(device_now(state, now))
-    start = meter["at"]
+    start = meter.at
     if current <= start:
-        meter["at"] = max(start, current)
+        meter.at = max(start, current)
         return
-    reg, seed = meter["reg"], meter["seed"]
+    reg, seed = meter.registers, meter.seed
     if current - start > MAX_CATCH_UP:
         skipped = current - MAX_CATCH_UP - start
-        reg["import"] += skipped / energy.SLOT * energy.MEAN_IMPORT_WH
+        reg.active_import += skipped / energy.SLOT * energy.MEAN_IMPORT_WH
         start = current - MAX_CATCH_UP
     tariffs = Tariffs(store, caps)
-    supplied = meter["supply"] == "Enabled"
+    supplied = meter.supply is SupplyState.ENABLED
     slot = start // energy.SLOT
     cost = 0.0
     while slot * energy.SLOT < current:
@@ -190,121 +194,122 @@ def advance(state: dict, now: datetime, store: dict) -> None:
         share = (hi - lo) / energy.SLOT
         if supplied:
             wh = energy.import_wh(seed, slot) * share
-            reg["import"] += wh
-            reg["reactive_import"] += energy.reactive_import_varh(seed, slot) * share
+            reg.active_import += wh
+            reg.reactive_import += energy.reactive_import_varh(seed, slot) * share
             selector, parts = attribute_energy(reg, tariffs, slot, wh)
             cost += sum(tariffs.cost(part, selector, block) for block, part in parts)
             if caps.twin:
                 secondary = energy.secondary_wh(seed, slot) * share
-                reg["secondary"] += secondary
+                reg.secondary += secondary
                 second = tariffs.selector(slot, 2)
                 if 201 <= second <= 204:
-                    reg["secondary_tou"][second - 201] += secondary
-        reg["export"] += energy.export_wh(seed, slot) * share
-        reg["reactive_export"] += energy.reactive_export_varh(seed, slot) * share
+                    reg.secondary_tou[second - 201] += secondary
+        reg.active_export += energy.export_wh(seed, slot) * share
+        reg.reactive_export += energy.reactive_export_varh(seed, slot) * share
         cost += tariffs.daily_charge * (10.0 ** (tariffs.scale + 5)) * (hi - lo) / 86400
         slot += 1
-    meter["prepay"]["balance"] = int(meter["prepay"]["balance"] - cost)
-    meter["at"] = current
+    meter.prepay.balance = int(meter.prepay.balance - cost)
+    meter.at = current
 
 
-def activate_tariffs(state: dict, store: dict, now: datetime) -> list[str]:
+def activate_tariffs(state: EsmeState, store: AttributeStore, now: datetime) -> list[str]:
     """Apply due tariff activations; each activation snapshots the registers into the tariff-triggered
     billing data log first (the old tariff's period closes) and is recorded in the event log."""
     moment = device_now(state, now)
     due = [m for m in tariff.pending_activations(store) if m <= moment]
-    immediate = any(tariff.activation_moment(store[n])[0] == "immediate" for n in store
-                    if tariff.is_activation(int(n.split(":")[0]), int(n.split(":")[2])))
+    immediate = any(tariff.activation_moment(store[n])[0] == "immediate" for n in tariff.activations(store))
     if not due and not immediate:
         return []
-    log(state, "tariff_billing", snapshot(state, moment))
+    log(state, EsmeLog.TARIFF_BILLING, snapshot(state, moment))
     activated = tariff.activate_due(store, moment)
     if activated:
-        log_event(state, "event", FUTURE_COMMAND_ACTIONED if due and not immediate else COMMAND_ACTIONED, moment)
+        log_event(state, EsmeLog.EVENT, FUTURE_COMMAND_ACTIONED if due and not immediate else COMMAND_ACTIONED,
+                  moment)
     return activated
 
 
-def cancel_held_tariffs(state: dict) -> None:
+def cancel_held_tariffs(state: EsmeState) -> None:
     """A tariff cancellation also cancels the future-dated tariff commands the device holds."""
-    held = state.get("future")
-    if held:
-        state["future"] = [item for item in held if not any(
-            spec.get("class") == 20 and spec.get("attribute") == 10 for spec in item["request"].get("specs", []))]
+    if state.future:
+        state.future = [item for item in state.future if not _holds_tariff(item)]
 
 
-def snapshot(state: dict, moment: datetime) -> dict[str, Any]:
+def _holds_tariff(item: HeldCommand) -> bool:
+    return item.payload_kind == DLMS_REQUEST and any(
+        spec.get("class") == 20 and spec.get("attribute") == 10 for spec in item.request.get("specs", []))
+
+
+def snapshot(state: EsmeState, moment: datetime) -> BillingSnapshot:
     """Registers and prepayment values now, as a billing data log entry stores them."""
-    meter = state["esme"]
-    reg = meter["reg"]
-    return {"at": utc_seconds(moment), "import": int(reg["import"]), "secondary": int(reg["secondary"]),
-            "tou": [int(v) for v in reg["tou"]], "secondary_tou": [int(v) for v in reg["secondary_tou"]],
-            "block": [[int(v) for v in row] for row in reg["block"]], "prepay": prepay_values(state)}
+    meter = model(state)
+    reg = meter.registers
+    return BillingSnapshot(at=utc_seconds(moment), active_import=int(reg.active_import), secondary=int(reg.secondary),
+                           tou=tuple(int(v) for v in reg.tou), secondary_tou=tuple(int(v) for v in reg.secondary_tou),
+                           block=tuple(tuple(int(v) for v in row) for row in reg.block),
+                           prepay=tuple(meter.prepay.values()))
 
 
-def prepay_values(state: dict) -> list[int]:
+def prepay_values(state: EsmeState) -> list[int]:
     """Meter balance, emergency credit balance, accumulated debt, payment debt, time debts 1 and 2."""
-    prepay = state["esme"]["prepay"]
-    return [int(prepay["balance"]), int(prepay["emergency"]), int(prepay["accumulated_debt"]),
-            int(prepay["payment_debt"]), *[int(v) for v in prepay["time_debts"]]]
+    return model(state).prepay.values()
 
 
 # --- clock ----------------------------------------------------------------------------------------
 
-def set_clock(state: dict, now: datetime, target: datetime) -> None:
+def set_clock(state: EsmeState, now: datetime, target: datetime) -> None:
     """Set the meter's clock to ``target`` (the registers keep their values; the jump is not metered)."""
-    meter = state["esme"]
-    meter["offset"] = int((target - now).total_seconds())
-    meter["at"] = utc_seconds(target)
-    log_event(state, "security", CLOCK_ADJUSTED, target)
+    meter = model(state)
+    meter.offset = int((target - now).total_seconds())
+    meter.at = utc_seconds(target)
+    log_event(state, EsmeLog.SECURITY, CLOCK_ADJUSTED, target)
 
 
 # --- supply -----------------------------------------------------------------------------------------
 
-_SUPPLY_EVENTS = {"Disabled": SUPPLY_INTERRUPTED, "Armed": SUPPLY_ARMED, "Enabled": SUPPLY_RESTORED}
+_SUPPLY_EVENTS = {SupplyState.DISABLED: SUPPLY_INTERRUPTED, SupplyState.ARMED: SUPPLY_ARMED,
+                  SupplyState.ENABLED: SUPPLY_RESTORED}
 
 
-def set_supply(state: dict, new: str, at: datetime) -> None:
-    if new not in SUPPLY_STATES:
-        raise ValueError(f"unknown supply state {new}")
-    meter = state["esme"]
-    if meter["supply"] != new:
-        meter["supply"] = new
-        log_event(state, "event", _SUPPLY_EVENTS[new], at)
+def set_supply(state: EsmeState, new: SupplyState | str, at: datetime) -> None:
+    supply = SupplyState(new)          # ValueError for a state the meter does not have
+    meter = model(state)
+    if meter.supply is not supply:
+        meter.supply = supply
+        log_event(state, EsmeLog.EVENT, _SUPPLY_EVENTS[supply], at)
 
 
 # --- prepayment -------------------------------------------------------------------------------------
 
 PENCE = 1000          # meter balance units (currency × 10^-5) in a penny
 
-def top_up(state: dict, utrn: str, at: datetime, debt_share: float, entry: top_ups.Entry) -> bool:
+def top_up(state: EsmeState, utrn: str, at: datetime, debt_share: float, entry: top_ups.Entry) -> bool:
     """Apply a UTRN if the meter accepts it (``devices.top_ups``: check digit, tag, counter); a refused one
     is logged (not authentic: security log; used or stale: event log) and credits nothing. Otherwise its
     value (less the share that recovers payment-based debt) is credited to the meter balance and logged."""
     verdict = top_ups.check(state, utrn, entry)
     if verdict.top_up is None:
         refusal = verdict.refusal
-        log_event(state, "security" if refusal.event == UTRN_REJECTED else "event", refusal.event, at)
+        log_event(state, EsmeLog.SECURITY if refusal.event == UTRN_REJECTED else EsmeLog.EVENT, refusal.event, at)
         return False
-    meter = state["esme"]
     top_ups.record(state, verdict.top_up)
     amount = verdict.pennies * PENCE
-    prepay = meter["prepay"]
-    recovered = min(prepay["payment_debt"], int(amount * debt_share)) if prepay["payment_debt"] > 0 else 0
+    prepay = model(state).prepay
+    recovered = min(prepay.payment_debt, int(amount * debt_share)) if prepay.payment_debt > 0 else 0
     if recovered:
-        prepay["payment_debt"] -= recovered
-        prepay["accumulated_debt"] = max(0, prepay["accumulated_debt"] - recovered)
-        log(state, "debt_payments", {"at": utc_seconds(at), "amount": recovered})
-    prepay["balance"] += amount - recovered
-    log(state, "credits", {"at": utc_seconds(at), "amount": amount})
-    log_event(state, "event", COMMAND_ACTIONED, at)
+        prepay.payment_debt -= recovered
+        prepay.accumulated_debt = max(0, prepay.accumulated_debt - recovered)
+        log(state, EsmeLog.DEBT_PAYMENTS, LoggedAmount(utc_seconds(at), recovered))
+    prepay.balance += amount - recovered
+    log(state, EsmeLog.CREDITS, LoggedAmount(utc_seconds(at), amount))
+    log_event(state, EsmeLog.EVENT, COMMAND_ACTIONED, at)
     return True
 
 
-def register_view(state: dict) -> dict[str, Any]:
+def register_view(state: EsmeState) -> dict[str, Any]:
     """Current register values as integers (for reads and tests)."""
-    reg = state["esme"]["reg"]
-    return {"import": int(reg["import"]), "reactive_import": int(reg["reactive_import"]),
-            "export": int(reg["export"]), "reactive_export": int(reg["reactive_export"]),
-            "tou": [int(v) for v in reg["tou"]], "block": [[int(v) for v in row] for row in reg["block"]],
-            "counter": [[int(v) for v in row] for row in reg["counter"]],
-            "secondary": int(reg["secondary"]), "secondary_tou": [int(v) for v in reg["secondary_tou"]]}
+    reg = model(state).registers
+    return {"import": int(reg.active_import), "reactive_import": int(reg.reactive_import),
+            "export": int(reg.active_export), "reactive_export": int(reg.reactive_export),
+            "tou": [int(v) for v in reg.tou], "block": [[int(v) for v in row] for row in reg.block],
+            "counter": [[int(v) for v in row] for row in reg.counter],
+            "secondary": int(reg.secondary), "secondary_tou": [int(v) for v in reg.secondary_tou]}

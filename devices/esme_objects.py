@@ -23,15 +23,14 @@ from devices import esme_consumption as energy
 from devices import esme_logs as logs
 from devices import esme_meter as meter
 from devices import esme_tariff as tariff
+from devices.attribute_store import AttributeStore, key
+from devices.errors import reading
 from devices.esme_axdr import Node
+from devices.esme_state import EsmeMeter, SupplyState
 from devices.esme_variant import Capabilities
-
-SUCCESS = 0
-HARDWARE_FAULT = 1
-READ_WRITE_DENIED = 3
-OBJECT_UNDEFINED = 4
-OBJECT_UNAVAILABLE = 11
-OTHER_REASON = 250
+from devices.state import EsmeState
+from devices.top_ups import Entry
+from gbcs import DataAccessResult as Result
 
 WH, VARH, WATT, CURRENCY, COUNT = 30, 32, 27, 254, 255
 
@@ -40,12 +39,16 @@ WH, VARH, WATT, CURRENCY, COUNT = 30, 32, 27, 254, 255
 class Context:
     """One request's view of the meter: its state, attribute store and clock."""
 
-    state: dict
-    store: dict
+    state: EsmeState
+    store: AttributeStore
     now: datetime                   # the meter's clock
     real_now: datetime
     alerts: list = field(default_factory=list)
-    entry: Any = None               # where a UTRN comes from (a ``devices.top_ups.Entry``), None: no keys
+    entry: Entry | None = None      # where a UTRN comes from; None: the meter has no keys
+
+    @property
+    def meter(self) -> EsmeMeter:
+        return meter.model(self.state)
 
     @property
     def caps(self) -> Capabilities:
@@ -57,14 +60,14 @@ class Context:
 
     @property
     def seed(self) -> int:
-        return self.state["esme"]["seed"]
+        return self.meter.seed
 
     @property
     def registers(self) -> dict[str, Any]:
         return meter.register_view(self.state)
 
     def stored(self, cls: int, obis: str, attribute: int) -> Node | None:
-        k = tariff.key(cls, obis, attribute)
+        k = key(cls, obis, attribute)
         return self.store.get(k) or configuration(self.caps).get(k)
 
 
@@ -144,7 +147,7 @@ def prepayment_register_collection(ctx: Context, period: Period) -> Node:
 @reads(1, "00005E2C2214", 2)
 def power_import_collection(ctx: Context, period: Period) -> Node:
     """ECS17c: instantaneous active power import (and the secondary element's)."""
-    supplied = ctx.state["esme"]["supply"] == "Enabled"
+    supplied = ctx.meter.supply is SupplyState.ENABLED
     items = [x.dlu(energy.power_w(ctx.seed, ctx.seconds) if supplied else 0), x.scaler_unit(0, WATT)]
     if ctx.caps.twin:
         items.append(x.dlu(energy.power_w(ctx.seed, ctx.seconds, secondary=True) if supplied else 0))
@@ -162,7 +165,7 @@ def _active_price(element: int) -> Read:
         selector = tariffs.selector(slot, element)
         block = 1
         if 101 <= selector <= 108:
-            counted = sum(ctx.state["esme"]["reg"]["counter"][b][selector - 101] for b in range(4))
+            counted = sum(ctx.meter.registers.counter[b][selector - 101] for b in range(4))
             block = tariff.block_of(tariffs.limits[selector - 100], int(counted))
         prices = tariffs.prices if element == 1 else tariff.price_table(ctx.store, tariffs.defaults, 2)
         return x.dlu(prices.get(tariff.price_code(selector, block), 0))
@@ -186,7 +189,7 @@ _constant(8, "0000010000FF", 4, x.unsigned(0))
 
 
 def _firmware(ctx: Context, period: Period) -> Node:
-    return x.octets(ctx.state.get("firmware", {}).get("version", "00000001"))
+    return x.octets(ctx.state.firmware.version)
 
 
 for _obis in ("0000000201FF", "0000000200FF", "0100000200FF"):
@@ -270,7 +273,13 @@ for _obis, _reader in PROFILES.items():
 
 def period_of(selection: Node | None) -> Period:
     """The period of a range selection: a COSEM range descriptor (UTC seconds or date-times) or a GBCS
-    data protection restriction (date-time from / to)."""
+    data protection restriction (date-time from / to). A selection of another shape selects no period;
+    one that does not read as a value is refused (``MalformedRequest``)."""
+    with reading("a selection"):
+        return _period(selection)
+
+
+def _period(selection: Node | None) -> Period:
     if not selection or selection.get("type") != "structure":
         return None
     items = selection["items"]
@@ -332,12 +341,12 @@ def _non_disablement_schedule() -> Node:
                                    *span) for i, time, (days, hours), span in entries)
 
 
-def configuration(caps: Capabilities) -> dict[str, Node]:
+def configuration(caps: Capabilities) -> AttributeStore:
     """Configuration attributes as the meter leaves the factory (the active tariff included)."""
     cached = _CONFIGURATION.get(caps.variant)
     if cached is not None:
         return cached
-    k = tariff.key
+    k = key
     values = dict(tariff.factory_defaults(caps.twin))
     values.update({
         # prepayment configuration (ECS26a)
@@ -369,7 +378,7 @@ def configuration(caps: Capabilities) -> dict[str, Node]:
     return values
 
 
-_CONFIGURATION: dict[str, dict[str, Node]] = {}
+_CONFIGURATION: dict[str, AttributeStore] = {}
 
 
 def debt_share(ctx: Context) -> float:
@@ -384,28 +393,29 @@ def get(ctx: Context, cls: int, obis: str, attribute: int, selection: Node | Non
     """(data-access-result, value) of one attribute."""
     obis = obis.upper()
     if not present(ctx.caps, obis):
-        return OBJECT_UNDEFINED, x.null()
+        return Result.OBJECT_UNDEFINED, x.null()
     read = READS.get((cls, obis, attribute))
     if read is not None:
-        return SUCCESS, read(ctx, period_of(selection))
+        return Result.SUCCESS, read(ctx, period_of(selection))
     stored = ctx.stored(cls, obis, attribute)
     if stored is not None:
-        return SUCCESS, stored
-    return SUCCESS, x.null()
+        return Result.SUCCESS, stored
+    return Result.SUCCESS, x.null()
 
 
 def set_attribute(ctx: Context, cls: int, obis: str, attribute: int, value: Node) -> int:
     obis = obis.upper()
     if not present(ctx.caps, obis):
-        return OBJECT_UNDEFINED
+        return Result.OBJECT_UNDEFINED
     if (cls, obis, attribute) == (8, "0000010000FF", 2):
         moment = x.parse_date_time(value.get("hex", ""))
         if moment is None:
-            return OTHER_REASON
+            return Result.OTHER_REASON
         meter.set_clock(ctx.state, ctx.real_now, moment)
         ctx.now = moment
-        return SUCCESS
+        return Result.SUCCESS
     if (cls, obis, attribute) in READS:        # measured values, logs and profiles are the meter's own
-        return READ_WRITE_DENIED
-    ctx.store[tariff.key(cls, obis, attribute)] = value
-    return SUCCESS
+        return Result.READ_WRITE_DENIED
+    tariff.check(cls, attribute, value)
+    ctx.store[key(cls, obis, attribute)] = value
+    return Result.SUCCESS

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import gbcs
 from devices import esme_axdr as x
+from devices.errors import MalformedRequest, reading
 from devices.esme_axdr import Node
 
 TRANSACTION_PREFIX = 0x04           # the KDF message kind "encryption"
@@ -42,10 +43,15 @@ class Protection:
 
 
 def parse_request(data: Node) -> tuple[list[Descriptor], list[Protection]]:
-    """The attribute descriptors and protection parameters of a get_protected_attributes call."""
+    """The attribute descriptors and protection parameters of a get_protected_attributes call; a call that
+    does not read as one is refused (``MalformedRequest``)."""
     if data.get("type") != "structure" or len(data.get("items", [])) != 2:
-        raise ValueError("get_protected_attributes takes a structure of descriptors and protection parameters")
-    descriptors_node, parameters_node = data["items"]
+        raise MalformedRequest("get_protected_attributes takes a structure of descriptors and protection parameters")
+    with reading("get_protected_attributes parameters"):
+        return _parse(*data["items"])
+
+
+def _parse(descriptors_node: Node, parameters_node: Node) -> tuple[list[Descriptor], list[Protection]]:
     descriptors = []
     for item in descriptors_node.get("items", []):
         cls, obis, attribute, _index, restriction = item["items"]

@@ -12,9 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
+import gbcs
 from devices import esme_axdr as x
+from devices.attribute_store import AttributeStore, key, parts
+from devices.errors import reading
 from devices.esme_axdr import Node
 
 CALENDAR = {1: "00000D0000FF", 2: "00000D0001FF"}          # by element
@@ -27,12 +30,7 @@ BLOCK_RATES, BLOCKS = 8, 4
 NO_THRESHOLD = 0xFFFFFFFF
 THRESHOLD_OBIS = [f"00001000{0x0B + r:02X}FF" for r in range(BLOCK_RATES)]     # active register monitors
 
-IMMEDIATE = "0000000000000000008000ff"
-NOT_SPECIFIED = "ffffffffffffffffff8000ff"
-
-
-def key(cls: int, obis: str, attribute: int) -> str:
-    return f"{cls}:{obis.upper()}:{attribute}"
+NOT_SPECIFIED = gbcs.DLMS_NEVER.hex()
 
 
 # --- the tariff a meter leaves the factory with --------------------------------------------------
@@ -65,10 +63,10 @@ def _calendar(season: str, week: int, day: int, selector: int) -> dict[int, Node
 
 
 @lru_cache(maxsize=2)
-def factory_defaults(twin: bool) -> dict[str, Node]:
+def factory_defaults(twin: bool) -> AttributeStore:
     """Active tariff attributes before any ECS01a: one TOU rate all day at 20.000p/kWh, 25p a day.
     (Shared: callers read these nodes and never change them.)"""
-    values: dict[str, Node] = {}
+    values: AttributeStore = {}
     for attribute, node in _calendar("all", 1, 1, 1).items():
         values[key(20, CALENDAR[1], attribute)] = node
     values[key(11, SPECIAL_DAYS[1], 2)] = x.array([])
@@ -129,18 +127,23 @@ def activation_moment(value: Node) -> tuple[str, datetime | None]:
     return ("at", moment) if moment else ("none", None)
 
 
-def activate_due(store: dict[str, Node], now: datetime) -> list[str]:
+def activations(store: AttributeStore) -> list[str]:
+    """The store keys of the activation date-times set."""
+    return [name for name in store if is_activation(parts(name)[0], parts(name)[2])]
+
+
+def activate_due(store: AttributeStore, now: datetime) -> list[str]:
     """Apply every activation whose time has come; return the activated objects (``class:obis``).
     An applied (or cancelled) activation time is reset to 'not specified'."""
     done = []
-    for name in [n for n in store if is_activation(int(n.split(":")[0]), int(n.split(":")[2]))]:
-        cls, obis, attribute = name.split(":")
+    for name in activations(store):
+        cls, obis, attribute = parts(name)
         kind, moment = activation_moment(store[name])
         if kind == "cancel" or kind == "none":
             continue
         if kind == "at" and moment > now:
             continue
-        for passive, active in _copies(int(cls), obis, int(attribute)):
+        for passive, active in _copies(cls, obis, attribute):
             if passive in store:
                 store[active] = store[passive]
         store[name] = x.octets(NOT_SPECIFIED)
@@ -148,14 +151,12 @@ def activate_due(store: dict[str, Node], now: datetime) -> list[str]:
     return done
 
 
-def pending_activations(store: dict[str, Node]) -> list[datetime]:
+def pending_activations(store: AttributeStore) -> list[datetime]:
     found = []
-    for name, value in store.items():
-        cls, _obis, attribute = name.split(":")
-        if is_activation(int(cls), int(attribute)):
-            kind, moment = activation_moment(value)
-            if kind == "at":
-                found.append(moment)
+    for name in activations(store):
+        kind, moment = activation_moment(store[name])
+        if kind == "at":
+            found.append(moment)
     return found
 
 
@@ -173,6 +174,69 @@ def _pattern_date(raw: bytes, year: int) -> date | None:
         return None
 
 
+def _season_profile(node: Node) -> list[tuple[bytes, int]]:
+    """(start date pattern, week id) of each season of a season profile."""
+    return [(bytes.fromhex(item["items"][1]["hex"])[:5], int(item["items"][2]["hex"][-2:] or "0", 16))
+            for item in node["items"]]
+
+
+def _week_profiles(node: Node) -> dict[int, list[int]]:
+    """Week id -> day ids Monday..Sunday."""
+    return {int(i["items"][0]["hex"][-2:] or "0", 16): [d["value"] for d in i["items"][1:8]] for i in node["items"]}
+
+
+def _day_profiles(node: Node) -> dict[int, list[tuple[int, int]]]:
+    """Day id -> [(start second of day, selector)] in time order."""
+    days = {}
+    for item in node["items"]:
+        actions = []
+        for action in item["items"][1]["items"]:
+            start = bytes.fromhex(action["items"][0]["hex"])
+            actions.append(((start[0] % 24) * 3600 + (start[1] % 60) * 60 + (start[2] % 60),
+                            action["items"][2]["value"]))
+        days[item["items"][0]["value"]] = sorted(actions)
+    return days
+
+
+def _special_days(node: Node) -> list[tuple[bytes, int]]:
+    """(date pattern, day id) of each special day."""
+    return [(bytes.fromhex(i["items"][1]["hex"]), i["items"][2]["value"]) for i in node["items"]]
+
+
+def _threshold_values(node: Node) -> list[int]:
+    return [i["value"] for i in node["items"]]
+
+
+def _charges(node: Node) -> tuple[int, dict[str, int]]:
+    """The price scale and the prices by charge table index of a charge."""
+    return node["items"][0]["items"][1]["value"], {i["items"][0]["hex"].lower(): i["items"][1]["value"]
+                                                   for i in node["items"][2]["items"]}
+
+
+def _number(node: Node) -> int:
+    value = node.get("value", 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not a number: {value!r}")
+    return value
+
+
+# What the meter reads out of the values a command sets, by (class, attribute): the model compiles these
+# when it runs, so a value of the wrong shape is refused when it is set.
+_READERS: dict[tuple[int, int], Callable[[Node], Any]] = {
+    (20, 3): _season_profile, (20, 7): _season_profile, (20, 4): _week_profiles, (20, 8): _week_profiles,
+    (20, 5): _day_profiles, (20, 9): _day_profiles, (11, 2): _special_days, (21, 2): _threshold_values,
+    (113, 5): _charges, (113, 6): _charges, (113, 13): _number,
+}
+
+
+def check(cls: int, attribute: int, value: Node) -> None:
+    """Refuse (``MalformedRequest``) a value the meter could not read once it is in force."""
+    reader = _READERS.get((cls, attribute))
+    if reader is not None:
+        with reading(f"a value of class {cls} attribute {attribute}"):
+            reader(value)
+
+
 @dataclass
 class Calendar:
     """The active switching table of one element, compiled for fast lookups."""
@@ -184,27 +248,13 @@ class Calendar:
     default_selector: int
 
     @classmethod
-    def from_store(cls, store: dict[str, Node], defaults: dict[str, Node], element: int = 1) -> "Calendar":
+    def from_store(cls, store: AttributeStore, defaults: AttributeStore, element: int = 1) -> "Calendar":
         def value(k: str) -> Node:
             return store.get(k) or defaults.get(k) or x.array([])
         obis = CALENDAR[element]
-        seasons = []
-        for item in value(key(20, obis, 3))["items"]:
-            start, week = item["items"][1]["hex"], item["items"][2]["hex"]
-            seasons.append((bytes.fromhex(start)[:5], int(week[-2:] or "0", 16)))
-        weeks = {int(i["items"][0]["hex"][-2:] or "0", 16): [d["value"] for d in i["items"][1:8]]
-                 for i in value(key(20, obis, 4))["items"]}
-        days = {}
-        for item in value(key(20, obis, 5))["items"]:
-            actions = []
-            for action in item["items"][1]["items"]:
-                start = bytes.fromhex(action["items"][0]["hex"])
-                actions.append(((start[0] % 24) * 3600 + (start[1] % 60) * 60 + (start[2] % 60),
-                                action["items"][2]["value"]))
-            days[item["items"][0]["value"]] = sorted(actions)
-        special = [(bytes.fromhex(i["items"][1]["hex"]), i["items"][2]["value"])
-                   for i in value(key(11, SPECIAL_DAYS[element], 2))["items"]]
-        return cls(seasons, weeks, days, special, 201 if element == 2 else 1)
+        return cls(_season_profile(value(key(20, obis, 3))), _week_profiles(value(key(20, obis, 4))),
+                   _day_profiles(value(key(20, obis, 5))), _special_days(value(key(11, SPECIAL_DAYS[element], 2))),
+                   201 if element == 2 else 1)
 
     def _day_id(self, day: date) -> int | None:
         for pattern, day_id in self.special:
@@ -253,9 +303,13 @@ class Calendar:
         return chosen
 
 
-def thresholds(store: dict[str, Node], defaults: dict[str, Node], rate: int) -> list[int]:
-    node = store.get(key(21, THRESHOLD_OBIS[rate - 1], 2)) or defaults.get(key(21, THRESHOLD_OBIS[rate - 1], 2))
-    values = [i["value"] for i in node["items"]] if node else []
+def _stored(store: AttributeStore, defaults: AttributeStore, name: str) -> Node | None:
+    return store.get(name) or defaults.get(name)
+
+
+def thresholds(store: AttributeStore, defaults: AttributeStore, rate: int) -> list[int]:
+    node = _stored(store, defaults, key(21, THRESHOLD_OBIS[rate - 1], 2))
+    values = _threshold_values(node) if node else []
     return [v for v in values if v != NO_THRESHOLD]
 
 
@@ -264,16 +318,14 @@ def block_of(limits: list[int], counted_wh: int) -> int:
     return 1 + sum(1 for limit in limits[:BLOCKS - 1] if counted_wh >= limit)
 
 
-def price_table(store: dict[str, Node], defaults: dict[str, Node], element: int = 1) -> dict[str, int]:
-    node = store.get(key(113, PRICES[element], 5)) or defaults.get(key(113, PRICES[element], 5))
-    if not node:
-        return {}
-    return {i["items"][0]["hex"].lower(): i["items"][1]["value"] for i in node["items"][2]["items"]}
+def price_table(store: AttributeStore, defaults: AttributeStore, element: int = 1) -> dict[str, int]:
+    node = _stored(store, defaults, key(113, PRICES[element], 5))
+    return _charges(node)[1] if node else {}
 
 
-def price_scale(store: dict[str, Node], defaults: dict[str, Node], element: int = 1) -> int:
-    node = store.get(key(113, PRICES[element], 5)) or defaults.get(key(113, PRICES[element], 5))
-    return node["items"][0]["items"][1]["value"] if node else -5
+def price_scale(store: AttributeStore, defaults: AttributeStore, element: int = 1) -> int:
+    node = _stored(store, defaults, key(113, PRICES[element], 5))
+    return _charges(node)[0] if node else -5
 
 
 def price_code(selector: int, block: int = 1) -> str:
@@ -285,13 +337,13 @@ def price_code(selector: int, block: int = 1) -> str:
     return f"{selector:02x}"
 
 
-def standing_charge(store: dict[str, Node], defaults: dict[str, Node]) -> int:
-    node = store.get(key(113, STANDING_CHARGE, 5)) or defaults.get(key(113, STANDING_CHARGE, 5))
+def standing_charge(store: AttributeStore, defaults: AttributeStore) -> int:
+    node = _stored(store, defaults, key(113, STANDING_CHARGE, 5))
     items = node["items"][2]["items"] if node else []
     return items[0]["items"][1]["value"] if items else 0
 
 
-def describe(store: dict[str, Node], defaults: dict[str, Node]) -> dict[str, Any]:
+def describe(store: AttributeStore, defaults: AttributeStore) -> dict[str, Any]:
     """A summary of the active primary tariff (for tests and the admin view)."""
     return {"prices": {k: v for k, v in price_table(store, defaults).items() if v},
             "standing_charge": standing_charge(store, defaults),

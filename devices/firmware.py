@@ -16,8 +16,11 @@ import struct
 from dataclasses import dataclass
 from datetime import datetime
 
+import gbcs
 from devices import alerts
 from devices.clock import parse_generalized_time
+from devices.device_types import kind
+from devices.state import DeviceState, GpfState, GsmeState, PendingImage
 
 OTA_FILE_IDENTIFIER = 0x0BEEF11E
 _HEADER = struct.Struct("<IHHHHHIH32sI")
@@ -29,7 +32,6 @@ CANCELLATION_YEAR = 9999          # GeneralizedTime 99991231235959Z: cancel the 
 # CCS08 transfer results.
 TRANSFERRED, DISCARDED, HARDWARE_MISMATCH, TRANSFER_FAILED = 0, 1, 2, 3
 SUCCESS, FAILURE = 0, 1
-SELF_ACTIVATING = {"PPMID", "HCALCS", "APC"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def make_image(manufacturer_image: bytes, *, version: int, manufacturer: int = 0
     return header + manufacturer_image
 
 
-def transfer_alert(device_id: str, keys, state: dict, target: str, version: str, result: int,
+def transfer_alert(device_id: str, keys: gbcs.KeyStore, state: DeviceState, target: str, version: str, result: int,
                    now: datetime) -> bytes:
     """CCS08: the CHF tells the Access Control Broker how the transfer to ``target`` went."""
     payload = alerts.asn1_payload(0x8F8A, now, alerts.octets(bytes.fromhex(target)),
@@ -90,19 +92,20 @@ def transfer_alert(device_id: str, keys, state: dict, target: str, version: str,
                         recipient=recipient)
 
 
-def receive(device_id: str, device_type: str, keys, state: dict, image: UpgradeImage, now: datetime) -> list[bytes]:
+def receive(device_id: str, keys: gbcs.KeyStore, state: DeviceState, image: UpgradeImage, now: datetime) \
+        -> list[bytes]:
     """The device takes the image: holds it pending activation (a PPMID / HCALCS activates it) and says so."""
-    firmware = state.setdefault("firmware", {"version": "00000001"})
+    firmware = state.firmware
     digest = image.hash
-    if device_type in SELF_ACTIVATING:
-        firmware["previous"] = firmware["version"]
-        firmware["version"] = image.version
+    if kind(state).self_activating:
+        firmware.previous = firmware.version
+        firmware.version = image.version
         payload = alerts.asn1_payload(0x8F8B, now, alerts.octets(bytes.fromhex(image.version)),
                                       alerts.integer(SUCCESS))
         return [alerts.frame(device_id, keys, state, code=0x8F8B, message_code=alerts.CS09, payload=payload,
                              recipient=recipient) for recipient in alerts.recipients(state, 0x8F8B)]
-    firmware["pending"] = {"hash": digest.hex(), "version": image.version}
-    if device_type in ("GSME", "GPF"):
+    firmware.pending = PendingImage(digest.hex(), image.version)
+    if isinstance(state, (GsmeState, GpfState)):
         payload = alerts.gbz_payload(0x8F72, now, b"\x09" + bytes([len(digest)]) + digest)
         message_code = alerts.FDRA_ZIGBEE
     else:
@@ -120,24 +123,24 @@ def activation_request(values: list[dict]) -> tuple[str, int, datetime | None, b
     return digest, reference, when, when is not None and when.year >= CANCELLATION_YEAR
 
 
-def activate(state: dict, digest: str) -> tuple[int, str]:
+def activate(state: DeviceState, digest: str) -> tuple[int, str]:
     """Run the pending image whose hash is ``digest``: (result, the version now running)."""
-    firmware = state.setdefault("firmware", {"version": "00000001"})
-    pending = firmware.get("pending")
-    if not pending or pending.get("hash", "").lower() != digest:
-        return FAILURE, firmware["version"]
-    firmware["previous"] = firmware["version"]
-    firmware["version"] = pending["version"]
-    firmware.pop("pending", None)
-    return SUCCESS, firmware["version"]
+    firmware = state.firmware
+    pending = firmware.pending
+    if pending is None or pending.hash.lower() != digest:
+        return FAILURE, firmware.version
+    firmware.previous = firmware.version
+    firmware.version = pending.version
+    firmware.pending = None
+    return SUCCESS, firmware.version
 
 
 def activation_response(result: int, version: str) -> list[dict]:
     return [{"tag": "30", "children": [alerts.integer(result), alerts.octets(bytes.fromhex(version))]}]
 
 
-def activation_alert(device_id: str, keys, state: dict, *, originator: str, when: datetime, reference: int,
-                     result: int, version: str) -> bytes:
+def activation_alert(device_id: str, keys: gbcs.KeyStore, state: DeviceState, *, originator: str, when: datetime,
+                     reference: int, result: int, version: str) -> bytes:
     """The future-dated firmware activation alert (message code 0x00CA): 0x8F66 on success, else 0x8F67."""
     code = 0x8F66 if result == SUCCESS else 0x8F67
     payload = alerts.asn1_payload(code, when, alerts.integer(reference),

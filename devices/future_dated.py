@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from devices.clock import ZIGBEE_EPOCH, parse_dlms_date_time
+import gbcs
+from devices.clock import from_zigbee_time
+from devices.state import DLMS_REQUEST, GBZ, DeviceState, FirmwareActivation, HeldCommand, PayloadTree
 
 # (class id, attribute) of the COSEM attributes that hold an activation date-time.
 ACTIVATION_ATTRIBUTES = frozenset({(20, 10), (113, 7), (9000, 6), (111, 13)})
@@ -40,7 +42,7 @@ NATIVE: dict[str, frozenset[tuple[int, int]]] = {
     "ESME": frozenset({(20, 10), (113, 7), (9000, 6)}),
     "GSME": frozenset({(0x0700, 4), (0x0700, 5), (0x0700, 6), (0x0707, 0), (0x0707, 4)}),
 }
-IMMEDIATE_DLMS = "0000000000000000008000ff"
+IMMEDIATE_DLMS = gbcs.DLMS_NOW.hex()
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def _dlms_value_time(raw: bytes) -> tuple[str, datetime | None]:
         return "now", None
     if raw[:4] == b"\xff\xff\xff\xff":
         return "cancel", None
-    moment = parse_dlms_date_time(raw)
+    moment = gbcs.decode_dlms_date_time(raw)
     return ("at", moment) if moment is not None else ("now", None)
 
 
@@ -108,7 +110,7 @@ def gbz_timing(tree: dict, now: datetime) -> Timing:
             cancel = True
             targets.append(target)
         elif value:
-            moment = ZIGBEE_EPOCH + timedelta(seconds=value)
+            moment = from_zigbee_time(value)
             if moment > now:
                 times.append(moment)
                 targets.append(target)
@@ -120,28 +122,28 @@ def gbz_timing(tree: dict, now: datetime) -> Timing:
 
 
 def timing(kind: str, tree, now: datetime) -> Timing:
-    if kind == "dlms-access-request":
+    if kind == DLMS_REQUEST:
         return dlms_timing(tree, now)
-    if kind == "gbz":
+    if kind == GBZ:
         return gbz_timing(tree, now)
     return NOW
 
 
-def native(device_type: str, kind: str, timing: Timing) -> bool:
+def native(state: DeviceState, kind: str, timing: Timing) -> bool:
     """Whether the device's model dates every part of this command itself (and it is dated only there)."""
-    dated = NATIVE.get(device_type, frozenset())
+    dated = NATIVE.get(state.KIND, frozenset())
     if not timing.targets:
         return False
-    if kind == "dlms-access-request":
+    if kind == DLMS_REQUEST:
         return all((t[0], t[2]) in dated for t in timing.targets)
-    if kind == "gbz":
+    if kind == GBZ:
         return all((t[0], t[2]) in dated for t in timing.targets)
     return False
 
 
 def idle_request(kind: str):
     """A request with nothing in it: the model advances to now (and takes what is due into force)."""
-    if kind == "gbz":
+    if kind == GBZ:
         return {"count": 0, "components": []}
     return {"invoke_id": "00000000", "date_time": None, "specs": [], "data": []}
 
@@ -149,14 +151,14 @@ def idle_request(kind: str):
 def made_immediate(kind: str, tree):
     """The command as it runs at its time: its execution times set to "now"."""
     tree = copy.deepcopy(tree)
-    if kind == "dlms-access-request":
+    if kind == DLMS_REQUEST:
         tree["date_time"] = None
         for index, spec in enumerate(tree.get("specs", [])):
             if spec["choice"] == "set" and (spec["class"], spec.get("attribute")) in ACTIVATION_ATTRIBUTES:
                 value = tree["data"][index]
                 if value.get("type") == "octet-string" and len(value.get("hex", "")) == 24:
                     value["hex"] = IMMEDIATE_DLMS
-    elif kind == "gbz":
+    elif kind == GBZ:
         for component in tree.get("components", []):
             offset = ZCL_EXECUTION_TIME.get((component["cluster"], component["command"]))
             if offset is None:
@@ -168,28 +170,27 @@ def made_immediate(kind: str, tree):
     return tree
 
 
-def hold(state: dict, *, at: datetime, originator: str, counter: int, message_code: int, kind: str, request,
-         targets: tuple, extra: dict | None = None) -> None:
-    """Keep a command until its time (``state["future"]``: the device's timer list; an entry with
-    ``watch`` set is only a reminder of a time the device's model keeps itself)."""
-    state.setdefault("future", []).append({
-        "at": at.astimezone(timezone.utc).isoformat(), "originator": originator, "counter": counter,
-        "message_code": message_code, "kind": kind, "request": request,
-        "targets": [list(t) for t in targets], **(extra or {})})
+def hold(state: DeviceState, *, at: datetime, originator: str, counter: int, message_code: int, kind: str,
+         request: PayloadTree, targets: tuple, use_case: str, watch: bool = False,
+         firmware: FirmwareActivation | None = None) -> None:
+    """Keep a command until its time (the device's timer list; a command held with ``watch`` is only a
+    reminder of a time the device's model keeps itself)."""
+    state.future.append(HeldCommand(at=at.astimezone(timezone.utc), originator=originator, counter=counter,
+                                    message_code=message_code, payload_kind=kind, request=request,
+                                    targets=tuple(tuple(t) for t in targets), use_case=use_case, watch=watch,
+                                    firmware=firmware))
 
 
-def cancel(state: dict, message_code: int, kind: str | None = None) -> int:
+def cancel(state: DeviceState, message_code: int, kind: str | None = None) -> int:
     """Drop the held commands of this message code; return how many were cancelled."""
-    held = state.get("future", [])
-    kept = [item for item in held if not (item["message_code"] == message_code
-                                          and (kind is None or item.get("kind", kind) == kind))]
-    state["future"] = kept
-    return len(held) - len(kept)
+    held = state.future
+    state.future = [item for item in held if not (item.message_code == message_code
+                                                  and (kind is None or item.payload_kind == kind))]
+    return len(held) - len(state.future)
 
 
-def due(state: dict, now: datetime) -> list[dict]:
+def due(state: DeviceState, now: datetime) -> list[HeldCommand]:
     """Take the held commands whose time has come out of the list, oldest first."""
-    held = state.get("future", [])
-    ready = [item for item in held if datetime.fromisoformat(item["at"]) <= now]
-    state["future"] = [item for item in held if datetime.fromisoformat(item["at"]) > now]
-    return sorted(ready, key=lambda item: item["at"])
+    ready = [item for item in state.future if item.at <= now]
+    state.future = [item for item in state.future if item.at > now]
+    return sorted(ready, key=lambda item: item.at)

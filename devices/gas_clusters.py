@@ -12,8 +12,12 @@ from typing import Any, Callable
 
 from devices import gas_meter as meter
 from devices import top_ups
+from devices.gas_state import DayEntry, GasCalendar, GasData, GasEventLogs, Season, SpecialDay, TariffParts
+from devices.state import DeviceState, GsmeState
 from gbcs import zcl
 from gbcs.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
+
+METER_STATUS = 0x02                         # Metering Status: what every gas meter reports
 
 
 @dataclass
@@ -21,13 +25,14 @@ class Served:
     """One GBZ command being served: the meter data, the device's state, the time, and what the
     command's Publish components stage (a tariff published by the supplier)."""
 
-    gas: dict
-    state: dict
+    gas: GasData | None                       # None: a device without meter data (it answers its own logs only)
+    state: DeviceState
+    device_id: str
     now: int
-    logs: dict = field(default_factory=dict)   # the device's own event and security logs
+    logs: GasEventLogs                        # the device's own event and security logs
     from_date_time: int | None = None
-    entry: Any = None     # where a UTRN comes from (a ``devices.top_ups.Entry``); None: the meter has no keys
-    tariff_parts: dict[str, Any] = field(default_factory=dict)
+    entry: top_ups.Entry | None = None        # where a UTRN comes from; None: the meter has no keys
+    tariff_parts: TariffParts = field(default_factory=TariffParts)
     tariff_starts: list[int] = field(default_factory=list)
 
 
@@ -43,11 +48,11 @@ Getter = Callable[[Served], Any]
 
 
 def _prepay(name: str) -> Getter:
-    return lambda s: s.gas["prepayment"][name]
+    return lambda s: getattr(s.gas.prepayment, name)
 
 
 def _tariff(name: str) -> Getter:
-    return lambda s: s.gas["tariff"][name]
+    return lambda s: getattr(s.gas.tariff, name)
 
 
 def _indexed(collection: Getter, index: int) -> Getter:
@@ -56,7 +61,7 @@ def _indexed(collection: Getter, index: int) -> Getter:
 
 def _firmware(s: Served) -> bytes:
     """The running firmware version (Current Meter Id), an octet string as GBCS sends it."""
-    version = str(s.state.get("firmware", {}).get("version", "00000001"))
+    version = s.state.firmware.version
     try:
         return bytes.fromhex(version)
     except ValueError:
@@ -67,15 +72,15 @@ ATTRIBUTES: dict[tuple[int, int], tuple[int, Getter]] = {
     # Basic
     (zcl.BASIC, 0x0003): (zcl.UINT8, lambda s: 1),
     (zcl.BASIC, 0x0004): (zcl.STRING, lambda s: "dccsim"),
-    (zcl.BASIC, 0x0005): (zcl.STRING, lambda s: s.state.get("type", "GSME")),
+    (zcl.BASIC, 0x0005): (zcl.STRING, lambda s: s.state.KIND),
     # Time
     (zcl.TIME, 0x0000): (zcl.UTC, lambda s: s.now),
     # Metering: registers (litres), formatting, status, firmware version (Current Meter Id)
     (METERING, 0x0000): (zcl.UINT48, lambda s: meter.volume(s.gas, s.now)),
-    **{(METERING, 0x0100 + 2 * i): (zcl.UINT48, _indexed(lambda s: s.gas["tiers"], i)) for i in range(4)},
-    **{(METERING, 0x0700 + i): (zcl.UINT48, _indexed(lambda s: s.gas["blocks"], i)) for i in range(4)},
-    (METERING, 0x0014): (zcl.ENUM8, lambda s: s.state.get("supply", 0x02)),
-    (METERING, 0x0205): (zcl.UINT16, lambda s: max(0, 5475 - (s.now - s.gas["history_start"]) // meter.DAY)),
+    **{(METERING, 0x0100 + 2 * i): (zcl.UINT48, _indexed(lambda s: s.gas.tiers, i)) for i in range(4)},
+    **{(METERING, 0x0700 + i): (zcl.UINT48, _indexed(lambda s: s.gas.blocks, i)) for i in range(4)},
+    (METERING, 0x0014): (zcl.ENUM8, lambda s: METER_STATUS),
+    (METERING, 0x0205): (zcl.UINT16, lambda s: max(0, 5475 - (s.now - s.gas.history_start) // meter.DAY)),
     (METERING, 0x0206): (zcl.OCTSTR, _firmware),
     (METERING, 0x0300): (zcl.ENUM8, lambda s: 0x01),        # m3
     (METERING, 0x0301): (zcl.UINT24, lambda s: 1),
@@ -86,9 +91,9 @@ ATTRIBUTES: dict[tuple[int, int], tuple[int, Getter]] = {
     (PRICE, 0x0202): (zcl.UINT24, _tariff("threshold_multiplier")),
     (PRICE, 0x0203): (zcl.UINT24, _tariff("threshold_divisor")),
     (PRICE, 0x0301): (zcl.UINT32, _tariff("standing_charge")),
-    (PRICE, 0x0302): (zcl.UINT32, lambda s: s.gas["conversion_factor"]),
+    (PRICE, 0x0302): (zcl.UINT32, lambda s: s.gas.conversion_factor),
     (PRICE, 0x0303): (zcl.BITMAP8, lambda s: 0x50),
-    (PRICE, 0x0304): (zcl.UINT32, lambda s: s.gas["calorific_value"]),
+    (PRICE, 0x0304): (zcl.UINT32, lambda s: s.gas.calorific_value),
     (PRICE, 0x0305): (zcl.ENUM8, lambda s: 0x01),           # MJ/m3
     (PRICE, 0x0306): (zcl.BITMAP8, lambda s: 0x10),
     **{(PRICE, 0x0400 + i): (zcl.UINT32, _indexed(_tariff("block_prices"), i)) for i in range(4)},
@@ -135,20 +140,20 @@ def _snapshot(served: Served, fields: dict, prepay: bool) -> list[Answer] | int:
         return zcl.NOT_FOUND
     shot = found[fields["snapshot_offset"]]
     if prepay:
-        p = shot["prepay"]
+        p = shot.prepay
         payload_type, payload = 0x00, zcl.encode_fields(zcl.SNAPSHOT_PAYLOADS[(PREPAYMENT, 0x00)], {
-            "accumulated_debt": p["accumulated_debt"], "type1_debt_remaining": p["debts"][0],
-            "type2_debt_remaining": p["debts"][1], "type3_debt_remaining": p["debts"][2],
-            "emergency_credit_remaining": p["emergency_credit"], "credit_remaining": p["credit"]})
+            "accumulated_debt": p.accumulated_debt, "type1_debt_remaining": p.debts[0],
+            "type2_debt_remaining": p.debts[1], "type3_debt_remaining": p.debts[2],
+            "emergency_credit_remaining": p.emergency_credit, "credit_remaining": p.credit})
     else:
         payload_type, payload = 0x06, zcl.encode_fields(zcl.SNAPSHOT_PAYLOADS[(METERING, 0x06)], {
-            "current_summation_delivered": shot["summation"], "number_of_tiers_in_use": len(shot["tiers"]),
-            "tier_summations": [{"summation": v} for v in shot["tiers"]],
-            "number_of_tiers_and_block_thresholds_in_use": shot["tiers_and_blocks"],
-            "block_summations": [{"summation": v} for v in shot["blocks"]]})
+            "current_summation_delivered": shot.summation, "number_of_tiers_in_use": len(shot.tiers),
+            "tier_summations": [{"summation": v} for v in shot.tiers],
+            "number_of_tiers_and_block_thresholds_in_use": shot.tiers_and_blocks,
+            "block_summations": [{"summation": v} for v in shot.blocks]})
     return [Answer(0x01 if prepay else 0x06, {
-        "snapshot_id": shot["id"], "snapshot_time": shot["time"], "total_snapshots_found": min(len(found), 0xFF),
-        "command_index": 0, "total_number_of_commands": 1, "snapshot_cause": shot["cause"],
+        "snapshot_id": shot.id, "snapshot_time": shot.time, "total_snapshots_found": min(len(found), 0xFF),
+        "command_index": 0, "total_number_of_commands": 1, "snapshot_cause": shot.cause,
         "snapshot_payload_type": payload_type, "snapshot_payload": payload})]
 
 
@@ -167,13 +172,15 @@ def _sampled_data(served: Served, fields: dict) -> list[Answer] | int:
 
 # --- prepayment -----------------------------------------------------------------------------------
 
-def _top_up(served: Served, fields: dict) -> list[Answer]:
+def _top_up(served: Served, fields: dict) -> list[Answer] | int:
     """CS01b / PCS01: Consumer Top Up. A refused UTRN is answered as RTDS answers one: its result type, and
     -1 for the value and the credit."""
+    if not isinstance(served.state, GsmeState):
+        return zcl.UNSUP_CLUSTER_COMMAND               # only a meter takes top-ups (a GPF's data is a copy)
     code = fields["top_up_code"].decode("latin-1")
-    entry = served.entry or top_ups.Entry(served.state.get("device_id") or "")
+    entry = served.entry or top_ups.Entry(served.device_id)
     result, value = meter.top_up(served.gas, code, served.now, state=served.state, entry=entry)
-    credit = served.gas["prepayment"]["credit"] if result == meter.ACCEPTED else -1
+    credit = served.gas.prepayment.credit if result == meter.ACCEPTED else -1
     return [Answer(0x03, {"result_type": result, "top_up_value": value,
                           "source_of_top_up": fields["originating_device"], "credit_remaining": credit})]
 
@@ -184,26 +191,26 @@ def _window(served: Served, latest: int) -> tuple[int, int]:
 
 def _top_up_log(served: Served, fields: dict) -> list[Answer] | int:
     earliest, latest = _window(served, fields["latest_end_time"])
-    entries = [t for t in served.gas["top_ups"] if earliest <= t["time"] <= latest][::-1]
+    entries = [t for t in served.gas.top_ups if earliest <= t.time <= latest][::-1]
     entries = entries[:fields["number_of_records"] or len(entries)]
     if not entries:
         return zcl.NOT_FOUND
     return [Answer(0x05, {"command_index": 0, "total_number_of_commands": 1, "top_ups": [
-        {"top_up_code": t["code"].encode("latin-1"), "top_up_amount": t["amount"], "top_up_time": t["time"]}
+        {"top_up_code": t.code.encode("latin-1"), "top_up_amount": t.amount, "top_up_time": t.time}
         for t in entries]})]
 
 
 def _debt_log(served: Served, fields: dict) -> list[Answer] | int:
     earliest, latest = _window(served, fields["latest_end_time"])
     wanted = fields["debt_type"]
-    entries = [d for d in served.gas["debt_log"] if earliest <= d["time"] <= latest
-               and (wanted == 0xFF or d["type"] == wanted)]
+    entries = [d for d in served.gas.debt_log if earliest <= d.time <= latest
+               and (wanted == 0xFF or d.debt_type == wanted)]
     entries = entries[-(fields["number_of_debts"] or len(entries) or 1):]
     if not entries:
         return zcl.NOT_FOUND
     return [Answer(0x06, {"command_index": 0, "total_number_of_commands": 1, "debts": [
-        {"collection_time": d["time"], "amount_collected": d["amount"], "debt_type": d["type"],
-         "outstanding_debt": d["outstanding"]} for d in entries]})]
+        {"collection_time": d.time, "amount_collected": d.amount, "debt_type": d.debt_type,
+         "outstanding_debt": d.outstanding} for d in entries]})]
 
 
 # --- calendar -------------------------------------------------------------------------------------
@@ -212,26 +219,26 @@ TARIFF_CALENDAR_ID = 0xFFFFFFFF           # 'the current tariff calendar' in a G
 FRIENDLY_CREDIT_CALENDAR_ID = 0xFFFFFFFE  # 'the current friendly credit calendar'
 
 
-def _calendar(served: Served, issuer_calendar_id: int, calendar_type: int | None = None) -> dict | None:
-    tariff = served.gas["tariff"]["calendar"]
-    friendly = served.gas["friendly_credit"]
+def _calendar(served: Served, issuer_calendar_id: int, calendar_type: int | None = None) -> GasCalendar | None:
+    tariff = served.gas.tariff.calendar
+    friendly = served.gas.friendly_credit
     if issuer_calendar_id == TARIFF_CALENDAR_ID:
         return tariff
     if issuer_calendar_id == FRIENDLY_CREDIT_CALENDAR_ID:
         return friendly
     for calendar in (tariff, friendly):
-        if calendar["issuer_calendar_id"] == issuer_calendar_id or calendar["type"] == calendar_type:
+        if calendar.issuer_calendar_id == issuer_calendar_id or calendar.calendar_type == calendar_type:
             return calendar
     return None
 
 
-def _calendar_head(served: Served, calendar: dict) -> dict[str, Any]:
-    return {"provider_id": served.gas["tariff"]["provider_id"], "issuer_event_id": calendar["issuer_event_id"],
-            "issuer_calendar_id": calendar["issuer_calendar_id"]}
+def _calendar_head(served: Served, calendar: GasCalendar) -> dict[str, Any]:
+    return {"provider_id": served.gas.tariff.provider_id, "issuer_event_id": calendar.issuer_event_id,
+            "issuer_calendar_id": calendar.issuer_calendar_id}
 
 
-def _selected(ids: list[str], start: int, count: int) -> list[str]:
-    chosen = [i for i in sorted(ids, key=int) if int(i) >= start]
+def _selected(ids: list[int], start: int, count: int) -> list[int]:
+    chosen = [i for i in sorted(ids) if i >= start]
     return chosen[:count] if count else chosen
 
 
@@ -239,11 +246,11 @@ def _day_profiles(served: Served, fields: dict) -> list[Answer] | int:
     calendar = _calendar(served, fields["issuer_calendar_id"])
     if calendar is None:
         return zcl.NOT_FOUND
-    days = _selected(list(calendar["days"]), fields["start_day_id"], fields["number_of_days"])
-    return [Answer(0x01, {**_calendar_head(served, calendar), "day_id": int(day),
-                          "total_number_of_schedule_entries": len(calendar["days"][day]), "command_index": 0,
-                          "total_number_of_commands": 1, "calendar_type": calendar["type"],
-                          "entries": [{"start_time": start, "value": value} for start, value in calendar["days"][day]]})
+    days = _selected(list(calendar.days), fields["start_day_id"], fields["number_of_days"])
+    return [Answer(0x01, {**_calendar_head(served, calendar), "day_id": day,
+                          "total_number_of_schedule_entries": len(calendar.days[day]), "command_index": 0,
+                          "total_number_of_commands": 1, "calendar_type": calendar.calendar_type,
+                          "entries": [{"start_time": e.start, "value": e.value} for e in calendar.days[day]]})
             for day in days] or zcl.NOT_FOUND
 
 
@@ -251,42 +258,43 @@ def _week_profiles(served: Served, fields: dict) -> list[Answer] | int:
     calendar = _calendar(served, fields["issuer_calendar_id"])
     if calendar is None:
         return zcl.NOT_FOUND
-    weeks = _selected(list(calendar["weeks"]), fields["start_week_id"], fields["number_of_weeks"])
-    return [Answer(0x02, {**_calendar_head(served, calendar), "week_id": int(week),
-                          "day_id_refs": [{"day_id": d} for d in calendar["weeks"][week]]})
+    weeks = _selected(list(calendar.weeks), fields["start_week_id"], fields["number_of_weeks"])
+    return [Answer(0x02, {**_calendar_head(served, calendar), "week_id": week,
+                          "day_id_refs": [{"day_id": d} for d in calendar.weeks[week]]})
             for week in weeks] or zcl.NOT_FOUND
 
 
 def _seasons(served: Served, fields: dict) -> list[Answer] | int:
     calendar = _calendar(served, fields["issuer_calendar_id"])
-    if calendar is None or not calendar["seasons"]:
+    if calendar is None or not calendar.seasons:
         return zcl.NOT_FOUND
     return [Answer(0x03, {**_calendar_head(served, calendar), "command_index": 0, "total_number_of_commands": 1,
-                          "seasons": [{"season_start_date": d, "week_id": w} for d, w in calendar["seasons"]]})]
+                          "seasons": [{"season_start_date": s.start_date, "week_id": s.week_id}
+                                      for s in calendar.seasons]})]
 
 
 def _special_days(served: Served, fields: dict) -> list[Answer] | int:
     calendar = _calendar(served, fields["issuer_calendar_id"], fields["calendar_type"])
-    if calendar is None or not calendar["special_days"]:
+    if calendar is None or not calendar.special_days:
         return zcl.NOT_FOUND
-    days = calendar["special_days"][:fields["number_of_events"] or None]
-    return [Answer(0x04, {**_calendar_head(served, calendar), "start_time": calendar["start_time"],
-                          "calendar_type": calendar["type"], "total_number_of_special_days": len(days),
+    days = calendar.special_days[:fields["number_of_events"] or None]
+    return [Answer(0x04, {**_calendar_head(served, calendar), "start_time": calendar.start_time,
+                          "calendar_type": calendar.calendar_type, "total_number_of_special_days": len(days),
                           "command_index": 0, "total_number_of_commands": 1,
-                          "special_days": [{"date": d, "day_id": i} for d, i in days]})]
+                          "special_days": [{"date": d.date, "day_id": d.day_id} for d in days]})]
 
 
 # --- price ----------------------------------------------------------------------------------------
 
 def _current_price(served: Served, fields: dict) -> list[Answer]:
-    tariff = served.gas["tariff"]
+    tariff = served.gas.tariff
     tier = meter.current_tier(served.gas, served.now) if not meter.is_block_tariff(tariff) else 0
     return [Answer(0x00, {
-        "provider_id": tariff["provider_id"], "rate_label": tariff["label"].encode("latin-1"),
-        "issuer_event_id": tariff["issuer_event_id"], "current_time": served.now,
-        "unit_of_measure": tariff["unit_of_measure"], "currency": tariff["currency"],
-        "price_trailing_digit_and_price_tier": (tariff["price_trailing_digit"] & 0xF0) | (tier & 0x0F),
-        "number_of_price_tiers_and_register_tier": ((tariff["tiers_in_use"] & 0x0F) << 4) | (tier & 0x0F),
+        "provider_id": tariff.provider_id, "rate_label": tariff.label.encode("latin-1"),
+        "issuer_event_id": tariff.issuer_event_id, "current_time": served.now,
+        "unit_of_measure": tariff.unit_of_measure, "currency": tariff.currency,
+        "price_trailing_digit_and_price_tier": (tariff.price_trailing_digit & 0xF0) | (tier & 0x0F),
+        "number_of_price_tiers_and_register_tier": ((tariff.tiers_in_use & 0x0F) << 4) | (tier & 0x0F),
         "start_time": 0, "duration_in_minutes": 1440, "price": meter.current_price(served.gas, served.now),
         "optional_fields": b""})]
 
@@ -295,59 +303,65 @@ def _current_price(served: Served, fields: dict) -> list[Answer]:
 
 def _publish_calendar(served: Served, fields: dict) -> int:
     served.tariff_starts.append(fields["start_time"])
-    served.tariff_parts["calendar"] = {
-        "issuer_calendar_id": fields["issuer_calendar_id"], "issuer_event_id": fields["issuer_event_id"],
-        "start_time": fields["start_time"], "type": fields["calendar_type"],
-        "time_reference": fields["calendar_time_reference"], "name": fields["calendar_name"].decode("latin-1"),
-        "days": {}, "weeks": {}, "seasons": [], "special_days": []}
+    served.tariff_parts.calendar = GasCalendar(
+        issuer_calendar_id=fields["issuer_calendar_id"], issuer_event_id=fields["issuer_event_id"],
+        start_time=fields["start_time"], calendar_type=fields["calendar_type"],
+        time_reference=fields["calendar_time_reference"], name=fields["calendar_name"].decode("latin-1"),
+        days={}, weeks={}, seasons=[], special_days=[])
     return zcl.SUCCESS
 
 
 def _publish_day_profile(served: Served, fields: dict) -> int:
-    days = served.tariff_parts.setdefault("days", {})
-    entries = days.setdefault(str(fields["day_id"]), [])
-    entries.extend([e["start_time"], e["value"]] for e in fields["entries"])
+    entries = served.tariff_parts.days.setdefault(fields["day_id"], [])
+    entries.extend(DayEntry(e["start_time"], e["value"]) for e in fields["entries"])
     return zcl.SUCCESS
 
 
 def _publish_week_profile(served: Served, fields: dict) -> int:
-    served.tariff_parts.setdefault("weeks", {})[str(fields["week_id"])] = [d["day_id"] for d in fields["day_id_refs"]]
+    served.tariff_parts.weeks[fields["week_id"]] = [d["day_id"] for d in fields["day_id_refs"]]
     return zcl.SUCCESS
 
 
 def _publish_seasons(served: Served, fields: dict) -> int:
-    served.tariff_parts.setdefault("seasons", []).extend([s["season_start_date"], s["week_id"]]
-                                                         for s in fields["seasons"])
+    parts = served.tariff_parts
+    parts.seasons = (parts.seasons or []) + [Season(s["season_start_date"], s["week_id"]) for s in fields["seasons"]]
     return zcl.SUCCESS
 
 
 def _publish_special_days(served: Served, fields: dict) -> int:
     served.tariff_starts.append(fields["start_time"])
-    served.tariff_parts.setdefault("special_days", []).extend([d["date"], d["day_id"]]
-                                                              for d in fields["special_days"])
+    parts = served.tariff_parts
+    parts.special_days = (parts.special_days or []) + [SpecialDay(d["date"], d["day_id"])
+                                                       for d in fields["special_days"]]
     return zcl.SUCCESS
 
 
 def _publish_tariff_information(served: Served, fields: dict) -> int:
     served.tariff_starts.append(fields["start_time"])
-    served.tariff_parts.update({
-        "provider_id": fields["provider_id"], "issuer_event_id": fields["issuer_event_id"],
-        "issuer_tariff_id": fields["issuer_tariff_id"], "start_time": fields["start_time"],
-        "type": fields["tariff_type_charging_scheme"], "label": fields["tariff_label"].decode("latin-1"),
-        "tiers_in_use": fields["number_of_price_tiers_in_use"],
-        "thresholds_in_use": fields["number_of_block_thresholds_in_use"],
-        "unit_of_measure": fields["unit_of_measure"], "currency": fields["currency"],
-        "price_trailing_digit": fields["price_trailing_digit"], "standing_charge": fields["standing_charge"],
-        "tier_block_mode": fields["tier_block_mode"], "threshold_multiplier": fields["block_threshold_multiplier"],
-        "threshold_divisor": fields["block_threshold_divisor"]})
+    parts = served.tariff_parts
+    parts.provider_id, parts.issuer_event_id = fields["provider_id"], fields["issuer_event_id"]
+    parts.issuer_tariff_id, parts.start_time = fields["issuer_tariff_id"], fields["start_time"]
+    parts.tariff_type, parts.label = fields["tariff_type_charging_scheme"], fields["tariff_label"].decode("latin-1")
+    parts.tiers_in_use = fields["number_of_price_tiers_in_use"]
+    parts.thresholds_in_use = fields["number_of_block_thresholds_in_use"]
+    parts.unit_of_measure, parts.currency = fields["unit_of_measure"], fields["currency"]
+    parts.price_trailing_digit, parts.standing_charge = fields["price_trailing_digit"], fields["standing_charge"]
+    parts.tier_block_mode = fields["tier_block_mode"]
+    parts.threshold_multiplier = fields["block_threshold_multiplier"]
+    parts.threshold_divisor = fields["block_threshold_divisor"]
     return zcl.SUCCESS
 
 
 def _publish_price_matrix(served: Served, fields: dict) -> int:
     served.tariff_starts.append(fields["start_time"])
     tou = fields["sub_payload_control"] & 0x01
-    current = served.gas["tariff"]["tou_prices" if tou else "block_prices"]
-    prices = served.tariff_parts.setdefault("tou_prices" if tou else "block_prices", list(current))
+    parts = served.tariff_parts
+    if tou:
+        prices = parts.tou_prices = parts.tou_prices if parts.tou_prices is not None \
+            else list(served.gas.tariff.tou_prices)
+    else:
+        prices = parts.block_prices = parts.block_prices if parts.block_prices is not None \
+            else list(served.gas.tariff.block_prices)
     for entry in fields["prices"]:
         index = entry["tier_block_id"] - 1 if tou else entry["tier_block_id"] & 0x0F
         if not 0 <= index < 16:
@@ -359,17 +373,17 @@ def _publish_price_matrix(served: Served, fields: dict) -> int:
 
 def _publish_block_thresholds(served: Served, fields: dict) -> int:
     served.tariff_starts.append(fields["start_time"])
-    served.tariff_parts["thresholds"] = [t["threshold"] for t in fields["thresholds"]]
+    served.tariff_parts.thresholds = [t["threshold"] for t in fields["thresholds"]]
     return zcl.SUCCESS
 
 
 def _publish_conversion_factor(served: Served, fields: dict) -> int:
-    served.gas["conversion_factor"] = fields["conversion_factor"]
+    served.gas.conversion_factor = fields["conversion_factor"]
     return zcl.SUCCESS
 
 
 def _publish_calorific_value(served: Served, fields: dict) -> int:
-    served.gas["calorific_value"] = fields["calorific_value"]
+    served.gas.calorific_value = fields["calorific_value"]
     return zcl.SUCCESS
 
 
@@ -387,9 +401,9 @@ def _event_log(served: Served, fields: dict) -> list[Answer] | int:
     logs = {meter.GENERAL_EVENT_LOG: "event_log", meter.SECURITY_EVENT_LOG: "security_log"}
     chosen = [(i, n) for i, n in logs.items() if log_id in (0, i)]
     end = fields["end_time"] or 0xFFFFFFFF
-    events = sorted(((i, e) for i, n in chosen for e in served.logs.get(n, [])
-                     if fields["start_time"] <= e["time"] <= end
-                     and fields["event_id"] in (0, e["event_id"])), key=lambda x: x[1]["time"], reverse=True)
+    events = sorted(((i, e) for i, n in chosen for e in getattr(served.logs, n)
+                     if fields["start_time"] <= e.time <= end
+                     and fields["event_id"] in (0, e.event_id)), key=lambda x: x[1].time, reverse=True)
     events = events[fields["event_offset"]:]
     if fields["number_of_events"]:
         events = events[:fields["number_of_events"]]
@@ -397,8 +411,8 @@ def _event_log(served: Served, fields: dict) -> list[Answer] | int:
         return zcl.NOT_FOUND
     return [Answer(0x01, {"total_number_of_events": len(events), "command_index": 0, "total_commands": 1,
                           "log_payload_control": 0x00, "events": [
-                              {"log_id": i, "event_id": e["event_id"], "event_time": e["time"],
-                               "event_data": bytes.fromhex(e["data"])} for i, e in events]})]
+                              {"log_id": i, "event_id": e.event_id, "event_time": e.time,
+                               "event_data": e.data} for i, e in events]})]
 
 
 def _clear_event_log(served: Served, fields: dict) -> list[Answer]:

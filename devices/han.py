@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Protocol
 
-from devices import firmware
+from devices import firmware, gas_mirror
 from devices.device import DeviceIdentity, DeviceReply, device_keys, receive_firmware
+from devices.gas_state import GasData
+from devices.state import DeviceState, GpfState, GsmeState
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class HanDirectory(Protocol):
     async def route(self, device_id: str, hub_id: str | None) -> Route: ...
 
 
-StoredWork = Callable[[DeviceIdentity, dict], DeviceReply]
+StoredWork = Callable[[DeviceIdentity, DeviceState], DeviceReply]
 
 
 class StateStore(Protocol):
@@ -66,8 +68,8 @@ class StateStore(Protocol):
 
 
 Clock = Callable[[], datetime]
-Handler = Callable[[DeviceIdentity, dict, bytes, datetime], DeviceReply]    # (identity, state, frame, now)
-Work = Callable[[DeviceIdentity, dict, datetime], DeviceReply]              # (identity, state, now)
+Handler = Callable[[DeviceIdentity, DeviceState, bytes, datetime], DeviceReply]    # (identity, state, frame, now)
+Work = Callable[[DeviceIdentity, DeviceState, datetime], DeviceReply]              # (identity, state, now)
 
 
 class HanBus:
@@ -143,13 +145,13 @@ class HanBus:
             result = firmware.TRANSFER_FAILED
             if route.reachable and await self._travel(route.hops[1:] or route.hops):
                 reply = await self.store.with_device(device_id, lambda identity, state:
-                                                     receive_firmware(identity, state, image, now=self.clock()))
+                                                     receive_firmware(identity, state, image, self.clock()))
                 if reply is not None:
                     frames.extend(reply.alerts)
                     if reply.refused is None:
                         result = firmware.TRANSFERRED
         if device_id != hub or parsed is None:
-            def report(identity: DeviceIdentity, state: dict) -> DeviceReply:
+            def report(identity: DeviceIdentity, state: DeviceState) -> DeviceReply:
                 now = self.clock()
                 return DeviceReply(alerts=[firmware.transfer_alert(identity.device_id, device_keys(identity, state),
                                                                    state, device_id, version, result, now)])
@@ -157,3 +159,23 @@ class HanBus:
             if reply is not None:
                 frames.extend(reply.alerts)
         return DeviceReply(alerts=frames)
+
+    async def push_gas_mirror(self, gsme_id: str, gpf_id: str, *, hub_id: str | None = None) -> bool:
+        """Copy a GSME's data to its GPF over the HAN (``devices.gas_mirror``); False when either could not be
+        reached, or the GSME has no data yet."""
+        taken: list[GasData] = []
+
+        def read(identity: DeviceIdentity, state: DeviceState, now: datetime) -> DeviceReply:
+            data = gas_mirror.image(state) if isinstance(state, GsmeState) else None
+            if data is not None:
+                taken.append(data)
+            return DeviceReply()
+
+        def write(identity: DeviceIdentity, state: DeviceState, now: datetime) -> DeviceReply:
+            if isinstance(state, GpfState):
+                gas_mirror.apply(state, taken[0], now)
+            return DeviceReply()
+
+        if await self.run(gsme_id, read, hub_id=hub_id) is None or not taken:
+            return False
+        return await self.run(gpf_id, write, hub_id=hub_id) is not None

@@ -17,7 +17,7 @@ A UTRN is accepted when
    lowest one in it (stale: too old to be told apart from one used before the cache forgot it).
 
 ``check`` says whether and why not; the meter applies the credit (within its own limits) and then
-``record``s the counter. The cache lives in the device state (``state["utrn_counters"]``).
+``record``s the counter. The cache lives in the meter's state (``PrepaymentMeter.utrn_counters``).
 """
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ from dataclasses import dataclass
 import gbcs
 import gbcs.utrn
 from devices import trust_anchors
+from devices.state import PrepaymentMeter, Role
 
 CACHE_SIZE = 100
-PREPAYMENT_CELL = ("supplier", gbcs.PREPAYMENT)
+PREPAYMENT_CELL = (Role.SUPPLIER, gbcs.KeyUsage.PREPAYMENT)
 COUNTER_BITS = gbcs.utrn.COUNTER_SHIFT
 
 # GBCS event codes the meters log a refused UTRN with.
@@ -77,29 +78,29 @@ class Verdict:
         return self.top_up.pennies if self.top_up is not None else 0
 
 
-def cache(state: dict) -> list[int]:
+def cache(state: PrepaymentMeter) -> list[int]:
     """The UTRN counters of the top-ups the meter accepted last (at most ``CACHE_SIZE``)."""
-    return list((state.get("utrn_counters") or {}).get("cache", []))
+    return list(state.utrn_counters)
 
 
-def lowest(state: dict) -> int:
+def lowest(state: PrepaymentMeter) -> int:
     """The lowest UTRN counter in the cache (zero until a hundred top-ups filled it)."""
     held = cache(state)
     return min(held) if len(held) >= CACHE_SIZE else 0
 
 
-def highest(state: dict) -> int:
+def highest(state: PrepaymentMeter) -> int:
     """The highest UTRN counter in the cache (zero on a new meter): what a UTRN's 10 counter bits are read near."""
     return max(cache(state), default=0)
 
 
-def supplier_of(state: dict) -> str | None:
+def supplier_of(state: PrepaymentMeter) -> str | None:
     """The entity of the meter's prepayment trust-anchor cell."""
     found = trust_anchors.cell(state, *PREPAYMENT_CELL)
-    return found["entity"] if found else None
+    return found.entity if found else None
 
 
-def _counters(fields: gbcs.utrn.Utrn, entry: Entry, supplier: str, state: dict) -> list[int]:
+def _counters(fields: gbcs.utrn.Utrn, entry: Entry, supplier: str, state: PrepaymentMeter) -> list[int]:
     """The originator counters the UTRN may have been issued under, in the order they are tried."""
     found = []
     command = entry.counter
@@ -112,7 +113,7 @@ def _counters(fields: gbcs.utrn.Utrn, entry: Entry, supplier: str, state: dict) 
     return found
 
 
-def check(state: dict, utrn: str, entry: Entry) -> Verdict:
+def check(state: PrepaymentMeter, utrn: str, entry: Entry) -> Verdict:
     """Whether the meter whose device state is ``state`` accepts ``utrn`` entered through ``entry``."""
     try:
         fields = gbcs.utrn.parse(utrn)
@@ -138,9 +139,9 @@ def check(state: dict, utrn: str, entry: Entry) -> Verdict:
     return Verdict(refusal=Refusal.NOT_AUTHENTIC)
 
 
-def record(state: dict, top_up: gbcs.utrn.TopUp) -> None:
+def record(state: PrepaymentMeter, top_up: gbcs.utrn.TopUp) -> None:
     """Keep an accepted top-up's UTRN counter in the cache (the lowest leaves a full cache)."""
     held = cache(state) + [top_up.counter >> COUNTER_BITS]
     if len(held) > CACHE_SIZE:
         held.remove(min(held))
-    state["utrn_counters"] = {"cache": held}
+    state.utrn_counters = held

@@ -8,16 +8,17 @@ undecided (None) and a device judges them by the signature they carry.
 from __future__ import annotations
 
 import gbcs
+from devices.state import Role
 
 # The trust-anchor roles whose signature a device accepts on a critical command; default: the Supplier.
 # CS03A2 / CS03C / CS04AC are signed by the Supplier (DUIS 8.7.1 / 8.8.1) or by the Access Control Broker
 # (DUIS 8.7.2 / 8.8.2, sent by the DCC on the User's behalf).
-SIGNERS: dict[str, tuple[str, ...]] = {
-    "CS03A2": ("supplier", "acb"), "CS03C": ("supplier", "acb"), "CS04AC": ("supplier", "acb"),
-    "CS02a": ("transitional-cos", "supplier"), "CS02f": ("transitional-cos", "supplier"),
-    "ECS47e": ("supplier", "load-controller"),
+SIGNERS: dict[str, tuple[Role, ...]] = {
+    "CS03A2": (Role.SUPPLIER, Role.ACB), "CS03C": (Role.SUPPLIER, Role.ACB), "CS04AC": (Role.SUPPLIER, Role.ACB),
+    "CS02a": (Role.TRANSITIONAL_COS, Role.SUPPLIER), "CS02f": (Role.TRANSITIONAL_COS, Role.SUPPLIER),
+    "ECS47e": (Role.SUPPLIER, Role.LOAD_CONTROLLER),
 }
-DEFAULT_SIGNERS = ("supplier",)
+DEFAULT_SIGNERS = (Role.SUPPLIER,)
 
 
 def is_critical(message_code: int) -> bool:
@@ -27,5 +28,5 @@ def is_critical(message_code: int) -> bool:
     return bool(info is not None and info.critical)
 
 
-def signers(use_case: str) -> tuple[str, ...]:
+def signers(use_case: str) -> tuple[Role, ...]:
     return SIGNERS.get(use_case, DEFAULT_SIGNERS)

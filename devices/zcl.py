@@ -13,15 +13,15 @@ component encryption applies: ``gbcs.build`` encrypts them for the requesting pa
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 from devices import gas_clusters, gas_meter, gas_mirror
 from devices.gas_clusters import Served
+from devices.gas_state import GasData, GasEventLogs
+from devices.state import GpfState, GsmeState, HcalcsState, PpmidState
+from devices.top_ups import Entry
 from gbcs import GbcsError, zcl
 from gbcs.zcl import METERING, PREPAYMENT
-
-if TYPE_CHECKING:
-    import gbcs
 
 LAST_COMPONENT = 0x01
 FROM_DATE_TIME = 0x10
@@ -47,32 +47,38 @@ SENSITIVE: dict[str, frozenset[tuple[int, int, bool]]] = {
 }
 
 
-def meter_data(state: dict, device_id: str, now: datetime) -> dict:
-    """The meter data a device serves: a GSME's own, a GPF's mirror of its GSME's."""
-    if state.get("type") == "GPF":
+GbzDevice = GsmeState | GpfState | PpmidState | HcalcsState
+# The clusters a GBZ device without meter data of its own answers (a PPMID's or HCALCS's event logs).
+_OWN_CLUSTERS = {zcl.BASIC, zcl.TIME, zcl.EVENTS}
+
+
+def meter_data(state: GbzDevice, device_id: str, now: datetime) -> GasData | None:
+    """The meter data a device serves: a GSME's own, a GPF's mirror of its GSME's; none for a PPMID or HCALCS."""
+    if isinstance(state, GpfState):
         return gas_mirror.mirror_data(state, device_id, now)
-    return gas_meter.ensure(state, device_id, now)
+    if isinstance(state, GsmeState):
+        return gas_meter.ensure(state, device_id, now)
+    return None
 
 
-def own_logs(state: dict) -> dict:
-    """A GPF's own event and security logs (its mirror holds the GSME's)."""
-    return state.setdefault("logs", {"event_log": [], "security_log": []})
+def own_logs(state: GbzDevice) -> GasEventLogs:
+    """The event and security logs a device answers for: a GSME's are in its meter data, the others' their own
+    (a GPF's mirror holds the GSME's)."""
+    return state.gas.logs if isinstance(state, GsmeState) else state.logs
 
 
-def serve_gbz(state: dict, tree: dict[str, Any], now: datetime, *, message: "gbcs.Message | None" = None,
-              identity: Any = None, entry: Any = None) -> tuple[dict[str, Any], list]:
+def serve_gbz(state: GbzDevice, tree: dict[str, Any], now: datetime, *, device_id: str, use_case: str | None = None,
+              entry: Entry | None = None) -> tuple[dict[str, Any], list]:
     """Answer a GBZ command payload tree with a GBZ response payload tree (and the alerts it raises).
-    ``entry`` (a ``devices.top_ups.Entry``) is what a GSME authenticates a UTRN with."""
-    device_id = getattr(identity, "device_id", None) or state.get("device_id", "")
+    ``entry`` is what a GSME authenticates a UTRN with."""
     gas = meter_data(state, device_id, now)
-    served = Served(gas, state, gas_meter.zt(now), logs=gas if state.get("type") != "GPF" else own_logs(state),
-                    entry=entry)
+    served = Served(gas, state, device_id, gas_meter.zt(now), logs=own_logs(state), entry=entry)
     answers: list[tuple[dict[str, Any], bool]] = []
     for component in tree.get("components", []):
         served.from_date_time = component.get("from_date_time") if component["control"] & FROM_DATE_TIME else None
         answers.extend(_serve_component(served, component))
     gas_clusters.stage_published_tariff(served)
-    sensitive = SENSITIVE.get(getattr(message, "use_case", None) or "", frozenset())
+    sensitive = SENSITIVE.get(use_case or "", frozenset())
     components, sealed = [], 0
     for index, (component, cluster_specific) in enumerate(answers):
         component["control"] = LAST_COMPONENT if index == len(answers) - 1 else 0
@@ -113,27 +119,38 @@ def _serve_component(served: Served, request: dict[str, Any]) -> list[tuple[dict
     if frame_control & zcl.MANUFACTURER_SPECIFIC:
         return [_default(request, zcl.UNSUP_MANUF_CLUSTER_COMMAND if frame_control & zcl.FRAME_TYPE_CLUSTER_SPECIFIC
                          else zcl.UNSUP_MANUF_GENERAL_COMMAND)]
-    if cluster not in SUPPORTED_CLUSTERS:
+    if cluster not in SUPPORTED_CLUSTERS or (served.gas is None and cluster not in _OWN_CLUSTERS):
         return [_default(request, zcl.UNSUPPORTED_CLUSTER)]
     payload = bytes.fromhex(request["payload"])
+    if frame_control & zcl.FRAME_TYPE_CLUSTER_SPECIFIC:
+        return _cluster_specific(served, request, payload)
+    return _profile_wide(served, request, payload)
+
+
+def _decoded(decode: Callable[[], Any]) -> Any:
+    """A request's ZCL payload decoded; None for one that does not decode (the sender's fault)."""
     try:
-        if frame_control & zcl.FRAME_TYPE_CLUSTER_SPECIFIC:
-            return _cluster_specific(served, request, payload)
-        return _profile_wide(served, request, payload)
+        return decode()
     except GbcsError:
-        return [_default(request, zcl.MALFORMED_COMMAND)]
+        return None
 
 
 def _profile_wide(served: Served, request: dict[str, Any], payload: bytes) -> list[tuple[dict[str, Any], bool]]:
     cluster, command = request["cluster"], request["command"]
     if command == zcl.READ_ATTRIBUTES:
-        records = [gas_clusters.read_attribute(served, cluster, a) for a in zcl.decode_read_attributes(payload)]
+        wanted = _decoded(lambda: zcl.decode_read_attributes(payload))
+        if wanted is None:
+            return [_default(request, zcl.MALFORMED_COMMAND)]
+        records = [gas_clusters.read_attribute(served, cluster, a) for a in wanted]
         raw = zcl.encode_read_attributes_response(records)
         return [(_response(request, zcl.READ_ATTRIBUTES_RESPONSE, raw, cluster_specific=False, quiet=False), False)]
     if command in (zcl.WRITE_ATTRIBUTES, zcl.WRITE_ATTRIBUTES_UNDIVIDED, zcl.WRITE_ATTRIBUTES_NO_RESPONSE):
+        written = _decoded(lambda: zcl.decode_write_attributes(payload))
+        if written is None:
+            return [_default(request, zcl.MALFORMED_COMMAND)]
         # GBCS changes a gas device's configuration through cluster commands; its attributes are read-only.
         refused = [zcl.AttributeRecord(r.attribute, zcl.READ_ONLY if (cluster, r.attribute) in gas_clusters.ATTRIBUTES
-                                       else zcl.UNSUPPORTED_ATTRIBUTE) for r in zcl.decode_write_attributes(payload)]
+                                       else zcl.UNSUPPORTED_ATTRIBUTE) for r in written]
         if command == zcl.WRITE_ATTRIBUTES_NO_RESPONSE:
             return []
         raw = zcl.encode_write_attributes_response(refused)
@@ -147,7 +164,10 @@ def _cluster_specific(served: Served, request: dict[str, Any], payload: bytes) -
     behaviour = gas_clusters.COMMANDS.get((cluster, command, from_server))
     if behaviour is None:
         return [_default(request, zcl.UNSUP_CLUSTER_COMMAND)]
-    result = behaviour(served, zcl.decode_command(cluster, command, from_server, payload))
+    fields = _decoded(lambda: zcl.decode_command(cluster, command, from_server, payload))
+    if fields is None:
+        return [_default(request, zcl.MALFORMED_COMMAND)]
+    result = behaviour(served, fields)
     if isinstance(result, int):
         return [_default(request, result)]
     return [(_response(request, answer.command,

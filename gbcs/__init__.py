@@ -18,7 +18,10 @@ Payloads
     with its named fields (``Payload.fields``, ``Payload.to_json``); ``encrypted_blobs`` lists the ciphertexts
     a payload carries. ``protection`` finds, decrypts and builds sensitive data; ``utrn`` builds and checks
     prepayment top-up UTRNs. The codecs for what payloads carry: ``zcl`` (ZCL frames of GBZ components),
-    ``asn1`` (DER trees) and ``dlms`` (A-XDR data values).
+    ``asn1`` (DER trees) and ``dlms`` (A-XDR data values); the DLMS date-time (``encode_dlms_date_time``,
+    ``decode_dlms_date_time``, ``DlmsDateTime``, ``DLMS_NOW``, ``DLMS_NEVER``), GBCS compact arrays
+    (``compact_array_entries``, ``compact_array_contents``) and the DLMS data-access results
+    (``DataAccessResult``).
 Keys
     ``KeyStore`` is where the library looks keys up, by entity and ``KeyUsage`` (``SIGNING``,
     ``KEY_AGREEMENT``, ``PREPAYMENT``); ``StaticKeyStore`` holds them in memory. ``clear_caches`` forgets the
@@ -41,11 +44,15 @@ from gbcs.api import (
     verify_signed_precommand,
 )
 from gbcs.catalogue import MESSAGE_CODES, MessageCodeInfo, lookup
+from gbcs.compact_array import contents_of as compact_array_contents, entries as compact_array_entries
+from gbcs.dlms_datetime import NEVER as DLMS_NEVER, NOW as DLMS_NOW, DlmsDateTime
+from gbcs.dlms_datetime import decode_date_time as decode_dlms_date_time, encode_date_time as encode_dlms_date_time
 from gbcs.errors import GbcsError, MalformedMessage, UsageError, VerificationError
 from gbcs.gbt import HAN_LIMIT, gbt_join, gbt_split
 from gbcs.keys import KEY_AGREEMENT, PREPAYMENT, SIGNING, KeyStore, KeyUsage, StaticKeyStore
 from gbcs.message import Message, Verification
 from gbcs.payload import Payload, decode_payload, encode_payload
+from gbcs.payload.dlms import DataAccessResult
 from gbcs.security import clear_caches
 from gbcs.states import Check, Cra, Decryption, SignatureField
 
@@ -55,6 +62,8 @@ __all__ = [
     "encode", "gbt_join", "gbt_split", "sign_precommand", "verify_signature", "verify_signed_precommand",
     # payloads and what they carry
     "Payload", "asn1", "decode_payload", "dlms", "encode_payload", "encrypted_blobs", "protection", "utrn", "zcl",
+    "DataAccessResult", "DLMS_NEVER", "DLMS_NOW", "DlmsDateTime", "decode_dlms_date_time", "encode_dlms_date_time",
+    "compact_array_contents", "compact_array_entries",
     # keys
     "KEY_AGREEMENT", "KeyStore", "KeyUsage", "PREPAYMENT", "SIGNING", "StaticKeyStore", "clear_caches",
     # message codes

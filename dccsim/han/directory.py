@@ -1,5 +1,6 @@
 """Who is on whose HAN, for the HAN bus: the route to a device through its Communications Hub, from the
-inventory (which hub, which Gas Proxy) and the hub's own device log (device state).
+inventory (which hub, which Gas Proxy) and the hub's own device log (``devices.queries.device_log`` of its
+state, saved beside it).
 
 A HAN device reaches the DCC only while it is on its CHF's device log (CCS01 puts it there, CCS02 takes it
 off); a gas meter's traffic goes through its GPF. A hub never contacted yet has the log the inventory gives it
@@ -8,14 +9,12 @@ per frame.
 """
 from __future__ import annotations
 
-import json
-
 from devices.device_types import kind_of
 from devices.han import Route
 from dccsim.han.installation import initial_chf_log
 
 _ROUTE = """
-SELECT d.device_type, d.gpf_id, d.chf_id, s.state -> 'device_log' AS log, s.device_id IS NOT NULL AS contacted
+SELECT d.device_type, d.gpf_id, d.chf_id, s.hub_device_log AS log, s.device_id IS NOT NULL AS contacted
 FROM device d LEFT JOIN device_state s ON s.device_id = $2
 WHERE d.device_id = $1
 """
@@ -39,9 +38,9 @@ class PgHanDirectory:
             if not row["contacted"]:
                 if row["chf_id"] == hub_id:
                     return Route(hops)
-                log = await initial_chf_log(conn, hub_id)
+                log = [entry["device_id"] for entry in await initial_chf_log(conn, hub_id)]
             else:
-                log = json.loads(row["log"]) if row["log"] else []
-        if all(entry["device_id"] != device_id for entry in log):
+                log = row["log"] or []
+        if device_id not in log:
             return Route(hops, reason=f"{device_id} is not on the device log of CHF {hub_id}")
         return Route(hops)

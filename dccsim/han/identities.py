@@ -41,9 +41,9 @@ class Identities:
             self._directories.put("organisations", keys, generation)
         return keys
 
-    def identity(self, device_id: str, device_type: str) -> DeviceIdentity:
+    def identity(self, device_id: str) -> DeviceIdentity:
         cached = self._identities.peek(device_id)
-        if cached is not None and cached.device_type == device_type:
+        if cached is not None:
             return cached
         generation = self._identities.generation
         keys = gbcs.StaticKeyStore(acb=self.acb)
@@ -54,7 +54,7 @@ class Identities:
                 continue
             keys.add(device_id, usage, public=credential.certificate, private=credential.private_key)
             certificates[usage.value] = credential.certificate.public_bytes(serialization.Encoding.DER)
-        identity = DeviceIdentity(device_id, device_type, keys, certificates, self.directory())
+        identity = DeviceIdentity(device_id, keys, certificates, self.directory())
         self._identities.put(device_id, identity, generation)
         return identity
 
@@ -95,25 +95,3 @@ def devices_authority(smki: CredentialStore) -> Authority:
     if held is None or held.private_key is None:
         raise LookupError("the SMKI test PKI has no device-issuing CA")
     return Authority(held.certificate, held.private_key)
-
-
-async def reissue_device_certificate(conn, smki: CredentialStore, device_id: str, usage: Usage) -> Credential:
-    """The test PKI re-keys a device: a new key pair and certificate, installed on the device.
-
-    The device keeps the new private key in its own state and reports the new certificate when asked
-    (6.24.2); the DCC's SMKI repository and inventory follow only then (certificate tracking)."""
-    import json
-
-    from dccsim.smki import authority
-
-    credential = authority.issue_device(devices_authority(smki), device_id, usage)
-    der = credential.certificate.public_bytes(serialization.Encoding.DER)
-    held = {"certificate": der.hex(), "key": credential.key_pem().decode()}
-    row = await conn.fetchrow("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE", device_id)
-    state = json.loads(row["state"]) if row else {}
-    state.setdefault("own_credentials", {})[usage.value] = held
-    await conn.execute(
-        "INSERT INTO device_state (device_id, state, updated_at) VALUES ($1, $2, now()) "
-        "ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
-        device_id, json.dumps(state))
-    return credential

@@ -8,13 +8,13 @@ Control Broker on the User's behalf (GBCS: the device holds no cell for that Use
 """
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from cryptography import x509
 
-from devices import trust_anchors
-from devices.device_types import SUPPLIER_PREPAYMENT, kind_of
+from devices import installation, state_codec, trust_anchors
+from devices.device_types import CellSpec, kind_of
+from devices.state import Cell, DeviceState, Role
 from dccsim.han.identities import load_missing
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 SUPPLIER_PARTY = {"ESME": ("IS",), "GSME": ("GS",), "GPF": ("GS",)}
 NETWORK_OPERATOR_PARTY = {"ESME": ("ED",), "GSME": ("GT",), "GPF": ("GT",)}
 # DCC-internal users (estate roles) that fill the cells of the DCC's own Remote Parties.
-_INTERNAL_ROLE = {"recovery": "Recovery", "wan-provider": "WANProvider", "transitional-cos": "TCoS"}
+_INTERNAL_ROLE = {Role.RECOVERY: "Recovery", Role.WAN_PROVIDER: "WANProvider", Role.TRANSITIONAL_COS: "TCoS"}
 
 
 async def _premises_party(conn, device: Device, roles: tuple[str, ...]) -> str | None:
@@ -42,18 +42,18 @@ async def _premises_party(conn, device: Device, roles: tuple[str, ...]) -> str |
     return None
 
 
-async def remote_parties(conn, device: Device, acb: str) -> dict[str, str]:
+async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
     """The entity each of the device's trust-anchor roles names: {role: entity id}."""
     parties = await repo.parties(conn, device.device_id)
-    found: dict[str, str] = {"acb": acb}
+    found: dict[Role, str] = {Role.ACB: acb}
     supplier = next((parties[r] for r in SUPPLIER_PARTY.get(device.device_type, ()) if r in parties), None)
     if supplier is None and device.device_type not in SUPPLIER_PARTY:
         supplier = await _premises_party(conn, device, ("IS",)) or await _premises_party(conn, device, ("GS",))
     if supplier:
-        found["supplier"] = supplier
+        found[Role.SUPPLIER] = supplier
     operator = next((parties[r] for r in NETWORK_OPERATOR_PARTY.get(device.device_type, ()) if r in parties), None)
     if operator:
-        found["network-operator"] = operator
+        found[Role.NETWORK_OPERATOR] = operator
     wanted = {cell_role for cell_role, _ in kind_of(device.device_type).cells}
     if wanted & set(_INTERNAL_ROLE):
         for user in await repo.list_users(conn):
@@ -69,7 +69,7 @@ async def knows(conn, device: Device, entity: str) -> bool:
     if any(parties.get(r) == entity for r in SUPPLIER_PARTY.get(device.device_type, ())
            + NETWORK_OPERATOR_PARTY.get(device.device_type, ())):
         return True
-    if device.device_type in SUPPLIER_PARTY or not any(role == "supplier"
+    if device.device_type in SUPPLIER_PARTY or not any(role == Role.SUPPLIER
                                                        for role, _ in kind_of(device.device_type).cells):
         return False
     return entity in {await _premises_party(conn, device, ("IS",)), await _premises_party(conn, device, ("GS",))}
@@ -82,8 +82,8 @@ def _key_identifier(certificate: x509.Certificate) -> bytes:
         return x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).digest[:8]
 
 
-def cells_for(identities: "Identities", entities: dict[str, str], device_type: str,
-              only: tuple[tuple[str, str], ...] | None = None) -> list[dict]:
+def cells_for(identities: "Identities", entities: dict[Role, str], device_type: str,
+              only: list[CellSpec] | None = None) -> list[Cell]:
     """The device's cells: each (role, usage) of its type (or of ``only``) whose Remote Party has such a
     certificate — the Supplier's prepayment cell holds its prepayment key-agreement certificate."""
     found = []
@@ -91,10 +91,10 @@ def cells_for(identities: "Identities", entities: dict[str, str], device_type: s
         if only is not None and (role, usage) not in only:
             continue
         entity = entities.get(role)
-        if role == "root":
+        if role == Role.ROOT:
             root = identities.smki.authorities.get("root")
             if root is not None:
-                found.append(trust_anchors.make_cell("root", "ds", "0000000000000000",
+                found.append(trust_anchors.make_cell(role, usage, "0000000000000000",
                                                      root.certificate.public_key(),
                                                      _key_identifier(root.certificate)))
             continue
@@ -106,15 +106,13 @@ def cells_for(identities: "Identities", entities: dict[str, str], device_type: s
     return found
 
 
-def add_prepayment_cell(identities: "Identities", state: dict, device_type: str) -> None:
+def add_prepayment_cell(identities: "Identities", state: DeviceState, device_type: str) -> None:
     """A meter installed before the simulator gave meters a prepayment cell gets one: its Supplier's
     prepayment key, as a new meter gets it at installation."""
-    if SUPPLIER_PREPAYMENT not in kind_of(device_type).cells or trust_anchors.cell(state, *SUPPLIER_PREPAYMENT):
-        return
-    supplier = trust_anchors.cell(state, "supplier", "ka") or trust_anchors.cell(state, "supplier", "ds")
-    if supplier is not None:
-        state["trust_anchors"] = trust_anchors.cells(state) + cells_for(
-            identities, {"supplier": supplier["entity"]}, device_type, only=(SUPPLIER_PREPAYMENT,))
+    missing = installation.missing_cells(state)
+    supplier = trust_anchors.entity_for(state, Role.SUPPLIER)
+    if missing and supplier is not None:
+        installation.add_cells(state, cells_for(identities, {Role.SUPPLIER: supplier}, device_type, only=missing))
 
 
 async def initial_chf_log(conn, chf_id: str) -> list[dict]:
@@ -124,23 +122,21 @@ async def initial_chf_log(conn, chf_id: str) -> list[dict]:
             if kind_of(d.device_type).on_chf_log]
 
 
-async def first_contact_state(conn, device: Device) -> dict:
+async def first_contact_state(conn, device: Device) -> DeviceState:
     """A device's state on first contact, from what the inventory says of it."""
-    state: dict = {"type": device.device_type, "firmware": {"version": device.firmware_version or "00000001"}}
-    if device.device_type == "ESME":     # what the meter model needs of the inventory: its variant, its id
-        state.update(esme_variant=device.esme_variant, device_id=device.device_id)
-    if device.device_type == "CHF":
-        state["device_log"] = await initial_chf_log(conn, device.device_id)
-    return state
+    log = [e["device_id"] for e in await initial_chf_log(conn, device.device_id)] \
+        if device.device_type == "CHF" else []
+    return installation.first_contact(device.device_type, device.device_id, firmware_version=device.firmware_version,
+                                      esme_variant=device.esme_variant, device_log=log)
 
 
-async def provisioned_state(conn, device: Device, stored: str | None, identities: "Identities") -> dict:
+async def provisioned_state(conn, device: Device, stored: str | None, identities: "Identities") -> DeviceState:
     """The device's state for a frame: as stored, or as installed on first contact; with its trust-anchor
     cells filled if it has none yet, and its own credentials loaded if another worker issued them."""
-    state = json.loads(stored) if stored else await first_contact_state(conn, device)
-    if "trust_anchors" not in state:
+    state = state_codec.decode(stored, kind=device.device_type) if stored else await first_contact_state(conn, device)
+    if installation.needs_cells(state):
         entities = await remote_parties(conn, device, identities.acb)
-        state["trust_anchors"] = cells_for(identities, entities, device.device_type)
+        installation.install_cells(state, cells_for(identities, entities, device.device_type))
     else:
         add_prepayment_cell(identities, state, device.device_type)
     if await load_missing(conn, identities.smki, device.device_id):

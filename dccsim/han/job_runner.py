@@ -17,7 +17,6 @@ from typing import Callable
 import asyncpg
 
 import gbcs
-from devices import gas_mirror
 from devices.device import DeviceReply, handle_command
 from dccsim.catalogue import CATALOGUE
 from dccsim.db.notify import Listener
@@ -180,7 +179,7 @@ async def _refresh_gas_mirror(han: HanContext, job: Job) -> None:
     """A GSME that answered was awake: its GPF's copy of the GSME data is brought up to date."""
     device = await han.inventory.device(job.device_id)
     if device is not None and device.device_type == DeviceType.GSME and device.gpf_id:
-        await gas_mirror.push(han.bus, device.device_id, device.gpf_id, hub_id=job.hub_id)
+        await han.bus.push_gas_mirror(device.device_id, device.gpf_id, hub_id=job.hub_id)
 
 
 async def _bounded(call, timeout: float):

@@ -10,22 +10,24 @@ bus as ``within`` makes the device's work run inside one transaction with the ca
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable
 
+from devices import queries, state_codec
 from devices.device import DeviceIdentity, DeviceReply
 from devices.han import Faults, HanBus
+from devices.state import DeviceState
 from dccsim.db.cache import DEVICE_FAULTS, Cache, Caches
 from dccsim.delivery import outbox
 from dccsim.duis.ids import canonical_request_id
 from dccsim.han.directory import PgHanDirectory
 from dccsim.han.identities import Identities
 from dccsim.han.installation import provisioned_state
+from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
 
-Work = Callable[[DeviceIdentity, dict], DeviceReply]
+Work = Callable[[DeviceIdentity, DeviceState], DeviceReply]
 
 
 @dataclass
@@ -62,13 +64,15 @@ SELECT (SELECT id FROM job) AS job, {_OLDER_JOB} AS older,
        (SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE) AS state
 """
 
-# One round trip: the device's new state saved and the outcome's messages queued for delivery.
+# One round trip: the device's new state saved (with what the DCC reads of it: when its next held command is
+# due, a hub's device log, the state's format version) and the outcome's messages queued for delivery.
 _SAVE = """
 WITH saved AS (
-    INSERT INTO device_state (device_id, state, updated_at, next_timer_at)
-    SELECT $1, $2::jsonb, now(), $10 WHERE $2::jsonb IS NOT NULL
+    INSERT INTO device_state (device_id, state, updated_at, next_timer_at, hub_device_log, format_version)
+    SELECT $1, $2::jsonb, now(), $10, $11::text[], $12::integer WHERE $2::jsonb IS NOT NULL
     ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now(),
-        next_timer_at = EXCLUDED.next_timer_at
+        next_timer_at = EXCLUDED.next_timer_at, hub_device_log = EXCLUDED.hub_device_log,
+        format_version = EXCLUDED.format_version
     RETURNING 1
 ), queued AS (
     INSERT INTO outbox (user_id, request_id, response_id, kind, body)
@@ -80,21 +84,42 @@ SELECT pg_notify($8, $9 || user_id) FROM (SELECT DISTINCT user_id FROM queued) u
 """
 
 
-async def save(conn, device_id: str, state: dict | None, messages: list, *, delivers_here: bool = False) -> None:
+async def save(conn, device_id: str, state: DeviceState | None, messages: list, *,
+               delivers_here: bool = False) -> None:
     """Save a device's state and queue messages (``Outgoing``) in the outbox, in one statement."""
     await conn.execute(
-        _SAVE, device_id, json.dumps(state) if state is not None else None,
+        _SAVE, device_id, state_codec.encode(state) if state is not None else None,
         [m.user_id for m in messages], [canonical_request_id(m.request_id) for m in messages],
         [m.response_id for m in messages], [m.kind for m in messages],
         [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages], outbox.CHANNEL,
-        outbox.notification_prefix(delivers_here), next_timer(state))
+        outbox.notification_prefix(delivers_here), *_derived(state))
 
 
-def next_timer(state: dict | None):
-    """When the earliest of the device's future-dated commands is due (None: it has none)."""
-    future = (state or {}).get("future") or []
-    times = [datetime.fromisoformat(item["at"]) for item in future if isinstance(item, dict) and item.get("at")]
-    return min(times) if times else None
+def _derived(state: DeviceState | None) -> tuple[datetime | None, list[str] | None, int]:
+    """What is saved beside a state for the DCC's queries: its next held command's time, a hub's device log,
+    its format version."""
+    if state is None:
+        return None, None, state_codec.VERSION
+    return queries.next_held_command_due(state), queries.device_log(state), state_codec.VERSION
+
+
+async def migrate_device_states(conn, batch: int = 500) -> int:
+    """Rewrite every device state an older format wrote in the current one (at start-up, before any device
+    works); return how many were rewritten."""
+    done = 0
+    while True:
+        rows = await conn.fetch(
+            "SELECT s.device_id, s.state::text AS state, d.device_type FROM device_state s "
+            "LEFT JOIN device d ON d.device_id = s.device_id WHERE s.format_version < $1 "
+            "ORDER BY s.device_id LIMIT $2", state_codec.VERSION, batch)
+        if not rows:
+            return done
+        states = [state_codec.decode(r["state"], kind=r["device_type"]) for r in rows]
+        await conn.executemany(
+            "UPDATE device_state SET state = $2::jsonb, next_timer_at = $3, hub_device_log = $4, "
+            "format_version = $5 WHERE device_id = $1",
+            [(r["device_id"], state_codec.encode(state), *_derived(state)) for r, state in zip(rows, states)])
+        done += len(rows)
 
 
 class PgStateStore:
@@ -137,10 +162,22 @@ class PgStateStore:
             transaction.done = True
             return reply
 
-    async def _run(self, conn, device, saved, work: Work) -> tuple[dict, DeviceReply]:
+    async def _run(self, conn, device, saved, work: Work) -> tuple[DeviceState, DeviceReply]:
         state = await provisioned_state(conn, device, saved, self.identities)
-        reply = work(self.identities.identity(device.device_id, device.device_type), state)
+        reply = work(self.identities.identity(device.device_id), state)
         return state, reply
+
+    async def update(self, conn, device_id: str, change: Callable[[DeviceState], None]) -> None:
+        """Change a device's state out of band (the DCC managing the device, say a re-key), in ``conn``'s
+        transaction."""
+        device = await repo.get_device(conn, device_id)
+        if device is None:
+            raise LookupError(f"{device_id} is not in the inventory")
+        async with conn.transaction():
+            stored = await conn.fetchval("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE", device_id)
+            state = await provisioned_state(conn, device, stored, self.identities)
+            change(state)
+            await save(conn, device_id, state, [])
 
 
 class PgFaultSource:

@@ -27,7 +27,7 @@ from dccsim.han.identities import Identities
 from dccsim.han.job_queue import JobQueue
 from dccsim.han.job_runner import DeviceJobWorker
 from dccsim.han.keys import DccKeys, SmkiFollower
-from dccsim.han.store import PgFaultSource, make_bus
+from dccsim.han.store import PgFaultSource, make_bus, migrate_device_states
 from dccsim.handlers.context import Services
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
@@ -100,6 +100,7 @@ async def prepare_state(settings: Settings, *, demo: bool = False) -> Database:
         devices = [r["device_id"] for r in await conn.fetch("SELECT device_id FROM device")]
         store = await smki_repo.load_store(conn)
         await smki_repo.issue_device_credentials(conn, store, devices)
+        await migrate_device_states(conn)
     return db
 
 

@@ -5,6 +5,7 @@ written in a longer form than needed keep their width under ``"lw"``).
 """
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any, Callable
 
 from gbcs._reader import Reader
@@ -29,6 +30,28 @@ _TAG_OF.update({name: tag for tag, name in _STRINGS.items()})
 _TAG_OF.update({"null": 0, "array": 1, "structure": 2, "bit-string": 4, "compact-array": 19})
 
 MAX_DEPTH = 64
+
+
+class DataAccessResult(IntEnum):
+    """How a get, set or action on one COSEM attribute or method went (the DLMS Data-Access-Result and
+    Action-Result values a response carries for each of its parts)."""
+
+    SUCCESS = 0
+    HARDWARE_FAULT = 1
+    TEMPORARY_FAILURE = 2
+    READ_WRITE_DENIED = 3
+    OBJECT_UNDEFINED = 4
+    OBJECT_CLASS_INCONSISTENT = 9
+    OBJECT_UNAVAILABLE = 11
+    TYPE_UNMATCHED = 12
+    SCOPE_OF_ACCESS_VIOLATED = 13
+    DATA_BLOCK_UNAVAILABLE = 14
+    LONG_GET_ABORTED = 15
+    NO_LONG_GET_IN_PROGRESS = 16
+    LONG_SET_ABORTED = 17
+    NO_LONG_SET_IN_PROGRESS = 18
+    DATA_BLOCK_NUMBER_INVALID = 19
+    OTHER_REASON = 250
 
 
 def _length(reader: Reader, node: dict) -> int:

@@ -1,7 +1,7 @@
-"""DLMS date-times (12 octets) as ISO-style text, with the DLMS "not specified" values kept.
+"""DLMS date-times (12 octets, laid out by ``gbcs.dlms_datetime``) as ISO-style text, with the DLMS "not
+specified" values kept.
 
-Octets: year (2), month, day of month, day of week, hour, minute, second, hundredths, deviation (2, signed
-minutes), clock status. The text is ``YYYY-MM-DDThh:mm:ss[.cc][offset]``:
+The text is ``YYYY-MM-DDThh:mm:ss[.cc][offset]``:
 
 * a field that is "not specified" (0xFF, 0xFFFF for the year) is written as stars (``****-**-01T00:00:00``);
 * the month may be ``dst-begin`` / ``dst-end`` (0xFE / 0xFD) and the day ``last`` / ``second-last``;
@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gbcs.dlms_datetime import DEVIATION_UNSPECIFIED, NEVER, NOW, SIZE, UNSPECIFIED, YEAR_UNSPECIFIED, DlmsDateTime
 from gbcs.errors import MalformedMessage
 
-DEVIATION_UNSPECIFIED = -0x8000
-NOW = bytes(9) + b"\x80\x00\xff"
-NEVER = b"\xff" * 9 + b"\x80\x00\xff"
+__all__ = ["DEVIATION_UNSPECIFIED", "NEVER", "NOW", "date_octets", "date_text", "date_time_octets", "date_time_text",
+           "time_octets", "time_text"]
 _MONTHS = {0xFD: "dst-end", 0xFE: "dst-begin"}
 _DAYS = {0xFD: "second-last", 0xFE: "last"}
 _TEXT = re.compile(
@@ -40,28 +40,29 @@ def _two(value: int, high: int, specials: dict[int, str] | None = None) -> str |
 
 def date_time_text(raw: bytes) -> dict[str, Any] | None:
     """The readable form of 12 date-time octets, or None if they are not a DLMS date-time."""
-    if len(raw) != 12:
+    if len(raw) != SIZE:
         return None
     if raw == NOW:
         return {"date_time": "now"}
     if raw == NEVER:
         return {"date_time": "never"}
-    year = int.from_bytes(raw[0:2], "big")
-    month, day, weekday, hour, minute, second, hundredths = raw[2:9]
-    deviation = int.from_bytes(raw[9:11], "big", signed=True)
-    status = raw[11]
+    fields = DlmsDateTime.from_octets(raw)
+    year, month, day, weekday = fields.year, fields.month, fields.day, fields.day_of_week
+    hour, minute, second, hundredths = fields.hour, fields.minute, fields.second, fields.hundredths
+    deviation, status = fields.deviation, fields.clock_status
     parts = [
-        "****" if year == 0xFFFF else (f"{year:04d}" if year <= 9999 else None),
+        "****" if year == YEAR_UNSPECIFIED else (f"{year:04d}" if year <= 9999 else None),
         _two(month, 12, _MONTHS) if month else None,
         _two(day, 31, _DAYS) if day else None,
         _two(hour, 23), _two(minute, 59), _two(second, 59),
     ]
-    if None in parts or not (weekday == 0xFF or 1 <= weekday <= 7) or not (hundredths == 0xFF or hundredths <= 99):
+    if None in parts or not (weekday == UNSPECIFIED or 1 <= weekday <= 7) \
+            or not (hundredths == UNSPECIFIED or hundredths <= 99):
         return None
     if deviation != DEVIATION_UNSPECIFIED and not -720 <= deviation <= 720:
         return None
     text = f"{parts[0]}-{parts[1]}-{parts[2]}T{parts[3]}:{parts[4]}:{parts[5]}"
-    if hundredths != 0xFF:
+    if hundredths != UNSPECIFIED:
         text += f".{hundredths:02d}"
     if deviation == 0:
         text += "Z"
@@ -93,15 +94,11 @@ def date_time_octets(value: Any) -> bytes:
     match = _TEXT.match(text)
     if not match:
         raise MalformedMessage(f"not a DLMS date-time text: {text!r}")
-    year = 0xFFFF if match["year"].startswith("*") else int(match["year"])
-    octets = [_field(match["month"], _MONTHS), _field(match["day"], _DAYS)]
+    year = YEAR_UNSPECIFIED if match["year"].startswith("*") else int(match["year"])
     weekday, status = value.get("day_of_week"), value.get("clock_status")
     for name, item, low, high in (("day_of_week", weekday, 1, 7), ("clock_status", status, 0, 254)):
         if item is not None and (isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high):
             raise MalformedMessage(f"{name} must be {low}..{high} or null, got {item!r}")
-    octets.append(0xFF if weekday is None else weekday)
-    octets += [_field(match["hour"]), _field(match["minute"]), _field(match["second"])]
-    octets.append(int(match["hundredths"]) if match["hundredths"] else 0xFF)
     offset = match["offset"]
     if offset is None:
         deviation = DEVIATION_UNSPECIFIED
@@ -110,8 +107,14 @@ def date_time_octets(value: Any) -> bytes:
     else:
         hours, minutes = offset[1:].split(":")
         deviation = -(1 if offset[0] == "+" else -1) * (int(hours) * 60 + int(minutes))
-    raw = (year.to_bytes(2, "big") + bytes(octets) + deviation.to_bytes(2, "big", signed=True)
-           + bytes([0xFF if status is None else status]))
+    try:
+        raw = DlmsDateTime(year, _field(match["month"], _MONTHS), _field(match["day"], _DAYS),
+                           UNSPECIFIED if weekday is None else weekday, _field(match["hour"]),
+                           _field(match["minute"]), _field(match["second"]),
+                           int(match["hundredths"]) if match["hundredths"] else UNSPECIFIED, deviation,
+                           UNSPECIFIED if status is None else status).octets()
+    except (OverflowError, ValueError):
+        raise MalformedMessage(f"not a valid DLMS date-time: {value!r}") from None
     if date_time_text(raw) != _normal(value):
         raise MalformedMessage(f"not a valid DLMS date-time: {value!r}")
     return raw

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from devices import cosem
 from devices import esme_axdr as x
 from devices import esme_protection as protection
+from devices.state import EsmeState, Firmware
 from tests.devices import top_up_helpers as prepaid
 
 DEVICE = "00DB1234567890A0"
@@ -13,10 +14,9 @@ USER = "90B3D51F30010000"
 T0 = datetime(2025, 3, 12, 10, 7, 13, tzinfo=timezone.utc)
 
 
-def new_state(variant: str = "A", device_id: str = DEVICE) -> dict:
+def new_state(variant: str = "A", device_id: str = DEVICE) -> EsmeState:
     """A meter as installed: with its Supplier's prepayment key in its prepayment cell."""
-    return prepaid.provision({"type": "ESME", "esme_variant": variant, "device_id": device_id,
-                              "firmware": {"version": "00000001"}})
+    return prepaid.provision(EsmeState(variant=variant, device_id=device_id, firmware=Firmware("00000001")))
 
 
 def request(*specs: tuple[dict, dict]) -> dict:
@@ -53,9 +53,9 @@ def protected(obis: str, *targets: tuple[int, str], period: tuple[datetime, date
     return action(30, obis, 1, protection.request_parameters(descriptors, parties))
 
 
-def serve(state: dict, *specs, now: datetime = T0) -> dict:
+def serve(state: EsmeState, *specs, now: datetime = T0) -> dict:
     response, _alerts = cosem.serve_access_request(state, request(*specs), now,
-                                                   prepaid.entry(state, state.get("device_id", DEVICE)))
+                                                   prepaid.entry(state, state.device_id or DEVICE))
     return response
 
 

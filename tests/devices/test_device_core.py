@@ -13,6 +13,7 @@ from devices import alerts, trust_anchors, use_cases
 from devices.device import handle_command, run_due
 from devices.device_types import DEVICE_KINDS, serves
 from gbcs import Payload
+from gbcs import encode_dlms_date_time as dlms_date_time
 from tests.devices.world import ACB, NETWORK_OPERATOR, OTHER_SUPPLIER, SUPPLIER, World
 from tests.paths import GBCS_RTDS, REFERENCE
 
@@ -57,7 +58,7 @@ def test_a_critical_command_signed_by_the_supplier_in_the_cell_is_run_and_answer
     reply = handle_command(identity, state, frame, NOW)
     response = _decode(world, reply.response)
     assert not response.ciphered and response.verification.signature == "verified"
-    assert [e["device_id"] for e in state["joined"]] == ["00DB123456789093"]
+    assert [e.device_id for e in state.joined] == ["00DB123456789093"]
 
 
 def test_a_critical_command_signed_by_another_organisation_is_refused(world):
@@ -66,7 +67,7 @@ def test_a_critical_command_signed_by_another_organisation_is_refused(world):
     frame = world.command(ESME, 0x000D, JOIN, originator=OTHER_SUPPLIER, signer=OTHER_SUPPLIER)
     reply = handle_command(identity, state, frame, NOW)
     assert reply.response is None and "no trust-anchor cell" in reply.refused
-    assert "joined" not in state and state["security_log"]
+    assert not state.joined and state.security_log
 
 
 def test_a_supplier_signature_on_a_command_from_the_network_operator_is_refused(world):
@@ -123,13 +124,11 @@ def test_replayed_and_unmaced_commands_are_refused(world):
 
 
 def test_a_future_dated_dlms_command_waits_and_its_alert_goes_signed_to_the_originator(world):
-    from devices.clock import dlms_date_time
-
     identity, state = world.device(ESME, "ESME")
     at = NOW + timedelta(hours=1)
     reply = handle_command(identity, state, world.command(ESME, 0x0019, tariff(dlms_date_time(at).hex()),
                                                           signer=SUPPLIER), NOW)
-    assert reply.response is not None and len(state["future"]) == 1 and not reply.alerts
+    assert reply.response is not None and len(state.future) == 1 and not reply.alerts
     assert run_due(identity, state, NOW).alerts == []
     due = run_due(identity, state, at)
     alert = _decode(world, due.alerts[0])
@@ -138,19 +137,17 @@ def test_a_future_dated_dlms_command_waits_and_its_alert_goes_signed_to_the_orig
     body = alert.payload.tree["body"][0]["items"]
     assert body[0]["value"] == 0x8F66 and body[2]["hex"].startswith("0019")
     assert body[2]["hex"].endswith("0071" + "0000131400ff" + "07")
-    assert state["future"] == []
+    assert state.future == []
 
 
 def test_a_cancellation_drops_the_held_command_instead_of_queueing_another(world):
-    from devices.clock import dlms_date_time
-
     identity, state = world.device(ESME, "ESME")
     at = NOW + timedelta(hours=1)
     handle_command(identity, state, world.command(ESME, 0x0019, tariff(dlms_date_time(at).hex()),
                                                   signer=SUPPLIER), NOW)
     cancel = handle_command(identity, state, world.command(ESME, 0x0019, tariff("ffffffffffffffffff8000ff"),
                                                            signer=SUPPLIER), NOW)
-    assert cancel.response is not None and state["future"] == []
+    assert cancel.response is not None and state.future == []
     assert run_due(identity, state, at + timedelta(days=1000)).alerts == []
 
 
@@ -162,7 +159,7 @@ def test_a_future_dated_gbz_command_raises_the_zigbee_alert(world):
     tariff = gbcs.decode(bytes.fromhex("".join(vector.read_text().split()))).payload
     identity, state = world.device(GSME, "GSME")
     reply = handle_command(identity, state, world.command(GSME, 0x006B, tariff, signer=SUPPLIER), NOW)
-    assert reply.response is not None and state["future"]
+    assert reply.response is not None and state.future
     at = datetime(2030, 1, 15, 9, 0, tzinfo=timezone.utc)
     assert run_due(identity, state, at - timedelta(seconds=1)).alerts == []
     sent = [_decode(world, frame) for frame in run_due(identity, state, at).alerts]

@@ -8,9 +8,10 @@ import re
 import pytest
 
 import gbcs
-from devices import firmware
+from devices import firmware, queries
 from devices.device import DeviceReply, handle_command
 from devices.han import Faults, HanBus, Route
+from devices.state import DeviceLogEntry
 from tests.devices.test_device_core import READ_REGISTERS
 from tests.devices.world import ACB, SUPPLIER, World
 from tests.paths import DUIS_TEMPLATES
@@ -48,8 +49,8 @@ class LogDirectory:
         if not hub_id or hub_id == device_id:
             return Route((device_id,))
         hops = (hub_id, GPF, device_id) if device_id == GSME else (hub_id, device_id)
-        log = self.store.devices[hub_id][1].get("device_log", [])
-        if all(e["device_id"] != device_id for e in log):
+        log = queries.device_log(self.store.devices[hub_id][1]) or []
+        if device_id not in log:
             return Route(hops, reason="not on the device log")
         return Route(hops)
 
@@ -59,7 +60,7 @@ def han():
     world = World()
     devices = {CHF: world.device(CHF, "CHF"), GPF: world.device(GPF, "GPF"), ESME: world.device(ESME, "ESME"),
                GSME: world.device(GSME, "GSME"), PPMID: world.device(PPMID, "PPMID")}
-    devices[CHF][1]["device_log"] = [{"device_id": d} for d in (ESME, GSME, PPMID)]
+    devices[CHF][1].device_log = [DeviceLogEntry(d) for d in (ESME, GSME, PPMID)]
     store = MemoryStore(devices)
     faults = MemoryFaults()
     return world, HanBus(store, faults, clock=world.now, directory=LogDirectory(store)), faults, devices
@@ -69,7 +70,7 @@ async def test_a_frame_reaches_a_device_on_the_log_and_not_one_taken_off(han):
     world, bus, _faults, devices = han
     reply = await bus.exchange(ESME, world.command(ESME, 0x0027, READ_REGISTERS), hub_id=CHF, handler=handle_command)
     assert reply.response is not None
-    devices[CHF][1]["device_log"] = [{"device_id": GSME}]
+    devices[CHF][1].device_log = [DeviceLogEntry(GSME)]
     reply = await bus.exchange(ESME, world.command(ESME, 0x0027, READ_REGISTERS), hub_id=CHF, handler=handle_command)
     assert reply.response is None and reply.refused == "not on the device log"
 
@@ -96,7 +97,7 @@ async def test_firmware_reaches_a_meter_which_reports_the_image_hash_and_the_hub
     assert receipt.payload.tree["body"][0]["items"][2]["hex"] == firmware.parse_image(image).hash.hex()
     assert transfer.use_case == "CCS08" and transfer.originator == CHF and transfer.recipient == ACB
     assert transfer.payload.tree[0]["children"][-1]["hex"] == "00"
-    assert devices[ESME][1]["firmware"]["pending"]["version"] == "00000002"
+    assert devices[ESME][1].firmware.pending.version == "00000002"
 
 
 async def test_a_ppmid_activates_its_image_and_an_unreachable_device_gets_none(han):
@@ -104,7 +105,7 @@ async def test_a_ppmid_activates_its_image_and_an_unreachable_device_gets_none(h
     image = firmware.make_image(b"ppmid image", version=7, image_type=0x84)
     messages = [gbcs.decode(f, world.keys()) for f in (await bus.distribute_image(PPMID, image, hub_id=CHF)).alerts]
     assert [m.use_case for m in messages] == ["CS09", "CCS08"]
-    assert devices[PPMID][1]["firmware"]["version"] == "00000007"
+    assert devices[PPMID][1].firmware.version == "00000007"
     faults.table[ESME] = Faults(offline=True)
     messages = [gbcs.decode(f, world.keys()) for f in (await bus.distribute_image(ESME, image, hub_id=CHF)).alerts]
     assert [m.use_case for m in messages] == ["CCS08"]

@@ -11,14 +11,15 @@ from dccsim.inventory.models import Device
 from devices import esme_axdr as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
-from devices.esme_objects import OBJECT_UNDEFINED, SUCCESS
 from devices.esme_variant import VARIANTS, capabilities
+from gbcs import DataAccessResult
 from tests.devices.esme_helpers import (DEVICE, T0, USER, action, get, later, new_state, protected,
                                         protected_values, range_of, serve, set_, utrn)
 
 IMPORT_REGISTERS = ("00002B0208FF", (1, "00005E2C220A"))
 TOU_REGISTERS = ("00002B0209FF", (1, "00005E2C2201"))
 PREPAYMENT = ("00002B0201FF", (1, "00005E2C221E"))
+SUCCESS, OBJECT_UNDEFINED = DataAccessResult.SUCCESS, DataAccessResult.OBJECT_UNDEFINED
 
 
 def read_protected(state, obis, *targets, now=T0, period=None):
@@ -76,7 +77,7 @@ def test_registers_advance_with_the_simulated_consumption():
     state = new_state()
     first, reactive = imports(state, T0)
     second, reactive_later = imports(state, later(T0, hours=5))
-    seed = state["esme"]["seed"]
+    seed = state.meter.seed
     expected = energy.energy_between(energy.import_wh, seed, x.utc_seconds(T0), x.utc_seconds(later(T0, hours=5)))
     assert expected > 500
     assert abs((second - first) - expected) <= 2
@@ -91,7 +92,7 @@ def test_tou_registers_follow_the_active_tariff():
     assert all(r["result"] == SUCCESS for r in results["results"])
     before = read_protected(state, *TOU_REGISTERS, now=midnight)[0]["items"][0]["items"]
     after = read_protected(state, *TOU_REGISTERS, now=later(midnight, days=1))[0]["items"][0]["items"]
-    seed, day = state["esme"]["seed"], x.utc_seconds(midnight) // energy.SLOT
+    seed, day = state.meter.seed, x.utc_seconds(midnight) // energy.SLOT
     night = sum(energy.import_wh(seed, s) for s in range(day, day + 14))          # 00:00 – 07:00, rate 1
     rest = sum(energy.import_wh(seed, s) for s in range(day + 14, day + 48))      # 07:00 – 24:00, rate 2
     assert abs(after[0]["value"] - before[0]["value"] - night) <= 2
@@ -132,9 +133,9 @@ def test_tariff_read_back_after_immediate_activation_and_billing_log_entry():
     prices = {i["items"][0]["hex"]: i["items"][1]["value"] for i in response["data"][0]["items"][2]["items"]}
     assert prices["01"] == 1111 and prices["02"] == 2222 and prices["03"] == 0
     assert response["data"][1]["items"][2]["items"][0]["items"][1]["value"] == 20000
-    entries = state["esme"]["logs"]["tariff_billing"]
-    assert len(entries) == 1 and entries[0]["at"] == x.utc_seconds(T0)
-    assert state["esme"]["logs"]["event"][-1]["code"] == meter.COMMAND_ACTIONED
+    entries = state.meter.logs.tariff_billing
+    assert len(entries) == 1 and entries[0].at == x.utc_seconds(T0)
+    assert state.meter.logs.event[-1].code == meter.COMMAND_ACTIONED
 
 
 def test_future_tariff_activates_at_its_time_and_a_cancellation_drops_it():
@@ -188,7 +189,7 @@ def test_half_hour_profile_covers_the_period_asked_and_never_the_future():
     rows = x.compact_rows(serve(state, get(7, "0000630100FF", 2, range_of(start, end)))["data"][0])
     stamps = [t for t, _v in rows]
     assert stamps == list(range(-(-x.utc_seconds(start) // 1800) * 1800, x.utc_seconds(T0) + 1, 1800))
-    seed = state["esme"]["seed"]
+    seed = state.meter.seed
     assert all(v == energy.import_wh(seed, t // 1800 - 1) for t, v in rows)
 
 
@@ -199,7 +200,7 @@ def test_daily_read_log_agrees_with_the_registers():
     rows = x.compact_rows(values[0])
     assert [r[0] for r in rows] == [x.utc_seconds(later(midnight, days=-d)) for d in (3, 2, 1, 0)]
     now_import = meter.register_view(state)["import"]
-    since = energy.energy_between(energy.import_wh, state["esme"]["seed"], x.utc_seconds(midnight), x.utc_seconds(T0))
+    since = energy.energy_between(energy.import_wh, state.meter.seed, x.utc_seconds(midnight), x.utc_seconds(T0))
     assert abs(rows[-1][1] + since - now_import) <= 2
     assert sum(rows[-1][2]) + sum(map(sum, rows[-1][3:7])) <= rows[-1][1]
 
@@ -217,11 +218,11 @@ def test_daily_consumption_is_the_sum_of_the_half_hours():
 def test_event_log_is_cleared_and_the_clearing_goes_to_the_security_log():
     state = new_state()
     serve(state, action(115, "0000132800FF", 1, x.octets(utrn(100))))
-    assert state["esme"]["logs"]["event"]
+    assert state.meter.logs.event
     response = serve(state, action(7, "0000636200FF", 1, x.integer(0)))
     assert response["results"][0]["result"] == SUCCESS
-    assert state["esme"]["logs"]["event"] == []
-    assert state["esme"]["logs"]["security"][-1]["code"] == meter.EVENT_LOG_CLEARED
+    assert state.meter.logs.event == []
+    assert state.meter.logs.security[-1].code == meter.EVENT_LOG_CLEARED
     with pytest.raises(ValueError):
         meter.clear_log(state, "security", T0)
 
@@ -232,7 +233,7 @@ def test_auxiliary_controller_log_exists_only_where_there_is_an_auxiliary_contro
     for variant in ("AD", "BDF", "AG"):
         state = new_state(variant)
         assert serve(state, action(7, "0011636202FF", 1, x.integer(0)))["results"][0]["result"] == SUCCESS
-        assert state["esme"]["logs"]["security"][-1]["code"] == meter.EVENT_LOG_CLEARED
+        assert state.meter.logs.security[-1].code == meter.EVENT_LOG_CLEARED
 
 
 def test_top_up_credit_is_visible_and_a_utrn_counts_once():
@@ -249,7 +250,7 @@ def test_top_up_credit_is_visible_and_a_utrn_counts_once():
     for refused in (wrong_digit.encode(), b"1234"):     # a wrong check digit, not a UTRN
         assert serve(state, action(115, "0000132800FF", 1, x.octets(refused)))["results"][0]["result"] != SUCCESS
     assert serve(state, get(112, "0000130A00FF", 2))["data"][0]["value"] == after
-    assert state["esme"]["logs"]["security"][-1]["code"] == meter.UTRN_REJECTED
+    assert state.meter.logs.security[-1].code == meter.UTRN_REJECTED
     credits = x.compact_rows(serve(state, get(7, "0000620105FF", 2, range_of(later(T0, days=-1), T0)))["data"][0])
     assert credits == [(x.utc_seconds(T0), 1000 * meter.PENCE)]
 
@@ -257,9 +258,9 @@ def test_top_up_credit_is_visible_and_a_utrn_counts_once():
 def test_top_up_recovers_payment_based_debt():
     state = new_state()
     serve(state)
-    state["esme"]["prepay"]["payment_debt"] = 1_000_000
+    state.meter.prepay.payment_debt = 1_000_000
     serve(state, action(115, "0000132800FF", 1, x.octets(utrn(1000))))
-    assert state["esme"]["prepay"]["payment_debt"] == 500_000        # half of each payment (factory setting)
+    assert state.meter.prepay.payment_debt == 500_000        # half of each payment (factory setting)
     payments = x.compact_rows(serve(state, get(7, "0000620104FF", 2, range_of(later(T0, days=-1), T0)))["data"][0])
     assert payments == [(x.utc_seconds(T0), 500_000)]
 
@@ -275,7 +276,7 @@ def test_clock_is_set_by_ecs70_and_then_runs():
     assert response["data"][3]["hex"] == x.date_time(target).hex()
     read = serve(state, get(8, "0000010000FF", 2), now=later(T0, minutes=10))
     assert x.parse_date_time(read["data"][0]["hex"]) == later(target, minutes=10)
-    assert state["esme"]["logs"]["security"][-1]["code"] == meter.CLOCK_ADJUSTED
+    assert state.meter.logs.security[-1].code == meter.CLOCK_ADJUSTED
 
 
 def test_measured_values_cannot_be_written():
@@ -292,7 +293,7 @@ def test_supply_disabled_stops_consumption():
     before = meter.register_view(state)["import"]
     serve(state, now=later(T0, hours=4))
     assert meter.register_view(state)["import"] == before
-    assert state["esme"]["logs"]["event"][-1]["code"] == meter.SUPPLY_INTERRUPTED
+    assert state.meter.logs.event[-1].code == meter.SUPPLY_INTERRUPTED
 
 
 def test_protected_data_is_encrypted_for_the_requesting_party_when_the_response_is_built():

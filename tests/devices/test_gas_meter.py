@@ -9,18 +9,21 @@ from hypothesis import given, settings, strategies as st
 
 from devices import gas_meter as meter
 from devices.gas_meter import DAY, zt
+from devices.gas_state import (DayEntry, DebtEntry, GasCalendar, GasData, GasEvent, Season, SpecialDay, TariffParts,
+                               TopUpEntry)
+from devices.state import GsmeState
 from tests.devices import top_up_helpers as prepaid
 
 NOW = datetime(2025, 3, 14, 9, 45, tzinfo=timezone.utc)
 GSME = "00DB1234567890A1"
 
 
-def fresh(now: datetime = NOW) -> tuple[dict, dict]:
-    state: dict = prepaid.provision({"type": "GSME"})
+def fresh(now: datetime = NOW) -> tuple[GsmeState, GasData]:
+    state = prepaid.provision(GsmeState())
     return state, meter.ensure(state, GSME, now)
 
 
-def top_up(state: dict, gas: dict, utrn: str, now: int) -> tuple[int, int]:
+def top_up(state: GsmeState, gas: GasData, utrn: str, now: int) -> tuple[int, int]:
     return meter.top_up(gas, utrn, now, state=state, entry=prepaid.entry(state, GSME))
 
 
@@ -32,7 +35,7 @@ def utrn(pennies: int, counter: int) -> str:
 @given(st.integers(0, 5 * 365 * DAY), st.integers(1, 40 * DAY))
 def test_the_register_never_goes_backwards(offset, step):
     _, gas = fresh()
-    start = gas["history_start"] + offset
+    start = gas.history_start + offset
     assert meter.volume(gas, start + step) >= meter.volume(gas, start)
 
 
@@ -73,27 +76,27 @@ def test_logs_hold_only_their_capacity_and_nothing_of_the_future():
 
 def test_registers_grow_and_credit_falls_as_time_passes():
     state, gas = fresh()
-    before = (meter.volume(gas, zt(NOW)), sum(gas["tiers"]), gas["prepayment"]["credit"],
-              gas["prepayment"]["bill_to_date"])
+    before = (meter.volume(gas, zt(NOW)), sum(gas.tiers), gas.prepayment.credit,
+              gas.prepayment.bill_to_date)
     later = NOW + timedelta(hours=30)
     meter.ensure(state, GSME, later)
     litres = meter.volume(gas, zt(later)) - before[0]
     assert litres > 0
-    assert sum(gas["tiers"]) - before[1] == litres
-    assert gas["prepayment"]["credit"] < before[2] and gas["prepayment"]["bill_to_date"] > before[3]
+    assert sum(gas.tiers) - before[1] == litres
+    assert gas.prepayment.credit < before[2] and gas.prepayment.bill_to_date > before[3]
 
 
 def test_midnight_brings_a_daily_snapshot_and_time_debt_recovery():
     state, gas = fresh()
-    debts = list(gas["prepayment"]["debts"])
+    debts = list(gas.prepayment.debts)
     meter.ensure(state, GSME, NOW + timedelta(days=1))
     midnight = meter.midnight(zt(NOW)) + DAY
     newest = meter.find_snapshots(gas, midnight, midnight, meter.GENERAL)
-    assert [s["summation"] for s in newest] == [meter.volume(gas, midnight)]
-    assert gas["prepayment"]["debts"][0] == debts[0] - gas["prepayment"]["recovery_amounts"][0]
-    assert gas["debt_log"][-2:] == [
-        {"time": midnight, "amount": 500_000, "type": 0, "outstanding": debts[0] - 500_000},
-        {"time": midnight, "amount": 200_000, "type": 1, "outstanding": debts[1] - 200_000}]
+    assert [s.summation for s in newest] == [meter.volume(gas, midnight)]
+    assert gas.prepayment.debts[0] == debts[0] - gas.prepayment.recovery_amounts[0]
+    assert gas.debt_log[-2:] == [
+        DebtEntry(time=midnight, amount=500_000, debt_type=0, outstanding=debts[0] - 500_000),
+        DebtEntry(time=midnight, amount=200_000, debt_type=1, outstanding=debts[1] - 200_000)]
 
 
 def test_billing_period_snapshots_on_the_first_of_the_month():
@@ -101,35 +104,35 @@ def test_billing_period_snapshots_on_the_first_of_the_month():
     meter.ensure(state, GSME, datetime(2025, 4, 1, 1, tzinfo=timezone.utc))
     first = zt(datetime(2025, 4, 1, tzinfo=timezone.utc))
     found = meter.find_snapshots(gas, first - 40 * DAY, first, meter.END_OF_BILLING_PERIOD)
-    assert [s["time"] for s in found[:2]] == [first, zt(datetime(2025, 3, 1, tzinfo=timezone.utc))]
-    assert all(s["cause"] == meter.END_OF_BILLING_PERIOD for s in found)
+    assert [s.time for s in found[:2]] == [first, zt(datetime(2025, 3, 1, tzinfo=timezone.utc))]
+    assert all(s.cause == meter.END_OF_BILLING_PERIOD for s in found)
 
 
 def test_the_meter_history_holds_top_ups_but_no_utrn_counter():
     state, gas = fresh()
-    assert len(gas["top_ups"]) == 3 and all(len(t["code"]) == 20 for t in gas["top_ups"])
-    assert "utrn_counters" not in state      # taken before the simulator met it: no counter the cache knows
+    assert len(gas.top_ups) == 3 and all(len(t.code) == 20 for t in gas.top_ups)
+    assert not state.utrn_counters      # taken before the simulator met it: no counter the cache knows
 
 
 def test_a_top_up_is_applied_once_pays_its_share_of_debt_and_is_logged():
     state, gas = fresh()
-    credit, debt = gas["prepayment"]["credit"], gas["prepayment"]["debts"][2]
+    credit, debt = gas.prepayment.credit, gas.prepayment.debts[2]
     token = utrn(1500, counter=40)
     assert top_up(state, gas, token, zt(NOW)) == (meter.ACCEPTED, 1_500_000)
-    share = 1_500_000 * gas["prepayment"]["recovery_percentage"] // 10000
-    assert gas["prepayment"]["credit"] == credit + 1_500_000 - share
-    assert gas["prepayment"]["debts"][2] == debt - share
-    assert gas["top_ups"][-1] == {"code": token, "amount": 1_500_000, "time": zt(NOW)}
-    assert gas["debt_log"][-1]["type"] == 2 and gas["debt_log"][-1]["amount"] == share
-    credit = gas["prepayment"]["credit"]
+    share = 1_500_000 * gas.prepayment.recovery_percentage // 10000
+    assert gas.prepayment.credit == credit + 1_500_000 - share
+    assert gas.prepayment.debts[2] == debt - share
+    assert gas.top_ups[-1] == TopUpEntry(code=token, amount=1_500_000, time=zt(NOW))
+    assert gas.debt_log[-1].debt_type == 2 and gas.debt_log[-1].amount == share
+    credit = gas.prepayment.credit
     assert top_up(state, gas, token, zt(NOW)) == (meter.REJECTED_DUPLICATE, -1)
     assert top_up(state, gas, "1" * 20, zt(NOW)) == (meter.REJECTED_INVALID, -1)
     # well-formed, but its tag was not made with the Supplier's prepayment key for this meter
     assert top_up(state, gas, meter.make_utrn(100, counter=41, tag=1), zt(NOW)) == (meter.REJECTED_INVALID, -1)
-    assert [e["event_id"] for e in gas["security_log"][-3:]] == [meter.EVENT_DUPLICATE_UTRN,
+    assert [e.event_id for e in gas.logs.security_log[-3:]] == [meter.EVENT_DUPLICATE_UTRN,
                                                                  meter.EVENT_UTRN_NOT_AUTHENTIC,
                                                                  meter.EVENT_UTRN_NOT_AUTHENTIC]
-    assert gas["prepayment"]["credit"] == credit
+    assert gas.prepayment.credit == credit
     # authentic, but more than the meter takes at once: refused within the meter's limits, the counter unused
     assert top_up(state, gas, utrn(8000, counter=42), zt(NOW))[0] == meter.REJECTED_TOO_LARGE
     assert top_up(state, gas, utrn(10, counter=42), zt(NOW)) == (meter.ACCEPTED, 10_000)
@@ -139,45 +142,46 @@ def test_top_up_log_keeps_the_last_five():
     state, gas = fresh()
     for n in range(7):
         top_up(state, gas, utrn(100 + n, counter=50 + n), zt(NOW) + n)
-    assert [t["amount"] for t in gas["top_ups"]] == [(100 + n) * 1000 for n in range(2, 7)]
+    assert [t.amount for t in gas.top_ups] == [(100 + n) * 1000 for n in range(2, 7)]
 
 
 def test_clearing_the_event_log_leaves_the_security_log():
     state, gas = fresh()
     top_up(state, gas, "9" * 20, zt(NOW))
-    security = list(gas["security_log"])
-    assert gas["event_log"]
-    assert meter.clear_event_log(gas, meter.SECURITY_EVENT_LOG, zt(NOW)) == 0
-    assert meter.clear_event_log(gas, meter.GENERAL_EVENT_LOG, zt(NOW)) == 1 << 3
-    assert gas["event_log"] == []
-    assert gas["security_log"][:-1] == security
-    assert gas["security_log"][-1]["event_id"] == meter.EVENT_LOG_CLEARED
+    security = list(gas.logs.security_log)
+    assert gas.logs.event_log
+    assert meter.clear_event_log(gas.logs, meter.SECURITY_EVENT_LOG, zt(NOW)) == 0
+    assert meter.clear_event_log(gas.logs, meter.GENERAL_EVENT_LOG, zt(NOW)) == 1 << 3
+    assert gas.logs.event_log == []
+    assert gas.logs.security_log[:-1] == security
+    assert gas.logs.security_log[-1].event_id == meter.EVENT_LOG_CLEARED
 
 
-def _tou(price: int) -> dict:
-    return {"tou_prices": [price, price + 1, price + 2, price + 3], "standing_charge": 1234,
-            "issuer_tariff_id": price}
+def _tou(price: int) -> TariffParts:
+    return TariffParts(tou_prices=[price, price + 1, price + 2, price + 3], standing_charge=1234,
+                       issuer_tariff_id=price)
 
 
 def test_a_tariff_takes_effect_now_at_its_start_time_or_never():
     state, gas = fresh()
     now = zt(NOW)
     meter.stage_tariff(gas, _tou(5000), 0, now)
-    assert gas["tariff"]["tou_prices"][0] == 5000 and gas["pending"] is None
+    assert gas.tariff.tou_prices[0] == 5000 and gas.pending is None
     meter.stage_tariff(gas, _tou(6000), now + 2 * DAY + 600, now)
-    assert gas["tariff"]["tou_prices"][0] == 5000 and gas["pending"]["start_time"] == now + 2 * DAY + 600
+    assert gas.tariff.tou_prices[0] == 5000 and gas.pending.start_time == now + 2 * DAY + 600
     meter.ensure(state, GSME, NOW + timedelta(days=1))
-    assert gas["tariff"]["tou_prices"][0] == 5000
+    assert gas.tariff.tou_prices[0] == 5000
     meter.ensure(state, GSME, NOW + timedelta(days=3))
-    assert gas["tariff"]["tou_prices"][0] == 6000 and gas["pending"] is None
+    assert gas.tariff.tou_prices[0] == 6000 and gas.pending is None
     change = meter.find_snapshots(gas, now, now + 3 * DAY, meter.CHANGE_OF_TARIFF)
-    assert [s["time"] for s in change] == [now + 2 * DAY + 600, now]
-    assert {"event_id": meter.EVENT_FUTURE_DATED_ACTIONED, "time": now + 2 * DAY + 600, "data": ""} in gas["event_log"]
-    assert {"event_id": meter.EVENT_DEBT_COLLECTION_COMPLETED[1], "time": meter.midnight(now) + 2 * DAY,
-            "data": ""} in gas["event_log"]
+    assert [s.time for s in change] == [now + 2 * DAY + 600, now]
+    assert GasEvent(event_id=meter.EVENT_FUTURE_DATED_ACTIONED, time=now + 2 * DAY + 600,
+                    data=b"") in gas.logs.event_log
+    assert GasEvent(event_id=meter.EVENT_DEBT_COLLECTION_COMPLETED[1], time=meter.midnight(now) + 2 * DAY,
+                    data=b"") in gas.logs.event_log
     meter.stage_tariff(gas, _tou(7000), now + 10 * DAY, zt(NOW + timedelta(days=3)))
     meter.stage_tariff(gas, _tou(8000), meter.CANCELLED, zt(NOW + timedelta(days=3)))
-    assert gas["pending"] is None
+    assert gas.pending is None
 
 
 @pytest.mark.parametrize("when, tier", [("03:00", 1), ("08:00", 2), ("17:00", 3), ("20:00", 4)])
@@ -189,10 +193,11 @@ def test_tou_tier_follows_the_calendar(when, tier):
 
 
 def test_special_days_and_seasons_choose_the_day_profile():
-    calendar = {"days": {"1": [[0, 1]], "2": [[0, 2]], "3": [[0, 3]]},
-                "weeks": {"1": [1, 1, 1, 1, 1, 2, 2], "2": [3] * 7},
-                "seasons": [[meter._date(None, 1, 1), 1], [meter._date(None, 6, 1), 2]],
-                "special_days": [[meter._date(2025, 3, 12), 3]]}
+    calendar = GasCalendar(issuer_calendar_id=1, issuer_event_id=0, start_time=0, calendar_type=0, time_reference=0,
+                           name="", days={1: [DayEntry(0, 1)], 2: [DayEntry(0, 2)], 3: [DayEntry(0, 3)]},
+                           weeks={1: [1, 1, 1, 1, 1, 2, 2], 2: [3] * 7},
+                           seasons=[Season(meter._date(None, 1, 1), 1), Season(meter._date(None, 6, 1), 2)],
+                           special_days=[SpecialDay(meter._date(2025, 3, 12), 3)])
     at = lambda *d: zt(datetime(*d, 12, tzinfo=timezone.utc))  # noqa: E731
     assert calendar_values(calendar, at) == (3, 1, 2, 3)
 
@@ -204,12 +209,12 @@ def calendar_values(calendar, at):
 
 def test_block_tariff_charges_by_the_energy_used_in_the_block_period():
     _, gas = fresh()
-    tariff = gas["tariff"]
-    tariff.update(type=0x10, thresholds=[1000, 2000, 3000], thresholds_in_use=3,
-                  block_prices=[100, 200, 300, 400])
-    gas["block_period_wh"] = 0
+    tariff = gas.tariff
+    tariff.tariff_type, tariff.thresholds, tariff.thresholds_in_use = 0x10, [1000, 2000, 3000], 3
+    tariff.block_prices = [100, 200, 300, 400]
+    gas.block_period_wh = 0
     assert meter.current_price(gas, zt(NOW)) == 100
-    gas["block_period_wh"] = 2500
+    gas.block_period_wh = 2500
     assert meter.current_price(gas, zt(NOW)) == 300
-    tariff["thresholds_in_use"] = 1
+    tariff.thresholds_in_use = 1
     assert meter.current_price(gas, zt(NOW)) == 200

@@ -5,13 +5,13 @@ held."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 
 import gbcs
 from devices import zcl as server
 from devices.clock import ZIGBEE_EPOCH
+from devices.state import Firmware, GpfState, GsmeState
 from gbcs import zcl
 from tests.devices.gas_shapes import GAS_FOLDERS, equivalent, has_data, rtds_message, shapes
 from tests.devices.top_up_helpers import rtds_meter
@@ -56,12 +56,11 @@ def rtds_time(message: gbcs.Message) -> datetime:
     return min(max(end, EARLIEST), LATEST)
 
 
-def serve(message: gbcs.Message, now: datetime, state: dict | None = None) -> tuple[dict, list]:
-    state = state if state is not None else {
-        "type": "GPF" if message.recipient.endswith("A3") else "GSME", "firmware": {"version": "0123ABCD"}}
-    tree, _ = server.serve_gbz(state, message.payload.tree, now, message=message,
-                               identity=SimpleNamespace(device_id=message.recipient),
-                               entry=rtds_meter(state, message))
+def serve(message: gbcs.Message, now: datetime, state: GsmeState | GpfState | None = None) -> tuple[dict, list]:
+    state = state if state is not None else \
+        (GpfState if message.recipient.endswith("A3") else GsmeState)(firmware=Firmware("0123ABCD"))
+    tree, _ = server.serve_gbz(state, message.payload.tree, now, device_id=message.recipient,
+                               use_case=message.use_case, entry=rtds_meter(state, message))
     answer = gbcs.build(cra="response", counter=message.counter, originator=message.recipient,
                         recipient=message.originator, message_code=message.message_code,
                         payload=gbcs.Payload("gbz", tree), keys=rtds_keys())
@@ -100,7 +99,7 @@ def test_firmware_version_read_is_an_octet_string_as_in_rtds():
 
 @pytest.mark.skipif(not AVAILABLE, reason="../shared/conformance RTDS vectors not available")
 def test_rtds_top_ups_are_applied_once_and_a_malformed_utrn_is_refused():
-    state = {"type": "GSME"}
+    state = GsmeState()
     good = rtds_message("CS01b_2.2_SUCCESS_COMMAND_GBCS.HEX")
     bad = rtds_message("CS01b_2.2_ERROR_COMMAND_GBCS.HEX")
 
@@ -108,7 +107,7 @@ def test_rtds_top_ups_are_applied_once_and_a_malformed_utrn_is_refused():
         tree, _ = serve(message, EARLIEST, state)
         return zcl.decode_command(zcl.PREPAYMENT, 0x03, True, bytes.fromhex(tree["components"][0]["payload"]))
 
-    before = state.get("gas", {}).get("prepayment", {}).get("credit")
+    before = state.gas.prepayment.credit if state.gas is not None else None
     first = answer(good)
     assert first["result_type"] == 0 and first["top_up_value"] == 1_250_000     # £12.50 in the UTRN
     assert before is None or first["credit_remaining"] > before
@@ -119,7 +118,7 @@ def test_rtds_top_ups_are_applied_once_and_a_malformed_utrn_is_refused():
 
 @pytest.mark.skipif(not AVAILABLE, reason="../shared/conformance RTDS vectors not available")
 def test_rtds_tariff_is_stored_and_read_back():
-    state = {"type": "GSME"}
+    state = GsmeState()
     tariff = rtds_message("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX")
     serve(tariff, EARLIEST, state)
     tree, _ = serve(rtds_message("GCS21f_4.11.1_SUCCESS_COMMAND_GBCS.HEX"), EARLIEST + timedelta(minutes=5), state)

@@ -3,12 +3,12 @@ the responses GBCS encrypts."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 
 import gbcs
 from devices import gas_mirror, zcl as server
+from devices.state import Firmware, GpfState, GsmeState
 from gbcs import zcl
 from tests.devices.gas_shapes import GAS_FOLDERS, rtds_message
 from tests.gbcs.corpus import AVAILABLE, rtds_keys
@@ -25,10 +25,9 @@ def request(cluster: int, command: int, payload: bytes, *, cluster_specific: boo
             "payload": payload.hex()}
 
 
-def serve(state: dict, *components: dict, device_id: str = GSME, use_case: str | None = None, now=NOW) -> list:
+def serve(state, *components: dict, device_id: str = GSME, use_case: str | None = None, now=NOW) -> list:
     tree, alerts = server.serve_gbz(state, {"count": len(components), "components": list(components)}, now,
-                                    message=SimpleNamespace(use_case=use_case),
-                                    identity=SimpleNamespace(device_id=device_id))
+                                    device_id=device_id, use_case=use_case)
     assert alerts == [] and tree["count"] == len(tree["components"])
     return tree["components"]
 
@@ -38,7 +37,7 @@ def default_status(component: dict) -> tuple[int, int]:
     return zcl.decode_default_response(bytes.fromhex(component["payload"]))
 
 
-def read(state: dict, cluster: int, *attributes: int, **kwargs) -> dict[int, object]:
+def read(state, cluster: int, *attributes: int, **kwargs) -> dict[int, object]:
     answer, = serve(state, request(cluster, zcl.READ_ATTRIBUTES, zcl.encode_read_attributes(attributes)), **kwargs)
     assert (answer["command"], answer["frame_control"], answer["sequence"]) == (zcl.READ_ATTRIBUTES_RESPONSE, 0x08, 7)
     return {r.attribute: (r.value.value if r.value else r.status)
@@ -46,7 +45,7 @@ def read(state: dict, cluster: int, *attributes: int, **kwargs) -> dict[int, obj
 
 
 def test_what_is_not_served_gets_its_zcl_status():
-    state = {"type": "GSME"}
+    state = GsmeState()
     assert read(state, zcl.METERING, 0x0000, 0x7777)[0x7777] == zcl.UNSUPPORTED_ATTRIBUTE
     unknown_cluster, unknown_command, malformed, manufacturer, general = serve(
         state,
@@ -65,7 +64,7 @@ def test_what_is_not_served_gets_its_zcl_status():
 
 
 def test_attributes_are_read_only():
-    state = {"type": "GSME"}
+    state = GsmeState()
     write = zcl.encode_write_attributes([zcl.AttributeRecord(0x0001, value=zcl.ZclValue(zcl.INT32, 10**6)),
                                          zcl.AttributeRecord(0x7777, value=zcl.ZclValue(zcl.UINT8, 1))])
     answer, = serve(state, request(zcl.PREPAYMENT, zcl.WRITE_ATTRIBUTES, write))
@@ -74,7 +73,7 @@ def test_attributes_are_read_only():
 
 
 def test_reads_follow_the_meter_and_the_clock():
-    state = {"type": "GSME", "firmware": {"version": "00000042"}}
+    state = GsmeState(firmware=Firmware("00000042"))
     first = read(state, zcl.METERING, 0x0000, 0x0302, 0x0301, 0x0300, 0x0206)
     later = read(state, zcl.METERING, 0x0000, now=NOW + timedelta(hours=5))
     assert first[0x0302] == 1000 and first[0x0301] == 1 and first[0x0300] == 0x01
@@ -85,12 +84,12 @@ def test_reads_follow_the_meter_and_the_clock():
 
 
 def test_the_gpf_answers_from_its_mirror_of_the_gsme_and_with_its_own_firmware():
-    gsme = {"type": "GSME", "firmware": {"version": "11111111"}}
-    gpf = {"type": "GPF", "firmware": {"version": "22222222"}}
+    gsme = GsmeState(firmware=Firmware("11111111"))
+    gpf = GpfState(firmware=Firmware("22222222"))
     read(gsme, zcl.METERING, 0x0000)
-    assert gpf.get("mirror") is None
+    assert gpf.mirror is None
     stale = read(gpf, zcl.METERING, 0x0000, device_id=GPF)
-    assert gpf["mirror_synced_at"] is None
+    assert gpf.mirror_synced_at is None
     gas_mirror.apply(gpf, gas_mirror.image(gsme), NOW)
     later = NOW + timedelta(minutes=30)
     mirrored = read(gpf, zcl.METERING, 0x0000, 0x0206, 0x0100, device_id=GPF, now=later)
@@ -102,7 +101,7 @@ def test_the_gpf_answers_from_its_mirror_of_the_gsme_and_with_its_own_firmware()
 
 
 def test_sensitive_responses_are_encrypted_for_the_requesting_party():
-    state = {"type": "GSME"}
+    state = GsmeState()
     price, prepayment = serve(state, request(zcl.PRICE, 0, zcl.encode_read_attributes([0x0617])),
                               request(zcl.PREPAYMENT, 0, zcl.encode_read_attributes([0x0001, 0x0005])),
                               use_case="GCS14")
@@ -140,12 +139,12 @@ def test_the_sensitive_table_is_what_rtds_encrypts():
 
 
 def test_a_gpf_clears_its_own_event_log_not_the_gsme_data_it_mirrors():
-    gsme = {"type": "GSME"}
+    gsme = GsmeState()
     read(gsme, zcl.METERING, 0x0000)
-    gpf = {"type": "GPF"}
+    gpf = GpfState()
     gas_mirror.apply(gpf, gas_mirror.image(gsme), NOW)
-    mirrored_events = list(gpf["mirror"]["event_log"])
+    mirrored_events = list(gpf.mirror.logs.event_log)
     answer, = serve(gpf, request(zcl.EVENTS, 0x01, b"\x03", cluster_specific=True), device_id=GPF)
     assert zcl.decode_command(zcl.EVENTS, 0x02, True, bytes.fromhex(answer["payload"])) == {"cleared_event_logs": 8}
-    assert gpf["mirror"]["event_log"] == mirrored_events and mirrored_events
-    assert gpf["logs"]["event_log"] == [] and gpf["logs"]["security_log"][-1]["event_id"] == 0x8F52
+    assert gpf.mirror.logs.event_log == mirrored_events and mirrored_events
+    assert gpf.logs.event_log == [] and gpf.logs.security_log[-1].event_id == 0x8F52

@@ -10,6 +10,7 @@ import pytest
 import gbcs
 from devices import esme_meter, gas_meter, top_ups
 from devices.device import handle_command
+from devices.state import EsmeState
 from gbcs import Payload, zcl
 from tests.devices import top_up_helpers as prepaid
 from tests.devices.world import ACB, OTHER_SUPPLIER, SUPPLIER, World
@@ -22,15 +23,15 @@ Refusal = top_ups.Refusal
 rtds = pytest.mark.skipif(not GBCS_RTDS.exists(), reason="RTDS vectors not available")
 
 
-def meter() -> dict:
-    return prepaid.provision({"type": "ESME", "device_id": ESME})
+def meter() -> EsmeState:
+    return prepaid.provision(EsmeState(device_id=ESME))
 
 
-def check(state: dict, text: str, **entry) -> top_ups.Verdict:
+def check(state: EsmeState, text: str, **entry) -> top_ups.Verdict:
     return top_ups.check(state, text, prepaid.entry(state, ESME, **entry))
 
 
-def accept(state: dict, text: str, **entry) -> top_ups.Verdict:
+def accept(state: EsmeState, text: str, **entry) -> top_ups.Verdict:
     verdict = check(state, text, **entry)
     assert verdict.accepted, verdict.refusal
     top_ups.record(state, verdict.top_up)
@@ -70,10 +71,10 @@ def test_a_utrn_that_does_not_authenticate_is_refused(made, refusal):
 
 def test_a_meter_without_a_prepayment_cell_or_keys_accepts_nothing():
     text = prepaid.utrn(500, counter=1 << 32, target=ESME)
-    bare = {"type": "ESME", "device_id": ESME}
+    bare = EsmeState(device_id=ESME)
     assert top_ups.check(bare, text, prepaid.entry(bare, ESME)).refusal is Refusal.NOT_AUTHENTIC
     assert top_ups.check(meter(), text, top_ups.Entry(ESME)).refusal is Refusal.NOT_AUTHENTIC
-    other_supplier = prepaid.provision({"type": "ESME"}, supplier=OTHER_SUPPLIER)
+    other_supplier = prepaid.provision(EsmeState(), supplier=OTHER_SUPPLIER)
     assert top_ups.check(other_supplier, text, prepaid.entry(other_supplier, ESME)).refusal is Refusal.NOT_AUTHENTIC
 
 
@@ -155,8 +156,8 @@ class Meter:
 
     def balance(self) -> int:
         if self.device_type == "ESME":
-            return self.state["esme"]["prepay"]["balance"]
-        return self.state["gas"]["prepayment"]["credit"]
+            return self.state.meter.prepay.balance
+        return self.state.gas.prepayment.credit
 
 
 def _accepted(meter_: Meter, response: gbcs.Message) -> bool:
@@ -207,7 +208,7 @@ def test_the_meters_log_why_a_top_up_was_refused():
         meter_.send(good)
         meter_.send(good)
         meter_.send(gas_meter.make_utrn(100, counter=3, tag=1))
-    assert [e["code"] for e in esme.state["esme"]["logs"]["event"][-1:]] == [top_ups.DUPLICATE_UTRN]
-    assert [e["code"] for e in esme.state["esme"]["logs"]["security"][-1:]] == [top_ups.UTRN_NOT_AUTHENTIC]
-    assert [e["event_id"] for e in gsme.state["gas"]["security_log"][-2:]] == [top_ups.DUPLICATE_UTRN,
+    assert [e.code for e in esme.state.meter.logs.event[-1:]] == [top_ups.DUPLICATE_UTRN]
+    assert [e.code for e in esme.state.meter.logs.security[-1:]] == [top_ups.UTRN_NOT_AUTHENTIC]
+    assert [e.event_id for e in gsme.state.gas.logs.security_log[-2:]] == [top_ups.DUPLICATE_UTRN,
                                                                                top_ups.UTRN_NOT_AUTHENTIC]

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 import gbcs
 from devices import top_ups, trust_anchors
+from devices.state import DeviceState
 from devices.trust_anchors import DeviceKeys
 
 SUPPLIER = "90B3D51F30010000"
@@ -20,15 +21,17 @@ def meter_key(device_id: str) -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def provision(state: dict, *, supplier: str = SUPPLIER, key: ec.EllipticCurvePublicKey | None = None) -> dict:
+def provision(state: DeviceState, *, supplier: str = SUPPLIER,
+              key: ec.EllipticCurvePublicKey | None = None) -> DeviceState:
     """Put the Supplier's prepayment key (``key``, default the test Supplier's) in the meter's prepayment cell."""
     public = key if key is not None else SUPPLIER_KEY.public_key()
-    kept = [c for c in trust_anchors.cells(state) if (c["role"], c["usage"]) != top_ups.PREPAYMENT_CELL]
-    state["trust_anchors"] = kept + [trust_anchors.make_cell(*top_ups.PREPAYMENT_CELL, supplier, public, bytes(8))]
+    kept = [c for c in state.cells if (c.role, c.usage) != top_ups.PREPAYMENT_CELL]
+    state.trust_anchors = kept + [trust_anchors.make_cell(*top_ups.PREPAYMENT_CELL, supplier, public, bytes(8))]
     return state
 
 
-def entry(state: dict, device_id: str, *, originator: str | None = None, counter: int | None = None) -> top_ups.Entry:
+def entry(state: DeviceState, device_id: str, *, originator: str | None = None,
+          counter: int | None = None) -> top_ups.Entry:
     """A UTRN entered at the meter: the meter's keys as a device holds them (its own pair, its cells)."""
     own = gbcs.StaticKeyStore()
     own.add(device_id, gbcs.KEY_AGREEMENT, private=meter_key(device_id))
@@ -45,7 +48,7 @@ def utrn(pennies: int, *, counter: int, target: str, supplier: str = SUPPLIER, v
                            value_class=value_class)
 
 
-def rtds_meter(state: dict, message: gbcs.Message) -> top_ups.Entry:
+def rtds_meter(state: DeviceState, message: gbcs.Message) -> top_ups.Entry:
     """The meter an RTDS top-up command was made for: the RTDS Supplier's prepayment key in its cell. The RTDS
     publishes no device private key, so the tag is checked from the other side of the same key agreement:
     the Supplier's prepayment private key with the meter's key-agreement certificate (``rtds_keys``)."""

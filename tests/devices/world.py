@@ -12,6 +12,7 @@ import gbcs
 from devices import trust_anchors
 from devices.device import DeviceIdentity
 from devices.device_types import kind_of
+from devices.state import DeviceState, Firmware, Role, state_class
 from gbcs import Payload
 
 ACB = "90B3D51F30000002"
@@ -47,17 +48,17 @@ class World:
         return keys
 
     def device(self, device_id: str, device_type: str, *, supplier: str = SUPPLIER,
-               network_operator: str = NETWORK_OPERATOR) -> tuple[DeviceIdentity, dict]:
+               network_operator: str = NETWORK_OPERATOR) -> tuple[DeviceIdentity, DeviceState]:
         pair = self.devices.setdefault(device_id, _pair())
         own = gbcs.StaticKeyStore(acb=ACB)
         for usage, key in pair.items():
             own.add(device_id, usage, private=key)
-        roles = {"acb": ACB, "supplier": supplier, "network-operator": network_operator}
+        roles = {Role.ACB: ACB, Role.SUPPLIER: supplier, Role.NETWORK_OPERATOR: network_operator}
         cells = [trust_anchors.make_cell(role, usage, roles[role], self.parties[roles[role]][usage].public_key(),
                                          bytes(8))
                  for role, usage in kind_of(device_type).cells if role in roles]
-        state = {"type": device_type, "firmware": {"version": "00000001"}, "trust_anchors": cells}
-        return DeviceIdentity(device_id, device_type, own, {}, self.directory()), state
+        state = state_class(device_type)(firmware=Firmware("00000001"), trust_anchors=cells)
+        return DeviceIdentity(device_id, own, {}, self.directory()), state
 
     def keys(self) -> gbcs.StaticKeyStore:
         """What the DCC and the Remote Parties hold: their private keys and the devices' public ones."""

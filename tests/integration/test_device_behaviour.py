@@ -24,7 +24,7 @@ from devices import firmware
 from devices.device import handle_command, raise_event
 from dccsim.delivery.message_log import messages_for
 from dccsim.han.alerts import route_device_alert
-from dccsim.han.identities import reissue_device_certificate
+from dccsim.han.rekeying import reissue_device_certificate
 from dccsim.timing.clock import ClockMode
 from dccsim.duis import client
 from dccsim.duis.ids import dashed
@@ -278,7 +278,7 @@ async def test_a_tariff_cancellation_cancels_the_pending_future_dated_tariff(est
     _rid, cancelled = await _response(running, receivers, prepared(
         "ECS01a_1.1.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML"))
     assert cancelled.use_case == "ECS01a"
-    state = await running.sim.db.pool.fetchval("SELECT state->'future' FROM device_state WHERE device_id = $1", A0)
+    state = await running.sim.db.pool.fetchval("SELECT next_timer_at FROM device_state WHERE device_id = $1", A0)
     assert state in (None, "[]"), "the cancellation was held as a command of its own"
     await running.advance(3.5)
     await running.delivered()
@@ -540,8 +540,8 @@ async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_af
         await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
         old_ka = running.sim.smki.gbcs(A0, "ka").certificate
         async with pool.acquire() as conn:
-            new_ds = await reissue_device_certificate(conn, running.sim.smki, A0, Usage.GBCS_SIGNING)
-            new_ka = await reissue_device_certificate(conn, running.sim.smki, A0, Usage.GBCS_KEY_AGREEMENT)
+            new_ds = await reissue_device_certificate(conn, running.sim.han, A0, Usage.GBCS_SIGNING)
+            new_ka = await reissue_device_certificate(conn, running.sim.han, A0, Usage.GBCS_KEY_AGREEMENT)
         for kind, credential in (("Digital Signature", new_ds), ("Key Agreement", new_ka)):
             _rid, reported = await _response(running, receivers, _credentials_request(kind))
             assert reported.use_case == "CS02e"

@@ -15,7 +15,6 @@ period its offsets name.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -30,7 +29,8 @@ from dccsim.inventory import repository as repo
 from devices import esme_axdr as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
-from devices import trust_anchors
+from devices import state_codec, trust_anchors
+from devices.state import EsmeState
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import load, plaintexts, same_shape, variant_for
 from tests.integration.device_flows import prepared, run_request, wait_for_response
@@ -92,9 +92,9 @@ async def meter_of(running, variant: str, device_id: str = A0) -> None:
     await pool.execute("DELETE FROM device_state WHERE device_id = $1", device_id)
 
 
-async def state_of(running, device_id: str = A0) -> dict:
-    return json.loads(await running.sim.db.pool.fetchval("SELECT state FROM device_state WHERE device_id = $1",
-                                                         device_id))
+async def state_of(running, device_id: str = A0) -> EsmeState:
+    return state_codec.decode(await running.sim.db.pool.fetchval("SELECT state FROM device_state WHERE device_id = $1",
+                                                                 device_id))
 
 
 async def send(running, receiver, root: etree._Element):
@@ -209,14 +209,13 @@ async def test_a_later_read_shows_larger_registers(estate):
     before = _values(first)[0]["items"][0]["value"]
     # a day passes for the meter: its last update is moved a day back
     state = await state_of(running)
-    state["esme"]["at"] -= 86400
+    state.meter.at -= 86400
     await running.sim.db.pool.execute("UPDATE device_state SET state = $2 WHERE device_id = $1", A0,
-                                      json.dumps(state))
+                                      state_codec.encode(state))
     _rid, second = await send(running, receiver, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
     after = _values(second)[0]["items"][0]["value"]
     later_state = await state_of(running)
-    consumed = energy.energy_between(energy.import_wh, state["esme"]["seed"], state["esme"]["at"],
-                                     later_state["esme"]["at"])
+    consumed = energy.energy_between(energy.import_wh, state.meter.seed, state.meter.at, later_state.meter.at)
     assert consumed > 3000 and abs((after - before) - consumed) <= 2
 
 
@@ -258,8 +257,8 @@ async def test_top_up_credit_is_read_back(estate, issuer):
     _rid, third = await send(running, receiver, prepared("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML"))
     assert _values(third)[0]["items"][0]["value"] <= balance + credited
     state = await state_of(running)
-    assert state["utrn_counters"]["cache"] == [7]
-    assert [e["code"] for e in state["esme"]["logs"]["event"] if e["code"] == meter.DUPLICATE_UTRN] == \
+    assert state.utrn_counters == [7]
+    assert [e.code for e in state.meter.logs.event if e.code == meter.DUPLICATE_UTRN] == \
         [meter.DUPLICATE_UTRN]
 
 
@@ -270,13 +269,13 @@ async def test_the_prepayment_cell_holds_the_supplier_prepayment_key_and_meters_
     state = await state_of(running)
     cell = trust_anchors.cell(state, "supplier", gbcs.PREPAYMENT)
     held = running.sim.smki.prepayment(IMPORT_SUPPLIER)
-    assert cell["entity"] == IMPORT_SUPPLIER
+    assert cell.entity == IMPORT_SUPPLIER
     assert trust_anchors.cell_key(cell).public_numbers() == held.certificate.public_key().public_numbers()
-    assert cell["key"] != trust_anchors.cell(state, "supplier", gbcs.KEY_AGREEMENT)["key"]
+    assert cell.key != trust_anchors.cell(state, "supplier", gbcs.KEY_AGREEMENT).key
     # a meter stored before meters had a prepayment cell: it gets the cell on its next contact
-    state["trust_anchors"] = [c for c in state["trust_anchors"] if c["usage"] != gbcs.PREPAYMENT]
+    state.trust_anchors = [c for c in state.cells if c.usage != gbcs.PREPAYMENT]
     await running.sim.db.pool.execute("UPDATE device_state SET state = $2 WHERE device_id = $1", A0,
-                                      json.dumps(state))
+                                      state_codec.encode(state))
     assert await top_up(running, receiver, issue(issuer, 10, supplier=IMPORT_SUPPLIER, meter=A0, utrn_counter=1)) == 0
     assert trust_anchors.cell(await state_of(running), "supplier", gbcs.PREPAYMENT) == cell
 
@@ -316,12 +315,12 @@ async def test_commissioning_sets_the_clock_and_clearing_the_event_log_is_logged
     clock = x.parse_date_time(data[3]["hex"])
     assert abs((clock - target).total_seconds()) <= 5
     state = await state_of(running)
-    assert state["esme"]["logs"]["security"][-1]["code"] == meter.CLOCK_ADJUSTED
+    assert state.meter.logs.security[-1].code == meter.CLOCK_ADJUSTED
     _rid, cleared = await send(running, receiver, prepared("ECS15a_3.3_SUCCESS_REQUEST_DUIS.XML"))
     assert cleared.payload.tree["results"][0]["result"] == 0
     state = await state_of(running)
-    assert state["esme"]["logs"]["event"] == []
-    assert state["esme"]["logs"]["security"][-1]["code"] == meter.EVENT_LOG_CLEARED
+    assert state.meter.logs.event == []
+    assert state.meter.logs.security[-1].code == meter.EVENT_LOG_CLEARED
     # a meter without an auxiliary controller has no auxiliary controller log to clear
     _rid, no_alcs = await send(running, receiver, prepared("ECS15c_3.3_SUCCESS_REQUEST_DUIS.XML"))
     assert no_alcs.payload.tree["results"][0]["result"] != 0

@@ -20,8 +20,9 @@ from dccsim.handlers.device_commands import DEVICE_VARIANTS
 from dccsim.duis import client
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
-from devices import gas_meter
+from devices import gas_meter, state_codec
 from devices.clock import zigbee_time
+from devices.state import DeviceState
 from gbcs import zcl
 from tests.conftest import create_fresh_database
 from tests.devices.gas_shapes import equivalent, has_data, plaintext_components, rtds_message, shapes
@@ -219,13 +220,12 @@ async def test_a_top_up_raises_the_credit_once_and_the_gpf_mirror_follows(gas_es
     mirrored = await _credit(gas_estate, GPF)
     assert abs(mirrored - after) < 50_000
     state = await running_state(gas_estate, GPF)
-    assert state["mirror_synced_at"] is not None
+    assert state.mirror_synced_at is not None
 
 
-async def running_state(estate, device_id: str) -> dict:
-    import json
+async def running_state(estate, device_id: str) -> DeviceState:
     row = await estate[0].sim.db.pool.fetchval("SELECT state FROM device_state WHERE device_id = $1", device_id)
-    return json.loads(row)
+    return state_codec.decode(row)
 
 
 async def _tariff_read(estate) -> gbcs.Message:
@@ -266,7 +266,7 @@ async def test_a_new_gas_tariff_is_read_back(gas_estate):
     await send(gas_estate, template_for("GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML"))
     prices = attributes(await _tariff_read(gas_estate), zcl.PRICE)
     assert [prices[a] for a in (0x0400, 0x0401, 0x0402, 0x0403)] == [5005, 6006, 7007, 8008]
-    assert (await running_state(gas_estate, GSME))["gas"]["pending"]["start_time"] == \
+    assert (await running_state(gas_estate, GSME)).gas.pending.start_time == \
         zigbee_time(datetime(2030, 1, 15, 9, tzinfo=timezone.utc))
 
 
@@ -307,13 +307,13 @@ async def test_firmware_version_is_read_and_checked_against_the_cpl(gas_estate):
 
 
 async def test_clearing_the_event_log_keeps_the_security_log(gas_estate):
-    security = (await running_state(gas_estate, GSME))["gas"]["security_log"]
+    security = (await running_state(gas_estate, GSME)).gas.logs.security_log
     message = await send(gas_estate, template_for("CS11_3.3_SUCCESS_REQUEST_DUIS.XML"))
     assert publishes(message, zcl.EVENTS, 0x02) == [{"cleared_event_logs": 0x08}]
-    gas = (await running_state(gas_estate, GSME))["gas"]
-    assert gas["event_log"] == []
-    assert gas["security_log"][:len(security)] == security
-    assert gas["security_log"][-1]["event_id"] == gas_meter.EVENT_LOG_CLEARED
+    gas = (await running_state(gas_estate, GSME)).gas
+    assert gas.logs.event_log == []
+    assert gas.logs.security_log[:len(security)] == security
+    assert gas.logs.security_log[-1].event_id == gas_meter.EVENT_LOG_CLEARED
 
 
 async def test_a_dcc_schedule_reads_the_period_it_was_created_with(gas_estate):

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from devices.clock import dlms_date_time
 from devices.future_dated import ACTIVATION_ATTRIBUTES
 from dccsim.han.commands import fills_cs, fills_esme, fills_gas
 from dccsim.han.commands.structures import STRUCTURES
 from dccsim.han.commands.values import as_datetime, text_of
 from dccsim.duis.outcomes import E080902, E080903, E11, HTTP_501_NOT_IMPLEMENTED, DuisRejection
 from dccsim.inventory.models import Device
-from gbcs import Payload, lookup
+from gbcs import Payload, encode_dlms_date_time, lookup
 
 # Preferred use case per (variant, device type) where several apply, and what each use case's command
 # takes from the request: one table per device family.
@@ -142,7 +141,7 @@ def _dated(kind: str, tree, when: datetime | None, now: datetime):
     if cancel:
         tree["date_time"] = DLMS_CANCEL
     elif when > now:
-        tree["date_time"] = dlms_date_time(when).hex()
+        tree["date_time"] = encode_dlms_date_time(when).hex()
     return tree
 
 
