@@ -1,5 +1,5 @@
-"""The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults
-and state, the clock, what is pending, health."""
+"""The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults,
+state and re-keying, the clock, what is pending, health."""
 from __future__ import annotations
 
 import json
@@ -12,9 +12,11 @@ from dccsim.db.cache import DEVICE_FAULTS
 from dccsim.delivery import outbox
 from dccsim.delivery.message_log import messages_for
 from dccsim.duis.ids import normalise_eui
+from dccsim.han.rekeying import reissue_device_certificate
 from dccsim.han.store import set_faults
 from dccsim.inventory import repository as repo
 from dccsim.runtime.simulator import Simulator
+from dccsim.smki.credentials import Usage
 from dccsim.timing.clock import ClockError, ClockMode, parse_duration
 
 SIMULATOR: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
@@ -110,6 +112,30 @@ async def device_faults(request: web.Request) -> web.Response:
                   "loss": faults.loss})
 
 
+# The credentials a device can be given anew, by the names DUIS 6.24.2 (CredentialType) gives them.
+REKEYABLE = {"Digital Signature": Usage.GBCS_SIGNING, "Key Agreement": Usage.GBCS_KEY_AGREEMENT}
+
+
+async def rekey_device(request: web.Request) -> web.Response:
+    """POST {"credential": "Digital Signature" | "Key Agreement"}: the test PKI gives the device a new key pair and
+    certificate, held by the device alone until the DCC learns of it (6.24.2 certificate tracking)."""
+    sim = request.app[SIMULATOR]
+    try:
+        device_id = normalise_eui(request.match_info["device_id"])
+        body = await request.json() if request.can_read_body else {}
+        usage = REKEYABLE.get(body.get("credential") if isinstance(body, dict) else None)
+        if usage is None:
+            raise ValueError(f"credential is one of {', '.join(REKEYABLE)}")
+    except (ValueError, TypeError) as exc:
+        return _json({"error": str(exc)}, 400)
+    async with sim.db.pool.acquire() as conn:
+        if await repo.get_device(conn, device_id) is None:
+            return _json({"error": f"no device {request.match_info['device_id']}"}, 404)
+        credential = await reissue_device_certificate(conn, sim.han, device_id, usage)
+    return _json({"device_id": device_id, "credential": body["credential"],
+                  "serial": format(credential.certificate.serial_number, "x")})
+
+
 async def device_state(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     try:
@@ -166,6 +192,7 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_get("/admin/health", health)
     app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
     app.router.add_get("/admin/devices/{device_id}", device_state)
+    app.router.add_post("/admin/devices/{device_id}/rekey", rekey_device)
     app.router.add_get("/admin/clock", clock)
     app.router.add_post("/admin/clock/advance", advance_clock)
     return app

@@ -84,3 +84,6 @@ class SimulatorClient:
 
     async def event(self, device_id: str, event: dict[str, Any]) -> dict[str, Any]:
         return await self._admin("POST", f"/admin/devices/{dashed(device_id)}/events", event)
+
+    async def rekey(self, device_id: str, credential: str) -> dict[str, Any]:
+        return await self._admin("POST", f"/admin/devices/{dashed(device_id)}/rekey", {"credential": credential})

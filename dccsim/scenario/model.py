@@ -14,10 +14,11 @@ from dccsim.runtime.releases import PROFILES
 from dccsim.timing.clock import parse_duration
 
 __all__ = [
-    "Advance", "AlertExpectation", "AnswerExpectation", "BodyCheck", "BrokenScenario", "CatalogueSource",
-    "DEFAULT_USER", "DEMO_ESTATE", "DeviceEvent", "ExpectAlert", "ExpectNoAlert", "ExpectResponse",
-    "ExpectScheduled", "Fault", "Location", "PerRelease", "ResponseExpectation", "Scenario", "ScenarioError",
-    "ScenarioFile", "Send", "Step", "TemplateSource", "load_file", "parse_text",
+    "Advance", "AlertExpectation", "AnswerExpectation", "BodyCheck", "BrokenScenario", "CREDENTIALS",
+    "CatalogueSource", "DEFAULT_USER", "DEMO_ESTATE", "DeviceEvent", "ExpectAlert", "ExpectNoAlert",
+    "ExpectResponse", "ExpectScheduled", "Fault", "Location", "PerRelease", "Rekey", "ResponseExpectation",
+    "STEP_READERS", "Scenario", "ScenarioError", "ScenarioFile", "Send", "Step", "TemplateSource", "load_file",
+    "parse_text",
 ]
 
 # Catalogue-built requests are sent as this user unless the scenario (``user:``) or the step (``as:``) names
@@ -229,6 +230,17 @@ class Fault(Step):
                  f"latency={self.latency_ms:g} ms" if self.latency_ms is not None else "",
                  f"loss={self.loss:g}" if self.loss is not None else ""]
         return f"fault {dashed(self.device)} " + " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Rekey(Step):
+    """The test PKI gives a device a new key pair and certificate, which only the device knows of at first."""
+
+    device: str
+    credential: str          # Digital Signature | Key Agreement, as 6.24.2 names them
+
+    def describe(self) -> str:
+        return f"rekey {dashed(self.device)} {self.credential}"
 
 
 @dataclass(frozen=True)
@@ -570,6 +582,17 @@ def _read_fault(reader: _Reader, node: _Map, where: Location, releases: frozense
     return Fault(where, releases, reader.eui(spec, "device"), offline, reader.number(spec, "latency_ms"), loss)
 
 
+CREDENTIALS = ("Digital Signature", "Key Agreement")
+
+
+def _read_rekey(reader: _Reader, node: _Map, where: Location, releases: frozenset[str] | None) -> Rekey:
+    spec = reader.mapping(node["rekey"], "rekey", {"device", "credential"}, ("device", "credential"))
+    credential = reader.text(spec, "credential")
+    if credential not in CREDENTIALS:
+        raise reader.fail(spec, f"credential is {' or '.join(CREDENTIALS)}", "credential")
+    return Rekey(where, releases, reader.eui(spec, "device"), credential)
+
+
 StepReader = Callable[[_Reader, _Map, Location, "frozenset[str] | None"], Step]
 
 # Each step has one action key; the keys it may carry besides it and ``releases``.
@@ -582,6 +605,7 @@ STEP_READERS: dict[str, tuple[StepReader, frozenset[str]]] = {
     "expect_scheduled": (_read_expect_scheduled, frozenset()),
     "event": (_read_event, frozenset()),
     "fault": (_read_fault, frozenset()),
+    "rekey": (_read_rekey, frozenset()),
 }
 
 

@@ -25,7 +25,7 @@ from dccsim.scenario.client import NoSuchEndpoint, SimulatorClient
 from dccsim.scenario.documents import Answer, DocumentKind, Received, element_texts, payload_fields
 from dccsim.scenario.keys import KeyFolder
 from dccsim.scenario.model import (Advance, AlertExpectation, CatalogueSource, DeviceEvent, ExpectAlert,
-                                   ExpectNoAlert, ExpectResponse, ExpectScheduled, Fault, Scenario, Send, Step)
+                                   ExpectNoAlert, ExpectResponse, ExpectScheduled, Fault, Rekey, Scenario, Send, Step)
 from dccsim.scenario.receiver import Inbox
 
 __all__ = ["RUNNERS", "Session", "StepFailed", "StepError"]
@@ -377,6 +377,11 @@ async def run_fault(step: Fault, session: Session) -> str:
     return f"offline={answer.get('offline')} latency={answer.get('latency_ms')} ms loss={answer.get('loss')}"
 
 
+async def run_rekey(step: Rekey, session: Session) -> str:
+    answer = await session.client.rekey(step.device, step.credential)
+    return f"the device holds a new {step.credential} certificate (serial {answer.get('serial')})"
+
+
 RUNNERS: dict[type[Step], Callable[[Any, Session], Awaitable[str]]] = {
     Send: run_send,
     Advance: run_advance,
@@ -386,4 +391,5 @@ RUNNERS: dict[type[Step], Callable[[Any, Session], Awaitable[str]]] = {
     ExpectScheduled: run_expect_scheduled,
     DeviceEvent: run_event,
     Fault: run_fault,
+    Rekey: run_rekey,
 }

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from dccsim.scenario import ScenarioError, load_file, parse_text
-from dccsim.scenario.model import (Advance, BrokenScenario, CatalogueSource, DeviceEvent, ExpectAlert,
-                                   ExpectNoAlert, ExpectResponse, ExpectScheduled, Fault, Scenario, Send,
-                                   STEP_READERS, TemplateSource)
-from dccsim.scenario.runner import find_files
+from dccsim.scenario import find_files
+from dccsim.scenario.model import (STEP_READERS, Advance, BrokenScenario, CatalogueSource, DeviceEvent,
+                                   ExpectAlert, ExpectNoAlert, ExpectResponse, ExpectScheduled, Fault, Rekey,
+                                   Scenario, Send, TemplateSource)
 from tests.paths import REPO
 
 FILE = Path("/suite/example.yaml")
@@ -44,6 +44,7 @@ scenarios:
       - expect_response: {request: "${tariff}", code: I0}
       - advance: {to: "2030-01-01T00:00:00Z"}
         releases: [duis-3.1]
+      - rekey: {device: 00-DB-12-34-56-78-90-A0, credential: Key Agreement}
 """
 
 
@@ -61,8 +62,9 @@ def test_the_format_of_the_issue_reads_into_typed_steps():
     assert scenario.estate == (None,) and scenario.user == SUPPLIER
     kinds = [type(step) for step in scenario.steps]
     assert kinds == [Send, Send, Send, Advance, ExpectAlert, DeviceEvent, Fault, Send, ExpectNoAlert,
-                     ExpectScheduled, ExpectResponse, Advance]
-    template, read, tariff, advance, alert, event, fault, add, no_alert, scheduled, response, later = scenario.steps
+                     ExpectScheduled, ExpectResponse, Advance, Rekey]
+    (template, read, tariff, advance, alert, event, fault, add, no_alert, scheduled, response, later,
+     rekey) = scenario.steps
     assert template.source == TemplateSource(FILE.parent / "requests/disable-supply.xml")
     assert template.as_user == SUPPLIER and template.values == {"ExecutionDateTime": "+1h"}
     assert template.where.line == 6
@@ -79,6 +81,7 @@ def test_the_format_of_the_issue_reads_into_typed_steps():
     assert scheduled.count == 30 and scheduled.schedule == "${s}"
     assert response.expect.get("duis-4.0").request == "${tariff}"
     assert later.applies("duis-3.1") and not later.applies("duis-4.0") and later.to.year == 2030
+    assert (rekey.device, rekey.credential) == (ESME, "Key Agreement")
 
 
 def test_an_expectation_for_some_releases_leaves_the_others_without_one():
@@ -130,6 +133,8 @@ def test_a_file_that_cannot_be_read_is_reported_with_its_line(text, line, messag
     ("      - fault: {device: 00-DB-12-34-56-78-90-A0, loss: 2}\n", 4, "loss is a probability"),
     ("      - send: x.xml\n        releases: [duis-9]\n", 5, "unknown release 'duis-9'"),
     ("      - expect_response: {code: I0}\n", 4, "expect_response needs request"),
+    ("      - rekey: {device: 00-DB-12-34-56-78-90-A0, credential: Prepayment}\n", 4,
+     "credential is Digital Signature or Key Agreement"),
 ])
 def test_a_mistake_in_a_scenario_names_its_line_and_leaves_the_others_to_run(steps, line, message):
     text = f"scenarios:\n  - name: broken\n    steps:\n{steps}  - name: fine\n    steps: [{{advance: 1h}}]\n"
@@ -164,4 +169,4 @@ def test_folders_give_their_scenario_files_and_leave_out_other_yaml():
 
 def test_every_step_kind_has_a_reader():
     assert set(STEP_READERS) == {"send", "advance", "expect_response", "expect_alert", "expect_no_alert",
-                                        "expect_scheduled", "event", "fault"}
+                                        "expect_scheduled", "event", "fault", "rekey"}

@@ -199,7 +199,7 @@ async def test_a_running_simulator_as_the_target(tmp_path, running_simulator):
                                                           release="duis-3.1"), out=lambda line: None)
 
 
-async def test_the_admin_api_lists_users_points_their_endpoints_and_says_what_is_pending(running_simulator):
+async def test_the_admin_api_lists_users_points_their_endpoints_says_what_is_pending_and_rekeys(running_simulator):
     sim, _duis_url, admin_url, _keys = running_simulator
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{admin_url}/admin/users") as answer:
@@ -215,4 +215,14 @@ async def test_the_admin_api_lists_users_points_their_endpoints_and_says_what_is
             assert answer.status == 404
         async with http.get(f"{admin_url}/admin/pending") as answer:
             assert await answer.json() == {"device_jobs": 0, "outbox": 0}
+        rekey = f"{admin_url}/admin/devices/00-DB-12-34-56-78-90-A0/rekey"
+        held = sim.smki.gbcs("00DB1234567890A0", "ka").certificate
+        async with http.post(rekey, json={"credential": "Key Agreement"}) as answer:
+            assert answer.status == 200 and (await answer.json())["serial"] != format(held.serial_number, "x")
+        assert sim.smki.gbcs("00DB1234567890A0", "ka").certificate == held, "the DCC learns of it only by 6.24.2"
+        async with http.post(rekey, json={"credential": "Prepayment"}) as answer:
+            assert answer.status == 400
+        async with http.post(f"{admin_url}/admin/devices/00-DB-12-34-56-78-99-99/rekey",
+                             json={"credential": "Key Agreement"}) as answer:
+            assert answer.status == 404
     assert (await repo.get_user(sim.db.pool, "90B3D51F30010000")).response_endpoint == "http://127.0.0.1:9/duis"
