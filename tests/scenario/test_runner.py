@@ -226,3 +226,15 @@ async def test_the_admin_api_lists_users_points_their_endpoints_says_what_is_pen
                              json={"credential": "Key Agreement"}) as answer:
             assert answer.status == 404
     assert (await repo.get_user(sim.db.pool, "90B3D51F30010000")).response_endpoint == "http://127.0.0.1:9/duis"
+
+
+@pytest.mark.parametrize("release", ["duis-4.0", "duis-3.1"])
+async def test_the_readme_example_runs(tmp_path, pg_base_url, release):
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("```yaml\nscenarios:\n  - name: a tariff from tomorrow") + len("```yaml\n")
+    path = _file(tmp_path, readme[start:readme.index("```", start)], "example.yaml")
+    (tmp_path / "requests").mkdir()
+    (tmp_path / "requests" / "tariff.xml").write_bytes(
+        (REPO / "scenarios" / "journeys" / "requests" / "update-tariff-two-rate.xml").read_bytes())
+    result, output = await _run([path], pg_base_url, release=release)
+    assert [s.status for s in result.scenarios] == [Status.PASSED, Status.PASSED], output
