@@ -185,8 +185,8 @@ class ExpectAlert(Step):
 
 
 @dataclass(frozen=True)
-class ExpectNoAlert(Step):
-    alert: PerRelease[AlertExpectation]
+class ExpectNoAlert(ExpectAlert):
+    """No such alert came, once the simulator has delivered everything."""
 
     def describe(self) -> str:
         return "expect_no_alert"
@@ -254,6 +254,11 @@ class Scenario:
     clock_start: datetime | None
     user: str
     steps: tuple[Step, ...]
+
+    @property
+    def on_demo_estate(self) -> bool:
+        """Whether it runs on the demo estate alone (as any simulator starts)."""
+        return self.estate == (None,)
 
 
 @dataclass(frozen=True)
@@ -371,44 +376,29 @@ class _Reader:
             raise self.fail(node, f"{key} must be a single value, not {_kind(value)}", key)
         return str(value)
 
-    def eui(self, node: _Map, key: str) -> str | None:
+    def converted(self, node: _Map, key: str, convert: Callable[[str], T], problem: str) -> T | None:
+        """``key``'s text turned into a value (None when it is not given); ``problem`` says what is wrong
+        when ``convert`` refuses it ({value} and {error} filled in)."""
         value = self.text(node, key)
         if value is None:
             return None
         try:
-            return normalise_eui(value)
-        except ValueError:
-            raise self.fail(node, f"{key}: {value!r} is not an EUI-64 (such as 00-DB-12-34-56-78-90-A0)", key) from None
+            return convert(value)
+        except ValueError as exc:
+            raise self.fail(node, f"{key}: {problem.format(value=repr(value), error=exc)}", key) from None
+
+    def eui(self, node: _Map, key: str) -> str | None:
+        return self.converted(node, key, normalise_eui, "{value} is not an EUI-64 (such as 00-DB-12-34-56-78-90-A0)")
 
     def number(self, node: _Map, key: str, kind: Callable[[str], Any] = float) -> Any:
-        value = self.text(node, key)
-        if value is None:
-            return None
-        try:
-            return kind(value)
-        except ValueError:
-            raise self.fail(node, f"{key}: {value!r} is not a number", key) from None
+        return self.converted(node, key, kind, "{value} is not a number")
 
     def duration(self, node: _Map, key: str, default: timedelta | None = None) -> timedelta | None:
-        value = self.text(node, key)
-        if value is None:
-            return default
-        try:
-            return parse_duration(value)
-        except ValueError as exc:
-            raise self.fail(node, f"{key}: {exc}", key) from None
+        found = self.converted(node, key, parse_duration, "{error}")
+        return default if found is None else found
 
     def moment(self, node: _Map, key: str) -> datetime | None:
-        value = self.text(node, key)
-        if value is None:
-            return None
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise self.fail(node, f"{key}: {value!r} is not an ISO time such as 2027-01-01T06:00:00Z", key) from None
-        if moment.tzinfo is None:
-            raise self.fail(node, f"{key}: {value} has no time zone (add Z for UTC)", key)
-        return moment
+        return self.converted(node, key, _moment, "{error}")
 
     def releases(self, node: _Map, key: str) -> frozenset[str] | None:
         value = node.get(key)
@@ -446,6 +436,16 @@ class _Reader:
         checks = self.mapping(value, key, set(value))
         return tuple(BodyCheck(str(path), tuple(str(v) for v in expected) if isinstance(expected, _Seq)
                                else _scalar_text(expected)) for path, expected in checks.items())
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO time such as 2027-01-01T06:00:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{text} has no time zone (add Z for UTC)")
+    return moment
 
 
 def _kind(node: Any) -> str:
@@ -543,15 +543,11 @@ def _read_alert(reader: _Reader, value: Any, what: str) -> AlertExpectation:
                             reader.body_checks(node, "body"), reader.body_checks(node, "payload"))
 
 
-def _read_expect_alert(reader: _Reader, node: _Map, where: Location, releases: frozenset[str] | None) -> ExpectAlert:
-    return ExpectAlert(where, releases, reader.per_release(node, "expect_alert",
-                                                           lambda v: _read_alert(reader, v, "expect_alert")))
-
-
-def _read_expect_no_alert(reader: _Reader, node: _Map, where: Location,
-                          releases: frozenset[str] | None) -> ExpectNoAlert:
-    return ExpectNoAlert(where, releases, reader.per_release(node, "expect_no_alert",
-                                                             lambda v: _read_alert(reader, v, "expect_no_alert")))
+def _alert_step(kind: type[ExpectAlert], key: str) -> Callable[..., ExpectAlert]:
+    """The reader of an alert step (``expect_alert``, ``expect_no_alert``)."""
+    def read(reader: _Reader, node: _Map, where: Location, releases: frozenset[str] | None) -> ExpectAlert:
+        return kind(where, releases, reader.per_release(node, key, lambda v: _read_alert(reader, v, key)))
+    return read
 
 
 def _read_expect_scheduled(reader: _Reader, node: _Map, where: Location,
@@ -600,8 +596,8 @@ STEP_READERS: dict[str, tuple[StepReader, frozenset[str]]] = {
     "send": (_read_send, frozenset({"as", "set", "cv", "expect", "save"})),
     "advance": (_read_advance, frozenset()),
     "expect_response": (_read_expect_response, frozenset()),
-    "expect_alert": (_read_expect_alert, frozenset()),
-    "expect_no_alert": (_read_expect_no_alert, frozenset()),
+    "expect_alert": (_alert_step(ExpectAlert, "expect_alert"), frozenset()),
+    "expect_no_alert": (_alert_step(ExpectNoAlert, "expect_no_alert"), frozenset()),
     "expect_scheduled": (_read_expect_scheduled, frozenset()),
     "event": (_read_event, frozenset()),
     "fault": (_read_fault, frozenset()),

@@ -25,11 +25,11 @@ from dccsim.scenario.client import SimulatorClient, SimulatorError
 from dccsim.scenario.junit import junit_xml
 from dccsim.scenario.keys import KeyFolder, MissingKey
 from dccsim.scenario.model import BrokenScenario, Scenario, ScenarioFile, load_file
-from dccsim.scenario.receiver import Receiver
+from dccsim.scenario.receiver import Inbox, Receiver
 from dccsim.scenario.report import scenario_block, summary
 from dccsim.scenario.results import FileResult, RunResult, ScenarioResult, Status, StepResult
 from dccsim.scenario.steps import RUNNERS, Session, StepError, StepFailed
-from dccsim.scenario.targets import LocalSimulators, RemoteSimulator, Target
+from dccsim.scenario.targets import LocalSimulators, RemoteSimulator, Simulators, Target
 
 __all__ = ["RunOptions", "UsageError", "find_files", "run", "run_scenarios"]
 
@@ -107,19 +107,112 @@ class _Progress:
                 self.out(f"... {time.monotonic() - started:.0f} s, {self.done}/{self.total} done, running: {states}")
 
 
-def _release_of(scenario: Scenario, options: RunOptions, target_release: str | None) -> str:
-    return target_release or options.release or scenario.release or DEFAULT_PROFILE
+def _file_error(parsed: ScenarioFile) -> ScenarioResult:
+    return ScenarioResult(parsed.path, parsed.path.name, "-", Status.ERROR, 0.0, message=str(parsed.error))
 
 
-def _skip_reason(scenario: Scenario, release: str, target_release: str | None) -> str | None:
-    if scenario.releases is not None and release not in scenario.releases:
-        return f"applies to {', '.join(sorted(scenario.releases))}, not {release}"
-    if target_release is not None and scenario.release is not None and scenario.release != target_release:
-        return f"runs under {scenario.release}; the target simulator runs {target_release}"
-    return None
+class _Run:
+    """One run: what its scenarios share — the options, the simulators, the users' endpoints, the HTTP
+    session, the progress report and how many scenarios may run at once."""
+
+    def __init__(self, options: RunOptions, simulators: Simulators, receiver: Receiver,
+                 http: aiohttp.ClientSession, progress: _Progress, target_release: str | None):
+        self.options = options
+        self.simulators = simulators
+        self.receiver = receiver
+        self.http = http
+        self.progress = progress
+        self.target_release = target_release
+        self.limit = asyncio.Semaphore(1 if target_release is not None else max(1, options.jobs))
+
+    def release_of(self, scenario: Scenario | BrokenScenario) -> str:
+        own = scenario.release if isinstance(scenario, Scenario) else None
+        return self.target_release or self.options.release or own or DEFAULT_PROFILE
+
+    def skip_reason(self, scenario: Scenario, release: str) -> str | None:
+        if scenario.releases is not None and release not in scenario.releases:
+            return f"applies to {', '.join(sorted(scenario.releases))}, not {release}"
+        if self.target_release is not None:
+            if scenario.release is not None and scenario.release != self.target_release:
+                return f"runs under {scenario.release}; the target simulator runs {self.target_release}"
+            if not scenario.on_demo_estate:
+                return "needs an estate of its own, which a running simulator cannot be given: run it without --target"
+        return None
+
+    async def scenario(self, file: Path, scenario: Scenario | BrokenScenario) -> ScenarioResult:
+        release = self.release_of(scenario)
+        if isinstance(scenario, BrokenScenario):
+            result = ScenarioResult(file, scenario.name, release, Status.ERROR, 0.0, message=str(scenario.error))
+        elif (reason := self.skip_reason(scenario, release)) is not None:
+            result = ScenarioResult(file, scenario.name, release, Status.SKIPPED, 0.0, message=reason)
+        else:
+            async with self.limit:
+                result = await self._start(file, scenario, release)
+        self.progress.ended(result)
+        return result
+
+    async def _start(self, file: Path, scenario: Scenario, release: str) -> ScenarioResult:
+        started = time.monotonic()
+        label = f"{file}: {scenario.name}"
+        self.progress.running[label] = "starting its simulator"
+        try:
+            async with self.simulators.simulator(scenario, release) as target:
+                steps, status, message, details = await self._on(target, scenario, release, label)
+        except _START_ERRORS as exc:
+            return ScenarioResult(file, scenario.name, release, Status.ERROR, time.monotonic() - started,
+                                  message=f"its simulator could not start: {exc}")
+        return ScenarioResult(file, scenario.name, release, status, time.monotonic() - started, tuple(steps),
+                              message, details)
+
+    async def _on(self, target: Target, scenario: Scenario, release: str, label: str) \
+            -> tuple[list[StepResult], Status, str, str]:
+        """The scenario's steps on its simulator, its users' Responses and alerts sent to an inbox of its own."""
+        client = SimulatorClient(self.http, target.duis_url, target.admin_url)
+        keep = target.keys.parent if self.options.keep and target.local else None
+        inbox = self.receiver.open(keep / "received" if keep else None)
+        before: dict[str, str | None] = {}
+        try:
+            keys = KeyFolder(target.keys)
+            before = await _point_endpoints(client, self.receiver, inbox)
+            session = Session(scenario, release, client, keys, inbox, keep=keep)
+            outcome = await self._steps(scenario, session, label)
+            if target.local:
+                # What the last steps set off is delivered before the inbox closes (and kept with --keep).
+                with contextlib.suppress(SimulatorError, aiohttp.ClientError, OSError):
+                    await session.settle(SETTLE_AT_END)
+            return outcome
+        finally:
+            if not target.local:
+                for user, endpoint in before.items():
+                    await client.set_endpoint(user, endpoint)
+            self.receiver.close(inbox)
+
+    async def _steps(self, scenario: Scenario, session: Session, label: str) \
+            -> tuple[list[StepResult], Status, str, str]:
+        """Each step in turn, until the first that fails: the steps' results, the verdict, why and the details."""
+        steps: list[StepResult] = []
+        for number, step in enumerate(scenario.steps, start=1):
+            description, line = step.describe(), step.where.line
+            if not step.applies(session.release):
+                steps.append(StepResult(number, line, description, True, f"skipped under {session.release}", 0.0))
+                continue
+            self.progress.running[label] = f"step {number}/{len(scenario.steps)} {description}"
+            started = time.monotonic()
+            where = f"step {number} (line {line}) {description}"
+            try:
+                outcome = await RUNNERS[type(step)](step, session)
+            except StepFailed as failed:
+                steps.append(StepResult(number, line, description, False, failed.summary, time.monotonic() - started))
+                return steps, Status.FAILED, f"{where}: {failed}", failed.details
+            except _STEP_ERRORS as exc:
+                steps.append(StepResult(number, line, description, False, "could not be carried out",
+                                        time.monotonic() - started))
+                return steps, Status.ERROR, f"{where}: {exc}", ""
+            steps.append(StepResult(number, line, description, True, outcome, time.monotonic() - started))
+        return steps, Status.PASSED, "", ""
 
 
-async def _point_endpoints(client: SimulatorClient, receiver: Receiver, inbox) -> dict[str, str | None]:
+async def _point_endpoints(client: SimulatorClient, receiver: Receiver, inbox: Inbox) -> dict[str, str | None]:
     """Every user's Responses and alerts to the scenario's inbox; the endpoints they had before."""
     before = {}
     for user in await client.users():
@@ -128,114 +221,28 @@ async def _point_endpoints(client: SimulatorClient, receiver: Receiver, inbox) -
     return before
 
 
-async def _run_steps(scenario: Scenario, session: Session, progress: _Progress, label: str) \
-        -> tuple[list[StepResult], Status, str, str]:
-    steps: list[StepResult] = []
-    for number, step in enumerate(scenario.steps, start=1):
-        description = step.describe()
-        if not step.applies(session.release):
-            steps.append(StepResult(number, step.where.line, description, True,
-                                    f"skipped under {session.release}", 0.0))
-            continue
-        progress.running[label] = f"step {number}/{len(scenario.steps)} {description}"
-        started = time.monotonic()
-        try:
-            outcome = await RUNNERS[type(step)](step, session)
-        except StepFailed as failed:
-            steps.append(StepResult(number, step.where.line, description, False, failed.summary,
-                                    time.monotonic() - started))
-            return steps, Status.FAILED, f"step {number} (line {step.where.line}) {description}: {failed}", \
-                failed.details
-        except _STEP_ERRORS as exc:
-            steps.append(StepResult(number, step.where.line, description, False, "could not be carried out",
-                                    time.monotonic() - started))
-            return steps, Status.ERROR, f"step {number} (line {step.where.line}) {description}: {exc}", ""
-        steps.append(StepResult(number, step.where.line, description, True, outcome, time.monotonic() - started))
-    return steps, Status.PASSED, "", ""
-
-
-async def _run_one(scenario: Scenario, file: Path, options: RunOptions, simulators, receiver: Receiver,
-                   session_http: aiohttp.ClientSession, progress: _Progress, limit: asyncio.Semaphore,
-                   target_release: str | None) -> ScenarioResult:
-    release = _release_of(scenario, options, target_release)
-    reason = _skip_reason(scenario, release, target_release)
-    if reason is not None:
-        return ScenarioResult(file, scenario.name, release, Status.SKIPPED, 0.0, message=reason)
-    label = f"{file}: {scenario.name}"
-    async with limit:
-        started = time.monotonic()
-        progress.running[label] = "starting its simulator"
-        try:
-            async with simulators.simulator(scenario, release) as target:
-                return await _on_target(scenario, file, release, target, receiver, session_http, progress, label,
-                                        started, options)
-        except _START_ERRORS as exc:
-            return ScenarioResult(file, scenario.name, release, Status.ERROR, time.monotonic() - started,
-                                  message=f"its simulator could not start: {exc}")
-
-
-async def _on_target(scenario: Scenario, file: Path, release: str, target: Target, receiver: Receiver,
-                     session_http: aiohttp.ClientSession, progress: _Progress, label: str, started: float,
-                     options: RunOptions) -> ScenarioResult:
-    client = SimulatorClient(session_http, target.duis_url, target.admin_url)
-    keep = target.keys.parent if options.keep and target.local else None
-    inbox = receiver.open(keep / "received" if keep else None)
-    before: dict[str, str | None] = {}
-    try:
-        keys = KeyFolder(target.keys)
-        before = await _point_endpoints(client, receiver, inbox)
-        session = Session(scenario, release, client, keys, inbox, keep=keep)
-        steps, status, message, details = await _run_steps(scenario, session, progress, label)
-        if target.local:
-            # What the last steps set off is delivered before the inbox closes (and kept with --keep).
-            with contextlib.suppress(SimulatorError, aiohttp.ClientError, OSError):
-                await session.settle(SETTLE_AT_END)
-    finally:
-        if not target.local:
-            for user, endpoint in before.items():
-                await client.set_endpoint(user, endpoint)
-        receiver.close(inbox)
-    return ScenarioResult(file, scenario.name, release, status, time.monotonic() - started, tuple(steps),
-                          message, details)
-
-
-def _file_error(parsed: ScenarioFile) -> ScenarioResult:
-    return ScenarioResult(parsed.path, parsed.path.name, "-", Status.ERROR, 0.0, message=str(parsed.error))
-
-
-def _broken(file: Path, broken: BrokenScenario, release: str) -> ScenarioResult:
-    return ScenarioResult(file, broken.name, release, Status.ERROR, 0.0, message=str(broken.error))
-
-
 async def run_scenarios(files: list[ScenarioFile], options: RunOptions, *,
                         out: Callable[[str], None] = print) -> RunResult:
-    """Run the scenarios of parsed files and report as they end (``out``)."""
+    """Run the scenarios of parsed files and report as each ends (``out``)."""
     if options.release is not None and options.release not in PROFILES:
         raise UsageError(f"unknown release {options.release!r} (known: {', '.join(sorted(PROFILES))})")
     started = time.monotonic()
     work = Path(options.work_dir or tempfile.mkdtemp(prefix="dccsim-scenarios-"))
     work.mkdir(parents=True, exist_ok=True)
+    broken = [_file_error(parsed) for parsed in files if parsed.error is not None]
+    runnable = [(parsed.path, scenario) for parsed in files if parsed.error is None for scenario in parsed.scenarios]
+    progress = _Progress(len(broken) + len(runnable), out)
+    for result in broken:
+        progress.ended(result)
     receiver = await Receiver().start()
-    target_release = None
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as http:
-            if options.target is not None:
-                simulators = RemoteSimulator(options.target, options.admin or _default_admin(options.target),
-                                             options.keys or _default_keys())
-                target_release = await _target_release(http, simulators.target, options)
-                jobs = 1
-            else:
-                simulators = LocalSimulators(work, server_url=options.server_url, keep=options.keep)
-                jobs = max(1, options.jobs)
+            simulators, target_release = await _simulators(options, work, http)
             await simulators.start()
-            limit = asyncio.Semaphore(jobs)
-            runnable = [(f.path, s) for f in files if f.error is None for s in f.scenarios]
-            progress = _Progress(len(runnable), out)
+            run = _Run(options, simulators, receiver, http, progress, target_release)
             heartbeat = asyncio.create_task(progress.heartbeat())
             try:
-                results = await asyncio.gather(*(
-                    _run_or_report(path, scenario, options, simulators, receiver, http, progress, limit,
-                                   target_release) for path, scenario in runnable))
+                results = await asyncio.gather(*(run.scenario(path, scenario) for path, scenario in runnable))
             finally:
                 heartbeat.cancel()
     finally:
@@ -244,28 +251,23 @@ async def run_scenarios(files: list[ScenarioFile], options: RunOptions, *,
             out(f"kept the run's folder: {work}")
         elif options.work_dir is None:
             shutil.rmtree(work, ignore_errors=True)
-    by_file: dict[Path, list[ScenarioResult]] = {f.path: [] for f in files}
-    for parsed in files:
-        if parsed.error is not None:
-            by_file[parsed.path].append(_file_error(parsed))
-            out(scenario_block(by_file[parsed.path][-1], 0, len(runnable)))
-    for result in results:
+    by_file: dict[Path, list[ScenarioResult]] = {parsed.path: [] for parsed in files}
+    for result in [*broken, *results]:
         by_file[result.file].append(result)
-    run = RunResult(tuple(FileResult(path, tuple(found)) for path, found in by_file.items()),
-                    time.monotonic() - started)
-    out(summary(run))
-    return run
-
-
-async def _run_or_report(file: Path, scenario: Scenario | BrokenScenario, options: RunOptions, simulators,
-                         receiver: Receiver, http: aiohttp.ClientSession, progress: _Progress,
-                         limit: asyncio.Semaphore, target_release: str | None) -> ScenarioResult:
-    if isinstance(scenario, BrokenScenario):
-        result = _broken(file, scenario, target_release or options.release or DEFAULT_PROFILE)
-    else:
-        result = await _run_one(scenario, file, options, simulators, receiver, http, progress, limit, target_release)
-    progress.ended(result)
+    result = RunResult(tuple(FileResult(path, tuple(found)) for path, found in by_file.items()),
+                       time.monotonic() - started)
+    out(summary(result))
     return result
+
+
+async def _simulators(options: RunOptions, work: Path, http: aiohttp.ClientSession) \
+        -> tuple[Simulators, str | None]:
+    """Fresh simulators of the scenarios' own, or the running one ``--target`` names (and the release it runs)."""
+    if options.target is None:
+        return LocalSimulators(work, server_url=options.server_url, keep=options.keep), None
+    remote = RemoteSimulator(options.target, options.admin or _default_admin(options.target),
+                             options.keys or _default_keys())
+    return remote, await _target_release(http, remote.target, options)
 
 
 def _default_admin(target: str) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import secrets
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncContextManager, AsyncIterator, Protocol
 
 import asyncpg
 
@@ -23,11 +24,21 @@ from dccsim.scenario.model import Scenario
 from dccsim.smki.folders import export_folder
 from dccsim.timing.clock import ClockMode
 
-__all__ = ["LocalSimulators", "RemoteSimulator", "Target"]
+__all__ = ["LocalSimulators", "RemoteSimulator", "Simulators", "Target"]
 
 # Seconds the DCC waits for an emulated device before E20 / E21: short, since a scenario that takes a device
 # offline waits this long in real time, and long enough for a busy machine running scenarios side by side.
 DEVICE_TIMEOUT = 3.0
+
+
+class Simulators(Protocol):
+    """Where a run's scenarios get their simulator."""
+
+    async def start(self) -> None:
+        ...
+
+    def simulator(self, scenario: Scenario, release: str) -> AsyncContextManager["Target"]:
+        ...
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class LocalSimulators:
         self.server_url = server_url
         self.keep = keep
         self._numbers = itertools.count(1)
+        self._run = secrets.token_hex(4)      # database names unique on a server other runs may share
 
     async def start(self) -> None:
         if self.server_url is None:
@@ -69,7 +81,7 @@ class LocalSimulators:
     async def simulator(self, scenario: Scenario, release: str) -> AsyncIterator[Target]:
         """A fresh simulator with the scenario's estate, release and simulated clock, serving on free ports."""
         number = next(self._numbers)
-        database = f"scenario_{number}"
+        database = f"dccsim_scenario_{self._run}_{number}"
         conn = await asyncpg.connect(self.server_url)
         try:
             await conn.execute(f'CREATE DATABASE "{database}"')
@@ -107,7 +119,7 @@ class LocalSimulators:
 async def _load_estates(settings: Settings, estates: tuple[Path | None, ...]) -> None:
     """The scenario's estates, in order, into its empty inventory (the demo estate alone is what a simulator
     loads by itself)."""
-    if estates == (None,):
+    if estates == (None,):      # the demo estate: what a simulator loads into an empty inventory itself
         return
     db = await open_database(settings, min_size=1, max_size=2)
     try:

@@ -183,7 +183,12 @@ async def test_a_running_simulator_as_the_target(tmp_path, running_simulator):
     release: duis-3.1
     steps:
       - advance: 1h
+  - name: on an estate of its own
+    estate: [demo, estate.yaml]
+    steps:
+      - advance: 1h
 """)
+    _file(tmp_path, "users: []\n", "estate.yaml")
     clock_before = sim.clock.now()
     result = await run_scenarios([load_file(path)], RunOptions(target=duis_url, admin=admin_url, keys=keys),
                                  out=lambda line: None)
@@ -191,6 +196,8 @@ async def test_a_running_simulator_as_the_target(tmp_path, running_simulator):
     assert by_name["on the target"].status is Status.PASSED
     assert by_name["for the other release"].status is Status.SKIPPED
     assert "the target simulator runs duis-4.0" in by_name["for the other release"].message
+    assert by_name["on an estate of its own"].status is Status.SKIPPED
+    assert "run it without --target" in by_name["on an estate of its own"].message
     assert (sim.clock.now() - clock_before).days == 1
     async with sim.db.pool.acquire() as conn:
         assert {u.entity_id: u.response_endpoint for u in await repo.list_users(conn)} == before
