@@ -1,16 +1,4 @@
-"""DUIS Requests built from the SR catalogue: a header with a fresh RequestID and the CommandVariant the
-variant calls for, and a body written from plain values in the order of its body model (the XSD's order).
-
-Body values are given by local name, as ``BodyModel.parse`` gives them back: a mapping for an element with
-element content, a list for a repeated element, ``@name`` for an attribute and ``#text`` for the text of an
-element that also has attributes. An ``index`` attribute left out is the element's position (``TOUPrice:
-[1000, 2000]`` gives indexes 1 and 2). Values of date, time and date-time fields may be relative to a
-clock: ``now``, ``+1h``, ``-2d`` (any ``parse_duration`` span). Bytes become base64 or hex as the field's type
-says.
-
-``set_values`` changes or adds fields of an existing request (a template) the same way, and ``example_body``
-gives the smallest body the schema accepts, for forms to start from.
-"""
+"""DUIS Requests built from the SR catalogue's body models: the header a variant calls for, the body in XSD order."""
 from __future__ import annotations
 
 import base64
@@ -53,9 +41,17 @@ def default_command_variant(spec: SRSpec) -> int:
 def build_request(variant: str, *, originator: str, device: str | None = None, body: Mapping[str, Value] | None = None,
                   command_variant: int | None = None, counter: int | None = None,
                   now: datetime | None = None) -> etree._Element:
-    """The unsigned Request for ``variant``. Device SRs are addressed to ``device`` (the RequestID's target);
-    non-device SRs to the DCC, with ``device`` as the body's DeviceID where the body has one and the values
-    leave it out. ``now`` anchors relative times."""
+    """The unsigned Request for ``variant``: a fresh RequestID, CommandVariant 8 (non-device), 4 (critical: the
+    transform service) or 1 unless ``command_variant`` says otherwise, and the body.
+
+    Device SRs are addressed to ``device`` (the RequestID's target); non-device SRs to the DCC, with ``device``
+    as the body's DeviceID where the body has one and ``body`` leaves it out. ``body`` gives values by local
+    name, as ``BodyModel.parse`` gives them back: a mapping for an element with element content, a list for a
+    repeated element, ``@name`` for an attribute, ``#text`` for the text of an element that also has attributes.
+    An ``index`` attribute left out is the element's position (``TOUPrice: [1000, 2000]`` gives indexes 1 and
+    2). Date, time and date-time values may be relative to ``now``: ``now``, ``+1h``, ``-2d`` (any
+    ``parse_duration`` span). Bytes become base64 or hex as the field's type says. Fields are written in the
+    body model's order (the XSD's), whatever order they are given in."""
     spec = _spec(variant)
     values = dict(body or {})
     if spec.non_device:

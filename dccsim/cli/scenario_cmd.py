@@ -1,5 +1,4 @@
-"""``dccsim scenario run PATH...``: run scenario files, each scenario on a simulator of its own with a simulated
-clock, and report on the console and as JUnit XML; exit status 0 only when every scenario passed."""
+"""``dccsim scenario run PATH...``: run scenario files and report on the console and as JUnit XML."""
 from __future__ import annotations
 
 import argparse

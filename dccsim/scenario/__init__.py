@@ -1,5 +1,4 @@
-"""The scenario runner: YAML scenarios of DUIS requests, clock moves and expected answers, Responses and alerts,
-each run on a simulator of its own with a simulated clock, reported on the console and as JUnit XML.
+"""The scenario runner: YAML scenarios run on simulators of their own, reported on the console and as JUnit XML.
 
 ``load_file`` reads a scenario file into typed scenarios (``dccsim.scenario.model``); ``run`` finds, runs and
 reports the scenario files under some paths; ``run_scenarios`` runs parsed files in a running event loop;

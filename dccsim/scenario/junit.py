@@ -1,5 +1,4 @@
-"""A run as a JUnit XML report, in the common format CI servers read: one testsuite per scenario file, one
-testcase per scenario, a failure, error or skipped element for those that did not pass."""
+"""A run as a JUnit XML report in the common format CI servers read: a testsuite per file, a testcase per scenario."""
 from __future__ import annotations
 
 import socket

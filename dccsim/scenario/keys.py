@@ -1,5 +1,4 @@
-"""What a scenario's users sign and top up with: a key folder in the RTDS naming, as ``dccsim keys export``
-writes it."""
+"""What a scenario's users sign and top up with: a key folder as ``dccsim keys export`` writes it."""
 from __future__ import annotations
 
 from pathlib import Path

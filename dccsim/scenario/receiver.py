@@ -1,8 +1,4 @@
-"""The users' endpoints of a run: one HTTP server, an inbox per scenario, a path per user (``/<inbox>/<user>``).
-
-A document counts as received once the server has answered its POST, so a simulator whose outbox holds
-nothing pending has had every document it sent received here.
-"""
+"""The users' endpoints of a run: one HTTP server, an inbox per scenario, a path per user (``/<inbox>/<user>``)."""
 from __future__ import annotations
 
 import asyncio
@@ -60,7 +56,8 @@ class Inbox:
 
 
 class Receiver:
-    """The HTTP server every scenario's users' endpoints point at."""
+    """The HTTP server every scenario's users' endpoints point at. A document counts as received once the server
+    has answered its POST, so a simulator whose outbox holds nothing pending has had all it sent received here."""
 
     def __init__(self, host: str = "127.0.0.1"):
         self.host = host

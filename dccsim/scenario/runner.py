@@ -1,5 +1,4 @@
-"""A run of scenario files: each scenario on a simulator of its own (side by side, at most ``jobs`` at once) or
-all on one running simulator; its steps in order; a console block as each ends; a JUnit report at the end."""
+"""A run of scenario files: each scenario on a simulator of its own, side by side, or all on one running simulator."""
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,4 @@
-"""Running a scenario's steps against its simulator: one coroutine per kind of step, each returning what came
-in a few words or raising ``StepFailed`` with what was expected, what came and the request's message log."""
+"""A scenario's steps carried out against its simulator, one coroutine per kind of step."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +6,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -206,7 +206,7 @@ def _document_details(what: str, document: Received, session: Session) -> str:
     return "\n".join(lines)
 
 
-def _request_of(step: Send, session: Session, now) -> tuple[etree._Element, int]:
+def _request_of(step: Send, session: Session, now: datetime) -> tuple[etree._Element, int]:
     """The unsigned request a send step makes, and the CommandVariant a critical one is signed as."""
     source = step.source
     if isinstance(source, CatalogueSource):

@@ -1,5 +1,4 @@
-"""Where scenarios run: a fresh simulator of its own for each (in this process, with its own data directory
-and its own database on one PostgreSQL server), or a running simulator named by its URLs."""
+"""Where scenarios run: a fresh in-process simulator for each, or a running simulator named by its URLs."""
 from __future__ import annotations
 
 import asyncio

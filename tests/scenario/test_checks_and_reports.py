@@ -25,9 +25,11 @@ def _document(header: str, body: str) -> bytes:
 
 
 INVENTORY = _document(
-    "<sr:RequestID>90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:7</sr:RequestID><sr:ResponseCode>I0</sr:ResponseCode>",
+    "<sr:RequestID>90-B3-D5-1F-30-01-00-00:90-B3-D5-1F-30-00-00-02:7</sr:RequestID>"
+    "<sr:ResponseCode>I0</sr:ResponseCode>",
     "<sr:ResponseMessage><sr:DSPInventory>"
-    "<sr:Device><sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID><sr:DeviceStatus>Pending</sr:DeviceStatus></sr:Device>"
+    "<sr:Device><sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID><sr:DeviceStatus>Pending</sr:DeviceStatus>"
+    "</sr:Device>"
     "<sr:Device><sr:DeviceID>00-DB-12-34-56-78-90-A3</sr:DeviceID><sr:DeviceStatus>Commissioned</sr:DeviceStatus>"
     "</sr:Device></sr:DSPInventory></sr:ResponseMessage>")
 

@@ -91,9 +91,10 @@ def test_an_expectation_for_some_releases_leaves_the_others_without_one():
 
 
 def test_plain_values_stay_the_text_they_are_in_xml():
-    scenario = _one('scenarios:\n  - name: a\n    steps:\n      - send: {variant: "8.11", device: 00-DB-12-34-56-78-90-A2, '
-                    'body: {InstallCode: 0011223344556677, JoinTimePeriod: 60, StartTime: 12:30:00, Flag: true, '
-                    'Code: 0x8F66, Empty: }}\n')
+    scenario = _one('scenarios:\n  - name: a\n    steps:\n'
+                    '      - send: {variant: "8.11", device: 00-DB-12-34-56-78-90-A2, body: {\n'
+                    '          InstallCode: 0011223344556677, JoinTimePeriod: 60, StartTime: 12:30:00, Flag: true,\n'
+                    '          Code: 0x8F66, Empty: }}\n')
     body = scenario.steps[0].source.body
     assert body == {"InstallCode": "0011223344556677", "JoinTimePeriod": "60", "StartTime": "12:30:00",
                     "Flag": True, "Code": "0x8F66", "Empty": None}
