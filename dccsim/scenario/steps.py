@@ -19,6 +19,7 @@ from dccsim.delivery.message_log import format_messages
 from dccsim.duis import client as duis_client
 from dccsim.duis.ids import RequestId, canonical_request_id, dashed, normalise_eui
 from dccsim.duis.namespaces import sr
+from dccsim.duis.outcomes import I0
 from dccsim.scenario.checks import (alert_matches, alert_problems, check_answer, check_response, excerpt,
                                     is_alert_for)
 from dccsim.scenario.client import NoSuchEndpoint, SimulatorClient
@@ -167,7 +168,7 @@ class Session:
         if self.keep is not None:
             self._keep(root)
         answer = await self.client.send(cv, duis_client.sign(root, signer))
-        if cv != 4 or answer.status != 200 or answer.code != "I0":
+        if cv != 4 or answer.status != 200 or answer.code != I0:
             return answer, False
         payload = etree.fromstring(answer.body).findtext(f".//{sr('PreCommand')}/{sr('GBCSPayload')}")
         if not payload:
