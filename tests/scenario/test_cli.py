@@ -41,10 +41,11 @@ def test_the_shipped_pack_passes_and_reports_as_junit(tmp_path):
 
 
 def test_the_pack_shows_the_previous_release_where_it_differs():
-    done = _dccsim("scenarios/release-4.0", "--release", "duis-3.1")
+    done = _dccsim("scenarios/", "--release", "duis-3.1")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "PASS  scenarios/release-4.0/secmp0067-traffic-management.yaml" in done.stdout
     assert "SKIP  scenarios/release-4.0/secmp0093-read-device-log.yaml" in done.stdout
+    assert "PASS  scenarios/journeys/install-and-commission.yaml" in done.stdout
 
 
 def test_failures_and_broken_files_exit_1_with_a_clear_message(tmp_path):
