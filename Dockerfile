@@ -4,5 +4,5 @@ WORKDIR /app
 COPY . /app
 RUN pip install --no-cache-dir -e .
 ENV DCCSIM_DATA_DIR=/var/lib/dccsim
-EXPOSE 8079 8080
+EXPOSE 8079 8080 8083
 CMD ["dccsim", "serve", "--host", "0.0.0.0"]

@@ -422,7 +422,8 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
                            env=env, check=True, capture_output=True, cwd=REPO_ROOT)
             port, admin = _free_port(), _free_port()
             server = subprocess.Popen(
-                _dccsim(scratch, "serve", "--port", str(port), "--admin-port", str(admin), "--workers", str(workers)),
+                _dccsim(scratch, "serve", "--port", str(port), "--admin-port", str(admin), "--smki-port",
+                        str(_free_port()), "--workers", str(workers)),
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             asyncio.run(_wait_ready(f"http://127.0.0.1:{admin}", server))
             base = f"http://127.0.0.1:{port}"

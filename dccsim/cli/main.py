@@ -24,7 +24,7 @@ from dccsim.han.store import set_faults
 from dccsim.inventory import repository as repo
 from dccsim.runtime.releases import DEFAULT_PROFILE, PROFILES
 from dccsim.runtime.server import run_event_loop, serve
-from dccsim.runtime.settings import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, Settings, default_data_dir
+from dccsim.runtime.settings import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, SMKI_PORT, Settings, default_data_dir
 from dccsim.runtime.simulator import prepare_state
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.folders import export_folder, import_folders
@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="DUIS XSD to validate requests with (default: the project's own)")
     serve.add_argument("--strict-validity", action="store_true",
                        help="reject certificates outside their validity period (default: accept, warn)")
+    serve.add_argument("--smki-port", type=int, default=None,
+                       help=f"SMKI repository service port, on --host like DUIS (default {SMKI_PORT}, or "
+                            "$DCCSIM_SMKI_PORT)")
     serve.add_argument("--admin-port", type=int, default=ADMIN_PORT,
                        help=f"admin API port, never exposed on the DUIS port (default {ADMIN_PORT})")
     serve.add_argument("--admin-host", default="127.0.0.1",
@@ -174,8 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_SETTINGS_FLAGS = ("data_dir", "host", "port", "duis_xsd", "strict_validity", "admin_host", "admin_port", "workers",
-                   "release_profile", "delivery_give_up_after", "system_capacity_rps",
+_SETTINGS_FLAGS = ("data_dir", "host", "port", "smki_port", "duis_xsd", "strict_validity", "admin_host", "admin_port",
+                   "workers", "release_profile", "delivery_give_up_after", "system_capacity_rps",
                    "precommand_empty_signature_byte", "clock", "clock_start")
 
 

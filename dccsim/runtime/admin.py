@@ -1,5 +1,5 @@
 """The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults,
-state and re-keying, the clock, what is pending, health."""
+state and re-keying, the clock, what is pending, the keys as one zip, health."""
 from __future__ import annotations
 
 import json
@@ -16,7 +16,9 @@ from dccsim.han.rekeying import reissue_device_certificate
 from dccsim.han.store import set_faults
 from dccsim.inventory import repository as repo
 from dccsim.runtime.simulator import Simulator
+from dccsim.smki import repository as smki_repo
 from dccsim.smki.credentials import Usage
+from dccsim.smki.folders import export_zip
 from dccsim.timing.clock import ClockError, ClockMode, parse_duration
 
 SIMULATOR: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
@@ -174,6 +176,17 @@ async def advance_clock(request: web.Request) -> web.Response:
     return _json(_clock_view(sim))
 
 
+async def keys_zip(request: web.Request) -> web.Response:
+    """The credentials ``dccsim keys export`` writes, as one zip in the same naming, as the database now holds
+    them (under this simulator's validity rule and clock)."""
+    sim = request.app[SIMULATOR]
+    async with sim.db.pool.acquire() as conn:
+        store = await smki_repo.load_store(conn, strict_validity=sim.settings.strict_validity, clock=sim.clock.now,
+                                           quiet=True)
+    return web.Response(body=export_zip(store, sim.clock.now()), content_type="application/zip",
+                        headers={"Content-Disposition": 'attachment; filename="dccsim-keys.zip"'})
+
+
 async def health(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     await sim.db.pool.fetchval("SELECT 1")
@@ -190,6 +203,7 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_put("/admin/users/{entity_id}/endpoint", user_endpoint)
     app.router.add_get("/admin/pending", pending)
     app.router.add_get("/admin/health", health)
+    app.router.add_get("/admin/keys.zip", keys_zip)
     app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
     app.router.add_get("/admin/devices/{device_id}", device_state)
     app.router.add_post("/admin/devices/{device_id}/rekey", rekey_device)

@@ -29,6 +29,7 @@ from dccsim.runtime.settings import Settings
 from dccsim.frontdoor.app import SERVICES, create_app
 from dccsim.runtime.simulator import Simulator, prepare_state, start_simulator
 from dccsim.smki.folders import export_folder
+from dccsim.smki.service import RETRIEVE_PATH, SEARCH_PATH, SmkiRepository, create_smki_app
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,11 @@ _NAMES = {"S": "send command", "T": "transform", "D": "non-device"}
 
 
 async def start_sites(sim: Simulator, *, admin: bool = True) -> list[web.AppRunner]:
-    """Start the DUIS site (and the admin site); return the runners to clean up."""
+    """Start the DUIS site, the SMKI repository site (and the admin site); return the runners to clean up."""
     runners = []
-    sites = [(create_app(sim.front_door), sim.settings.host, sim.settings.port)]
+    repository = SmkiRepository(sim.db.pool, sim.clock.now, sim.settings.strict_validity)
+    sites = [(create_app(sim.front_door), sim.settings.host, sim.settings.port),
+             (create_smki_app(repository), sim.settings.host, sim.settings.smki_port)]
     if admin:
         sites.append((create_admin_app(sim), sim.settings.admin_host, sim.settings.admin_port))
     for app, host, port in sites:
@@ -102,7 +105,11 @@ async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool =
         print("dccsim is running", flush=True)
         for letter, path in SERVICES.items():
             print(f"  DUIS {_NAMES[letter]:<22} {base}{path}")
+        smki = f"http://{settings.host}:{settings.smki_port}"
+        print(f"  SMKI certificate search  {smki}{SEARCH_PATH}")
+        print(f"  SMKI certificate data    {smki}{RETRIEVE_PATH}")
         print(f"  admin API                http://{settings.admin_host}:{settings.admin_port}/admin/health")
+        print(f"  keys as one zip          http://{settings.admin_host}:{settings.admin_port}/admin/keys.zip")
         print(f"  release profile          {sim.release.name}")
         print(f"  clock                    {sim.clock.mode.value} ({sim.clock.now().isoformat()})")
         print(f"  workers                  {settings.workers}")

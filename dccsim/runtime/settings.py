@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from dccsim.timing.clock import ClockMode
 
@@ -14,8 +14,11 @@ SCHEMAS_DIR = Path(os.environ.get("DCCSIM_SCHEMAS_DIR", REPO_ROOT / "schemas"))
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 DEFAULT_DUIS_XSD = SCHEMAS_DIR / "duis" / "dccsim-duis.xsd"
 
+T = TypeVar("T")
+
 DUIS_PORT = 8079
 ADMIN_PORT = 8080
+SMKI_PORT = 8083      # DCC Boxed's SMKI repository service
 
 
 def default_data_dir() -> Path:
@@ -27,11 +30,11 @@ def default_data_dir() -> Path:
     return Path(base) / "dccsim"
 
 
-def _from_environment(name: str, default: float | None) -> Callable[[], float | None]:
+def _from_environment(name: str, default: T, parse: Callable[[str], T] = float) -> Callable[[], T]:
     """A default read from ``$name`` when the setting is not given explicitly (an explicit value wins)."""
-    def read() -> float | None:
+    def read() -> T:
         text = os.environ.get(name)
-        return float(text) if text else default
+        return parse(text) if text else default
     return read
 
 
@@ -46,6 +49,8 @@ class Settings:
     port: int = DUIS_PORT
     admin_host: str = "127.0.0.1"      # the admin API stays local even when DUIS listens on 0.0.0.0
     admin_port: int = ADMIN_PORT
+    # The SMKI repository service (dccsim.smki.service), on ``host`` like DUIS.
+    smki_port: int = field(default_factory=_from_environment("DCCSIM_SMKI_PORT", SMKI_PORT, int))
     duis_xsd: Path = DEFAULT_DUIS_XSD
     strict_validity: bool = False
     max_request_bytes: int = 2 * 1024 * 1024

@@ -88,8 +88,8 @@ class LocalSimulators:
             await conn.close()
         start = scenario.clock_start or datetime.now(timezone.utc).replace(microsecond=0)
         settings = Settings(data_dir=self.work / f"{number:03d}-{_slug(scenario.name)}",
-                            database_url=_url_with_database(self.server_url, database), port=0, admin_port=0,
-                            release_profile=release, clock=ClockMode.SIMULATED, clock_start=start,
+                            database_url=_url_with_database(self.server_url, database), port=0, smki_port=0,
+                            admin_port=0, release_profile=release, clock=ClockMode.SIMULATED, clock_start=start,
                             device_timeout=DEVICE_TIMEOUT)
         try:
             await _load_estates(settings, scenario.estate)
@@ -98,7 +98,8 @@ class LocalSimulators:
                 export_folder(sim.smki, settings.keys_dir)
                 runners = await start_sites(sim)
                 try:
-                    duis, admin = (runner.addresses[0] for runner in runners)
+                    # start_sites starts the DUIS site first and the admin site last
+                    duis, admin = runners[0].addresses[0], runners[-1].addresses[0]
                     yield Target(f"http://{duis[0]}:{duis[1]}", f"http://{admin[0]}:{admin[1]}",
                                  settings.keys_dir, local=True)
                 finally:

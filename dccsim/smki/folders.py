@@ -1,7 +1,10 @@
 """Credential folders in the RTDS keystore naming: export for clients, import of existing sets."""
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from dccsim.smki.credentials import GBCS_USAGES, Credential, Usage, read_folders
@@ -21,38 +24,72 @@ def _stem(cred: Credential) -> str | None:
     return None
 
 
+# The times a zip archive can record.
+_ZIP_FIRST = datetime(1980, 1, 1, tzinfo=timezone.utc)
+_ZIP_LAST = datetime(2107, 12, 31, 23, 59, 58, tzinfo=timezone.utc)
+
 _WHAT = {Usage.GBCS_SIGNING: "GBCS digital signing", Usage.GBCS_KEY_AGREEMENT: "GBCS key agreement",
          Usage.PREPAYMENT: "prepayment (UTRN) key agreement", Usage.XML_SIGNING: "DUIS XML signing",
          Usage.DSP_XML_SIGNING: "DUIS response signing"}
 
 
-def export_folder(store: CredentialStore, directory: Path) -> list[Path]:
-    """Write the active credentials (certificates and held private keys) and the CA certificates."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    lines = ["Credentials of the dccsim SMKI test PKI, in the RTDS keystore naming.", ""]
+@dataclass(frozen=True)
+class ExportedFile:
+    """One file of an export: its name in the RTDS keystore naming, its bytes, and what it is."""
 
-    def write(name: str, data: bytes, what: str) -> None:
-        path = directory / name
-        path.write_bytes(data)
-        written.append(path)
-        lines.append(f"{name:<44} {what}")
+    name: str
+    data: bytes
+    what: str
 
+
+EXPORT_README = "README.txt"
+
+
+def export_files(store: CredentialStore) -> list[ExportedFile]:
+    """The active credentials (certificates and held private keys) and the CA certificates, as files."""
+    files: list[ExportedFile] = []
     for role, cred in sorted(store.authorities.items()):
-        write(f"ca-{role}.pem", cred.cert_pem(), f"certificate authority ({role})")
+        files.append(ExportedFile(f"ca-{role}.pem", cred.cert_pem(), f"certificate authority ({role})"))
     for cred in sorted(store.active(), key=lambda c: (c.is_device, c.entity_id or "", c.usage.value)):
         stem = _stem(cred)
         if stem is None:
             continue
         kind = "device" if cred.is_device else f"organisation (role {cred.role_code})"
         what = _WHAT.get(cred.usage, cred.usage.value)
-        write(f"{stem}.pem", cred.cert_pem(), f"{kind} {what} certificate")
+        files.append(ExportedFile(f"{stem}.pem", cred.cert_pem(), f"{kind} {what} certificate"))
         key = cred.key_pem()
         if key is not None:
-            write(f"{stem}.key", key, f"{kind} {what} private key")
-    (directory / "README.txt").write_text("\n".join(lines) + "\n")
-    return written
+            files.append(ExportedFile(f"{stem}.key", key, f"{kind} {what} private key"))
+    return files
+
+
+def _readme(files: list[ExportedFile]) -> bytes:
+    lines = ["Credentials of the dccsim SMKI test PKI, in the RTDS keystore naming.", ""]
+    lines += [f"{f.name:<44} {f.what}" for f in files]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def export_folder(store: CredentialStore, directory: Path) -> list[Path]:
+    """Write the export into a folder (and a README listing it); return the credential files written."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    files = export_files(store)
+    for exported in files:
+        (directory / exported.name).write_bytes(exported.data)
+    (directory / EXPORT_README).write_bytes(_readme(files))
+    return [directory / exported.name for exported in files]
+
+
+def export_zip(store: CredentialStore, moment: datetime) -> bytes:
+    """The export as one zip archive: the files ``export_folder`` writes, under the same names, dated
+    ``moment`` (the simulator's clock; a zip records 1980 to 2107)."""
+    files = export_files(store)
+    stamp = min(max(moment, _ZIP_FIRST), _ZIP_LAST).astimezone(timezone.utc).timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in [(f.name, f.data) for f in files] + [(EXPORT_README, _readme(files))]:
+            archive.writestr(zipfile.ZipInfo(name, date_time=stamp), data, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
 
 
 @dataclass

@@ -54,10 +54,11 @@ async def save_credentials(conn, creds: Iterable[Credential], *, authority_role:
     return len(rows)
 
 
-async def load_store(conn, *, strict_validity: bool = False, clock: Callable[[], datetime] | None = None) \
-        -> CredentialStore:
-    """Every stored credential; ``strict_validity`` and ``clock`` as ``CredentialStore`` describes them."""
-    store = CredentialStore(strict_validity=strict_validity, **({"clock": clock} if clock else {}))
+async def load_store(conn, *, strict_validity: bool = False, clock: Callable[[], datetime] | None = None,
+                     quiet: bool = False) -> CredentialStore:
+    """Every stored credential; ``strict_validity``, ``clock`` and ``quiet`` as ``CredentialStore`` describes
+    them."""
+    store = CredentialStore(strict_validity=strict_validity, quiet=quiet, **({"clock": clock} if clock else {}))
     await load_new(conn, store)
     return store
 
@@ -76,6 +77,27 @@ async def load_new(conn, store: CredentialStore) -> int:
             added += 1
         store.read_to = (row["created_at"], row["id"])
     return added
+
+
+# The columns a certificate needs, the private key left out: what reads these rows never hands a key out.
+_CERTIFICATE_COLUMNS = ("id, entity_id, usage, role_code, authority_role, issuer, serial, cert_pem, NULL AS key_pem, "
+                        "is_device, preparatory, source, created_at")
+
+
+async def certificates_of(conn, entity_id: str) -> list[Credential]:
+    """Every certificate stored for an entity (16 hex digits), without private keys, in the order stored."""
+    rows = await conn.fetch(f"SELECT {_CERTIFICATE_COLUMNS} FROM smki_credential WHERE entity_id = $1 "
+                            "AND authority_role IS NULL ORDER BY created_at, id", entity_id)
+    return [credential_from_row(row) for row in rows]
+
+
+async def certificates_beside_serial(conn, serial: int) -> list[Credential]:
+    """Every certificate of each entity holding a certificate with this serial number (whatever its issuer),
+    without private keys, in the order stored: what the status of that certificate is decided among."""
+    rows = await conn.fetch(
+        f"SELECT {_CERTIFICATE_COLUMNS} FROM smki_credential WHERE authority_role IS NULL AND entity_id IN "
+        "(SELECT entity_id FROM smki_credential WHERE serial = $1) ORDER BY created_at, id", serial)
+    return [credential_from_row(row) for row in rows]
 
 
 def _usage(row) -> Usage:

@@ -48,12 +48,15 @@ class CredentialStore:
     out (``gbcs``, ``all_gbcs``, ``active``, ``gbcs_keys``) follow the same rule as the XML-signing
     certificate of a request (``check_validity``). With ``strict_validity`` a certificate outside its
     period is not usable: the next-preferred usable credential of that entity and usage takes its place,
-    or there is none. Otherwise it is used, with one logged warning per certificate.
+    or there is none. Otherwise it is used, with one logged warning per certificate. A ``quiet`` store logs
+    none: one built to answer a single question (an SMKI repository search) would repeat them every time.
     """
 
-    def __init__(self, *, strict_validity: bool = False, clock: Callable[[], dt.datetime] = _wall_clock) -> None:
+    def __init__(self, *, strict_validity: bool = False, clock: Callable[[], dt.datetime] = _wall_clock,
+                 quiet: bool = False) -> None:
         self.strict_validity = strict_validity
         self.clock = clock               # what "now" is when a caller does not say
+        self.quiet = quiet
         self._all: list[Credential] = []
         self._by_issuer_serial: dict[tuple[frozenset, int], Credential] = {}
         self._ranked: dict[tuple[str, str], list[Credential]] = {}
@@ -146,7 +149,7 @@ class CredentialStore:
         message = (f"{cred.usage.value} certificate serial {cred.serial} of {cred.entity_id} is outside its "
                    f"validity period ({cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})")
         ident = (cert.issuer, cred.serial)
-        first = ident not in self._warned
+        first = ident not in self._warned and not self.quiet
         self._warned.add(ident)
         if strict:
             if first:

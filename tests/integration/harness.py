@@ -80,6 +80,7 @@ class RunningSimulator:
     session: aiohttp.ClientSession
     runners: list
     admin_url: str = ""
+    smki_url: str = ""
 
     async def post(self, service: str, body: bytes) -> Answer:
         async with self.session.post(f"{self.base_url}/api/v1/service{service}", data=body,
@@ -128,10 +129,11 @@ async def start_running_simulator(database_url: str, tmp: Path, *, deliver: bool
     """Prepare a fresh inventory (demo estate), import the ZAZ1 + RTDS credentials, and serve (without
     device job, scheduler and delivery workers when ``deliver`` is False)."""
     settings = Settings(data_dir=tmp, database_url=database_url, port=free_port(), admin_port=free_port(),
-                        **settings_overrides)
+                        smki_port=free_port(), **settings_overrides)
     await prepare_with_keys(settings)
     sim = await start_simulator(settings, deliver=deliver)
     runners = await start_sites(sim)
     session = aiohttp.ClientSession()
-    return RunningSimulator(sim, f"http://{settings.host}:{settings.port}", session, runners,
-                            f"http://{settings.host}:{settings.admin_port}")
+    host = f"http://{settings.host}"
+    return RunningSimulator(sim, f"{host}:{settings.port}", session, runners, f"{host}:{settings.admin_port}",
+                            f"{host}:{settings.smki_port}")

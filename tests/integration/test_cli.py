@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 import gbcs
-from dccsim.runtime.settings import ADMIN_PORT, DUIS_PORT, Settings
+from dccsim.runtime.settings import ADMIN_PORT, DUIS_PORT, SMKI_PORT, Settings
 from dccsim.smki import authority as ca
 from dccsim.smki.credentials import Usage
 from tests.conftest import create_fresh_database
@@ -95,7 +95,8 @@ async def _serving(env: dict, *flags: str, data_dir: Path | None = None):
     log (stderr) in ``logs``."""
     port, admin = free_port(), free_port()
     head = [sys.executable, "-m", "dccsim"] + (["--data-dir", str(data_dir)] if data_dir else [])
-    process = subprocess.Popen([*head, "serve", "--port", str(port), "--admin-port", str(admin), *flags],
+    process = subprocess.Popen([*head, "serve", "--port", str(port), "--admin-port", str(admin),
+                                "--smki-port", str(free_port()), *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     logs: list[str] = []
     try:
@@ -201,10 +202,10 @@ async def test_serve_strict_validity_refuses_a_request_signed_outside_the_key_va
     assert logs[0].count("outside its validity period") == 1 and "accepted" in logs[0]
 
 
-def test_compose_publishes_admin_on_loopback_and_the_keys_to_the_host():
+def test_compose_publishes_admin_on_loopback_duis_and_smki_everywhere_and_the_keys_to_the_host():
     compose = yaml.safe_load((REPO / "compose.yaml").read_text())["services"]["dccsim"]
     data_dir = compose["environment"]["DCCSIM_DATA_DIR"]
     assert f"./keys:{Settings(data_dir=Path(data_dir)).keys_dir}" in compose["volumes"]
     admin = [p for p in compose["ports"] if p.endswith(f":{ADMIN_PORT}")]
     assert admin == [f"127.0.0.1:{ADMIN_PORT}:{ADMIN_PORT}"]
-    assert f"{DUIS_PORT}:{DUIS_PORT}" in compose["ports"]
+    assert f"{DUIS_PORT}:{DUIS_PORT}" in compose["ports"] and f"{SMKI_PORT}:{SMKI_PORT}" in compose["ports"]

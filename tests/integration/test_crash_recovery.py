@@ -62,7 +62,7 @@ def _start(data_dir: Path, url: str, port: int, admin: int, **env: str) -> subpr
     output = open(data_dir / "server.log", "ab")
     try:
         return subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(data_dir), "serve",
-                                 "--port", str(port), "--admin-port", str(admin)],
+                                 "--port", str(port), "--admin-port", str(admin), "--smki-port", str(free_port())],
                                 env=environment, stdout=output, stderr=subprocess.STDOUT)
     finally:
         output.close()
@@ -355,7 +355,7 @@ async def test_workers_stop_when_their_parent_is_killed(pg_base_url, tmp_path):
     port, admin = free_port(), free_port()
     output = open(tmp_path / "server.log", "ab")
     parent = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers", "2",
-                               "--port", str(port), "--admin-port", str(admin)],
+                               "--port", str(port), "--admin-port", str(admin), "--smki-port", str(free_port())],
                               env={**os.environ, "DCCSIM_DATABASE_URL": url}, stdout=output, stderr=subprocess.STDOUT)
     output.close()
     workers: list[int] = []
@@ -382,14 +382,14 @@ async def test_workers_stop_when_their_parent_is_killed(pg_base_url, tmp_path):
 
 
 async def test_the_embedded_database_stops_at_a_clean_exit_after_a_crash(tmp_path):
-    port, admin = free_port(), free_port()
+    port, admin, smki = free_port(), free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if key != "DCCSIM_DATABASE_URL"}
 
     def serve() -> subprocess.Popen:
         output = open(tmp_path / "server.log", "ab")
         try:
             return subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path / "data"), "serve",
-                                     "--port", str(port), "--admin-port", str(admin)],
+                                     "--port", str(port), "--admin-port", str(admin), "--smki-port", str(smki)],
                                     env=env, stdout=output, stderr=subprocess.STDOUT)
         finally:
             output.close()

@@ -32,7 +32,7 @@ from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
 from dccsim.smki.credentials import Usage, read_folders
 from tests.conftest import create_fresh_database
-from tests.integration import requests
+from tests.integration import requests, smki_client
 from tests.integration.device_flows import (gbcs_key_for, prepared, run_request, sign_in_place,
                                             wait_for_response, xml_signer_for)
 from tests.integration.harness import NETWORK_OPERATOR, SUPPLIER, start_running_simulator
@@ -529,7 +529,8 @@ def _credentials_request(kind: str):
 async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_after_a_restart(pg_base_url,
                                                                                              tmp_path):
     """The test PKI re-keys the ESME (new digital-signing and key-agreement pairs, on the device only);
-    6.24.2 makes the DCC follow the device; the meter's MACs and signatures verify then and after a restart."""
+    6.24.2 makes the DCC follow the device, and the SMKI repository service shows the reported certificates in
+    use and the ones they replaced not; the meter's MACs and signatures verify then and after a restart."""
     url = await create_fresh_database(pg_base_url)
     receiver = await Receiver().start()
     receivers = {SUPPLIER: receiver}
@@ -538,7 +539,7 @@ async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_af
         pool = running.sim.db.pool
         await repo.set_endpoint(pool, SUPPLIER, receiver.url)
         await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
-        old_ka = running.sim.smki.gbcs(A0, "ka").certificate
+        old_ds, old_ka = running.sim.smki.gbcs(A0, "ds").certificate, running.sim.smki.gbcs(A0, "ka").certificate
         async with pool.acquire() as conn:
             new_ds = await reissue_device_certificate(conn, running.sim.han, A0, Usage.GBCS_SIGNING)
             new_ka = await reissue_device_certificate(conn, running.sim.han, A0, Usage.GBCS_KEY_AGREEMENT)
@@ -550,6 +551,11 @@ async def test_certificates_a_device_reports_are_tracked_and_it_keeps_working_af
             assert await pool.fetchval("SELECT count(*) FROM smki_credential WHERE entity_id = $1 AND usage = $2 "
                                        "AND source = 'reported by device' AND key_pem IS NULL", A0, usage) == 1
         assert running.sim.smki.gbcs(A0, "ka").certificate != old_ka
+        status, found = await smki_client.search(running, "CertificateSubjectAltName", dashed(A0))
+        assert status == 200
+        assert sorted((f.usage, f.status, int(f.serial, 16)) for f in found) == sorted([
+            ("DS", "I", new_ds.serial), ("KA", "I", new_ka.serial),
+            ("DS", "N", old_ds.serial_number), ("KA", "N", old_ka.serial_number)])
         _rid, read = await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
         assert read.verification.mac == "verified"
     finally:

@@ -269,7 +269,7 @@ async def _strict_simulator(database_url: str, tmp, *, drop_generated_dcc_key_ag
     ran out in 2025); optionally without the DCC key-agreement certificate it generated itself, so that
     only the expired imported one is left."""
     settings = Settings(data_dir=tmp, database_url=database_url, port=free_port(), admin_port=free_port(),
-                        strict_validity=True)
+                        smki_port=free_port(), strict_validity=True)
     db = await prepare_state(settings)
     async with db.pool.acquire() as conn:
         report = import_folders(await smki_repo.load_store(conn), [KEYS_ZAZ1, KEYS_RTDS])

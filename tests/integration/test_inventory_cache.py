@@ -32,7 +32,7 @@ async def test_a_change_in_sql_reaches_the_caches_of_both_workers(pg_base_url, t
     await prepare_with_keys(Settings(data_dir=tmp_path, database_url=url), [KEYS_ZAZ1])
     port, admin = free_port(), free_port()
     server = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers", "2",
-                               "--port", str(port), "--admin-port", str(admin)],
+                               "--port", str(port), "--admin-port", str(admin), "--smki-port", str(free_port())],
                               env={**os.environ, "DCCSIM_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
                               stderr=subprocess.STDOUT)
     pool = await asyncpg.create_pool(url, min_size=1, max_size=2)

@@ -54,14 +54,14 @@ async def test_message_log_by_request_id(running):
     assert "<sr:ReadInventory>" in printed.stdout.replace(" ", "") or "ReadInventory" in printed.stdout
 
 
-async def test_the_admin_api_stays_local_when_duis_listens_everywhere(pg_base_url, tmp_path):
+async def test_the_admin_api_stays_local_when_duis_and_smki_listen_everywhere(pg_base_url, tmp_path):
     from tests.conftest import create_fresh_database
     from tests.integration.harness import start_running_simulator
 
     running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, host="0.0.0.0")
     try:
-        duis, admin = running.runners
-        assert {address[0] for address in duis.addresses} == {"0.0.0.0"}
+        duis, smki, admin = running.runners
+        assert {address[0] for address in duis.addresses} == {address[0] for address in smki.addresses} == {"0.0.0.0"}
         assert {address[0] for address in admin.addresses} == {"127.0.0.1"}
     finally:
         await running.close()

@@ -125,7 +125,7 @@ async def running_limited(pg_base_url, tmp_path):
 async def test_two_workers_share_one_allocation(pg_base_url, tmp_path):
     url = await create_fresh_database(pg_base_url)
     port, admin = free_port(), free_port()
-    env = {**os.environ, "DCCSIM_DATABASE_URL": url}
+    env = {**os.environ, "DCCSIM_DATABASE_URL": url, "DCCSIM_SMKI_PORT": str(free_port())}
     server = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers",
                                "2", "--port", str(port), "--admin-port", str(admin)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -182,7 +182,7 @@ async def test_set_capacity_applies_to_a_running_simulator_without_a_restart(pg_
     url = await create_fresh_database(pg_base_url)
     await prepare_with_keys(Settings(data_dir=tmp_path, database_url=url), [KEYS_ZAZ1])
     port, admin = free_port(), free_port()
-    env = {**os.environ, "DCCSIM_DATABASE_URL": url}
+    env = {**os.environ, "DCCSIM_DATABASE_URL": url, "DCCSIM_SMKI_PORT": str(free_port())}
     server = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers", "2",
                                "--port", str(port), "--admin-port", str(admin)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)

@@ -1,6 +1,7 @@
 """Settings: what is given explicitly wins; the environment only fills in what was left out."""
 from __future__ import annotations
 
+from dccsim.cli.main import _settings, build_parser
 from dccsim.runtime.settings import Settings
 
 
@@ -16,3 +17,13 @@ def test_without_the_environment_the_defaults_apply(monkeypatch):
     monkeypatch.delenv("DCCSIM_DEVICE_TIMEOUT", raising=False)
     monkeypatch.delenv("DCCSIM_SYSTEM_CAPACITY", raising=False)
     assert Settings().device_timeout == 10.0 and Settings().system_capacity_rps is None
+
+
+def test_the_smki_repository_listens_where_dcc_boxed_clients_look_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("DCCSIM_SMKI_PORT", raising=False)
+    assert Settings().smki_port == 8083
+    assert _settings(build_parser().parse_args(["serve", "--smki-port", "9183"])).smki_port == 9183
+    monkeypatch.setenv("DCCSIM_SMKI_PORT", "18083")
+    assert Settings().smki_port == 18083 and Settings(smki_port=9083).smki_port == 9083
+    assert _settings(build_parser().parse_args(["serve"])).smki_port == 18083
+    assert _settings(build_parser().parse_args(["serve", "--smki-port", "9183"])).smki_port == 9183

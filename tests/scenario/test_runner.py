@@ -157,11 +157,11 @@ async def test_keep_keeps_what_was_sent_and_received(tmp_path, pg_base_url):
 async def running_simulator(pg_base_url, tmp_path):
     """A simulator serving on its own, with the simulated clock, and its keys exported as `serve` does."""
     settings = Settings(data_dir=tmp_path / "served", database_url=await create_fresh_database(pg_base_url),
-                        port=0, admin_port=0, clock=ClockMode.SIMULATED)
+                        port=0, admin_port=0, smki_port=0, clock=ClockMode.SIMULATED)
     sim = await start_simulator(settings)
     export_folder(sim.smki, settings.keys_dir)
     runners = await start_sites(sim)
-    duis, admin = (runner.addresses[0] for runner in runners)
+    duis, admin = runners[0].addresses[0], runners[-1].addresses[0]   # start_sites: DUIS first, admin last
     yield sim, f"http://{duis[0]}:{duis[1]}", f"http://{admin[0]}:{admin[1]}", settings.keys_dir
     for runner in runners:
         await runner.cleanup()
