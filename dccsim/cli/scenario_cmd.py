@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run_cmd.add_argument("--admin", default=None, metavar="URL",
                          help="with --target: its admin API (default: the target's host, port 8080)")
     run_cmd.add_argument("--keys", type=Path, default=None, metavar="DIR",
-                         help="with --target: its users' keys (default: the data directory's exported keys)")
+                         help="with --target: a folder of its users' keys (default: fetched from its admin API, "
+                              "GET /admin/keys.zip)")
     run_cmd.set_defaults(func=_run)
 
 

@@ -87,3 +87,12 @@ class SimulatorClient:
 
     async def rekey(self, device_id: str, credential: str) -> dict[str, Any]:
         return await self._admin("POST", f"/admin/devices/{dashed(device_id)}/rekey", {"credential": credential})
+
+    async def keys_zip(self) -> bytes:
+        """The simulator's keys as ``dccsim keys export`` writes them, as one zip."""
+        async with self.session.get(f"{self.admin_url}/admin/keys.zip") as response:
+            if response.status == 404:
+                raise NoSuchEndpoint("the simulator has no GET /admin/keys.zip: give its keys with --keys")
+            if response.status >= 300:
+                raise SimulatorError(f"GET /admin/keys.zip: HTTP {response.status}")
+            return await response.read()

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import shutil
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +21,7 @@ import gbcs
 from dccsim.catalogue.requests import RequestBuildError
 from dccsim.estate import EstateError
 from dccsim.runtime.releases import DEFAULT_PROFILE, PROFILES
-from dccsim.runtime.settings import ADMIN_PORT, Settings
+from dccsim.runtime.settings import ADMIN_PORT
 from dccsim.scenario.client import SimulatorClient, SimulatorError
 from dccsim.scenario.junit import junit_xml
 from dccsim.scenario.keys import KeyFolder, MissingKey
@@ -54,7 +56,7 @@ class RunOptions:
     keep: bool = False                  # keep the run's folder: data directories, databases, what was sent and received
     target: str | None = None           # the DUIS base URL of a running simulator to run every scenario on
     admin: str | None = None            # its admin API (default: the target's host, port 8080)
-    keys: Path | None = None            # with a target: its users' keys (default: the data directory's)
+    keys: Path | None = None            # with a target: its users' keys (default: its GET /admin/keys.zip)
     jobs: int = 4                       # scenarios at once, each on its own simulator
     server_url: str | None = None       # a PostgreSQL server for the scenarios' databases (default: embedded)
     work_dir: Path | None = None
@@ -261,12 +263,24 @@ async def run_scenarios(files: list[ScenarioFile], options: RunOptions, *,
 
 async def _simulators(options: RunOptions, work: Path, http: aiohttp.ClientSession) \
         -> tuple[Simulators, str | None]:
-    """Fresh simulators of the scenarios' own, or the running one ``--target`` names (and the release it runs)."""
+    """Fresh simulators of the scenarios' own, or the running one ``--target`` names (and the release it runs),
+    with its users' keys from ``--keys`` or else from its admin API."""
     if options.target is None:
         return LocalSimulators(work, server_url=options.server_url, keep=options.keep), None
-    remote = RemoteSimulator(options.target, options.admin or _default_admin(options.target),
-                             options.keys or _default_keys())
-    return remote, await _target_release(http, remote.target, options)
+    client = SimulatorClient(http, options.target, options.admin or _default_admin(options.target))
+    release = await _target_release(client, options)
+    keys = options.keys or _unzip(await client.keys_zip(), work / "target-keys")
+    return RemoteSimulator(client.duis_url, client.admin_url, keys), release
+
+
+def _unzip(archive: bytes, folder: Path) -> Path:
+    """A key folder from the zip of one (its files are flat: only their names are kept)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(io.BytesIO(archive)) as keys:
+        for entry in keys.infolist():
+            if not entry.is_dir():
+                (folder / Path(entry.filename).name).write_bytes(keys.read(entry))
+    return folder
 
 
 def _default_admin(target: str) -> str:
@@ -274,13 +288,9 @@ def _default_admin(target: str) -> str:
     return f"http://{host}:{ADMIN_PORT}"
 
 
-def _default_keys() -> Path:
-    """The keys ``serve`` exported to the data directory (``--data-dir`` / ``DCCSIM_DATA_DIR``)."""
-    return Settings().keys_dir
-
-
-async def _target_release(http: aiohttp.ClientSession, target: Target, options: RunOptions) -> str:
-    health = await SimulatorClient(http, target.duis_url, target.admin_url).health()
+async def _target_release(client: SimulatorClient, options: RunOptions) -> str:
+    """The release the target runs (the one asked for, if any), refused unless its clock is simulated."""
+    health = await client.health()
     release = str(health.get("release"))
     if options.release is not None and options.release != release:
         raise UsageError(f"the target simulator runs {release}, not {options.release} (restart it with "

@@ -190,7 +190,8 @@ async def test_a_running_simulator_as_the_target(tmp_path, running_simulator):
 """)
     _file(tmp_path, "users: []\n", "estate.yaml")
     clock_before = sim.clock.now()
-    result = await run_scenarios([load_file(path)], RunOptions(target=duis_url, admin=admin_url, keys=keys),
+    # The users' keys come from the target's admin API (GET /admin/keys.zip).
+    result = await run_scenarios([load_file(path)], RunOptions(target=duis_url, admin=admin_url),
                                  out=lambda line: None)
     by_name = {s.name: s for s in result.scenarios}
     assert by_name["on the target"].status is Status.PASSED
