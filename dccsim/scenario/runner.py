@@ -46,7 +46,8 @@ _START_ERRORS = (EstateError, MissingKey, SimulatorError, asyncpg.PostgresError,
 
 
 class UsageError(ValueError):
-    """The run cannot start as asked (no scenario files, an unknown release, a target that runs another)."""
+    """The run cannot start as asked: no scenario files, an unknown release, a target that runs another, a
+    temporary folder the embedded PostgreSQL server cannot use."""
 
 
 @dataclass(frozen=True)
@@ -239,13 +240,18 @@ async def run_scenarios(files: list[ScenarioFile], options: RunOptions, *,
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as http:
             simulators, target_release = await _simulators(options, work, http)
-            await simulators.start()
+            try:
+                await simulators.start()
+            except RuntimeError as exc:
+                raise UsageError(f"the embedded PostgreSQL server could not start in {work}: {exc} (its socket "
+                                 f"lives there: a shorter TMPDIR helps)") from None
             run = _Run(options, simulators, receiver, http, progress, target_release)
             heartbeat = asyncio.create_task(progress.heartbeat())
             try:
                 results = await asyncio.gather(*(run.scenario(path, scenario) for path, scenario in runnable))
             finally:
                 heartbeat.cancel()
+                await simulators.stop()
     finally:
         await receiver.stop()
         if options.keep:

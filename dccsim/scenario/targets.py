@@ -14,7 +14,7 @@ from typing import AsyncContextManager, AsyncIterator, Protocol
 import asyncpg
 
 from dccsim.db import open_database
-from dccsim.db.embedded import start_embedded
+from dccsim.db.embedded import start_embedded, stop_embedded
 from dccsim.estate import demo_estate_path, load_estate_file
 from dccsim.runtime.server import start_sites
 from dccsim.runtime.settings import Settings
@@ -34,6 +34,9 @@ class Simulators(Protocol):
     """Where a run's scenarios get their simulator."""
 
     async def start(self) -> None:
+        ...
+
+    async def stop(self) -> None:
         ...
 
     def simulator(self, scenario: Scenario, release: str) -> AsyncContextManager["Target"]:
@@ -71,10 +74,18 @@ class LocalSimulators:
         self.keep = keep
         self._numbers = itertools.count(1)
         self._run = secrets.token_hex(4)      # database names unique on a server other runs may share
+        self._embedded: Path | None = None
 
     async def start(self) -> None:
         if self.server_url is None:
-            self.server_url = await asyncio.to_thread(start_embedded, self.work / "pgdata")
+            self._embedded = self.work / "pgdata"
+            self.server_url = await asyncio.to_thread(start_embedded, self._embedded)
+
+    async def stop(self) -> None:
+        """Stop the embedded server this run started (its data stays on disk)."""
+        if self._embedded is not None:
+            await asyncio.to_thread(stop_embedded, self._embedded)
+            self._embedded = None
 
     @asynccontextmanager
     async def simulator(self, scenario: Scenario, release: str) -> AsyncIterator[Target]:
@@ -137,6 +148,9 @@ class RemoteSimulator:
         self.target = Target(duis_url.rstrip("/"), admin_url.rstrip("/"), Path(keys), local=False)
 
     async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
         return None
 
     @asynccontextmanager

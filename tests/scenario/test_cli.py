@@ -3,8 +3,11 @@ under the common schema; a failing, broken or missing scenario gives exit status
 traceback."""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from lxml import etree
@@ -15,9 +18,22 @@ from tests.paths import REPO
 JUNIT_SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).with_name("junit-common.xsd"))))
 
 
-def _dccsim(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+def _dccsim(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dccsim", "scenario", "run", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=600, env=env)
+
+
+def _processes_naming(text: str) -> list[str]:
+    """The command lines of running processes that name ``text``."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = entry.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(command)
+    return found
 
 
 def _shipped_scenarios() -> int:
@@ -56,7 +72,16 @@ def test_failures_and_broken_files_exit_1_with_a_clear_message(tmp_path):
     (tmp_path / "missing.yaml").write_text("scenarios:\n  - name: no template\n    steps:\n"
                                            "      - send: requests/does-not-exist.xml\n")
     report = tmp_path / "report.xml"
-    done = _dccsim(str(tmp_path), "--junit", str(report))
+    # A short temporary folder of its own (the embedded server's socket lives in it), to see it left empty.
+    scratch = Path(tempfile.mkdtemp(prefix="dccsim-t-"))
+    try:
+        done = _dccsim(str(tmp_path), "--junit", str(report), env={**os.environ, "TMPDIR": str(scratch)})
+        # The run's folder and its PostgreSQL server are gone with it.
+        assert list(scratch.iterdir()) == []
+        if Path("/proc").is_dir():
+            assert _processes_naming(str(scratch)) == []
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     assert done.returncode == 1
     output = done.stdout + done.stderr
     assert "Traceback" not in output
@@ -72,3 +97,11 @@ def test_failures_and_broken_files_exit_1_with_a_clear_message(tmp_path):
 def test_nothing_to_run_is_a_usage_error(tmp_path):
     done = _dccsim(str(tmp_path))
     assert done.returncode == 2 and "no scenario files in" in done.stdout
+
+
+def test_a_temporary_folder_the_database_cannot_use_is_said_in_one_line(tmp_path):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    done = _dccsim("scenarios/journeys/top-up.yaml", env={**os.environ, "TMPDIR": str(deep)})
+    assert done.returncode == 2 and "Traceback" not in done.stdout + done.stderr
+    assert "the embedded PostgreSQL server could not start" in done.stdout and "shorter TMPDIR" in done.stdout
