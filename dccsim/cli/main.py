@@ -1,4 +1,4 @@
-"""``dccsim``: one command, subcommands for serving, keys, estate and users; ``--data-dir`` for all."""
+"""``dccsim``: one command, subcommands for serving, keys, estate, users and scenarios; ``--data-dir`` for all."""
 from __future__ import annotations
 
 import argparse
@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from dccsim.cli import bench, gbcs_cmd, sign_cmd
-from dccsim.delivery.message_log import messages_for
+from dccsim.cli import bench, gbcs_cmd, scenario_cmd, sign_cmd
+from dccsim.delivery.message_log import format_messages, messages_for
 from dccsim.delivery.outbox import pending_and_undeliverable, resend
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.estate import estate_identities, load_estate_file
@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sign_cmd.register(sub)
     gbcs_cmd.register(sub)
+    scenario_cmd.register(sub)
     return parser
 
 
@@ -336,12 +337,7 @@ def _log(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no messages for {args.request_id}")
         return 1
-    for row in rows:
-        status = f" HTTP {row['http_status']}" if row["http_status"] else ""
-        code = f" {row['response_code']}" if row["response_code"] else ""
-        queued = f" (outbox {row['outbox_id']}: {row['delivery_status']})" if "outbox_id" in row else ""
-        print(f"--- {row['at']} {row['direction']:<3} {row['kind']}{status}{code}{queued}")
-        print(row["body"])
+    print(format_messages(rows))
     return 0
 
 

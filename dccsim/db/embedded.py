@@ -1,14 +1,17 @@
 """The embedded PostgreSQL server (the ``pgserver`` wheel) living in the simulator's data directory."""
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 _HANDLES = ".handle_pids.json"   # pgserver's list of the processes using the server
+_JOINED: dict[Path, Any] = {}    # the servers this process started or joined, by their data directory
 
 
 def start_embedded(pgdata: Path) -> str:
@@ -30,9 +33,20 @@ def start_embedded(pgdata: Path) -> str:
     with PostgresServer._lock:
         forget_dead_users(pgdata)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    _JOINED[pgdata.resolve()] = server
     uri = server.get_uri()
     log.info("embedded PostgreSQL at %s", pgdata)
     return uri
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Leave the embedded server for ``pgdata`` now rather than at exit, stopping it if this process is its last
+    user: before its data directory is deleted, which a server cannot be stopped without."""
+    server = _JOINED.pop(Path(pgdata).resolve(), None)
+    if server is None:
+        return
+    server.cleanup()
+    atexit.unregister(server._cleanup)   # pgserver's exit hook: done now, and its lock file may be gone by then
 
 
 def forget_dead_users(pgdata: Path) -> list[int]:

@@ -149,3 +149,15 @@ async def messages_for(conn, request_id: str) -> list[dict[str, Any]]:
             entry["delivery_status"] = r["status"]
         found.append(entry)
     return found
+
+
+def format_messages(rows: list[dict[str, Any]]) -> str:
+    """The rows of ``messages_for`` as ``dccsim log`` prints them: a line per message, then its body."""
+    lines = []
+    for row in rows:
+        status = f" HTTP {row['http_status']}" if row["http_status"] else ""
+        code = f" {row['response_code']}" if row["response_code"] else ""
+        queued = f" (outbox {row['outbox_id']}: {row['delivery_status']})" if "outbox_id" in row else ""
+        lines.append(f"--- {row['at']} {row['direction']:<3} {row['kind']}{status}{code}{queued}")
+        lines.append(row["body"] or "")
+    return "\n".join(lines)

@@ -94,6 +94,11 @@ async def pending_and_undeliverable(conn) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+async def pending_count(conn) -> int:
+    """How many messages wait for delivery (retries included)."""
+    return await conn.fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'")
+
+
 async def resend(conn, message_id: int) -> bool:
     """Put a message (undeliverable or delivered) back in the queue for delivery as soon as possible.
 

@@ -9,6 +9,9 @@ _EUI_DASHED = re.compile(r"^([0-9A-Fa-f]{2}-){7}[0-9A-Fa-f]{2}$")
 _CANONICAL = re.compile(r"(?:[0-9A-F]{2}-){7}[0-9A-F]{2}:(?:[0-9A-F]{2}-){7}[0-9A-F]{2}:(?:0|[1-9][0-9]*)")
 _EUI_PLAIN = re.compile(r"^[0-9A-Fa-f]{16}$")
 
+# The DCC's own entity id: the target of non-device Service Requests, its Access Control Broker identity.
+DCC_ENTITY_ID = "90B3D51F30000002"
+
 
 def normalise_eui(value: str) -> str:
     """Return an EUI-64 as 16 upper-case hex digits; accepts ``XX-XX-..`` or plain hex."""

@@ -1,5 +1,5 @@
-"""The admin API, on its own port (never the DUIS one): message log, outbox, device faults and state, the
-clock, the keys as one zip, health."""
+"""The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults,
+state and re-keying, the clock, what is pending, the keys as one zip, health."""
 from __future__ import annotations
 
 import json
@@ -12,9 +12,12 @@ from dccsim.db.cache import DEVICE_FAULTS
 from dccsim.delivery import outbox
 from dccsim.delivery.message_log import messages_for
 from dccsim.duis.ids import normalise_eui
+from dccsim.han.rekeying import reissue_device_certificate
 from dccsim.han.store import set_faults
+from dccsim.inventory import repository as repo
 from dccsim.runtime.simulator import Simulator
 from dccsim.smki import repository as smki_repo
+from dccsim.smki.credentials import Usage
 from dccsim.smki.folders import export_zip
 from dccsim.timing.clock import ClockError, ClockMode, parse_duration
 
@@ -56,6 +59,42 @@ async def outbox_resend(request: web.Request) -> web.Response:
     return _json({"resent": message_id})
 
 
+async def users(request: web.Request) -> web.Response:
+    """Every user with its roles and the endpoint its Responses and alerts are POSTed to."""
+    sim = request.app[SIMULATOR]
+    async with sim.db.pool.acquire() as conn:
+        listed = await repo.list_users(conn)
+    return _json({"users": [{"entity_id": u.entity_id, "name": u.name, "roles": [str(r) for r in u.roles],
+                             "endpoint": u.response_endpoint} for u in listed]})
+
+
+async def user_endpoint(request: web.Request) -> web.Response:
+    """PUT {"url": "http://..."} (or null): where a user's Responses and alerts are POSTed from now on."""
+    sim = request.app[SIMULATOR]
+    try:
+        entity_id = normalise_eui(request.match_info["entity_id"])
+        body = await request.json() if request.can_read_body else {}
+        url = body.get("url") if isinstance(body, dict) else None
+        if url is not None and not str(url).startswith(("http://", "https://")):
+            raise ValueError(f"an endpoint is an http(s) URL, not {url!r}")
+    except (ValueError, TypeError) as exc:
+        return _json({"error": str(exc)}, 400)
+    async with sim.db.pool.acquire() as conn:
+        if not await repo.set_endpoint(conn, entity_id, url):
+            return _json({"error": f"no user {request.match_info['entity_id']}"}, 404)
+    return _json({"entity_id": entity_id, "endpoint": url})
+
+
+async def pending(request: web.Request) -> web.Response:
+    """What the simulator has still to do at the clock's time: device jobs due and messages undelivered. Both
+    zero means every consequence of what it was sent so far has been delivered."""
+    sim = request.app[SIMULATOR]
+    async with sim.db.pool.acquire() as conn:
+        jobs = await sim.han.jobs.due_pending(conn, sim.clock.now())
+        messages = await outbox.pending_count(conn)
+    return _json({"device_jobs": jobs, "outbox": messages})
+
+
 async def device_faults(request: web.Request) -> web.Response:
     """POST {"offline": bool, "latency_ms": number, "loss": 0..1}: change a device's HAN faults at run time."""
     sim = request.app[SIMULATOR]
@@ -73,6 +112,30 @@ async def device_faults(request: web.Request) -> web.Response:
     sim.caches.changed(DEVICE_FAULTS)
     return _json({"device_id": device_id, "offline": faults.offline, "latency_ms": faults.latency_ms,
                   "loss": faults.loss})
+
+
+# The credentials a device can be given anew, by the names DUIS 6.24.2 (CredentialType) gives them.
+REKEYABLE = {"Digital Signature": Usage.GBCS_SIGNING, "Key Agreement": Usage.GBCS_KEY_AGREEMENT}
+
+
+async def rekey_device(request: web.Request) -> web.Response:
+    """POST {"credential": "Digital Signature" | "Key Agreement"}: the test PKI gives the device a new key pair and
+    certificate, held by the device alone until the DCC learns of it (6.24.2 certificate tracking)."""
+    sim = request.app[SIMULATOR]
+    try:
+        device_id = normalise_eui(request.match_info["device_id"])
+        body = await request.json() if request.can_read_body else {}
+        usage = REKEYABLE.get(body.get("credential") if isinstance(body, dict) else None)
+        if usage is None:
+            raise ValueError(f"credential is one of {', '.join(REKEYABLE)}")
+    except (ValueError, TypeError) as exc:
+        return _json({"error": str(exc)}, 400)
+    async with sim.db.pool.acquire() as conn:
+        if await repo.get_device(conn, device_id) is None:
+            return _json({"error": f"no device {request.match_info['device_id']}"}, 404)
+        credential = await reissue_device_certificate(conn, sim.han, device_id, usage)
+    return _json({"device_id": device_id, "credential": body["credential"],
+                  "serial": format(credential.certificate.serial_number, "x")})
 
 
 async def device_state(request: web.Request) -> web.Response:
@@ -136,10 +199,14 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_get("/admin/messages", messages)
     app.router.add_get("/admin/outbox", outbox_list)
     app.router.add_post("/admin/outbox/{message_id}/resend", outbox_resend)
+    app.router.add_get("/admin/users", users)
+    app.router.add_put("/admin/users/{entity_id}/endpoint", user_endpoint)
+    app.router.add_get("/admin/pending", pending)
     app.router.add_get("/admin/health", health)
     app.router.add_get("/admin/keys.zip", keys_zip)
     app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
     app.router.add_get("/admin/devices/{device_id}", device_state)
+    app.router.add_post("/admin/devices/{device_id}/rekey", rekey_device)
     app.router.add_get("/admin/clock", clock)
     app.router.add_post("/admin/clock/advance", advance_clock)
     return app

@@ -17,6 +17,7 @@ from dccsim.db.cache import Caches
 from dccsim.db.notify import Listener
 from dccsim.delivery.message_log import MessageLog
 from dccsim.delivery.outbox import DeliveryPolicy, DeliveryWorker
+from dccsim.duis.ids import DCC_ENTITY_ID
 from dccsim.duis.xmldsig import DuisSigner
 from dccsim.duis.xsd import load_schema
 from dccsim.estate import demo_estate_path, estate_identities, load_estate_file
@@ -39,8 +40,6 @@ from dccsim.timing.clock import Clock, ClockMode, WallClock
 from dccsim.timing.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
-
-DCC_ENTITY_ID = "90B3D51F30000002"
 
 
 @dataclass
