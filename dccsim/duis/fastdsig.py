@@ -66,7 +66,9 @@ def _signed_info_template() -> etree._Element:
 
 
 def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_info: etree._Element) -> None:
-    """Append an enveloped ds:Signature to ``root`` (in place)."""
+    """Append an enveloped ds:Signature to ``root`` (in place), dropping the whitespace between elements
+    first: the validators leave it out of what they check (``without_ignorable_whitespace``)."""
+    _drop_ignorable_whitespace(root)
     digest = base64.b64encode(hashlib.sha256(_canonical(root, True)).digest()).decode()
     signature = etree.SubElement(root, ds("Signature"), nsmap={"ds": DS})
     signed_info = _signed_info_template()
@@ -103,7 +105,10 @@ def sign_to_bytes(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_inf
     The document is serialised once, in its exclusive canonical form, which is both what the Reference
     digests and what is sent (canonical XML is well-formed XML, and canonicalising it again gives the same
     bytes); the signature, whose canonical form is fixed but for the digest, is written as text before the
-    document element's end tag. ``root`` is not changed."""
+    document element's end tag. Whitespace between elements, which the validators leave out of what they
+    check, is left out of what is signed and sent. ``root`` is not changed."""
+    if _has_ignorable_whitespace(root):
+        root = without_ignorable_whitespace(root).getroot()
     document = _canonical(root, True)
     digest = base64.b64encode(hashlib.sha256(document).digest()).decode()
     der = key.sign(_SIGNED_INFO.format(ns=_NS_DS, digest=digest).encode(), ec.ECDSA(hashes.SHA256()))
@@ -123,18 +128,32 @@ def without_ignorable_whitespace(root: etree._Element) -> etree._ElementTree:
     canonicalises; checked that way, a signature over compact XML verifies however the XML was indented
     on its way, and one over indented XML does not."""
     document = copy.deepcopy(root.getroottree())
-    for element in document.getroot().iter():
+    _drop_ignorable_whitespace(document.getroot())
+    return document
+
+
+def _ignorable(element: etree._Element) -> list[etree._Element]:
+    """The nodes of ``element`` whose text (the element's own) or tail (its children's) is ignorable
+    whitespace: only in elements with child elements."""
+    if not any(isinstance(child.tag, str) for child in element):
+        return []
+    found = [element] if element.text is not None and not element.text.strip(_XML_SPACE) else []
+    return found + [child for child in element if child.tail is not None and not child.tail.strip(_XML_SPACE)]
+
+
+def _has_ignorable_whitespace(root: etree._Element) -> bool:
+    return any(_ignorable(element) for element in root.iter() if isinstance(element.tag, str))
+
+
+def _drop_ignorable_whitespace(root: etree._Element) -> None:
+    for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        children = [child for child in element if isinstance(child.tag, str)]
-        if not children:
-            continue
-        if element.text is not None and not element.text.strip(_XML_SPACE):
-            element.text = None
-        for child in element:
-            if child.tail is not None and not child.tail.strip(_XML_SPACE):
-                child.tail = None
-    return document
+        for node in _ignorable(element):
+            if node is element:
+                element.text = None
+            else:
+                node.tail = None
 
 
 _XML_SPACE = " \t\r\n"
