@@ -60,6 +60,9 @@ ALERT_CODES: dict[int, AlertCode] = _table(
     (0x8F70, "Update Security Credentials", True, (SUPPLIER,)),
     (0x8F72, "Firmware Verification Successful", True, (SUPPLIER,)),
     (0x8F83, "Disablement of supply due to insufficient credit has been suspended", True, (SUPPLIER,)),
+    (0x8F32, "Supply Armed", True, (SUPPLIER,)),
+    (0x81AA, "Emergency Credit Exhausted", False, (SUPPLIER,)),
+    (0x81AB, "Emergency Credit Activated", False, (SUPPLIER,)),
     (0x8183, "Device joined SMHAN", False, (SUPPLIER,)),
     (0x81A0, "Smart Meter Integrity Issue - Warning", False, (SUPPLIER,)),
     # Answers to a command: whoever sent it.

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from gbcs import dlms as x
 from devices import esme_meter as meter
 from devices import esme_objects as objects
+from devices import esme_prepay_objects as prepay_objects
 from devices import esme_protection as protection
 from devices import esme_tariff as tariff
 from devices import top_ups
@@ -92,6 +93,8 @@ def _shift_time(ctx: Context, data: Node) -> tuple[int, Node]:
     return Result.SUCCESS, x.null()
 
 
+INSTANCE_ACTIONS.update(prepay_objects.INSTANCE_ACTIONS)         # supply, credit, debt
+objects.READS.update(prepay_objects.READS)
 INSTANCE_ACTIONS[(8, "0000010000FF", 5)] = _preset_adjusting_time
 INSTANCE_ACTIONS[(8, "0000010000FF", 4)] = _adjust_to_preset_time
 INSTANCE_ACTIONS[(8, "0000010000FF", 6)] = _shift_time
@@ -152,6 +155,9 @@ def _one(ctx: Context, spec: Spec, value: Node) -> tuple[int, Node]:
         if result == Result.SUCCESS and (spec.cls, spec.member) == (20, 10) \
                 and tariff.activation_moment(value)[0] == "cancel":
             meter.cancel_held_tariffs(ctx.state)
+        hook = prepay_objects.SET_HOOKS.get((spec.cls, spec.obis, spec.member))
+        if result == Result.SUCCESS and hook is not None:
+            hook(ctx, value)
         return result, x.null()
     return _action(ctx, spec.cls, spec.obis, spec.member, value)
 
@@ -165,6 +171,7 @@ def serve(state: EsmeState, request: dict[str, Any], now: datetime,
     meter.advance(state, now, store)
     meter.activate_tariffs(state, store, now)
     ctx = Context(state, store, meter.device_now(state, now), now, entry=entry)
+    prepay_objects.check_credit(ctx)
     data_out, results = [], []
     items = request.get("data", [])
     wrote = False

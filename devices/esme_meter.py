@@ -17,8 +17,9 @@ from devices import top_ups
 from devices import esme_tariff as tariff
 from devices.attribute_store import AttributeStore
 from gbcs.dlms import from_utc_seconds, utc_seconds
+from devices.attribute_store import key
 from devices.esme_state import (BillingSnapshot, EsmeLog, EsmeMeter, EsmePrepayment, LoggedAmount, LoggedEvent,
-                                Registers, SupplyState)
+                                PaymentMode, Registers, SupplyState)
 from devices.esme_variant import Capabilities, capabilities
 from devices.state import DLMS_REQUEST, EsmeState, HeldCommand
 
@@ -187,6 +188,8 @@ def advance(state: EsmeState, now: datetime, store: AttributeStore) -> None:
         start = current - MAX_CATCH_UP
     tariffs = Tariffs(store, caps)
     supplied = meter.supply is SupplyState.ENABLED
+    # in prepayment mode the load switch opens once credit is spent (``esme_prepayment.check_credit``)
+    credit_floor = disablement_threshold(store) if meter.payment_mode is PaymentMode.PREPAYMENT else None
     slot = start // energy.SLOT
     cost = 0.0
     while slot * energy.SLOT < current:
@@ -207,6 +210,8 @@ def advance(state: EsmeState, now: datetime, store: AttributeStore) -> None:
         reg.active_export += energy.export_wh(seed, slot) * share
         reg.reactive_export += energy.reactive_export_varh(seed, slot) * share
         cost += tariffs.daily_charge * (10.0 ** (tariffs.scale + 5)) * (hi - lo) / 86400
+        if credit_floor is not None and meter.prepay.balance + meter.prepay.emergency - cost <= credit_floor:
+            supplied = False
         slot += 1
     meter.prepay.balance = int(meter.prepay.balance - cost)
     meter.at = current
@@ -264,7 +269,18 @@ def set_clock(state: EsmeState, now: datetime, target: datetime) -> None:
     log_event(state, EsmeLog.SECURITY, CLOCK_ADJUSTED, target)
 
 
-# --- supply -----------------------------------------------------------------------------------------
+# --- supply ---------------------------------------------------------------------------------------
+
+DISABLEMENT_THRESHOLD = key(9000, "00005E2C8016", 2)     # GBCS extended data: disablement threshold
+
+
+def disablement_threshold(store: AttributeStore) -> int:
+    """The meter balance (with emergency credit) at or below which prepayment interrupts the supply."""
+    value = (store.get(DISABLEMENT_THRESHOLD) or {}).get("value", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+# --- the load switch (moved by ``esme_prepayment``'s transitions) ---------------------------------------
 
 _SUPPLY_EVENTS = {SupplyState.DISABLED: SUPPLY_INTERRUPTED, SupplyState.ARMED: SUPPLY_ARMED,
                   SupplyState.ENABLED: SUPPLY_RESTORED}

@@ -6,11 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-
-class SupplyState(StrEnum):
-    ENABLED = "Enabled"
-    DISABLED = "Disabled"
-    ARMED = "Armed"
+from devices.supply import SupplyState
 
 
 class PaymentMode(StrEnum):
@@ -114,5 +110,6 @@ class EsmeMeter:
     prepay: EsmePrepayment
     payment_mode: PaymentMode = PaymentMode.CREDIT
     supply: SupplyState = SupplyState.ENABLED
+    credit_interrupted: bool = False    # the supply was interrupted for want of prepayment credit
     logs: EsmeLogs = field(default_factory=EsmeLogs)
     preset: ClockPreset | None = None

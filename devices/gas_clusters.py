@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from devices import gas_meter as meter
+from devices import gas_prepayment as prepayment
 from devices import top_ups
 from devices.gas_state import DayEntry, GasCalendar, GasData, GasEventLogs, Season, SpecialDay, TariffParts
 from devices.state import DeviceState, GsmeState
+from devices.supply import SupplyState
 from gbcs import zcl
 from gbcs.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
 
-METER_STATUS = 0x02                         # Metering Status: what every gas meter reports
+# The valve's ZCL SupplyStatus.
+SUPPLY_STATUS = {SupplyState.DISABLED: 0x00, SupplyState.ARMED: 0x01, SupplyState.ENABLED: 0x02}
 
 
 @dataclass
@@ -79,7 +82,7 @@ ATTRIBUTES: dict[tuple[int, int], tuple[int, Getter]] = {
     (METERING, 0x0000): (zcl.UINT48, lambda s: meter.volume(s.gas, s.now)),
     **{(METERING, 0x0100 + 2 * i): (zcl.UINT48, _indexed(lambda s: s.gas.tiers, i)) for i in range(4)},
     **{(METERING, 0x0700 + i): (zcl.UINT48, _indexed(lambda s: s.gas.blocks, i)) for i in range(4)},
-    (METERING, 0x0014): (zcl.ENUM8, lambda s: METER_STATUS),
+    (METERING, 0x0014): (zcl.ENUM8, lambda s: SUPPLY_STATUS[s.gas.supply]),
     (METERING, 0x0205): (zcl.UINT16, lambda s: max(0, 5475 - (s.now - s.gas.history_start) // meter.DAY)),
     (METERING, 0x0206): (zcl.OCTSTR, _firmware),
     (METERING, 0x0300): (zcl.ENUM8, lambda s: 0x01),        # m3
@@ -211,6 +214,69 @@ def _debt_log(served: Served, fields: dict) -> list[Answer] | int:
     return [Answer(0x06, {"command_index": 0, "total_number_of_commands": 1, "debts": [
         {"collection_time": d.time, "amount_collected": d.amount, "debt_type": d.debt_type,
          "outstanding_debt": d.outstanding} for d in entries]})]
+
+
+# --- supply and prepayment (GCS32, GCS39, GCS40a-d, GCS04, GCS06, GCS02, GCS03) ------------------------
+
+_VALVE = {0x00: prepayment.disable, 0x01: prepayment.arm}
+_REFUSED = (prepayment.SupplyRefused, prepayment.CreditRefused)
+
+
+def _meter_only(served: Served) -> bool:
+    return isinstance(served.state, GsmeState)
+
+
+def _change_supply(served: Served, fields: dict) -> list[Answer] | int:
+    """Change Supply: close (0) or arm (1) the valve; a valve is never opened remotely. Answered with the
+    valve's new status."""
+    transition = _VALVE.get(fields["proposed_supply_status"])
+    if not _meter_only(served) or transition is None:
+        return zcl.INVALID_VALUE if _meter_only(served) else zcl.UNSUP_CLUSTER_COMMAND
+    try:
+        new = transition(served.gas, served.now)
+    except _REFUSED:
+        return zcl.HARDWARE_FAILURE
+    return [Answer(0x0C, {"provider_id": fields["provider_id"], "issuer_event_id": fields["issuer_event_id"],
+                          "implementation_date_time": fields["implementation_date_time"],
+                          "supply_status": SUPPLY_STATUS[new]})]
+
+
+def _refusable(served: Served, change) -> int:
+    if not _meter_only(served):
+        return zcl.UNSUP_CLUSTER_COMMAND
+    try:
+        change()
+    except _REFUSED:
+        return zcl.HARDWARE_FAILURE
+    return zcl.SUCCESS
+
+
+def _credit_adjustment(served: Served, fields: dict) -> int:
+    return _refusable(served, lambda: prepayment.adjust_credit(
+        served.gas, fields["credit_adjustment_type"], fields["credit_adjustment_value"], served.now))
+
+
+def _select_emergency_credit(served: Served, fields: dict) -> int:
+    return _refusable(served, lambda: prepayment.select_emergency_credit(served.gas, served.now))
+
+
+def _change_debt(served: Served, fields: dict) -> int:
+    return _refusable(served, lambda: prepayment.change_debt(
+        served.gas, fields["debt_amount_type"], fields["debt_amount"], frequency=fields["debt_recovery_frequency"],
+        recovery=fields["debt_recovery_amount"], percentage=fields["debt_recovery_balance_percentage"]))
+
+
+def _change_payment_mode(served: Served, fields: dict) -> list[Answer] | int:
+    """Change Payment Mode: the configuration takes effect; answered with the emergency credit settings."""
+    status = _refusable(served, lambda: prepayment.set_payment_mode(
+        served.gas, fields["proposed_payment_control_configuration"], fields["cut_off_value"],
+        start=fields["implementation_date_time"], now=served.now))
+    if status != zcl.SUCCESS:
+        return status
+    p = served.gas.prepayment
+    return [Answer(0x02, {"friendly_credit": 1, "friendly_credit_calendar_id": served.gas.friendly_credit.issuer_calendar_id,
+                          "emergency_credit_limit": p.emergency_credit_limit,
+                          "emergency_credit_threshold": p.emergency_credit_threshold})]
 
 
 # --- calendar -------------------------------------------------------------------------------------
@@ -426,6 +492,11 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
     (METERING, 0x06, False): lambda s, f: _snapshot(s, f, prepay=False),
     (METERING, 0x08, False): _sampled_data,
     (PREPAYMENT, 0x04, False): _top_up,
+    (METERING, 0x0B, False): _change_supply,
+    (PREPAYMENT, 0x00, False): _select_emergency_credit,
+    (PREPAYMENT, 0x02, False): _change_debt,
+    (PREPAYMENT, 0x05, False): _credit_adjustment,
+    (PREPAYMENT, 0x06, False): _change_payment_mode,
     (PREPAYMENT, 0x07, False): lambda s, f: _snapshot(s, f, prepay=True),
     (PREPAYMENT, 0x08, False): _top_up_log,
     (PREPAYMENT, 0x0A, False): _debt_log,
@@ -449,4 +520,4 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
 }
 
 # Responses sent without the 'disable default response' bit, as GBCS devices send them.
-DEFAULT_RESPONSE_ENABLED = {(PREPAYMENT, 0x03), (EVENTS, 0x02)}
+DEFAULT_RESPONSE_ENABLED = {(PREPAYMENT, 0x03), (EVENTS, 0x02), (METERING, 0x0C)}

@@ -300,6 +300,11 @@ def advance(gas: GasData, now: int) -> None:
                 gas.block_period_start, gas.block_period_wh = moment, 0
     _accumulate(gas, last, now)
     gas.updated = now
+    mode = gas.pending_payment_mode
+    if mode is not None and mode.start_time <= now:      # a future-dated payment mode change (GCS02 / GCS03)
+        gas.pending_payment_mode = None
+        gas.prepayment.payment_mode, gas.prepayment.cut_off_value = mode.configuration, mode.cut_off_value
+        _log_event(gas.logs, GENERAL_EVENT_LOG, EVENT_FUTURE_DATED_ACTIONED, mode.start_time)
 
 
 def _accumulate(gas: GasData, start: int, end: int) -> None:
@@ -360,6 +365,11 @@ def _take_snapshot(gas: GasData, moment: int, cause: int, *, scale: bool = False
 def _log_event(logs: GasEventLogs, log_id: int, event_id: int, moment: int, data: bytes = b"") -> None:
     name = "security_log" if log_id == SECURITY_EVENT_LOG else "event_log"
     setattr(logs, name, (getattr(logs, name) + [GasEvent(event_id, moment, data)])[-EVENT_LOG_SIZE:])
+
+
+def log_general_event(gas: GasData, event_id: int, moment: int) -> None:
+    """Record an event (a GBCS event code) in the meter's general event log."""
+    _log_event(gas.logs, GENERAL_EVENT_LOG, event_id, moment)
 
 
 # --- queries --------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from devices.supply import SupplyState
+
 
 @dataclass(frozen=True, order=True, slots=True)
 class DayEntry:
@@ -109,6 +111,15 @@ class PendingTariff:
     parts: TariffParts
 
 
+@dataclass(frozen=True, slots=True)
+class PendingPaymentMode:
+    """A payment mode change waiting for its implementation time (GCS02 / GCS03 future dated)."""
+
+    start_time: int
+    configuration: int
+    cut_off_value: int
+
+
 @dataclass(slots=True)
 class GasPrepayment:
     credit: int
@@ -128,6 +139,7 @@ class GasPrepayment:
     payment_mode: int                   # the ZCL Payment Control Configuration bitmap
     bill_to_date: int
     debts_collected_at: int
+    emergency_active: bool = False      # emergency credit selected (by the Supplier, 2.5, or the consumer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,3 +215,5 @@ class GasData:
     top_ups: list[TopUpEntry] = field(default_factory=list)
     debt_log: list[DebtEntry] = field(default_factory=list)
     logs: GasEventLogs = field(default_factory=GasEventLogs)
+    supply: SupplyState = SupplyState.ENABLED           # the valve
+    pending_payment_mode: PendingPaymentMode | None = None

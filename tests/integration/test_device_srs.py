@@ -125,7 +125,42 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     # 4.18 on a gas meter is GCS60 (GCS60a is what its GPF answers from its copy of the meter's data).
     ("GCS60a_4.18_SUCCESS_UNRELIABLE_GSME_REQUEST_DUIS.XML", "4.18_GCS60"),
     ("GCS61_4.17_SUCCESS_REQUEST_DUIS.XML", "4.17_GCS61"),
+    # Supply and prepayment, in an order that takes each meter through its states: credit mode, then
+    # prepayment; credit adjusted, then reset (the supply is interrupted); debts; emergency credit (the supply
+    # is armed again); enabled, disabled, armed and read.
+    ("ECS02_1.6_CANCELLATION_TWIN_SUCCESS_REQUEST_DUIS.XML", "1.6_ECS02"),
+    ("ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS_REQUEST_DUIS.XML", "1.6_ECS02"),
+    ("ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_REQUEST_DUIS.XML", "1.6_ECS02"),
+    ("ECS03_1.6_CANCELLATION_TWIN_SUCCESS_REQUEST_DUIS.XML", "1.6_ECS03"),
+    ("ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS_REQUEST_DUIS.XML", "1.6_ECS03"),
+    ("ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML", "1.5_ECS04a"),
+    ("ECS04b_1.5_SUCCESS_REQUEST_DUIS.XML", "1.5_ECS04b"),
+    ("ECS07_2.3_SUCCESS_REQUEST_DUIS.XML", "2.3_ECS07"),
+    ("ECS09_2.5_SUCCESS_REQUEST_DUIS.XML", "2.5_ECS09"),
+    ("ECS45_7.4_SUCCESS_REQUEST_DUIS.XML", "7.4_ECS45"),
+    ("ECS42_7.1_SUCCESS_REQUEST_DUIS.XML", "7.1_ECS42"),
+    ("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML", "7.2_ECS43"),
+    ("ECS44_7.3_SUCCESS_REQUEST_DUIS.XML", "7.3_ECS44"),
+    ("GCS02_1.6_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "1.6_GCS02"),
+    ("GCS02_1.6_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "1.6_GCS02"),
+    ("GCS02_1.6_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "1.6_GCS02"),
+    ("GCS03_1.6_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "1.6_GCS03"),
+    ("GCS03_1.6_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "1.6_GCS03"),
+    ("GCS03_1.6_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "1.6_GCS03"),
+    ("GCS40a_1.5_SUCCESS_REQUEST_DUIS.XML", "1.5_GCS40a"),
+    ("GCS40b_1.5_SUCCESS_REQUEST_DUIS.XML", "1.5_GCS40b"),
+    ("GCS40d_1.5_SUCCESS_REQUEST_DUIS.XML", "1.5_GCS40d"),
+    ("GCS04_2.3_SUCCESS_REQUEST_DUIS.XML", "2.3_GCS04"),
+    ("GCS06_2.5_SUCCESS_REQUEST_DUIS.XML", "2.5_GCS06"),
+    ("GCS33_7.4_SUCCESS_REQUEST_DUIS.XML", "7.4_GCS33"),
+    ("GCS32_7.2_SUCCESS_REQUEST_DUIS.XML", "7.2_GCS32"),
+    ("GCS39_7.3_SUCCESS_REQUEST_DUIS.XML", "7.3_GCS39"),
 )
+# Supply and prepayment use cases: their Responses are compared with the RTDS Response structurally and by
+# outcome (the DLMS results, or the GBZ response commands and Default Response statuses).
+SUPPLY_AND_PREPAYMENT = frozenset({"ECS02", "ECS03", "ECS04a", "ECS04b", "ECS07", "ECS09", "ECS42", "ECS43",
+                                   "ECS44", "ECS45", "GCS02", "GCS03", "GCS04", "GCS06", "GCS32", "GCS33",
+                                   "GCS39", "GCS40a", "GCS40b", "GCS40d"})
 
 # Templates whose RequestID originator may not be entitled in the demo estate (the DCC itself; an import
 # supplier asking for export reads; a supplier not responsible for the gas meter): where DUIS refuses them at
@@ -162,6 +197,10 @@ EXPECTED_ALERTS: dict[str, set[tuple[str, str]]] = {
     "CCS03_8.12.1_SUCCESS_REQUEST_DUIS.XML": {("8F12", SUPPLIER)},
     "11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML": {("8F72", SUPPLIER), ("8F8A", SUPPLIER)},
     "11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML": {("8F8B", SUPPLIER), ("8F8A", SUPPLIER)},
+    # The meter balance reset leaves the prepayment meter without credit: supply interrupted.
+    "ECS04b_1.5_SUCCESS_REQUEST_DUIS.XML": {("8F0F", SUPPLIER)},
+    # Emergency credit brings credit back: the load switch is armed for the consumer.
+    "ECS09_2.5_SUCCESS_REQUEST_DUIS.XML": {("81AB", SUPPLIER), ("8F32", SUPPLIER)},
 }
 
 
@@ -281,6 +320,16 @@ def _outcome(message: gbcs.Message) -> list:
     return tree["results"] if "results" in tree else [c["payload"] for c in tree.get("components", [])]
 
 
+def _results(message: gbcs.Message) -> list:
+    """How a device answered, without the values it reports: DLMS results, or each GBZ response component's
+    cluster and command (and status, for a Default Response)."""
+    tree = message.payload.tree
+    if "results" in tree:
+        return [r["result"] for r in tree["results"]]
+    return [(c["cluster"], c["command"], bytes.fromhex(c.get("payload") or "")[1:2].hex() if c["command"] == 0x0B
+             else None) for c in tree.get("components", [])]
+
+
 def _verified(message: gbcs.Message) -> bool:
     return message.verification.mac == "verified" if message.ciphered else \
         message.verification.signature == "verified"
@@ -315,8 +364,10 @@ async def _run_template(running, receivers, keys, name: str, folder: str, root, 
                         f"{reference.use_case} ({reference.message_code:04X})")
     if not _verified(message):
         problems.append(f"{name}: MAC {message.verification.mac}, signature {message.verification.signature}")
-    if (message.use_case or "").startswith(STRUCTURAL_FAMILIES):
+    if (message.use_case or "").startswith(STRUCTURAL_FAMILIES) or message.use_case in SUPPLY_AND_PREPAYMENT:
         problems.extend(structural_problems(name, message, reference))
+    if message.use_case in SUPPLY_AND_PREPAYMENT and _results(message) != _results(reference):
+        problems.append(f"{name}: answered {_results(message)}, RTDS {_results(reference)}")
     if name in REFUSED_BY_THE_METER and _outcome(message) != _outcome(reference):
         problems.append(f"{name}: {_outcome(message)}, RTDS refuses with {_outcome(reference)}")
     expected = EXPECTED_ALERTS.get(name, set())

@@ -8,6 +8,8 @@ codes, dates, prices, UTRNs ...) before the frame is built.
 """
 from dccsim.han.commands.structures_cs import STRUCTURES as _CS
 from dccsim.han.commands.structures_esme import STRUCTURES as _ESME
+from dccsim.han.commands.structures_esme_supply import STRUCTURES as _ESME_SUPPLY
 from dccsim.han.commands.structures_gas import STRUCTURES as _GAS
+from dccsim.han.commands.structures_gas_supply import STRUCTURES as _GAS_SUPPLY
 
-STRUCTURES: dict[int, dict] = {**_CS, **_ESME, **_GAS}
+STRUCTURES: dict[int, dict] = {**_CS, **_ESME, **_ESME_SUPPLY, **_GAS, **_GAS_SUPPLY}

@@ -117,11 +117,11 @@ _DECLARED: dict[int, tuple[str, bool, bool, list[tuple[Spec, dict]]]] = {
 EXTRA_PARTIES = {use_case for use_case, _c, extra, _s in _DECLARED.values() if extra}
 
 
-def _structure(use_case: str, critical: bool, addressed: list[tuple[Spec, dict]]) -> dict:
+def command_structure(use_case: str, critical: bool, addressed: list[tuple[Spec, dict]]) -> dict:
     return {"use_case": use_case, "kind": "dlms-access-request", "sign": critical, "extra": "",
             "tree": {"invoke_id": "20000000", "date_time": None,
                      "specs": [spec for spec, _data in addressed], "data": [data for _spec, data in addressed]}}
 
 
-STRUCTURES: dict[int, dict] = {code: _structure(use_case, critical, addressed)
+STRUCTURES: dict[int, dict] = {code: command_structure(use_case, critical, addressed)
                                for code, (use_case, critical, _extra, addressed) in _DECLARED.items()}

@@ -49,7 +49,7 @@ def gbz(*components: dict[str, Any]) -> dict[str, Any]:
     return {"count": len(components), "components": list(components)}
 
 
-def _structure(use_case: str, tree: Any, *, kind: str = "gbz", sign: bool = False) -> dict[str, Any]:
+def gbz_structure(use_case: str, tree: Any, *, kind: str = "gbz", sign: bool = False) -> dict[str, Any]:
     return {"use_case": use_case, "kind": kind, "sign": sign, "extra": "", "tree": tree}
 
 
@@ -75,29 +75,29 @@ _TARIFF_ATTRIBUTES = (0x0203, 0x0202, 0x0100, 0x0101, 0x0102, 0x0615, 0x0400, 0x
 _METER_BALANCE = (read(METERING, 0x0A00), read(PREPAYMENT, 0x0001))
 
 STRUCTURES: dict[int, dict] = {
-    0x0015: _structure("CS11", gbz()),
-    0x006B: _structure("GCS01a", gbz(), sign=True),
-    0x0074: _structure("GCS13a", gbz(read(METERING, *_REGISTER_FORMAT, 0x0000))),
-    0x0075: _structure("GCS14", gbz(read(PRICE, 0x0617, 0x0616), read(PREPAYMENT, *_PREPAYMENT_REGISTERS))),
-    0x0076: _structure("GCS15c", gbz()),
-    0x0077: _structure("GCS16a", gbz()),
-    0x0078: _structure("GCS17", gbz()),
-    0x0079: _structure("GCS18", gbz()),
-    0x007F: _structure("GCS28", [{"tag": "30", "children": [{"tag": "18", "hex": ""}, {"tag": "18", "hex": ""}]}],
+    0x0015: gbz_structure("CS11", gbz()),
+    0x006B: gbz_structure("GCS01a", gbz(), sign=True),
+    0x0074: gbz_structure("GCS13a", gbz(read(METERING, *_REGISTER_FORMAT, 0x0000))),
+    0x0075: gbz_structure("GCS14", gbz(read(PRICE, 0x0617, 0x0616), read(PREPAYMENT, *_PREPAYMENT_REGISTERS))),
+    0x0076: gbz_structure("GCS15c", gbz()),
+    0x0077: gbz_structure("GCS16a", gbz()),
+    0x0078: gbz_structure("GCS17", gbz()),
+    0x0079: gbz_structure("GCS18", gbz()),
+    0x007F: gbz_structure("GCS28", [{"tag": "30", "children": [{"tag": "18", "hex": ""}, {"tag": "18", "hex": ""}]}],
                        kind="asn1", sign=True),
-    0x0084: _structure("GCS38", gbz(read(METERING, 0x0206))),
-    0x008D: _structure("GCS60", gbz(*_METER_BALANCE)),
-    0x0096: _structure("GCS16b", gbz()),
-    0x0097: _structure("CS01b", gbz()),
-    0x009F: _structure("GCS21f", gbz(read(PRICE, *_TARIFF_ATTRIBUTES), *_calendar_reads(ALL_CALENDARS, 0x00),
+    0x0084: gbz_structure("GCS38", gbz(read(METERING, 0x0206))),
+    0x008D: gbz_structure("GCS60", gbz(*_METER_BALANCE)),
+    0x0096: gbz_structure("GCS16b", gbz()),
+    0x0097: gbz_structure("CS01b", gbz()),
+    0x009F: gbz_structure("GCS21f", gbz(read(PRICE, *_TARIFF_ATTRIBUTES), *_calendar_reads(ALL_CALENDARS, 0x00),
                                       command(PRICE, 0x00, command_options=0))),
-    0x00A0: _structure("GCS61", gbz()),
-    0x00B5: _structure("GCS21b", gbz(read(PREPAYMENT, *_PREPAYMENT_CONFIGURATION), read(PRICE, 0x0617),
+    0x00A0: gbz_structure("GCS61", gbz()),
+    0x00B5: gbz_structure("GCS21b", gbz(read(PREPAYMENT, *_PREPAYMENT_CONFIGURATION), read(PRICE, 0x0617),
                                       *_calendar_reads(FRIENDLY_CREDIT, 0x03))),
-    0x00B6: _structure("GCS13c", gbz(read(METERING, *_REGISTER_FORMAT, *_TOU_REGISTERS))),
-    0x00B8: _structure("GCS13b", gbz(read(METERING, *_BLOCK_REGISTERS, *_REGISTER_FORMAT))),
-    0x00C3: _structure("GCS15b", gbz()),
-    0x00C4: _structure("GCS15d", gbz()),
-    0x00C5: _structure("GCS15e", gbz()),
-    0x012A: _structure("GCS60a", gbz(*[dict(c) for c in _METER_BALANCE])),
+    0x00B6: gbz_structure("GCS13c", gbz(read(METERING, *_REGISTER_FORMAT, *_TOU_REGISTERS))),
+    0x00B8: gbz_structure("GCS13b", gbz(read(METERING, *_BLOCK_REGISTERS, *_REGISTER_FORMAT))),
+    0x00C3: gbz_structure("GCS15b", gbz()),
+    0x00C4: gbz_structure("GCS15d", gbz()),
+    0x00C5: gbz_structure("GCS15e", gbz()),
+    0x012A: gbz_structure("GCS60a", gbz(*[dict(c) for c in _METER_BALANCE])),
 }

@@ -1,0 +1,64 @@
+"""ESME (DLMS COSEM) commands of the supply and prepayment use cases (DUIS 1.5, 1.6, 2.3, 2.5, 7.1–7.4), by
+message code.
+
+The objects each use case addresses, as GBCS and the RTDS vectors have them: the disconnect control script
+table (ECS42 / ECS43 / ECS44 run scripts 51 / 52 / 54) and the load switch's control state (ECS45); the credit
+objects (meter balance, emergency credit balance, accumulated debt: ECS04a / ECS04b / ECS09); the debt charge
+objects (ECS07) and the account's payment mode (ECS02 / ECS03). Values the request supplies are written by
+``fills_supply``.
+"""
+from __future__ import annotations
+
+from gbcs import dlms as x
+from dccsim.han.commands.structures_esme import action, command_structure, get, set_
+
+DISCONNECT_SCRIPTS = "00000A006AFF"
+LOAD_SWITCH = "000060030AFF"
+METER_BALANCE, EMERGENCY_CREDIT, ACCUMULATED_DEBT = "0000130A00FF", "0000130A01FF", "0000130A02FF"
+TIME_DEBT_1, TIME_DEBT_2, PAYMENT_DEBT = "0000131401FF", "0000131402FF", "0000131403FF"
+ACCOUNT = "0001130000FF"
+DISABLEMENT_THRESHOLD = "00005E2C8016"
+# Script ids of the disconnect control script table.
+ENABLE_SCRIPT, DISABLE_SCRIPT, ARM_SCRIPT = 51, 52, 54
+# DLMS account payment modes.
+CREDIT_MODE, PREPAYMENT_MODE = 1, 2
+IMMEDIATE = "0000000000000000008000ff"
+
+
+def debt_charge(rate: int = 0, price_scale: int = 0) -> dict:
+    """A debt recovery rate as a charge object's unit charge: an amount per period, no commodity."""
+    return x.structure(x.structure(x.integer(0), x.integer(price_scale)),
+                       x.structure(x.long_unsigned(0), x.octets("000000000000"), x.integer(0)),
+                       x.array([x.structure(x.octets(""), x.long(rate))]))
+
+
+def _mode(mode: int) -> list:
+    return set_(111, ACCOUNT, 2, x.structure(x.enum(mode), x.enum(1)))
+
+
+_CHARGES = set_(111, ACCOUNT, 11, x.array([]))            # the credit / charge pairs: written by the fill
+_ACTIVATE_MODE = set_(111, ACCOUNT, 13, x.octets(IMMEDIATE))
+
+
+# message code → (use case, critical, what the command addresses)
+_DECLARED: dict[int, tuple[str, bool, list]] = {
+    0x004F: ("ECS42", True, action(9, DISCONNECT_SCRIPTS, 1, x.long_unsigned(ENABLE_SCRIPT))),
+    0x0050: ("ECS43", True, action(9, DISCONNECT_SCRIPTS, 1, x.long_unsigned(DISABLE_SCRIPT))),
+    0x0051: ("ECS44", True, action(9, DISCONNECT_SCRIPTS, 1, x.long_unsigned(ARM_SCRIPT))),
+    0x0052: ("ECS45", False, get(70, LOAD_SWITCH, 3)),
+    0x001C: ("ECS04a", True, action(112, METER_BALANCE, 1, x.dl(0))),
+    0x00B3: ("ECS04b", True, action(112, METER_BALANCE, 2, x.dl(0)) + action(112, EMERGENCY_CREDIT, 2, x.dl(0))
+             + action(112, ACCUMULATED_DEBT, 2, x.dl(0))),
+    0x0020: ("ECS09", True, action(112, EMERGENCY_CREDIT, 3, x.integer(0))),
+    0x001E: ("ECS07", True, set_(113, TIME_DEBT_1, 6, debt_charge()) + set_(113, TIME_DEBT_2, 6, debt_charge())
+             + set_(113, PAYMENT_DEBT, 13, x.long_unsigned(0)) + set_(113, TIME_DEBT_1, 8, x.dlu(86400))
+             + set_(113, TIME_DEBT_2, 8, x.dlu(86400)) + action(113, TIME_DEBT_1, 2, x.integer(0))
+             + action(113, TIME_DEBT_2, 2, x.integer(0)) + action(113, PAYMENT_DEBT, 4, x.dl(0))
+             + action(113, TIME_DEBT_1, 4, x.dl(0)) + action(113, TIME_DEBT_2, 4, x.dl(0))),
+    0x001A: ("ECS02", True, _mode(CREDIT_MODE) + _CHARGES + _ACTIVATE_MODE),
+    0x001B: ("ECS03", True, _mode(PREPAYMENT_MODE) + set_(9000, DISABLEMENT_THRESHOLD, 4, x.dl(0)) + _CHARGES
+             + set_(9000, DISABLEMENT_THRESHOLD, 6, x.octets(IMMEDIATE)) + _ACTIVATE_MODE),
+}
+
+STRUCTURES: dict[int, dict] = {code: command_structure(use_case, critical, addressed)
+                               for code, (use_case, critical, addressed) in _DECLARED.items()}
