@@ -1,0 +1,223 @@
+"""Supply and prepayment journeys over HTTP on the simulated clock: each Service Request changes the meter and
+later reads show it.
+
+* disable → read supply status → arm → enable, on the ESME and the gas valve;
+* a prepayment meter running out of credit: the supply is interrupted (0x8F0F) and records no consumption;
+  a top-up arms it (0x8F32); the Supplier enables it;
+* emergency credit on a meter out of credit, refused while there is credit and in credit mode;
+* debt: 2.3's registers read back with 4.3, and a top-up paying its share of the payment debt.
+"""
+from __future__ import annotations
+
+import base64
+
+import pytest
+from lxml import etree
+
+import gbcs
+from dccsim.catalogue.requests import build_request
+from dccsim.duis.namespaces import sr
+from dccsim.inventory import repository as repo
+from dccsim.timing.clock import ClockMode
+from devices import state_codec
+from devices.esme_state import PaymentMode, SupplyState
+from tests.conftest import create_fresh_database
+from tests.devices.esme_rtds import plaintexts
+from tests.integration.device_flows import run_request, wait_for_response
+from tests.integration.harness import start_running_simulator
+from tests.integration.receiver import Receiver
+from tests.integration.top_ups import exported_keys, issue, supplier_keys
+
+pytestmark = pytest.mark.slow
+
+SUPPLIER = "90B3D51F30010000"
+ESME, GSME = "00DB1234567890A0", "00DB1234567890A1"
+DAY = 86400
+DISABLED, ENABLED, ARMED = 0, 1, 2            # DLMS disconnect control states
+VALVE_OFF, VALVE_ARMED, VALVE_ON = 0, 1, 2    # ZCL SupplyStatus
+
+
+@pytest.fixture(scope="module")
+async def estate(pg_base_url, tmp_path_factory):
+    running = await start_running_simulator(await create_fresh_database(pg_base_url),
+                                            tmp_path_factory.mktemp("supply"), device_timeout=10.0,
+                                            clock=ClockMode.SIMULATED)
+    receiver = await Receiver().start()
+    await repo.set_endpoint(running.sim.db.pool, SUPPLIER, receiver.url)
+    yield running, receiver
+    await receiver.stop()
+    await running.close()
+
+
+@pytest.fixture(scope="module")
+async def issuer(estate, tmp_path_factory) -> gbcs.StaticKeyStore:
+    return supplier_keys(await exported_keys(estate[0], tmp_path_factory.mktemp("exported")))
+
+
+async def fresh(running, device: str) -> None:
+    """The device starts afresh (a new meter model) from here."""
+    await running.sim.db.pool.execute("DELETE FROM device_state WHERE device_id = $1", device)
+
+
+async def state_of(running, device: str):
+    return state_codec.decode(await running.sim.db.pool.fetchval(
+        "SELECT state FROM device_state WHERE device_id = $1", device))
+
+
+async def send(running, receiver, variant: str, device: str = ESME, **body) -> gbcs.Message:
+    """Build, sign and send a request (critical ones through transform); the Response's GBCS message."""
+    root = build_request(variant, originator=SUPPLIER, device=device, body=body, now=running.sim.clock.now())
+    answer, request_id = await run_request(running, root)
+    assert answer.status == 200 and answer.code in ("I99", "I0"), (variant, answer.status, answer.body[:300])
+    response = await wait_for_response(receiver, request_id, timeout=30)
+    assert response.findtext(f".//{sr('ResponseCode')}") == "I0", variant
+    payload = base64.b64decode(response.findtext(f".//{sr('GBCSPayload')}"))
+    return gbcs.decode(payload, running.sim.han.keys.store())
+
+
+def results(message: gbcs.Message) -> list[int]:
+    return [r["result"] for r in message.payload.tree["results"]]
+
+
+def gbz_statuses(message: gbcs.Message) -> list[str]:
+    """Each response component's command and, for a Default Response, its status."""
+    return [f"{c['command']:02x}" + (f":{c['payload'][2:4]}" if c["command"] == 0x0B else "")
+            for c in message.payload.tree["components"]]
+
+
+async def supply_status(running, receiver) -> int:
+    return (await send(running, receiver, "7.4")).payload.tree["data"][0]["value"]
+
+
+async def valve_status(running, receiver) -> int:
+    message = await send(running, receiver, "7.4", GSME)
+    records = gbcs.zcl.decode_read_attributes_response(bytes.fromhex(message.payload.tree["components"][0]["payload"]))
+    return next(r.value.value for r in records if r.attribute == 0x0014)
+
+
+async def meter_balance(running, receiver) -> int:
+    return (await send(running, receiver, "4.18")).payload.tree["data"][0]["value"]
+
+
+async def prepay_values(running, receiver) -> list[int]:
+    """4.3: meter balance, emergency credit balance, accumulated debt, payment debt, time debts 1 and 2."""
+    values = plaintexts(await send(running, receiver, "4.3"))[0]["items"][0]["items"]
+    return [item["value"] for item in values]
+
+
+def alert_codes(receiver, since: int) -> list[str]:
+    codes = []
+    for body in receiver.received[since:]:
+        code = etree.fromstring(body).findtext(f".//{sr('AlertCode')}")
+        if code:
+            codes.append(code)
+    return codes
+
+
+async def to_prepayment(running, receiver, balance: int) -> None:
+    """1.6 to prepayment mode, then 1.5 to leave ``balance`` on the meter."""
+    assert results(await send(running, receiver, "1.6", Prepayment={
+        "SuspendDebtDisabled": "false", "SuspendDebtEmergency": "false", "DisablementThreshold": "0"})) == [0] * 5
+    current = await meter_balance(running, receiver)
+    assert results(await send(running, receiver, "1.5", PrepaymentMode={"AdjustMeterBalance": balance - current})) \
+        == [0]
+
+
+async def test_disable_read_arm_enable_on_the_esme(estate):
+    running, receiver = estate
+    await fresh(running, ESME)
+    assert await supply_status(running, receiver) == ENABLED
+    assert results(await send(running, receiver, "7.3")) == [1]      # an enabled supply is not armed
+    assert results(await send(running, receiver, "7.2")) == [0]
+    assert await supply_status(running, receiver) == DISABLED
+    before = (await state_of(running, ESME)).meter.registers.active_import
+    await running.advance(DAY)
+    assert await supply_status(running, receiver) == DISABLED
+    assert (await state_of(running, ESME)).meter.registers.active_import == before     # nothing consumed
+    assert results(await send(running, receiver, "7.3")) == [0]
+    assert await supply_status(running, receiver) == ARMED
+    assert results(await send(running, receiver, "7.1")) == [0]
+    assert await supply_status(running, receiver) == ENABLED
+    await running.advance(DAY)
+    assert await supply_status(running, receiver) == ENABLED        # the meter runs to now as it answers
+    assert (await state_of(running, ESME)).meter.registers.active_import > before + 3000
+
+
+async def test_close_arm_the_gas_valve(estate):
+    running, receiver = estate
+    await fresh(running, GSME)
+    assert await valve_status(running, receiver) == VALVE_ON
+    assert gbz_statuses(await send(running, receiver, "7.3", GSME)) == ["0b:c0"]   # an open valve is not armed
+    assert gbz_statuses(await send(running, receiver, "7.2", GSME)) == ["0c"]
+    assert await valve_status(running, receiver) == VALVE_OFF
+    assert gbz_statuses(await send(running, receiver, "7.3", GSME)) == ["0c"]
+    assert await valve_status(running, receiver) == VALVE_ARMED
+
+
+async def test_credit_exhausted_interrupts_supply_until_a_top_up_arms_it(estate, issuer):
+    running, receiver = estate
+    await fresh(running, ESME)
+    await to_prepayment(running, receiver, 50_000)            # 50p
+    assert (await state_of(running, ESME)).meter.payment_mode is PaymentMode.PREPAYMENT
+    seen = len(receiver.received)
+    await running.advance(DAY)
+    assert await supply_status(running, receiver) == DISABLED
+    await running.delivered()
+    assert "8F0F" in alert_codes(receiver, seen)
+    assert results(await send(running, receiver, "7.1")) == [1]      # no enabling without credit
+    state = await state_of(running, ESME)
+    assert state.meter.supply is SupplyState.DISABLED and state.meter.credit_interrupted
+    consumed = state.meter.registers.active_import
+    await running.advance(DAY)
+    assert await supply_status(running, receiver) == DISABLED
+    assert (await state_of(running, ESME)).meter.registers.active_import == consumed
+    seen = len(receiver.received)
+    token = issue(issuer, 2000, supplier=SUPPLIER, meter=ESME, utrn_counter=1)
+    assert results(await send(running, receiver, "2.2", UTRN=token)) == [0]
+    assert await supply_status(running, receiver) == ARMED
+    await running.delivered()
+    assert "8F32" in alert_codes(receiver, seen)
+    assert results(await send(running, receiver, "7.1")) == [0]
+    assert await supply_status(running, receiver) == ENABLED
+
+
+async def test_emergency_credit_on_a_meter_out_of_credit(estate):
+    running, receiver = estate
+    await fresh(running, ESME)
+    assert results(await send(running, receiver, "2.5")) == [1]      # credit mode: no emergency credit
+    await to_prepayment(running, receiver, 500_000)
+    assert results(await send(running, receiver, "2.5")) == [1]      # £5 of credit: not available yet
+    assert results(await send(running, receiver, "1.5", PrepaymentMode={"ResetMeterBalance": ""})) == [0, 0, 0]
+    assert await supply_status(running, receiver) == DISABLED
+    seen = len(receiver.received)
+    assert results(await send(running, receiver, "2.5")) == [0]
+    await running.delivered()
+    assert {"81AB", "8F32"} <= set(alert_codes(receiver, seen))
+    assert await supply_status(running, receiver) == ARMED
+    assert (await prepay_values(running, receiver))[1] == 2_500_000     # the emergency credit balance
+    assert results(await send(running, receiver, "7.1")) == [0]
+    await running.advance(DAY)
+    balance, emergency, *_ = await prepay_values(running, receiver)
+    assert balance == 0 and 1_500_000 < emergency < 2_500_000          # a day's use paid from it
+
+
+async def test_debt_is_read_back_and_a_top_up_pays_its_share(estate, issuer):
+    running, receiver = estate
+    await fresh(running, ESME)
+    await to_prepayment(running, receiver, 1_000_000)
+    assert results(await send(running, receiver, "2.3", TimeDebtRegister1=30000, TimeDebtRegister2=15000,
+                              PaymentDebtRegister=50000, DebtRecoveryPerPayment=1000,
+                              ElecDebtRecovery1={"DebtRecoveryRate": 3, "DebtRecoveryRatePriceScale": -1,
+                                                 "DebtRecoveryRatePeriod": "DAILY"},
+                              ElecDebtRecovery2={"DebtRecoveryRate": 15, "DebtRecoveryRatePriceScale": -1,
+                                                 "DebtRecoveryRatePeriod": "DAILY"})) == [0] * 10
+    assert (await prepay_values(running, receiver))[3:] == [50000, 30000, 15000]
+    token = issue(issuer, 1000, supplier=SUPPLIER, meter=ESME, utrn_counter=2)     # £10: 10 % pays debt
+    assert results(await send(running, receiver, "2.2", UTRN=token)) == [0]
+    assert (await prepay_values(running, receiver))[3] == 0
+    assert results(await send(running, receiver, "2.3", TimeDebtRegister1=-40000, TimeDebtRegister2=0,
+                              PaymentDebtRegister=0, DebtRecoveryPerPayment=1000,
+                              ElecDebtRecovery1={"DebtRecoveryRate": 3, "DebtRecoveryRatePriceScale": -1,
+                                                 "DebtRecoveryRatePeriod": "DAILY"},
+                              ElecDebtRecovery2={"DebtRecoveryRate": 15, "DebtRecoveryRatePriceScale": -1,
+                                                 "DebtRecoveryRatePeriod": "DAILY"}))[8] == 1   # below zero
