@@ -155,12 +155,26 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("GCS33_7.4_SUCCESS_REQUEST_DUIS.XML", "7.4_GCS33"),
     ("GCS32_7.2_SUCCESS_REQUEST_DUIS.XML", "7.2_GCS32"),
     ("GCS39_7.3_SUCCESS_REQUEST_DUIS.XML", "7.3_GCS39"),
+    # Prices (the primary element's; the secondary element's and its tariff on a twin element meter).
+    ("ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.2.1_ECS01b"),
+    ("ECS01b_1.2.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.2.1_ECS01b"),
+    ("ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.2.1_ECS01b"),
+    ("ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "1.2.1_ECS01b"),
+    ("ECS01c_1.1.2_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "1.1.2_ECS01c"),
+    ("ECS01c_1.1.2_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "1.1.2_ECS01c"),
+    ("ECS01c_1.1.2_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "1.1.2_ECS01c"),
+    ("ECS01d_1.2.2_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "1.2.2_ECS01d"),
+    ("ECS01d_1.2.2_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "1.2.2_ECS01d"),
+    ("ECS01d_1.2.2_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "1.2.2_ECS01d"),
+    ("GCS01b_1.2.1_CANCELLATION_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.2.1_GCS01b"),
+    ("GCS01b_1.2.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.2.1_GCS01b"),
+    ("GCS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "1.2.1_GCS01b"),
 )
 # Supply and prepayment use cases: their Responses are compared with the RTDS Response structurally and by
 # outcome (the DLMS results, or the GBZ response commands and Default Response statuses).
 SUPPLY_AND_PREPAYMENT = frozenset({"ECS02", "ECS03", "ECS04a", "ECS04b", "ECS07", "ECS09", "ECS42", "ECS43",
                                    "ECS44", "ECS45", "GCS02", "GCS03", "GCS04", "GCS06", "GCS32", "GCS33",
-                                   "GCS39", "GCS40a", "GCS40b", "GCS40d"})
+                                   "GCS39", "GCS40a", "GCS40b", "GCS40d", "ECS01b", "ECS01c", "ECS01d", "GCS01b"})
 
 # Templates whose RequestID originator may not be entitled in the demo estate (the DCC itself; an import
 # supplier asking for export reads; a supplier not responsible for the gas meter): where DUIS refuses them at
@@ -180,6 +194,12 @@ DEVICE_FOR_TEMPLATE = {
     # ECS23b is the polyphase ESME's voltage read.
     "ECS23b_4.10_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A0": {"esme_variant": "C"}},
 }
+# The secondary element's prices and tariff are a twin element meter's: the ESME is installed afresh as one
+# for these templates, and afresh as it was after them.
+TWIN_ELEMENT = ("ECS01c_1.1.2_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "ECS01c_1.1.2_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML",
+                "ECS01c_1.1.2_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "ECS01d_1.2.2_CANCELLATION_SUCCESS_REQUEST_DUIS.XML",
+                "ECS01d_1.2.2_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "ECS01d_1.2.2_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")
+DEVICE_FOR_TEMPLATE.update({name: {A0: {"esme_variant": "B"}} for name in TWIN_ELEMENT})
 
 # The 2.2 templates carry UTRNs made for the RTDS meters' key-agreement keys: the simulator's meters refuse
 # them, answering as the RTDS meters answer their error case (the Response of this RTDS vector).
@@ -434,6 +454,8 @@ async def test_every_device_template_runs_end_to_end(estate, capsys):
                 for device, columns in changed.items()}
         for device, columns in changed.items():
             await repo.update_device(pool, device, **columns)
+        if name in TWIN_ELEMENT:
+            await pool.execute("DELETE FROM device_state WHERE device_id = $1", A0)
         root = prepared(name)
         if name.startswith("CCS03"):
             # Restore the hub from the backup the DCC holds of it (the template's old hub was never installed).
@@ -447,6 +469,8 @@ async def test_every_device_template_runs_end_to_end(estate, capsys):
             await _restore_premises(running, receivers, keys, problems)
         for device, columns in kept.items():
             await repo.update_device(pool, device, **columns)
+        if name in TWIN_ELEMENT:
+            await pool.execute("DELETE FROM device_state WHERE device_id = $1", A0)
     for name in ("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", "11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML"):
         await _firmware(running, receivers, name, problems)
     await _local_response(running, problems)

@@ -221,3 +221,42 @@ async def test_debt_is_read_back_and_a_top_up_pays_its_share(estate, issuer):
                                                  "DebtRecoveryRatePeriod": "DAILY"},
                               ElecDebtRecovery2={"DebtRecoveryRate": 15, "DebtRecoveryRatePriceScale": -1,
                                                  "DebtRecoveryRatePeriod": "DAILY"}))[8] == 1   # below zero
+
+
+def _price_change(price: int, when: str) -> dict:
+    return {"ExecutionDateTime": when, "PriceElements": {"ElectricityPriceElements": {
+        "StandingCharge": 25000, "StandingChargeScale": -5, "PriceScale": -5, "TOUTariff": {"TOUPrice": [price]}}}}
+
+
+async def active_price(running, receiver) -> int:
+    """4.11.1: the price of the rate in force now (the primary element's)."""
+    return (await send(running, receiver, "4.11.1")).payload.tree["data"][0]["value"]
+
+
+async def test_a_future_dated_price_change_takes_effect_at_its_time_and_a_cancelled_one_never(estate):
+    running, receiver = estate
+    await fresh(running, ESME)
+    assert await active_price(running, receiver) == 20000                 # the factory tariff: 20p/kWh
+    assert results(await send(running, receiver, "1.2.1", **_price_change(30000, "+1d"))) == [0] * 4
+    await running.advance(DAY - 3600)
+    assert await active_price(running, receiver) == 20000
+    balance = await meter_balance(running, receiver)
+    seen = len(receiver.received)
+    await running.advance(2 * 3600)
+    await running.delivered()
+    assert "8F66" in alert_codes(receiver, seen)
+    assert await active_price(running, receiver) == 30000
+    # a day's use costs 30p a kWh (30 units of the balance a Wh) and the 25p standing charge
+    balance = await meter_balance(running, receiver)
+    imported = (await state_of(running, ESME)).meter.registers.active_import
+    await running.advance(DAY)
+    spent = balance - await meter_balance(running, receiver)
+    used = (await state_of(running, ESME)).meter.registers.active_import - imported
+    assert used > 3000 and abs(spent - 25_000 - 30 * used) < 1000
+    assert results(await send(running, receiver, "1.2.1", **_price_change(9000, "+1d"))) == [0] * 4
+    assert results(await send(running, receiver, "1.2.1", **_price_change(9000, "3000-12-31T00:00:00Z"))) == [0] * 4
+    seen = len(receiver.received)
+    await running.advance(2 * DAY)
+    assert await active_price(running, receiver) == 30000
+    await running.delivered()
+    assert "8F66" not in alert_codes(receiver, seen)

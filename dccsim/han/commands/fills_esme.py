@@ -29,7 +29,7 @@ PREFERRED: dict[tuple[str, str], str] = {
     ("4.1.1", "ESME"): "ECS17b", ("4.1.2", "ESME"): "ECS17d", ("4.1.3", "ESME"): "ECS17e",
     ("4.10", "ESME"): "ECS23", ("4.11.1", "ESME"): "ECS24", ("4.11.2", "ESME"): "ECS24b",
     ("3.3", "ESME"): "ECS15a", ("2.2", "ESME"): "CS01a", ("11.2", "ESME"): "ECS52", ("8.1.1", "ESME"): "ECS70",
-    ("1.1.1", "ESME"): "ECS01a",
+    ("1.1.1", "ESME"): "ECS01a", ("1.2.1", "ESME"): "ECS01b",
 }
 
 IMMEDIATE = "0000000000000000008000ff"
@@ -149,14 +149,16 @@ def _weeks(switching: Any) -> dict:
     return x.array(weeks)
 
 
-def _days(switching: Any) -> dict:
+def _days(switching: Any, tou_offset: int = 0) -> dict:
+    """Day profiles: each action's script selector (TOU rate, + 200 for the secondary element; 100 + block
+    rate)."""
     days = []
     for day in all_values(switching, "DayProfile"):
         actions = []
         for schedule in all_values(day, "ProfileSchedule"):
             when = _time_of(_first(schedule, "StartTime"))
             tou, block = _first(schedule, "TOUTariffAction"), _first(schedule, "BlockTariffAction")
-            selector = as_int(tou, 1) if tou is not None else 100 + as_int(block, 1)
+            selector = as_int(tou, 1) + tou_offset if tou is not None else 100 + as_int(block, 1)
             actions.append(x.structure(x.octets(bytes([when.hour, when.minute, when.second, 0])),
                                        x.octets("00000a0064ff"), x.long_unsigned(selector)))
         days.append(x.structure(x.unsigned(as_int(_first(day, "DayName"), 1)), x.array(actions)))
@@ -248,8 +250,41 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
     return tree
 
 
+# --- 1.2.2 / 1.1.2: the secondary element's prices and tariff -----------------------------------------
+
+def _secondary_charges(body: dict) -> dict:
+    """The secondary element's TOU price matrix (4 rates) from the request's ElectricityPriceElement."""
+    prices_node = _first(body, "PriceElements") or {}
+    prices = dict(indexed(all_values(prices_node, "ElectricityPriceElement")))
+    return x.structure(x.structure(x.integer(3), x.integer(as_int(_first(prices_node, "PriceScale"), -5))),
+                       x.structure(x.long_unsigned(3), x.octets("0114010800ff"), x.integer(2)),
+                       x.array(x.structure(x.octets(i), x.long(as_int(prices.get(int(i, 16)), 0)))
+                               for i in charge_table_indices(2)))
+
+
+def _fill_secondary(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    """ECS01d (1.2.2) and ECS01c (1.1.2): the secondary element's prices and, for a tariff, its switching
+    table and special days, each activated at the request's execution time."""
+    switching = _first(body, "SwitchingTable") or {}
+    activation = _activation(body, now)
+    values: dict[tuple[int, str, int], dict] = {
+        (113, "0000131405FF", 6): _secondary_charges(body),
+        (20, "00000D0001FF", 7): _seasons(switching), (20, "00000D0001FF", 8): _weeks(switching),
+        (20, "00000D0001FF", 9): _days(switching, tou_offset=200),
+        (11, "00010B0001FF", 2): _special_days(body),
+    }
+    for index, spec in enumerate(tree["specs"]):
+        target = (spec["class"], spec["obis"].upper(), spec.get("attribute"))
+        if target in values:
+            tree["data"][index] = values[target]
+        elif (spec["class"], spec.get("attribute", 0)) in TARIFF_ACTIVATION_ATTRIBUTES:
+            tree["data"][index] = x.octets(activation)
+    return tree
+
+
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
-    "CS01a": _fill_utrn, "ECS70": _fill_clock, "ECS01a": _fill_esme_tariff,
+    "CS01a": _fill_utrn, "ECS70": _fill_clock, "ECS01a": _fill_esme_tariff, "ECS01b": _fill_esme_tariff,
+    "ECS01c": _fill_secondary, "ECS01d": _fill_secondary,
     **{use_case: _fill_period for use_case in ("ECS20a", "ECS20b", "ECS20c", "ECS20d", "ECS21a", "ECS21b",
                                                "ECS21c", "ECS22a", "ECS22b", "ECS22c", "ECS23", "ECS23b",
                                                "ECS66")},
@@ -293,7 +328,7 @@ def address(use_case: str, kind: str, tree: Any, extra: bytes, *, originator: st
     now, cancelling the activation it has pending."""
     if kind != "dlms-access-request":
         return tree, extra
-    if use_case == "ECS01a" and _cancels(tree):
+    if use_case in ("ECS01a", "ECS01b", "ECS01c", "ECS01d") and _cancels(tree):
         tree["date_time"] = None
     tree["invoke_id"] = invoke_id(counter)
     parties = protection.ProtectionParameters(protection.transaction_id(counter), bytes.fromhex(originator),

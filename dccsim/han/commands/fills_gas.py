@@ -34,7 +34,7 @@ PREFERRED: dict[tuple[str, str], str] = {
     ("4.1.2", "GPF"): "GCS13c", ("4.18", "GSME"): "GCS60", ("4.18", "GPF"): "GCS60a",
     ("2.2", "GSME"): "CS01b", ("3.3", "GSME"): "CS11", ("3.3", "GPF"): "CS11", ("11.2", "GSME"): "GCS38",
     ("11.2", "GPF"): "GCS38",
-    ("8.1.1", "GSME"): "GCS28", ("1.1.1", "GSME"): "GCS01a",
+    ("8.1.1", "GSME"): "GCS28", ("1.1.1", "GSME"): "GCS01a", ("1.2.1", "GSME"): "GCS01b",
 }
 
 
@@ -195,6 +195,13 @@ def _tariff(tree: Any, body: dict, device: Device, now: datetime) -> dict:
     return gbz(*components)
 
 
+def _prices(tree: Any, body: dict, device: Device, now: datetime) -> dict:
+    """GCS01b (1.2.1 on a GSME): the tariff information (standing charge) and the price matrix of a new
+    tariff, without its calendar or thresholds."""
+    published = _tariff(tree, body, device, now)["components"]
+    return gbz(*[c for c in published if c["cluster"] == PRICE and c["command"] in (0x04, 0x05)])
+
+
 def _top_up(tree: Any, body: dict, device: Device, now: datetime) -> dict:
     """CS01b (2.2 on a GSME): Consumer Top Up with the request's UTRN as it is; the meter, not the DCC, checks
     it (``devices.top_ups``)."""
@@ -218,7 +225,7 @@ def _set_clock(tree: list, body: dict, device: Device, now: datetime) -> list:
 
 
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
-    "GCS01a": _tariff, "CS01b": _top_up, "CS11": _clear_event_log, "GCS28": _set_clock,
+    "GCS01a": _tariff, "GCS01b": _prices, "CS01b": _top_up, "CS11": _clear_event_log, "GCS28": _set_clock,
     "GCS15b": _billing_on_change, "GCS15c": _billing_calendar, "GCS15d": _debt_payments, "GCS15e": _top_ups,
     "GCS16a": _daily_reads, "GCS16b": _prepayment_daily_reads,
     "GCS17": _samples(0, HALF_HOUR), "GCS18": _samples(2, NETWORK_DATA_INTERVAL), "GCS61": _samples(1, DAY),

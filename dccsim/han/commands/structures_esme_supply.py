@@ -1,11 +1,12 @@
-"""ESME (DLMS COSEM) commands of the supply and prepayment use cases (DUIS 1.5, 1.6, 2.3, 2.5, 7.1–7.4), by
-message code.
+"""ESME (DLMS COSEM) commands of the supply, prepayment and price use cases (DUIS 1.1.2, 1.2.x, 1.5, 1.6, 2.3,
+2.5, 7.1–7.4), by message code.
 
 The objects each use case addresses, as GBCS and the RTDS vectors have them: the disconnect control script
 table (ECS42 / ECS43 / ECS44 run scripts 51 / 52 / 54) and the load switch's control state (ECS45); the credit
 objects (meter balance, emergency credit balance, accumulated debt: ECS04a / ECS04b / ECS09); the debt charge
-objects (ECS07) and the account's payment mode (ECS02 / ECS03). Values the request supplies are written by
-``fills_supply``.
+objects (ECS07), the account's payment mode (ECS02 / ECS03), the price matrices and standing charge (ECS01b,
+ECS01d) and the secondary element's tariff (ECS01c). Values the request supplies are written by
+``fills_supply`` (``fills_esme`` for the prices and tariff).
 """
 from __future__ import annotations
 
@@ -59,6 +60,19 @@ _DECLARED: dict[int, tuple[str, bool, list]] = {
     0x001B: ("ECS03", True, _mode(PREPAYMENT_MODE) + set_(9000, DISABLEMENT_THRESHOLD, 4, x.dl(0)) + _CHARGES
              + set_(9000, DISABLEMENT_THRESHOLD, 6, x.octets(IMMEDIATE)) + _ACTIVATE_MODE),
 }
+
+_ACTIVATE_NOW = x.octets(IMMEDIATE)
+# Prices and the secondary element's tariff (1.2.1, 1.2.2, 1.1.2): passive values and their activation times.
+_PRICES: dict[int, tuple[str, bool, list]] = {
+    0x00A2: ("ECS01b", True, set_(113, "0000131404FF", 6) + set_(113, "0000131400FF", 6)
+             + set_(113, "0000131404FF", 7, _ACTIVATE_NOW) + set_(113, "0000131400FF", 7, _ACTIVATE_NOW)),
+    0x00C7: ("ECS01d", True, set_(113, "0000131405FF", 6) + set_(113, "0000131405FF", 7, _ACTIVATE_NOW)),
+    0x00B7: ("ECS01c", True, set_(113, "0000131405FF", 6) + set_(20, "00000D0001FF", 7)
+             + set_(20, "00000D0001FF", 8) + set_(20, "00000D0001FF", 9) + set_(11, "00010B0001FF", 2)
+             + set_(20, "00000D0001FF", 10, _ACTIVATE_NOW) + set_(113, "0000131405FF", 7, _ACTIVATE_NOW)
+             + set_(9000, "00005E2C801E", 6, _ACTIVATE_NOW)),
+}
+_DECLARED.update(_PRICES)
 
 STRUCTURES: dict[int, dict] = {code: command_structure(use_case, critical, addressed)
                                for code, (use_case, critical, addressed) in _DECLARED.items()}
