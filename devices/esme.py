@@ -54,6 +54,20 @@ def _top_up(ctx: Context, data: Node) -> tuple[int, Node]:
 
 INSTANCE_ACTIONS[(115, "0000132800FF", 1)] = _top_up
 
+RESET_BLOCK_COUNTERS = 99          # the tariff script table's script that resets the block counter matrix
+
+
+def _tariff_script(ctx: Context, data: Node) -> tuple[int, Node]:
+    """The tariff script table (ECS05 runs script 99: reset the block counters); the rate scripts the
+    calendars run are the meter's own."""
+    if data.get("value") != RESET_BLOCK_COUNTERS:
+        return Result.OTHER_REASON, x.null()
+    meter.reset_block_counters(ctx.state, ctx.now)
+    return Result.SUCCESS, x.null()
+
+
+INSTANCE_ACTIONS[(9, "00000A0064FF", 1)] = _tariff_script
+
 
 def _preset_adjusting_time(ctx: Context, data: Node) -> tuple[int, Node]:
     """Clock method 5: a preset time and the validity interval in which it may be applied."""

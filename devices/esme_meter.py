@@ -259,6 +259,13 @@ def prepay_values(state: EsmeState) -> list[int]:
     return model(state).prepay.values()
 
 
+def reset_block_counters(state: EsmeState, at: datetime) -> None:
+    """1.7 (ECS05): the tariff block counter matrix back to zero (a new block period)."""
+    registers = model(state).registers
+    registers.counter = [[0.0] * len(row) for row in registers.counter]
+    log_event(state, EsmeLog.EVENT, COMMAND_ACTIONED, at)
+
+
 # --- clock ----------------------------------------------------------------------------------------
 
 def set_clock(state: EsmeState, now: datetime, target: datetime) -> None:

@@ -17,7 +17,7 @@ from devices.gas_state import DayEntry, GasCalendar, GasData, GasEventLogs, Seas
 from devices.state import DeviceState, GsmeState
 from devices.supply import SupplyState
 from gbcs import zcl
-from gbcs.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
+from gbcs.zcl import CALENDAR, DEVICE_MANAGEMENT, EVENTS, MESSAGING, METERING, PREPAYMENT, PRICE
 
 # The valve's ZCL SupplyStatus.
 SUPPLY_STATUS = {SupplyState.DISABLED: 0x00, SupplyState.ARMED: 0x01, SupplyState.ENABLED: 0x02}
@@ -279,6 +279,47 @@ def _change_payment_mode(served: Served, fields: dict) -> list[Answer] | int:
                           "emergency_credit_threshold": p.emergency_credit_threshold})]
 
 
+# --- what the consumer sees (GCS07, GCS09, GCS11, GCS44) ------------------------------------------------
+
+def _display_message(served: Served, fields: dict) -> int:
+    """Display Message: the Supplier's message for the consumer's display."""
+    if not _meter_only(served):
+        return zcl.UNSUP_CLUSTER_COMMAND
+    served.gas.consumer.message = fields["message"].decode("latin-1")
+    return zcl.SUCCESS
+
+
+def _change_of_supplier(served: Served, fields: dict) -> int:
+    """Publish Change of Supplier: the Supplier's name and contact details for the display (3.4)."""
+    if not _meter_only(served):
+        return zcl.UNSUP_CLUSTER_COMMAND
+    consumer = served.gas.consumer
+    consumer.supplier_name = fields["proposed_provider_name"].decode("latin-1")
+    consumer.supplier_contact = fields["proposed_provider_contact_details"].decode("latin-1")
+    return zcl.SUCCESS
+
+
+PRIVACY_PIN = 0x02          # ZCL password type of the consumer's privacy PIN
+
+
+def _new_password(served: Served, fields: dict) -> int:
+    """Request New Password Response with an empty privacy PIN: the PIN is disabled (3.5)."""
+    if not _meter_only(served):
+        return zcl.UNSUP_CLUSTER_COMMAND
+    if fields["password_type"] != PRIVACY_PIN:
+        return zcl.INVALID_VALUE
+    served.gas.consumer.privacy_pin_disabled = not fields["password"]
+    return zcl.SUCCESS
+
+
+def _change_of_tenancy(served: Served, fields: dict) -> int:
+    """Publish Change of Tenancy: data from before the implementation time is the previous tenant's (3.2)."""
+    if not _meter_only(served):
+        return zcl.UNSUP_CLUSTER_COMMAND
+    served.gas.consumer.tenancy_from = fields["implementation_date_time"] or served.now
+    return zcl.SUCCESS
+
+
 # --- calendar -------------------------------------------------------------------------------------
 
 TARIFF_CALENDAR_ID = 0xFFFFFFFF           # 'the current tariff calendar' in a Get command
@@ -507,6 +548,10 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
     (PRICE, 0x00, False): _current_price,
     (EVENTS, 0x00, False): _event_log,
     (EVENTS, 0x01, False): _clear_event_log,
+    (MESSAGING, 0x00, True): _display_message,
+    (DEVICE_MANAGEMENT, 0x00, True): _change_of_tenancy,
+    (DEVICE_MANAGEMENT, 0x01, True): _change_of_supplier,
+    (DEVICE_MANAGEMENT, 0x02, True): _new_password,
     (CALENDAR, 0x00, True): _publish_calendar,
     (CALENDAR, 0x01, True): _publish_day_profile,
     (CALENDAR, 0x02, True): _publish_week_profile,

@@ -193,6 +193,18 @@ class GasEventLogs:
 
 
 @dataclass(slots=True)
+class ConsumerInformation:
+    """What the Supplier puts before the consumer (DUIS 3.x): a message for the display, its own name and
+    contact details, whether the privacy PIN is disabled, and from when a new tenant's data starts."""
+
+    message: str = ""
+    supplier_name: str = ""
+    supplier_contact: str = ""
+    privacy_pin_disabled: bool = False
+    tenancy_from: int | None = None     # data before this time is hidden from the consumer's displays
+
+
+@dataclass(slots=True)
 class GasData:
     seed: int
     daily_litres: int
@@ -217,3 +229,4 @@ class GasData:
     logs: GasEventLogs = field(default_factory=GasEventLogs)
     supply: SupplyState = SupplyState.ENABLED           # the valve
     pending_payment_mode: PendingPaymentMode | None = None
+    consumer: ConsumerInformation = field(default_factory=ConsumerInformation)

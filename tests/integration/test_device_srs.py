@@ -169,12 +169,20 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("GCS01b_1.2.1_CANCELLATION_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.2.1_GCS01b"),
     ("GCS01b_1.2.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.2.1_GCS01b"),
     ("GCS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML", "1.2.1_GCS01b"),
+    # The block counters, and what the consumer sees.
+    ("ECS05_1.7_SUCCESS_REQUEST_DUIS.XML", "1.7_ECS05"),
+    ("ECS10_3.1_SUCCESS_REQUEST_DUIS.XML", "3.1_ECS10"),
+    ("ECS14_3.5_SUCCESS_REQUEST_DUIS.XML", "3.5_ECS14"),
+    ("ECS16_3.4_SUCCESS_REQUEST_DUIS.XML", "3.4_ECS16"),
+    ("GCS07_3.1_SUCCESS_REQUEST_DUIS.XML", "3.1_GCS07"),
+    ("GCS11_3.5_SUCCESS_REQUEST_DUIS.XML", "3.5_GCS11"),
 )
 # Supply and prepayment use cases: their Responses are compared with the RTDS Response structurally and by
 # outcome (the DLMS results, or the GBZ response commands and Default Response statuses).
 SUPPLY_AND_PREPAYMENT = frozenset({"ECS02", "ECS03", "ECS04a", "ECS04b", "ECS07", "ECS09", "ECS42", "ECS43",
                                    "ECS44", "ECS45", "GCS02", "GCS03", "GCS04", "GCS06", "GCS32", "GCS33",
-                                   "GCS39", "GCS40a", "GCS40b", "GCS40d", "ECS01b", "ECS01c", "ECS01d", "GCS01b"})
+                                   "GCS39", "GCS40a", "GCS40b", "GCS40d", "ECS01b", "ECS01c", "ECS01d", "GCS01b",
+                                   "ECS05", "ECS10", "ECS14", "ECS16", "GCS07", "GCS11"})
 
 # Templates whose RequestID originator may not be entitled in the demo estate (the DCC itself; an import
 # supplier asking for export reads; a supplier not responsible for the gas meter): where DUIS refuses them at

@@ -23,7 +23,7 @@ from devices import state_codec
 from devices.esme_state import PaymentMode, SupplyState
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import plaintexts
-from tests.integration.device_flows import run_request, wait_for_response
+from tests.integration.device_flows import prepared, run_request, wait_for_response
 from tests.integration.harness import start_running_simulator
 from tests.integration.receiver import Receiver
 from tests.integration.top_ups import exported_keys, issue, supplier_keys
@@ -260,3 +260,37 @@ async def test_a_future_dated_price_change_takes_effect_at_its_time_and_a_cancel
     assert await active_price(running, receiver) == 30000
     await running.delivered()
     assert "8F66" not in alert_codes(receiver, seen)
+
+
+async def test_what_the_consumer_sees_is_held_by_the_meters(estate):
+    running, receiver = estate
+    await fresh(running, ESME)
+    await fresh(running, GSME)
+    assert results(await send(running, receiver, "3.1", SupplierMessage="Please call us")) == [0]
+    assert results(await send(running, receiver, "3.4", SupplierName="GITTEST", SupplierTelephoneNumber="0800 1")) \
+        == [0, 0]
+    assert results(await send(running, receiver, "3.2", RestrictionDateTime="now")) == [0]
+    assert results(await send(running, receiver, "3.5")) == [0]
+    cosem = (await state_of(running, ESME)).cosem
+    assert cosem["1:0002600D01FF:2"]["hex"] == b"Please call us".hex()
+    assert cosem["9000:0000600D01FF:2"]["hex"] == b"GITTEST".hex()
+    assert cosem["1:00005E2C0301:2"]["hex"] == ""                      # the privacy PIN: none
+    for variant, body in (("3.1", {"SupplierMessage": "Gas: please call"}), ("3.5", {}),
+                          ("3.4", {"SupplierName": "GITTEST", "SupplierTelephoneNumber": "0800 2"})):
+        assert gbz_statuses(await send(running, receiver, variant, GSME, **body)) == ["0b:00"]
+    consumer = (await state_of(running, GSME)).gas.consumer
+    assert (consumer.message, consumer.supplier_name, consumer.supplier_contact, consumer.privacy_pin_disabled) \
+        == ("Gas: please call", "GITTEST", "0800 2", True)
+
+
+async def test_the_block_counters_are_reset(estate):
+    running, receiver = estate
+    await fresh(running, ESME)
+    answer, request_id = await run_request(running, prepared("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML"))
+    assert answer.code == "I99"
+    await wait_for_response(receiver, request_id, timeout=30)
+    await running.advance(DAY)
+    assert await supply_status(running, receiver) == ENABLED
+    assert sum(map(sum, (await state_of(running, ESME)).meter.registers.counter)) > 3000    # a block tariff counts
+    assert results(await send(running, receiver, "1.7")) == [0]
+    assert sum(map(sum, (await state_of(running, ESME)).meter.registers.counter)) == 0

@@ -41,7 +41,9 @@ _PAYMENT_MODE = {("ESME", "Credit"): "ECS02", ("ESME", "Prepayment"): "ECS03",
 PREFERRED: dict[tuple[str, str], str] = {
     ("7.2", "ESME"): "ECS43", ("7.2", "GSME"): "GCS32", ("7.3", "ESME"): "ECS44", ("7.3", "GSME"): "GCS39",
     ("7.4", "ESME"): "ECS45", ("7.4", "GSME"): "GCS33", ("2.3", "ESME"): "ECS07", ("2.3", "GSME"): "GCS04",
-    ("2.5", "ESME"): "ECS09", ("2.5", "GSME"): "GCS06",
+    ("2.5", "ESME"): "ECS09", ("2.5", "GSME"): "GCS06", ("1.7", "ESME"): "ECS05",
+    ("3.1", "ESME"): "ECS10", ("3.1", "GSME"): "GCS07", ("3.2", "ESME"): "ECS12", ("3.2", "GSME"): "GCS09",
+    ("3.4", "ESME"): "ECS16", ("3.4", "GSME"): "GCS44", ("3.5", "ESME"): "ECS14", ("3.5", "GSME"): "GCS11",
 }
 
 
@@ -154,13 +156,14 @@ def _rewrite(tree: dict, now: datetime, **fields: Any) -> dict:
     """Every component's ZCL fields, with the request's time as the issuer event id (and ``fields``)."""
     for component in tree["components"]:
         cluster, command = component["cluster"], component["command"]
-        decoded = zcl.decode_command(cluster, command, False, bytes.fromhex(component["payload"]))
+        from_server = bool(component["frame_control"] & zcl.SERVER_TO_CLIENT)
+        decoded = zcl.decode_command(cluster, command, from_server, bytes.fromhex(component["payload"]))
         if "issuer_event_id" in decoded:
             decoded["issuer_event_id"] = zigbee_time(now)
         if "command_issue_date_time" in decoded:
             decoded["command_issue_date_time"] = zigbee_time(now)
         decoded.update({k: v for k, v in fields.items() if k in decoded})
-        component["payload"] = zcl.encode_command(cluster, command, False, decoded).hex()
+        component["payload"] = zcl.encode_command(cluster, command, from_server, decoded).hex()
     return tree
 
 
@@ -206,9 +209,39 @@ def _fill_gas_payment_mode(tree: dict, body: dict, device: Device, now: datetime
     return _rewrite(tree, now, **fields)
 
 
+# --- what the consumer sees (3.1, 3.2, 3.4) ------------------------------------------------------------
+
+def _text(body: dict, name: str) -> bytes:
+    return text_of(next(iter(all_values(body, name)), "")).encode("latin-1", "replace")
+
+
+def _fill_elec_consumer(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    """ECS10 / ECS12 / ECS16: the message, the date from which a new tenant's data starts, the Supplier's name
+    and telephone number."""
+    restriction = as_datetime(next(iter(all_values(body, "RestrictionDateTime")), None)) or now
+    return _set_data(tree, {
+        ("set", 1, "0002600D01FF", 2): x.octets(_text(body, "SupplierMessage")),
+        ("set", 1, "00005E2C0302", 2): x.octets(x.date_time(restriction)),
+        ("set", 9000, "0000600D00FF", 2): x.octets(_text(body, "SupplierTelephoneNumber")),
+        ("set", 9000, "0000600D01FF", 2): x.octets(_text(body, "SupplierName")),
+    })
+
+
+def _fill_gas_consumer(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    """GCS07 / GCS09 / GCS44 (GCS11 has nothing to take): the message (its id the request's time), the
+    change of tenancy's time, the Supplier's name and contact details."""
+    restriction = as_datetime(next(iter(all_values(body, "RestrictionDateTime")), None))
+    return _rewrite(tree, now, message_id=zigbee_time(now), message=_text(body, "SupplierMessage"),
+                    implementation_date_time=zigbee_time(restriction) if restriction else 0,
+                    proposed_provider_name=_text(body, "SupplierName"),
+                    proposed_provider_contact_details=_text(body, "SupplierTelephoneNumber"))
+
+
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     "ECS04a": _fill_adjust_balance, "ECS07": _fill_elec_debt, "ECS02": _fill_payment_mode,
     "ECS03": _fill_payment_mode, "GCS40a": _fill_gas_adjustment, "GCS40c": _fill_gas_adjustment,
     **{use_case: _fill_gas_event for use_case in ("GCS32", "GCS39", "GCS40b", "GCS40d", "GCS06")},
     "GCS04": _fill_gas_debt, "GCS02": _fill_gas_payment_mode, "GCS03": _fill_gas_payment_mode,
+    **{use_case: _fill_elec_consumer for use_case in ("ECS10", "ECS12", "ECS16")},
+    **{use_case: _fill_gas_consumer for use_case in ("GCS07", "GCS09", "GCS11", "GCS44")},
 }

@@ -5,7 +5,9 @@ The objects each use case addresses, as GBCS and the RTDS vectors have them: the
 table (ECS42 / ECS43 / ECS44 run scripts 51 / 52 / 54) and the load switch's control state (ECS45); the credit
 objects (meter balance, emergency credit balance, accumulated debt: ECS04a / ECS04b / ECS09); the debt charge
 objects (ECS07), the account's payment mode (ECS02 / ECS03), the price matrices and standing charge (ECS01b,
-ECS01d) and the secondary element's tariff (ECS01c). Values the request supplies are written by
+ECS01d) and the secondary element's tariff (ECS01c), the block counters' reset (ECS05: tariff script 99), and
+what the consumer sees: the Supplier's message (ECS10), the change of tenancy date (ECS12), the privacy PIN
+(ECS14), the Supplier's name and telephone number (ECS16). Values the request supplies are written by
 ``fills_supply`` (``fills_esme`` for the prices and tariff).
 """
 from __future__ import annotations
@@ -73,6 +75,14 @@ _PRICES: dict[int, tuple[str, bool, list]] = {
              + set_(9000, "00005E2C801E", 6, _ACTIVATE_NOW)),
 }
 _DECLARED.update(_PRICES)
+# What the consumer sees (3.1, 3.2, 3.4, 3.5) and the block counters (1.7).
+_DECLARED.update({
+    0x0021: ("ECS10", False, set_(1, "0002600D01FF", 2, x.octets(""))),
+    0x0022: ("ECS12", False, set_(1, "00005E2C0302", 2, x.octets(IMMEDIATE))),
+    0x0023: ("ECS14", False, set_(1, "00005E2C0301", 2, x.octets(""))),
+    0x0025: ("ECS16", False, set_(9000, "0000600D00FF", 2, x.octets("")) + set_(9000, "0000600D01FF", 2, x.octets(""))),
+    0x001D: ("ECS05", True, action(9, "00000A0064FF", 1, x.long_unsigned(99))),
+})
 
 STRUCTURES: dict[int, dict] = {code: command_structure(use_case, critical, addressed)
                                for code, (use_case, critical, addressed) in _DECLARED.items()}

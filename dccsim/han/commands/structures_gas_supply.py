@@ -4,12 +4,13 @@ message code.
 The ZCL frames GBCS prescribes: Change Supply on the Metering cluster (GCS32 closes the valve, GCS39 arms it),
 the valve's SupplyStatus read (GCS33), Credit Adjustment on the Prepayment cluster (GCS40a–d by adjustment
 type), Change Debt for the two time debts and the payment-based debt (GCS04) and Select Available Emergency
-Credit (GCS06), Change Payment Mode (GCS02 credit, GCS03 prepayment). The issuer event ids and what the request supplies are written by ``fills_supply``.
+Credit (GCS06), Change Payment Mode (GCS02 credit, GCS03 prepayment); and what the consumer sees: a message
+(GCS07), a change of tenancy (GCS09), the privacy PIN (GCS11), the Supplier's name (GCS44). The issuer event ids and what the request supplies are written by ``fills_supply``.
 """
 from __future__ import annotations
 
 from dccsim.han.commands.structures_gas import command, gbz, gbz_structure, read
-from gbcs.zcl import METERING, PREPAYMENT
+from gbcs.zcl import DEVICE_MANAGEMENT, MESSAGING, METERING, PREPAYMENT
 
 CHANGE_SUPPLY, CREDIT_ADJUSTMENT, CHANGE_DEBT, SELECT_EMERGENCY_CREDIT, CHANGE_PAYMENT_MODE = 0x0B, 0x05, 0x02, 0x00, 0x06
 # ZCL Payment Control Configuration of a credit mode meter, and of a prepayment meter (to which the fill adds
@@ -48,7 +49,26 @@ def change_payment_mode(configuration: int, cut_off_value: int = 0, implementati
                    cut_off_value=cut_off_value)
 
 
+# What the consumer sees (3.1, 3.2, 3.4, 3.5): ZCL commands the DCC sends as the energy service interface.
+PRIVACY_PIN, UNTIL_CHANGED = 0x02, 0xFFFF
+_CONSUMER: dict[int, dict] = {
+    0x0071: gbz_structure("GCS07", gbz(command(MESSAGING, 0x00, from_server=True, message_id=0, message_control=0,
+                                                start_time=0, duration_in_minutes=UNTIL_CHANGED, message=b"",
+                                                extended_message_control=b""))),
+    0x0072: gbz_structure("GCS09", gbz(command(DEVICE_MANAGEMENT, 0x00, from_server=True, provider_id=0,
+                                                issuer_event_id=0, tariff_type=0, implementation_date_time=0,
+                                                proposed_tenancy_change_control=0x200))),
+    0x0073: gbz_structure("GCS11", gbz(command(DEVICE_MANAGEMENT, 0x02, from_server=True, issuer_event_id=0,
+                                                implementation_date_time=0, duration_in_minutes=0,
+                                                password_type=PRIVACY_PIN, password=b""))),
+    0x0088: gbz_structure("GCS44", gbz(command(DEVICE_MANAGEMENT, 0x01, from_server=True, current_provider_id=0,
+                                                issuer_event_id=0, tariff_type=0, proposed_provider_id=0,
+                                                provider_change_implementation_time=0, provider_change_control=0x1800,
+                                                proposed_provider_name=b"", proposed_provider_contact_details=b""))),
+}
+
 STRUCTURES: dict[int, dict] = {
+    **_CONSUMER,
     0x00A3: gbz_structure("GCS01b", gbz(), sign=True),          # prices: written by ``fills_gas``
     0x006C: gbz_structure("GCS02", gbz(change_payment_mode(CREDIT_CONFIGURATION, -1)), sign=True),
     0x006D: gbz_structure("GCS03", gbz(change_payment_mode(PREPAYMENT_CONFIGURATION)), sign=True),
