@@ -103,7 +103,8 @@ def _set_to_value(register: str) -> Action:
 
 
 def _invoke_emergency_credit(ctx: Context, data: Node) -> tuple[int, Node]:
-    """ECS09: activate emergency credit (its preset amount, once the balance is below its threshold)."""
+    """ECS09: activate emergency credit: its preset amount, once the balance is at or below its threshold (2.1
+    sets both, as the emergency credit limit and threshold)."""
     amount = _stored_number(ctx, 112, EMERGENCY_CREDIT, 9)
     available_below = _stored_number(ctx, 112, EMERGENCY_CREDIT, 10)
     return _refusable(lambda: prepayment.activate_emergency_credit(

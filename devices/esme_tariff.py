@@ -91,6 +91,10 @@ _ALSO_ACTIVATES: dict[str, list[tuple[str, str]]] = {
     "00005E2C801D": [(key(11, "00010B0000FF", 2), key(11, SPECIAL_DAYS[1], 2))],
     "00005E2C801E": [(key(11, "00010B0001FF", 2), key(11, SPECIAL_DAYS[2], 2))],
     "00005E2C801F": [(key(11, "00010B0002FF", 2), key(11, "00000B0002FF", 2))],
+    "00005E2C801C": [(key(10, "00010C0001FF", 2), key(10, "00000C0001FF", 2))],     # non-disablement calendar
+    # emergency credit limit and threshold: the emergency credit object's preset amount and threshold
+    "00005E2C8002": [(key(9000, "00005E2C8002", 4), key(112, "0000130A01FF", 9))],
+    "00005E2C8003": [(key(9000, "00005E2C8003", 4), key(112, "0000130A01FF", 10))],
     "00003F0101FF": [(key(21, f"00001001{0x0B + r:02X}FF", 2), key(21, THRESHOLD_OBIS[r], 2))
                      for r in range(BLOCK_RATES)],
 }

@@ -279,6 +279,30 @@ def _change_payment_mode(served: Served, fields: dict) -> list[Answer] | int:
                           "emergency_credit_threshold": p.emergency_credit_threshold})]
 
 
+def _configure(change) -> "Behaviour":
+    """A prepayment configuration command (GCS05) that sets values and answers a Default Response."""
+    def behaviour(served: Served, fields: dict) -> int:
+        return _refusable(served, lambda: change(served.gas.prepayment, fields))
+    return behaviour
+
+
+def _emergency_credit_setup(p, fields: dict) -> None:
+    p.emergency_credit_limit, p.emergency_credit_threshold = (fields["emergency_credit_limit"],
+                                                              fields["emergency_credit_threshold"])
+
+
+def _maximum_credit(p, fields: dict) -> None:
+    p.max_credit, p.max_credit_per_top_up = fields["maximum_credit_level"], fields["maximum_credit_per_top_up"]
+
+
+def _overall_debt_cap(p, fields: dict) -> None:
+    p.overall_debt_cap = fields["overall_debt_cap"]
+
+
+def _low_credit_warning(p, fields: dict) -> None:
+    p.low_credit_warning = fields["low_credit_warning_level"]
+
+
 # --- what the consumer sees (GCS07, GCS09, GCS11, GCS44) ------------------------------------------------
 
 def _display_message(served: Served, fields: dict) -> int:
@@ -494,9 +518,17 @@ def _publish_calorific_value(served: Served, fields: dict) -> int:
     return zcl.SUCCESS
 
 
+FRIENDLY_CREDIT_CALENDAR_TYPE = 0x03
+
+
 def stage_published_tariff(served: Served) -> None:
     """After every component of a command: a tariff published in it takes effect (now, at its start time,
-    or never: a cancellation)."""
+    or never: a cancellation); a friendly credit calendar (2.1's non-disablement calendar) replaces the
+    meter's."""
+    calendar = served.tariff_parts.calendar
+    if calendar is not None and calendar.calendar_type == FRIENDLY_CREDIT_CALENDAR_TYPE:
+        prepayment.set_friendly_credit(served.gas, served.tariff_parts)
+        return
     if served.tariff_parts:
         meter.stage_tariff(served.gas, served.tariff_parts, max(served.tariff_starts, default=0), served.now)
 
@@ -538,6 +570,10 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
     (PREPAYMENT, 0x02, False): _change_debt,
     (PREPAYMENT, 0x05, False): _credit_adjustment,
     (PREPAYMENT, 0x06, False): _change_payment_mode,
+    (PREPAYMENT, 0x03, False): _configure(_emergency_credit_setup),
+    (PREPAYMENT, 0x09, False): _configure(_low_credit_warning),
+    (PREPAYMENT, 0x0B, False): _configure(_maximum_credit),
+    (PREPAYMENT, 0x0C, False): _configure(_overall_debt_cap),
     (PREPAYMENT, 0x07, False): lambda s, f: _snapshot(s, f, prepay=True),
     (PREPAYMENT, 0x08, False): _top_up_log,
     (PREPAYMENT, 0x0A, False): _debt_log,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from devices import supply
 from devices.gas_meter import log_general_event
-from devices.gas_state import GasData, PendingPaymentMode
+from devices.gas_state import GasData, PendingPaymentMode, TariffParts
 from devices.supply import SupplyRefused, SupplyState
 
 __all__ = ["CreditRefused", "SupplyRefused", "adjust_credit", "arm", "change_debt", "consumer_enable",
-           "disable", "select_emergency_credit", "set_payment_mode"]
+           "disable", "select_emergency_credit", "set_friendly_credit", "set_payment_mode"]
 
 SUPPLY_ARMED, SUPPLY_INTERRUPTED, SUPPLY_RESTORED = 0x8F32, 0x8F57, 0x8F35
 EMERGENCY_CREDIT_ACTIVATED = 0x81AB
@@ -124,3 +124,13 @@ def set_payment_mode(gas: GasData, configuration: int, cut_off_value: int, *, st
     else:
         gas.prepayment.payment_mode = configuration
         gas.prepayment.cut_off_value = cut_off_value
+
+
+def set_friendly_credit(gas: GasData, parts: TariffParts) -> None:
+    """2.1 (GCS05): the published non-disablement calendar becomes the meter's friendly credit calendar."""
+    calendar = parts.calendar
+    calendar.days.update(parts.days)
+    calendar.weeks.update(parts.weeks)
+    calendar.seasons = list(parts.seasons or [])
+    calendar.special_days = list(parts.special_days or [])
+    gas.friendly_credit = calendar

@@ -176,13 +176,22 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("ECS16_3.4_SUCCESS_REQUEST_DUIS.XML", "3.4_ECS16"),
     ("GCS07_3.1_SUCCESS_REQUEST_DUIS.XML", "3.1_GCS07"),
     ("GCS11_3.5_SUCCESS_REQUEST_DUIS.XML", "3.5_GCS11"),
+    # The prepayment configuration (ECS08 is what a meter of GBCS before v2.0 is sent).
+    ("ECS08a_2.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "2.1_ECS08a"),
+    ("ECS08a_2.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "2.1_ECS08a"),
+    ("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "2.1_ECS08a"),
+    ("ECS08_2.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "2.1_ECS08"),
+    ("ECS08_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "2.1_ECS08"),
+    ("GCS05_2.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "2.1_GCS05"),
+    ("GCS05_2.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "2.1_GCS05"),
+    ("GCS05_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "2.1_GCS05"),
 )
 # Supply and prepayment use cases: their Responses are compared with the RTDS Response structurally and by
 # outcome (the DLMS results, or the GBZ response commands and Default Response statuses).
 SUPPLY_AND_PREPAYMENT = frozenset({"ECS02", "ECS03", "ECS04a", "ECS04b", "ECS07", "ECS09", "ECS42", "ECS43",
                                    "ECS44", "ECS45", "GCS02", "GCS03", "GCS04", "GCS06", "GCS32", "GCS33",
                                    "GCS39", "GCS40a", "GCS40b", "GCS40d", "ECS01b", "ECS01c", "ECS01d", "GCS01b",
-                                   "ECS05", "ECS10", "ECS14", "ECS16", "GCS07", "GCS11"})
+                                   "ECS05", "ECS10", "ECS14", "ECS16", "GCS07", "GCS11", "ECS08", "ECS08a", "GCS05"})
 
 # Templates whose RequestID originator may not be entitled in the demo estate (the DCC itself; an import
 # supplier asking for export reads; a supplier not responsible for the gas meter): where DUIS refuses them at
@@ -208,6 +217,9 @@ TWIN_ELEMENT = ("ECS01c_1.1.2_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "ECS01c_1.
                 "ECS01c_1.1.2_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "ECS01d_1.2.2_CANCELLATION_SUCCESS_REQUEST_DUIS.XML",
                 "ECS01d_1.2.2_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "ECS01d_1.2.2_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")
 DEVICE_FOR_TEMPLATE.update({name: {A0: {"esme_variant": "B"}} for name in TWIN_ELEMENT})
+# 2.1 is sent to a meter of a GBCS version before v2.0 as ECS08 (ECS08a from v2.0).
+DEVICE_FOR_TEMPLATE.update({name: {A0: {"gbcs_version": "1.0"}} for name in (
+    "ECS08_2.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "ECS08_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")})
 
 # The 2.2 templates carry UTRNs made for the RTDS meters' key-agreement keys: the simulator's meters refuse
 # them, answering as the RTDS meters answer their error case (the Response of this RTDS vector).

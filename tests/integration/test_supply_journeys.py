@@ -294,3 +294,20 @@ async def test_the_block_counters_are_reset(estate):
     assert sum(map(sum, (await state_of(running, ESME)).meter.registers.counter)) > 3000    # a block tariff counts
     assert results(await send(running, receiver, "1.7")) == [0]
     assert sum(map(sum, (await state_of(running, ESME)).meter.registers.counter)) == 0
+
+
+async def test_the_prepayment_configuration_decides_emergency_credit_and_is_read_back(estate):
+    running, receiver = estate
+    await fresh(running, ESME)
+    answer, request_id = await run_request(running, prepared("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML"))
+    assert answer.code == "I99"
+    await wait_for_response(receiver, request_id, timeout=30)
+    read = (await send(running, receiver, "4.13")).payload.tree["data"]
+    values = [node.get("value") for node in read]
+    # ECS26a: the maximum credit threshold, the maximum meter balance, emergency credit limit and threshold
+    assert (values[8], values[10], values[14], values[15]) == (1_000_000, 5_000_000, 300_000, 100_000)
+    await to_prepayment(running, receiver, 150_000)
+    assert results(await send(running, receiver, "2.5")) == [1]      # above the 2.1 threshold (100,000)
+    assert results(await send(running, receiver, "1.5", PrepaymentMode={"AdjustMeterBalance": -100_000})) == [0]
+    assert results(await send(running, receiver, "2.5")) == [0]
+    assert (await prepay_values(running, receiver))[1] == 300_000      # the 2.1 emergency credit limit

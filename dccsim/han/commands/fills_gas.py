@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from gbcs.times import generalized_time, zigbee_time
 from dccsim.han.commands.structures_gas import command, gbz
-from dccsim.han.commands.values import all_values, as_datetime, as_int, indexed, text_of
+from dccsim.han.commands.values import all_values, as_datetime, as_int, as_list, as_time, indexed, text_of
 from dccsim.inventory.models import Device
 from gbcs.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
 
@@ -34,7 +34,7 @@ PREFERRED: dict[tuple[str, str], str] = {
     ("4.1.2", "GPF"): "GCS13c", ("4.18", "GSME"): "GCS60", ("4.18", "GPF"): "GCS60a",
     ("2.2", "GSME"): "CS01b", ("3.3", "GSME"): "CS11", ("3.3", "GPF"): "CS11", ("11.2", "GSME"): "GCS38",
     ("11.2", "GPF"): "GCS38",
-    ("8.1.1", "GSME"): "GCS28", ("1.1.1", "GSME"): "GCS01a", ("1.2.1", "GSME"): "GCS01b",
+    ("8.1.1", "GSME"): "GCS28", ("1.1.1", "GSME"): "GCS01a", ("1.2.1", "GSME"): "GCS01b", ("2.1", "GSME"): "GCS05",
 }
 
 
@@ -202,6 +202,60 @@ def _prices(tree: Any, body: dict, device: Device, now: datetime) -> dict:
     return gbz(*[c for c in published if c["cluster"] == PRICE and c["command"] in (0x04, 0x05)])
 
 
+FRIENDLY_CREDIT_CALENDAR = 0x03            # ZCL calendar type of the friendly credit (non-disablement) calendar
+NON_DISABLEMENT = {"START": 1, "STOP": 0}   # its day profiles' value: friendly credit on / off
+
+
+def _prepay_configuration(tree: Any, body: dict, device: Device, now: datetime) -> dict:
+    """GCS05 (2.1 on a GSME): emergency credit limit and threshold, the overall debt cap, the low credit
+    warning level, the maximum credit (and per top-up) and the non-disablement calendar (the friendly credit
+    calendar: day profiles of START / STOP times, week profiles, seasons, special days), from the execution
+    time."""
+    issue = utc(now)
+    execution = as_datetime(body.get("ExecutionDateTime"))
+    start = 0 if execution is None or execution <= now else utc(execution)
+    settings = body.get("UpdatePrepayConfigGas") or {}
+    amount = lambda name: as_int(next(iter(all_values(settings, name)), 0), 0)    # noqa: E731
+    head = {"provider_id": 0, "issuer_event_id": issue, "issuer_calendar_id": issue}
+    days = [d for d in all_values(settings, "GasNonDisablementDayProfile") if isinstance(d, dict)]
+    weeks = [w for w in all_values(settings, "WeekProfile") if isinstance(w, dict)]
+    seasons = [(_date(season.get("SeasonStartDate")), as_int(season.get("ReferencedWeekName"), 1))
+               for season in all_values(settings, "Season") if isinstance(season, dict)]
+    special = [(_date(day.get("Date")), as_int(day.get("ReferencedDayName"), 1))
+               for day in all_values(settings, "SpecialDay") if isinstance(day, dict)]
+    components = [
+        command(PREPAYMENT, 0x03, issuer_event_id=issue, start_time=start,
+                emergency_credit_limit=amount("EmergencyCreditLimit"),
+                emergency_credit_threshold=amount("EmergencyCreditThreshold")),
+        command(PREPAYMENT, 0x0C, provider_id=0, issuer_event_id=issue, implementation_date_time=start,
+                overall_debt_cap=amount("DebtRecoveryRateCap")),
+        command(PREPAYMENT, 0x09, low_credit_warning_level=amount("LowCreditThreshold")),
+        command(PREPAYMENT, 0x0B, provider_id=0, issuer_event_id=issue, implementation_date_time=start,
+                maximum_credit_level=amount("MaxMeterBalance"), maximum_credit_per_top_up=amount("MaxCreditThreshold")),
+        command(CALENDAR, 0x00, from_server=True, **head, start_time=start, calendar_type=FRIENDLY_CREDIT_CALENDAR,
+                calendar_time_reference=0, calendar_name=b"", number_of_seasons=len(seasons),
+                number_of_week_profiles=len(weeks), number_of_day_profiles=len(days))]
+    for day in days:
+        entries = []
+        for action in (a for a in as_list(day.get("TimeStartAction")) if isinstance(a, dict)):
+            when = as_time(action.get("StartTime"))
+            entries.append({"start_time": when.hour * 60 + when.minute,
+                            "value": NON_DISABLEMENT.get(text_of(action.get("NonDisablementAction")), 0)})
+        components.append(command(CALENDAR, 0x01, from_server=True, **head, day_id=as_int(day.get("GasDayName"), 1),
+                                  total_number_of_schedule_entries=len(entries), command_index=0,
+                                  total_number_of_commands=1, calendar_type=FRIENDLY_CREDIT_CALENDAR, entries=entries))
+    components += [command(CALENDAR, 0x02, from_server=True, **head, week_id=as_int(week.get("WeekName"), 1),
+                           day_id_refs=[{"day_id": as_int(d, 1)} for d in (_ordered(week.get("ReferencedDayName"))
+                                                                           + [1] * 7)[:7]]) for week in weeks]
+    components.append(command(CALENDAR, 0x03, from_server=True, **head, command_index=0, total_number_of_commands=1,
+                              seasons=[{"season_start_date": d, "week_id": w} for d, w in seasons]))
+    components.append(command(CALENDAR, 0x04, from_server=True, **head, start_time=start,
+                              calendar_type=FRIENDLY_CREDIT_CALENDAR, total_number_of_special_days=len(special),
+                              command_index=0, total_number_of_commands=1,
+                              special_days=[{"date": d, "day_id": i} for d, i in special]))
+    return gbz(*components)
+
+
 def _top_up(tree: Any, body: dict, device: Device, now: datetime) -> dict:
     """CS01b (2.2 on a GSME): Consumer Top Up with the request's UTRN as it is; the meter, not the DCC, checks
     it (``devices.top_ups``)."""
@@ -225,7 +279,7 @@ def _set_clock(tree: list, body: dict, device: Device, now: datetime) -> list:
 
 
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
-    "GCS01a": _tariff, "GCS01b": _prices, "CS01b": _top_up, "CS11": _clear_event_log, "GCS28": _set_clock,
+    "GCS01a": _tariff, "GCS01b": _prices, "GCS05": _prepay_configuration, "CS01b": _top_up, "CS11": _clear_event_log, "GCS28": _set_clock,
     "GCS15b": _billing_on_change, "GCS15c": _billing_calendar, "GCS15d": _debt_payments, "GCS15e": _top_ups,
     "GCS16a": _daily_reads, "GCS16b": _prepayment_daily_reads,
     "GCS17": _samples(0, HALF_HOUR), "GCS18": _samples(2, NETWORK_DATA_INTERVAL), "GCS61": _samples(1, DAY),

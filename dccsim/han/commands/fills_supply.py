@@ -3,7 +3,8 @@ and what the request puts into the command.
 
 1.5 picks by what the body asks: on an ESME an adjustment is ECS04a and a reset ECS04b; on a GSME the
 prepayment credit (GCS40a adjust, GCS40b reset) or the credit mode balance (GCS40c adjust, GCS40d reset).
-1.6 picks by the payment mode asked for (ECS02 / GCS02 credit, ECS03 / GCS03 prepayment). Amounts go into
+1.6 picks by the payment mode asked for (ECS02 / GCS02 credit, ECS03 / GCS03 prepayment). 2.1 on an ESME is
+ECS08a, ECS08 on a meter of a GBCS version before 2.0. Amounts go into
 the commands as the request states them (currency x 10^-5); recovery periods become seconds (DLMS) or the
 ZCL recovery frequency; gas commands carry the request's time as their issuer event id.
 """
@@ -17,7 +18,7 @@ from dccsim.han.commands.structures_gas import gbz
 from dccsim.han.commands.structures_gas_supply import (COLLECT_DEBT_WHILE_DISABLED, PAYMENT_DEBT,
                                                        PREPAYMENT_CONFIGURATION, TIME_DEBT_1, TIME_DEBT_2,
                                                        change_debt)
-from dccsim.han.commands.values import all_values, as_datetime, as_int, text_of
+from dccsim.han.commands.values import all_values, as_datetime, as_int, as_time, text_of
 from dccsim.inventory.models import Device
 from devices import esme_capabilities as capabilities
 from gbcs import dlms as x
@@ -52,10 +53,19 @@ def choose_use_case(variant: str, device: Device, body: dict[str, Any]) -> str |
     if variant == "1.5":
         mode = "CreditMode" if "CreditMode" in body else "PrepaymentMode"
         return _METER_BALANCE.get((device.device_type, mode, _has(body, "ResetMeterBalance")))
+    if variant == "2.1" and device.device_type == "ESME":
+        return "ECS08" if _gbcs_version(device) < (2, 0) else "ECS08a"
     if variant == "1.6":
         mode = "Credit" if "Credit" in body else "Prepayment"
         return _PAYMENT_MODE.get((device.device_type, mode))
     return None
+
+
+def _gbcs_version(device: Device) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in (device.gbcs_version or "1.0").split("."))
+    except ValueError:
+        return (1, 0)
 
 
 def _has(body: Any, name: str) -> bool:
@@ -209,6 +219,85 @@ def _fill_gas_payment_mode(tree: dict, body: dict, device: Device, now: datetime
     return _rewrite(tree, now, **fields)
 
 
+# --- 2.1 the prepayment configuration ----------------------------------------------------------------
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+NON_DISABLEMENT_SCRIPTS = {"START": 32, "STOP": 33}
+DEBT_CAP_PERIOD = 604800         # the debt recovery rate cap applies per week
+
+
+def _bits(count: int, chosen: set[int]) -> dict:
+    """A bit-string of ``count`` bits, bit i (from 0, first bit the most significant) set for each in
+    ``chosen``."""
+    size = max(1, (count + 7) // 8)
+    value = 0
+    for i in chosen:
+        if 0 <= i < count:
+            value |= 1 << (size * 8 - 1 - i)
+    return x.bits(count, value.to_bytes(size, "big").hex())
+
+
+def _cosem_date(value: Any) -> str:
+    day = as_datetime(value)
+    return (day.year.to_bytes(2, "big") + bytes([day.month, day.day, 0xFF])).hex() if day else "ffffffffff"
+
+
+def _non_disablement(body: dict) -> tuple[dict, dict]:
+    """The non-disablement calendar's special days and schedule (its days of the week: 0 to 7 of them, an
+    empty DaysOfWeekApplicability being none, as DUIS V4.0 has it)."""
+    special = [day for day in all_values(body, "SpecialDay") if isinstance(day, dict)]
+    days = x.array(x.structure(x.long_unsigned(index), x.octets(_wildcard_date(day)), x.unsigned(index))
+                   for index, day in enumerate(special, 1))
+    entries = []
+    for index, entry in enumerate(all_values(body, "ElectricityNonDisablementSchedule"), 1):
+        weekdays = {WEEKDAYS.index(text_of(d)) for d in all_values(entry, "DayOfWeekID") if text_of(d) in WEEKDAYS}
+        specials = {as_int(d, 1) - 1 for d in all_values(entry, "SpecialDayID")}
+        switch = _switch_time(next(iter(all_values(entry, "SwitchTime")), None))
+        entries.append(x.structure(
+            x.long_unsigned(index), x.boolean(True), x.octets("00000a006aff"),
+            x.long_unsigned(NON_DISABLEMENT_SCRIPTS.get(text_of(next(iter(all_values(entry, "NonDisablementScript")),
+                                                                   "START")), 32)),
+            x.octets(switch), x.long_unsigned(0xFFFF), _bits(7, weekdays), _bits(len(special), specials),
+            x.octets(_cosem_date(next(iter(all_values(entry, "StartDate")), None))),
+            x.octets(_cosem_date(next(iter(all_values(entry, "EndDate")), None)))))
+    return days, x.array(entries)
+
+
+def _switch_time(value: Any) -> str:
+    """An xs:time as a COSEM time: hour, minute, second, hundredths."""
+    moment = as_time(value)
+    return bytes([moment.hour, moment.minute, moment.second, 0]).hex()
+
+
+def _wildcard_date(day: dict) -> str:
+    """A DUIS wildcard date (a special day) as a COSEM date: year, month, day, day of week (0xFF: any)."""
+    year = as_int(next(iter(all_values(day, "SpecifiedYear")), None), None)
+    month = as_int(next(iter(all_values(day, "SpecifiedMonth")), None), None)
+    day_of_month = as_int(next(iter(all_values(day, "SpecifiedDayOfMonth")), None), None)
+    return ((year if year is not None else 0xFFFF).to_bytes(2, "big")
+            + bytes([month or 0xFF, day_of_month or 0xFF, 0xFF])).hex()
+
+
+def _fill_elec_prepay_configuration(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    """ECS08a / ECS08: limits and thresholds, the debt recovery rate cap, the non-disablement calendar, all
+    taking effect at the request's execution time."""
+    settings = body.get("UpdatePrepayConfigElectricity") or {}
+    special_days, schedule = _non_disablement(settings)
+    activation = x.octets(_activation(body, now))
+    values = {("set", 11, "00010B0002FF", 2): special_days, ("set", 10, "00010C0001FF", 2): schedule,
+              ("set", 9000, "00005E2C800C", 4): x.long_unsigned(_first_int(settings, "DebtRecoveryRateCap")),
+              ("set", 9000, "00005E2C800D", 4): x.dl(DEBT_CAP_PERIOD)}
+    for obis, name in (("00005E2C0214", "MaxMeterBalance"), ("00005E2C020A", "MaxCreditThreshold"),
+                       ("00005E2C8009", "LowCreditThreshold"), ("00005E2C8002", "EmergencyCreditLimit"),
+                       ("00005E2C8003", "EmergencyCreditThreshold")):
+        for attribute in (2, 4):
+            values[("set", 9000, obis, attribute)] = x.dl(_first_int(settings, name))
+    for index, spec in enumerate(tree["specs"]):
+        if (spec["class"], spec.get("attribute")) == (9000, 6):
+            values[("set", 9000, spec["obis"].upper(), 6)] = activation
+    return _set_data(tree, values)
+
+
 # --- what the consumer sees (3.1, 3.2, 3.4) ------------------------------------------------------------
 
 def _text(body: dict, name: str) -> bytes:
@@ -243,5 +332,6 @@ FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     **{use_case: _fill_gas_event for use_case in ("GCS32", "GCS39", "GCS40b", "GCS40d", "GCS06")},
     "GCS04": _fill_gas_debt, "GCS02": _fill_gas_payment_mode, "GCS03": _fill_gas_payment_mode,
     **{use_case: _fill_elec_consumer for use_case in ("ECS10", "ECS12", "ECS16")},
+    "ECS08": _fill_elec_prepay_configuration, "ECS08a": _fill_elec_prepay_configuration,
     **{use_case: _fill_gas_consumer for use_case in ("GCS07", "GCS09", "GCS11", "GCS44")},
 }

@@ -5,7 +5,7 @@ The objects each use case addresses, as GBCS and the RTDS vectors have them: the
 table (ECS42 / ECS43 / ECS44 run scripts 51 / 52 / 54) and the load switch's control state (ECS45); the credit
 objects (meter balance, emergency credit balance, accumulated debt: ECS04a / ECS04b / ECS09); the debt charge
 objects (ECS07), the account's payment mode (ECS02 / ECS03), the price matrices and standing charge (ECS01b,
-ECS01d) and the secondary element's tariff (ECS01c), the block counters' reset (ECS05: tariff script 99), and
+ECS01d) and the secondary element's tariff (ECS01c), the prepayment configuration (ECS08a, ECS08), the block counters' reset (ECS05: tariff script 99), and
 what the consumer sees: the Supplier's message (ECS10), the change of tenancy date (ECS12), the privacy PIN
 (ECS14), the Supplier's name and telephone number (ECS16). Values the request supplies are written by
 ``fills_supply`` (``fills_esme`` for the prices and tariff).
@@ -75,6 +75,25 @@ _PRICES: dict[int, tuple[str, bool, list]] = {
              + set_(9000, "00005E2C801E", 6, _ACTIVATE_NOW)),
 }
 _DECLARED.update(_PRICES)
+# The prepayment configuration (2.1): ECS08a writes passive values activated at the execution time; ECS08 (a
+# meter of GBCS before v2.0) writes the maximum meter balance directly.
+NON_DISABLEMENT_SPECIAL_DAYS, NON_DISABLEMENT_CALENDAR = "00010B0002FF", "00010C0001FF"
+MAX_METER_BALANCE, MAX_CREDIT = "00005E2C0214", "00005E2C020A"
+DEBT_CAP_AMOUNT, DEBT_CAP_PERIOD, LOW_CREDIT = "00005E2C800C", "00005E2C800D", "00005E2C8009"
+EMERGENCY_LIMIT, EMERGENCY_THRESHOLD = "00005E2C8002", "00005E2C8003"
+
+
+def _prepay_configuration(max_balance_attribute: int) -> list:
+    return (set_(11, NON_DISABLEMENT_SPECIAL_DAYS, 2) + set_(9000, MAX_METER_BALANCE, max_balance_attribute)
+            + set_(9000, MAX_CREDIT, 4) + set_(10, NON_DISABLEMENT_CALENDAR, 2) + set_(9000, DEBT_CAP_AMOUNT, 4)
+            + set_(9000, DEBT_CAP_PERIOD, 4) + set_(9000, LOW_CREDIT, 4) + set_(9000, EMERGENCY_LIMIT, 4)
+            + set_(9000, "00005E2C801F", 6, _ACTIVATE_NOW) + set_(9000, EMERGENCY_THRESHOLD, 4)
+            + [part for obis in (MAX_METER_BALANCE, MAX_CREDIT, DEBT_CAP_AMOUNT, DEBT_CAP_PERIOD, LOW_CREDIT,
+                                 EMERGENCY_LIMIT, EMERGENCY_THRESHOLD, "00005E2C801C")
+               for part in set_(9000, obis, 6, _ACTIVATE_NOW)])
+
+
+_DECLARED.update({0x00DE: ("ECS08a", True, _prepay_configuration(4)), 0x001F: ("ECS08", True, _prepay_configuration(2))})
 # What the consumer sees (3.1, 3.2, 3.4, 3.5) and the block counters (1.7).
 _DECLARED.update({
     0x0021: ("ECS10", False, set_(1, "0002600D01FF", 2, x.octets(""))),

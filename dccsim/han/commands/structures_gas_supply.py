@@ -70,6 +70,7 @@ _CONSUMER: dict[int, dict] = {
 STRUCTURES: dict[int, dict] = {
     **_CONSUMER,
     0x00A3: gbz_structure("GCS01b", gbz(), sign=True),          # prices: written by ``fills_gas``
+    0x006F: gbz_structure("GCS05", gbz(), sign=True),           # prepayment configuration: ``fills_gas``
     0x006C: gbz_structure("GCS02", gbz(change_payment_mode(CREDIT_CONFIGURATION, -1)), sign=True),
     0x006D: gbz_structure("GCS03", gbz(change_payment_mode(PREPAYMENT_CONFIGURATION)), sign=True),
     0x0081: gbz_structure("GCS32", gbz(_change_supply(SUPPLY_OFF)), sign=True),

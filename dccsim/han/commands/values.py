@@ -73,6 +73,17 @@ def as_datetime(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def as_time(value: Any) -> time:
+    """An xs:time (typed, or text with or without a zone) as a time of day; midnight when it is not one."""
+    if isinstance(value, time):
+        return value
+    text = text_of(value).strip().rstrip("Z").split(".")[0].split("+")[0] or "00:00:00"
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        return time(0)
+
+
 def eui_hex(value: Any) -> str:
     """A device or entity id as 16 lower-case hex digits (for GBCS octet strings)."""
     return normalise_eui(text_of(value)).lower()
