@@ -14,6 +14,7 @@ from typing import Any, Callable
 from gbcs import dlms as x
 from devices import esme_meter as meter
 from devices import esme_objects as objects
+from devices import esme_auxiliary_objects as auxiliary_objects
 from devices import esme_prepay_objects as prepay_objects
 from devices import esme_protection as protection
 from devices import esme_tariff as tariff
@@ -109,6 +110,11 @@ def _shift_time(ctx: Context, data: Node) -> tuple[int, Node]:
 
 INSTANCE_ACTIONS.update(prepay_objects.INSTANCE_ACTIONS)         # supply, credit, debt
 objects.READS.update(prepay_objects.READS)
+INSTANCE_ACTIONS.update(auxiliary_objects.INSTANCE_ACTIONS)      # auxiliary controllers
+objects.READS.update(auxiliary_objects.READS)
+for _cls, _obis, _member in (*auxiliary_objects.READS, *auxiliary_objects.INSTANCE_ACTIONS):
+    if _obis != auxiliary_objects.RANDOMISED_OFFSET:
+        objects.PRESENCE[_obis] = lambda caps: caps.auxiliary_controller
 INSTANCE_ACTIONS[(8, "0000010000FF", 5)] = _preset_adjusting_time
 INSTANCE_ACTIONS[(8, "0000010000FF", 4)] = _adjust_to_preset_time
 INSTANCE_ACTIONS[(8, "0000010000FF", 6)] = _shift_time
@@ -165,6 +171,9 @@ def _one(ctx: Context, spec: Spec, value: Node) -> tuple[int, Node]:
     if spec.kind == "get":
         return objects.get(ctx, spec.cls, spec.obis, spec.member, spec.selection)
     if spec.kind == "set":
+        write = auxiliary_objects.WRITES.get((spec.cls, spec.obis, spec.member))
+        if write is not None:
+            return (write(ctx, value) if objects.present(ctx.caps, spec.obis) else Result.OBJECT_UNDEFINED), x.null()
         result = objects.set_attribute(ctx, spec.cls, spec.obis, spec.member, value)
         if result == Result.SUCCESS and (spec.cls, spec.member) == (20, 10) \
                 and tariff.activation_moment(value)[0] == "cancel":

@@ -368,6 +368,10 @@ def configuration(caps: Capabilities) -> AttributeStore:
         k(10, "00000C0000FF", 2): x.array([
             _schedule_entry(1, "00000a8064ff", 1, "0c000000", (7, "fe"), (0, ""), "000001ffff", "ffffffffff"),
             _schedule_entry(2, "00000a8064ff", 2, "09000000", (7, "fe"), (0, ""), "000001ffff", "ffffffffff")]),
+        # the auxiliary controllers' calendar and its special days (6.14.x writes them; ECS61a / ECS61d read)
+        k(11, "00000B0003FF", 2): x.array([x.structure(x.long_unsigned(1), x.octets("ffff0c19ff"), x.unsigned(1))]),
+        k(10, "00000C0002FF", 2): x.array([_schedule_entry(1, "00000a0067ff", 0x1100, "00000000", (7, "00"), (1, "00"),
+                                                           "ffffffffff", "ffffffffff")]),
         # load limiting (ECS27)
         k(9000, "00005E2C0003", 2): x.boolean(False),
         k(3, "00005E2C2AFF", 2): x.dlu(0), k(3, "00005E2C2AFF", 3): x.scaler_unit(0, COUNT),

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from devices.esme_state import EsmeMeter
+from devices.auxiliary_state import AuxiliaryControllers
 from devices.gas_state import GasData, GasEventLogs
 from gbcs import KeyUsage
 
@@ -143,6 +144,7 @@ class EsmeState(PrepaymentMeter):
     variant: str = "A"                 # DUIS ESMEVariant (``devices.esme_variant``)
     meter: EsmeMeter | None = None     # created at the first request it answers
     cosem: dict[str, DlmsNode] = field(default_factory=dict)     # configuration set by commands
+    auxiliary: AuxiliaryControllers | None = None   # variants D, F, G: made at the first command to them
 
 
 @dataclass(kw_only=True, slots=True)

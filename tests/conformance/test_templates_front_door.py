@@ -60,6 +60,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "E2", "9.1 is an Other User Service Request and the sender is a supplier's User ID"),
     "GCS36_9.1_SUCCESS_REQUEST_DUIS.XML": (
         "E2", "9.1 is an Other User Service Request and the sender is a supplier's User ID"),
+    **{name: ("E11", "release note V4.0 §5.4: DUIS V4.0 updates 7.5–7.8 because GBCS v4.0 deprecates their use cases "
+                     "(ECS47, ECS61a); the demo ESME runs GBCS v4.0, so DUIS refuses them for it (7.13–7.15 take "
+                     "their place)")
+       for name in ("ECS47Activate_7.5_SUCCESS_REQUEST_DUIS.XML", "ECS47Deactivate_7.6_SUCCESS_REQUEST_DUIS.XML",
+                    "ECS47Reset_7.8_SUCCESS_REQUEST_DUIS.XML")},
     "ECS47e_7.16_APC_INPUT_SUCCESS_REQUEST_DUIS.XML": (
         "E2", "the DUIS matrix of this release names no User Role for 7.16 Limit APC Level"),
     "ECS47e_7.16_APC_OUTPUT_SUCCESS_REQUEST_DUIS.XML": (

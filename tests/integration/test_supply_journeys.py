@@ -10,6 +10,7 @@ later reads show it.
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from lxml import etree
@@ -311,3 +312,49 @@ async def test_the_prepayment_configuration_decides_emergency_credit_and_is_read
     assert results(await send(running, receiver, "1.5", PrepaymentMode={"AdjustMeterBalance": -100_000})) == [0]
     assert results(await send(running, receiver, "2.5")) == [0]
     assert (await prepay_values(running, receiver))[1] == 300_000      # the 2.1 emergency credit limit
+
+
+def _utf8_json(node: dict) -> dict:
+    return json.loads(bytes.fromhex(node["hex"]).decode())
+
+
+async def test_auxiliary_controllers_follow_their_commands_and_reads_show_them(estate):
+    running, receiver = estate
+    pool = running.sim.db.pool
+    await repo.update_device(pool, ESME, esme_variant="ADEF")
+    await fresh(running, ESME)
+    try:
+        window = {"StartDateTime": "now", "EndDateTime": "+2h"}
+        assert results(await send(running, receiver, "7.13", **{"@auxiliaryControllerN": 2, **window,
+                                                                "CommandedStateLevel": 60})) == [0, 0, 0]
+        assert results(await send(running, receiver, "7.13", **{"@auxiliaryControllerN": 2, **window,
+                                                                "CommandedStateLevel": 30,
+                                                                "InputFromControlledLoad": ""})) == [0, 0, 0]
+        operational = (await send(running, receiver, "7.15")).payload.tree["data"][5:]
+        assert _utf8_json(operational[1]) == {"outputState": 60, "inputState": 30}
+        assert _utf8_json(operational[0]) == {"outputState": 0, "inputState": 0}
+        await running.advance(3 * 3600)                  # the period is over
+        operational = (await send(running, receiver, "7.15")).payload.tree["data"][5:]
+        assert _utf8_json(operational[1]) == {"outputState": 0, "inputState": 0}
+        boost = {"AddToBoostButton": [{"@index": n, "#text": "true" if n in (1, 3) else "false"} for n in range(1, 6)]}
+        assert results(await send(running, receiver, "7.9", **boost)) == [0, 0]
+        flags = (await send(running, receiver, "7.11", ReadLogPeriod={"StartDateTime": "-1d", "EndDateTime": "now"})
+                 ).payload.tree["data"][2:]
+        assert [f["value"] for f in flags] == [255, 0, 255, 0, 0]
+        assert results(await send(running, receiver, "7.12", RandomisedOffsetLimit=900)) == [0]
+        state = (await state_of(running, ESME)).auxiliary
+        assert state.randomised_offset_limit == 900 and state.controllers[2].on_boost_button
+        assert len((await send(running, receiver, "7.14")).payload.tree["data"]) == 7
+    finally:
+        await repo.update_device(pool, ESME, esme_variant="A")
+        await fresh(running, ESME)
+
+
+async def test_duis_refuses_the_deprecated_switch_requests_and_the_apc_limit(estate):
+    running, receiver = estate
+    for variant, body in (("7.5", {"ActivateALCSHCALCS": {"@index": 1, "Duration": 30}}),
+                          ("7.16", {"@auxiliaryControllerN": 1, "StartDateTime": "now", "EndDateTime": "+1h",
+                                    "CommandedStateLevel": 50})):
+        root = build_request(variant, originator=SUPPLIER, device=ESME, body=body, now=running.sim.clock.now())
+        answer, _request_id = await run_request(running, root)
+        assert answer.code == {"7.5": "E11", "7.16": "E2"}[variant], (variant, answer.body[:300])

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from dccsim.han.commands import fills_cs, fills_esme, fills_gas, fills_supply
+from dccsim.han.commands import fills_auxiliary, fills_cs, fills_esme, fills_gas, fills_supply
 from dccsim.han.commands.structures import STRUCTURES
 from dccsim.han.commands.values import as_datetime, text_of
 from dccsim.duis.outcomes import E080902, E080903, E11, HTTP_501_NOT_IMPLEMENTED, DuisRejection
@@ -31,8 +31,9 @@ from gbcs.dlms import ACTIVATION_ATTRIBUTES
 # Preferred use case per (variant, device type) where several apply, and what each use case's command
 # takes from the request: one table per device family.
 _PREFERRED: dict[tuple[str, str], str] = {**fills_cs.PREFERRED, **fills_esme.PREFERRED, **fills_gas.PREFERRED,
-                                          **fills_supply.PREFERRED}
-FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_gas.FILLS, **fills_supply.FILLS}
+                                          **fills_supply.PREFERRED, **fills_auxiliary.PREFERRED}
+FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_gas.FILLS, **fills_supply.FILLS,
+                              **fills_auxiliary.FILLS}
 _DEVICE_PREFIX = {"ECS": {"ESME"}, "GCS": {"GSME", "GPF"}, "CCS": {"CHF"}, "PCS": {"PPMID"}}
 
 
@@ -109,6 +110,7 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
     if variant == "3.3" and device.device_type == "ESME":
         # ESMEEventLogType ALCS / APC: the auxiliary controller's event log (ECS15c), else the ESME's (ECS15a).
         return "ECS15c" if text_of(body.get("ESMEEventLogType", "ESME")) not in ("ESME", "") else "ECS15a"
+    fills_auxiliary.check_deprecated(variant, device)
     chosen = fills_esme.choose_use_case(variant, device, body) or fills_supply.choose_use_case(variant, device, body)
     if chosen is not None:
         return chosen

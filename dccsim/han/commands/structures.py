@@ -6,10 +6,11 @@ of the CS use cases. They are kept per device family (``structures_esme``, ``str
 ``structures_cs``); the command builders fill in what a Service Request supplies (device ids, install
 codes, dates, prices, UTRNs ...) before the frame is built.
 """
+from dccsim.han.commands.structures_auxiliary import STRUCTURES as _AUXILIARY
 from dccsim.han.commands.structures_cs import STRUCTURES as _CS
 from dccsim.han.commands.structures_esme import STRUCTURES as _ESME
 from dccsim.han.commands.structures_esme_supply import STRUCTURES as _ESME_SUPPLY
 from dccsim.han.commands.structures_gas import STRUCTURES as _GAS
 from dccsim.han.commands.structures_gas_supply import STRUCTURES as _GAS_SUPPLY
 
-STRUCTURES: dict[int, dict] = {**_CS, **_ESME, **_ESME_SUPPLY, **_GAS, **_GAS_SUPPLY}
+STRUCTURES: dict[int, dict] = {**_CS, **_ESME, **_ESME_SUPPLY, **_AUXILIARY, **_GAS, **_GAS_SUPPLY}

@@ -114,7 +114,9 @@ _DECLARED: dict[int, tuple[str, bool, bool, list[tuple[Spec, dict]]]] = {
 
 # Use cases whose other-information carries the requesting party and its counter (reads the DCC may send
 # on a User's behalf).
-EXTRA_PARTIES = {use_case for use_case, _c, extra, _s in _DECLARED.values() if extra}
+EXTRA_PARTIES = {use_case for use_case, _c, extra, _s in _DECLARED.values() if extra} | {
+    "ECS61d",       # 7.14, read by the ACB for the IS, ED or OU asking (structures_auxiliary)
+}
 
 
 def command_structure(use_case: str, critical: bool, addressed: list[tuple[Spec, dict]]) -> dict:

@@ -1,0 +1,123 @@
+"""Auxiliary controller commands (DUIS 7.5–7.16): the use case, and what the request puts into the command.
+
+ECS47 takes the switch and its duration (7.5 activate, 7.6 deactivate) or resets it (7.8); ECS47a (7.13) and
+ECS47e (7.16) the controller, its level and period, on its output or on its input from the controlled load;
+ECS62 the switches added to (7.9) or removed from (7.10) the boost button; ECS61c (7.11) the read period;
+ECS38 (7.12) the randomised offset limit. GBCS v4.0 deprecates ECS47 and ECS61a: DUIS V4.0 answers 7.5–7.8
+for a device of GBCS v4.0 or later with E11 (the Service Reference does not apply to that device; 7.13–7.15
+take their place).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from dccsim.duis.outcomes import E11, DuisRejection
+from dccsim.han.commands.fills_esme import read_period
+from dccsim.han.commands.structures_auxiliary import CONTROLLER_SCRIPTS, LOAD_CONTROLLER_SCRIPTS
+from dccsim.han.commands.structures_esme import range_selection
+from dccsim.han.commands.values import all_values, as_datetime, as_int, indexed, text_of
+from dccsim.inventory.models import Device
+from gbcs import dlms as x
+
+PREFERRED: dict[tuple[str, str], str] = {
+    ("7.5", "ESME"): "ECS47", ("7.6", "ESME"): "ECS47", ("7.8", "ESME"): "ECS47", ("7.7", "ESME"): "ECS61a",
+    ("7.9", "ESME"): "ECS62", ("7.10", "ESME"): "ECS62", ("7.11", "ESME"): "ECS61c", ("7.12", "ESME"): "ECS38",
+    ("7.13", "ESME"): "ECS47a", ("7.14", "ESME"): "ECS61d", ("7.15", "ESME"): "ECS61e", ("7.16", "ESME"): "ECS47e",
+}
+DEPRECATED_IN_GBCS_4 = {"7.5", "7.6", "7.7", "7.8"}
+ACTIVATE, DEACTIVATE, RESET = 0x11, 0x12, 0x20
+OUTPUT, INPUT = 1, 2
+# Where a level's period goes: (table, on the input, level 0) → (start, end) objects.
+_PERIODS = {(CONTROLLER_SCRIPTS, False, False): ("00005E2C7901", "00005E2C7902"),
+            (CONTROLLER_SCRIPTS, False, True): ("00005E2C7501", "00005E2C7502"),
+            (CONTROLLER_SCRIPTS, True, False): ("00005E2C7701", "00005E2C7702"),
+            (CONTROLLER_SCRIPTS, True, True): ("00005E2C7701", "00005E2C7702"),
+            (LOAD_CONTROLLER_SCRIPTS, False, False): ("00005E2C7903", "00005E2C7904"),
+            (LOAD_CONTROLLER_SCRIPTS, False, True): ("00005E2C7903", "00005E2C7904"),
+            (LOAD_CONTROLLER_SCRIPTS, True, False): ("00005E2C7703", "00005E2C7704"),
+            (LOAD_CONTROLLER_SCRIPTS, True, True): ("00005E2C7703", "00005E2C7704")}
+
+
+def _version(device: Device) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in (device.gbcs_version or "1.0").split("."))
+    except ValueError:
+        return (1, 0)
+
+
+def check_deprecated(variant: str, device: Device) -> None:
+    """7.5–7.8 (ECS47, ECS61a) do not apply to a device of GBCS v4.0 or later."""
+    if variant in DEPRECATED_IN_GBCS_4 and _version(device) >= (4, 0):
+        raise DuisRejection(E11, f"{variant}'s GBCS use case is deprecated in GBCS v4.0 and device "
+                                 f"{device.device_id} runs GBCS {device.gbcs_version}: use 7.13 / 7.14 / 7.15")
+
+
+def _indexed_element(body: dict, name: str) -> tuple[int, Any]:
+    node = next(iter(all_values(body, name)), None)
+    index = as_int(node.get("@index"), 1) if isinstance(node, dict) else 1
+    return index, node
+
+
+def _fill_switch(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    """ECS47: 7.5 activates / 7.6 deactivates a switch for a duration (minutes), 7.8 resets it."""
+    for name, action, duration_obis in (("ActivateALCSHCALCS", ACTIVATE, "00005E2C7501"),
+                                        ("DeactivateALCSHCALCS", DEACTIVATE, "00005E2C7702"),
+                                        ("ResetALCSHCALCS", RESET, None)):
+        if name not in body:
+            continue
+        switch, node = _indexed_element(body, name)
+        duration = as_int(node.get("Duration"), 0) if isinstance(node, dict) else 0
+        specs, data = [], []
+        if duration_obis is not None:
+            specs.append({"choice": "set", "class": 1, "obis": duration_obis, "attribute": 2})
+            data.append(x.long_unsigned(duration))
+        specs.append(tree["specs"][-1])
+        data.append(x.long_unsigned(switch << 8 | action))
+        tree["specs"], tree["data"] = specs, data
+    return tree
+
+
+def _fill_level(table: str) -> Callable:
+    def fill(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+        """ECS47a / ECS47e: a controller's commanded level (or limit) for the request's period."""
+        controller = as_int(body.get("@auxiliaryControllerN"), 1)
+        level = as_int(body.get("CommandedStateLevel"), 0)
+        on_input = "InputFromControlledLoad" in body
+        start_obis, end_obis = _PERIODS[(table, on_input, level == 0)]
+        start = as_datetime(body.get("StartDateTime")) or now
+        end = as_datetime(body.get("EndDateTime")) or now
+        tree["specs"][0]["obis"], tree["specs"][1]["obis"] = start_obis, end_obis
+        tree["data"] = [x.octets(x.date_time(start)), x.octets(x.date_time(end)),
+                        x.long_unsigned(((INPUT if on_input else OUTPUT) << 4 | controller) << 8 | level)]
+        return tree
+    return fill
+
+
+def _fill_boost(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    """ECS62: the switches named true are added to (7.9) or removed from (7.10) the boost button."""
+    add = "AddToBoostButton" in body
+    chosen = {index for index, value in indexed(all_values(body, "AddToBoostButton" if add else "RemoveFromBoostButton"))
+              if text_of(value).lower() in ("true", "1")}
+    kept = [(spec, x.boolean(add)) for index, spec in enumerate(tree["specs"], 1) if index in chosen]
+    tree["specs"], tree["data"] = [spec for spec, _ in kept], [data for _, data in kept]
+    return tree
+
+
+def _fill_boost_log(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    start, end = read_period(body, now)
+    for spec in tree["specs"]:
+        if spec["choice"] == "get-with-selection":
+            spec["parameters"] = range_selection(x.utc_seconds(start), x.utc_seconds(end))
+    return tree
+
+
+def _fill_offset(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    tree["data"][0] = x.long_unsigned(as_int(body.get("RandomisedOffsetLimit"), 0))
+    return tree
+
+
+FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
+    "ECS47": _fill_switch, "ECS47a": _fill_level(CONTROLLER_SCRIPTS), "ECS47e": _fill_level(LOAD_CONTROLLER_SCRIPTS),
+    "ECS62": _fill_boost, "ECS61c": _fill_boost_log, "ECS38": _fill_offset,
+}

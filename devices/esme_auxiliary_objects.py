@@ -1,0 +1,212 @@
+"""The ESME's auxiliary controller objects as tables: the auxiliary controller script table (ECS47 switches an
+ALCS on or off for a while or resets it, ECS47a commands a controller's level for a period), the Load
+Controller's script table (ECS47e limits an APC), the switches' output states, descriptions, configuration
+and operational data, the boost button and the randomised offset limit.
+
+Script ids as the RTDS commands carry them: ECS47 ``switch << 8 | action`` (0x11 activate, 0x12 deactivate,
+0x20 reset), with the duration in "Auxiliary Controller State 1" (activate) or "… Setting 2" (deactivate);
+ECS47a / ECS47e ``(source << 4 | controller) << 8 | level`` (source 1: the output, 2: the input from the
+controlled load), with the period in the "State Timing" (output), "State" (an output commanded to 0) or "State
+Setting" (input) date-times.
+The state is ``devices.auxiliary_state``; ``READS`` compute attributes from it, ``WRITES`` change it,
+``INSTANCE_ACTIONS`` run the scripts.
+"""
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from devices.auxiliary_state import CONTROLLERS, AuxiliaryController, AuxiliaryControllers, CommandedLevel, Source
+from devices.errors import MalformedRequest
+from devices.esme_objects import Context
+from gbcs import DataAccessResult as Result
+from gbcs import dlms as x
+from gbcs.dlms import Node
+
+CONTROLLER_SCRIPTS, LOAD_CONTROLLER_SCRIPTS = "00000A0067FF", "00000A006BFF"
+ACTIVATE, DEACTIVATE, RESET = 0x11, 0x12, 0x20
+OUTPUT, INPUT = 1, 2
+ACTIVATE_DURATION, DEACTIVATE_DURATION = "00005E2C7501", "00005E2C7702"
+# Where a commanded level's period is: (source, script table, level 0?) → (start, end) objects.
+PERIODS = {(OUTPUT, CONTROLLER_SCRIPTS, False): ("00005E2C7901", "00005E2C7902"),
+           (OUTPUT, CONTROLLER_SCRIPTS, True): ("00005E2C7501", "00005E2C7502"),
+           (INPUT, CONTROLLER_SCRIPTS, False): ("00005E2C7701", "00005E2C7702"),
+           (INPUT, CONTROLLER_SCRIPTS, True): ("00005E2C7701", "00005E2C7702"),
+           (INPUT, LOAD_CONTROLLER_SCRIPTS, False): ("00005E2C7703", "00005E2C7704"),
+           (INPUT, LOAD_CONTROLLER_SCRIPTS, True): ("00005E2C7703", "00005E2C7704"),
+           (OUTPUT, LOAD_CONTROLLER_SCRIPTS, False): ("00005E2C7903", "00005E2C7904"),
+           (OUTPUT, LOAD_CONTROLLER_SCRIPTS, True): ("00005E2C7903", "00005E2C7904")}
+BOOST_ACTIVE, BOOST_LOG = "00005E2C07FF", "0000636214FF"
+RANDOMISED_OFFSET = "00005E2C0001"
+
+
+def controllers(ctx: Context) -> AuxiliaryControllers:
+    """The meter's auxiliary controllers (made at the first command that needs them)."""
+    if ctx.state.auxiliary is None:
+        ctx.state.auxiliary = AuxiliaryControllers()
+    return ctx.state.auxiliary
+
+
+def _number(data: Node, what: str) -> int:
+    value = data.get("value") if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedRequest(f"{what} that is not a number: {data!r}")
+    return value
+
+
+def _stored_seconds(ctx: Context, obis: str) -> int:
+    node = ctx.stored(1, obis, 2) or {}
+    moment = x.parse_date_time(node.get("hex", "")) if node.get("type") == "octet-string" else None
+    return x.utc_seconds(moment) if moment is not None else ctx.seconds
+
+
+def _controller(ctx: Context, number: int) -> AuxiliaryController | None:
+    return controllers(ctx).controllers[number - 1] if 1 <= number <= CONTROLLERS else None
+
+
+def _switch_script(ctx: Context, data: Node) -> tuple[int, Node]:
+    """ECS47 (switch, action) and ECS47a (source, controller, level) on the auxiliary controller scripts."""
+    script = _number(data, "a script id")
+    high, low = script >> 8, script & 0xFF
+    if high >> 4:                                   # ECS47a: a commanded level
+        return _command_level(ctx, high, low, CONTROLLER_SCRIPTS, Source.SUPPLIER)
+    switch = _controller(ctx, high)
+    if switch is None or low not in (ACTIVATE, DEACTIVATE, RESET):
+        return Result.OTHER_REASON, x.null()
+    if low == RESET:
+        switch.active, switch.override_until = False, None
+        switch.commanded = []
+        return Result.SUCCESS, x.null()
+    duration = _number(ctx.stored(1, ACTIVATE_DURATION if low == ACTIVATE else DEACTIVATE_DURATION, 2)
+                       or x.long_unsigned(0), "a duration")
+    switch.active = low == ACTIVATE
+    switch.override_until = ctx.seconds + duration * 60 if duration else None
+    return Result.SUCCESS, x.null()
+
+
+def _command_level(ctx: Context, high: int, level: int, table: str, source: Source) -> tuple[int, Node]:
+    direction, number = high >> 4, high & 0x0F
+    controller = _controller(ctx, number)
+    if controller is None or direction not in (OUTPUT, INPUT) or level > 100:
+        return Result.OTHER_REASON, x.null()
+    start_obis, end_obis = PERIODS[(direction, table, level == 0)]
+    start, end = _stored_seconds(ctx, start_obis), _stored_seconds(ctx, end_obis)
+    if end < start:
+        return Result.OTHER_REASON, x.null()
+    on_input = direction == INPUT
+    # a new command replaces this source's overlapping one on the same side (output, or input)
+    controller.commanded = [c for c in controller.commanded
+                            if c.source is not source or c.on_input != on_input or c.end <= start]
+    controller.commanded.append(CommandedLevel(level, start, end, source, on_input))
+    return Result.SUCCESS, x.null()
+
+
+def _limit_script(ctx: Context, data: Node) -> tuple[int, Node]:
+    """ECS47e (7.16): the Load Controller limits an APC's level for a period."""
+    script = _number(data, "a script id")
+    return _command_level(ctx, script >> 8, script & 0xFF, LOAD_CONTROLLER_SCRIPTS, Source.LOAD_CONTROLLER)
+
+
+INSTANCE_ACTIONS: dict[tuple[int, str, int], Callable[[Context, Node], tuple[int, Node]]] = {
+    (9, CONTROLLER_SCRIPTS, 1): _switch_script,
+    (9, LOAD_CONTROLLER_SCRIPTS, 1): _limit_script,
+}
+
+
+# --- reads ----------------------------------------------------------------------------------------
+
+def level_now(controller: AuxiliaryController, now: int, on_input: bool = False) -> int:
+    """A controller's level at ``now``: the Load Controller's limit caps the Supplier's commanded level; an
+    ALCS without a commanded level is on (100) or off (0)."""
+    current = [c for c in controller.commanded if c.start <= now < c.end and c.on_input == on_input]
+    supplier = [c.level for c in current if c.source is Source.SUPPLIER]
+    limits = [c.level for c in current if c.source is Source.LOAD_CONTROLLER]
+    if supplier:
+        level = supplier[-1]
+    elif on_input:
+        level = 0
+    else:
+        on = controller.active if controller.override_until is None or now < controller.override_until \
+            else not controller.active
+        level = 100 if on else 0
+    return min([level] + limits)
+
+
+def _switch_output(number: int):
+    def read(ctx: Context, period) -> Node:
+        return x.boolean(level_now(controllers(ctx).controllers[number - 1], ctx.seconds) > 0)
+    return read
+
+
+def _description(number: int):
+    def read(ctx: Context, period) -> Node:
+        return {"type": "visible-string", "hex": controllers(ctx).controllers[number - 1].description.encode().hex()}
+    return read
+
+
+def _configuration(number: int):
+    def read(ctx: Context, period) -> Node:
+        return x.octets(controllers(ctx).controllers[number - 1].configuration)
+    return read
+
+
+def _operational(number: int):
+    def read(ctx: Context, period) -> Node:
+        controller = controllers(ctx).controllers[number - 1]
+        text = json.dumps({"outputState": level_now(controller, ctx.seconds),
+                           "inputState": level_now(controller, ctx.seconds, on_input=True)})
+        return {"type": "utf8-string", "hex": text.encode().hex()}
+    return read
+
+
+def _on_boost(number: int):
+    def read(ctx: Context, period) -> Node:
+        return x.boolean(controllers(ctx).controllers[number - 1].on_boost_button)
+    return read
+
+
+def _boost_active(ctx: Context, period) -> Node:
+    return x.boolean(any(start <= ctx.seconds < end for start, end in controllers(ctx).boost_presses))
+
+
+def _boost_log(ctx: Context, period) -> Node:
+    low, high = period or (0, ctx.seconds)
+    rows = [(start, end) for start, end in controllers(ctx).boost_presses if low <= start <= high]
+    return x.compact(x.t_structure(x.t("double-long-unsigned"), x.t("double-long-unsigned")), rows)
+
+
+READS: dict[tuple[int, str, int], Callable] = {
+    (7, BOOST_LOG, 2): _boost_log, (1, BOOST_ACTIVE, 2): _boost_active,
+    (1, RANDOMISED_OFFSET, 2): lambda ctx, period: x.long_unsigned(controllers(ctx).randomised_offset_limit),
+}
+for _n in range(1, CONTROLLERS + 1):
+    READS[(70, f"000{_n}60030AFF", 2)] = _switch_output(_n)
+    READS[(1, f"00005E2C{0x0A + _n:04X}", 2)] = _description(_n)
+    READS[(1, f"00005E2C{0x14 + _n:04X}", 2)] = _configuration(_n)
+    READS[(1, f"00005E2C{0x1E + _n:04X}", 2)] = _operational(_n)
+    READS[(1, f"00005E2C{0x0600 + _n:04X}", 2)] = _on_boost(_n)
+
+
+# --- writes (attributes whose value is the controllers' state) -------------------------------------
+
+def _set_on_boost(number: int):
+    def write(ctx: Context, value: Node) -> int:
+        if value.get("type") != "boolean":
+            return Result.TYPE_UNMATCHED
+        controllers(ctx).controllers[number - 1].on_boost_button = bool(value.get("value"))
+        return Result.SUCCESS
+    return write
+
+
+def _set_offset_limit(ctx: Context, value: Node) -> int:
+    limit = value.get("value")
+    if value.get("type") != "long-unsigned" or not isinstance(limit, int):
+        return Result.TYPE_UNMATCHED
+    controllers(ctx).randomised_offset_limit = limit
+    return Result.SUCCESS
+
+
+WRITES: dict[tuple[int, str, int], Callable[[Context, Node], int]] = {
+    (1, RANDOMISED_OFFSET, 2): _set_offset_limit,
+    **{(1, f"00005E2C{0x0600 + n:04X}", 2): _set_on_boost(n) for n in range(1, CONTROLLERS + 1)},
+}
