@@ -344,6 +344,25 @@ def _change_of_tenancy(served: Served, fields: dict) -> int:
     return zcl.SUCCESS
 
 
+def _update_cin(served: Served, fields: dict) -> int:
+    """Update CIN (9.1): the Customer Identification Number the DCC issued, for the consumer's display."""
+    if not _meter_only(served):
+        return zcl.UNSUP_CLUSTER_COMMAND
+    served.gas.consumer.customer_id_number = fields["customer_id_number"].decode("latin-1")
+    return zcl.SUCCESS
+
+
+def _start_sampling(served: Served, fields: dict) -> list[Answer] | int:
+    """Start Sampling (14.1): the network data log (six-minute samples), which the meter keeps from then on."""
+    if not _meter_only(served):
+        return zcl.UNSUP_CLUSTER_COMMAND
+    interval = meter.SAMPLE_LOGS[meter.NETWORK_DATA][1]
+    if fields["sample_type"] != 0 or fields["sample_request_interval"] != interval:
+        return zcl.INVALID_FIELD
+    served.gas.network_sampling_from = fields["start_sampling_time"] or served.now
+    return [Answer(0x0D, {"sample_id": meter.NETWORK_DATA})]
+
+
 # --- calendar -------------------------------------------------------------------------------------
 
 TARIFF_CALENDAR_ID = 0xFFFFFFFF           # 'the current tariff calendar' in a Get command
@@ -585,6 +604,8 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
     (EVENTS, 0x00, False): _event_log,
     (EVENTS, 0x01, False): _clear_event_log,
     (MESSAGING, 0x00, True): _display_message,
+    (DEVICE_MANAGEMENT, 0x06, True): _update_cin,
+    (METERING, 0x07, False): _start_sampling,
     (DEVICE_MANAGEMENT, 0x00, True): _change_of_tenancy,
     (DEVICE_MANAGEMENT, 0x01, True): _change_of_supplier,
     (DEVICE_MANAGEMENT, 0x02, True): _new_password,
@@ -601,4 +622,4 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
 }
 
 # Responses sent without the 'disable default response' bit, as GBCS devices send them.
-DEFAULT_RESPONSE_ENABLED = {(PREPAYMENT, 0x03), (EVENTS, 0x02), (METERING, 0x0C)}
+DEFAULT_RESPONSE_ENABLED = {(PREPAYMENT, 0x03), (EVENTS, 0x02), (METERING, 0x0C), (METERING, 0x0D)}

@@ -202,6 +202,7 @@ class ConsumerInformation:
     supplier_contact: str = ""
     privacy_pin_disabled: bool = False
     tenancy_from: int | None = None     # data before this time is hidden from the consumer's displays
+    customer_id_number: str = ""        # the CIN the DCC issued (9.1), shown to the consumer
 
 
 @dataclass(slots=True)
@@ -230,3 +231,4 @@ class GasData:
     supply: SupplyState = SupplyState.ENABLED           # the valve
     pending_payment_mode: PendingPaymentMode | None = None
     consumer: ConsumerInformation = field(default_factory=ConsumerInformation)
+    network_sampling_from: int | None = None    # the Gas Transporter started network data recording (14.1)

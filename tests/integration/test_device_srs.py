@@ -199,6 +199,10 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     # 7.16 names no eligible User Role in this release: DUIS refuses it (E2) whoever sends it.
     ("ECS47e_7.16_APC_INPUT_SUCCESS_REQUEST_DUIS.XML", "7.16_ECS47e"),
     ("ECS47e_7.16_APC_OUTPUT_SUCCESS_REQUEST_DUIS.XML", "7.16_ECS47e"),
+    # The Customer Identification Number (an Other User's) and the Gas Transporter's network data.
+    ("ECS50_9.1_SUCCESS_REQUEST_DUIS.XML", "9.1_ECS50"),
+    ("GCS36_9.1_SUCCESS_REQUEST_DUIS.XML", "9.1_GCS36"),
+    ("GCS31_14.1_SUCCESS_REQUEST_DUIS.XML", "14.1_GCS31"),
 )
 # Templates DUIS itself refuses whoever sends them: the code.
 REFUSED_BY_DUIS = {"ECS47e_7.16_APC_INPUT_SUCCESS_REQUEST_DUIS.XML": "E2",
@@ -209,7 +213,8 @@ SUPPLY_AND_PREPAYMENT = frozenset({"ECS02", "ECS03", "ECS04a", "ECS04b", "ECS07"
                                    "ECS44", "ECS45", "GCS02", "GCS03", "GCS04", "GCS06", "GCS32", "GCS33",
                                    "GCS39", "GCS40a", "GCS40b", "GCS40d", "ECS01b", "ECS01c", "ECS01d", "GCS01b",
                                    "ECS05", "ECS10", "ECS14", "ECS16", "GCS07", "GCS11", "ECS08", "ECS08a", "GCS05",
-                                   "ECS47", "ECS47a", "ECS61c", "ECS61d", "ECS61e", "ECS62"})
+                                   "ECS47", "ECS47a", "ECS61c", "ECS61d", "ECS61e", "ECS62",
+                                   "ECS50", "GCS36", "GCS31"})
 
 # Templates whose RequestID originator may not be entitled in the demo estate (the DCC itself; an import
 # supplier asking for export reads; a supplier not responsible for the gas meter): where DUIS refuses them at
@@ -218,6 +223,9 @@ ENTITLED_ORIGINATOR = {
     "CS08_11.2_SUCCESS_REQUEST_DUIS.XML": (A0, "IS"),
     "ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML": (A0, "ES"),
     "GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": ("00DB1234567890A1", "GS"),
+    # 9.1 is an Other User's Service Request; the templates are sent from a supplier's id.
+    "ECS50_9.1_SUCCESS_REQUEST_DUIS.XML": (A0, "OU"),
+    "GCS36_9.1_SUCCESS_REQUEST_DUIS.XML": ("00DB1234567890A1", "OU"),
 }
 ACCESS_REFUSALS = {"E2", "E4"}
 
@@ -271,8 +279,10 @@ EXPECTED_ALERTS: dict[str, set[tuple[str, str]]] = {
 
 
 async def entitled(running, name: str) -> str:
+    """The User entitled to send the template: the device's party in the role, or (an Other User needs no
+    relationship with the device) the estate's Other User."""
     device, role = ENTITLED_ORIGINATOR[name]
-    return (await repo.parties(running.sim.db.pool, device))[role]
+    return OTHER_USER if role == "OU" else (await repo.parties(running.sim.db.pool, device))[role]
 
 
 def device_templates() -> list[str]:

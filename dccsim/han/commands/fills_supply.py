@@ -10,6 +10,7 @@ ZCL recovery frequency; gas commands carry the request's time as their issuer ev
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any, Callable
 
@@ -45,6 +46,7 @@ PREFERRED: dict[tuple[str, str], str] = {
     ("2.5", "ESME"): "ECS09", ("2.5", "GSME"): "GCS06", ("1.7", "ESME"): "ECS05",
     ("3.1", "ESME"): "ECS10", ("3.1", "GSME"): "GCS07", ("3.2", "ESME"): "ECS12", ("3.2", "GSME"): "GCS09",
     ("3.4", "ESME"): "ECS16", ("3.4", "GSME"): "GCS44", ("3.5", "ESME"): "ECS14", ("3.5", "GSME"): "GCS11",
+    ("9.1", "ESME"): "ECS50", ("9.1", "GSME"): "GCS36", ("14.1", "GSME"): "GCS31",
 }
 
 
@@ -326,6 +328,27 @@ def _fill_gas_consumer(tree: dict, body: dict, device: Device, now: datetime) ->
                     proposed_provider_contact_details=_text(body, "SupplierTelephoneNumber"))
 
 
+# --- 9.1 the Customer Identification Number -------------------------------------------------------------
+
+def customer_id_number(device: Device, now: datetime) -> bytes:
+    """The 4-digit CIN the DCC issues a meter for its consumer (different for each request time)."""
+    digest = hashlib.sha256(f"{device.device_id}|{now.isoformat()}".encode()).digest()
+    return f"{int.from_bytes(digest[:4], 'big') % 10000:04d}".encode()
+
+
+def _fill_elec_cin(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    tree["data"][0] = x.octets(customer_id_number(device, now))
+    return tree
+
+
+def _fill_gas_cin(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    return _rewrite(tree, now, customer_id_number=customer_id_number(device, now))
+
+
+def _fill_network_data(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    return _rewrite(tree, now, start_sampling_time=0)
+
+
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     "ECS04a": _fill_adjust_balance, "ECS07": _fill_elec_debt, "ECS02": _fill_payment_mode,
     "ECS03": _fill_payment_mode, "GCS40a": _fill_gas_adjustment, "GCS40c": _fill_gas_adjustment,
@@ -333,5 +356,6 @@ FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     "GCS04": _fill_gas_debt, "GCS02": _fill_gas_payment_mode, "GCS03": _fill_gas_payment_mode,
     **{use_case: _fill_elec_consumer for use_case in ("ECS10", "ECS12", "ECS16")},
     "ECS08": _fill_elec_prepay_configuration, "ECS08a": _fill_elec_prepay_configuration,
+    "ECS50": _fill_elec_cin, "GCS36": _fill_gas_cin, "GCS31": _fill_network_data,
     **{use_case: _fill_gas_consumer for use_case in ("GCS07", "GCS09", "GCS11", "GCS44")},
 }

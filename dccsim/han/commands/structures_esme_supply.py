@@ -101,6 +101,7 @@ _DECLARED.update({
     0x0023: ("ECS14", False, set_(1, "00005E2C0301", 2, x.octets(""))),
     0x0025: ("ECS16", False, set_(9000, "0000600D00FF", 2, x.octets("")) + set_(9000, "0000600D01FF", 2, x.octets(""))),
     0x001D: ("ECS05", True, action(9, "00000A0064FF", 1, x.long_unsigned(99))),
+    0x0058: ("ECS50", False, set_(1, "0003600D01FF", 2, x.octets(""))),     # 9.1: the CIN the DCC issues
 })
 
 STRUCTURES: dict[int, dict] = {code: command_structure(use_case, critical, addressed)

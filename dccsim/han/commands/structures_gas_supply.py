@@ -69,6 +69,12 @@ _CONSUMER: dict[int, dict] = {
 
 STRUCTURES: dict[int, dict] = {
     **_CONSUMER,
+    # 9.1: the Customer Identification Number the DCC issues; 14.1: the Gas Transporter's network data log.
+    0x0083: gbz_structure("GCS36", gbz(command(DEVICE_MANAGEMENT, 0x06, from_server=True, issuer_event_id=0,
+                                                cin_implementation_time=0, provider_id=0, customer_id_number=b""))),
+    0x0080: gbz_structure("GCS31", gbz(command(METERING, 0x07, issuer_event_id=0, start_sampling_time=0,
+                                                sample_type=0, sample_request_interval=360,
+                                                max_number_of_samples=41))),
     0x00A3: gbz_structure("GCS01b", gbz(), sign=True),          # prices: written by ``fills_gas``
     0x006F: gbz_structure("GCS05", gbz(), sign=True),           # prepayment configuration: ``fills_gas``
     0x006C: gbz_structure("GCS02", gbz(change_payment_mode(CREDIT_CONFIGURATION, -1)), sign=True),
@@ -85,3 +91,6 @@ STRUCTURES: dict[int, dict] = {
     0x0070: gbz_structure("GCS06", gbz(command(PREPAYMENT, SELECT_EMERGENCY_CREDIT, command_issue_date_time=0,
                                             originating_device=ENERGY_SERVICE_INTERFACE)), sign=True),
 }
+# 14.1 goes through the Access Control Broker for the Gas Transporter, the User and its counter in the
+# other-information (as the RTDS command has it): a placeholder of that length marks it so for the builder.
+STRUCTURES[0x0080]["extra"] = "00" * 16
