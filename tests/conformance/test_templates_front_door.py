@@ -57,9 +57,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
               "supplier, while every other gas sample is sent by 90-B3-D5-1F-30-01-00-00 as the current gas "
               "supplier of A1/A3; one estate cannot register both, and DUIS refuses a non-registered supplier"),
     "ECS50_9.1_SUCCESS_REQUEST_DUIS.XML": (
-        "E2", "9.1 is an Other User Service Request and the sender is a supplier's User ID"),
+        "E2", "the DUIS matrix makes 9.1 an Other User Service Request and the sender is a supplier's User ID"),
     "GCS36_9.1_SUCCESS_REQUEST_DUIS.XML": (
-        "E2", "9.1 is an Other User Service Request and the sender is a supplier's User ID"),
+        "E2", "the DUIS matrix makes 9.1 an Other User Service Request and the sender is a supplier's User ID"),
     **{name: ("E11", "release note V4.0 §5.4: DUIS V4.0 updates 7.5–7.8 because GBCS v4.0 deprecates their use cases "
                      "(ECS47, ECS61a); the demo ESME runs GBCS v4.0, so DUIS refuses them for it (7.13–7.15 take "
                      "their place)")
