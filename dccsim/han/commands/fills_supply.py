@@ -231,12 +231,12 @@ DEBT_CAP_PERIOD = 604800         # the debt recovery rate cap applies per week
 def _bits(count: int, chosen: set[int]) -> dict:
     """A bit-string of ``count`` bits, bit i (from 0, first bit the most significant) set for each in
     ``chosen``."""
-    size = max(1, (count + 7) // 8)
+    size = (count + 7) // 8
     value = 0
     for i in chosen:
         if 0 <= i < count:
             value |= 1 << (size * 8 - 1 - i)
-    return x.bits(count, value.to_bytes(size, "big").hex())
+    return x.bits(count, value.to_bytes(size, "big").hex() if size else "")
 
 
 def _cosem_date(value: Any) -> str:
