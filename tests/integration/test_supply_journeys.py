@@ -358,3 +358,7 @@ async def test_duis_refuses_the_deprecated_switch_requests_and_the_apc_limit(est
         root = build_request(variant, originator=SUPPLIER, device=ESME, body=body, now=running.sim.clock.now())
         answer, _request_id = await run_request(running, root)
         assert answer.code == {"7.5": "E11", "7.16": "E2"}[variant], (variant, answer.body[:300])
+    # 14.1 is the Gas Transporter's: the gas supplier is refused.
+    root = build_request("14.1", originator=SUPPLIER, device=GSME, body={}, now=running.sim.clock.now())
+    answer, _request_id = await run_request(running, root)
+    assert answer.code == "E2"
