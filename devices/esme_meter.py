@@ -214,7 +214,40 @@ def advance(state: EsmeState, now: datetime, store: AttributeStore) -> None:
             supplied = False
         slot += 1
     meter.prepay.balance = int(meter.prepay.balance - cost)
+    if meter.payment_mode is PaymentMode.PREPAYMENT:
+        recover_time_debts(meter, store, meter.at, current)
     meter.at = current
+
+
+TIME_DEBT_CHARGES = ("0000131401FF", "0000131402FF")     # debt recovery rates 1 and 2 (ECS07 sets them)
+
+
+def _recovery_rate(store: AttributeStore, obis: str) -> tuple[int, int]:
+    """(amount per period in the meter balance's units, period in seconds) of a time debt's recovery rate."""
+    charge = store.get(key(113, obis, 5)) or {}
+    period = (store.get(key(113, obis, 8)) or {}).get("value") or 86400
+    try:
+        scaling, _commodity, table = charge["items"]
+        scale = scaling["items"][1]["value"]
+        amount = table["items"][0]["items"][1]["value"]
+    except (KeyError, IndexError, TypeError):
+        return 0, period
+    return int(amount * 10.0 ** (scale + 5)), period
+
+
+def recover_time_debts(meter: EsmeMeter, store: AttributeStore, start: int, end: int) -> None:
+    """In prepayment mode each time debt is recovered from the meter balance at its rate, a whole period at a
+    time (the periods that ended between ``start`` and ``end``)."""
+    prepay = meter.prepay
+    for index, obis in enumerate(TIME_DEBT_CHARGES):
+        amount, period = _recovery_rate(store, obis)
+        periods = end // period - start // period
+        if amount <= 0 or periods <= 0 or prepay.time_debts[index] <= 0:
+            continue
+        recovered = min(prepay.time_debts[index], amount * periods)
+        prepay.time_debts[index] -= recovered
+        prepay.balance -= recovered
+        prepay.accumulated_debt += recovered
 
 
 def activate_tariffs(state: EsmeState, store: AttributeStore, now: datetime) -> list[str]:

@@ -213,6 +213,10 @@ async def test_debt_is_read_back_and_a_top_up_pays_its_share(estate, issuer):
                               ElecDebtRecovery2={"DebtRecoveryRate": 15, "DebtRecoveryRatePriceScale": -1,
                                                  "DebtRecoveryRatePeriod": "DAILY"})) == [0] * 10
     assert (await prepay_values(running, receiver))[3:] == [50000, 30000, 15000]
+    # a day on, each time debt has paid a day's rate (£0.30 and £1.50 a day: both paid off) into the
+    # accumulated debt
+    await running.advance(DAY)
+    assert (await prepay_values(running, receiver))[2:] == [45000, 50000, 0, 0]
     token = issue(issuer, 1000, supplier=SUPPLIER, meter=ESME, utrn_counter=2)     # £10: 10 % pays debt
     assert results(await send(running, receiver, "2.2", UTRN=token)) == [0]
     assert (await prepay_values(running, receiver))[3] == 0
