@@ -147,7 +147,9 @@ def _acknowledgement(payload_kind: str, tree) -> Payload:
         return Payload(DLMS_RESPONSE, {"invoke_id": tree["invoke_id"], "date_time": None,
                                        "data": [{"type": "null"} for _ in results], "results": results})
     held = tree.get("components", [])
-    components = [{"control": 1 if index == len(held) - 1 else 0, "cluster": c["cluster"], "frame_control": 0,
+    # a Default Response goes the other way from the command it answers (ZCL frame control bit 3: direction)
+    components = [{"control": 1 if index == len(held) - 1 else 0, "cluster": c["cluster"],
+                   "frame_control": 0 if c["frame_control"] & 0x08 else 0x08,
                    "sequence": c["sequence"], "command": ZCL_DEFAULT_RESPONSE,
                    "payload": bytes([c["command"], ZCL_SUCCESS]).hex()} for index, c in enumerate(held)]
     return Payload(GBZ, {"count": len(components), "components": components})

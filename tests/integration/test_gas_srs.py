@@ -49,10 +49,15 @@ PERIODS = {
     "4.17": (timedelta(days=-10), timedelta(days=-1)),
 }
 # Answered by the DCC itself in the demo estate, as in the device template sweep.
-REFUSED = {"GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": "E4"}
+REFUSED = {"GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": "E4",
+           # 9.1 is an Other User's Service Request (the DUIS matrix); the template is sent by the supplier.
+           "GCS36_9.1_SUCCESS_REQUEST_DUIS.XML": "E2"}
 # The template's UTRN was made for the RTDS meter's key-agreement key, not this meter's: the meter refuses it,
 # answering as the RTDS meter answers its error case.
-REFUSED_BY_THE_METER = {"CS01b_2.2_SUCCESS_REQUEST_DUIS.XML": "CS01b_2.2_ERROR_RESPONSE_GBCS.HEX"}
+REFUSED_BY_THE_METER = {"CS01b_2.2_SUCCESS_REQUEST_DUIS.XML": "CS01b_2.2_ERROR_RESPONSE_GBCS.HEX",
+                        # Emergency credit while the meter has more credit than its threshold: refused, as the
+                        # RTDS meter refuses it (HARDWARE_FAILURE).
+                        "GCS06_2.5_SUCCESS_REQUEST_DUIS.XML": "GCS06_2.5_ERROR_RESPONSE_GBCS.HEX"}
 
 
 def gas_templates() -> list[tuple[str, str, str]]:
