@@ -3,11 +3,7 @@ ALCS on or off for a while or resets it, ECS47a commands a controller's level fo
 Controller's script table (ECS47e limits an APC), the switches' output states, descriptions, configuration
 and operational data, the boost button and the randomised offset limit.
 
-Script ids as the RTDS commands carry them: ECS47 ``switch << 8 | action`` (0x11 activate, 0x12 deactivate,
-0x20 reset), with the duration in "Auxiliary Controller State 1" (activate) or "… Setting 2" (deactivate);
-ECS47a / ECS47e ``(source << 4 | controller) << 8 | level`` (source 1: the output, 2: the input from the
-controlled load), with the period in the "State Timing" (output), "State" (an output commanded to 0) or "State
-Setting" (input) date-times.
+The script ids and where their durations and periods are: ``gbcs.dlms`` (auxiliary controller scripts).
 The state is ``devices.auxiliary_state``; ``READS`` compute attributes from it, ``WRITES`` change it,
 ``INSTANCE_ACTIONS`` run the scripts.
 """
@@ -23,19 +19,9 @@ from gbcs import DataAccessResult as Result
 from gbcs import dlms as x
 from gbcs.dlms import Node
 
-CONTROLLER_SCRIPTS, LOAD_CONTROLLER_SCRIPTS = "00000A0067FF", "00000A006BFF"
-ACTIVATE, DEACTIVATE, RESET = 0x11, 0x12, 0x20
-OUTPUT, INPUT = 1, 2
-ACTIVATE_DURATION, DEACTIVATE_DURATION = "00005E2C7501", "00005E2C7702"
-# Where a commanded level's period is: (source, script table, level 0?) → (start, end) objects.
-PERIODS = {(OUTPUT, CONTROLLER_SCRIPTS, False): ("00005E2C7901", "00005E2C7902"),
-           (OUTPUT, CONTROLLER_SCRIPTS, True): ("00005E2C7501", "00005E2C7502"),
-           (INPUT, CONTROLLER_SCRIPTS, False): ("00005E2C7701", "00005E2C7702"),
-           (INPUT, CONTROLLER_SCRIPTS, True): ("00005E2C7701", "00005E2C7702"),
-           (INPUT, LOAD_CONTROLLER_SCRIPTS, False): ("00005E2C7703", "00005E2C7704"),
-           (INPUT, LOAD_CONTROLLER_SCRIPTS, True): ("00005E2C7703", "00005E2C7704"),
-           (OUTPUT, LOAD_CONTROLLER_SCRIPTS, False): ("00005E2C7903", "00005E2C7904"),
-           (OUTPUT, LOAD_CONTROLLER_SCRIPTS, True): ("00005E2C7903", "00005E2C7904")}
+CONTROLLER_SCRIPTS, LOAD_CONTROLLER_SCRIPTS = x.AUXILIARY_CONTROLLER_SCRIPTS, x.LOAD_CONTROLLER_SCRIPTS
+OUTPUT, INPUT = x.AUXILIARY_OUTPUT, x.AUXILIARY_INPUT
+ACTIONS = {code: name for name, code in x.AUXILIARY_SWITCH_ACTIONS.items()}
 BOOST_ACTIVE, BOOST_LOG = "00005E2C07FF", "0000636214FF"
 RANDOMISED_OFFSET = "00005E2C0001"
 
@@ -70,16 +56,15 @@ def _switch_script(ctx: Context, data: Node) -> tuple[int, Node]:
     high, low = script >> 8, script & 0xFF
     if high >> 4:                                   # ECS47a: a commanded level
         return _command_level(ctx, high, low, CONTROLLER_SCRIPTS, Source.SUPPLIER)
-    switch = _controller(ctx, high)
-    if switch is None or low not in (ACTIVATE, DEACTIVATE, RESET):
+    switch, action = _controller(ctx, high), ACTIONS.get(low)
+    if switch is None or action is None:
         return Result.OTHER_REASON, x.null()
-    if low == RESET:
+    if action == "reset":
         switch.active, switch.override_until = False, None
         switch.commanded = []
         return Result.SUCCESS, x.null()
-    duration = _number(ctx.stored(1, ACTIVATE_DURATION if low == ACTIVATE else DEACTIVATE_DURATION, 2)
-                       or x.long_unsigned(0), "a duration")
-    switch.active = low == ACTIVATE
+    duration = _number(ctx.stored(1, x.AUXILIARY_DURATIONS[action], 2) or x.long_unsigned(0), "a duration")
+    switch.active = action == "activate"
     switch.override_until = ctx.seconds + duration * 60 if duration else None
     return Result.SUCCESS, x.null()
 
@@ -89,7 +74,7 @@ def _command_level(ctx: Context, high: int, level: int, table: str, source: Sour
     controller = _controller(ctx, number)
     if controller is None or direction not in (OUTPUT, INPUT) or level > 100:
         return Result.OTHER_REASON, x.null()
-    start_obis, end_obis = PERIODS[(direction, table, level == 0)]
+    start_obis, end_obis = x.auxiliary_level_period(table, direction, level)
     start, end = _stored_seconds(ctx, start_obis), _stored_seconds(ctx, end_obis)
     if end < start:
         return Result.OTHER_REASON, x.null()

@@ -20,6 +20,9 @@ from gbcs.payload import dlms as codec
 from gbcs.times import from_zigbee_time, zigbee_time
 
 __all__ = [
+    "AUXILIARY_CONTROLLER_SCRIPTS", "AUXILIARY_DURATIONS", "AUXILIARY_INPUT", "AUXILIARY_OUTPUT",
+    "AUXILIARY_SWITCH_ACTIONS",
+    "LOAD_CONTROLLER_SCRIPTS", "auxiliary_level_period", "auxiliary_level_script", "auxiliary_switch_script",
     "BLOCKS", "BLOCK_RATES", "SECONDARY_TOU_RATES", "TOU_RATES",
     "ACTIVATION_ATTRIBUTES", "TARIFF_ACTIVATION_ATTRIBUTES", "DL", "DLU", "Node", "array", "bits", "boolean", "charge_table_indices", "compact",
     "compact_rows", "date_time", "decode_data", "dl", "dlu", "encode_data", "enum", "from_utc_seconds", "integer",
@@ -180,3 +183,39 @@ def charge_table_indices(element: int) -> list[str]:
         return [f"{n:02x}" for n in range(1, SECONDARY_TOU_RATES + 1)]
     return [f"{n:02x}" for n in range(1, TOU_RATES + 1)] + [f"{0xA + b:x}{r}" for b in range(BLOCKS)
                                                             for r in range(1, BLOCK_RATES + 1)]
+
+
+# --- auxiliary controller scripts (ECS47, ECS47a, ECS47e) ------------------------------------------------
+# The script ids of the auxiliary controller script table, as the RTDS commands carry them: ECS47 names a switch
+# and an action (``switch << 8 | action``), its duration in "Auxiliary Controller State 1" (activate) or
+# "... State Setting 2" (deactivate); ECS47a and, on the Load Controller's script table, ECS47e name a controller,
+# the side it is commanded on and a level (``(side << 4 | controller) << 8 | level``), the period in the
+# "State Timing" (output), "State" (an output commanded to 0) or "State Setting" (input) date-times.
+
+AUXILIARY_CONTROLLER_SCRIPTS, LOAD_CONTROLLER_SCRIPTS = "00000A0067FF", "00000A006BFF"
+AUXILIARY_SWITCH_ACTIONS = {"activate": 0x11, "deactivate": 0x12, "reset": 0x20}
+AUXILIARY_DURATIONS = {"activate": "00005E2C7501", "deactivate": "00005E2C7702"}
+AUXILIARY_OUTPUT, AUXILIARY_INPUT = 1, 2
+_LEVEL_PERIODS = {
+    (AUXILIARY_CONTROLLER_SCRIPTS, AUXILIARY_OUTPUT, False): ("00005E2C7901", "00005E2C7902"),
+    (AUXILIARY_CONTROLLER_SCRIPTS, AUXILIARY_OUTPUT, True): ("00005E2C7501", "00005E2C7502"),
+    (AUXILIARY_CONTROLLER_SCRIPTS, AUXILIARY_INPUT, False): ("00005E2C7701", "00005E2C7702"),
+    (LOAD_CONTROLLER_SCRIPTS, AUXILIARY_OUTPUT, False): ("00005E2C7903", "00005E2C7904"),
+    (LOAD_CONTROLLER_SCRIPTS, AUXILIARY_INPUT, False): ("00005E2C7703", "00005E2C7704"),
+}
+
+
+def auxiliary_switch_script(switch: int, action: str) -> int:
+    """ECS47's script id: ``switch`` (1–5) activated, deactivated or reset."""
+    return switch << 8 | AUXILIARY_SWITCH_ACTIONS[action]
+
+
+def auxiliary_level_script(controller: int, level: int, side: int) -> int:
+    """ECS47a's / ECS47e's script id: ``controller`` (1–5) at ``level`` % on its output or input."""
+    return (side << 4 | controller) << 8 | level
+
+
+def auxiliary_level_period(table: str, side: int, level: int) -> tuple[str, str]:
+    """The OBIS codes of the start and end date-times of a commanded level's period."""
+    zero = level == 0 and side == AUXILIARY_OUTPUT and table == AUXILIARY_CONTROLLER_SCRIPTS
+    return _LEVEL_PERIODS[(table, side, zero)]

@@ -12,7 +12,10 @@ from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
 from dccsim.duis.xmldsig import DuisSigner
-from tests.integration.harness import RunningSimulator, template, zaz1_signer
+from dccsim.inventory import repository as repo
+from dccsim.timing.clock import ClockMode
+from tests.integration.harness import RunningSimulator, start_running_simulator, template, zaz1_signer
+from tests.integration.receiver import Receiver
 from dccsim.smki.credentials import read_folders
 from tests.paths import KEYS_RTDS, KEYS_ZAZ1
 
@@ -102,6 +105,21 @@ async def run_request(running: RunningSimulator, root: etree._Element, *, signer
     sign_in_place(root, precommand, gbcs_key or gbcs_key_for(RequestId.parse(request_id).originator))
     header.find(sr("CommandVariant")).text = str(signed_cv)
     return await running.post(SERVICE[signed_cv], client.sign(root, signer)), request_id
+
+
+async def receiving_simulator(database_url: str, folder, users, **settings) -> tuple[RunningSimulator, Receiver]:
+    """A simulator on the simulated clock whose ``users`` have their Responses and alerts POSTed to one
+    receiver (``close_receiving`` stops both)."""
+    running = await start_running_simulator(database_url, folder, clock=ClockMode.SIMULATED, **settings)
+    receiver = await Receiver().start()
+    for user in users:
+        await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
+    return running, receiver
+
+
+async def close_receiving(running: RunningSimulator, receiver: Receiver) -> None:
+    await receiver.stop()
+    await running.close()
 
 
 def prepared(name: str, **kwargs) -> etree._Element:

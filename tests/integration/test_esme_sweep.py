@@ -27,7 +27,6 @@ from dccsim.duis import client
 from dccsim.duis.ids import RequestId
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
-from dccsim.timing.clock import ClockMode
 from gbcs import dlms as x
 from devices import esme_consumption as energy
 from devices import esme_meter as meter
@@ -35,10 +34,10 @@ from devices import state_codec, trust_anchors
 from devices.state import EsmeState
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import load, plaintexts, same_shape, variant_for
-from tests.integration.device_flows import prepared, run_request, wait_for_response
-from tests.integration.harness import start_running_simulator, zaz1_signer
+from tests.integration.device_flows import (close_receiving, prepared, receiving_simulator, run_request,
+                                            wait_for_response)
+from tests.integration.harness import zaz1_signer
 from tests.integration import requests
-from tests.integration.receiver import Receiver
 from tests.integration.top_ups import exported_keys, issue, supplier_keys
 from tests.paths import DUIS_TEMPLATES, GBCS_RTDS
 
@@ -75,17 +74,12 @@ def rtds_response(name: str):
 
 @pytest.fixture(scope="module")
 async def estate(pg_base_url, tmp_path_factory):
-    running = await start_running_simulator(await create_fresh_database(pg_base_url),
-                                            tmp_path_factory.mktemp("esme"), device_timeout=10.0,
-                                            clock=ClockMode.SIMULATED)
-    receiver = await Receiver().start()
-    for user in USERS:
-        await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
+    running, receiver = await receiving_simulator(await create_fresh_database(pg_base_url),
+                                                  tmp_path_factory.mktemp("esme"), USERS, device_timeout=10.0)
     # Export reads (ECS21c) are the export supplier's: the templates' import supplier is also A0's.
     await repo.set_party(running.sim.db.pool, A0, "ES", IMPORT_SUPPLIER)
     yield running, receiver
-    await receiver.stop()
-    await running.close()
+    await close_receiving(running, receiver)
 
 
 async def meter_of(running, variant: str, device_id: str = A0) -> None:

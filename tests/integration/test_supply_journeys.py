@@ -19,14 +19,12 @@ import gbcs
 from dccsim.catalogue.requests import build_request
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
-from dccsim.timing.clock import ClockMode
 from devices import state_codec
 from devices.esme_state import PaymentMode, SupplyState
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import plaintexts
-from tests.integration.device_flows import prepared, run_request, wait_for_response
-from tests.integration.harness import start_running_simulator
-from tests.integration.receiver import Receiver
+from tests.integration.device_flows import (close_receiving, prepared, receiving_simulator, run_request,
+                                            wait_for_response)
 from tests.integration.top_ups import exported_keys, issue, supplier_keys
 
 pytestmark = pytest.mark.slow
@@ -40,14 +38,10 @@ VALVE_OFF, VALVE_ARMED, VALVE_ON = 0, 1, 2    # ZCL SupplyStatus
 
 @pytest.fixture(scope="module")
 async def estate(pg_base_url, tmp_path_factory):
-    running = await start_running_simulator(await create_fresh_database(pg_base_url),
-                                            tmp_path_factory.mktemp("supply"), device_timeout=10.0,
-                                            clock=ClockMode.SIMULATED)
-    receiver = await Receiver().start()
-    await repo.set_endpoint(running.sim.db.pool, SUPPLIER, receiver.url)
+    running, receiver = await receiving_simulator(await create_fresh_database(pg_base_url),
+                                                  tmp_path_factory.mktemp("supply"), [SUPPLIER], device_timeout=10.0)
     yield running, receiver
-    await receiver.stop()
-    await running.close()
+    await close_receiving(running, receiver)
 
 
 @pytest.fixture(scope="module")
@@ -288,12 +282,17 @@ async def test_what_the_consumer_sees_is_held_by_the_meters(estate):
         == ("Gas: please call", "GITTEST", "0800 2", True)
 
 
+async def send_template(running, receiver, name: str) -> None:
+    """A shared template as it is (its Response arrives)."""
+    answer, request_id = await run_request(running, prepared(name))
+    assert answer.code == "I99", (name, answer.body[:300])
+    await wait_for_response(receiver, request_id, timeout=30)
+
+
 async def test_the_block_counters_are_reset(estate):
     running, receiver = estate
     await fresh(running, ESME)
-    answer, request_id = await run_request(running, prepared("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML"))
-    assert answer.code == "I99"
-    await wait_for_response(receiver, request_id, timeout=30)
+    await send_template(running, receiver, "ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML")
     await running.advance(DAY)
     assert await supply_status(running, receiver) == ENABLED
     assert sum(map(sum, (await state_of(running, ESME)).meter.registers.counter)) > 3000    # a block tariff counts
@@ -304,9 +303,7 @@ async def test_the_block_counters_are_reset(estate):
 async def test_the_prepayment_configuration_decides_emergency_credit_and_is_read_back(estate):
     running, receiver = estate
     await fresh(running, ESME)
-    answer, request_id = await run_request(running, prepared("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML"))
-    assert answer.code == "I99"
-    await wait_for_response(receiver, request_id, timeout=30)
+    await send_template(running, receiver, "ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")
     read = (await send(running, receiver, "4.13")).payload.tree["data"]
     values = [node.get("value") for node in read]
     # ECS26a: the maximum credit threshold, the maximum meter balance, emergency credit limit and threshold

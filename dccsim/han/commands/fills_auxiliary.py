@@ -14,9 +14,8 @@ from typing import Any, Callable
 
 from dccsim.duis.outcomes import E11, DuisRejection
 from dccsim.han.commands.fills_esme import read_period
-from dccsim.han.commands.structures_auxiliary import CONTROLLER_SCRIPTS, LOAD_CONTROLLER_SCRIPTS
 from dccsim.han.commands.structures_esme import range_selection
-from dccsim.han.commands.values import all_values, as_datetime, as_int, indexed, text_of
+from dccsim.han.commands.values import all_values, as_datetime, as_int, gbcs_version, indexed, text_of
 from dccsim.inventory.models import Device
 from gbcs import dlms as x
 
@@ -26,29 +25,10 @@ PREFERRED: dict[tuple[str, str], str] = {
     ("7.13", "ESME"): "ECS47a", ("7.14", "ESME"): "ECS61d", ("7.15", "ESME"): "ECS61e", ("7.16", "ESME"): "ECS47e",
 }
 DEPRECATED_IN_GBCS_4 = {"7.5", "7.6", "7.7", "7.8"}
-ACTIVATE, DEACTIVATE, RESET = 0x11, 0x12, 0x20
-OUTPUT, INPUT = 1, 2
-# Where a level's period goes: (table, on the input, level 0) → (start, end) objects.
-_PERIODS = {(CONTROLLER_SCRIPTS, False, False): ("00005E2C7901", "00005E2C7902"),
-            (CONTROLLER_SCRIPTS, False, True): ("00005E2C7501", "00005E2C7502"),
-            (CONTROLLER_SCRIPTS, True, False): ("00005E2C7701", "00005E2C7702"),
-            (CONTROLLER_SCRIPTS, True, True): ("00005E2C7701", "00005E2C7702"),
-            (LOAD_CONTROLLER_SCRIPTS, False, False): ("00005E2C7903", "00005E2C7904"),
-            (LOAD_CONTROLLER_SCRIPTS, False, True): ("00005E2C7903", "00005E2C7904"),
-            (LOAD_CONTROLLER_SCRIPTS, True, False): ("00005E2C7703", "00005E2C7704"),
-            (LOAD_CONTROLLER_SCRIPTS, True, True): ("00005E2C7703", "00005E2C7704")}
-
-
-def _version(device: Device) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in (device.gbcs_version or "1.0").split("."))
-    except ValueError:
-        return (1, 0)
-
 
 def check_deprecated(variant: str, device: Device) -> None:
     """7.5–7.8 (ECS47, ECS61a) do not apply to a device of GBCS v4.0 or later."""
-    if variant in DEPRECATED_IN_GBCS_4 and _version(device) >= (4, 0):
+    if variant in DEPRECATED_IN_GBCS_4 and gbcs_version(device) >= (4, 0):
         raise DuisRejection(E11, f"{variant}'s GBCS use case is deprecated in GBCS v4.0 and device "
                                  f"{device.device_id} runs GBCS {device.gbcs_version}: use 7.13 / 7.14 / 7.15")
 
@@ -61,19 +41,18 @@ def _indexed_element(body: dict, name: str) -> tuple[int, Any]:
 
 def _fill_switch(tree: dict, body: dict, device: Device, now: datetime) -> dict:
     """ECS47: 7.5 activates / 7.6 deactivates a switch for a duration (minutes), 7.8 resets it."""
-    for name, action, duration_obis in (("ActivateALCSHCALCS", ACTIVATE, "00005E2C7501"),
-                                        ("DeactivateALCSHCALCS", DEACTIVATE, "00005E2C7702"),
-                                        ("ResetALCSHCALCS", RESET, None)):
+    for name, action in (("ActivateALCSHCALCS", "activate"), ("DeactivateALCSHCALCS", "deactivate"),
+                         ("ResetALCSHCALCS", "reset")):
         if name not in body:
             continue
         switch, node = _indexed_element(body, name)
         duration = as_int(node.get("Duration"), 0) if isinstance(node, dict) else 0
         specs, data = [], []
-        if duration_obis is not None:
-            specs.append({"choice": "set", "class": 1, "obis": duration_obis, "attribute": 2})
+        if action in x.AUXILIARY_DURATIONS:
+            specs.append({"choice": "set", "class": 1, "obis": x.AUXILIARY_DURATIONS[action], "attribute": 2})
             data.append(x.long_unsigned(duration))
         specs.append(tree["specs"][-1])
-        data.append(x.long_unsigned(switch << 8 | action))
+        data.append(x.long_unsigned(x.auxiliary_switch_script(switch, action)))
         tree["specs"], tree["data"] = specs, data
     return tree
 
@@ -83,13 +62,13 @@ def _fill_level(table: str) -> Callable:
         """ECS47a / ECS47e: a controller's commanded level (or limit) for the request's period."""
         controller = as_int(body.get("@auxiliaryControllerN"), 1)
         level = as_int(body.get("CommandedStateLevel"), 0)
-        on_input = "InputFromControlledLoad" in body
-        start_obis, end_obis = _PERIODS[(table, on_input, level == 0)]
+        side = x.AUXILIARY_INPUT if "InputFromControlledLoad" in body else x.AUXILIARY_OUTPUT
+        start_obis, end_obis = x.auxiliary_level_period(table, side, level)
         start = as_datetime(body.get("StartDateTime")) or now
         end = as_datetime(body.get("EndDateTime")) or now
         tree["specs"][0]["obis"], tree["specs"][1]["obis"] = start_obis, end_obis
         tree["data"] = [x.octets(x.date_time(start)), x.octets(x.date_time(end)),
-                        x.long_unsigned(((INPUT if on_input else OUTPUT) << 4 | controller) << 8 | level)]
+                        x.long_unsigned(x.auxiliary_level_script(controller, level, side))]
         return tree
     return fill
 
@@ -118,6 +97,7 @@ def _fill_offset(tree: dict, body: dict, device: Device, now: datetime) -> dict:
 
 
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
-    "ECS47": _fill_switch, "ECS47a": _fill_level(CONTROLLER_SCRIPTS), "ECS47e": _fill_level(LOAD_CONTROLLER_SCRIPTS),
+    "ECS47": _fill_switch, "ECS47a": _fill_level(x.AUXILIARY_CONTROLLER_SCRIPTS),
+    "ECS47e": _fill_level(x.LOAD_CONTROLLER_SCRIPTS),
     "ECS62": _fill_boost, "ECS61c": _fill_boost_log, "ECS38": _fill_offset,
 }

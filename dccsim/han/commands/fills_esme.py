@@ -205,8 +205,20 @@ def _prices(price_elements: Any) -> dict[str, int]:
     return prices
 
 
-def _activation(body: dict[str, Any], now: datetime) -> str:
-    """The activation date-time of the passive tariff: immediate, at the execution time, or — for the DUIS
+def write_tariff(tree: dict, values: dict[tuple[int, str, int], dict], activation: str) -> dict:
+    """Put ``values`` into the sets of the attributes they are for, and ``activation`` into every tariff
+    activation date-time the command sets."""
+    for index, spec in enumerate(tree["specs"]):
+        target = (spec["class"], spec["obis"].upper(), spec.get("attribute"))
+        if target in values:
+            tree["data"][index] = values[target]
+        elif (spec["class"], spec.get("attribute", 0)) in TARIFF_ACTIVATION_ATTRIBUTES:
+            tree["data"][index] = x.octets(activation)
+    return tree
+
+
+def activation_time(body: dict[str, Any], now: datetime) -> str:
+    """The activation date-time of passive values: immediate, at the execution time, or — for the DUIS
     cancellation date — 'not specified', which cancels a pending activation."""
     when = as_datetime(body.get("ExecutionDateTime"))
     if when is None or when <= now:
@@ -224,7 +236,7 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
     prices_node = _first(body, "ElectricityPriceElements") or _first(body, "PriceElements") or {}
     prices = _prices(prices_node)
     thresholds = _thresholds(elements)
-    activation = _activation(body, now)
+    activation = activation_time(body, now)
     standing_charge = as_int(_first(prices_node, "StandingCharge"), 0)
     standing = x.structure(x.structure(x.integer(0), x.integer(as_int(_first(prices_node, "StandingChargeScale"), -5))),
                            x.structure(x.long_unsigned(0), x.octets("000000000000"), x.integer(0)),
@@ -241,13 +253,7 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
     }
     for rate, row in enumerate(thresholds):
         values[(21, f"00001001{0x0B + rate:02X}FF", 2)] = x.array(x.dlu(v) for v in row)
-    for index, spec in enumerate(tree["specs"]):
-        target = (spec["class"], spec["obis"].upper(), spec.get("attribute"))
-        if target in values:
-            tree["data"][index] = values[target]
-        elif (spec["class"], spec.get("attribute", 0)) in TARIFF_ACTIVATION_ATTRIBUTES:
-            tree["data"][index] = x.octets(activation)
-    return tree
+    return write_tariff(tree, values, activation)
 
 
 # --- 1.2.2 / 1.1.2: the secondary element's prices and tariff -----------------------------------------
@@ -266,20 +272,14 @@ def _fill_secondary(tree: dict, body: dict, device: Device, now: datetime) -> di
     """ECS01d (1.2.2) and ECS01c (1.1.2): the secondary element's prices and, for a tariff, its switching
     table and special days, each activated at the request's execution time."""
     switching = _first(body, "SwitchingTable") or {}
-    activation = _activation(body, now)
+    activation = activation_time(body, now)
     values: dict[tuple[int, str, int], dict] = {
         (113, "0000131405FF", 6): _secondary_charges(body),
         (20, "00000D0001FF", 7): _seasons(switching), (20, "00000D0001FF", 8): _weeks(switching),
         (20, "00000D0001FF", 9): _days(switching, tou_offset=200),
         (11, "00010B0001FF", 2): _special_days(body),
     }
-    for index, spec in enumerate(tree["specs"]):
-        target = (spec["class"], spec["obis"].upper(), spec.get("attribute"))
-        if target in values:
-            tree["data"][index] = values[target]
-        elif (spec["class"], spec.get("attribute", 0)) in TARIFF_ACTIVATION_ATTRIBUTES:
-            tree["data"][index] = x.octets(activation)
-    return tree
+    return write_tariff(tree, values, activation)
 
 
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {

@@ -14,20 +14,19 @@ import hashlib
 from datetime import datetime
 from typing import Any, Callable
 
+from dccsim.han.commands.fills_esme import activation_time
 from dccsim.han.commands.structures_esme_supply import ACCOUNT, CREDIT_MODE, PREPAYMENT_MODE, debt_charge
 from dccsim.han.commands.structures_gas import gbz
 from dccsim.han.commands.structures_gas_supply import (COLLECT_DEBT_WHILE_DISABLED, PAYMENT_DEBT,
                                                        PREPAYMENT_CONFIGURATION, TIME_DEBT_1, TIME_DEBT_2,
                                                        change_debt)
-from dccsim.han.commands.values import all_values, as_datetime, as_int, as_time, text_of
+from dccsim.han.commands.values import all_values, as_datetime, as_int, as_time, gbcs_version, text_of
 from dccsim.inventory.models import Device
 from devices import esme_capabilities as capabilities
 from gbcs import dlms as x
 from gbcs import zcl
 from gbcs.times import zigbee_time
 
-IMMEDIATE = "0000000000000000008000ff"
-NOT_SPECIFIED = "ffffffffffffffffff8000ff"
 CANCEL_YEAR = 3000
 # DUIS DebtRecoveryRatePeriod → seconds (ESME charge period) and ZCL debt recovery frequency (GSME).
 PERIOD_SECONDS = {"HOURLY": 3600, "DAILY": 86400, "WEEKLY": 604800}
@@ -56,18 +55,11 @@ def choose_use_case(variant: str, device: Device, body: dict[str, Any]) -> str |
         mode = "CreditMode" if "CreditMode" in body else "PrepaymentMode"
         return _METER_BALANCE.get((device.device_type, mode, _has(body, "ResetMeterBalance")))
     if variant == "2.1" and device.device_type == "ESME":
-        return "ECS08" if _gbcs_version(device) < (2, 0) else "ECS08a"
+        return "ECS08" if gbcs_version(device) < (2, 0) else "ECS08a"
     if variant == "1.6":
         mode = "Credit" if "Credit" in body else "Prepayment"
         return _PAYMENT_MODE.get((device.device_type, mode))
     return None
-
-
-def _gbcs_version(device: Device) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in (device.gbcs_version or "1.0").split("."))
-    except ValueError:
-        return (1, 0)
 
 
 def _has(body: Any, name: str) -> bool:
@@ -135,15 +127,6 @@ def _pairs(pairs: tuple[tuple[str, str], ...], twin: bool, suspended: bool) -> d
                    for credit, charge in rows)
 
 
-def _activation(body: dict, now: datetime) -> str:
-    when = as_datetime(body.get("ExecutionDateTime"))
-    if when is None or when <= now:
-        return IMMEDIATE
-    if when.year >= CANCEL_YEAR:
-        return NOT_SPECIFIED
-    return x.date_time(when).hex()
-
-
 def _fill_payment_mode(tree: dict, body: dict, device: Device, now: datetime) -> dict:
     """ECS02 / ECS03: the mode, its credit / charge pairs (time debts suspended while disabled or in
     emergency credit where the request says so), the disablement threshold, all activated at the
@@ -153,7 +136,7 @@ def _fill_payment_mode(tree: dict, body: dict, device: Device, now: datetime) ->
     settings = body.get("Prepayment") or {}
     suspended = any(text_of(v).lower() == "true" for name in ("SuspendDebtDisabled", "SuspendDebtEmergency")
                     for v in all_values(settings, name))
-    activation = x.octets(_activation(body, now))
+    activation = x.octets(activation_time(body, now))
     return _set_data(tree, {
         ("set", 111, ACCOUNT, 11): _pairs(_PREPAYMENT_PAIRS if prepayment else _CREDIT_MODE_PAIRS, twin, suspended),
         ("set", 111, ACCOUNT, 2): x.structure(x.enum(PREPAYMENT_MODE if prepayment else CREDIT_MODE), x.enum(1)),
@@ -285,7 +268,7 @@ def _fill_elec_prepay_configuration(tree: dict, body: dict, device: Device, now:
     taking effect at the request's execution time."""
     settings = body.get("UpdatePrepayConfigElectricity") or {}
     special_days, schedule = _non_disablement(settings)
-    activation = x.octets(_activation(body, now))
+    activation = x.octets(activation_time(body, now))
     values = {("set", 11, "00010B0002FF", 2): special_days, ("set", 10, "00010C0001FF", 2): schedule,
               ("set", 9000, "00005E2C800C", 4): x.long_unsigned(_first_int(settings, "DebtRecoveryRateCap")),
               ("set", 9000, "00005E2C800D", 4): x.dl(DEBT_CAP_PERIOD)}

@@ -12,7 +12,7 @@ from dccsim.han.commands.structures_esme import action, command_structure, get, 
 from gbcs import dlms as x
 
 CONTROLLERS = 5
-CONTROLLER_SCRIPTS, LOAD_CONTROLLER_SCRIPTS = "00000A0067FF", "00000A006BFF"
+CONTROLLER_SCRIPTS, LOAD_CONTROLLER_SCRIPTS = x.AUXILIARY_CONTROLLER_SCRIPTS, x.LOAD_CONTROLLER_SCRIPTS
 _UNSPECIFIED = x.octets("ffffffffffffffffff8000ff")
 
 

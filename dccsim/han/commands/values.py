@@ -84,6 +84,14 @@ def as_time(value: Any) -> time:
         return time(0)
 
 
+def gbcs_version(device: Any) -> tuple[int, ...]:
+    """A device's GBCS version as numbers (1.0 when the inventory does not say or says something else)."""
+    try:
+        return tuple(int(part) for part in (device.gbcs_version or "1.0").split("."))
+    except ValueError:
+        return (1, 0)
+
+
 def eui_hex(value: Any) -> str:
     """A device or entity id as 16 lower-case hex digits (for GBCS octet strings)."""
     return normalise_eui(text_of(value)).lower()
