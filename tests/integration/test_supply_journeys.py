@@ -20,6 +20,7 @@ from dccsim.catalogue.requests import build_request
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
 from devices import state_codec
+from devices.device import handle_command
 from devices.esme_state import PaymentMode, SupplyState
 from tests.conftest import create_fresh_database
 from tests.devices.esme_rtds import plaintexts
@@ -30,7 +31,7 @@ from tests.integration.top_ups import exported_keys, issue, supplier_keys
 pytestmark = pytest.mark.slow
 
 SUPPLIER = "90B3D51F30010000"
-ESME, GSME = "00DB1234567890A0", "00DB1234567890A1"
+ESME, GSME, HUB = "00DB1234567890A0", "00DB1234567890A1", "00DB1234567890A2"
 DAY = 86400
 DISABLED, ENABLED, ARMED = 0, 1, 2            # DLMS disconnect control states
 VALVE_OFF, VALVE_ARMED, VALVE_ON = 0, 1, 2    # ZCL SupplyStatus
@@ -363,3 +364,20 @@ async def test_duis_refuses_the_deprecated_switch_requests_and_the_apc_limit(est
     root = build_request("14.1", originator=SUPPLIER, device=GSME, body={}, now=running.sim.clock.now())
     answer, _request_id = await run_request(running, root)
     assert answer.code == "E2"
+
+
+async def test_a_change_of_tenancy_delivered_locally_comes_back_with_8_13(estate):
+    """CV 2 returns 3.2's command for local delivery; the meter's answer, carried back, is returned with 8.13
+    (one of the Service Requests DUIS lets 8.13 return)."""
+    running, receiver = estate
+    root = build_request("3.2", originator=SUPPLIER, device=ESME, body={"RestrictionDateTime": "now"},
+                         command_variant=2, now=running.sim.clock.now())
+    answer, request_id = await run_request(running, root)
+    assert answer.code == "I0"
+    frame = base64.b64decode(answer.root.findtext(".//{*}LocalCommand/{*}GBCSPayload"))
+    reply = await running.sim.han.bus.exchange(ESME, frame, hub_id=HUB, handler=handle_command)
+    assert reply.response is not None, reply.refused
+    returned = build_request("8.13", originator=SUPPLIER, body={"OriginalRequestID": request_id,
+                                                                "DeviceGBCSResponse": reply.response})
+    answer, _ = await run_request(running, returned)
+    assert answer.code == "I99", answer.body[:300]
