@@ -1,5 +1,5 @@
 """The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults,
-state and re-keying, the clock, what is pending, the keys as one zip, health."""
+state and re-keying, the clock, what is pending, the keys as one zip, health; and the training console."""
 from __future__ import annotations
 
 import json
@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from dccsim.console.app import PREFIX as CONSOLE, create_console_app
 from dccsim.db.cache import DEVICE_FAULTS
 from dccsim.delivery import outbox
 from dccsim.delivery.message_log import messages_for
@@ -193,6 +194,10 @@ async def health(request: web.Request) -> web.Response:
     return _json({"status": "ok", "release": sim.release.name, "clock": _clock_view(sim)})
 
 
+async def console_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound(f"{CONSOLE}/")
+
+
 def create_admin_app(sim: Simulator) -> web.Application:
     app = web.Application()
     app[SIMULATOR] = sim
@@ -209,4 +214,6 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_post("/admin/devices/{device_id}/rekey", rekey_device)
     app.router.add_get("/admin/clock", clock)
     app.router.add_post("/admin/clock/advance", advance_clock)
+    app.router.add_get(CONSOLE, console_redirect)
+    app.add_subapp(CONSOLE, create_console_app(sim))
     return app
