@@ -27,6 +27,7 @@ _SIM: web.AppKey[Simulator] = web.AppKey("console-simulator", Simulator)
 _FEED: web.AppKey[Feed] = web.AppKey("console-feed", Feed)
 _HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("console-http", aiohttp.ClientSession)
 SEND_TIMEOUT = 30.0
+GAP_LOOK = 0.25         # seconds between reads while a missing id holds the cursor back
 
 
 def _json(value: Any, status: int = 200) -> web.Response:
@@ -52,7 +53,7 @@ async def events(request: web.Request) -> web.StreamResponse:
             wake = feed.waiter()
             try:
                 async with sim.db.pool.acquire() as conn:
-                    batch = await read_events(conn, cursor, start_at_end=first)
+                    batch = await read_events(conn, cursor, asyncio.get_running_loop().time(), start_at_end=first)
                 first = False
                 for event in batch:
                     await response.write(f"event: message\ndata: {json.dumps(event, default=str)}\n\n".encode())
@@ -60,7 +61,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 if batch:
                     continue
                 try:
-                    await asyncio.wait_for(wake.wait(), feed.interval)
+                    await asyncio.wait_for(wake.wait(), GAP_LOOK if cursor.waiting else feed.interval)
                 except asyncio.TimeoutError:
                     pass
             finally:

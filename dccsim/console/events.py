@@ -1,9 +1,11 @@
 """The console's events: the message log and the outbox read from PostgreSQL after a cursor, each row turned into
 one arrow of the message flow (who to whom, what, its code), so that every worker's traffic is seen alike.
 
-A cursor is the last message-log id and the last outbox id the browser has (``L12.O5``). Ids are handed out
-when rows are inserted but rows commit in their own time (several workers write the log), so each read looks a
-little behind the cursor (``OVERLAP`` ids) and leaves out what the reader has seen already.
+A cursor holds, per source, the id up to which every row has been handed out (``L12.O5``, the SSE event id the
+browser resumes from). Ids are handed out when rows are inserted but rows commit in their own time (several
+workers write), so a row above a missing id is sent at once and remembered, and the mark waits at the missing id
+until it comes or ``GAP_GRACE`` seconds have passed (a rolled-back insert leaves a gap for good). A browser that
+resumes may get again the few rows above its mark; it knows them by source and id.
 """
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from dccsim.duis.ids import DCC_ENTITY_ID, RequestId
 from dccsim.duis.outcomes import OUTCOMES
 from dccsim.duis.safexml import parse_untrusted
 
-__all__ = ["Cursor", "LANES", "read_events"]
+__all__ = ["Cursor", "LANES", "Track", "document_code", "log_event", "outbox_event", "read_events"]
 
-OVERLAP = 256          # ids behind the cursor read again, for rows that committed after later ones
+GAP_GRACE = 2.0        # seconds a missing id holds the mark back
 BATCH = 200            # rows of each source per read
 
 # Where each kind of row is drawn: (from lane, to lane). The device lane is the CHF's own when the CHF is the
@@ -42,12 +44,49 @@ _CODES = ("DCCAlertCode", "AlertCode", "ResponseCode")        # an alert's own c
 
 
 @dataclass
-class Cursor:
-    """How far a reader has read each source, and what it has seen just behind that."""
+class Track:
+    """One source's progress: every id up to ``mark`` handed out, and those handed out above it."""
 
-    log: int = 0
-    outbox: int = 0
-    seen: set[tuple[str, int]] = field(default_factory=set)
+    mark: int = 0
+    ahead: set[int] = field(default_factory=set)
+    gap_since: float | None = None
+
+    def take(self, row_id: int) -> bool:
+        """Whether a row is new to this reader (and remember it)."""
+        if row_id <= self.mark or row_id in self.ahead:
+            return False
+        self.ahead.add(row_id)
+        return True
+
+    def settle(self, now: float) -> None:
+        """Move the mark over the ids now handed out; past a missing id once it has been missing long enough."""
+        while self.ahead:
+            if self.mark + 1 in self.ahead:
+                self.mark += 1
+                self.ahead.discard(self.mark)
+                self.gap_since = None
+            elif self.gap_since is None:
+                self.gap_since = now
+                return
+            elif now - self.gap_since >= GAP_GRACE:
+                self.mark = min(self.ahead) - 1
+                self.gap_since = None
+            else:
+                return
+        self.gap_since = None
+
+    @property
+    def waiting(self) -> bool:
+        """A missing id holds the mark back (look again soon)."""
+        return self.gap_since is not None
+
+
+@dataclass
+class Cursor:
+    """How far a reader has read the message log and the outbox."""
+
+    log: Track = field(default_factory=Track)
+    outbox: Track = field(default_factory=Track)
 
     @classmethod
     def parse(cls, text: str | None) -> "Cursor":
@@ -55,23 +94,15 @@ class Cursor:
         cursor = cls()
         for part in (text or "").split("."):
             if part[:1] in ("L", "O") and part[1:].isdigit():
-                setattr(cursor, "log" if part[0] == "L" else "outbox", int(part[1:]))
+                (cursor.log if part[0] == "L" else cursor.outbox).mark = int(part[1:])
         return cursor
 
     def __str__(self) -> str:
-        return f"L{self.log}.O{self.outbox}"
+        return f"L{self.log.mark}.O{self.outbox.mark}"
 
-    def take(self, source: str, row_id: int) -> bool:
-        """Whether a row is new to this reader (and remember it)."""
-        if (source, row_id) in self.seen:
-            return False
-        self.seen.add((source, row_id))
-        if source == "log":
-            self.log = max(self.log, row_id)
-        else:
-            self.outbox = max(self.outbox, row_id)
-        self.seen = {(s, i) for s, i in self.seen if i > (self.log if s == "log" else self.outbox) - OVERLAP}
-        return True
+    @property
+    def waiting(self) -> bool:
+        return self.log.waiting or self.outbox.waiting
 
 
 _LOG = """
@@ -86,20 +117,20 @@ FROM outbox WHERE id > $1 ORDER BY id LIMIT $2
 """
 
 
-async def read_events(conn, cursor: Cursor, *, start_at_end: bool = False) -> list[dict[str, Any]]:
-    """The rows of both sources not yet seen by ``cursor``, as events in time order (the cursor moves on).
+async def read_events(conn, cursor: Cursor, now: float, *, start_at_end: bool = False) -> list[dict[str, Any]]:
+    """The rows of both sources not yet handed to ``cursor``'s reader, as events: the message log's in id order,
+    then the outbox's (the cursor moves on). ``now`` is a monotonic time in seconds (for ``GAP_GRACE``).
     ``start_at_end``: a reader without a cursor starts at the latest ``BATCH`` rows of each source."""
-    if start_at_end and cursor.log == 0 and cursor.outbox == 0:
-        cursor.log = max(0, (await conn.fetchval("SELECT coalesce(max(id), 0) FROM message_log")) - BATCH)
-        cursor.outbox = max(0, (await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox")) - BATCH)
-    events = []
-    for row in await conn.fetch(_LOG, max(0, cursor.log - OVERLAP), BATCH + OVERLAP):
-        if cursor.take("log", row["id"]):
-            events.append(log_event(row))
-    for row in await conn.fetch(_OUTBOX, max(0, cursor.outbox - OVERLAP), BATCH + OVERLAP):
-        if cursor.take("outbox", row["id"]):
-            events.append(outbox_event(row))
-    events.sort(key=lambda event: (event["at"], event["source"] == "outbox", event["row"]))
+    if start_at_end and cursor.log.mark == 0 and cursor.outbox.mark == 0:
+        cursor.log.mark = max(0, (await conn.fetchval("SELECT coalesce(max(id), 0) FROM message_log")) - BATCH)
+        cursor.outbox.mark = max(0, (await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox")) - BATCH)
+    events = [log_event(row) for row in await conn.fetch(_LOG, cursor.log.mark, BATCH + len(cursor.log.ahead))
+              if cursor.log.take(row["id"])]
+    events += [outbox_event(row) for row in
+               await conn.fetch(_OUTBOX, cursor.outbox.mark, BATCH + len(cursor.outbox.ahead))
+               if cursor.outbox.take(row["id"])]
+    cursor.log.settle(now)
+    cursor.outbox.settle(now)
     return events
 
 
@@ -144,7 +175,7 @@ def log_event(row) -> dict[str, Any]:
     elif kind == "delivery-attempt":
         event["label"] = (row["body"] or "").split(": ", 1)[-1][:120]
     elif kind in ("request", "response"):
-        event["label"] = f"{kind} {row['response_code'] or ''}".strip() if kind == "response" else "Service Request"
+        event["label"] = "synchronous answer" if kind == "response" else "Service Request"
     return event
 
 

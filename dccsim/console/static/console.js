@@ -8,7 +8,7 @@ const RANK = { "request": 0, "response": 1, "gbcs-command": 2, "gbcs-refused": 3
 const MAX_SEQUENCES = 150;
 
 const state = {
-  live: true, held: [], groups: new Map(), deviceTypes: {}, selected: null, device: null,
+  live: true, held: [], groups: new Map(), seen: new Set(), deviceTypes: {}, selected: null, device: null,
   form: null, examples: {},
 };
 
@@ -100,6 +100,9 @@ function groupKey(event) {
 }
 
 function show(event) {
+  const id = `${event.source}:${event.row}`;
+  if (state.seen.has(id)) return;         // sent again after a reconnection
+  state.seen.add(id);
   const key = groupKey(event);
   let group = state.groups.get(key);
   if (!group) {
@@ -120,7 +123,7 @@ function show(event) {
   const rank = (e) => RANK[e.source === "outbox" ? "outbox" : e.kind] ?? 3;
   group.events.sort((a, b) => rank(a) - rank(b) || (a.source === b.source ? a.row - b.row : 0));
   const lifelines = $(".lifelines", group.node);
-  lifelines.replaceChildren(...group.events.map(arrow));
+  lifelines.replaceChildren(...collapsed(group.events).map(arrow));
   if (event.device) {
     const device = event.device;
     if (!group.device) {
@@ -131,6 +134,20 @@ function show(event) {
   group.node.hidden = !groupVisible(group);
   if (state.device && (event.device === state.device || event.originator === state.device)) loadDevice(state.device);
   if (event.source === "outbox") refreshInboxCount();
+}
+
+// Delivery attempts that failed alike one after another are drawn once, with their number.
+function collapsed(events) {
+  const drawn = [];
+  for (const event of events) {
+    const last = drawn[drawn.length - 1];
+    if (last && event.kind === "delivery-attempt" && last.kind === "delivery-attempt" && last.label === event.label) {
+      drawn[drawn.length - 1] = { ...event, times: (last.times || 1) + 1 };
+    } else {
+      drawn.push(event);
+    }
+  }
+  return drawn;
 }
 
 function lane(name, event) {
@@ -157,7 +174,8 @@ function arrow(event) {
     el("span", { class: "line", style: `left:${left}%;width:${width}%` }),
     el("span", { class: "label", style: `left:${left + width / 2}%` },
       event.source === "outbox" ? "async " : "", text, code,
-      event.source === "outbox" && event.status ? ` (${event.status})` : ""));
+      event.source === "outbox" && event.status ? ` (${event.status})` : "",
+      event.times ? ` ×${event.times}` : ""));
 }
 
 // --- one message ----------------------------------------------------------------------------------------
@@ -214,21 +232,22 @@ function renderFrame(frame) {
       el("pre", {}, JSON.stringify(frame, null, 1))));
 }
 
-function fieldTable(value, id) {
+function fieldTable(value, id, depth = 0) {
   const table = el("table", { class: "fields" });
   if (id) table.id = id;
-  const rows = (object, prefix) => {
-    for (const [key, item] of Object.entries(object)) {
-      const name = prefix ? `${prefix}.${key}` : key;
-      if (item && typeof item === "object" && !Array.isArray(item) && Object.keys(item).length <= 12 && prefix.split(".").length < 3) {
-        rows(item, name);
-      } else {
-        const text = typeof item === "object" ? JSON.stringify(item) : String(item);
-        table.append(el("tr", {}, el("th", {}, name), el("td", {}, text.length > 400 ? `${text.slice(0, 400)}…` : text)));
-      }
+  const entries = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
+  for (const [key, item] of entries) {
+    let cell;
+    if (item && typeof item === "object" && depth < 6 && Object.keys(item).length) {
+      cell = Object.keys(item).length > 8 && depth > 0
+        ? el("details", {}, el("summary", {}, `${Object.keys(item).length} entries`), fieldTable(item, null, depth + 1))
+        : fieldTable(item, null, depth + 1);
+    } else {
+      const text = item && typeof item === "object" ? JSON.stringify(item) : String(item);
+      cell = text.length > 300 ? `${text.slice(0, 300)}…` : text;
     }
-  };
-  rows(value, "");
+    table.append(el("tr", {}, el("th", {}, String(key)), el("td", {}, cell)));
+  }
   return table;
 }
 
@@ -330,6 +349,7 @@ async function loadSendChoices() {
     el("option", { value: v.variant }, `${v.variant} ${v.name}${v.critical ? " (critical)" : ""}`)));
   $("#send-device").replaceChildren(el("option", { value: "" }, "(none)"), ...estate.premises.flatMap((p) =>
     p.devices.map((d) => el("option", { value: d.device_id }, `${d.device_type} ${dashed(d.device_id)}`))));
+  $("#send-user").value = users.users.find((u) => u.roles.includes("IS"))?.entity_id || $("#send-user").value;
   $("#send-variant").value = "4.1.1";
   $("#send-device").value = estate.premises.flatMap((p) => p.devices).find((d) => d.device_type === "ESME")?.device_id || "";
   await loadForm();
