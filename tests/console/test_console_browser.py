@@ -17,13 +17,17 @@ NETWORK_OPERATOR = "90B3D51F30020000"
 ESME = "00DB1234567890A0"
 
 
-async def _send_from_panel(page, variant: str, device: str) -> str:
-    """Fill the Send panel and send; the RequestID the console answers with."""
+async def _send_from_panel(page, variant: str, device: str, values: dict[str, str] | None = None) -> tuple[str, str]:
+    """Fill the Send panel (``values``: field path to text) and send; the RequestID and code of the answer."""
     await page.click('.tab[data-tab="send"]')
     await page.wait_for_selector(f'#send-variant option[value="{variant}"]', state="attached")
     await page.select_option("#send-user", SUPPLIER)
     await page.select_option("#send-variant", variant)
     await page.select_option("#send-device", device)
+    for path, text in (values or {}).items():
+        field = page.locator(f'#send-fields [data-path="{path}"]')
+        await field.wait_for()
+        await field.fill(text)
     await page.click("#send-button")
     answer = page.locator("#send-answer")
     await answer.wait_for()
@@ -60,6 +64,40 @@ async def test_a_request_sent_from_the_console_appears_with_its_decoded_response
     registers = page.locator("#panel-registers")
     await registers.wait_for()
     assert "active_import_wh" in await registers.text_content()
+
+
+async def test_a_critical_request_takes_the_transform_route_and_the_open_panel_follows(console):
+    page = console
+    await page.click('.tab[data-tab="devices"]')
+    await page.click(f'.device-button[data-device="{ESME}"]')
+    assert "1234" not in await page.locator("#panel-tariff").text_content()
+    request_id, code = await _send_from_panel(page, "1.1.1", ESME,
+                                              {"PriceElements/ElectricityPriceElements/StandingCharge": "1234"})
+    assert code == I99
+    assert "transform route" in await page.locator("#send-answer").text_content()
+    await page.click('.tab[data-tab="devices"]')
+    await page.locator("#panel-tariff", has_text="1234").wait_for()
+    await page.click('.tab[data-tab="flow"]')
+    sequence = page.locator(f'.sequence[data-request="{request_id}"]')
+    await sequence.locator(f'.arrow[data-source="outbox"][data-code="{I0}"]').wait_for()
+    assert await sequence.locator('.arrow[data-kind="request"]').count() == 2, "the transform request and CV 5"
+
+
+async def test_filters_and_the_paused_flow(console):
+    page = console
+    await page.locator(".sequence").first.wait_for()
+    await page.fill("#filter-device", "00-DB-12-34-56-78-90-A1")
+    await page.wait_for_function("[...document.querySelectorAll('.sequence')].every(s => s.hidden)")
+    await page.click("#filter-clear")
+    await page.click("#live")
+    shown = await page.locator(".sequence").count()
+    request_id, _ = await _send_from_panel(page, "4.1.1", ESME)
+    await page.click('.tab[data-tab="flow"]')
+    await page.wait_for_timeout(500)
+    assert await page.locator(f'.sequence[data-request="{request_id}"]').count() == 0, "paused: held back"
+    await page.click("#live")
+    await page.locator(f'.sequence[data-request="{request_id}"]').wait_for()
+    assert await page.locator(".sequence").count() == shown + 1
 
 
 async def test_a_device_taken_offline_answers_e21(console, running):

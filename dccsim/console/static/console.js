@@ -403,7 +403,8 @@ $("#send-form").addEventListener("submit", async (submitted) => {
       body: JSON.stringify(ask) });
     result.replaceChildren(el("div", { class: `outcome${(answer.code || "").startsWith("E") ? " error" : ""}`, id: "send-answer" },
       `${answer.request_id}: HTTP ${answer.http_status} `, el("b", {}, answer.code || ""),
-      answer.transformed ? " (after the transform route: Pre-Command signed and sent back as CV 5)" : ""));
+      answer.transformed ? " (after the transform route: Pre-Command signed and sent back as CV 5)" : "",
+      answer.code ? "" : el("div", {}, answer.answer.split("\n")[0].slice(0, 300))));
     $("#filter-request").value = "";
     applyFilters();
   } catch (error) {
