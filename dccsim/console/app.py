@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -16,7 +15,7 @@ from dccsim.console.feed import Feed
 from dccsim.console.forms import form_of, variants
 from dccsim.console.messages import SOURCES, message_detail
 from dccsim.console.send import SendError, SendRequest, duis_base_url, send
-from dccsim.duis.ids import normalise_eui
+from dccsim.runtime.json_api import json_response as _json, path_device_id
 from dccsim.runtime.simulator import Simulator
 
 __all__ = ["PREFIX", "create_console_app"]
@@ -28,10 +27,6 @@ _FEED: web.AppKey[Feed] = web.AppKey("console-feed", Feed)
 _HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("console-http", aiohttp.ClientSession)
 SEND_TIMEOUT = 30.0
 GAP_LOOK = 0.25         # seconds between reads while a missing id holds the cursor back
-
-
-def _json(value: Any, status: int = 200) -> web.Response:
-    return web.json_response(value, status=status, dumps=lambda v: json.dumps(v, default=str))
 
 
 async def page(request: web.Request) -> web.FileResponse:
@@ -95,10 +90,7 @@ async def estate(request: web.Request) -> web.Response:
 
 async def device(request: web.Request) -> web.Response:
     sim = request.app[_SIM]
-    try:
-        device_id = normalise_eui(request.match_info["device_id"])
-    except ValueError as exc:
-        return _json({"error": str(exc)}, 400)
+    device_id = path_device_id(request)
     async with sim.db.pool.acquire() as conn:
         panel = await device_panel(conn, sim.han, device_id)
     if panel is None:
