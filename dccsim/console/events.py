@@ -19,14 +19,14 @@ from dccsim.duis.ids import DCC_ENTITY_ID, RequestId
 from dccsim.duis.outcomes import OUTCOMES
 from dccsim.duis.safexml import parse_untrusted
 
-__all__ = ["Cursor", "LANES", "Track", "document_code", "log_event", "outbox_event", "read_events"]
+__all__ = ["Cursor", "Track", "document_code", "log_event", "outbox_event", "read_events"]
 
 GAP_GRACE = 2.0        # seconds a missing id holds the mark back
 BATCH = 200            # rows of each source per read
+SUMMARY_CHARS = 8192   # of a logged frame or note, what an event's summary reads (the message's detail has it all)
 
-# Where each kind of row is drawn: (from lane, to lane). The device lane is the CHF's own when the CHF is the
-# device addressed.
-LANES = ("user", "dcc", "chf", "device")
+# Where each kind of row is drawn: (from lane, to lane) among user, dcc, chf and device (the page draws a device
+# that is a hub on the chf lane).
 _ARROWS: dict[tuple[str, str], tuple[str, str]] = {
     ("log", "request"): ("user", "dcc"),
     ("log", "response"): ("dcc", "user"),
@@ -107,8 +107,7 @@ class Cursor:
 
 _LOG = """
 SELECT id, at, request_id, direction, kind, user_id, http_status, response_code,
-       CASE WHEN kind LIKE 'gbcs-%' OR kind NOT IN ('request', 'response', 'delivery-attempt') THEN left(body, 8192)
-            WHEN kind = 'delivery-attempt' THEN body END AS body
+       CASE WHEN kind NOT IN ('request', 'response') THEN left(body, $3) END AS body
 FROM message_log WHERE id > $1 ORDER BY id LIMIT $2
 """
 _OUTBOX = """
@@ -124,7 +123,7 @@ async def read_events(conn, cursor: Cursor, now: float, *, start_at_end: bool = 
     if start_at_end and cursor.log.mark == 0 and cursor.outbox.mark == 0:
         cursor.log.mark = max(0, (await conn.fetchval("SELECT coalesce(max(id), 0) FROM message_log")) - BATCH)
         cursor.outbox.mark = max(0, (await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox")) - BATCH)
-    events = [log_event(row) for row in await conn.fetch(_LOG, cursor.log.mark, BATCH + len(cursor.log.ahead))
+    events = [log_event(row) for row in await conn.fetch(_LOG, cursor.log.mark, BATCH + len(cursor.log.ahead), SUMMARY_CHARS)
               if cursor.log.take(row["id"])]
     events += [outbox_event(row) for row in
                await conn.fetch(_OUTBOX, cursor.outbox.mark, BATCH + len(cursor.outbox.ahead))

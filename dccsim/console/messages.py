@@ -47,6 +47,14 @@ def decoded_frame(frame: bytes, keys: gbcs.KeyStore) -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
+def _payload_frame(text: str, keys: gbcs.KeyStore) -> dict[str, Any]:
+    try:
+        frame = base64.b64decode(text, validate=True)
+    except ValueError:
+        return {"error": "the GBCSPayload is not base64"}
+    return decoded_frame(frame, keys)
+
+
 def _outcome(code: str | None) -> dict[str, Any] | None:
     outcome = OUTCOMES.get(code) if code else None
     if outcome is None:
@@ -70,7 +78,7 @@ async def message_detail(conn, source: str, row_id: int, keys: gbcs.KeyStore) ->
         detail["document"] = document
         code = detail.get("code") or document_code(body)
         detail["code"] = code
-        detail["gbcs"] = [decoded_frame(base64.b64decode(payload), keys) for payload in document["gbcs_payloads"]]
+        detail["gbcs"] = [_payload_frame(payload, keys) for payload in document["gbcs_payloads"]]
     elif row["kind"].startswith("gbcs-") and row["kind"] != "gbcs-refused":
         try:
             detail["gbcs"] = [decoded_frame(bytes.fromhex(body), keys)]

@@ -232,22 +232,24 @@ function renderFrame(frame) {
       el("pre", {}, JSON.stringify(frame, null, 1))));
 }
 
-function fieldTable(value, id, depth = 0) {
+// A JSON value as rows of dotted paths and their values (the leaves), which reads well in a narrow panel.
+const MAX_ROWS = 400;
+function fieldTable(value, id) {
   const table = el("table", { class: "fields" });
   if (id) table.id = id;
-  const entries = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
-  for (const [key, item] of entries) {
-    let cell;
-    if (item && typeof item === "object" && depth < 6 && Object.keys(item).length) {
-      cell = Object.keys(item).length > 8 && depth > 0
-        ? el("details", {}, el("summary", {}, `${Object.keys(item).length} entries`), fieldTable(item, null, depth + 1))
-        : fieldTable(item, null, depth + 1);
-    } else {
-      const text = item && typeof item === "object" ? JSON.stringify(item) : String(item);
-      cell = text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  let rows = 0;
+  const walk = (item, path) => {
+    if (rows >= MAX_ROWS) return;
+    if (item && typeof item === "object" && Object.keys(item).length) {
+      for (const [key, child] of Object.entries(item)) walk(child, path ? `${path}.${key}` : key);
+      return;
     }
-    table.append(el("tr", {}, el("th", {}, String(key)), el("td", {}, cell)));
-  }
+    const text = item && typeof item === "object" ? JSON.stringify(item) : String(item);
+    table.append(el("tr", {}, el("th", {}, path), el("td", {}, text.length > 300 ? `${text.slice(0, 300)}…` : text)));
+    rows += 1;
+  };
+  walk(value, "");
+  if (rows >= MAX_ROWS) table.append(el("tr", {}, el("td", { colspan: 2, class: "hint" }, "… (see the whole frame below)")));
   return table;
 }
 
@@ -429,9 +431,11 @@ function refreshInboxCount() {
   inboxTimer = setTimeout(loadInbox, 300);
 }
 
-loadSendChoices().catch((error) => { $("#send-result").textContent = `cannot load the catalogue: ${error.message}`; });
+// The estate first (device kinds name the lanes), then the live flow.
+loadSendChoices()
+  .catch((error) => { $("#send-result").textContent = `cannot load the catalogue: ${error.message}`; })
+  .finally(connect);
 loadInbox();
-connect();
 setInterval(async () => {
   try { $("#clock").textContent = (await getJson("/admin/clock")).now; } catch (error) { /* shown by the stream */ }
 }, 5000);
