@@ -44,7 +44,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     first = resume is None
     try:
-        while True:
+        while not feed.closing:
             wake = feed.waiter()
             try:
                 async with sim.db.pool.acquire() as conn:
@@ -149,6 +149,7 @@ def create_console_app(sim: Simulator) -> web.Application:
     app = web.Application()
     app[_SIM] = sim
     app[_FEED] = Feed(sim.listener)
+    app.on_shutdown.append(app[_FEED].close)
     app.cleanup_ctx.append(_http_session)
     app.router.add_get("/", page)
     app.router.add_static("/static", STATIC)

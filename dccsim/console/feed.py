@@ -21,6 +21,7 @@ class Feed:
         self._listener = listener
         self._subscribed = False
         self._waiting: set[asyncio.Event] = set()
+        self.closing = False
 
     async def start(self) -> None:
         if self._subscribed:
@@ -32,6 +33,11 @@ class Feed:
     def _notified(self, _pid: int, _payload: str) -> None:
         for event in self._waiting:
             event.set()
+
+    async def close(self, _app=None) -> None:
+        """The server is stopping: every stream ends now rather than hold the shutdown up."""
+        self.closing = True
+        self._notified(0, "")
 
     def waiter(self) -> asyncio.Event:
         """An event set at the next notification; ``done`` with it when the stream has looked."""

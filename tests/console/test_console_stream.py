@@ -16,7 +16,7 @@ from dccsim.duis import client
 from dccsim.duis.outcomes import I0
 from dccsim.runtime.settings import Settings
 from tests.conftest import create_fresh_database
-from tests.integration.harness import free_port, prepare_with_keys, template, zaz1_signer
+from tests.integration.harness import free_port, prepare_with_keys, start_running_simulator, template, zaz1_signer
 
 INVENTORY_TEMPLATE = "8.2_READ_INVENTORY_REQUEST_DUIS.XML"
 
@@ -64,6 +64,20 @@ async def test_the_stream_resumes_after_the_last_event_id(running):
         resumed = await _events(response, lambda events: any(e["request_id"] == later_id for e in events))
     assert all(e["row"] > last for e in resumed if e["source"] == "log"), "nothing seen before comes again"
     assert {e["kind"] for e in resumed if e["request_id"] == later_id} >= {"request"}
+
+
+async def test_an_open_stream_does_not_hold_up_the_servers_stop(pg_base_url, tmp_path):
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path)
+    try:
+        stream = await running.session.get(f"{running.admin_url}/console/events")
+        assert stream.status == 200
+        started = asyncio.get_running_loop().time()
+        for runner in running.runners:          # the servers stop while the browser still listens
+            await runner.cleanup()
+        running.runners.clear()
+        assert asyncio.get_running_loop().time() - started < 5
+    finally:
+        await running.close()
 
 
 @pytest.mark.slow
