@@ -49,6 +49,19 @@ async def test_the_console_is_not_served_on_the_duis_port(running):
         assert response.status == 200
 
 
+async def test_a_pasted_request_is_signed_as_the_chosen_user_and_answered(running):
+    pasted = template(INVENTORY_TEMPLATE).decode()
+    async with running.session.post(f"{running.admin_url}/console/api/send",
+                                    json={"user": "90-B3-D5-1F-30-03-00-00", "xml": pasted}) as response:
+        answer = await response.json()
+    assert answer["code"] == I0 and not answer["transformed"]
+    assert answer["request_id"].startswith("90-B3-D5-1F-30-03-00-00:"), "the RequestID is the chosen user's"
+    async with running.session.get(f"{running.admin_url}/console/api/messages/log/0") as response:
+        assert response.status == 404
+    async with running.session.post(f"{running.admin_url}/console/api/send", json={"user": "x", "xml": "<a/>"}) as r:
+        assert r.status == 400 and "error" in await r.json()
+
+
 async def test_the_stream_resumes_after_the_last_event_id(running):
     answer = await running.send_template(INVENTORY_TEMPLATE)
     assert answer.code == I0
