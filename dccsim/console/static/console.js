@@ -273,6 +273,7 @@ async function loadEstate() {
 
 async function loadDevice(deviceId) {
   state.device = deviceId;
+  if ($(`#send-device option[value="${deviceId}"]`)) $("#send-device").value = deviceId;   // Send addresses it next
   for (const button of document.querySelectorAll(".device-button")) {
     button.classList.toggle("selected", button.dataset.device === deviceId);
   }
