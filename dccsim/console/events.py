@@ -19,7 +19,7 @@ from dccsim.duis.ids import DCC_ENTITY_ID, RequestId
 from dccsim.duis.outcomes import OUTCOMES
 from dccsim.duis.safexml import parse_untrusted
 
-__all__ = ["Cursor", "Track", "document_code", "log_event", "outbox_event", "read_events"]
+__all__ = ["Cursor", "Track", "alert_group", "document_code", "log_event", "outbox_event", "read_events"]
 
 GAP_GRACE = 2.0        # seconds a missing id holds the mark back
 BATCH = 200            # rows of each source per read
@@ -111,7 +111,7 @@ SELECT id, at, request_id, direction, kind, user_id, http_status, response_code,
 FROM message_log WHERE id > $1 ORDER BY id LIMIT $2
 """
 _OUTBOX = """
-SELECT id, created_at AS at, request_id, kind, user_id, status, attempts, body
+SELECT id, created_at AS at, request_id, response_id, kind, user_id, status, attempts, body
 FROM outbox WHERE id > $1 ORDER BY id LIMIT $2
 """
 
@@ -149,7 +149,14 @@ def _frame_summary(hex_body: str) -> dict[str, Any]:
         message = gbcs.decode(bytes.fromhex(hex_body))
     except (ValueError, gbcs.GbcsError):
         return {}
-    return {"use_case": message.use_case, "originator": message.originator, "recipient": message.recipient}
+    return {"use_case": message.use_case, "originator": message.originator, "recipient": message.recipient,
+            "counter": message.counter}
+
+
+def alert_group(device: str, counter: int | str) -> str:
+    """What a device's alert that answers no request is shown under: its frame and every DeviceAlertMessage
+    passing it on (whose ResponseID ends with the frame's counter)."""
+    return f"alert {device}:{counter}"
 
 
 def _meaning(code: str | None) -> str | None:
@@ -170,6 +177,8 @@ def log_event(row) -> dict[str, Any]:
         event.update(frame)
         if kind == "gbcs-alert" and frame.get("originator"):
             event["device"] = frame["originator"]
+            if not row["request_id"]:
+                event["group"] = alert_group(frame["originator"], frame["counter"])
         event["label"] = f"{kind} {frame.get('use_case') or ''}".strip()
     elif kind == "delivery-attempt":
         event["label"] = (row["body"] or "").split(": ", 1)[-1][:120]
@@ -180,10 +189,18 @@ def log_event(row) -> dict[str, Any]:
 
 def outbox_event(row) -> dict[str, Any]:
     code = document_code(row["body"])
-    return {"source": "outbox", "row": row["id"], "at": row["at"].isoformat(), "request_id": row["request_id"],
-            "kind": row["kind"], "direction": "out", "user": row["user_id"], "device": _device_of(row["request_id"]),
-            "from": "dcc", "to": "user", "code": code, "meaning": _meaning(code), "status": row["status"],
-            "attempts": row["attempts"], "label": f"{row['kind']} {code or ''}".strip()}
+    event = {"source": "outbox", "row": row["id"], "at": row["at"].isoformat(), "request_id": row["request_id"],
+             "kind": row["kind"], "direction": "out", "user": row["user_id"], "device": _device_of(row["request_id"]),
+             "from": "dcc", "to": "user", "code": code, "meaning": _meaning(code), "status": row["status"],
+             "attempts": row["attempts"], "label": f"{row['kind']} {code or ''}".strip()}
+    if row["kind"] == "device-alert" and not row["request_id"] and row["response_id"]:
+        try:        # a DeviceAlertMessage's ResponseID is device:user:counter of the alert's frame
+            response_id = RequestId.parse(row["response_id"])
+        except ValueError:
+            return event
+        event["device"] = response_id.originator
+        event["group"] = alert_group(response_id.originator, response_id.counter)
+    return event
 
 
 def document_code(body: str | bytes | None) -> str | None:

@@ -20,7 +20,7 @@ SOURCES = ("log", "outbox")
 
 _LOG_ROW = """SELECT id, at, request_id, direction, kind, user_id, http_status, response_code, body
 FROM message_log WHERE id = $1"""
-_OUTBOX_ROW = """SELECT id, created_at AS at, request_id, kind, user_id, status, attempts, body, last_error,
+_OUTBOX_ROW = """SELECT id, created_at AS at, request_id, response_id, kind, user_id, status, attempts, body, last_error,
        delivered_at FROM outbox WHERE id = $1"""
 
 

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from dccsim.console.events import GAP_GRACE, Cursor, Track, document_code, log_event, outbox_event
 from dccsim.duis.outcomes import E21, I0, I99, OUTCOMES
+from tests.paths import GBCS_RTDS
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 RID = "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:7"
+ALERT = GBCS_RTDS / "2.1_ECS08" / "ECS08_2.1_8F66_FUTURE_DATED_SUCCESS_ALERT_CALENDAR_GBCS.HEX"
 
 
 def _log_row(kind: str, direction: str = "out", **extra):
@@ -56,8 +60,8 @@ def test_each_kind_of_row_is_an_arrow_between_its_lanes():
 def test_an_outbox_row_carries_its_document_code_and_meaning():
     body = (f'<sr:Response xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"><sr:Header>'
             f'<sr:RequestID>{RID}</sr:RequestID><sr:ResponseCode>{E21}</sr:ResponseCode></sr:Header></sr:Response>')
-    event = outbox_event({"id": 9, "at": AT, "request_id": RID, "kind": "response", "user_id": "90B3D51F30010000",
-                          "status": "pending", "attempts": 2, "body": body})
+    event = outbox_event({"id": 9, "at": AT, "request_id": RID, "response_id": None, "kind": "response",
+                          "user_id": "90B3D51F30010000", "status": "pending", "attempts": 2, "body": body})
     assert (event["code"], event["from"], event["to"], event["status"]) == (E21, "dcc", "user", "pending")
     assert event["meaning"]
 
@@ -68,3 +72,15 @@ def test_an_alert_is_known_by_its_own_code_not_its_envelope():
             '<sr:DCCAlertCode>N49</sr:DCCAlertCode></sr:DCCAlertMessage></sr:Body></sr:Response>')
     assert document_code(body) == "N49"
     assert document_code("not xml") is None
+
+
+@pytest.mark.skipif(not ALERT.is_file(), reason=f"the RTDS corpus is not at {GBCS_RTDS}")
+def test_an_alert_answering_no_request_is_shown_with_the_messages_passing_it_on():
+    frame = ALERT.read_text().split()[0]
+    logged = log_event(_log_row("gbcs-alert", "in", request_id=None, body=frame))
+    assert logged["device"] == "00DB1234567890A0" and logged["group"].startswith("alert 00DB1234567890A0:")
+    counter = logged["group"].rsplit(":", 1)[1]
+    passed_on = outbox_event({"id": 9, "at": AT, "request_id": None, "kind": "device-alert", "status": "pending",
+                              "response_id": f"00-DB-12-34-56-78-90-A0:90-B3-D5-1F-30-01-00-00:{counter}",
+                              "user_id": "90B3D51F30010000", "attempts": 0, "body": "<x/>"})
+    assert passed_on["group"] == logged["group"] and passed_on["device"] == logged["device"]

@@ -96,7 +96,7 @@ function connect() {
 }
 
 function groupKey(event) {
-  return event.request_id || `${event.kind} ${event.source}:${event.row}`;
+  return event.request_id || event.group || `${event.kind} ${event.source}:${event.row}`;
 }
 
 function show(event) {
@@ -106,7 +106,8 @@ function show(event) {
   const key = groupKey(event);
   let group = state.groups.get(key);
   if (!group) {
-    const title = el("h3", {}, el("b", {}, event.request_id ? "Service Request" : event.kind), " ", key);
+    const what = event.request_id ? "Service Request" : event.group ? "Device alert" : event.kind;
+    const title = el("h3", {}, el("b", {}, what), " ", event.request_id || (event.group ? "" : key));
     const lifelines = el("div", { class: "lifelines" });
     group = { key, events: [], node: el("div", { class: "sequence", dataset: { request: key } }, title, lifelines) };
     state.groups.set(key, group);
