@@ -65,6 +65,13 @@ def _esme(state: EsmeState) -> View:
     view = {"variant": state.variant, "tariff": esme_tariff.describe(state.cosem, defaults), "utrn_counters":
             list(state.utrn_counters[-LOG_TAIL:])}
     view["meter"] = _esme_meter(state.meter) if state.meter is not None else None
+    if state.auxiliary is not None:
+        view["auxiliary_controllers"] = [
+            {"controller": number, "active": c.active, "on_boost_button": c.on_boost_button,
+             "commanded": [{"level": level.level, "source": level.source.value, "on_input": level.on_input,
+                            "from": _iso(from_utc_seconds(level.start)), "to": _iso(from_utc_seconds(level.end))}
+                           for level in c.commanded]}
+            for number, c in enumerate(state.auxiliary.controllers, 1)]
     return view
 
 
@@ -87,6 +94,9 @@ def _gas(gas: GasData | None) -> View | None:
                    "tou_prices": [p for p in tariff.tou_prices if p], "block_prices": [p for p in tariff.block_prices if p],
                    "thresholds_wh": list(tariff.thresholds), "pending": gas.pending is not None},
         "top_ups": len(gas.top_ups),
+        "supply": gas.supply.value,
+        "consumer": {"message": gas.consumer.message, "supplier_name": gas.consumer.supplier_name,
+                     "privacy_pin_disabled": gas.consumer.privacy_pin_disabled},
         "logs": _gas_logs(gas.logs),
     }
 

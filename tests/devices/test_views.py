@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from devices import esme_meter, queries
+from devices import esme_meter, gas_meter, queries
+from devices.auxiliary_state import AuxiliaryControllers, CommandedLevel
 from devices.state import ChfState, DeviceLogEntry, EsmeState, GsmeState
+from devices.supply import SupplyState
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -30,4 +32,18 @@ def test_a_hub_shows_its_device_log_and_every_device_its_firmware_and_cells():
     assert view["device_log"] == [{"device_id": "00DB1234567890A0", "added": None}]
     assert view["firmware"]["version"] and view["trust_anchors"] is None
     assert queries.view(GsmeState())["meter"] is None
+    json.dumps(view)
+
+
+def test_an_esme_shows_its_auxiliary_controllers_and_a_gas_meter_its_valve():
+    state = EsmeState(device_id="00DB1234567890A0", variant="ADF")
+    assert "auxiliary_controllers" not in queries.view(state)
+    state.auxiliary = AuxiliaryControllers()
+    state.auxiliary.controllers[1].commanded.append(CommandedLevel(60, 0, 3600))
+    view = queries.view(state)
+    assert view["auxiliary_controllers"][1]["commanded"][0]["level"] == 60
+    gas = GsmeState()
+    gas.gas = gas_meter.new_meter("00DB1234567890A1", 800_000_000)
+    gas.gas.supply = SupplyState.ARMED
+    assert queries.view(gas)["meter"]["supply"] == "Armed"
     json.dumps(view)
