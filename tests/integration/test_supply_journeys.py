@@ -148,6 +148,11 @@ async def test_close_arm_the_gas_valve(estate):
     assert await valve_status(running, receiver) == VALVE_OFF
     assert gbz_statuses(await send(running, receiver, "7.3", GSME)) == ["0c"]
     assert await valve_status(running, receiver) == VALVE_ARMED
+    # credit beyond the meter's maximum is refused (HARDWARE_FAILURE, the RTDS error case of GCS40a)
+    assert gbz_statuses(await send(running, receiver, "1.5", GSME, PrepaymentMode={"AdjustMeterBalance": 99_000_000})) \
+        == ["0b:c0"]
+    assert gbz_statuses(await send(running, receiver, "1.5", GSME, PrepaymentMode={"AdjustMeterBalance": 1000})) \
+        == ["0b:00"]
 
 
 async def test_credit_exhausted_interrupts_supply_until_a_top_up_arms_it(estate, issuer):
@@ -181,6 +186,8 @@ async def test_emergency_credit_on_a_meter_out_of_credit(estate):
     running, receiver = estate
     await fresh(running, ESME)
     assert results(await send(running, receiver, "2.5")) == [1]      # credit mode: no emergency credit
+    # a balance beyond the maximum meter balance is refused (the RTDS error case of ECS04a)
+    assert results(await send(running, receiver, "1.5", PrepaymentMode={"AdjustMeterBalance": 20_000_000})) == [1]
     await to_prepayment(running, receiver, 500_000)
     assert results(await send(running, receiver, "2.5")) == [1]      # £5 of credit: not available yet
     assert results(await send(running, receiver, "1.5", PrepaymentMode={"ResetMeterBalance": ""})) == [0, 0, 0]
