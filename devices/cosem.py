@@ -20,6 +20,8 @@ from gbcs import DataAccessResult as Result
 
 FIRMWARE_VERSION_OBIS = {"0000000201FF", "0000000200FF", "0100000200FF"}
 CHF_DEVICE_LOG = "00001E0300FF"
+# The hub's identity and type (ECS26n): model and hardware version.
+CHF_IDENTITY = {"0000600104FF": b"DCCSIM-CH", "0000600106FF": b"SIM "}
 START_WH = 1_234_000
 WH_PER_DAY = 10_000
 
@@ -38,6 +40,8 @@ def default_value(state: ChfState, cls: int, obis: str, attribute: int, now: dat
     consumed = state.consumption.wh if state.consumption is not None else 0
     if cls == 1 and attribute == 2 and obis.upper() in FIRMWARE_VERSION_OBIS:
         return {"type": "octet-string", "hex": state.firmware.version}
+    if cls == 1 and attribute == 2 and obis.upper() in CHF_IDENTITY:
+        return {"type": "octet-string", "hex": CHF_IDENTITY[obis.upper()].hex()}
     if cls in (3, 4) and attribute == 2:
         return _dlu(consumed)
     if cls in (3, 4) and attribute == 3:

@@ -22,11 +22,12 @@ from gbcs import dlms as x
 from devices import esme_consumption as energy
 from devices import esme_logs as logs
 from devices import esme_meter as meter
+from devices import esme_settings as settings
 from devices import esme_tariff as tariff
 from devices.attribute_store import AttributeStore, key
 from devices.errors import reading
 from gbcs.dlms import Node
-from devices.esme_state import EsmeMeter, SupplyState
+from devices.esme_state import EsmeMeter, PaymentMode, SupplyState
 from devices.esme_variant import Capabilities
 from devices.state import EsmeState
 from devices.top_ups import Entry
@@ -91,7 +92,8 @@ def _constant(cls: int, obis: str, attribute: int, node: Node) -> None:
 PRESENCE: dict[str, Callable[[Capabilities], bool]] = {}
 for _obis in ("00005E2C0108", "0000131405FF", "00000B0001FF", "00000D0001FF", "00010B0001FF", "00005E2C801E"):
     PRESENCE[_obis] = lambda caps: caps.twin
-for _obis in ("010034200004", "010034240004", "0100341800FF", "010048200004", "010048240004", "0100481800FF"):
+for _obis in ("010034200004", "010034240004", "0100341800FF", "010048200004", "010048240004", "0100481800FF",
+              "0100341F0004", "010034230004", "0100481F0004", "010048230004"):
     PRESENCE[_obis] = lambda caps: caps.polyphase
 PRESENCE["0011636202FF"] = lambda caps: caps.auxiliary_controller
 
@@ -196,6 +198,25 @@ for _obis in ("0000000201FF", "0000000200FF", "0100000200FF"):
     READS[(1, _obis, 2)] = _firmware
 
 
+# --- device configuration derived from the meter's state (DUIS 6.x) --------------------------------
+
+@reads(1, settings.IDENTITY, 2)
+def identity(ctx: Context, period: Period) -> Node:
+    """ECS26e: the meter's own Device ID."""
+    return x.octets(ctx.state.device_id.lower())
+
+
+@reads(*settings.PAYMENT_MODE)
+def account_mode(ctx: Context, period: Period) -> Node:
+    """ECS26j: payment mode (1 credit, 2 prepayment) and account status (2 active)."""
+    return x.structure(x.enum(1 if ctx.meter.payment_mode is PaymentMode.CREDIT else 2), x.enum(2))
+
+
+for _attribute, _obis in settings.LOAD_LIMITER.items():
+    # ECS27: the limiter's threshold, period and restoration period are the load-limit objects' active values
+    READS[(71, "0000110000FF", _attribute)] = (lambda o: lambda ctx, period: ctx.stored(9000, o, 2))(_obis)
+
+
 # --- maximum demand -----------------------------------------------------------------------------
 
 def _md_period_start(ctx: Context) -> int:
@@ -244,7 +265,6 @@ for _phase, _c in ((1, "20"), (2, "34"), (3, "48")):
     READS[(3, f"0100{_c}240004", 2)] = _voltage_events(_phase, True)      # voltage swell count
     _constant(3, f"0100{_c}200004", 3, x.scaler_unit(0, COUNT))
     _constant(3, f"0100{_c}240004", 3, x.scaler_unit(0, COUNT))
-    _constant(7, f"0100{_c}1800FF", 4, x.dlu(3600))
 
 
 # --- logs and profiles (class 7 buffers, read for a period) -------------------------------------
@@ -368,12 +388,10 @@ def configuration(caps: Capabilities) -> AttributeStore:
         k(10, "00000C0000FF", 2): x.array([
             _schedule_entry(1, "00000a8064ff", 1, "0c000000", (7, "fe"), (0, ""), "000001ffff", "ffffffffff"),
             _schedule_entry(2, "00000a8064ff", 2, "09000000", (7, "fe"), (0, ""), "000001ffff", "ffffffffff")]),
-        # load limiting (ECS27)
-        k(9000, "00005E2C0003", 2): x.boolean(False),
+        # load limiting (ECS27): the counter; the limiter's settings are read from ``settings``
         k(3, "00005E2C2AFF", 2): x.dlu(0), k(3, "00005E2C2AFF", 3): x.scaler_unit(0, COUNT),
-        k(71, "0000110000FF", 4): x.dlu(6900), k(71, "0000110000FF", 6): x.dlu(300),
-        k(71, "0000110000FF", 7): x.dlu(30),
     })
+    values.update(settings.factory_values(caps))
     _CONFIGURATION[caps.variant] = values
     return values
 

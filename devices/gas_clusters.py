@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from devices import gas_meter as meter
 from devices import top_ups
-from devices.gas_state import DayEntry, GasCalendar, GasData, GasEventLogs, Season, SpecialDay, TariffParts
+from devices.gas_state import BillingPeriod, DayEntry, GasCalendar, GasData, GasEventLogs, Season, SpecialDay, TariffParts
 from devices.state import DeviceState, GsmeState
 from gbcs import zcl
 from gbcs.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
@@ -82,6 +82,9 @@ ATTRIBUTES: dict[tuple[int, int], tuple[int, Getter]] = {
     (METERING, 0x0014): (zcl.ENUM8, lambda s: METER_STATUS),
     (METERING, 0x0205): (zcl.UINT16, lambda s: max(0, 5475 - (s.now - s.gas.history_start) // meter.DAY)),
     (METERING, 0x0206): (zcl.OCTSTR, _firmware),
+    (METERING, 0x0307): (zcl.OCTSTR, lambda s: s.gas.site_id.encode("ascii", "replace")),   # MPRN
+    # supply depletion and tamper states: the supply is left unchanged (GCS24 sets them)
+    (METERING, 0x0806): (zcl.ENUM8, lambda s: 0x00), (METERING, 0x0706): (zcl.ENUM8, lambda s: 0x00),
     (METERING, 0x0300): (zcl.ENUM8, lambda s: 0x01),        # m3
     (METERING, 0x0301): (zcl.UINT24, lambda s: 1),
     (METERING, 0x0302): (zcl.UINT24, lambda s: 1000),
@@ -387,6 +390,36 @@ def _publish_calorific_value(served: Served, fields: dict) -> int:
     return zcl.SUCCESS
 
 
+def _publish_billing_period(served: Served, fields: dict) -> int:
+    """GCS25 (6.8): the billing calendar."""
+    served.gas.billing = BillingPeriod(fields["billing_period_start_time"], fields["billing_period_duration"],
+                                       fields["billing_period_duration_type"], fields["issuer_event_id"])
+    return zcl.SUCCESS
+
+
+def _billing_period(served: Served, fields: dict) -> list[Answer]:
+    """GCS21k (6.2.3): the billing calendar, as the Publish Billing Period that set it."""
+    billing = served.gas.billing
+    return [Answer(0x09, {"provider_id": 0, "issuer_event_id": billing.issuer_event_id,
+                          "billing_period_start_time": billing.start, "billing_period_duration": billing.duration,
+                          "billing_period_duration_type": billing.duration_type, "tariff_type": 0})]
+
+
+def _publish_block_period(served: Served, fields: dict) -> int:
+    """GCS25 (6.8): block counters run from the start of the billing period it publishes with it."""
+    start = fields["block_period_start_time"]
+    if start <= served.now:
+        served.gas.block_period_start = max(served.gas.block_period_start, start)
+    return zcl.SUCCESS
+
+
+def _update_site_id(served: Served, fields: dict) -> int:
+    """GCS41 (6.20.1): the MPRN."""
+    site_id = fields["site_id"]
+    served.gas.site_id = site_id.decode("ascii", "replace") if isinstance(site_id, bytes) else str(site_id)
+    return zcl.SUCCESS
+
+
 def stage_published_tariff(served: Served) -> None:
     """After every component of a command: a tariff published in it takes effect (now, at its start time,
     or never: a cancellation)."""
@@ -446,6 +479,10 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
     (PRICE, 0x04, True): _publish_tariff_information,
     (PRICE, 0x05, True): _publish_price_matrix,
     (PRICE, 0x06, True): _publish_block_thresholds,
+    (PRICE, 0x09, True): _publish_billing_period,
+    (PRICE, 0x0B, False): _billing_period,
+    (PRICE, 0x01, True): _publish_block_period,
+    (zcl.DEVICE_MANAGEMENT, 0x03, True): _update_site_id,
 }
 
 # Responses sent without the 'disable default response' bit, as GBCS devices send them.

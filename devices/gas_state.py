@@ -181,6 +181,17 @@ class GasEventLogs:
 
 
 @dataclass(slots=True)
+class BillingPeriod:
+    """The billing calendar (ZCL Publish Billing Period): from ``start`` (ZigBee UTC), ``duration`` units of
+    the duration type (low nibble: 0 minutes, 1 days, 2 weeks, 3 months)."""
+
+    start: int = 0
+    duration: int = 1
+    duration_type: int = 0x23
+    issuer_event_id: int = 0
+
+
+@dataclass(slots=True)
 class GasData:
     seed: int
     daily_litres: int
@@ -203,3 +214,5 @@ class GasData:
     top_ups: list[TopUpEntry] = field(default_factory=list)
     debt_log: list[DebtEntry] = field(default_factory=list)
     logs: GasEventLogs = field(default_factory=GasEventLogs)
+    site_id: str = ""                   # the MPRN (Metering Site ID) 6.20.1 sets and 6.2.7 reads
+    billing: BillingPeriod = field(default_factory=BillingPeriod)    # 6.8 sets it, 6.2.3 reads it

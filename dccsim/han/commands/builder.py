@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from dccsim.han.commands import fills_cs, fills_esme, fills_gas
+from dccsim.han.commands import fills_cs, fills_esme, fills_esme_config, fills_gas, fills_gas_config
 from dccsim.han.commands.structures import STRUCTURES
 from dccsim.han.commands.values import as_datetime, text_of
 from dccsim.duis.outcomes import E080902, E080903, E11, HTTP_501_NOT_IMPLEMENTED, DuisRejection
@@ -30,8 +30,10 @@ from gbcs.dlms import ACTIVATION_ATTRIBUTES
 
 # Preferred use case per (variant, device type) where several apply, and what each use case's command
 # takes from the request: one table per device family.
-_PREFERRED: dict[tuple[str, str], str] = {**fills_cs.PREFERRED, **fills_esme.PREFERRED, **fills_gas.PREFERRED}
-FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_gas.FILLS}
+_PREFERRED: dict[tuple[str, str], str] = {**fills_cs.PREFERRED, **fills_esme.PREFERRED, **fills_esme_config.PREFERRED,
+                                         **fills_gas.PREFERRED, **fills_gas_config.PREFERRED}
+FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_esme_config.FILLS, **fills_gas.FILLS,
+                              **fills_gas_config.FILLS}
 _DEVICE_PREFIX = {"ECS": {"ESME"}, "GCS": {"GSME", "GPF"}, "CCS": {"CHF"}, "PCS": {"PPMID"}}
 
 
@@ -108,7 +110,8 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
     if variant == "3.3" and device.device_type == "ESME":
         # ESMEEventLogType ALCS / APC: the auxiliary controller's event log (ECS15c), else the ESME's (ECS15a).
         return "ECS15c" if text_of(body.get("ESMEEventLogType", "ESME")) not in ("ESME", "") else "ECS15a"
-    chosen = fills_esme.choose_use_case(variant, device, body)
+    chosen = fills_esme.choose_use_case(variant, device, body) \
+        or fills_esme_config.choose_use_case(variant, device, body)
     if chosen is not None:
         return chosen
     for key in ((variant, device.device_type), (variant, "*")):

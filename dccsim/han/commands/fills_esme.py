@@ -20,7 +20,8 @@ from gbcs import dlms as x
 from devices import esme_capabilities as capabilities
 from gbcs import protection
 from gbcs.dlms import TARIFF_ACTIVATION_ATTRIBUTES, charge_table_indices
-from dccsim.han.commands.structures_esme import EXTRA_PARTIES, UNSPECIFIED, range_selection
+from dccsim.han.commands.structures_esme import EXTRA_PARTIES as _READ_PARTIES, UNSPECIFIED, range_selection
+from dccsim.han.commands.structures_esme_config import EXTRA_PARTIES as _CONFIG_PARTIES
 from dccsim.han.commands.values import all_values, as_datetime, as_int, as_list, indexed, text_of
 from dccsim.inventory.models import Device
 
@@ -33,6 +34,7 @@ PREFERRED: dict[tuple[str, str], str] = {
 }
 
 IMMEDIATE = "0000000000000000008000ff"
+EXTRA_PARTIES = _READ_PARTIES | _CONFIG_PARTIES
 CANCEL_YEAR = 3000          # DUIS: an ExecutionDateTime of 3000-12-31 cancels a pending future-dated command
 
 
@@ -47,7 +49,7 @@ def choose_use_case(variant: str, device: Device, body: dict[str, Any]) -> str |
 
 # --- periods -------------------------------------------------------------------------------------
 
-def _time_of(value: Any) -> time:
+def time_of(value: Any) -> time:
     if isinstance(value, time):
         return value
     if isinstance(value, datetime):
@@ -68,8 +70,8 @@ def read_period(body: dict[str, Any], now: datetime) -> tuple[datetime, datetime
     today = datetime.combine(now.astimezone(timezone.utc).date(), time(0), timezone.utc)
     offsets = [as_int(v) for v in all_values(body, "StartDateOffset") + all_values(body, "EndDateOffset")]
     if len(offsets) == 2 and None not in offsets:
-        start_time = _time_of(next(iter(all_values(body, "StartTime")), "00:00:00"))
-        end_time = _time_of(next(iter(all_values(body, "EndTime")), "00:00:00"))
+        start_time = time_of(next(iter(all_values(body, "StartTime")), "00:00:00"))
+        end_time = time_of(next(iter(all_values(body, "EndTime")), "00:00:00"))
         return (datetime.combine((today + timedelta(days=offsets[0])).date(), start_time, timezone.utc),
                 datetime.combine((today + timedelta(days=offsets[1])).date(), end_time, timezone.utc))
     return today - timedelta(days=1), today - timedelta(seconds=1)
@@ -154,7 +156,7 @@ def _days(switching: Any) -> dict:
     for day in all_values(switching, "DayProfile"):
         actions = []
         for schedule in all_values(day, "ProfileSchedule"):
-            when = _time_of(_first(schedule, "StartTime"))
+            when = time_of(_first(schedule, "StartTime"))
             tou, block = _first(schedule, "TOUTariffAction"), _first(schedule, "BlockTariffAction")
             selector = as_int(tou, 1) if tou is not None else 100 + as_int(block, 1)
             actions.append(x.structure(x.octets(bytes([when.hour, when.minute, when.second, 0])),
@@ -203,7 +205,7 @@ def _prices(price_elements: Any) -> dict[str, int]:
     return prices
 
 
-def _activation(body: dict[str, Any], now: datetime) -> str:
+def activation_date_time(body: dict[str, Any], now: datetime) -> str:
     """The activation date-time of the passive tariff: immediate, at the execution time, or — for the DUIS
     cancellation date — 'not specified', which cancels a pending activation."""
     when = as_datetime(body.get("ExecutionDateTime"))
@@ -222,7 +224,7 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
     prices_node = _first(body, "ElectricityPriceElements") or _first(body, "PriceElements") or {}
     prices = _prices(prices_node)
     thresholds = _thresholds(elements)
-    activation = _activation(body, now)
+    activation = activation_date_time(body, now)
     standing_charge = as_int(_first(prices_node, "StandingCharge"), 0)
     standing = x.structure(x.structure(x.integer(0), x.integer(as_int(_first(prices_node, "StandingChargeScale"), -5))),
                            x.structure(x.long_unsigned(0), x.octets("000000000000"), x.integer(0)),

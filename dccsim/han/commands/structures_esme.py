@@ -117,11 +117,12 @@ _DECLARED: dict[int, tuple[str, bool, bool, list[tuple[Spec, dict]]]] = {
 EXTRA_PARTIES = {use_case for use_case, _c, extra, _s in _DECLARED.values() if extra}
 
 
-def _structure(use_case: str, critical: bool, addressed: list[tuple[Spec, dict]]) -> dict:
+def structure(use_case: str, critical: bool, addressed: list[tuple[Spec, dict]]) -> dict:
+    """The payload tree of a DLMS command that addresses ``addressed`` (gets, sets, actions)."""
     return {"use_case": use_case, "kind": "dlms-access-request", "sign": critical, "extra": "",
             "tree": {"invoke_id": "20000000", "date_time": None,
                      "specs": [spec for spec, _data in addressed], "data": [data for _spec, data in addressed]}}
 
 
-STRUCTURES: dict[int, dict] = {code: _structure(use_case, critical, addressed)
+STRUCTURES: dict[int, dict] = {code: structure(use_case, critical, addressed)
                                for code, (use_case, critical, _extra, addressed) in _DECLARED.items()}

@@ -15,6 +15,7 @@ from gbcs.zcl import CALENDAR, METERING, PREPAYMENT, PRICE
 
 ALL_CALENDARS = 0xFFFFFFFF      # issuer calendar id: the current tariff calendar
 FRIENDLY_CREDIT = 0xFFFFFFFE    # issuer calendar id: the current friendly credit calendar
+ALL_EVENTS = 0xFFFFFFFF         # minimum issuer event id: any
 
 
 def component(cluster: int, command: int, payload: bytes, *, cluster_specific: bool = True,
@@ -99,5 +100,15 @@ STRUCTURES: dict[int, dict] = {
     0x00C3: _structure("GCS15b", gbz()),
     0x00C4: _structure("GCS15d", gbz()),
     0x00C5: _structure("GCS15e", gbz()),
+    # device configuration (6.x): reads, and updates whose components ``fills_gas_config`` writes
+    0x00DA: _structure("GCS21k", gbz(command(PRICE, 0x0B, earliest_start_time=0, min_issuer_event_id=ALL_EVENTS,
+                                             number_of_commands=1, tariff_type=0))),
+    0x007C: _structure("GCS23", gbz(), sign=True),
+    0x007E: _structure("GCS25", gbz(), sign=True),
+    0x00D8: _structure("GCS25a", gbz(), sign=True),
+    0x0087: _structure("GCS41", gbz()),
+    0x0089: _structure("GCS46", gbz(read(METERING, 0x0307))),
+    0x00BF: _structure("GCS21j", gbz(read(PREPAYMENT, 0x0000))),
+    0x00FB: _structure("GCS21m", gbz(read(zcl.BASIC, 0x0004, 0x0005), read(METERING, 0x0806, 0x0706))),
     0x012A: _structure("GCS60a", gbz(*[dict(c) for c in _METER_BALANCE])),
 }
