@@ -26,7 +26,8 @@ from gbcs.zcl import METERING, PREPAYMENT
 LAST_COMPONENT = 0x01
 FROM_DATE_TIME = 0x10
 
-SUPPORTED_CLUSTERS = {zcl.BASIC, zcl.TIME, zcl.PRICE, METERING, PREPAYMENT, zcl.CALENDAR, zcl.EVENTS}
+SUPPORTED_CLUSTERS = {zcl.BASIC, zcl.TIME, zcl.PRICE, METERING, PREPAYMENT, zcl.CALENDAR, zcl.EVENTS,
+                      zcl.DEVICE_MANAGEMENT}
 
 # Responses GBCS sends encrypted because they carry sensitive data, per use case:
 # (cluster, response command id, cluster-specific?) — from the RTDS response vectors.
