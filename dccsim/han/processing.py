@@ -56,11 +56,23 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
     if use_case in ("CCS05", "CCS06"):
         await _devices_on_the_han(han, conn, device, message)
         return []
+    if use_case in ("CS02b", "CS02g"):
+        await _cells_replaced(han, conn, device, message)
+        return []
     if variant in ("11.2", "11.3") and han.release.firmware_cpl_alerts:
         return await firmware_against_cpl(han, conn, device, rules.reported_firmware_version(message),
                                           requester=answered.user_id, trigger=variant,
                                           request_id=answered.request_id)
     return []
+
+
+async def _cells_replaced(han: HanContext, conn, device: Device, message: gbcs.Message) -> None:
+    """6.23 / 6.15.1: the party whose certificates the device now holds in a Supplier (Network Operator) cell
+    is the device's responsible supplier (network operator) in the inventory."""
+    for role, entity in rules.new_cell_holders(message).items():
+        responsible = rules.RESPONSIBLE_FOR_CELL.get((device.device_type, role))
+        if responsible is not None:
+            await han.inventory.set_party(conn, device.device_id, responsible, entity)
 
 
 async def _devices_on_the_han(han: HanContext, conn, chf: Device, message: gbcs.Message) -> None:

@@ -27,6 +27,30 @@ def succeeded(message: gbcs.Message) -> bool:
     return True
 
 
+# Update Security Credentials (CS02b / CS02g): the inventory role a replaced signing cell's new holder takes,
+# by the device's type and the cell's remote-party role (6.23: the gaining supplier; 6.15.1: the new key holder).
+RESPONSIBLE_FOR_CELL: dict[tuple[str, str], str] = {
+    ("ESME", "supplier"): "IS", ("GSME", "supplier"): "GS",
+    ("ESME", "networkOperator"): "ED", ("GSME", "networkOperator"): "GT",
+}
+
+
+def new_cell_holders(message: gbcs.Message) -> dict[str, str]:
+    """The remote-party roles whose digital-signing cell an Update Security Credentials response says it
+    replaced, with the entity that now holds each."""
+    try:
+        fields = message.payload.fields(message_code=message.message_code, cra=message.cra)
+    except gbcs.GbcsError:
+        return {}
+    outcome = fields.get("execution_outcome") or {}
+    found = {}
+    for replaced in outcome.get("replacement_outcomes", []):
+        cell = replaced.get("affected_trust_anchor_cell", {})
+        if replaced.get("status") == "success" and "digitalSignature" in cell.get("key_usage", []):
+            found[cell.get("remote_party_role")] = replaced["replacing_subject_unique_id"].upper()
+    return found
+
+
 def reported_firmware_version(message: gbcs.Message) -> str | None:
     """The firmware version a read-firmware response (ECS52 / GCS38 / CS08), an activation (CS06) or an
     activation alert reports."""

@@ -40,6 +40,8 @@ DEVICE_VARIANTS = (
     # device configuration (DUIS 6.x)
     "6.2.1", "6.2.2", "6.2.3", "6.2.4", "6.2.5", "6.2.7", "6.2.9", "6.2.10", "6.4.1", "6.4.2", "6.5", "6.6", "6.8",
     "6.11", "6.12", "6.14.1", "6.18.1", "6.18.2", "6.20.1", "6.20.2", "6.25", "6.26", "6.27",
+    # security credentials: the Remote Party's own cells, change of supplier
+    "6.15.1", "6.23",
 )
 
 GBCS_VERSION = "4.0"

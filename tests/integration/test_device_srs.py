@@ -168,6 +168,17 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("GCS28_6.11_SUCCESS_REQUEST_DUIS.XML", "6.11_GCS28"),
     ("GCS41_6.20.1_SUCCESS_REQUEST_DUIS.XML", "6.20.1_GCS41"),
     ("GCS46_6.2.7_SUCCESS_REQUEST_DUIS.XML", "6.2.7_GCS46"),
+    # security credentials: each replaces the meter's cells with the template's certificates (restored after)
+    ("CS02bNOByNO_6.15.1_SUCCESS_REQUEST_DUIS.XML", "6.15.1_CS02bNOByNO"),
+    ("CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "6.15.1_CS02bSupplierBySupplier"),
+    ("CS02bSupplierBySupplier_6.15.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "6.15.1_CS02bSupplierBySupplier"),
+    ("CS02gLoadControllerBySupplier_6.15.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML",
+     "6.15.1_CS02gLoadControllerBySupplier"),
+    ("CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML",
+     "6.15.1_CS02gLoadControllerBySupplier"),
+    ("CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "6.15.1_CS02gLoadControllerBySupplier"),
+    ("CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "6.23_CS02bSupplierByTransCoS"),
+    ("CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "6.23_CS02bSupplierByTransCoS"),
 )
 
 # Templates whose RequestID originator may not be entitled in the demo estate (the DCC itself; an import
@@ -429,6 +440,14 @@ async def _local_response(running, problems: list[str]) -> None:
         problems.append(f"8.13: {answer.code}")
 
 
+async def _restore_credentials(pool) -> None:
+    """After a template replaced the meter's cells with its certificates: the demo estate's parties again, and
+    the meter's cells installed afresh from them."""
+    for role, user in (("IS", SUPPLIER), ("ES", SUPPLIER), ("ED", NETWORK_OPERATOR)):
+        await repo.set_party(pool, A0, role, user)
+    await pool.execute("DELETE FROM device_state WHERE device_id = $1", A0)
+
+
 async def _change_device(pool, device: str, columns: dict) -> None:
     """Change the inventory's record of a device; a meter of another variant is installed afresh as one."""
     await repo.update_device(pool, device, **columns)
@@ -463,6 +482,8 @@ async def test_every_device_template_runs_end_to_end(estate, capsys):
             await _restore_premises(running, receivers, keys, problems)
         for device, columns in kept.items():
             await _change_device(pool, device, columns)
+        if name.startswith(("CS02b", "CS02g")):
+            await _restore_credentials(pool)
     for name in ("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", "11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML"):
         await _firmware(running, receivers, name, problems)
     await _local_response(running, problems)

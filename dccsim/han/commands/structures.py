@@ -6,9 +6,10 @@ of the CS use cases. They are kept per device family (``structures_esme``, ``str
 ``structures_cs``); the command builders fill in what a Service Request supplies (device ids, install
 codes, dates, prices, UTRNs ...) before the frame is built.
 """
+from dccsim.han.commands.structures_credentials import STRUCTURES as _CREDENTIALS
 from dccsim.han.commands.structures_cs import STRUCTURES as _CS
 from dccsim.han.commands.structures_esme import STRUCTURES as _ESME
 from dccsim.han.commands.structures_esme_config import STRUCTURES as _ESME_CONFIG
 from dccsim.han.commands.structures_gas import STRUCTURES as _GAS
 
-STRUCTURES: dict[int, dict] = {**_CS, **_ESME, **_ESME_CONFIG, **_GAS}
+STRUCTURES: dict[int, dict] = {**_CS, **_CREDENTIALS, **_ESME, **_ESME_CONFIG, **_GAS}
