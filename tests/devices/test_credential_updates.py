@@ -66,3 +66,25 @@ def test_a_change_of_supplier_not_signed_by_the_transitional_cos_party_replaces_
     assert {o["status"] for o in outcomes} == {"noTrustAnchor"}
     assert {c.entity for c in state.cells if c.role is Role.SUPPLIER} == {LOSING}
     assert state.utrn_counters == [1, 2, 3]
+
+
+def test_a_future_dated_replacement_reports_its_outcome_in_the_rtds_alert():
+    folder = "6.15.1_CS02bSupplierBySupplier"
+    command = _vector(folder, "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX")
+    alert = _vector(folder, "CS02bSupplierBySupplier_6.15.1_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX")
+    cancel, when = credential_updates.execution_time(command)
+    assert not cancel and when == datetime(2030, 1, 15, tzinfo=timezone.utc)
+    code, payload = credential_updates.run_held(_meter(), command.payload.tree, command.message_code,
+                                                command.originator, when)
+    assert code == 0x8F66 and credential_updates.ALERT_MESSAGE_CODES[command.message_code] == alert.message_code
+    mine = payload.fields(message_code=alert.message_code, cra=gbcs.Cra.ALERT)
+    theirs = alert.payload.fields(message_code=alert.message_code, cra=alert.cra)
+    for fields in (mine, theirs):
+        fields.pop("length_widths", None)
+    assert mine == theirs
+
+
+def test_a_cancellation_is_told_from_its_gbcs_date():
+    command = _vector("6.15.1_CS02bSupplierBySupplier",
+                      "CS02bSupplierBySupplier_6.15.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX")
+    assert credential_updates.execution_time(command)[0]

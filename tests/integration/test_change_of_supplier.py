@@ -7,6 +7,7 @@ UTRNs (the meter's UTRN counter cache starts afresh for it)."""
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -131,3 +132,28 @@ async def test_change_of_supplier_hands_the_meter_to_the_gaining_supplier(estate
                                                             utrn_counter=1)) == 0
     assert await _top_up(running, receivers, GAINING, issue(utrn_keys, 700, supplier=LOSING, meter=ESME,
                                                             utrn_counter=2)) != 0
+
+
+def _alert_codes(receiver) -> list[str]:
+    return [code for body in receiver.received if (code := etree.fromstring(body).findtext(f".//{sr('AlertCode')}"))]
+
+
+async def test_a_future_dated_replacement_is_accepted_now_and_reports_at_its_time(estate):
+    running, receivers, _keys = estate
+    user = (await repo.parties(running.sim.db.pool, ESME))["IS"]
+    root = _as("CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", user)
+    client.set_body_text(root, "ExecutionDateTime",
+                         (running.sim.clock.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.00Z"))
+    for element, usage in (("DigitalSigningCertificate", gbcs.SIGNING), ("KeyAgreementCertificate", gbcs.KEY_AGREEMENT),
+                           ("KeyAgreementTopUpCertificate", gbcs.PREPAYMENT)):
+        certificate = running.sim.smki.gbcs(user, usage).certificate    # the same keys again: a renewal
+        client.set_body_text(root, element, base64.b64encode(certificate.public_bytes(serialization.Encoding.DER))
+                             .decode())
+    code, response = await _answer(running, receivers, root, user, gbcs_key=_signing_key(running, user))
+    assert code == "I99"
+    accepted = _message(running, response).payload.fields(message_code=0x0102, cra=gbcs.Cra.RESPONSE)
+    assert accepted["command_accepted"] and "execution_outcome" not in accepted
+    before = _alert_codes(receivers[user])
+    await running.advance(2 * 3600)
+    await running.delivered()
+    assert _alert_codes(receivers[user])[len(before):].count("8F66") == 1
