@@ -20,6 +20,13 @@ from gbcs import DataAccessResult as Result
 
 FIRMWARE_VERSION_OBIS = {"0000000201FF", "0000000200FF", "0100000200FF"}
 CHF_DEVICE_LOG = "00001E0300FF"
+# The hub's event and security logs (ECS35c / ECS35d): the simulated hub logs no events.
+CHF_LOGS = {
+    "0000636200FF": {"type": "compact-array", "description": {"type": "structure", "items": [
+        {"type": "double-long-unsigned"}, {"type": "long-unsigned"}, {"type": "octet-string"}]}, "contents": ""},
+    "0000636201FF": {"type": "compact-array", "description": {"type": "structure", "items": [
+        {"type": "double-long-unsigned"}, {"type": "long-unsigned"}]}, "contents": ""},
+}
 # The hub's identity and type (ECS26n): model and hardware version.
 CHF_IDENTITY = {"0000600104FF": b"DCCSIM-CH", "0000600106FF": b"SIM "}
 START_WH = 1_234_000
@@ -48,6 +55,8 @@ def default_value(state: ChfState, cls: int, obis: str, attribute: int, now: dat
         return {"type": "structure", "items": [{"type": "integer", "value": 0}, {"type": "enum", "value": 30}]}
     if (cls, attribute) in ((4, 5), (8, 2)):
         return _date_time(now)
+    if cls == 7 and attribute == 2 and obis.upper() in CHF_LOGS:
+        return CHF_LOGS[obis.upper()]
     if cls == 7 and attribute == 2:
         days = 1 if selection is not None else 2
         return {"type": "array", "items": [

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from gbcs import dlms as x
 from devices import esme_consumption as energy
+from devices import esme_event_logs as event_logs
 from devices import esme_logs as logs
 from devices import esme_meter as meter
 from devices import esme_settings as settings
@@ -285,6 +286,10 @@ PROFILES: dict[str, logs.Reader] = {
     "0100201800FF": logs.voltage_profile(1),              # ECS23
     "0100341800FF": logs.voltage_profile(2),              # ECS23b
     "0100481800FF": logs.voltage_profile(3),              # ECS23b
+    "0000636200FF": event_logs.event_log,                 # ECS35a
+    "0000636201FF": event_logs.security_log,              # ECS35b
+    "0000636204FF": event_logs.power_event_log,           # ECS35e
+    "0011636202FF": event_logs.auxiliary_log,             # ECS35f / ECS35g
 }
 for _obis, _reader in PROFILES.items():
     READS[(7, _obis, 2)] = (lambda r: lambda ctx, period: r(ctx.state, ctx.store, *(period or (0, ctx.seconds)),

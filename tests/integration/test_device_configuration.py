@@ -157,3 +157,30 @@ async def test_gas_mprn_and_billing_calendar_are_read_back(estate):
     start = datetime(2026, 7, 1, tzinfo=timezone.utc)
     assert (period["billing_period_start_time"], period["billing_period_duration"],
             period["billing_period_duration_type"]) == (gbcs.times.zigbee_time(start), 3, 0x23)
+
+
+def _log(variant_device: str, log: str, now: datetime) -> etree._Element:
+    return build_request("6.13", originator=SUPPLIER, device=variant_device, now=now, body={
+        "ReadLogPeriod": {"StartDateTime": "-400d", "EndDateTime": "now"}, "LogToRead": log})
+
+
+def _entries(message: gbcs.Message) -> list[tuple]:
+    node = _values(message)[0]
+    return gbcs.compact_array_entries(node["description"], bytes.fromhex(node["contents"]))
+
+
+async def test_each_log_to_read_reads_its_log(estate):
+    running, _receiver = estate
+    now = running.sim.clock.now()
+    await send(estate, request("ECS15a_3.3_SUCCESS_REQUEST_DUIS.XML"))        # clear the meter's event log
+    security = await send(estate, _log(ESME, "Security", now))
+    assert security.use_case == "ECS35b" and _entries(security)[-1][1] == 0x8F52     # event log cleared
+    events = await send(estate, _log(ESME, "Event", now))
+    assert events.use_case == "ECS35a"
+    assert all(entry[0] >= _entries(security)[-1][0] for entry in _entries(events))
+    assert (await send(estate, _log(ESME, "PowerEvent", now))).use_case == "ECS35e"
+    for log, use_case in (("GSMEEvent", "CS10a"), ("Event", "CS10a"), ("GSMESecurity", "CS10b"),
+                          ("Security", "CS10b")):
+        assert (await send(estate, _log(GSME, log, now))).use_case == use_case
+    answer, _ = await run_request(running, _log(ESME, "GSMEEvent", now))
+    assert answer.code == "E11"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from lxml import etree
@@ -54,6 +55,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "11.3_CS06"),
     ("CS07_8.9_SUCCESS_REQUEST_DUIS.XML", "8.9_CS07"),
     ("CS08_11.2_SUCCESS_REQUEST_DUIS.XML", "11.2_CS08"),
+    ("CS10a_6.13_SUCCESS_REQUEST_DUIS.XML", "6.13_CS10a"),     # before CS11 clears the gas meter's event log
     ("CS11_3.3_SUCCESS_REQUEST_DUIS.XML", "3.3_CS11"),
     ("ECS01a_1.1.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.1.1_ECS01a"),
     ("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", "1.1.1_ECS01a"),
@@ -168,6 +170,14 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("GCS28_6.11_SUCCESS_REQUEST_DUIS.XML", "6.11_GCS28"),
     ("GCS41_6.20.1_SUCCESS_REQUEST_DUIS.XML", "6.20.1_GCS41"),
     ("GCS46_6.2.7_SUCCESS_REQUEST_DUIS.XML", "6.2.7_GCS46"),
+    # event and security logs: the template of each LogToRead (ECS35g: an auxiliary controller's log on a
+    # meter with auxiliary proportional controllers)
+    ("ECS35b_6.13_SUCCESS_REQUEST_DUIS.XML", "6.13_ECS35b"),
+    ("ECS35c_6.13_SUCCESS_REQUEST_DUIS.XML", "6.13_ECS35c"),
+    ("ECS35d_6.13_SUCCESS_REQUEST_DUIS.XML", "6.13_ECS35d"),
+    ("ECS35e_6.13_SUCCESS_REQUEST_DUIS.XML", "6.13_ECS35e"),
+    ("ECS35f_6.13_SUCCESS_REQUEST_DUIS.XML", "6.13_ECS35f"),
+    ("ECS35g_6.13_SUCCESS_REQUEST_DUIS.XML", "6.13_ECS35g"),
     # security credentials: each replaces the meter's cells with the template's certificates (restored after)
     ("CS02bNOByNO_6.15.1_SUCCESS_REQUEST_DUIS.XML", "6.15.1_CS02bNOByNO"),
     ("CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "6.15.1_CS02bSupplierBySupplier"),
@@ -198,10 +208,16 @@ DEVICE_FOR_TEMPLATE = {
     "CCS05CCS04_8.9_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A2": {"gbcs_version": "1.0"}},
     # ECS23b is the polyphase ESME's voltage read; so are ECS26k, ECS29b / d and ECS29f its voltage settings.
     "ECS23b_4.10_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A0": {"esme_variant": "C"}},
+    "ECS35f_6.13_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A0": {"esme_variant": "AD"}},
+    "ECS35g_6.13_SUCCESS_REQUEST_DUIS.XML": {"00DB1234567890A0": {"esme_variant": "ADF"}},
     **{name: {"00DB1234567890A0": {"esme_variant": "C"}} for name in (
         "ECS26k_6.2.1_SUCCESS_REQUEST_DUIS.XML", "ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML",
         "ECS29d_6.5_SUCCESS_REQUEST_DUIS.XML", "ECS29f_6.27_SUCCESS_REQUEST_DUIS.XML")},
 }
+
+# Log reads whose template period (2015) predates anything the simulated meter logged: they read the last
+# thirteen months (a gas meter logs the start of each billing month).
+RECENT_PERIOD = {"CS10a_6.13_SUCCESS_REQUEST_DUIS.XML"}
 
 # The 2.2 templates carry UTRNs made for the RTDS meters' key-agreement keys: the simulator's meters refuse
 # them, answering as the RTDS meters answer their error case (the Response of this RTDS vector).
@@ -470,6 +486,10 @@ async def test_every_device_template_runs_end_to_end(estate, capsys):
         for device, columns in changed.items():
             await _change_device(pool, device, columns)
         root = prepared(name)
+        if name in RECENT_PERIOD:
+            now = datetime.now(timezone.utc)
+            client.set_body_text(root, "StartDateTime", (now - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%S.00Z"))
+            client.set_body_text(root, "EndDateTime", now.strftime("%Y-%m-%dT%H:%M:%S.00Z"))
         if name.startswith("CCS03"):
             # Restore the hub from the backup the DCC holds of it (the template's old hub was never installed).
             client.set_body_text(root, "OldCHFID", "00-DB-12-34-56-78-90-A2")

@@ -77,7 +77,7 @@ def read_period(body: dict[str, Any], now: datetime) -> tuple[datetime, datetime
     return today - timedelta(days=1), today - timedelta(seconds=1)
 
 
-def _fill_period(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+def fill_period(tree: dict, body: dict, device: Device, now: datetime) -> dict:
     """Range reads (get-with-selection) and data protection restrictions take the request's period."""
     start, end = read_period(body, now)
     for index, spec in enumerate(tree["specs"]):
@@ -252,7 +252,7 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
 
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     "CS01a": _fill_utrn, "ECS70": _fill_clock, "ECS01a": _fill_esme_tariff,
-    **{use_case: _fill_period for use_case in ("ECS20a", "ECS20b", "ECS20c", "ECS20d", "ECS21a", "ECS21b",
+    **{use_case: fill_period for use_case in ("ECS20a", "ECS20b", "ECS20c", "ECS20d", "ECS21a", "ECS21b",
                                                "ECS21c", "ECS22a", "ECS22b", "ECS22c", "ECS23", "ECS23b",
                                                "ECS66")},
 }

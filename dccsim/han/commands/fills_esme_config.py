@@ -12,10 +12,11 @@ from typing import Any, Callable
 
 from gbcs import dlms as x
 from devices import esme_capabilities as capabilities
-from dccsim.han.commands.fills_esme import activation_date_time, time_of
+from dccsim.han.commands.fills_esme import activation_date_time, fill_period, time_of
 from dccsim.han.commands.structures_esme_config import (LIMITERS, LOAD_LIMIT, MAX_DEMAND, PHASES,
                                                         SWITCH_DESCRIPTIONS, average_rms_objects)
 from dccsim.han.commands.values import all_values, as_int, as_list, text_of
+from dccsim.duis.outcomes import E11, DuisRejection
 from dccsim.inventory.models import Device
 
 Values = dict[tuple[int, str, int], dict]
@@ -34,8 +35,31 @@ PREFERRED: dict[tuple[str, str], str] = {
 _BY_PHASES = {"6.2.1": ("ECS26b", "ECS26k"), "6.27": ("ECS29e", "ECS29f")}
 
 
+# 6.13 LogToRead → the use case, by device type (an ESME's auxiliary controller log: ECS35g on a meter with
+# auxiliary proportional controllers, variants F and G).
+_LOGS = {
+    "ESME": {"Event": "ECS35a", "Security": "ECS35b", "PowerEvent": "ECS35e", "ALCSEvent": "ECS35f"},
+    "CHF": {"Event": "ECS35c", "Security": "ECS35d"},
+    **{kind: {"Event": "CS10a", "GSMEEvent": "CS10a", "Security": "CS10b", "GSMESecurity": "CS10b"}
+       for kind in ("GSME", "GPF", "PPMID", "HCALCS")},
+}
+
+
+def log_use_case(device: Device, body: dict[str, Any]) -> str | None:
+    """6.13: the log the request names on this device (None: a log this kind of device does not keep)."""
+    chosen = _LOGS.get(device.device_type, {}).get(text_of(body.get("LogToRead")))
+    if chosen == "ECS35f" and capabilities(device.esme_variant).apc:
+        return "ECS35g"
+    return chosen
+
+
 def choose_use_case(variant: str, device: Device, body: dict[str, Any]) -> str | None:
-    """The use case a meter's phases (and for 6.5 the request) decide, or None."""
+    """The use case a meter's phases (and for 6.5 the request, 6.13 the log) decide, or None."""
+    if variant == "6.13":
+        chosen = log_use_case(device, body)
+        if chosen is None:
+            raise DuisRejection(E11, f"a {device.device_type} keeps no {text_of(body.get('LogToRead'))} log")
+        return chosen
     if device.device_type != "ESME":
         return None
     polyphase = capabilities(device.esme_variant).polyphase
@@ -222,4 +246,6 @@ FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     "ECS81": _by(lambda body, now: {(1, "00005E2C0004", 2): x.boolean(
         text_of(body.get("SupplyTamperState")) == "Locked")}),
     "ECS48": _by(_daily_block_counter_reset),
+    **{use_case: fill_period for use_case in ("ECS35a", "ECS35b", "ECS35c", "ECS35d", "ECS35e", "ECS35f",
+                                              "ECS35g")},
 }

@@ -7,11 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
+from dccsim.han.commands.fills_esme import read_period
 from dccsim.han.commands.fills_gas import utc
 from dccsim.han.commands.structures_gas import command, gbz
 from dccsim.han.commands.values import all_values, as_datetime, as_decimal, text_of
 from dccsim.inventory.models import Device
-from gbcs.zcl import DEVICE_MANAGEMENT, PRICE
+from gbcs.zcl import DEVICE_MANAGEMENT, EVENTS, PRICE
 
 PREFERRED: dict[tuple[str, str], str] = {
     ("6.2.3", "GSME"): "GCS21k", ("6.2.3", "GPF"): "GCS21k", ("6.8", "GSME"): "GCS25a",
@@ -65,6 +66,21 @@ def _conversion(tree: Any, body: dict, device: Device, now: datetime) -> dict:
                        calorific_value_trailing_digit=0x10))
 
 
+# GBCS event log ids: the general event log (with event control 1: the entries, newest first) and the
+# security log.
+EVENT_LOG, SECURITY_LOG = 0x13, 0x04
+
+
+def _event_log(log_id: int) -> Callable[[Any, dict, Device, datetime], Any]:
+    def fill(tree: Any, body: dict, device: Device, now: datetime) -> dict:
+        """CS10a / CS10b (6.13): Get Event Log for the read period."""
+        start, end = read_period(body, now)
+        return gbz(command(EVENTS, 0x00, event_control_log_id=log_id, event_id=0, start_time=utc(start),
+                           end_time=utc(end), number_of_events=0, event_offset=0))
+    return fill
+
+
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
+    "CS10a": _event_log(EVENT_LOG), "CS10b": _event_log(SECURITY_LOG),
     "GCS25": _billing_calendar, "GCS25a": _billing_calendar, "GCS41": _site_id, "GCS23": _conversion,
 }

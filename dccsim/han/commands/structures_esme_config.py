@@ -7,7 +7,7 @@ integer 0.
 from __future__ import annotations
 
 from gbcs import dlms as x
-from dccsim.han.commands.structures_esme import Spec, action, get, set_, structure
+from dccsim.han.commands.structures_esme import Spec, action, get, get_period, set_, structure
 
 PHASES = ("20", "34", "48")                      # the OBIS C group of phase 1, 2 and 3 voltages
 LIMITERS = tuple(f"00001100{n:02X}FF" for n in range(1, 5))    # extreme over / under, sag, swell
@@ -72,6 +72,14 @@ DECLARED: dict[int, tuple[str, bool, bool, list[tuple[Spec, dict]]]] = {
     0x004E: ("ECS40", False, False, get(1, "00005E2C220B", 2) + get(1, "0100000002FF", 2)),
     0x00EE: ("ECS25r1", False, False, [s for n in ("0F", "10", "11", "12") for s in get(1, f"001E6162{n}FF", 2)]),
     0x00EF: ("ECS25r2", False, False, get(1, "002161620FFF", 2) + get(1, "0021616212FF", 2)),
+    # event and security logs (6.13): the meter's, the hub's (sent by the DCC on the User's behalf)
+    0x0048: ("ECS35a", False, False, get_period(7, "0000636200FF")),
+    0x0049: ("ECS35b", False, False, get_period(7, "0000636201FF")),
+    0x00B9: ("ECS35e", False, False, get_period(7, "0000636204FF")),
+    0x00BA: ("ECS35f", False, False, get_period(7, "0011636202FF")),
+    0x00FD: ("ECS35g", False, False, get_period(7, "0011636202FF")),
+    0x0093: ("ECS35c", False, True, get_period(7, "0000636200FF")),
+    0x0094: ("ECS35d", False, True, get_period(7, "0000636201FF")),
     # updates
     0x0043: ("ECS28a", True, False, [s for a in (4, 6) for obis in LOAD_LIMIT for s in set_(9000, obis, a)]),
     0x0044: ("ECS28b", False, False, action(3, "00005E2C2AFF", 1, x.integer(0))),

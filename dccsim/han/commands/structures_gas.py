@@ -107,6 +107,8 @@ STRUCTURES: dict[int, dict] = {
     0x007E: _structure("GCS25", gbz(), sign=True),
     0x00D8: _structure("GCS25a", gbz(), sign=True),
     0x0087: _structure("GCS41", gbz()),
+    0x0014: _structure("CS10a", gbz()),
+    0x00A1: _structure("CS10b", gbz()),
     0x0089: _structure("GCS46", gbz(read(METERING, 0x0307))),
     0x00BF: _structure("GCS21j", gbz(read(PREPAYMENT, 0x0000))),
     0x00FB: _structure("GCS21m", gbz(read(zcl.BASIC, 0x0004, 0x0005), read(METERING, 0x0806, 0x0706))),
