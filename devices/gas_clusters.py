@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 from devices import gas_meter as meter
 from devices import top_ups
-from devices.gas_state import BillingPeriod, DayEntry, GasCalendar, GasData, GasEventLogs, Season, SpecialDay, TariffParts
+from devices.gas_state import (BillingPeriod, DayEntry, GasCalendar, GasData, GasEventLogs, GasFlow, Season, SpecialDay,
+                               TariffParts)
 from devices.state import DeviceState, GsmeState
 from gbcs import zcl
 from gbcs.zcl import CALENDAR, EVENTS, METERING, PREPAYMENT, PRICE
@@ -83,8 +84,15 @@ ATTRIBUTES: dict[tuple[int, int], tuple[int, Getter]] = {
     (METERING, 0x0205): (zcl.UINT16, lambda s: max(0, 5475 - (s.now - s.gas.history_start) // meter.DAY)),
     (METERING, 0x0206): (zcl.OCTSTR, _firmware),
     (METERING, 0x0307): (zcl.OCTSTR, lambda s: s.gas.site_id.encode("ascii", "replace")),   # MPRN
-    # supply depletion and tamper states: the supply is left unchanged (GCS24 sets them)
-    (METERING, 0x0806): (zcl.ENUM8, lambda s: 0x00), (METERING, 0x0706): (zcl.ENUM8, lambda s: 0x00),
+    # what the supply does on a tamper or on depletion, and uncontrolled flow detection (GCS24 sets them)
+    (METERING, 0x0607): (zcl.ENUM8, lambda s: s.gas.supply_tamper_state),
+    (METERING, 0x0608): (zcl.ENUM8, lambda s: s.gas.supply_depletion_state),
+    (METERING, 0x0B10): (zcl.UINT16, lambda s: s.gas.flow.threshold),
+    (METERING, 0x0B11): (zcl.ENUM8, lambda s: s.gas.flow.unit),
+    (METERING, 0x0B12): (zcl.UINT16, lambda s: s.gas.flow.multiplier),
+    (METERING, 0x0B13): (zcl.UINT16, lambda s: s.gas.flow.divisor),
+    (METERING, 0x0B14): (zcl.UINT8, lambda s: s.gas.flow.stabilisation),
+    (METERING, 0x0B15): (zcl.UINT16, lambda s: s.gas.flow.measurement),
     (METERING, 0x0300): (zcl.ENUM8, lambda s: 0x01),        # m3
     (METERING, 0x0301): (zcl.UINT24, lambda s: 1),
     (METERING, 0x0302): (zcl.UINT24, lambda s: 1000),
@@ -413,6 +421,20 @@ def _publish_block_period(served: Served, fields: dict) -> int:
     return zcl.SUCCESS
 
 
+def _set_uncontrolled_flow_threshold(served: Served, fields: dict) -> int:
+    """GCS24 (6.7): uncontrolled gas flow detection."""
+    served.gas.flow = GasFlow(fields["uncontrolled_flow_threshold"], fields["unit_of_measure"], fields["multiplier"],
+                              fields["divisor"], fields["stabilisation_period"], fields["measurement_period"])
+    return zcl.SUCCESS
+
+
+def _set_supply_status(served: Served, fields: dict) -> int:
+    """GCS24 (6.7): what the supply does on a tamper and on depletion."""
+    served.gas.supply_tamper_state = fields["supply_tamper_state"]
+    served.gas.supply_depletion_state = fields["supply_depletion_state"]
+    return zcl.SUCCESS
+
+
 def _update_site_id(served: Served, fields: dict) -> int:
     """GCS41 (6.20.1): the MPRN."""
     site_id = fields["site_id"]
@@ -483,6 +505,8 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
     (PRICE, 0x0B, False): _billing_period,
     (PRICE, 0x01, True): _publish_block_period,
     (zcl.DEVICE_MANAGEMENT, 0x03, True): _update_site_id,
+    (METERING, 0x0E, False): _set_uncontrolled_flow_threshold,
+    (METERING, 0x0D, False): _set_supply_status,
 }
 
 # Responses sent without the 'disable default response' bit, as GBCS devices send them.

@@ -192,6 +192,19 @@ class BillingPeriod:
 
 
 @dataclass(slots=True)
+class GasFlow:
+    """Uncontrolled gas flow detection (ZCL Set Uncontrolled Flow Threshold): the threshold in ``unit`` times
+    multiplier / divisor, over the measurement period (s), after the stabilisation period (s)."""
+
+    threshold: int = 0
+    unit: int = 1
+    multiplier: int = 1
+    divisor: int = 1
+    stabilisation: int = 0
+    measurement: int = 0
+
+
+@dataclass(slots=True)
 class GasData:
     seed: int
     daily_litres: int
@@ -216,3 +229,6 @@ class GasData:
     logs: GasEventLogs = field(default_factory=GasEventLogs)
     site_id: str = ""                   # the MPRN (Metering Site ID) 6.20.1 sets and 6.2.7 reads
     billing: BillingPeriod = field(default_factory=BillingPeriod)    # 6.8 sets it, 6.2.3 reads it
+    flow: GasFlow = field(default_factory=GasFlow)                     # 6.7 sets it, 6.2.8 reads it
+    supply_tamper_state: int = 3        # ZCL supply states on a tamper / depletion: 3 leaves the supply as it is
+    supply_depletion_state: int = 3

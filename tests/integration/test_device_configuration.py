@@ -184,3 +184,27 @@ async def test_each_log_to_read_reads_its_log(estate):
         assert (await send(estate, _log(GSME, log, now))).use_case == use_case
     answer, _ = await run_request(running, _log(ESME, "GSMEEvent", now))
     assert answer.code == "E11"
+
+
+async def test_gas_flow_settings_are_read_back_and_a_decimal_rate_needs_gbcs_3_2(estate):
+    running, _receiver = estate
+    await send(estate, prepared("GCS24a_6.7_SUCCESS_REQUEST_DUIS.XML", target=GSME))     # 6.1680 m3/h
+    root = prepared("GCS24_6.7_SUCCESS_REQUEST_DUIS.XML", target=GSME)
+    for element, value in (("UncontrolledGasFlowRate", "250"), ("SupplyTamperState", "Locked"),
+                           ("StabilisationPeriod", "90"), ("MeasurementPeriod", "600")):
+        client.set_body_text(root, element, value)
+    await send(estate, root)
+    flow = attributes(await send(estate, prepared("GCS21a_6.2.8_SUCCESS_REQUEST_DUIS.XML", target=GSME)),
+                      zcl.METERING)
+    assert (flow[0x0B10], flow[0x0B13], flow[0x0B14], flow[0x0B15]) == (250, 1, 90, 600)
+    states = attributes(await send(estate, prepared("GCS21m_6.2.4_SUCCESS_REQUEST_DUIS.XML", target=GSME)),
+                        zcl.METERING)
+    assert (states[0x0607], states[0x0608]) == (0x01, 0x03)        # locked on a tamper, unchanged on depletion
+    pool = running.sim.db.pool
+    version = (await repo.get_device(pool, GSME.replace("-", ""))).gbcs_version
+    await repo.update_device(pool, GSME.replace("-", ""), gbcs_version="3.1")
+    try:
+        answer, _ = await run_request(running, prepared("GCS24a_6.7_SUCCESS_REQUEST_DUIS.XML", target=GSME))
+        assert answer.code == "E060701"
+    finally:
+        await repo.update_device(pool, GSME.replace("-", ""), gbcs_version=version)

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from dccsim.han.commands import (fills_credentials, fills_cs, fills_esme, fills_esme_config, fills_gas,
                                  fills_gas_config)
 from dccsim.han.commands.structures import STRUCTURES
-from dccsim.han.commands.values import as_datetime, text_of
+from dccsim.han.commands.values import as_datetime, gbcs_version, text_of
 from dccsim.duis.outcomes import E080902, E080903, E11, HTTP_501_NOT_IMPLEMENTED, DuisRejection
 from dccsim.inventory.models import Device
 from gbcs import Payload, encode_dlms_date_time, lookup
@@ -61,13 +61,6 @@ class Command:
     dcc_party: str | None = None       # the DCC party (estate role) that originates and signs it itself
 
 
-def _version(device: Device) -> tuple[int, ...]:
-    try:
-        return tuple(int(p) for p in (device.gbcs_version or "1.0").split("."))
-    except ValueError:
-        return (1, 0)
-
-
 METERS = {"ESME", "GSME"}
 TYPE_2 = {"CAD", "Type2"}
 
@@ -99,11 +92,11 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
                 raise DuisRejection(E080903, "ReadSecurityDetails is only for a Communications Hub Function")
             return "CS07"
         if security:
-            if _version(device) < (3, 2):
+            if gbcs_version(device) < (3, 2):
                 raise DuisRejection(E080902, f"GBCS {device.gbcs_version} of this CHF does not support "
                                                "ReadSecurityDetails")
             return "CCS07"
-        return "CCS05" if _version(device) < (2, 0) else "CCS06"
+        return "CCS05" if gbcs_version(device) < (2, 0) else "CCS06"
     if variant == "6.24.1":
         # CS02f reports the Load Controller's cells too (an ESME / APC with one); CS02a the others.
         wants_load_controller = "LoadController" in fills_cs.requested_roles(body)
@@ -111,6 +104,8 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
     credentials = fills_credentials.choose_use_case(variant, body)
     if credentials is not None:
         return credentials
+    if variant == "6.7":
+        return fills_gas_config.flow_use_case(device, body)
     if variant == "8.11":
         return "CCS02" if text_of(body.get("RequestType")) == "Remove" else "CCS01"
     if variant == "3.3" and device.device_type == "ESME":

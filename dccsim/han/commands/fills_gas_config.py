@@ -10,13 +10,14 @@ from typing import Any, Callable
 from dccsim.han.commands.fills_esme import read_period
 from dccsim.han.commands.fills_gas import utc
 from dccsim.han.commands.structures_gas import command, gbz
-from dccsim.han.commands.values import all_values, as_datetime, as_decimal, text_of
+from dccsim.han.commands.values import all_values, as_datetime, as_decimal, as_int, gbcs_version, text_of
+from dccsim.duis.outcomes import E060701, DuisRejection
 from dccsim.inventory.models import Device
-from gbcs.zcl import DEVICE_MANAGEMENT, EVENTS, PRICE
+from gbcs.zcl import DEVICE_MANAGEMENT, EVENTS, METERING, PRICE
 
 PREFERRED: dict[tuple[str, str], str] = {
     ("6.2.3", "GSME"): "GCS21k", ("6.2.3", "GPF"): "GCS21k", ("6.8", "GSME"): "GCS25a",
-    ("6.20.1", "GSME"): "GCS41", ("6.6", "GSME"): "GCS23",
+    ("6.20.1", "GSME"): "GCS41", ("6.6", "GSME"): "GCS23", ("6.2.8", "GSME"): "GCS21a", ("6.2.8", "GPF"): "GCS21a",
     # not built yet: the request is answered 501 (the alert behaviour bit maps of a gas meter)
     ("6.2.10", "GSME"): "GCS20r", ("6.2.10", "GPF"): "GCS20r",
 }
@@ -80,7 +81,45 @@ def _event_log(log_id: int) -> Callable[[Any, dict, Device, datetime], Any]:
     return fill
 
 
+# DUIS supply states (6.7) → ZCL Set Supply Status: leave the supply as it is, or lock it (off, armed).
+SUPPLY_STATES = {"Unchanged": 0x03, "Locked": 0x01}
+DECIMAL_FLOW_RATE_DIVISOR = 10_000          # UncontrolledGasFlowRateDecimal has four decimal places
+GBCS_DECIMAL_FLOW_RATE = (3, 2)             # GCS24a: GBCS v3.2 or later
+
+
+def flow_use_case(device: Device, body: dict[str, Any]) -> str:
+    """6.7: GCS24a for a decimal flow rate — which a device of GBCS v3.2 or later takes (E060701 for an older
+    one) — else GCS24."""
+    if "UncontrolledGasFlowRateDecimal" not in body:
+        return "GCS24"
+    if gbcs_version(device) < GBCS_DECIMAL_FLOW_RATE:
+        raise DuisRejection(E060701, f"UncontrolledGasFlowRateDecimal needs GBCS v3.2 or later; the device has GBCS "
+                                       f"{device.gbcs_version}")
+    return "GCS24a"
+
+
+def _gas_flow(tree: Any, body: dict, device: Device, now: datetime) -> dict:
+    """GCS24 / GCS24a (6.7): the uncontrolled flow threshold (m3/h, or its decimal form in 1/10000) and what
+    the supply does on a tamper and on depletion."""
+    issue = utc(now)
+    decimal = body.get("UncontrolledGasFlowRateDecimal")
+    if decimal is not None:
+        rate = int((as_decimal(decimal, Decimal(0)) or Decimal(0)) * DECIMAL_FLOW_RATE_DIVISOR)
+        divisor = DECIMAL_FLOW_RATE_DIVISOR
+    else:
+        rate, divisor = as_int(body.get("UncontrolledGasFlowRate"), 0) or 0, 1
+    return gbz(command(METERING, 0x0E, provider_id=0, issuer_event_id=issue, uncontrolled_flow_threshold=rate,
+                       unit_of_measure=1, multiplier=1, divisor=divisor,
+                       stabilisation_period=as_int(body.get("StabilisationPeriod"), 0),
+                       measurement_period=as_int(body.get("MeasurementPeriod"), 0)),
+               command(METERING, 0x0D, issuer_event_id=issue,
+                       supply_tamper_state=SUPPLY_STATES.get(text_of(body.get("SupplyTamperState")), 0x03),
+                       supply_depletion_state=SUPPLY_STATES.get(text_of(body.get("SupplyDepletionState")), 0x03),
+                       supply_uncontrolled_flow_state=0, load_limit_supply_state=0x03))
+
+
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
+    "GCS24": _gas_flow, "GCS24a": _gas_flow,
     "CS10a": _event_log(EVENT_LOG), "CS10b": _event_log(SECURITY_LOG),
     "GCS25": _billing_calendar, "GCS25a": _billing_calendar, "GCS41": _site_id, "GCS23": _conversion,
 }

@@ -111,6 +111,10 @@ STRUCTURES: dict[int, dict] = {
     0x00A1: _structure("CS10b", gbz()),
     0x0089: _structure("GCS46", gbz(read(METERING, 0x0307))),
     0x00BF: _structure("GCS21j", gbz(read(PREPAYMENT, 0x0000))),
-    0x00FB: _structure("GCS21m", gbz(read(zcl.BASIC, 0x0004, 0x0005), read(METERING, 0x0806, 0x0706))),
+    0x00FB: _structure("GCS21m", gbz(read(zcl.BASIC, 0x0004, 0x0005), read(METERING, 0x0608, 0x0607))),
+    0x007B: _structure("GCS21a", gbz(read(PRICE, 0x0306, 0x0305, 0x0304, 0x0303, 0x0302),
+                                     read(METERING, 0x0B13, 0x0B12, 0x0B11, 0x0B10, 0x0B14, 0x0B15))),
+    0x007D: _structure("GCS24", gbz(), sign=True),
+    0x00FC: _structure("GCS24a", gbz(), sign=True),
     0x012A: _structure("GCS60a", gbz(*[dict(c) for c in _METER_BALANCE])),
 }
