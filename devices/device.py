@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import gbcs
-from devices import (alerts, asn1_server, chf, cosem, credential_updates, firmware, future_dated, top_ups, use_cases,
-                     zcl)
+from devices import (alerts, asn1_server, chf, cosem, credential_updates, device_credentials, firmware, future_dated,
+                     top_ups, use_cases, zcl)
 from devices.device_types import kind, serves
 from devices.errors import MalformedRequest
 from devices.state import (ASN1, DLMS_REQUEST, GBZ, ChfState, DeviceState, EsmeState, FirmwareActivation, GpfState,
@@ -37,6 +37,7 @@ SECURITY_LOG_SIZE = 100
 ZCL_DEFAULT_RESPONSE, ZCL_SUCCESS = 0x0B, 0x00
 DLMS_RESPONSE = "dlms-access-response"
 CREDENTIAL_UPDATES = frozenset({"CS02b", "CS02g"})
+OWN_CREDENTIALS = {"CS02c": device_credentials.issue, "CS02d": device_credentials.update}
 
 
 @dataclass
@@ -194,6 +195,8 @@ def _execute(identity: DeviceIdentity, keys: DeviceKeys, state: DeviceState, mes
         return _activate_firmware(state, message, now)
     if use_case in CREDENTIAL_UPDATES:
         return _update_credentials(state, message, now)
+    if use_case in OWN_CREDENTIALS:
+        return Payload(ASN1, OWN_CREDENTIALS[use_case](state, identity.device_id, message)), []
     timing = future_dated.timing(payload_kind, tree, now)
     native = future_dated.native(state, payload_kind, timing)
     if timing.cancel:

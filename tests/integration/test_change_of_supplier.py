@@ -10,13 +10,17 @@ import base64
 from datetime import timedelta
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 import gbcs
 from dccsim.duis import client
 from dccsim.duis.namespaces import sr
+from dccsim.han.identities import devices_authority
 from dccsim.inventory import repository as repo
+from dccsim.smki import authority
+from dccsim.smki.credentials import Usage
 from dccsim.timing.clock import ClockMode
 from devices.device import handle_command
 from tests.conftest import create_fresh_database
@@ -157,3 +161,39 @@ async def test_a_future_dated_replacement_is_accepted_now_and_reports_at_its_tim
     await running.advance(2 * 3600)
     await running.delivered()
     assert _alert_codes(receivers[user])[len(before):].count("8F66") == 1
+
+
+async def test_the_meter_takes_a_new_key_pair_and_its_certificate(estate):
+    """6.17: the meter makes a key pair and answers with a certification request; the SMKI (the test PKI)
+    certifies its public key; 6.15.2: the meter takes the certificate, signs with the new key from then on, and
+    the DCC follows (its signed answers verify)."""
+    running, receivers, _keys = estate
+    user = (await repo.parties(running.sim.db.pool, ESME))["IS"]
+    root = _as("CS02c_6.17_SUCCESS_REQUEST_DUIS.XML", user)
+    client.set_body_text(root, "CredentialType", "Digital Signature")
+    code, response = await _answer(running, receivers, root, user, gbcs_key=_signing_key(running, user))
+    assert code == "I99"
+    issued = _message(running, response)
+    request = x509.load_der_x509_csr(bytes.fromhex(
+        issued.payload.fields(message_code=issued.message_code, cra=issued.cra)["certification_request"]))
+    assert request.is_signature_valid
+    certificate = authority.issue_device(devices_authority(running.sim.smki), ESME, Usage.GBCS_SIGNING,
+                                         public_key=request.public_key()).certificate
+    root = _as("CS02d_6.15.2_SUCCESS_REQUEST_DUIS.XML", user)
+    client.set_body_text(root, "DeviceCertificate",
+                         base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode())
+    code, response = await _answer(running, receivers, root, user, gbcs_key=_signing_key(running, user))
+    assert code == "I99"
+    taken = _message(running, response)
+    assert taken.payload.fields(message_code=taken.message_code, cra=taken.cra)["response_code"] == "success"
+    assert gbcs.verify_signature(taken, request.public_key())       # answered with the new key already
+    assert running.sim.smki.gbcs(ESME, gbcs.SIGNING).certificate == certificate
+    # the same certificate again: no key pair of that usage is pending any more
+    root = _as("CS02d_6.15.2_SUCCESS_REQUEST_DUIS.XML", user)
+    client.set_body_text(root, "DeviceCertificate",
+                         base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode())
+    code, response = await _answer(running, receivers, root, user, gbcs_key=_signing_key(running, user))
+    again = _message(running, response)
+    assert again.verification.signature == "verified"
+    assert again.payload.fields(message_code=again.message_code, cra=again.cra)["response_code"] == \
+        "noCorrespondingKeyPairGenerated"

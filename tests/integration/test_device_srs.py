@@ -190,6 +190,10 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML",
      "6.15.1_CS02gLoadControllerBySupplier"),
     ("CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "6.15.1_CS02gLoadControllerBySupplier"),
+    # the device's own credentials: a key pair (6.17); the template's certificate (6.15.2) is for the RTDS meter's
+    # key, which the meter answers is not the key pair it generated
+    ("CS02c_6.17_SUCCESS_REQUEST_DUIS.XML", "6.17_CS02c"),
+    ("CS02d_6.15.2_SUCCESS_REQUEST_DUIS.XML", "6.15.2_CS02d"),
     ("CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML", "6.23_CS02bSupplierByTransCoS"),
     ("CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "6.23_CS02bSupplierByTransCoS"),
 )

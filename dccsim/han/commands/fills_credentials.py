@@ -123,7 +123,26 @@ def sequenced(tree: list, counter: int) -> list:
     return tree
 
 
-FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {name: _fill(name) for name in MODES}
+# DUIS CredentialType → the key usage of the device's key pair.
+CREDENTIAL_KEY_USAGE = {"Digital Signature": "digitalSignature", "Key Agreement": "keyAgreement"}
+
+
+def _issue(tree: Any, body: dict, device: Device, now: datetime) -> Any:
+    """CS02c (6.17): a new key pair of the usage asked for."""
+    usage = CREDENTIAL_KEY_USAGE.get(text_of(body.get("CredentialType")), "digitalSignature")
+    return gbcs.Payload.from_json({"kind": "asn1", "fields": {
+        "view": "asn1", "layout": "issue-security-credentials-command", "key_usage": [usage]}}).tree
+
+
+def _device_certificate(tree: Any, body: dict, device: Device, now: datetime) -> Any:
+    """CS02d (6.15.2): the certificate the SMKI issued for the device's new key pair."""
+    return gbcs.Payload.from_json({"kind": "asn1", "fields": {
+        "view": "asn1", "layout": "update-device-certificate-command",
+        "certificate": _der(body.get("DeviceCertificate"))}}).tree
+
+
+FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
+    **{name: _fill(name) for name in MODES}, "CS02c": _issue, "CS02d": _device_certificate}
 FINISH: dict[str, Callable[[Any, int], Any]] = {name: sequenced for name in MODES if name != SUPPLIER_BY_TRANS_COS}
 # Commands a DCC party originates itself (not the requesting User): structure → the estate role of that party.
 DCC_ORIGINATED = {SUPPLIER_BY_TRANS_COS: "TCoS"}

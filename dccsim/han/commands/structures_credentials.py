@@ -1,5 +1,6 @@
-"""Update Security Credentials commands (CS02b / CS02g), by message code: one per credentials replacement mode
-the DCC sends, named as the RTDS names them. Their payload is written whole by ``fills_credentials``."""
+"""Security credential commands, by message code: Update Security Credentials (CS02b / CS02g), one per
+credentials replacement mode the DCC sends, named as the RTDS names them, and the device's own credentials
+(CS02c, CS02d). Their payload is written whole by ``fills_credentials``."""
 from __future__ import annotations
 
 # Structure names (as the RTDS folders name them) → the GBCS message code of each credentials replacement mode.
@@ -11,7 +12,10 @@ MODES: dict[str, tuple[int, str, str]] = {       # structure → (message code, 
     NETWORK_OPERATOR_BY_NETWORK_OPERATOR: (0x0103, "networkOperatorByNetworkOperator", "networkOperator"),
     LOAD_CONTROLLER_BY_SUPPLIER: (0x0126, "loadControllerBySupplier", "loadController"),
 }
+# The device's own credentials: a new key pair (6.17) and its certificate (6.15.2).
+OWN_CREDENTIALS = {"CS02c": 0x000A, "CS02d": 0x000B}
+
 STRUCTURES: dict[int, dict] = {
     code: {"use_case": name, "kind": "asn1", "sign": True, "extra": "", "tree": []}
-    for name, (code, _mode, _role) in MODES.items()
+    for name, code in [*((name, code) for name, (code, _mode, _role) in MODES.items()), *OWN_CREDENTIALS.items()]
 }
