@@ -208,3 +208,15 @@ async def test_gas_flow_settings_are_read_back_and_a_decimal_rate_needs_gbcs_3_2
         assert answer.code == "E060701"
     finally:
         await repo.update_device(pool, GSME.replace("-", ""), gbcs_version=version)
+
+
+async def test_the_hubs_sub_ghz_configuration_is_read_back(estate):
+    hub = "00-DB-12-34-56-78-90-A2"
+    root = prepared("DBCH04_6.28_SUCCESS_REQUEST_DUIS.XML", target=hub)
+    client.set_body_text(root, "ChannelQuieterThreshold", "9")
+    client.set_body_text(root, "LocalCHRetryPercentage", "12.50")
+    assert _results(await send(estate, root)) == [0]
+    [configuration] = _values(await send(estate, prepared("DBCH03_6.30_SUCCESS_REQUEST_DUIS.XML", target=hub)))
+    items = configuration["items"]
+    assert items[0]["hex"] == "e0000006" and items[3]["hex"] == "f8000006"      # channels 1 and 2 of each band
+    assert (items[4]["value"], items[8]["value"], items[14]["value"]) == (130, 9, 1250)

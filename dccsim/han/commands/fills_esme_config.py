@@ -8,6 +8,7 @@ the counter resets): ``choose_use_case``.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Callable
 
 from gbcs import dlms as x
@@ -15,7 +16,7 @@ from devices import esme_capabilities as capabilities
 from dccsim.han.commands.fills_esme import activation_date_time, fill_period, time_of
 from dccsim.han.commands.structures_esme_config import (LIMITERS, LOAD_LIMIT, MAX_DEMAND, PHASES,
                                                         SWITCH_DESCRIPTIONS, average_rms_objects)
-from dccsim.han.commands.values import all_values, as_int, as_list, text_of
+from dccsim.han.commands.values import all_values, as_decimal, as_int, as_list, text_of
 from dccsim.duis.outcomes import E11, DuisRejection
 from dccsim.inventory.models import Device
 
@@ -29,6 +30,8 @@ PREFERRED: dict[tuple[str, str], str] = {
     ("6.14.1", "ESME"): "ECS46a", ("6.18.1", "ESME"): "ECS37", ("6.18.2", "ESME"): "ECS57",
     ("6.20.1", "ESME"): "ECS39a", ("6.20.2", "ESME"): "ECS39b", ("6.25", "ESME"): "ECS81",
     ("6.26", "ESME"): "ECS48",
+    ("6.28", "CHF"): "DBCH04", ("6.29", "CHF"): "DBCH05", ("6.30", "CHF"): "DBCH03", ("6.31", "CHF"): "DBCH01",
+    ("6.32", "CHF"): "DBCH02",
 }
 
 # Use cases whose single-phase and polyphase forms differ: variant → (single, polyphase).
@@ -219,6 +222,37 @@ def _switch_descriptions(tree: dict, body: dict, device: Device, now: datetime) 
     return _put({(1, obis, 2): value for obis, value in named.items()})(tree, body, device, now)
 
 
+# --- 6.28 the hub's Sub GHz configuration ----------------------------------------------------------
+
+# Each channel band: its element, its identifier (the bit string's top bits) and its first channel number.
+_BANDS = (("LowerBandSubGHzChannels0To26", 0xE0000000, 0), ("LowerBandSubGHzChannels27To34", 0xE8000000, 27),
+          ("LowerBandSubGHzChannels35To61", 0xF0000000, 35), ("UpperBandSubGHzChannels0To26", 0xF8000000, 0))
+# The thresholds after the bands: element, DLMS type, scale (DUIS decimals are sent in hundredths).
+_SUB_GHZ = (("NormalLimitedDutyCycleThreshold", x.long_unsigned, 100),
+            ("LimitedCriticalDutyCycleThreshold", x.long_unsigned, 100),
+            ("MaximumSubGHzChannelChangesPerWeek", x.unsigned, 1), ("GSMECurfew", x.long_unsigned, 1),
+            ("ChannelQuieterThreshold", x.unsigned, 1), ("ChannelNoisierThreshold", x.unsigned, 1),
+            ("NonGSMEPoorCommsPercentageThreshold", x.long_unsigned, 100),
+            ("NonGSMEPoorCommsMeasurementPeriods", x.unsigned, 1), ("LocalCHNoiseMeasurementPeriod", x.long_unsigned, 1),
+            ("LocalCHFailurePercentage", x.long_unsigned, 100), ("LocalCHRetryPercentage", x.long_unsigned, 100))
+
+
+def _channels(body: dict, element: str, band: int, first: int) -> dict:
+    chosen = body.get(element) or {}
+    bits = band
+    for name in chosen if isinstance(chosen, dict) else ():
+        if name.startswith("Channel") and name[7:].isdigit():
+            bits |= 1 << (int(name[7:]) - first)
+    return x.bits(32, f"{bits:08x}")
+
+
+def _sub_ghz(body: dict, now: datetime) -> Values:
+    bands = [_channels(body, element, band, first) for element, band, first in _BANDS]
+    settings = [kind(int((as_decimal(body.get(element), Decimal(0)) or Decimal(0)) * scale))
+                for element, kind, scale in _SUB_GHZ]
+    return {(1, "00005E2C0A00", 2): x.structure(*bands, *settings)}
+
+
 # --- the others ---------------------------------------------------------------------------------
 
 def _import_mpxn(body: dict, now: datetime) -> Values:
@@ -246,6 +280,7 @@ FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     "ECS81": _by(lambda body, now: {(1, "00005E2C0004", 2): x.boolean(
         text_of(body.get("SupplyTamperState")) == "Locked")}),
     "ECS48": _by(_daily_block_counter_reset),
+    "DBCH04": _by(_sub_ghz), "DBCH02": fill_period,
     **{use_case: fill_period for use_case in ("ECS35a", "ECS35b", "ECS35c", "ECS35d", "ECS35e", "ECS35f",
                                               "ECS35g")},
 }

@@ -1,4 +1,5 @@
-"""ESME (DLMS COSEM) commands of the device-configuration use cases (DUIS 6.x), by message code.
+"""DLMS COSEM commands of the device-configuration use cases (DUIS 6.x) — the ESME's and the Communications
+Hub's (ECS26n, ECS35c/d, DBCH) — by message code.
 
 Declared as ``structures_esme`` declares the reads: what each use case addresses. The sets carry a null
 where the request supplies the value (``fills_esme_config`` puts it in); the actions carry GBCS's
@@ -67,6 +68,12 @@ DECLARED: dict[int, tuple[str, bool, bool, list[tuple[Spec, dict]]]] = {
              + get(1, "0000600106FF", 2) + get(1, "00005E2C0004", 2)),
     # the hub's identity, read through 6.2.4 on the CHF (the DCC sends it on the User's behalf)
     0x00FA: ("ECS26n", False, True, get(1, "0000600104FF", 2) + get(1, "0000600106FF", 2)),
+    # the hub's Sub GHz configuration, channel scan, operating channel and channel log (6.28–6.32)
+    0x010D: ("DBCH04", False, True, set_(1, "00005E2C0A00", 2)),
+    0x010E: ("DBCH05", False, True, set_(1, "00005E2C0A01", 2, x.unsigned(0))),
+    0x010C: ("DBCH03", False, True, get(1, "00005E2C0A00", 2)),
+    0x010A: ("DBCH01", False, True, get(1, "00005E2C0A02", 2)),
+    0x010B: ("DBCH02", False, True, get_period(7, "00005E2C0A03")),
     0x0040: ("ECS26f", False, False, get(21, "0000100000FF", 2)),
     0x00BE: ("ECS26j", False, False, get(111, "0000130000FF", 2)),
     0x004E: ("ECS40", False, False, get(1, "00005E2C220B", 2) + get(1, "0100000002FF", 2)),
