@@ -229,10 +229,21 @@ def _day_start(ctx: Context) -> int:
     return x.utc_seconds(ctx.now.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
-def _max_demand(quantity, since: Callable[[Context], int]) -> Callable[[Context], tuple[int, int]]:
+def reset_at(ctx: Context, cls: int, obis: str) -> int | None:
+    """When a register or counter was last reset (6.4.2, 6.18.2, 6.27), in UTC seconds; None: never."""
+    return ctx.meter.resets.get(f"{cls}:{obis.upper()}")
+
+
+def reset(ctx: Context, cls: int, obis: str) -> None:
+    ctx.meter.resets[f"{cls}:{obis.upper()}"] = ctx.seconds
+
+
+def _max_demand(quantity, since: Callable[[Context], int], obis: str) -> Callable[[Context], tuple[int, int]]:
+    """The highest half-hour demand since the period start, or since the register was reset (6.18.2)."""
     def compute(ctx: Context) -> tuple[int, int]:
-        best, when = 0, since(ctx)
-        for slot in range(since(ctx) // energy.SLOT, ctx.seconds // energy.SLOT):
+        start = max(since(ctx), reset_at(ctx, 4, obis) or 0)
+        best, when = 0, start
+        for slot in range(-(-start // energy.SLOT), ctx.seconds // energy.SLOT):
             power = quantity(ctx.seed, slot) * 2
             if power > best:
                 best, when = power, slot * energy.SLOT
@@ -240,9 +251,9 @@ def _max_demand(quantity, since: Callable[[Context], int]) -> Callable[[Context]
     return compute
 
 
-_MD = {"0100010600FF": _max_demand(energy.import_wh, _md_period_start),
-       "0100010601FF": _max_demand(energy.import_wh, _day_start),
-       "0100020600FF": _max_demand(energy.export_wh, _md_period_start)}
+_MD = {"0100010600FF": _max_demand(energy.import_wh, _md_period_start, "0100010600FF"),
+       "0100010601FF": _max_demand(energy.import_wh, _day_start, "0100010601FF"),
+       "0100020600FF": _max_demand(energy.export_wh, _md_period_start, "0100020600FF")}
 for _obis, _compute in _MD.items():
     READS[(4, _obis, 2)] = (lambda c: lambda ctx, period: x.dlu(c(ctx)[0]))(_compute)
     READS[(4, _obis, 5)] = (lambda c: lambda ctx, period: x.octets(x.date_time(x.from_utc_seconds(c(ctx)[1]))))(
@@ -254,16 +265,22 @@ for _obis in ("00005E2C0500", "00005E2C0501", "00005E2C0502"):
 
 # --- network data -------------------------------------------------------------------------------
 
-def _voltage_events(phase: int, swell: bool) -> Read:
+VOLTAGE_EVENT_INTERVAL = 20 * 86400       # the simulated network sags (swells) about every twenty days
+
+
+def _voltage_events(phase: int, swell: bool, obis: str) -> Read:
+    """Voltage sags (swells) on a phase: counted since the meter was made, or since 6.27 reset the counter."""
     def read(ctx: Context, period: Period) -> Node:
-        days = ctx.seconds // 86400
-        return x.dlu(days % 97 + (ctx.seed >> (phase + (8 if swell else 0))) % 50)
+        since = reset_at(ctx, 3, obis)
+        if since is None:
+            return x.dlu(ctx.seconds // VOLTAGE_EVENT_INTERVAL + (ctx.seed >> (phase + (8 if swell else 0))) % 50)
+        return x.dlu(max(0, ctx.seconds - since) // VOLTAGE_EVENT_INTERVAL)
     return read
 
 
 for _phase, _c in ((1, "20"), (2, "34"), (3, "48")):
-    READS[(3, f"0100{_c}200004", 2)] = _voltage_events(_phase, False)     # voltage sag count
-    READS[(3, f"0100{_c}240004", 2)] = _voltage_events(_phase, True)      # voltage swell count
+    READS[(3, f"0100{_c}200004", 2)] = _voltage_events(_phase, False, f"0100{_c}200004")     # sag count
+    READS[(3, f"0100{_c}240004", 2)] = _voltage_events(_phase, True, f"0100{_c}240004")      # swell count
     _constant(3, f"0100{_c}200004", 3, x.scaler_unit(0, COUNT))
     _constant(3, f"0100{_c}240004", 3, x.scaler_unit(0, COUNT))
 

@@ -116,3 +116,4 @@ class EsmeMeter:
     supply: SupplyState = SupplyState.ENABLED
     logs: EsmeLogs = field(default_factory=EsmeLogs)
     preset: ClockPreset | None = None
+    resets: dict[str, int] = field(default_factory=dict)   # counter / register (class:OBIS) → when last reset

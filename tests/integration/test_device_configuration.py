@@ -220,3 +220,25 @@ async def test_the_hubs_sub_ghz_configuration_is_read_back(estate):
     items = configuration["items"]
     assert items[0]["hex"] == "e0000006" and items[3]["hex"] == "f8000006"      # channels 1 and 2 of each band
     assert (items[4]["value"], items[8]["value"], items[14]["value"]) == (130, 9, 1250)
+
+
+async def test_resets_start_the_counters_and_registers_afresh(estate):
+    network_operator = "90-B3-D5-1F-30-02-00-00"
+    await estate[0].advance(6 * 3600)                   # half hours of demand since the month began
+
+    def demand():
+        return build_request("4.12.1", originator=SUPPLIER, device=ESME)
+
+    def sags():
+        return build_request("4.10", originator=network_operator, device=ESME, now=estate[0].sim.clock.now(),
+                             body={"ReadLogPeriod": {"StartDateTime": "-1d", "EndDateTime": "now"}})
+
+    before = _values(await send(estate, demand()))
+    await send(estate, build_request("6.18.2", originator=network_operator, device=ESME,
+                                     body={"MaxDemandActivePowerImportValue": {}}))
+    after = _values(await send(estate, demand()))
+    # ECS18b: …, import maximum demand (value, scaler-unit, time), configurable-time maximum demand, …
+    assert before[2]["value"] > 0 and after[2]["value"] == 0 and after[5] == before[5]
+    assert _values(await send(estate, sags()))[0]["value"] > 0
+    await send(estate, request("ECS29e_6.27_SUCCESS_REQUEST_DUIS.XML"))
+    assert _values(await send(estate, sags()))[0]["value"] == 0
