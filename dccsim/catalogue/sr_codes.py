@@ -45,7 +45,7 @@ SR_CODES: dict[str, SrCode] = {
     "E061509": SrCode("6.15.1", Status.NOT_PRODUCED,
                       "the release note adds it with the Load Controller role (CS02g) without its condition; " + _NO_TEXT),
     **{code: SrCode("6.18.x", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E061801", "E061802", "E061803")},
-    **{code: SrCode("6.21", Status.NOT_PRODUCED, _NOT_ROUTED) for code in ("E062101", "E062102", "E062103",
+    **{code: SrCode("6.21", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E062101", "E062102", "E062103",
                                                                           "E062105")},
     **{code: SrCode("6.22", Status.NOT_PRODUCED, _NOT_ROUTED) for code in ("E062201", "E062202", "E062203")},
     **{code: SrCode("6.23", Status.NOT_PRODUCED, _NO_TEXT)

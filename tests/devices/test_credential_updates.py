@@ -88,3 +88,23 @@ def test_a_cancellation_is_told_from_its_gbcs_date():
     command = _vector("6.15.1_CS02bSupplierBySupplier",
                       "CS02bSupplierBySupplier_6.15.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX")
     assert credential_updates.execution_time(command)[0]
+
+
+def test_a_handover_replaces_the_access_control_brokers_supplier_cells_of_a_dcc_controlled_device():
+    """6.21: on a DCC-controlled device the ACB holds the Supplier cells, and hands them to the supplier."""
+    folder = "6.21_CS02bSupplierBySupplierHandover"
+    command = _vector(folder, "CS02bSupplierBySupplierHandover_6.21_SUCCESS_COMMAND_GBCS.HEX")
+    expected = _vector(folder, "CS02bSupplierBySupplierHandover_6.21_SUCCESS_RESPONSE_GBCS.HEX")
+    keys = rtds_keys()
+    acb = command.originator
+    theirs = expected.payload.fields(message_code=expected.message_code, cra=expected.cra)["execution_outcome"]
+    held = {o["affected_trust_anchor_cell"].get("cell_usage", o["affected_trust_anchor_cell"]["key_usage"][0]):
+            bytes.fromhex(o["existing_subject_key_id"]) for o in theirs["replacement_outcomes"]}
+    cells = [trust_anchors.make_cell(Role.SUPPLIER, usage, acb, keys.public_key(acb, KeyUsage.SIGNING), ski)
+             for usage, ski in ((KeyUsage.SIGNING, held["digitalSignature"]),
+                                (KeyUsage.KEY_AGREEMENT, held["keyAgreement"]),
+                                (KeyUsage.PREPAYMENT, held["prePaymentTopUp"])) if ski]
+    state = EsmeState(device_id=command.recipient, trust_anchors=cells)
+    nodes, _alerts = credential_updates.serve(state, command, NOW)
+    mine = gbcs.Payload("asn1", nodes).fields(message_code=expected.message_code, cra=gbcs.Cra.RESPONSE)
+    assert mine["execution_outcome"] == theirs

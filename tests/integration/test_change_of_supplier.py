@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 import gbcs
+from dccsim.catalogue.requests import build_request
 from dccsim.duis import client
 from dccsim.duis.namespaces import sr
 from dccsim.han.identities import devices_authority
@@ -197,3 +198,21 @@ async def test_the_meter_takes_a_new_key_pair_and_its_certificate(estate):
     assert again.verification.signature == "verified"
     assert again.payload.fields(message_code=again.message_code, cra=again.cra)["response_code"] == \
         "noCorrespondingKeyPairGenerated"
+
+
+async def test_a_handover_is_sent_by_the_access_control_broker_and_refused_by_a_meter_it_does_not_control(estate):
+    """6.21 hands a DCC-controlled device (its Supplier cells held by the DCC) to the supplier: the DCC's Access
+    Control Broker sends the CS02b. The demo meter is not DCC controlled: it replaces nothing."""
+    running, receivers, _keys = estate
+    user = (await repo.parties(running.sim.db.pool, ESME))["IS"]
+    certificate = running.sim.smki.gbcs(user, gbcs.SIGNING).certificate.public_bytes(serialization.Encoding.DER)
+    root = build_request("6.21", originator=_dashed(user), device=_dashed(ESME), body={
+        "RemotePartyRole": "Supplier", "ReplacementCertificates": {"DigitalSigningCertificate": certificate},
+        "CertificationPathCertificates": {"Certificate": [certificate]}, "ApplyTimeBasedCPVChecks": "true"})
+    code, response = await _answer(running, receivers, root, user)
+    assert code == "I99"
+    outcome = _message(running, response)
+    assert outcome.recipient == "90B3D51F30000002"          # answered to the Access Control Broker
+    fields = outcome.payload.fields(message_code=outcome.message_code, cra=outcome.cra)["execution_outcome"]
+    assert [o["status"] for o in fields["replacement_outcomes"]] == ["noTrustAnchor"]
+    assert (await repo.parties(running.sim.db.pool, ESME))["IS"] == user

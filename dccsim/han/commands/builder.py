@@ -176,7 +176,7 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     business = name in ACB_ORIGINATED or len(extra) == 16 or acb_signed
     return Command(code, name, Payload(structure["kind"], tree), critical or structure["sign"], extra,
                    acb=business or name in ACB_ORIGINATED_PLAIN, business_originator=business,
-                   acb_signed=acb_signed, dcc_party=fills_credentials.DCC_ORIGINATED.get(use_case))
+                   acb_signed=acb_signed, dcc_party=fills_credentials.DCC_ORIGINATED.get(variant))
 
 
 def execution_time(body: dict[str, Any]) -> datetime | None:

@@ -144,5 +144,7 @@ def _device_certificate(tree: Any, body: dict, device: Device, now: datetime) ->
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     **{name: _fill(name) for name in MODES}, "CS02c": _issue, "CS02d": _device_certificate}
 FINISH: dict[str, Callable[[Any, int], Any]] = {name: sequenced for name in MODES if name != SUPPLIER_BY_TRANS_COS}
-# Commands a DCC party originates itself (not the requesting User): structure → the estate role of that party.
-DCC_ORIGINATED = {SUPPLIER_BY_TRANS_COS: "TCoS"}
+# Commands a DCC party originates itself (not the requesting User), by Service Request: the estate role of that
+# party — the Transitional CoS party for a change of supplier, the Access Control Broker, which holds the cells
+# of a DCC-controlled device, for its handover (6.21).
+DCC_ORIGINATED = {"6.23": "TCoS", "6.21": "ACB"}
