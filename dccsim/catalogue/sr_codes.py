@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dccsim.duis import codes
+
 
 class Status(StrEnum):
     PRODUCED = "produced"
@@ -30,7 +32,7 @@ _NOT_ROUTED = "its Service Request is not routed yet (HTTP 501)"
 SR_CODES: dict[str, SrCode] = {
     "E060501": SrCode("6.5", Status.NOT_PRODUCED, _NO_TEXT),
     "E060502": SrCode("6.5", Status.NOT_PRODUCED, _NO_TEXT),
-    "E060701": SrCode("6.7", Status.PRODUCED,
+    codes.E060701: SrCode("6.7", Status.PRODUCED,
                       "UncontrolledGasFlowRateDecimal for a gas meter below GBCS v3.2 (release note V4.0: 'GBCS v3.2 "
                       "or later'); tests/integration/test_device_configuration.py"),
     "E060801": SrCode("6.8", Status.NOT_PRODUCED, _NO_TEXT),
