@@ -20,6 +20,30 @@ from gbcs import DataAccessResult as Result
 
 FIRMWARE_VERSION_OBIS = {"0000000201FF", "0000000200FF", "0100000200FF"}
 CHF_DEVICE_LOG = "00001E0300FF"
+# The hub's event and security logs (ECS35c / ECS35d): the simulated hub logs no events.
+CHF_LOGS = {
+    "0000636200FF": {"type": "compact-array", "description": {"type": "structure", "items": [
+        {"type": "double-long-unsigned"}, {"type": "long-unsigned"}, {"type": "octet-string"}]}, "contents": ""},
+    "0000636201FF": {"type": "compact-array", "description": {"type": "structure", "items": [
+        {"type": "double-long-unsigned"}, {"type": "long-unsigned"}]}, "contents": ""},
+}
+# The hub's Sub GHz radio (DBCH01–05): its configuration as it leaves the factory (all channels of the lower band,
+# the GBCS default thresholds), the channel it operates on, its channel log (nothing changed yet).
+SUB_GHZ_CONFIGURATION, SUB_GHZ_SCAN, SUB_GHZ_CHANNEL, SUB_GHZ_LOG = (
+    "00005E2C0A00", "00005E2C0A01", "00005E2C0A02", "00005E2C0A03")
+_LU, _U = "long-unsigned", "unsigned"
+SUB_GHZ_DEFAULTS = {
+    SUB_GHZ_CONFIGURATION: {"type": "structure", "items": [
+        *({"type": "bit-string", "bits": 32, "hex": band} for band in ("e7ffffff", "e80000ff", "f7ffffff", "f8000000")),
+        *({"type": kind, "value": value} for kind, value in (
+            (_LU, 125), (_LU, 200), (_U, 3), (_LU, 6), (_U, 10), (_U, 10), (_LU, 5000), (_U, 100), (_LU, 120),
+            (_LU, 5000), (_LU, 2500)))]},
+    SUB_GHZ_CHANNEL: {"type": "bit-string", "bits": 32, "hex": "e0000001"},
+    SUB_GHZ_LOG: {"type": "compact-array", "description": {"type": "structure", "items": [
+        {"type": "double-long-unsigned"}, {"type": "long-unsigned"}, {"type": "octet-string"}]}, "contents": ""},
+}
+# The hub's identity and type (ECS26n): model and hardware version.
+CHF_IDENTITY = {"0000600104FF": b"DCCSIM-CH", "0000600106FF": b"SIM "}
 START_WH = 1_234_000
 WH_PER_DAY = 10_000
 
@@ -38,12 +62,18 @@ def default_value(state: ChfState, cls: int, obis: str, attribute: int, now: dat
     consumed = state.consumption.wh if state.consumption is not None else 0
     if cls == 1 and attribute == 2 and obis.upper() in FIRMWARE_VERSION_OBIS:
         return {"type": "octet-string", "hex": state.firmware.version}
+    if cls == 1 and attribute == 2 and obis.upper() in CHF_IDENTITY:
+        return {"type": "octet-string", "hex": CHF_IDENTITY[obis.upper()].hex()}
     if cls in (3, 4) and attribute == 2:
         return _dlu(consumed)
     if cls in (3, 4) and attribute == 3:
         return {"type": "structure", "items": [{"type": "integer", "value": 0}, {"type": "enum", "value": 30}]}
     if (cls, attribute) in ((4, 5), (8, 2)):
         return _date_time(now)
+    if cls == 7 and attribute == 2 and obis.upper() in CHF_LOGS:
+        return CHF_LOGS[obis.upper()]
+    if attribute == 2 and obis.upper() in SUB_GHZ_DEFAULTS:
+        return SUB_GHZ_DEFAULTS[obis.upper()]
     if cls == 7 and attribute == 2:
         days = 1 if selection is not None else 2
         return {"type": "array", "items": [

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import gbcs
-from devices import alerts, asn1_server, chf, cosem, firmware, future_dated, top_ups, use_cases, zcl
+from devices import (alerts, asn1_server, chf, cosem, credential_updates, device_credentials, firmware, future_dated,
+                     top_ups, use_cases, zcl)
 from devices.device_types import kind, serves
+from devices.errors import MalformedRequest
 from devices.state import (ASN1, DLMS_REQUEST, GBZ, ChfState, DeviceState, EsmeState, FirmwareActivation, GpfState,
                            GsmeState, HcalcsState, HeldCommand, PpmidState, SecurityEvent)
 from devices.trust_anchors import DeviceKeys, signature_roles
@@ -34,6 +36,8 @@ SECURITY_LOG_SIZE = 100
 # The ZCL Default Response a device gives for each part of a GBZ command it holds for later.
 ZCL_DEFAULT_RESPONSE, ZCL_SUCCESS = 0x0B, 0x00
 DLMS_RESPONSE = "dlms-access-response"
+CREDENTIAL_UPDATES = frozenset({"CS02b", "CS02g"})
+OWN_CREDENTIALS = {"CS02c": device_credentials.issue, "CS02d": device_credentials.update}
 
 
 @dataclass
@@ -114,7 +118,10 @@ def handle_command(identity: DeviceIdentity, state: DeviceState, frame: bytes, n
         return _refuse(state, now, f"a {state.KIND} does not serve {use_case or 'this command'}", [alert])
     if isinstance(state, ChfState):
         cosem.advance_consumption(state, now)
-    payload, specs = _execute(identity, keys, state, message, now)
+    try:
+        payload, specs = _execute(identity, keys, state, message, now)
+    except MalformedRequest as exc:
+        return _refuse(state, now, f"malformed: {exc}")
     signed = message.signature_field == SignatureField.PRESENT
     try:
         response = gbcs.build(cra=Cra.RESPONSE, counter=message.counter, originator=identity.device_id,
@@ -188,6 +195,10 @@ def _execute(identity: DeviceIdentity, keys: DeviceKeys, state: DeviceState, mes
     use_case = message.use_case or ""
     if use_case == "CS06":
         return _activate_firmware(state, message, now)
+    if use_case in CREDENTIAL_UPDATES:
+        return _update_credentials(state, message, now)
+    if use_case in OWN_CREDENTIALS:
+        return Payload(ASN1, OWN_CREDENTIALS[use_case](state, identity.device_id, message)), []
     timing = future_dated.timing(payload_kind, tree, now)
     native = future_dated.native(state, payload_kind, timing)
     if timing.cancel:
@@ -218,6 +229,22 @@ def _activate_firmware(state: DeviceState, message: gbcs.Message, now: datetime)
         return Payload(ASN1, [{"tag": "05", "hex": ""}]), []
     result, version = firmware.activate(state, digest)
     return Payload(ASN1, firmware.activation_response(result, version)), []
+
+
+def _update_credentials(state: DeviceState, message: gbcs.Message, now: datetime):
+    """CS02b / CS02g: run now, or hold until the execution time the command carries (a cancellation drops
+    the held one); a held one is answered 'accepted' and reports its outcome in an alert at its time."""
+    cancel, when = credential_updates.execution_time(message)
+    if cancel:
+        future_dated.cancel(state, message.message_code)
+        return Payload(ASN1, credential_updates.accepted()), []
+    if when is not None and when > now:
+        future_dated.hold(state, at=when, originator=message.originator, counter=message.counter,
+                          message_code=message.message_code, kind=ASN1, request=message.payload.tree, targets=(),
+                          use_case=message.use_case or "CS02b")
+        return Payload(ASN1, credential_updates.accepted()), []
+    nodes, specs = credential_updates.serve(state, message, now)
+    return Payload(ASN1, nodes), specs
 
 
 def _raise(identity: DeviceIdentity, keys: DeviceKeys, state: DeviceState, specs: list, message: gbcs.Message | None,
@@ -287,6 +314,13 @@ def run_due(identity: DeviceIdentity, state: DeviceState, now: datetime) -> Devi
             frames.append(firmware.activation_alert(
                 identity.device_id, keys, state, originator=item.originator, when=item.at,
                 reference=item.firmware.reference, result=result, version=version))
+            continue
+        if item.use_case in CREDENTIAL_UPDATES:
+            code, payload = credential_updates.run_held(state, item.request, item.message_code, item.originator,
+                                                        item.at)
+            frames.append(alerts.frame(identity.device_id, keys, state, code=code, recipient=item.originator,
+                                       message_code=credential_updates.ALERT_MESSAGE_CODES[item.message_code],
+                                       payload=payload))
             continue
         if isinstance(state, ChfState):
             cosem.advance_consumption(state, now)

@@ -19,6 +19,7 @@ from devices import esme_prepay_objects as prepay_objects
 from devices import esme_protection as protection
 from devices import esme_tariff as tariff
 from devices import top_ups
+from devices.attribute_store import key
 from devices.errors import MalformedRequest
 from gbcs.dlms import Node
 from devices.esme_objects import Context
@@ -135,6 +136,21 @@ def _get_protected_attributes(ctx: Context, data: Node) -> tuple[int, Node]:
 ACTIONS[(30, 1)] = _get_protected_attributes
 
 
+def _reset(cls: int) -> Callable[[Context, str], tuple[int, Node]]:
+    """Register / extended register method 1 (reset): a counter the meter keeps goes back to zero, a measured
+    one counts from now (6.4.2 load limit counter, 6.18.2 maximum demand, 6.27 RMS voltage counters)."""
+    def reset(ctx: Context, obis: str) -> tuple[int, Node]:
+        stored = key(cls, obis, 2)
+        if (cls, obis, 2) not in objects.READS and objects.configuration(ctx.caps).get(stored) is not None:
+            ctx.store[stored] = x.dlu(0)
+        objects.reset(ctx, cls, obis)
+        return Result.SUCCESS, x.null()
+    return reset
+
+
+OBIS_ACTIONS: dict[tuple[int, int], Callable[[Context, str], tuple[int, Node]]] = {(3, 1): _reset(3), (4, 1): _reset(4)}
+
+
 @dataclass(frozen=True)
 class Spec:
     """One part of an access request: a get, set or action on one attribute or method."""
@@ -162,9 +178,12 @@ def _action(ctx: Context, cls: int, obis: str, method: int, data: Node) -> tuple
     if not objects.present(ctx.caps, obis):
         return Result.OBJECT_UNDEFINED, x.null()
     hook = INSTANCE_ACTIONS.get((cls, obis, method)) or ACTIONS.get((cls, method))
-    if hook is None:
-        return Result.SUCCESS, x.null()
-    return hook(ctx, data)
+    if hook is not None:
+        return hook(ctx, data)
+    by_obis = OBIS_ACTIONS.get((cls, method))
+    if by_obis is not None:
+        return by_obis(ctx, obis)
+    return Result.SUCCESS, x.null()
 
 
 def _one(ctx: Context, spec: Spec, value: Node) -> tuple[int, Node]:

@@ -20,13 +20,15 @@ from typing import Any, Callable
 
 from gbcs import dlms as x
 from devices import esme_consumption as energy
+from devices import esme_event_logs as event_logs
 from devices import esme_logs as logs
 from devices import esme_meter as meter
+from devices import esme_settings as settings
 from devices import esme_tariff as tariff
 from devices.attribute_store import AttributeStore, key
 from devices.errors import reading
 from gbcs.dlms import Node
-from devices.esme_state import EsmeMeter, SupplyState
+from devices.esme_state import EsmeMeter, PaymentMode, SupplyState
 from devices.esme_variant import Capabilities
 from devices.state import EsmeState
 from devices.top_ups import Entry
@@ -91,7 +93,8 @@ def _constant(cls: int, obis: str, attribute: int, node: Node) -> None:
 PRESENCE: dict[str, Callable[[Capabilities], bool]] = {}
 for _obis in ("00005E2C0108", "0000131405FF", "00000B0001FF", "00000D0001FF", "00010B0001FF", "00005E2C801E"):
     PRESENCE[_obis] = lambda caps: caps.twin
-for _obis in ("010034200004", "010034240004", "0100341800FF", "010048200004", "010048240004", "0100481800FF"):
+for _obis in ("010034200004", "010034240004", "0100341800FF", "010048200004", "010048240004", "0100481800FF",
+              "0100341F0004", "010034230004", "0100481F0004", "010048230004"):
     PRESENCE[_obis] = lambda caps: caps.polyphase
 PRESENCE["0011636202FF"] = lambda caps: caps.auxiliary_controller
 
@@ -196,6 +199,25 @@ for _obis in ("0000000201FF", "0000000200FF", "0100000200FF"):
     READS[(1, _obis, 2)] = _firmware
 
 
+# --- device configuration derived from the meter's state (DUIS 6.x) --------------------------------
+
+@reads(1, settings.IDENTITY, 2)
+def identity(ctx: Context, period: Period) -> Node:
+    """ECS26e: the meter's own Device ID."""
+    return x.octets(ctx.state.device_id.lower())
+
+
+@reads(*settings.PAYMENT_MODE)
+def account_mode(ctx: Context, period: Period) -> Node:
+    """ECS26j: payment mode (1 credit, 2 prepayment) and account status (2 active)."""
+    return x.structure(x.enum(1 if ctx.meter.payment_mode is PaymentMode.CREDIT else 2), x.enum(2))
+
+
+for _attribute, _obis in settings.LOAD_LIMITER.items():
+    # ECS27: the limiter's threshold, period and restoration period are the load-limit objects' active values
+    READS[(71, "0000110000FF", _attribute)] = (lambda o: lambda ctx, period: ctx.stored(9000, o, 2))(_obis)
+
+
 # --- maximum demand -----------------------------------------------------------------------------
 
 def _md_period_start(ctx: Context) -> int:
@@ -207,10 +229,21 @@ def _day_start(ctx: Context) -> int:
     return x.utc_seconds(ctx.now.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
-def _max_demand(quantity, since: Callable[[Context], int]) -> Callable[[Context], tuple[int, int]]:
+def reset_at(ctx: Context, cls: int, obis: str) -> int | None:
+    """When a register or counter was last reset (6.4.2, 6.18.2, 6.27), in UTC seconds; None: never."""
+    return ctx.meter.resets.get(f"{cls}:{obis.upper()}")
+
+
+def reset(ctx: Context, cls: int, obis: str) -> None:
+    ctx.meter.resets[f"{cls}:{obis.upper()}"] = ctx.seconds
+
+
+def _max_demand(quantity, since: Callable[[Context], int], obis: str) -> Callable[[Context], tuple[int, int]]:
+    """The highest half-hour demand since the period start, or since the register was reset (6.18.2)."""
     def compute(ctx: Context) -> tuple[int, int]:
-        best, when = 0, since(ctx)
-        for slot in range(since(ctx) // energy.SLOT, ctx.seconds // energy.SLOT):
+        start = max(since(ctx), reset_at(ctx, 4, obis) or 0)
+        best, when = 0, start
+        for slot in range(-(-start // energy.SLOT), ctx.seconds // energy.SLOT):
             power = quantity(ctx.seed, slot) * 2
             if power > best:
                 best, when = power, slot * energy.SLOT
@@ -218,9 +251,9 @@ def _max_demand(quantity, since: Callable[[Context], int]) -> Callable[[Context]
     return compute
 
 
-_MD = {"0100010600FF": _max_demand(energy.import_wh, _md_period_start),
-       "0100010601FF": _max_demand(energy.import_wh, _day_start),
-       "0100020600FF": _max_demand(energy.export_wh, _md_period_start)}
+_MD = {"0100010600FF": _max_demand(energy.import_wh, _md_period_start, "0100010600FF"),
+       "0100010601FF": _max_demand(energy.import_wh, _day_start, "0100010601FF"),
+       "0100020600FF": _max_demand(energy.export_wh, _md_period_start, "0100020600FF")}
 for _obis, _compute in _MD.items():
     READS[(4, _obis, 2)] = (lambda c: lambda ctx, period: x.dlu(c(ctx)[0]))(_compute)
     READS[(4, _obis, 5)] = (lambda c: lambda ctx, period: x.octets(x.date_time(x.from_utc_seconds(c(ctx)[1]))))(
@@ -232,19 +265,24 @@ for _obis in ("00005E2C0500", "00005E2C0501", "00005E2C0502"):
 
 # --- network data -------------------------------------------------------------------------------
 
-def _voltage_events(phase: int, swell: bool) -> Read:
+VOLTAGE_EVENT_INTERVAL = 20 * 86400       # the simulated network sags (swells) about every twenty days
+
+
+def _voltage_events(phase: int, swell: bool, obis: str) -> Read:
+    """Voltage sags (swells) on a phase: counted since the meter was made, or since 6.27 reset the counter."""
     def read(ctx: Context, period: Period) -> Node:
-        days = ctx.seconds // 86400
-        return x.dlu(days % 97 + (ctx.seed >> (phase + (8 if swell else 0))) % 50)
+        since = reset_at(ctx, 3, obis)
+        if since is None:
+            return x.dlu(ctx.seconds // VOLTAGE_EVENT_INTERVAL + (ctx.seed >> (phase + (8 if swell else 0))) % 50)
+        return x.dlu(max(0, ctx.seconds - since) // VOLTAGE_EVENT_INTERVAL)
     return read
 
 
 for _phase, _c in ((1, "20"), (2, "34"), (3, "48")):
-    READS[(3, f"0100{_c}200004", 2)] = _voltage_events(_phase, False)     # voltage sag count
-    READS[(3, f"0100{_c}240004", 2)] = _voltage_events(_phase, True)      # voltage swell count
+    READS[(3, f"0100{_c}200004", 2)] = _voltage_events(_phase, False, f"0100{_c}200004")     # sag count
+    READS[(3, f"0100{_c}240004", 2)] = _voltage_events(_phase, True, f"0100{_c}240004")      # swell count
     _constant(3, f"0100{_c}200004", 3, x.scaler_unit(0, COUNT))
     _constant(3, f"0100{_c}240004", 3, x.scaler_unit(0, COUNT))
-    _constant(7, f"0100{_c}1800FF", 4, x.dlu(3600))
 
 
 # --- logs and profiles (class 7 buffers, read for a period) -------------------------------------
@@ -265,6 +303,10 @@ PROFILES: dict[str, logs.Reader] = {
     "0100201800FF": logs.voltage_profile(1),              # ECS23
     "0100341800FF": logs.voltage_profile(2),              # ECS23b
     "0100481800FF": logs.voltage_profile(3),              # ECS23b
+    "0000636200FF": event_logs.event_log,                 # ECS35a
+    "0000636201FF": event_logs.security_log,              # ECS35b
+    "0000636204FF": event_logs.power_event_log,           # ECS35e
+    "0011636202FF": event_logs.auxiliary_log,             # ECS35f / ECS35g
 }
 for _obis, _reader in PROFILES.items():
     READS[(7, _obis, 2)] = (lambda r: lambda ctx, period: r(ctx.state, ctx.store, *(period or (0, ctx.seconds)),
@@ -372,12 +414,10 @@ def configuration(caps: Capabilities) -> AttributeStore:
         k(11, "00000B0003FF", 2): x.array([x.structure(x.long_unsigned(1), x.octets("ffff0c19ff"), x.unsigned(1))]),
         k(10, "00000C0002FF", 2): x.array([_schedule_entry(1, "00000a0067ff", 0x1100, "00000000", (7, "00"), (1, "00"),
                                                            "ffffffffff", "ffffffffff")]),
-        # load limiting (ECS27)
-        k(9000, "00005E2C0003", 2): x.boolean(False),
+        # load limiting (ECS27): the counter; the limiter's settings are read from ``settings``
         k(3, "00005E2C2AFF", 2): x.dlu(0), k(3, "00005E2C2AFF", 3): x.scaler_unit(0, COUNT),
-        k(71, "0000110000FF", 4): x.dlu(6900), k(71, "0000110000FF", 6): x.dlu(300),
-        k(71, "0000110000FF", 7): x.dlu(30),
     })
+    values.update(settings.factory_values(caps))
     _CONFIGURATION[caps.variant] = values
     return values
 

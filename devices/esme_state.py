@@ -113,3 +113,4 @@ class EsmeMeter:
     credit_interrupted: bool = False    # the supply was interrupted for want of prepayment credit
     logs: EsmeLogs = field(default_factory=EsmeLogs)
     preset: ClockPreset | None = None
+    resets: dict[str, int] = field(default_factory=dict)   # counter / register (class:OBIS) → when last reset

@@ -13,7 +13,8 @@ from typing import Any, Callable
 from devices import gas_meter as meter
 from devices import gas_prepayment as prepayment
 from devices import top_ups
-from devices.gas_state import DayEntry, GasCalendar, GasData, GasEventLogs, Season, SpecialDay, TariffParts
+from devices.gas_state import (BillingPeriod, DayEntry, GasCalendar, GasData, GasEventLogs, GasFlow, Season, SpecialDay,
+                               TariffParts)
 from devices.state import DeviceState, GsmeState
 from devices.supply import SupplyState
 from gbcs import zcl
@@ -85,6 +86,16 @@ ATTRIBUTES: dict[tuple[int, int], tuple[int, Getter]] = {
     (METERING, 0x0014): (zcl.ENUM8, lambda s: SUPPLY_STATUS[s.gas.supply]),
     (METERING, 0x0205): (zcl.UINT16, lambda s: max(0, 5475 - (s.now - s.gas.history_start) // meter.DAY)),
     (METERING, 0x0206): (zcl.OCTSTR, _firmware),
+    (METERING, 0x0307): (zcl.OCTSTR, lambda s: s.gas.site_id.encode("ascii", "replace")),   # MPRN
+    # what the supply does on a tamper or on depletion, and uncontrolled flow detection (GCS24 sets them)
+    (METERING, 0x0607): (zcl.ENUM8, lambda s: s.gas.supply_tamper_state),
+    (METERING, 0x0608): (zcl.ENUM8, lambda s: s.gas.supply_depletion_state),
+    (METERING, 0x0B10): (zcl.UINT16, lambda s: s.gas.flow.threshold),
+    (METERING, 0x0B11): (zcl.ENUM8, lambda s: s.gas.flow.unit),
+    (METERING, 0x0B12): (zcl.UINT16, lambda s: s.gas.flow.multiplier),
+    (METERING, 0x0B13): (zcl.UINT16, lambda s: s.gas.flow.divisor),
+    (METERING, 0x0B14): (zcl.UINT8, lambda s: s.gas.flow.stabilisation),
+    (METERING, 0x0B15): (zcl.UINT16, lambda s: s.gas.flow.measurement),
     (METERING, 0x0300): (zcl.ENUM8, lambda s: 0x01),        # m3
     (METERING, 0x0301): (zcl.UINT24, lambda s: 1),
     (METERING, 0x0302): (zcl.UINT24, lambda s: 1000),
@@ -537,6 +548,50 @@ def _publish_calorific_value(served: Served, fields: dict) -> int:
     return zcl.SUCCESS
 
 
+def _publish_billing_period(served: Served, fields: dict) -> int:
+    """GCS25 (6.8): the billing calendar."""
+    served.gas.billing = BillingPeriod(fields["billing_period_start_time"], fields["billing_period_duration"],
+                                       fields["billing_period_duration_type"], fields["issuer_event_id"])
+    return zcl.SUCCESS
+
+
+def _billing_period(served: Served, fields: dict) -> list[Answer]:
+    """GCS21k (6.2.3): the billing calendar, as the Publish Billing Period that set it."""
+    billing = served.gas.billing
+    return [Answer(0x09, {"provider_id": 0, "issuer_event_id": billing.issuer_event_id,
+                          "billing_period_start_time": billing.start, "billing_period_duration": billing.duration,
+                          "billing_period_duration_type": billing.duration_type, "tariff_type": 0})]
+
+
+def _publish_block_period(served: Served, fields: dict) -> int:
+    """GCS25 (6.8): block counters run from the start of the billing period it publishes with it."""
+    start = fields["block_period_start_time"]
+    if start <= served.now:
+        served.gas.block_period_start = max(served.gas.block_period_start, start)
+    return zcl.SUCCESS
+
+
+def _set_uncontrolled_flow_threshold(served: Served, fields: dict) -> int:
+    """GCS24 (6.7): uncontrolled gas flow detection."""
+    served.gas.flow = GasFlow(fields["uncontrolled_flow_threshold"], fields["unit_of_measure"], fields["multiplier"],
+                              fields["divisor"], fields["stabilisation_period"], fields["measurement_period"])
+    return zcl.SUCCESS
+
+
+def _set_supply_status(served: Served, fields: dict) -> int:
+    """GCS24 (6.7): what the supply does on a tamper and on depletion."""
+    served.gas.supply_tamper_state = fields["supply_tamper_state"]
+    served.gas.supply_depletion_state = fields["supply_depletion_state"]
+    return zcl.SUCCESS
+
+
+def _update_site_id(served: Served, fields: dict) -> int:
+    """GCS41 (6.20.1): the MPRN."""
+    site_id = fields["site_id"]
+    served.gas.site_id = site_id.decode("ascii", "replace") if isinstance(site_id, bytes) else str(site_id)
+    return zcl.SUCCESS
+
+
 FRIENDLY_CREDIT_CALENDAR_TYPE = 0x03
 
 
@@ -619,6 +674,12 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
     (PRICE, 0x04, True): _publish_tariff_information,
     (PRICE, 0x05, True): _publish_price_matrix,
     (PRICE, 0x06, True): _publish_block_thresholds,
+    (PRICE, 0x09, True): _publish_billing_period,
+    (PRICE, 0x0B, False): _billing_period,
+    (PRICE, 0x01, True): _publish_block_period,
+    (zcl.DEVICE_MANAGEMENT, 0x03, True): _update_site_id,
+    (METERING, 0x0E, False): _set_uncontrolled_flow_threshold,
+    (METERING, 0x0D, False): _set_supply_status,
 }
 
 # Responses sent without the 'disable default response' bit, as GBCS devices send them.

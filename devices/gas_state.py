@@ -206,6 +206,30 @@ class ConsumerInformation:
 
 
 @dataclass(slots=True)
+class BillingPeriod:
+    """The billing calendar (ZCL Publish Billing Period): from ``start`` (ZigBee UTC), ``duration`` units of
+    the duration type (low nibble: 0 minutes, 1 days, 2 weeks, 3 months)."""
+
+    start: int = 0
+    duration: int = 1
+    duration_type: int = 0x23
+    issuer_event_id: int = 0
+
+
+@dataclass(slots=True)
+class GasFlow:
+    """Uncontrolled gas flow detection (ZCL Set Uncontrolled Flow Threshold): the threshold in ``unit`` times
+    multiplier / divisor, over the measurement period (s), after the stabilisation period (s)."""
+
+    threshold: int = 0
+    unit: int = 1
+    multiplier: int = 1
+    divisor: int = 1
+    stabilisation: int = 0
+    measurement: int = 0
+
+
+@dataclass(slots=True)
 class GasData:
     seed: int
     daily_litres: int
@@ -232,3 +256,8 @@ class GasData:
     pending_payment_mode: PendingPaymentMode | None = None
     consumer: ConsumerInformation = field(default_factory=ConsumerInformation)
     network_sampling_from: int | None = None    # the Gas Transporter started network data recording (14.1)
+    site_id: str = ""                   # the MPRN (Metering Site ID) 6.20.1 sets and 6.2.7 reads
+    billing: BillingPeriod = field(default_factory=BillingPeriod)    # 6.8 sets it, 6.2.3 reads it
+    flow: GasFlow = field(default_factory=GasFlow)                     # 6.7 sets it, 6.2.8 reads it
+    supply_tamper_state: int = 3        # ZCL supply states on a tamper / depletion: 3 leaves the supply as it is
+    supply_depletion_state: int = 3

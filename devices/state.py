@@ -118,6 +118,7 @@ class DeviceState:
     firmware: Firmware = field(default_factory=Firmware)
     trust_anchors: list[Cell] | None = None         # None: not installed yet (filled at the next contact)
     own_credentials: dict[KeyUsage, OwnCredential] = field(default_factory=dict)
+    pending_keys: dict[KeyUsage, str] = field(default_factory=dict)   # key pairs generated (CS02c), PEM, by usage
     counters: dict[str, int] = field(default_factory=dict)       # the last originator counter taken, by entity
     alert_counter: int = DEFAULT_ALERT_COUNTER
     security_log: list[SecurityEvent] = field(default_factory=list)

@@ -17,6 +17,9 @@ SIGNERS: dict[str, tuple[Role, ...]] = {
     "CS03A2": (Role.SUPPLIER, Role.ACB), "CS03C": (Role.SUPPLIER, Role.ACB), "CS04AC": (Role.SUPPLIER, Role.ACB),
     "CS02a": (Role.TRANSITIONAL_COS, Role.SUPPLIER), "CS02f": (Role.TRANSITIONAL_COS, Role.SUPPLIER),
     "ECS47e": (Role.SUPPLIER, Role.LOAD_CONTROLLER),
+    # Update Security Credentials: whoever the replacement mode names (``devices.credential_updates`` checks it).
+    "CS02b": (Role.SUPPLIER, Role.NETWORK_OPERATOR, Role.TRANSITIONAL_COS, Role.ACB),
+    "CS02g": (Role.SUPPLIER, Role.LOAD_CONTROLLER),
 }
 DEFAULT_SIGNERS = (Role.SUPPLIER,)
 

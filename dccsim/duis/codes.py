@@ -34,6 +34,7 @@ __all__ = [
     "E080405",
     "E080902",
     "E080903",
+    "E060701",
     "E081111",
     "E081401",
     "E081402",
@@ -108,6 +109,8 @@ class Code(enum.StrEnum):
     """Read Device Log – feature not supported"""
     E080903 = "E080903"
     """Read Device Log – ReadSecurityDetails on a non-CHF"""
+    E060701 = "E060701"
+    """Update Device Configuration (Gas Flow) – decimal flow rate"""
     E081111 = "E081111"
     """Update HAN Device Log – install code length"""
     E081401 = "E081401"
@@ -171,6 +174,7 @@ E080301: Final = Code.E080301
 E080405: Final = Code.E080405
 E080902: Final = Code.E080902
 E080903: Final = Code.E080903
+E060701: Final = Code.E060701
 E081111: Final = Code.E081111
 E081401: Final = Code.E081401
 E081402: Final = Code.E081402

@@ -131,6 +131,9 @@ TABLE: tuple[Outcome, ...] = (
     _duis("E080903", "Read Device Log – ReadSecurityDetails on a non-CHF",
           "The Device Type is not a CHF however 'ReadSecurityDetails' is specified in the Service "
           "Request."),
+    _duis("E060701", "Update Device Configuration (Gas Flow) – decimal flow rate",
+          "UncontrolledGasFlowRateDecimal is given for a Device whose GBCS version is below 3.2 (release note "
+          "V4.0: \"GBCS v3.2 or later\")."),
     _duis("E081111", "Update HAN Device Log – install code length",
           "The Service Request refers to a SMETS2 Device but the InstallCode field is not 32 "
           "characters (representing 16 octets) in length."),

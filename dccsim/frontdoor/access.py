@@ -11,6 +11,10 @@ Who may address a device (E4), by the eligible role the user acts in:
   SEC (Section I), not a check the DCC makes, so the DCC gives no E4 to an Other
   User. (8.6 Service Opt In is not an Other User's consent either: it is the
   supplier of a non-domestic premises handing the device back to the DCC.)
+
+6.23 Update Security Credentials (CoS) is sent by the *gaining* supplier, not yet responsible for the
+device: the DCC checks it against Registration Data (the supplier registered for the MPxN from the change
+date), which the simulator does not hold; a User acting as the supplier of the device's fuel may send it.
 """
 from __future__ import annotations
 
@@ -67,11 +71,18 @@ def check_device(device: Device | None, device_id: str, spec: SRSpec, *, type_er
     return device
 
 
+# Service Requests a supplier sends for a device it is about to be responsible for (see module docstring).
+GAINING_SUPPLIER_VARIANTS = frozenset({"6.23"})
+_SUPPLIER_ROLES = {"ESME": UserRole.IMPORT_SUPPLIER, "GSME": UserRole.GAS_SUPPLIER}
+
+
 async def check_authorised(inventory: InventoryView, user: User, acting_roles: tuple[UserRole, ...],
-                           device: Device) -> None:
+                           device: Device, *, variant: str | None = None) -> None:
     """E4 unless one of the acting roles is responsible for the device (see module docstring); the inventory
     is read through ``inventory`` (a cache, or a transaction's connection)."""
     if UserRole.ACCESS_CONTROL_BROKER in acting_roles or UserRole.OTHER_USER in acting_roles:
+        return
+    if variant in GAINING_SUPPLIER_VARIANTS and _SUPPLIER_ROLES.get(device.device_type) in acting_roles:
         return
     own = await inventory.parties(device.device_id)
     if any(own.get(role) == user.entity_id for role in acting_roles):

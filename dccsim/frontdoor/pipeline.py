@@ -128,7 +128,7 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
     if device_id is not None and entry.device_must_exist:
         device = access.check_device(await front.inventory.device(device_id), device_id, spec,
                                      type_error=entry.type_error)
-        await access.check_authorised(front.inventory, user, acting_roles, device)
+        await access.check_authorised(front.inventory, user, acting_roles, device, variant=spec.variant)
 
     if not spec.non_device and command_variant != 4:
         _require_dcc_key_agreement(front, arrival.received_at)

@@ -10,7 +10,9 @@ from dataclasses import replace
 import gbcs
 from dccsim.db.connection import DccConnection
 from dccsim.han.commands.builder import Command
+from dccsim.han.commands.fills_credentials import sequenced
 from dccsim.han.installation import knows
+from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
 
 
@@ -18,7 +20,11 @@ async def originate(conn: DccConnection, device: Device, command: Command, *, us
                     critical: bool, acb_entity_id: str) -> gbcs.Message:
     """A command from ``user``: under its own id when the device knows it as a Remote Party, else from the
     Access Control Broker on its behalf (the DCC's own counter; the User and its counter in the
-    other-information), signed by the ACB where a critical use case comes through a non-critical SR."""
+    other-information), signed by the ACB where a critical use case comes through a non-critical SR. A command
+    a DCC party authorises itself (the Transitional CoS party's change of supplier) is that party's: its own
+    id, the DCC's counter as its sequence number, its signature."""
+    if command.dcc_party is not None:
+        return await _from_dcc_party(conn, device, command)
     acb = command.acb or (not critical and not await knows(conn, device, user))
     if acb:
         acb_counter = await conn.fetchval("SELECT nextval('acb_command_counter')")
@@ -32,6 +38,18 @@ async def originate(conn: DccConnection, device: Device, command: Command, *, us
                         message_code=command.message_code, payload=command.payload,
                         other_info_extra=command.other_info_extra,
                         signature_field=gbcs.SignatureField.ABSENT if critical else gbcs.SignatureField.EMPTY)
+
+
+async def _from_dcc_party(conn: DccConnection, device: Device, command: Command) -> gbcs.Message:
+    party = next((u.entity_id for u in await repo.list_users(conn) if command.dcc_party in u.roles), None)
+    if party is None:
+        raise LookupError(f"the inventory names no DCC party in the {command.dcc_party} role to originate "
+                          f"{command.use_case}")
+    counter = await conn.fetchval("SELECT nextval('acb_command_counter')")
+    payload = replace(command.payload, tree=sequenced(command.payload.tree, counter))
+    return gbcs.Message(cra=gbcs.Cra.COMMAND, counter=counter, originator=party, recipient=device.device_id,
+                        message_code=command.message_code, payload=payload, other_info_extra=b"",
+                        signature_field=gbcs.SignatureField.PRESENT)
 
 
 def precommand_bytes(message: gbcs.Message, *, empty_signature_byte: bool) -> bytes:

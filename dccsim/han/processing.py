@@ -45,6 +45,11 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
     if variant == "6.24.2" and han.release.certificate_tracking:
         await _track_certificate(han, conn, device, message)
         return []
+    if variant == "6.15.2" and rules.device_certificate_taken(message):
+        certificate = rules.certificate_sent(answered.command)
+        if certificate is not None:
+            await _record_device_certificate(han, conn, device, certificate, message)
+        return []
     if message.verification.signature == gbcs.Check.FAILED:
         return []
     if variant == "8.1.1" and device.status != DeviceStatus.COMMISSIONED:
@@ -56,11 +61,23 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
     if use_case in ("CCS05", "CCS06"):
         await _devices_on_the_han(han, conn, device, message)
         return []
+    if use_case in ("CS02b", "CS02g"):
+        await _cells_replaced(han, conn, device, message)
+        return []
     if variant in ("11.2", "11.3") and han.release.firmware_cpl_alerts:
         return await firmware_against_cpl(han, conn, device, rules.reported_firmware_version(message),
                                           requester=answered.user_id, trigger=variant,
                                           request_id=answered.request_id)
     return []
+
+
+async def _cells_replaced(han: HanContext, conn, device: Device, message: gbcs.Message) -> None:
+    """6.23 / 6.15.1: the party whose certificates the device now holds in a Supplier (Network Operator) cell
+    is the device's responsible supplier (network operator) in the inventory."""
+    for role, entity in rules.new_cell_holders(message).items():
+        responsible = rules.RESPONSIBLE_FOR_CELL.get((device.device_type, role))
+        if responsible is not None:
+            await han.inventory.set_party(conn, device.device_id, responsible, entity)
 
 
 async def _devices_on_the_han(han: HanContext, conn, chf: Device, message: gbcs.Message) -> None:
@@ -126,6 +143,13 @@ async def _track_certificate(han: HanContext, conn, device: Device, message: gbc
         certificate = x509.load_der_x509_certificate(asn1.encode(message.payload.tree))
     except ValueError:
         return
+    await _record_device_certificate(han, conn, device, certificate, message)
+
+
+async def _record_device_certificate(han: HanContext, conn, device: Device, certificate: x509.Certificate,
+                                     message: gbcs.Message) -> None:
+    """A certificate the device now answers with (reported by it, or taken by it through 6.15.2) becomes its
+    certificate in the SMKI repository, once shown to be genuine (see ``_track_certificate``)."""
     credential = classify(certificate, "reported by device")
     if credential.entity_id != device.device_id or not _issued_by_known_ca(han, certificate):
         return

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import enum
 
+from cryptography import x509
+
 import gbcs
 from gbcs import zcl
 from dccsim.inventory.models import CplEntry
@@ -25,6 +27,51 @@ def succeeded(message: gbcs.Message) -> bool:
                 return child.get("hex") in ("00", "")
         return True
     return True
+
+
+# Update Security Credentials (CS02b / CS02g): the inventory role a replaced signing cell's new holder takes,
+# by the device's type and the cell's remote-party role (6.23: the gaining supplier; 6.15.1: the new key holder).
+RESPONSIBLE_FOR_CELL: dict[tuple[str, str], str] = {
+    ("ESME", "supplier"): "IS", ("GSME", "supplier"): "GS",
+    ("ESME", "networkOperator"): "ED", ("GSME", "networkOperator"): "GT",
+}
+
+
+def new_cell_holders(message: gbcs.Message) -> dict[str, str]:
+    """The remote-party roles whose digital-signing cell an Update Security Credentials response says it
+    replaced, with the entity that now holds each."""
+    try:
+        fields = message.payload.fields(message_code=message.message_code, cra=message.cra)
+    except gbcs.GbcsError:
+        return {}
+    outcome = fields.get("execution_outcome") or {}
+    found = {}
+    for replaced in outcome.get("replacement_outcomes", []):
+        cell = replaced.get("affected_trust_anchor_cell", {})
+        if replaced.get("status") == "success" and "digitalSignature" in cell.get("key_usage", []):
+            found[cell.get("remote_party_role")] = replaced["replacing_subject_unique_id"].upper()
+    return found
+
+
+def device_certificate_taken(message: gbcs.Message) -> bool:
+    """Whether an Update Device Certificate response (CS02d, 6.15.2) says the device took the certificate."""
+    try:
+        fields = message.payload.fields(message_code=message.message_code, cra=message.cra)
+    except gbcs.GbcsError:
+        return False
+    return fields.get("response_code") == "success"
+
+
+def certificate_sent(command: bytes | None) -> x509.Certificate | None:
+    """The certificate an Update Device Certificate command (CS02d) carried."""
+    if command is None:
+        return None
+    try:
+        decoded = gbcs.decode(command)
+        der = decoded.payload.fields(message_code=decoded.message_code, cra=decoded.cra).get("certificate", "")
+        return x509.load_der_x509_certificate(bytes.fromhex(der))
+    except (gbcs.GbcsError, ValueError):
+        return None
 
 
 def reported_firmware_version(message: gbcs.Message) -> str | None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import gbcs
@@ -65,6 +67,24 @@ class KeyFolder:
             raise MissingKey(f"no GBCS signing key of {dashed(entity_id)} in {self.folder} "
                              f"({entity_id.lower()}-ds.pem and .key)")
         return credential.private_key
+
+    def certificate(self, entity_id: str, usage: str) -> bytes:
+        """A user's own GBCS certificate (DER) for ``usage`` — ``ds``, ``ka`` or ``pp-ka`` — as a change of
+        supplier or a credentials update sends it."""
+        for credential in self._credentials:
+            if credential.usage.value == usage and credential.entity_id == entity_id and not credential.is_device:
+                return credential.certificate.public_bytes(serialization.Encoding.DER)
+        raise MissingKey(f"no {usage} certificate of {dashed(entity_id)} in {self.folder} "
+                         f"({entity_id.lower()}-{usage}.pem)")
+
+    def authority(self, name: str) -> bytes:
+        """A certificate authority's certificate (DER) as the export names it (``ca-<name>.pem``), for the
+        certification path a credentials update carries."""
+        path = self.folder / f"ca-{name}.pem"
+        try:
+            return x509.load_pem_x509_certificate(path.read_bytes()).public_bytes(serialization.Encoding.DER)
+        except (OSError, ValueError):
+            raise MissingKey(f"no certificate authority {name!r} in {self.folder} ({path.name})") from None
 
     def utrn(self, value: int, *, supplier: str, meter: str, utrn_counter: int, value_class: str) -> str:
         """The UTRN ``supplier`` issues ``meter`` under ``utrn_counter``: its prepayment key with the meter's

@@ -33,6 +33,7 @@ __all__ = ["RUNNERS", "Session", "StepFailed", "StepError"]
 
 POLL = 0.1          # seconds between looks at what the simulator still has to do
 LOG_BODY_LIMIT = 400
+CERTIFICATE_USAGES = ("ds", "ka", "pp-ka")     # a user's GBCS certificates a request may carry
 PAYLOAD_LIMIT = 3000
 
 
@@ -76,8 +77,8 @@ class Session:
 
     def resolve(self, value: Any, *, originator: str | None = None, target: str | None = None) -> Any:
         """Values with ``${name}`` filled in, ``{utrn: {pence: N}}`` turned into the UTRN the originator issues
-        the target (or ``meter:``) under the next UTRN counter (or ``counter:``), and ``{file: PATH}`` into
-        that file's bytes."""
+        the target (or ``meter:``) under the next UTRN counter (or ``counter:``), ``{certificate: ds}`` into the
+        originator's certificate (DER) and ``{file: PATH}`` into that file's bytes."""
         if isinstance(value, str):
             return self.substitute(value)
         if isinstance(value, list):
@@ -85,6 +86,8 @@ class Session:
         if isinstance(value, Mapping):
             if set(value) == {"utrn"}:
                 return self._utrn(value["utrn"], originator, target)
+            if set(value) == {"certificate"}:
+                return self._certificate(value["certificate"], originator)
             if set(value) == {"file"}:
                 path = Path(self.substitute(str(value["file"])))
                 path = path if path.is_absolute() else self.scenario.where.file.parent / path
@@ -94,6 +97,21 @@ class Session:
                     raise StepError(f"cannot read {path}: {exc.strerror}") from None
             return {key: self.resolve(item, originator=originator, target=target) for key, item in value.items()}
         return value
+
+    def _certificate(self, spec: Any, originator: str | None) -> bytes:
+        """``{certificate: ds}`` (or ``ka``, ``pp-ka``): the sender's own certificate of that usage;
+        ``{certificate: {of: USER, usage: ds}}`` another user's; ``{certificate: {authority: organisations}}``
+        a certificate authority's."""
+        if isinstance(spec, Mapping) and set(spec) == {"authority"}:
+            return self.keys.authority(str(spec["authority"]))
+        owner, usage = (spec.get("of"), spec.get("usage")) if isinstance(spec, Mapping) else (originator, spec)
+        if usage not in CERTIFICATE_USAGES or owner is None:
+            raise StepError("a certificate is {certificate: ds | ka | pp-ka}, {certificate: {of: USER, usage: ds}} "
+                            "or {certificate: {authority: NAME}}")
+        try:
+            return self.keys.certificate(normalise_eui(str(owner)), str(usage))
+        except ValueError:
+            raise StepError(f"a certificate's owner {owner!r} is not an EUI-64") from None
 
     def _utrn(self, spec: Any, supplier: str | None, meter: str | None) -> str:
         if not isinstance(spec, Mapping) or len({"pence", "pounds"} & set(spec)) != 1 \

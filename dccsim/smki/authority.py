@@ -172,12 +172,14 @@ def _hardware_module_name(device_id: str) -> bytes:
     return bytes([0x30, len(inner)]) + inner
 
 
-def issue_device(ca: Authority, device_id: str, usage: Usage) -> Credential:
-    """A device certificate: empty subject, hardwareModuleName naming the device."""
-    key = new_key()
+def issue_device(ca: Authority, device_id: str, usage: Usage,
+                 public_key: ec.EllipticCurvePublicKey | None = None) -> Credential:
+    """A device certificate: empty subject, hardwareModuleName naming the device; for a new key pair, or for
+    the public key a device's certification request (6.17) carries (the device keeps the private key)."""
+    key = new_key() if public_key is None else None
     agreement = usage is Usage.GBCS_KEY_AGREEMENT
     san = x509.SubjectAlternativeName([x509.OtherName(OID_HARDWARE_MODULE_NAME, _hardware_module_name(device_id))])
-    cert = (_builder(x509.Name([]), ca.name, key.public_key())
+    cert = (_builder(x509.Name([]), ca.name, public_key or key.public_key())
             .add_extension(san, critical=True)
             .add_extension(_key_usage(signing=not agreement, agreement=agreement), critical=True)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),

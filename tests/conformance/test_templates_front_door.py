@@ -31,8 +31,9 @@ from tests.paths import DUIS_TEMPLATES
 
 TEMPLATES = sorted(p.name for p in DUIS_TEMPLATES.glob("*.XML")) if DUIS_TEMPLATES.exists() else []
 
-# Templates whose request changes the inventory for the ones after it: each runs on a fresh simulator.
-ISOLATED = ("8.3_", "8.14.3_", "8.14.4_")
+# Templates whose request changes the inventory for the ones after it: each runs on a fresh simulator (a change
+# of supplier makes the template certificates' supplier the meter's import supplier).
+ISOLATED = ("8.3_", "8.14.3_", "8.14.4_", "CS02bSupplierByTransCoS_6.23_")
 
 _DCC_IS_NO_USER = ("sent from the DCC's own id 90-B3-D5-1F-30-00-00-02 (the Access Control Broker): the DCC is "
                    "not a DCC User and holds no User Role, so DUIS refuses it whatever the Service Request")

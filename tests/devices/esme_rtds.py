@@ -12,6 +12,9 @@ from tests.paths import GBCS_RTDS
 
 # The folders of the issue's ESME Service Requests (reads, tariff, top up, clear log, commission, firmware).
 SCOPE = re.compile(r"^(4\.[0-9.]+|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_(ECS[0-9a-z]+|CS01a)(Commission)?$")
+# The device-configuration use cases (DUIS 6.x) the ESME serves.
+CONFIGURATION_SCOPE = re.compile(
+    r"^6\.[0-9.]+_(ECS2[5689][a-z0-9]*|ECS3[047]|ECS35[abefg]|ECS39[ab]|ECS40|ECS46a|ECS48|ECS57|ECS70|ECS81)$")
 
 # Which variant a vector was made against: TWIN vectors a twin element meter, ECS23b a polyphase one, the
 # auxiliary controller log an ALCS meter, ECS17c a twin element meter (its answer carries the secondary
@@ -19,10 +22,12 @@ SCOPE = re.compile(r"^(4\.[0-9.]+|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_(ECS[0-9a-z]+
 def variant_for(name: str) -> str:
     if "TWIN" in name or name.startswith(("ECS17c", "ECS24b")):
         return "B"
-    if name.startswith("ECS23b"):
+    if name.startswith(("ECS23b", "ECS26k", "ECS29b", "ECS29d", "ECS29f")):
         return "C"
-    if name.startswith("ECS15c"):
+    if name.startswith(("ECS15c", "ECS35f")):
         return "AD"
+    if name.startswith("ECS35g"):
+        return "ADF"
     return "A"
 
 
@@ -31,7 +36,7 @@ def pairs() -> list[tuple[str, Path, Path]]:
     """(folder, command, response) of every successful vector pair in scope."""
     found = []
     for folder in sorted(GBCS_RTDS.glob("*")):
-        if not SCOPE.match(folder.name):
+        if not (SCOPE.match(folder.name) or CONFIGURATION_SCOPE.match(folder.name)):
             continue
         for command in sorted(folder.glob("*SUCCESS_COMMAND_GBCS.HEX")):
             response = command.with_name(command.name.replace("_COMMAND_", "_RESPONSE_"))

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from dccsim.han.commands import fills_auxiliary, fills_cs, fills_esme, fills_gas, fills_supply
+from dccsim.han.commands import (fills_auxiliary, fills_credentials, fills_cs, fills_esme, fills_esme_config, fills_gas,
+                                 fills_gas_config, fills_supply)
 from dccsim.han.commands.structures import STRUCTURES
 from dccsim.han.commands.values import as_datetime, gbcs_version, text_of
 from dccsim.duis.outcomes import E080902, E080903, E11, HTTP_501_NOT_IMPLEMENTED, DuisRejection
@@ -30,10 +31,13 @@ from gbcs.dlms import ACTIVATION_ATTRIBUTES
 
 # Preferred use case per (variant, device type) where several apply, and what each use case's command
 # takes from the request: one table per device family.
-_PREFERRED: dict[tuple[str, str], str] = {**fills_cs.PREFERRED, **fills_esme.PREFERRED, **fills_gas.PREFERRED,
+_PREFERRED: dict[tuple[str, str], str] = {**fills_cs.PREFERRED, **fills_esme.PREFERRED, **fills_esme_config.PREFERRED,
+                                          **fills_gas.PREFERRED, **fills_gas_config.PREFERRED,
                                           **fills_supply.PREFERRED, **fills_auxiliary.PREFERRED}
-FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_gas.FILLS, **fills_supply.FILLS,
+FILLS: dict[str, Callable] = {**fills_cs.FILLS, **fills_esme.FILLS, **fills_esme_config.FILLS, **fills_gas.FILLS,
+                              **fills_gas_config.FILLS, **fills_credentials.FILLS, **fills_supply.FILLS,
                               **fills_auxiliary.FILLS}
+FINISH: dict[str, Callable] = {**fills_cs.FINISH, **fills_credentials.FINISH}
 _DEVICE_PREFIX = {"ECS": {"ESME"}, "GCS": {"GSME", "GPF"}, "CCS": {"CHF"}, "PCS": {"PPMID"}}
 
 
@@ -56,6 +60,7 @@ class Command:
     acb: bool = False                  # originated by the Access Control Broker
     business_originator: bool = False  # … naming the User and its request counter in the other-information
     acb_signed: bool = False           # … and signed by it
+    dcc_party: str | None = None       # the DCC party (estate role) that originates and signs it itself
 
 
 METERS = {"ESME", "GSME"}
@@ -98,13 +103,20 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
         # CS02f reports the Load Controller's cells too (an ESME / APC with one); CS02a the others.
         wants_load_controller = "LoadController" in fills_cs.requested_roles(body)
         return "CS02f" if wants_load_controller and device.device_type in ("ESME", "APC") else "CS02a"
+    credentials = fills_credentials.choose_use_case(variant, body)
+    if credentials is not None:
+        return credentials
+    if variant == "6.7":
+        return fills_gas_config.flow_use_case(device, body)
     if variant == "8.11":
         return "CCS02" if text_of(body.get("RequestType")) == "Remove" else "CCS01"
     if variant == "3.3" and device.device_type == "ESME":
         # ESMEEventLogType ALCS / APC: the auxiliary controller's event log (ECS15c), else the ESME's (ECS15a).
         return "ECS15c" if text_of(body.get("ESMEEventLogType", "ESME")) not in ("ESME", "") else "ECS15a"
     fills_auxiliary.check_deprecated(variant, device)
-    chosen = fills_esme.choose_use_case(variant, device, body) or fills_supply.choose_use_case(variant, device, body)
+    chosen = fills_esme.choose_use_case(variant, device, body) \
+        or fills_esme_config.choose_use_case(variant, device, body) \
+        or fills_supply.choose_use_case(variant, device, body)
     if chosen is not None:
         return chosen
     for key in ((variant, device.device_type), (variant, "*")):
@@ -153,7 +165,7 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     fill = FILLS.get(use_case)
     if fill is not None:
         tree = fill(tree, body, device, now)
-    finish = fills_cs.FINISH.get(use_case)
+    finish = FINISH.get(use_case)
     if finish is not None:
         tree = finish(tree, counter or 0)
     if device_dated:
@@ -168,7 +180,7 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     business = name in ACB_ORIGINATED or len(extra) == 16 or acb_signed
     return Command(code, name, Payload(structure["kind"], tree), critical or structure["sign"], extra,
                    acb=business or name in ACB_ORIGINATED_PLAIN, business_originator=business,
-                   acb_signed=acb_signed)
+                   acb_signed=acb_signed, dcc_party=fills_credentials.DCC_ORIGINATED.get(variant))
 
 
 def execution_time(body: dict[str, Any]) -> datetime | None:

@@ -20,7 +20,8 @@ from gbcs import dlms as x
 from devices import esme_capabilities as capabilities
 from gbcs import protection
 from gbcs.dlms import TARIFF_ACTIVATION_ATTRIBUTES, charge_table_indices
-from dccsim.han.commands.structures_esme import EXTRA_PARTIES, UNSPECIFIED, range_selection
+from dccsim.han.commands.structures_esme import EXTRA_PARTIES as _READ_PARTIES, UNSPECIFIED, range_selection
+from dccsim.han.commands.structures_esme_config import EXTRA_PARTIES as _CONFIG_PARTIES
 from dccsim.han.commands.values import all_values, as_datetime, as_int, as_list, indexed, text_of
 from dccsim.inventory.models import Device
 
@@ -33,6 +34,7 @@ PREFERRED: dict[tuple[str, str], str] = {
 }
 
 IMMEDIATE = "0000000000000000008000ff"
+EXTRA_PARTIES = _READ_PARTIES | _CONFIG_PARTIES
 CANCEL_YEAR = 3000          # DUIS: an ExecutionDateTime of 3000-12-31 cancels a pending future-dated command
 
 
@@ -47,7 +49,7 @@ def choose_use_case(variant: str, device: Device, body: dict[str, Any]) -> str |
 
 # --- periods -------------------------------------------------------------------------------------
 
-def _time_of(value: Any) -> time:
+def time_of(value: Any) -> time:
     if isinstance(value, time):
         return value
     if isinstance(value, datetime):
@@ -68,14 +70,14 @@ def read_period(body: dict[str, Any], now: datetime) -> tuple[datetime, datetime
     today = datetime.combine(now.astimezone(timezone.utc).date(), time(0), timezone.utc)
     offsets = [as_int(v) for v in all_values(body, "StartDateOffset") + all_values(body, "EndDateOffset")]
     if len(offsets) == 2 and None not in offsets:
-        start_time = _time_of(next(iter(all_values(body, "StartTime")), "00:00:00"))
-        end_time = _time_of(next(iter(all_values(body, "EndTime")), "00:00:00"))
+        start_time = time_of(next(iter(all_values(body, "StartTime")), "00:00:00"))
+        end_time = time_of(next(iter(all_values(body, "EndTime")), "00:00:00"))
         return (datetime.combine((today + timedelta(days=offsets[0])).date(), start_time, timezone.utc),
                 datetime.combine((today + timedelta(days=offsets[1])).date(), end_time, timezone.utc))
     return today - timedelta(days=1), today - timedelta(seconds=1)
 
 
-def _fill_period(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+def fill_period(tree: dict, body: dict, device: Device, now: datetime) -> dict:
     """Range reads (get-with-selection) and data protection restrictions take the request's period."""
     start, end = read_period(body, now)
     for index, spec in enumerate(tree["specs"]):
@@ -156,7 +158,7 @@ def _days(switching: Any, tou_offset: int = 0) -> dict:
     for day in all_values(switching, "DayProfile"):
         actions = []
         for schedule in all_values(day, "ProfileSchedule"):
-            when = _time_of(_first(schedule, "StartTime"))
+            when = time_of(_first(schedule, "StartTime"))
             tou, block = _first(schedule, "TOUTariffAction"), _first(schedule, "BlockTariffAction")
             selector = as_int(tou, 1) + tou_offset if tou is not None else 100 + as_int(block, 1)
             actions.append(x.structure(x.octets(bytes([when.hour, when.minute, when.second, 0])),
@@ -285,7 +287,7 @@ def _fill_secondary(tree: dict, body: dict, device: Device, now: datetime) -> di
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     "CS01a": _fill_utrn, "ECS70": _fill_clock, "ECS01a": _fill_esme_tariff, "ECS01b": _fill_esme_tariff,
     "ECS01c": _fill_secondary, "ECS01d": _fill_secondary,
-    **{use_case: _fill_period for use_case in ("ECS20a", "ECS20b", "ECS20c", "ECS20d", "ECS21a", "ECS21b",
+    **{use_case: fill_period for use_case in ("ECS20a", "ECS20b", "ECS20c", "ECS20d", "ECS21a", "ECS21b",
                                                "ECS21c", "ECS22a", "ECS22b", "ECS22c", "ECS23", "ECS23b",
                                                "ECS66")},
 }

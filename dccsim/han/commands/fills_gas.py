@@ -34,7 +34,10 @@ PREFERRED: dict[tuple[str, str], str] = {
     ("4.1.2", "GPF"): "GCS13c", ("4.18", "GSME"): "GCS60", ("4.18", "GPF"): "GCS60a",
     ("2.2", "GSME"): "CS01b", ("3.3", "GSME"): "CS11", ("3.3", "GPF"): "CS11", ("11.2", "GSME"): "GCS38",
     ("11.2", "GPF"): "GCS38",
-    ("8.1.1", "GSME"): "GCS28", ("1.1.1", "GSME"): "GCS01a", ("1.2.1", "GSME"): "GCS01b", ("2.1", "GSME"): "GCS05",
+    ("8.1.1", "GSME"): "GCS28", ("6.11", "GSME"): "GCS28",
+    ("6.2.4", "GSME"): "GCS21m", ("6.2.4", "GPF"): "GCS21m", ("6.2.7", "GSME"): "GCS46", ("6.2.7", "GPF"): "GCS46",
+    ("6.2.9", "GSME"): "GCS21j", ("6.2.9", "GPF"): "GCS21j", ("1.1.1", "GSME"): "GCS01a",
+    ("1.2.1", "GSME"): "GCS01b", ("2.1", "GSME"): "GCS05",
 }
 
 

@@ -120,6 +120,7 @@ EXTRA_PARTIES = {use_case for use_case, _c, extra, _s in _DECLARED.values() if e
 
 
 def command_structure(use_case: str, critical: bool, addressed: list[tuple[Spec, dict]]) -> dict:
+    """The payload tree of a DLMS command that addresses ``addressed`` (gets, sets, actions)."""
     return {"use_case": use_case, "kind": "dlms-access-request", "sign": critical, "extra": "",
             "tree": {"invoke_id": "20000000", "date_time": None,
                      "specs": [spec for spec, _data in addressed], "data": [data for _spec, data in addressed]}}

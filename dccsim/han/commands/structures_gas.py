@@ -15,6 +15,7 @@ from gbcs.zcl import CALENDAR, METERING, PREPAYMENT, PRICE
 
 ALL_CALENDARS = 0xFFFFFFFF      # issuer calendar id: the current tariff calendar
 FRIENDLY_CREDIT = 0xFFFFFFFE    # issuer calendar id: the current friendly credit calendar
+ALL_EVENTS = 0xFFFFFFFF         # minimum issuer event id: any
 
 
 def component(cluster: int, command: int, payload: bytes, *, cluster_specific: bool = True,
@@ -99,5 +100,21 @@ STRUCTURES: dict[int, dict] = {
     0x00C3: gbz_structure("GCS15b", gbz()),
     0x00C4: gbz_structure("GCS15d", gbz()),
     0x00C5: gbz_structure("GCS15e", gbz()),
+    # device configuration (6.x): reads, and updates whose components ``fills_gas_config`` writes
+    0x00DA: gbz_structure("GCS21k", gbz(command(PRICE, 0x0B, earliest_start_time=0, min_issuer_event_id=ALL_EVENTS,
+                                             number_of_commands=1, tariff_type=0))),
+    0x007C: gbz_structure("GCS23", gbz(), sign=True),
+    0x007E: gbz_structure("GCS25", gbz(), sign=True),
+    0x00D8: gbz_structure("GCS25a", gbz(), sign=True),
+    0x0087: gbz_structure("GCS41", gbz()),
+    0x0014: gbz_structure("CS10a", gbz()),
+    0x00A1: gbz_structure("CS10b", gbz()),
+    0x0089: gbz_structure("GCS46", gbz(read(METERING, 0x0307))),
+    0x00BF: gbz_structure("GCS21j", gbz(read(PREPAYMENT, 0x0000))),
+    0x00FB: gbz_structure("GCS21m", gbz(read(zcl.BASIC, 0x0004, 0x0005), read(METERING, 0x0608, 0x0607))),
+    0x007B: gbz_structure("GCS21a", gbz(read(PRICE, 0x0306, 0x0305, 0x0304, 0x0303, 0x0302),
+                                     read(METERING, 0x0B13, 0x0B12, 0x0B11, 0x0B10, 0x0B14, 0x0B15))),
+    0x007D: gbz_structure("GCS24", gbz(), sign=True),
+    0x00FC: gbz_structure("GCS24a", gbz(), sign=True),
     0x012A: gbz_structure("GCS60a", gbz(*[dict(c) for c in _METER_BALANCE])),
 }
