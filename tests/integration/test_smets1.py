@@ -1,0 +1,362 @@
+"""SMETS1 installations end to end over HTTP: Service Requests for the demo estate's SMETS1 premises go to the
+emulated S1SP and come back as SMETS1 Responses the S1SP signs and the DCC countersigns, each one valid
+against the official DUIS XSD and both signatures verified; CR1045 (11.x for SMETS1 CHs and PPMIDs, W110101
+by Lead Supplier, N57 to the gas supplier only, N51 against the CPL), CR1290 (E060701 / the re-scaled gas
+flow rate), SECMP0081 (block thresholds in kWh on SMETS1, Wh on SMETS2, read back) and the message log of
+the S1SP leg."""
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+
+import gbcs
+
+from dccsim.duis import client
+from dccsim.duis.ids import RequestId, dashed
+from dccsim.duis.namespaces import RA, sr
+from dccsim.inventory import repository as repo
+from dccsim.s1sp.profiles import S1SP_ATTRIBUTE, S1SP_ENTITY_ID
+from dccsim.s1sp.verification import verify_smets1_response
+from dccsim.timing.clock import ClockMode
+from devices import state_codec
+from tests.conftest import create_fresh_database
+from tests.integration.device_flows import prepared, run_request, user_keys, wait_for_response, xml_signer_for
+from tests.integration.harness import official_schema, start_running_simulator
+from tests.integration.receiver import Receiver
+from tests.paths import DUIS_TEMPLATES
+
+pytestmark = pytest.mark.skipif(not DUIS_TEMPLATES.exists(), reason="shared templates not available")
+
+LEAD, GAS_SUPPLIER, NETWORK = "90B3D51F30010000", "90B3D51F30030000", "90B3D51F30020000"
+S1_CH, S1_ESME, S1_GSME, S1_PPMID = "00DB1234567891B0", "00DB1234567891B1", "00DB1234567891B2", "00DB1234567891B3"
+S2_ESME, S2_PPMID = "00DB1234567890A0", "00DB1234567890A4"
+CLOCK_START = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)
+_RA = {"ra": RA}
+
+
+@pytest.fixture(scope="module")
+async def estate(pg_base_url, tmp_path_factory):
+    running = await start_running_simulator(await create_fresh_database(pg_base_url),
+                                            tmp_path_factory.mktemp("smets1"), device_timeout=2.0,
+                                            clock=ClockMode.SIMULATED, clock_start=CLOCK_START)
+    receiver = await Receiver().start()
+    for user in (LEAD, GAS_SUPPLIER, NETWORK):
+        await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
+    yield running, receiver
+    await receiver.stop()
+    await running.close()
+
+
+def recipient(root: etree._Element) -> str:
+    """The User a delivered document was for (the target of its ResponseID)."""
+    return RequestId.parse(root.findtext(f".//{sr('ResponseID')}")).target
+
+
+def request(template: str, target: str, *, originator: str = LEAD, edit=None) -> etree._Element:
+    """A template as a SMETS1 request: the target device, CommandVariant 1 (the S1SP takes no Pre-Command)."""
+    root = prepared(template, originator=dashed(originator), target=dashed(target))
+    root.find(sr("Header")).find(sr("CommandVariant")).text = "1"
+    if edit is not None:
+        edit(root)
+    return root
+
+
+async def send(estate, root: etree._Element, service: str = "S"):
+    running, _ = estate
+    signer = xml_signer_for(running, root)
+    answer = await running.post(service, client.sign(root, signer))
+    return answer, client.request_id_of(root)
+
+
+async def smets1_response(estate, request_id: str) -> etree._Element:
+    """The countersigned SMETS1 Response to a request: valid against the DUIS XSD, the DCC's and the S1SP's
+    signatures verified; returns its SMETS1Response."""
+    running, receiver = estate
+    found: list[bytes] = []
+
+    def arrived() -> bool:
+        found[:] = [b for b in receiver.received if etree.fromstring(b).findtext(f".//{sr('RequestID')}") == request_id
+                    and etree.fromstring(b).find(f".//{sr('SMETS1ResponseMessage')}") is not None]
+        return bool(found)
+
+    await receiver.wait_until(arrived)
+    document = found[0]
+    root = etree.fromstring(document)
+    official_schema().assertValid(root)
+    s1sp = running.sim.smki.xml_signing(S1SP_ENTITY_ID)
+    smets1_response = verify_smets1_response(document, running.sim.signer.certificate, s1sp.certificate)
+    assert root.findtext(f".//{sr('ResponseCode')}") == "I0"
+    return smets1_response
+
+
+async def accepted(estate, root: etree._Element) -> etree._Element:
+    answer, request_id = await send(estate, root)
+    assert (answer.status, answer.code) == (200, "I99"), answer.body[:400]
+    return await smets1_response(estate, request_id)
+
+
+def dcc_alerts(receiver: Receiver, code: str, since: int) -> list[tuple[str, etree._Element]]:
+    """The DCC alerts of ``code`` delivered after the first ``since`` messages, with their recipients."""
+    found = []
+    for body in receiver.received[since:]:
+        root = etree.fromstring(body)
+        if root.findtext(f".//{sr('DCCAlertCode')}") == code:
+            official_schema().assertValid(root)
+            found.append((recipient(root), root))
+    return found
+
+
+def rsp(response: etree._Element, name: str) -> etree._Element:
+    element = response.find(f".//{{{RA}}}{name}")
+    assert element is not None, etree.tostring(response)[:600]
+    return element
+
+
+async def test_reads_a_smets1_meter_through_the_s1sp(estate):
+    running, _ = estate
+    await running.advance(3 * 3600)
+    response = await accepted(estate, request("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", S1_ESME))
+    header = response.find(sr("Header"))
+    assert header.findtext("ra:BusinessOriginatorID", namespaces=_RA) == dashed(S1_ESME)
+    assert header.findtext("ra:BusinessTargetID", namespaces=_RA) == dashed(LEAD)
+    register = rsp(response, "ReadInstantaneousImportRegistersRsp")
+    assert register.get("MessageSuccess") == "true"
+    first = int(register.findtext("ra:Electricity/ra:ActiveImportRegister/ra:Value", namespaces=_RA))
+    await running.advance(3600)
+    register = rsp(await accepted(estate, request("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", S1_ESME)),
+                   "ReadInstantaneousImportRegistersRsp")
+    assert int(register.findtext("ra:Electricity/ra:ActiveImportRegister/ra:Value", namespaces=_RA)) > first
+    gas = rsp(await accepted(estate, request("GCS13a_4.1.1_SUCCESS_UNRELIABLE_REQUEST_DUIS.XML", S1_GSME,
+                                             originator=GAS_SUPPLIER)), "ReadInstantaneousImportRegistersRsp")
+    assert gas.findtext("ra:Gas/ra:ConsumptionRegister/ra:Unit", namespaces=_RA) == "m3"
+
+
+async def test_the_message_log_shows_the_s1sp_leg(estate):
+    running, _ = estate
+    root = request("ECS45_7.4_SUCCESS_REQUEST_DUIS.XML", S1_ESME)
+    await accepted(estate, root)
+    await running.sim.message_log.flush()
+    async with running.session.get(f"{running.admin_url}/admin/messages",
+                                   params={"request_id": client.request_id_of(root)}) as answer:
+        log = await answer.json()
+    kinds = [entry["kind"] for entry in log["messages"]]
+    assert {"s1sp-request", "s1sp-response", "dcc-countersigning"} <= set(kinds), kinds
+    signed = next(entry["body"] for entry in log["messages"] if entry["kind"] == "s1sp-response")
+    assert "SMETS1SignedResponse" in signed and "Signature" in signed
+
+
+async def test_supply_is_disabled_armed_and_enabled(estate):
+    for template, state in (("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML", "Disabled"),
+                            ("ECS44_7.3_SUCCESS_REQUEST_DUIS.XML", "Armed"),
+                            ("ECS42_7.1_SUCCESS_REQUEST_DUIS.XML", "Enabled")):
+        await accepted(estate, request(template, S1_ESME))
+        status = rsp(await accepted(estate, request("ECS45_7.4_SUCCESS_REQUEST_DUIS.XML", S1_ESME)),
+                     "ReadSupplyStatusRsp")
+        assert status.findtext("ra:SupplyState", namespaces=_RA) == state
+
+
+async def test_a_top_up_is_taken_once(estate):
+    utrn = "73618409183746529201"
+
+    def with_utrn(root):
+        client.set_body_text(root, "UTRN", utrn)
+
+    first = rsp(await accepted(estate, request("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML", S1_ESME, edit=with_utrn)),
+                "TopUpDeviceRsp")
+    assert first.get("MessageSuccess") == "true"
+    again = await accepted(estate, request("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML", S1_ESME, edit=with_utrn))
+    assert rsp(again, "TopUpDeviceRsp").get("MessageSuccess") == "false"
+    assert "applied already" in rsp(again, "SMETS1Debug").findtext("ra:SMETS1Response/ra:Error", namespaces=_RA)
+
+
+def _period(root: etree._Element, start: datetime, end: datetime) -> None:
+    for period in root.iter(sr("ReadLogPeriod")):
+        period.find(sr("StartDateTime")).text = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        period.find(sr("EndDateTime")).text = end.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def test_daily_reads_and_profile_data_follow_the_register(estate):
+    running, _ = estate
+    await running.advance(2 * 86400)
+    now = running.sim.clock.now()
+    daily = rsp(await accepted(estate, request("ECS21a_4.6.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", S1_ESME,
+                                               edit=lambda r: _period(r, now - timedelta(days=3), now))),
+                "RetrieveImportDailyReadLogRsp")
+    reads = [int(v) for v in daily.xpath("ra:LogEntry/ra:Electricity/ra:ElecActiveImportRegisterConsumption/text()",
+                                         namespaces=_RA)]
+    assert len(reads) >= 2 and reads == sorted(reads) and reads[-1] > reads[0]
+    profile = rsp(await accepted(estate, request("ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML", S1_ESME,
+                                                 edit=lambda r: _period(r, now - timedelta(hours=4), now))),
+                  "ReadActiveImportProfileDataRsp")
+    assert [int(v) for v in profile.xpath("ra:LogEntry/ra:Electricity/ra:PrimaryValue/text()", namespaces=_RA)] \
+        == [210] * 8
+
+
+def _thresholds(values: tuple[int, ...], prices: tuple[int, ...]):
+    def edit(root):
+        thresholds = next(root.iter(sr("Thresholds")))
+        for element, value in zip(thresholds.iter(sr("BlockThreshold")), values):
+            element.text = str(value)
+        for element, value in zip(next(root.iter(sr("BlockPrices"))).iter(sr("BlockPrice")), prices):
+            element.text = str(value)
+    return edit
+
+
+async def test_block_thresholds_are_kwh_on_a_smets1_meter(estate):
+    """SECMP0081: 5 and 10 kWh put a meter that used about 7.5 kWh since in its second block; the same
+    thresholds sized in Wh (5000, 10000) are read as kWh, and the meter shows the first block's price."""
+    running, _ = estate
+    prices = (1000, 2000, 3000)
+    for thresholds, block in (((5, 10), 2), ((5000, 10000), 1)):
+        await accepted(estate, request("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", S1_ESME,
+                                       edit=_thresholds(thresholds, prices)))
+        await running.advance(18 * 3600)
+        tariff = rsp(await accepted(estate, request("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML", S1_ESME)),
+                     "ReadTariffPrimaryElementRsp")
+        read_back = tariff.xpath("ra:Electricity/ra:TariffThresholdMatrix/ra:ElecTariffThresholds/"
+                                 "ra:BlockThreshold/text()", namespaces=_RA)
+        assert [int(v) for v in read_back] == list(thresholds)
+        assert int(tariff.findtext("ra:Electricity/ra:PrimaryActiveTariffPrice", namespaces=_RA)) == prices[block - 1]
+
+
+async def test_block_thresholds_stay_wh_on_a_smets2_meter(estate):
+    running, receiver = estate
+    root = prepared("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", target=dashed(S2_ESME))
+    _thresholds((5000, 10000), (1000, 2000, 3000))(root)
+    answer, request_id = await run_request(running, root)
+    assert answer.code == "I99", answer.body[:300]
+    assert (await wait_for_response(receiver, request_id)).findtext(f".//{sr('ResponseCode')}") == "I0"
+    read = prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML", target=dashed(S2_ESME))
+    answer, request_id = await run_request(running, read)
+    response = await wait_for_response(receiver, request_id)
+    payload = base64.b64decode(response.findtext(f".//{sr('GBCSPayload')}"))
+    data = gbcs.decode(payload, user_keys(running)).payload.tree["data"]
+    # The threshold matrix's first row, as the meter holds it: Wh (the last block has no upper threshold).
+    rows = [[item["value"] for item in value["items"]] for value in data
+            if value["type"] == "array" and value["items"] and value["items"][0]["type"] == "double-long-unsigned"]
+    assert rows[0] == [5000, 10000, 4294967295]
+
+
+async def _distribute(estate, target: str, *, originator: str, version: str = "00000009"):
+    image = b"SMETS1 PPMID firmware " + version.encode()
+
+    def edit(root):
+        client.set_body_text(root, "DeviceIDList", dashed(target))
+        client.set_body_text(root, "FirmwareVersion", version)
+        client.set_body_text(root, "FirmwareImage", base64.b64encode(image).decode())
+
+    root = prepared("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML", originator=dashed(originator))
+    edit(root)
+    answer, request_id = await send(estate, root, "D")
+    return answer, request_id, hashlib.sha256(image).hexdigest()
+
+
+async def test_firmware_for_a_smets1_ppmid_from_its_lead_supplier(estate):
+    """CR1045: 11.1 to the SMETS1 PPMID by the Lead Supplier is accepted, answered with a SMETS1 Response, and
+    N57 goes to the installation's gas supplier alone; 11.3 activates it (N57 again); the version is not on
+    the CPL, so 11.2 raises N51."""
+    running, receiver = estate
+    await running.delivered()
+    since = len(receiver.received)
+    answer, request_id, image_hash = await _distribute(estate, S1_PPMID, originator=LEAD)
+    assert (answer.status, answer.code) == (200, "I99"), answer.body[:400]
+    await smets1_response(estate, request_id)
+    await running.delivered()
+    n57 = dcc_alerts(receiver, "N57", since)
+    assert [user for user, _ in n57] == [GAS_SUPPLIER]
+    assert n57[0][1].findtext(f".//{sr('FirmwareVersionUpdateStatus')}") == "UpdateRequested"
+
+    def activation(root):
+        client.set_body_text(root, "FirmwareHash", image_hash.upper())
+        execution = root.find(f".//{sr('ExecutionDateTime')}")
+        if execution is not None:
+            execution.getparent().remove(execution)
+
+    since = len(receiver.received)
+    activate = request("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", S1_PPMID, edit=activation)
+    response = await accepted(estate, activate)
+    assert rsp(response, "ActivateFirmwareRsp").findtext("ra:FirmwareVersion", namespaces=_RA) == "00000009"
+    await running.delivered()
+    activated = dcc_alerts(receiver, "N57", since)
+    assert [user for user, _ in activated] == [GAS_SUPPLIER]
+    assert activated[0][1].findtext(f".//{sr('FirmwareVersionUpdateStatus')}") == "ActivationSuccessful"
+
+    since = len(receiver.received)
+    read = request("CS08_11.2_SUCCESS_REQUEST_DUIS.XML", S1_PPMID)
+    response = await accepted(estate, read)
+    assert rsp(response, "ReadFirmwareVersionRsp").findtext("ra:FirmwareVersion", namespaces=_RA) == "00000009"
+    await running.delivered()
+    unknown = dcc_alerts(receiver, "N51", since)
+    assert sorted(user for user, _ in unknown) == sorted([LEAD, GAS_SUPPLIER])
+    assert (await repo.get_device(running.sim.db.pool, S1_PPMID)).firmware_version == "00000001"
+
+
+async def test_firmware_for_a_smets1_ppmid_from_another_supplier_is_refused(estate):
+    running, receiver = estate
+    await running.delivered()
+    since = len(receiver.received)
+    answer, _, _ = await _distribute(estate, S1_PPMID, originator=GAS_SUPPLIER)
+    assert (answer.status, answer.code) == (200, "W110101"), answer.body[:400]
+    official_schema().assertValid(answer.root)
+    assert answer.root.findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S1_PPMID)
+    await running.delivered()
+    assert dcc_alerts(receiver, "N57", since) == []
+
+
+async def test_update_firmware_still_refuses_a_smets2_ppmid(estate):
+    answer, _, _ = await _distribute(estate, S2_PPMID, originator=LEAD)
+    assert (answer.status, answer.code) == (200, "W110101")
+    assert answer.root.findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S2_PPMID)
+
+
+async def test_gas_flow_rate_on_a_smets1_gsme(estate):
+    """CR1290: the decimal rate where the S1SP takes it; E060701 where it does not; the integer rate re-scaled
+    to m3/h."""
+    running, _ = estate
+
+    def decimal_rate(root):
+        body = next(root.iter(sr("UpdateDeviceConfigurationGasFlow")))
+        for name in ("UncontrolledGasFlowRate", "UncontrolledGasFlowRateDecimal"):
+            for element in body.findall(sr(name)):
+                body.remove(element)
+        element = etree.Element(sr("UncontrolledGasFlowRateDecimal"))
+        element.text = "1.2345"
+        body.insert(0, element)
+
+    def integer_rate(root):
+        body = next(root.iter(sr("UpdateDeviceConfigurationGasFlow")))
+        for name in ("UncontrolledGasFlowRate", "UncontrolledGasFlowRateDecimal"):
+            for element in body.findall(sr(name)):
+                body.remove(element)
+        element = etree.Element(sr("UncontrolledGasFlowRate"))
+        element.text = "25000"
+        body.insert(0, element)
+
+    async def rate() -> Decimal:
+        stored = await running.sim.db.pool.fetchval("SELECT state::text FROM device_state WHERE device_id = $1",
+                                                    S1_GSME)
+        return state_codec.decode(stored).uncontrolled_flow_rate
+
+    template = "GCS24_6.7_SUCCESS_REQUEST_DUIS.XML"
+    await accepted(estate, request(template, S1_GSME, originator=GAS_SUPPLIER, edit=decimal_rate))
+    assert await rate() == Decimal("1.2345")
+    async with running.sim.db.pool.acquire() as conn:
+        await running.sim.inventory.update_device(conn, S1_GSME, attributes={S1SP_ATTRIBUTE: "S1SP-2"})
+    answer, _ = await send(estate, request(template, S1_GSME, originator=GAS_SUPPLIER, edit=decimal_rate))
+    assert (answer.status, answer.code) == (200, "E060701"), answer.body[:300]
+    official_schema().assertValid(answer.root)
+    await accepted(estate, request(template, S1_GSME, originator=GAS_SUPPLIER, edit=integer_rate))
+    assert await rate() == Decimal("2.5")
+
+
+async def test_what_the_s1sp_does_not_do_is_said(estate):
+    answer, _ = await send(estate, request("ECS19_4.3_SUCCESS_REQUEST_DUIS.XML", S1_ESME))
+    assert answer.status == 501 and b"not simulated for SMETS1" in answer.body
+    root = prepared("ECS42_7.1_SUCCESS_REQUEST_DUIS.XML", target=dashed(S1_ESME))
+    answer, _ = await run_request(estate[0], root)
+    assert answer.code == "E12", answer.body[:300]
