@@ -15,6 +15,8 @@ from dccsim.s1sp.service import smets1_request
 
 # 11.1 names its devices in its body: its SMETS2 handler sends the SMETS1 ones to the S1SP.
 _BY_TARGET = frozenset(variant for variant in S1_ROUTES if variant != "11.1")
+# Non-device Service Requests about a device that the simulator does not serve for a SMETS1 one, and why.
+_NOT_FOR_SMETS1 = {"5.1": "DSP schedules for SMETS1 devices (CR1291) are not simulated"}
 S1SP_ENTRY = HandlerEntry("smets1", smets1_request, Target.REQUEST_ID, device_must_exist=True)
 
 
@@ -33,6 +35,9 @@ def choose(spec: SRSpec, entry: HandlerEntry | None, device: Device | None,
            command_variant: int) -> tuple[HandlerEntry, SRSpec]:
     """The handler for a request about ``device``, and the catalogue entry to check the device against:
     the S1SP's for a SMETS1 device; a variant nobody serves for it is HTTP 501, naming what is missing."""
+    if device is not None and is_smets1(device) and spec.variant in _NOT_FOR_SMETS1:
+        raise DuisRejection(HTTP_501_NOT_IMPLEMENTED, f"Service Request {spec.variant} ({spec.name}): "
+                                                        f"{_NOT_FOR_SMETS1[spec.variant]}")
     if device is not None and is_smets1(device) and (entry is None or entry.target is Target.REQUEST_ID):
         route = S1_ROUTES.get(spec.variant) if routable(spec) else None
         if route is None:

@@ -10,6 +10,7 @@ from typing import Any
 from lxml import etree
 
 from devices import smets1
+from dccsim.duis.ids import normalise_eui
 from dccsim.han.commands.values import as_datetime, as_int, text_of
 
 # A threshold of all ones marks a block that is never reached (the request's "no more blocks").
@@ -87,6 +88,12 @@ def instruction_for(variant: str, body: dict[str, Any], body_element: etree._Ele
         return smets1.SetSupply(state=_SUPPLY[variant])
     if variant == "7.4":
         return smets1.ReadSupply()
+    if variant == "8.11":
+        whitelist = body.get("AddDeviceToCHFWhitelist") or {}
+        code = whitelist.get("InstallCode", "") if isinstance(whitelist, dict) else ""
+        return smets1.UpdateDeviceLog(device_id=normalise_eui(text_of(body.get("DeviceID"))),
+                                      add=text_of(body.get("RequestType")) == "Add",
+                                      install_code=code.hex() if isinstance(code, bytes) else text_of(code))
     if variant == "11.2":
         return smets1.ReadFirmware()
     if variant == "11.3":

@@ -32,6 +32,7 @@ S1_ROUTES: dict[str, S1Route] = {route.variant: route for route in (
     S1Route("7.2", _METERS, "DisableSupplyRsp"),
     S1Route("7.3", _METERS, "ArmSupplyRsp"),
     S1Route("7.4", _METERS, "ReadSupplyStatusRsp"),
+    S1Route("8.11", frozenset({DeviceType.CHF}), "UpdateHANDeviceLogRsp"),
     S1Route("11.1", _FIRMWARE, None),
     S1Route("11.2", _FIRMWARE, "ReadFirmwareVersionRsp"),
     S1Route("11.3", _FIRMWARE, "ActivateFirmwareRsp"),

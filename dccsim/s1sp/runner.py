@@ -16,7 +16,8 @@ from dccsim.han.documents import Outgoing, job_response
 from dccsim.han.job_queue import Job
 from dccsim.han.processing import firmware_against_cpl
 from dccsim.han.store import save
-from dccsim.inventory.models import Device
+from dccsim.inventory import repository as repo
+from dccsim.inventory.models import Device, DeviceStatus
 from dccsim.s1sp.alert_codes import FirmwareNotification
 from dccsim.s1sp.documents import countersigned, s1sp_response
 from dccsim.s1sp.notifications import firmware_notification
@@ -64,8 +65,11 @@ async def run_s1sp_job(han: HanContext, job: Job) -> None:
             state = state_codec.decode(stored) if stored is not None else \
                 smets1.first_contact(device.device_type, firmware_version=device.firmware_version)
             now = han.clock.now()
-            outcome = smets1.execute(state, smets1.decode_instruction(job.frame), now)
+            instruction = smets1.decode_instruction(job.frame)
+            outcome = smets1.execute(state, instruction, now)
             messages = [_response(han, job, outcome)]
+            if outcome.success and isinstance(instruction, smets1.UpdateDeviceLog):
+                await _device_log_changed(han, conn, device, instruction)
             messages.extend(await _consequences(han, conn, job, device, outcome))
             await save(conn, job.device_id, state, messages, delivers_here=han.delivers_here)
 
@@ -93,6 +97,19 @@ def _response(han: HanContext, job: Job, outcome: smets1.Outcome) -> Outgoing:
     return countersigned(han.signer, user_id=job.user_id, request_id=job.request_id, code=I0,
                          reference=spec.reference, variant=spec.variant, signed_by_s1sp=signed, moment=moment,
                          schedule_id=job.schedule_id)
+
+
+async def _device_log_changed(han: HanContext, conn, hub: Device, instruction: smets1.UpdateDeviceLog) -> None:
+    """8.11 on a SMETS1 CH: a Pending device added is Whitelisted on the hub; one removed before it was
+    installed is Pending again (as for a SMETS2 hub)."""
+    target = await repo.get_device(conn, instruction.device_id)
+    if target is None:
+        return
+    if instruction.add and target.status == DeviceStatus.PENDING:
+        await han.inventory.update_device(conn, target.device_id, chf_id=hub.device_id,
+                                          status=DeviceStatus.WHITELISTED)
+    elif not instruction.add and target.status == DeviceStatus.WHITELISTED:
+        await han.inventory.update_device(conn, target.device_id, chf_id=None, status=DeviceStatus.PENDING)
 
 
 async def _consequences(han: HanContext, conn, job: Job, device: Device, outcome: smets1.Outcome) -> list[Outgoing]:

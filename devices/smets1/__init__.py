@@ -7,7 +7,8 @@ from devices.smets1.device import (LogReading, Outcome, Register, TariffReading,
                                    first_contact)
 from devices.smets1.instructions import (ActivateImage, Instruction, InstructionFormatError, ReadDailyLog,
                                          ReadFirmware, ReadImportRegister, ReadProfile, ReadSupply, ReadTariff,
-                                         ReceiveImage, SetGasFlowRate, SetSupply, TopUp, UpdateTariff,
+                                         ReceiveImage, SetGasFlowRate, SetSupply, TopUp, UpdateDeviceLog,
+                                         UpdateTariff,
                                          decode_instruction, encode_instruction)
 from devices.smets1.state import SMETS1_KINDS, SMETS1_STATE_CLASSES, S1Tariff, SupplyState
 
@@ -15,6 +16,6 @@ __all__ = [
     "ActivateImage", "Instruction", "InstructionFormatError", "LogReading", "Outcome", "ReadDailyLog", "ReadFirmware",
     "ReadImportRegister", "ReadProfile", "ReadSupply", "ReadTariff", "ReceiveImage", "Register", "S1Tariff",
     "SMETS1_KINDS", "SMETS1_STATE_CLASSES", "SetGasFlowRate", "SetSupply", "SupplyState", "TariffReading", "TopUp",
-    "UnsupportedInstruction", "UpdateTariff", "decode_instruction", "encode_instruction", "execute",
+    "UnsupportedInstruction", "UpdateDeviceLog", "UpdateTariff", "decode_instruction", "encode_instruction", "execute",
     "first_contact",
 ]

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from devices.smets1.instructions import (ActivateImage, Instruction, ReadDailyLog, ReadFirmware,
                                          ReadImportRegister, ReadProfile, ReadSupply, ReadTariff, ReceiveImage,
-                                         SetGasFlowRate, SetSupply, TopUp, UpdateTariff)
-from devices.smets1.state import SMETS1_KINDS, S1GsmeState, S1MeterState, S1Tariff, SupplyState
+                                         SetGasFlowRate, SetSupply, TopUp, UpdateDeviceLog, UpdateTariff)
+from devices.smets1.state import SMETS1_KINDS, S1ChState, S1GsmeState, S1MeterState, S1Tariff, SupplyState
 from devices.state import DeviceState, Firmware, PendingImage
 
 # How fast the meters' registers advance: about 10 kWh and 2.6 m3 a day.
@@ -138,6 +138,8 @@ def execute(state: DeviceState, instruction: Instruction, now: datetime) -> Outc
         return Outcome(True)
     if isinstance(instruction, ActivateImage):
         return _activate(state, instruction)
+    if isinstance(instruction, UpdateDeviceLog):
+        return _device_log(state, instruction)
     meter = _meter(state, instruction)
     if isinstance(instruction, ReadImportRegister):
         gas = isinstance(meter, S1GsmeState)
@@ -174,6 +176,19 @@ def execute(state: DeviceState, instruction: Instruction, now: datetime) -> Outc
         meter.uncontrolled_flow_rate = instruction.rate
         return Outcome(True)
     raise UnsupportedInstruction(f"{type(instruction).__name__} is not a SMETS1 device instruction")
+
+
+def _device_log(state: DeviceState, instruction: UpdateDeviceLog) -> Outcome:
+    if not isinstance(state, S1ChState):
+        raise UnsupportedInstruction(f"a {state.KIND} keeps no device log")
+    device_id = instruction.device_id.upper()
+    if instruction.add and device_id not in state.device_log:
+        state.device_log.append(device_id)
+    elif not instruction.add:
+        if device_id not in state.device_log:
+            return _refused(f"{device_id} is not on the hub's device log")
+        state.device_log.remove(device_id)
+    return Outcome(True)
 
 
 def _activate(state: DeviceState, instruction: ActivateImage) -> Outcome:

@@ -63,12 +63,18 @@ class ReadFirmware(Instruction, frozen=True, tag="read-firmware"):
     pass
 
 
+class UpdateDeviceLog(Instruction, frozen=True, tag="update-device-log"):
+    device_id: str
+    add: bool                          # False: remove
+    install_code: str = ""             # any length: SMETS1 install codes need not be 16 octets (CR1277)
+
+
 class SetGasFlowRate(Instruction, frozen=True, tag="set-gas-flow-rate"):
     rate: Decimal                      # m3/h
 
 
 ANY_INSTRUCTION = (ReadImportRegister | ReadDailyLog | ReadProfile | UpdateTariff | ReadTariff | TopUp | SetSupply
-                   | ReadSupply | ReceiveImage | ActivateImage | ReadFirmware | SetGasFlowRate)
+                   | ReadSupply | ReceiveImage | ActivateImage | ReadFirmware | SetGasFlowRate | UpdateDeviceLog)
 
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(ANY_INSTRUCTION)

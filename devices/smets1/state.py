@@ -59,6 +59,8 @@ class S1GsmeState(S1MeterState):
 class S1ChState(DeviceState):
     KIND: ClassVar[str] = "S1CH"
 
+    device_log: list[str] = field(default_factory=list)   # devices added to its HAN by 8.11 (upper-case hex)
+
 
 @dataclass(kw_only=True, slots=True)
 class S1PpmidState(DeviceState):

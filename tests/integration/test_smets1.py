@@ -20,12 +20,14 @@ from dccsim.duis import client
 from dccsim.duis.ids import RequestId, dashed
 from dccsim.duis.namespaces import RA, sr
 from dccsim.inventory import repository as repo
+from dccsim.inventory.models import Device, DeviceStatus, DeviceType
 from dccsim.s1sp.profiles import S1SP_ATTRIBUTE, S1SP_ENTITY_ID
 from dccsim.s1sp.verification import verify_smets1_response
 from dccsim.timing.clock import ClockMode
 from devices import state_codec
 from tests.conftest import create_fresh_database
 from tests.integration.device_flows import prepared, run_request, user_keys, wait_for_response, xml_signer_for
+from tests.integration import requests
 from tests.integration.harness import official_schema, start_running_simulator
 from tests.integration.receiver import Receiver
 from tests.paths import DUIS_TEMPLATES
@@ -360,3 +362,29 @@ async def test_what_the_s1sp_does_not_do_is_said(estate):
     root = prepared("ECS42_7.1_SUCCESS_REQUEST_DUIS.XML", target=dashed(S1_ESME))
     answer, _ = await run_request(estate[0], root)
     assert answer.code == "E12", answer.body[:300]
+
+
+def _add_to_hub(hub: str, device: str, install_code: str) -> etree._Element:
+    body = (f"<sr:UpdateHANDeviceLog><sr:DeviceID>{dashed(device)}</sr:DeviceID><sr:RequestType>Add</sr:RequestType>"
+            f"<sr:AddDeviceToCHFWhitelist><sr:JoinTimePeriod>60</sr:JoinTimePeriod>"
+            f"<sr:InstallCode>{install_code}</sr:InstallCode></sr:AddDeviceToCHFWhitelist></sr:UpdateHANDeviceLog>")
+    xml = requests.non_device(LEAD, "8.11", "8.11", body, cv=1).replace(
+        f":{requests.DCC_ID}:".encode(), f":{dashed(hub)}:".encode())
+    return client.prepare(xml)
+
+
+async def test_a_smets1_hub_takes_a_short_install_code(estate):
+    """CR1277: E081111 is for SMETS2 devices; a SMETS1 CH adds a device with an 8-octet install code, and the
+    DCC whitelists it on that hub."""
+    running, _ = estate
+    newcomer = "00DB1234567891B4"
+    async with running.sim.db.pool.acquire() as conn:
+        await running.sim.inventory.upsert_device(conn, Device(newcomer, DeviceType.ESME, DeviceStatus.PENDING,
+                                                               smets_generation="SMETS1"))
+        await running.sim.inventory.set_party(conn, newcomer, "IS", LEAD)
+    response = await accepted(estate, _add_to_hub(S1_CH, newcomer, "0011223344556677"))
+    assert rsp(response, "UpdateHANDeviceLogRsp").get("MessageSuccess") == "true"
+    added = await repo.get_device(running.sim.db.pool, newcomer)
+    assert (added.status, added.chf_id) == (DeviceStatus.WHITELISTED, S1_CH)
+    answer, _ = await send(estate, _add_to_hub("00DB1234567890A2", newcomer, "0011223344556677"))
+    assert answer.code == "E081111", answer.body[:300]
