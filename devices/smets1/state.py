@@ -45,11 +45,15 @@ class S1MeterState(DeviceState):
 
 @dataclass(kw_only=True, slots=True)
 class S1EsmeState(S1MeterState):
+    """A SMETS1 electricity meter: its register counts Wh."""
+
     KIND: ClassVar[str] = "S1ESME"
 
 
 @dataclass(kw_only=True, slots=True)
 class S1GsmeState(S1MeterState):
+    """A SMETS1 gas meter: its register counts m3; it keeps the uncontrolled gas flow rate 6.7 sets."""
+
     KIND: ClassVar[str] = "S1GSME"
 
     uncontrolled_flow_rate: Decimal | None = None   # m3/h, as SMETS2's UncontrolledGasFlowRateDecimal

@@ -6,6 +6,7 @@ flow rate), SECMP0081 (block thresholds in kWh on SMETS1, Wh on SMETS2, read bac
 the S1SP leg."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 from datetime import datetime, timedelta, timezone
@@ -43,15 +44,19 @@ _RA = {"ra": RA}
 
 @pytest.fixture(scope="module")
 async def estate(pg_base_url, tmp_path_factory):
-    running = await start_running_simulator(await create_fresh_database(pg_base_url),
-                                            tmp_path_factory.mktemp("smets1"), device_timeout=2.0,
-                                            clock=ClockMode.SIMULATED, clock_start=CLOCK_START)
+    """The demo estate on the simulated clock; every supplier's and the network operator's Responses and
+    alerts reach one receiver (a document's ResponseID says whom it was for)."""
+    database = await create_fresh_database(pg_base_url)
+    settings = {"device_timeout": 2.0, "clock": ClockMode.SIMULATED, "clock_start": CLOCK_START}
+    running = await start_running_simulator(database, tmp_path_factory.mktemp("smets1"), **settings)
     receiver = await Receiver().start()
-    for user in (LEAD, GAS_SUPPLIER, NETWORK):
-        await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
-    yield running, receiver
-    await receiver.stop()
-    await running.close()
+    await asyncio.gather(*(repo.set_endpoint(running.sim.db.pool, user, receiver.url)
+                           for user in (LEAD, GAS_SUPPLIER, NETWORK)))
+    try:
+        yield running, receiver
+    finally:
+        await receiver.stop()
+        await running.close()
 
 
 def recipient(root: etree._Element) -> str:
@@ -321,23 +326,19 @@ async def test_gas_flow_rate_on_a_smets1_gsme(estate):
     to m3/h."""
     running, _ = estate
 
-    def decimal_rate(root):
-        body = next(root.iter(sr("UpdateDeviceConfigurationGasFlow")))
-        for name in ("UncontrolledGasFlowRate", "UncontrolledGasFlowRateDecimal"):
-            for element in body.findall(sr(name)):
-                body.remove(element)
-        element = etree.Element(sr("UncontrolledGasFlowRateDecimal"))
-        element.text = "1.2345"
-        body.insert(0, element)
+    def flow_rate(element_name: str, value: str):
+        def edit(root):
+            body = next(root.iter(sr("UpdateDeviceConfigurationGasFlow")))
+            for name in ("UncontrolledGasFlowRate", "UncontrolledGasFlowRateDecimal"):
+                for element in body.findall(sr(name)):
+                    body.remove(element)
+            element = etree.Element(sr(element_name))
+            element.text = value
+            body.insert(0, element)
+        return edit
 
-    def integer_rate(root):
-        body = next(root.iter(sr("UpdateDeviceConfigurationGasFlow")))
-        for name in ("UncontrolledGasFlowRate", "UncontrolledGasFlowRateDecimal"):
-            for element in body.findall(sr(name)):
-                body.remove(element)
-        element = etree.Element(sr("UncontrolledGasFlowRate"))
-        element.text = "25000"
-        body.insert(0, element)
+    decimal_rate = flow_rate("UncontrolledGasFlowRateDecimal", "1.2345")
+    integer_rate = flow_rate("UncontrolledGasFlowRate", "25000")
 
     async def rate() -> Decimal:
         stored = await running.sim.db.pool.fetchval("SELECT state::text FROM device_state WHERE device_id = $1",
