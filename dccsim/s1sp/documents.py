@@ -1,4 +1,4 @@
-"""The SMETS1 Response: the S1SP's answer (an MMC ``ResponseMessage`` in a ``SMETS1Response``), signed by the
+"""The SMETS1 Response and SMETS1 Alert: the S1SP's answer (an MMC ``ResponseMessage`` in a ``SMETS1Response``), signed by the
 S1SP as a ``SMETS1SignedResponse`` and countersigned by the DCC in a DUIS ``Response`` whose body is a
 ``SMETS1ResponseMessage`` (DUIS 1.4.11.2, as the V4.0 release note's section 2.1 amends it).
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from lxml import etree
 
 from devices import smets1
-from dccsim.duis.ids import RequestId, dashed
+from dccsim.duis.ids import dashed
 from dccsim.duis.namespaces import DS, RA, SR, sr
 from dccsim.duis.outcomes import Code
 from dccsim.duis.responses import add, duis_datetime
@@ -94,10 +94,9 @@ def _tariff(rsp: etree._Element, outcome: smets1.Outcome) -> None:
         ra(thresholds, "BlockThreshold", threshold, index=str(i))
 
 
-def s1sp_response(*, device_id: str, user_id: str, counter: int, route: S1Route, reference: str,
-                  outcome: smets1.Outcome | None, moment: datetime) -> etree._Element:
-    """The S1SP's ``SMETS1SignedResponse`` before signing: header (the device to the User), and the outcome
-    as MMC SMETSData (or, where the device refused, its reason in SMETS1Debug)."""
+def _signed_response(device_id: str, user_id: str, counter: int, moment: datetime, *, reference: str | None,
+                     variant: str | None) -> tuple[etree._Element, etree._Element]:
+    """A ``SMETS1SignedResponse`` (before signing) with its header (the device to the User); and its Body."""
     root = etree.Element(sr("SMETS1SignedResponse"), nsmap=_NSMAP)
     root.set("schemaVersion", SCHEMA_VERSION)
     response = etree.SubElement(root, sr("SMETS1Response"))
@@ -105,10 +104,19 @@ def s1sp_response(*, device_id: str, user_id: str, counter: int, route: S1Route,
     ra(header, "BusinessOriginatorID", dashed(device_id))
     ra(header, "BusinessTargetID", dashed(user_id))
     ra(header, "OriginatorCounter", counter)
-    ra(header, "ServiceReference", reference)
-    ra(header, "ServiceReferenceVariant", route.variant)
+    if reference is not None:
+        ra(header, "ServiceReference", reference)
+        ra(header, "ServiceReferenceVariant", variant)
     ra(header, "Timestamp", _stamp(moment))
-    message = etree.SubElement(etree.SubElement(response, sr("Body")), sr("ResponseMessage"))
+    return root, etree.SubElement(response, sr("Body"))
+
+
+def s1sp_response(*, device_id: str, user_id: str, counter: int, route: S1Route, reference: str,
+                  outcome: smets1.Outcome | None, moment: datetime) -> etree._Element:
+    """The S1SP's ``SMETS1SignedResponse`` before signing: the outcome as MMC SMETSData (or, where the device
+    refused, its reason in SMETS1Debug)."""
+    root, body = _signed_response(device_id, user_id, counter, moment, reference=reference, variant=route.variant)
+    message = etree.SubElement(body, sr("ResponseMessage"))
     if outcome is None:
         return root
     if route.response_element is not None:
@@ -123,21 +131,38 @@ def s1sp_response(*, device_id: str, user_id: str, counter: int, route: S1Route,
     return root
 
 
-def countersigned(dcc_signer: DuisSigner, *, user_id: str, request_id: str, code: Code, reference: str,
-                  variant: str, signed_by_s1sp: bytes, moment: datetime, schedule_id: int | None = None) -> Outgoing:
-    """The DCC's Response carrying the S1SP's signed response (as the S1SP signed it), signed by the DCC."""
-    response_id = RequestId.parse(request_id).response_id()
+def s1sp_alert(*, device_id: str, user_id: str, alert: smets1.S1Alert, moment: datetime) -> etree._Element:
+    """A SMETS1 Alert before the S1SP signs it: the device's alert in MMC form (``DeviceAlertMessage``)."""
+    root, body = _signed_response(device_id, user_id, alert.counter, moment, reference=None, variant=None)
+    content = ra(etree.SubElement(body, sr("DeviceAlertMessage")), "DeviceAlertContent")
+    ra(content, "GBCSHexAlertCode", f"{alert.code:04X}")
+    ra(content, "AlertDescription", alert.description)
+    ra(content, "Timestamp", _stamp(moment))
+    if alert.image_hash is not None:
+        verification = ra(ra(content, "Payload"), "FirmwareVerificationDeviceAlert")
+        ra(verification, "ManufacturerImageHash", alert.image_hash.upper())
+    return root
+
+
+def countersigned(dcc_signer: DuisSigner, *, user_id: str, request_id: str | None, response_id: str, code: Code,
+                  signed_by_s1sp: bytes, moment: datetime, reference: str | None = None,
+                  variant: str | None = None, schedule_id: int | None = None) -> Outgoing:
+    """The DCC's Response carrying the S1SP's signed response or alert (as the S1SP signed it), signed by the
+    DCC: a SMETS1 Response names its request and Service Request, a SMETS1 Alert neither."""
     root = etree.Element(sr("Response"), nsmap={"sr": SR})
     root.set("schemaVersion", SCHEMA_VERSION)
     header = add(root, "Header")
-    add(header, "RequestID", request_id)
+    if reference is not None:
+        add(header, "RequestID", request_id)
     add(header, "ResponseID", response_id)
     add(header, "ResponseCode", code)
     add(header, "ResponseDateTime", duis_datetime(moment))
     message = add(add(root, "Body"), "SMETS1ResponseMessage")
-    add(message, "ServiceReference", reference)
-    add(message, "ServiceReferenceVariant", variant)
+    if reference is not None:
+        add(message, "ServiceReference", reference)
+        add(message, "ServiceReferenceVariant", variant)
     if schedule_id is not None:
         add(message, "DSPScheduleID", schedule_id)
     message.append(etree.fromstring(signed_by_s1sp))
-    return Outgoing(user_id, OutgoingKind.RESPONSE, dcc_signer.sign_to_bytes(root), request_id, response_id)
+    kind = OutgoingKind.RESPONSE if reference is not None else OutgoingKind.DEVICE_ALERT
+    return Outgoing(user_id, kind, dcc_signer.sign_to_bytes(root), request_id, response_id)

@@ -1,6 +1,6 @@
 """The S1SP carrying out a device job on a SMETS1 device: the instruction executed on the device's state, and
-in the same transaction the device's new state, the S1SP's signed SMETS1 Response countersigned by the DCC,
-and the DCC alerts it causes (N49 / N50 / N51 against the CPL, N57). Every leg is in the message log: the
+in the same transaction the device's new state, the S1SP's signed SMETS1 Response (and SMETS1 Alerts)
+countersigned by the DCC, and the DCC alerts it causes (N49 / N50 / N51 against the CPL, N57). Every leg is in the message log: the
 instruction to the S1SP, its signed response, the countersigning."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from cryptography import x509
 
 from devices import smets1, state_codec
 from dccsim.catalogue import CATALOGUE
-from dccsim.duis.ids import RequestId
+from dccsim.duis.ids import RequestId, dashed
 from dccsim.duis.outcomes import E20, E21, I0
 from dccsim.duis.xmldsig import DuisSigner
 from dccsim.han.context import HanContext
@@ -19,7 +19,7 @@ from dccsim.han.store import save
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, DeviceStatus
 from dccsim.s1sp.alert_codes import FirmwareNotification
-from dccsim.s1sp.documents import countersigned, s1sp_response
+from dccsim.s1sp.documents import countersigned, s1sp_alert, s1sp_response
 from dccsim.s1sp.notifications import firmware_notification
 from dccsim.s1sp.profiles import S1SP_ENTITY_ID
 from dccsim.s1sp.routes import S1_ROUTES
@@ -67,7 +67,7 @@ async def run_s1sp_job(han: HanContext, job: Job) -> None:
             now = han.clock.now()
             instruction = smets1.decode_instruction(job.frame)
             outcome = smets1.execute(state, instruction, now)
-            messages = [_response(han, job, outcome)]
+            messages = [_response(han, job, outcome), *_alerts(han, job, outcome)]
             if outcome.success and isinstance(instruction, smets1.UpdateDeviceLog):
                 await _device_log_changed(han, conn, device, instruction)
             messages.extend(await _consequences(han, conn, job, device, outcome))
@@ -94,9 +94,27 @@ def _response(han: HanContext, job: Job, outcome: smets1.Outcome) -> Outgoing:
     han.message_log.add(request_id=job.request_id, direction="out", kind="dcc-countersigning",
                         body=f"SMETS1 Response signed by the S1SP ({_serial(signer.certificate)}) countersigned "
                              f"by the DCC ({_serial(han.signer.certificate)})", user_id=job.user_id)
-    return countersigned(han.signer, user_id=job.user_id, request_id=job.request_id, code=I0,
+    return countersigned(han.signer, user_id=job.user_id, request_id=job.request_id,
+                         response_id=RequestId.parse(job.request_id).response_id(), code=I0,
                          reference=spec.reference, variant=spec.variant, signed_by_s1sp=signed, moment=moment,
                          schedule_id=job.schedule_id)
+
+
+def _alerts(han: HanContext, job: Job, outcome: smets1.Outcome) -> list[Outgoing]:
+    """The device's alerts as SMETS1 Alerts, signed by the S1SP and countersigned, to the User whose request
+    caused them."""
+    signer = s1sp_signer(han.smki)
+    messages = []
+    for alert in outcome.alerts:
+        moment = han.clock.now()
+        signed = signer.sign_to_bytes(s1sp_alert(device_id=job.device_id, user_id=job.user_id, alert=alert,
+                                                 moment=moment))
+        han.message_log.add(request_id=job.request_id, direction="in", kind="s1sp-alert", body=signed.decode(),
+                            user_id=job.user_id)
+        messages.append(countersigned(han.signer, user_id=job.user_id, request_id=job.request_id,
+                                      response_id=f"{dashed(job.device_id)}:{dashed(job.user_id)}:{alert.counter}",
+                                      code=I0, signed_by_s1sp=signed, moment=moment))
+    return messages
 
 
 async def _device_log_changed(han: HanContext, conn, hub: Device, instruction: smets1.UpdateDeviceLog) -> None:

@@ -3,8 +3,8 @@ instruction. No GBCS: the S1SP's leg carries typed instructions (``instructions`
 with an ``Outcome``.
 
 This module is the package's public API (``__all__``)."""
-from devices.smets1.device import (LogReading, Outcome, Register, TariffReading, UnsupportedInstruction, execute,
-                                   first_contact)
+from devices.smets1.device import (FIRMWARE_RECEIVED, LogReading, Outcome, Register, S1Alert, TariffReading,
+                                   UnsupportedInstruction, execute, first_contact)
 from devices.smets1.instructions import (ActivateImage, Instruction, InstructionFormatError, ReadDailyLog,
                                          ReadFirmware, ReadImportRegister, ReadProfile, ReadSupply, ReadTariff,
                                          ReceiveImage, SetGasFlowRate, SetSupply, TopUp, UpdateDeviceLog,
@@ -13,7 +13,7 @@ from devices.smets1.instructions import (ActivateImage, Instruction, Instruction
 from devices.smets1.state import SMETS1_KINDS, SMETS1_STATE_CLASSES, S1Tariff, SupplyState
 
 __all__ = [
-    "ActivateImage", "Instruction", "InstructionFormatError", "LogReading", "Outcome", "ReadDailyLog", "ReadFirmware",
+    "FIRMWARE_RECEIVED", "S1Alert", "ActivateImage", "Instruction", "InstructionFormatError", "LogReading", "Outcome", "ReadDailyLog", "ReadFirmware",
     "ReadImportRegister", "ReadProfile", "ReadSupply", "ReadTariff", "ReceiveImage", "Register", "S1Tariff",
     "SMETS1_KINDS", "SMETS1_STATE_CLASSES", "SetGasFlowRate", "SetSupply", "SupplyState", "TariffReading", "TopUp",
     "UnsupportedInstruction", "UpdateDeviceLog", "UpdateTariff", "decode_instruction", "encode_instruction", "execute",

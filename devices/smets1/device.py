@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from devices.alerts import ALERT_CODES
 from devices.smets1.instructions import (ActivateImage, Instruction, ReadDailyLog, ReadFirmware,
                                          ReadImportRegister, ReadProfile, ReadSupply, ReadTariff, ReceiveImage,
                                          SetGasFlowRate, SetSupply, TopUp, UpdateDeviceLog, UpdateTariff)
@@ -46,16 +47,36 @@ class TariffReading:
 
 
 @dataclass(frozen=True)
+class S1Alert:
+    """An alert the SMETS1 device raises (the S1SP passes it on as a SMETS1 Alert): its GBCS alert code, the
+    device's alert counter, and a firmware image's hash where the alert reports one."""
+
+    code: int
+    description: str
+    counter: int
+    image_hash: str | None = None
+
+
+FIRMWARE_RECEIVED = 0x8F72         # the image is held and verified (as a SMETS2 device's receipt alert)
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """What the device did: done or refused (with the device's reason), and what it read."""
+    """What the device did: done or refused (with the device's reason), what it read, the alerts it raised."""
 
     success: bool
     error: str | None = None
+    alerts: tuple[S1Alert, ...] = ()
     register: Register | None = None
     log: LogReading | None = None
     tariff: TariffReading | None = None
     supply: SupplyState | None = None
     firmware_version: str | None = None
+
+
+def _alert(state: DeviceState, code: int, *, image_hash: str | None = None) -> S1Alert:
+    state.alert_counter += 1
+    return S1Alert(code, ALERT_CODES[code].name, state.alert_counter, image_hash)
 
 
 def _refused(reason: str) -> Outcome:
@@ -135,7 +156,7 @@ def execute(state: DeviceState, instruction: Instruction, now: datetime) -> Outc
         return Outcome(True, firmware_version=state.firmware.version)
     if isinstance(instruction, ReceiveImage):
         state.firmware.pending = PendingImage(instruction.image_hash, instruction.version)
-        return Outcome(True)
+        return Outcome(True, alerts=(_alert(state, FIRMWARE_RECEIVED, image_hash=instruction.image_hash),))
     if isinstance(instruction, ActivateImage):
         return _activate(state, instruction)
     if isinstance(instruction, UpdateDeviceLog):

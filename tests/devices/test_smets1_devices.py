@@ -69,7 +69,10 @@ def test_supply_switches_and_reads():
 def test_firmware_is_held_then_activated_by_its_hash():
     ppmid = smets1.first_contact("PPMID")
     assert not smets1.execute(ppmid, smets1.ActivateImage(), T0).success
-    smets1.execute(ppmid, smets1.ReceiveImage(version="00000002", image_hash="ab" * 32), T0)
+    received = smets1.execute(ppmid, smets1.ReceiveImage(version="00000002", image_hash="ab" * 32), T0)
+    assert [(a.code, a.counter, a.image_hash) for a in received.alerts] == \
+        [(smets1.FIRMWARE_RECEIVED, 0x4001, "ab" * 32)]
+    assert received.alerts[0].description == "Firmware Verification Successful"
     assert not smets1.execute(ppmid, smets1.ActivateImage(image_hash="cd" * 32), T0).success
     done = smets1.execute(ppmid, smets1.ActivateImage(image_hash="AB" * 32), T0)
     assert done.success and done.firmware_version == "00000002"

@@ -101,6 +101,19 @@ async def smets1_response(estate, request_id: str) -> etree._Element:
     return smets1_response
 
 
+def smets1_alert(running, delivered: list[bytes]) -> etree._Element:
+    """The one SMETS1 Alert among ``delivered``: valid against the DUIS XSD, both signatures verified, no
+    Service Request named; returns its SMETS1Response."""
+    alerts = [document for document in delivered if b"DeviceAlertMessage" in document
+              and b"SMETS1ResponseMessage" in document]
+    assert len(alerts) == 1, len(alerts)
+    root = etree.fromstring(alerts[0])
+    official_schema().assertValid(root)
+    assert root.find(f".//{sr('RequestID')}") is None and root.find(f".//{sr('ServiceReference')}") is None
+    s1sp = running.sim.smki.xml_signing(S1SP_ENTITY_ID)
+    return verify_smets1_response(alerts[0], running.sim.signer.certificate, s1sp.certificate)
+
+
 async def accepted(estate, root: etree._Element) -> etree._Element:
     answer, request_id = await send(estate, root)
     assert (answer.status, answer.code) == (200, "I99"), answer.body[:400]
@@ -274,6 +287,11 @@ async def test_firmware_for_a_smets1_ppmid_from_its_lead_supplier(estate):
     assert (answer.status, answer.code) == (200, "I99"), answer.body[:400]
     await smets1_response(estate, request_id)
     await running.delivered()
+    alert = smets1_alert(running, receiver.received[since:])
+    content = alert.find(f"{sr('Body')}/{sr('DeviceAlertMessage')}/{{{RA}}}DeviceAlertContent")
+    assert content.findtext("ra:GBCSHexAlertCode", namespaces=_RA) == "8F72"
+    assert content.findtext("ra:Payload/ra:FirmwareVerificationDeviceAlert/ra:ManufacturerImageHash",
+                            namespaces=_RA) == image_hash.upper()
     n57 = dcc_alerts(receiver, "N57", since)
     assert [user for user, _ in n57] == [GAS_SUPPLIER]
     assert n57[0][1].findtext(f".//{sr('FirmwareVersionUpdateStatus')}") == "UpdateRequested"
