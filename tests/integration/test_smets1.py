@@ -24,6 +24,7 @@ from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, DeviceStatus, DeviceType
 from dccsim.s1sp.profiles import S1SP_ATTRIBUTE, S1SP_ENTITY_ID
 from dccsim.s1sp.verification import verify_smets1_response
+from dccsim.smki.folders import export_files
 from dccsim.timing.clock import ClockMode
 from devices import state_codec
 from tests.conftest import create_fresh_database
@@ -407,3 +408,24 @@ async def test_a_smets1_hub_takes_a_short_install_code(estate):
     assert (added.status, added.chf_id) == (DeviceStatus.WHITELISTED, S1_CH)
     answer, _ = await send(estate, _add_to_hub("00DB1234567890A2", newcomer, "0011223344556677"))
     assert answer.code == "E081111", answer.body[:300]
+
+
+async def test_the_inventory_says_which_s1sp_serves_a_smets1_device(estate):
+    running, _ = estate
+    root = prepared("8.2_READ_INVENTORY_REQUEST_DUIS.XML")
+    client.set_body_text(root, "DeviceID", dashed(S1_CH))
+    answer = await running.post("D", client.sign(root, xml_signer_for(running, root)))
+    assert answer.code == "I0", answer.body[:300]
+    official_schema().assertValid(answer.root)
+    devices = {d.findtext(sr("DeviceID")): d for d in answer.root.iter(sr("Device"))}
+    assert set(devices) == {dashed(d) for d in (S1_CH, S1_ESME, S1_GSME, S1_PPMID)} | {dashed("00DB1234567891B4")}
+    assert devices[dashed(S1_CH)].findtext(sr("S1SP")) == "S1SP-1"
+    assert all(d.findtext(sr("S1SP")) in ("S1SP-1", "S1SP-2") for d in devices.values())
+    assert {d.findtext(sr("CSPRegion")) for d in devices.values() if d.findtext(sr("DeviceID")) != dashed(
+        "00DB1234567891B4")} == {"SMETS1"}
+
+
+async def test_the_s1sp_key_is_exported_with_the_others(estate):
+    running, _ = estate
+    names = {exported.name for exported in export_files(running.sim.smki)}
+    assert {f"xml-sign-{S1SP_ENTITY_ID}-ds.pem", f"xml-sign-{S1SP_ENTITY_ID}-ds.key"} <= names
