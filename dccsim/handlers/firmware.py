@@ -15,7 +15,7 @@ from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import InTransaction
 from dccsim.inventory.models import DeviceStatus
 from dccsim.s1sp.profiles import is_smets1
-from dccsim.s1sp.routes import S1_ROUTES
+from dccsim.s1sp.routes import S1_FIRMWARE_TYPES
 from dccsim.s1sp.service import distribute_smets1_firmware, smets1_firmware_refusal
 
 _FIRMWARE_TYPES = {"11.1": {"ESME", "GSME", "CHF", "HCALCS", "APC"}, "11.4": {"PPMID"}}
@@ -30,8 +30,8 @@ async def update_firmware(ctx: ServiceRequest, conn: DccConnection, services: Se
     for text in str(body["DeviceIDList"]).split(","):
         device_id = normalise_eui(text)
         device = await repo.get_device(conn, device_id)
-        smets1 = is_smets1(device) and ctx.variant == "11.1"
-        types = S1_ROUTES["11.1"].device_types if smets1 else _FIRMWARE_TYPES[ctx.variant]
+        smets1 = is_smets1(device)
+        types = S1_FIRMWARE_TYPES[ctx.variant] if smets1 else _FIRMWARE_TYPES[ctx.variant]
         if device is None or device.device_type not in types:
             invalid.append(device_id)
             continue

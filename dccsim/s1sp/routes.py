@@ -38,6 +38,10 @@ S1_ROUTES: dict[str, S1Route] = {route.variant: route for route in (
     S1Route("11.3", _FIRMWARE, "ActivateFirmwareRsp"),
 )}
 
+# The SMETS1 devices whose firmware each firmware Service Request updates: 11.1 for all of them (CR1045: the CH
+# and PPMID too), 11.4 (the SMETS2 PPMID's) for none.
+S1_FIRMWARE_TYPES = {"11.1": _FIRMWARE, "11.4": frozenset()}
+
 # SMETS1 requests go to the S1SP with CommandVariant 1: the User's XML signature authorises them, there is no
 # Pre-Command to sign (the project's reading of DUIS 1.4 for SMETS1; see the README's SMETS1 section).
 S1_COMMAND_VARIANTS = frozenset({1})

@@ -429,3 +429,11 @@ async def test_the_s1sp_key_is_exported_with_the_others(estate):
     running, _ = estate
     names = {exported.name for exported in export_files(running.sim.smki)}
     assert {f"xml-sign-{S1SP_ENTITY_ID}-ds.pem", f"xml-sign-{S1SP_ENTITY_ID}-ds.key"} <= names
+
+
+async def test_update_ppmid_firmware_is_not_for_a_smets1_ppmid(estate):
+    root = prepared("11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML", originator=dashed(LEAD))
+    client.set_body_text(root, "DeviceIDList", dashed(S1_PPMID))
+    answer, _ = await send(estate, root, "D")
+    assert (answer.status, answer.code) == (200, "W110101"), answer.body[:300]
+    assert answer.root.findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S1_PPMID)
