@@ -1,7 +1,8 @@
 """The S1SP carrying out a device job on a SMETS1 device: the instruction executed on the device's state, and
 in the same transaction the device's new state, the S1SP's signed SMETS1 Response (and SMETS1 Alerts)
-countersigned by the DCC, and the DCC alerts it causes (N49 / N50 / N51 against the CPL, N57). Every leg is in the message log: the
-instruction to the S1SP, its signed response, the countersigning."""
+countersigned by the DCC, and the DCC alerts it causes (N49 / N50 / N51 against the CPL, N57). Every leg is in
+the message log: the instruction to the S1SP, its signed response and alerts, the countersigning. A device or
+hub set offline (``dccsim devices fault``) gives E21 / E20, as a SMETS2 one does."""
 from __future__ import annotations
 
 from cryptography import x509

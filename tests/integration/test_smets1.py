@@ -437,3 +437,21 @@ async def test_update_ppmid_firmware_is_not_for_a_smets1_ppmid(estate):
     answer, _ = await send(estate, root, "D")
     assert (answer.status, answer.code) == (200, "W110101"), answer.body[:300]
     assert answer.root.findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S1_PPMID)
+
+
+async def test_an_unreachable_smets1_device_gives_e21_and_its_hub_e20(estate):
+    running, receiver = estate
+    for device, code in ((S1_ESME, "E21"), (S1_CH, "E20")):
+        async with running.session.post(f"{running.admin_url}/admin/devices/{dashed(device)}/faults",
+                                        json={"offline": True}) as answer:
+            assert answer.status == 200
+        try:
+            answer, request_id = await send(estate, request("ECS45_7.4_SUCCESS_REQUEST_DUIS.XML", S1_ESME))
+            assert answer.code == "I99"
+            response = await wait_for_response(receiver, request_id)
+            official_schema().assertValid(response)
+            assert response.findtext(f".//{sr('ResponseCode')}") == code
+        finally:
+            async with running.session.post(f"{running.admin_url}/admin/devices/{dashed(device)}/faults",
+                                            json={"offline": False}):
+                pass
