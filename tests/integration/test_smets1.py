@@ -13,11 +13,12 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from cryptography import x509
 from lxml import etree
 
 import gbcs
 
-from dccsim.duis import client
+from dccsim.duis import client, xmldsig
 from dccsim.duis.ids import RequestId, dashed
 from dccsim.duis.namespaces import RA, sr
 from dccsim.inventory import repository as repo
@@ -96,10 +97,24 @@ async def smets1_response(estate, request_id: str) -> etree._Element:
     document = found[0]
     root = etree.fromstring(document)
     official_schema().assertValid(root)
-    s1sp = running.sim.smki.xml_signing(S1SP_ENTITY_ID)
-    smets1_response = verify_smets1_response(document, running.sim.signer.certificate, s1sp.certificate)
+    smets1_response = verify_smets1_response(document, *exported_certificates(running))
     assert root.findtext(f".//{sr('ResponseCode')}") == "I0"
     return smets1_response
+
+
+def exported_certificates(running) -> tuple[x509.Certificate, x509.Certificate]:
+    """The DCC's response-signing and the S1SP's signing certificates, as ``keys export`` hands them out."""
+    files = {exported.name: exported.data for exported in export_files(running.sim.smki)}
+    dcc = next(data for name, data in files.items() if name.startswith("dsp-xml-sign-") and name.endswith(".pem"))
+    s1sp = files[f"xml-sign-{S1SP_ENTITY_ID}-ds.pem"]
+    return x509.load_pem_x509_certificate(dcc), x509.load_pem_x509_certificate(s1sp)
+
+
+def checked(running, root: etree._Element) -> etree._Element:
+    """A DUIS document of the DCC's own: valid against the official XSD, and its signature the DCC's."""
+    official_schema().assertValid(root)
+    xmldsig.verify(root, exported_certificates(running)[0])
+    return root
 
 
 def smets1_alert(running, delivered: list[bytes]) -> etree._Element:
@@ -111,8 +126,7 @@ def smets1_alert(running, delivered: list[bytes]) -> etree._Element:
     root = etree.fromstring(alerts[0])
     official_schema().assertValid(root)
     assert root.find(f".//{sr('RequestID')}") is None and root.find(f".//{sr('ServiceReference')}") is None
-    s1sp = running.sim.smki.xml_signing(S1SP_ENTITY_ID)
-    return verify_smets1_response(alerts[0], running.sim.signer.certificate, s1sp.certificate)
+    return verify_smets1_response(alerts[0], *exported_certificates(running))
 
 
 async def accepted(estate, root: etree._Element) -> etree._Element:
@@ -121,14 +135,15 @@ async def accepted(estate, root: etree._Element) -> etree._Element:
     return await smets1_response(estate, request_id)
 
 
-def dcc_alerts(receiver: Receiver, code: str, since: int) -> list[tuple[str, etree._Element]]:
-    """The DCC alerts of ``code`` delivered after the first ``since`` messages, with their recipients."""
+def dcc_alerts(estate, code: str, since: int) -> list[tuple[str, etree._Element]]:
+    """The DCC alerts of ``code`` delivered after the first ``since`` messages (checked), with their
+    recipients."""
+    running, receiver = estate
     found = []
     for body in receiver.received[since:]:
         root = etree.fromstring(body)
         if root.findtext(f".//{sr('DCCAlertCode')}") == code:
-            official_schema().assertValid(root)
-            found.append((recipient(root), root))
+            found.append((recipient(root), checked(running, root)))
     return found
 
 
@@ -251,10 +266,10 @@ async def test_block_thresholds_stay_wh_on_a_smets2_meter(estate):
     _thresholds((5000, 10000), (1000, 2000, 3000))(root)
     answer, request_id = await run_request(running, root)
     assert answer.code == "I99", answer.body[:300]
-    assert (await wait_for_response(receiver, request_id)).findtext(f".//{sr('ResponseCode')}") == "I0"
+    assert checked(running, await wait_for_response(receiver, request_id)).findtext(f".//{sr('ResponseCode')}") == "I0"
     read = prepared("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML", target=dashed(S2_ESME))
     answer, request_id = await run_request(running, read)
-    response = await wait_for_response(receiver, request_id)
+    response = checked(running, await wait_for_response(receiver, request_id))
     payload = base64.b64decode(response.findtext(f".//{sr('GBCSPayload')}"))
     data = gbcs.decode(payload, user_keys(running)).payload.tree["data"]
     # The threshold matrix's first row, as the meter holds it: Wh (the last block has no upper threshold).
@@ -293,7 +308,7 @@ async def test_firmware_for_a_smets1_ppmid_from_its_lead_supplier(estate):
     assert content.findtext("ra:GBCSHexAlertCode", namespaces=_RA) == "8F72"
     assert content.findtext("ra:Payload/ra:FirmwareVerificationDeviceAlert/ra:ManufacturerImageHash",
                             namespaces=_RA) == image_hash.upper()
-    n57 = dcc_alerts(receiver, "N57", since)
+    n57 = dcc_alerts(estate, "N57", since)
     assert [user for user, _ in n57] == [GAS_SUPPLIER]
     assert n57[0][1].findtext(f".//{sr('FirmwareVersionUpdateStatus')}") == "UpdateRequested"
 
@@ -308,7 +323,7 @@ async def test_firmware_for_a_smets1_ppmid_from_its_lead_supplier(estate):
     response = await accepted(estate, activate)
     assert rsp(response, "ActivateFirmwareRsp").findtext("ra:FirmwareVersion", namespaces=_RA) == "00000009"
     await running.delivered()
-    activated = dcc_alerts(receiver, "N57", since)
+    activated = dcc_alerts(estate, "N57", since)
     assert [user for user, _ in activated] == [GAS_SUPPLIER]
     assert activated[0][1].findtext(f".//{sr('FirmwareVersionUpdateStatus')}") == "ActivationSuccessful"
 
@@ -317,7 +332,7 @@ async def test_firmware_for_a_smets1_ppmid_from_its_lead_supplier(estate):
     response = await accepted(estate, read)
     assert rsp(response, "ReadFirmwareVersionRsp").findtext("ra:FirmwareVersion", namespaces=_RA) == "00000009"
     await running.delivered()
-    unknown = dcc_alerts(receiver, "N51", since)
+    unknown = dcc_alerts(estate, "N51", since)
     assert sorted(user for user, _ in unknown) == sorted([LEAD, GAS_SUPPLIER])
     assert (await repo.get_device(running.sim.db.pool, S1_PPMID)).firmware_version == "00000001"
 
@@ -328,15 +343,16 @@ async def test_firmware_for_a_smets1_ppmid_from_another_supplier_is_refused(esta
     since = len(receiver.received)
     answer, _, _ = await _distribute(estate, S1_PPMID, originator=GAS_SUPPLIER)
     assert (answer.status, answer.code) == (200, "W110101"), answer.body[:400]
-    official_schema().assertValid(answer.root)
+    checked(running, answer.root)
     assert answer.root.findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S1_PPMID)
     await running.delivered()
-    assert dcc_alerts(receiver, "N57", since) == []
+    assert dcc_alerts(estate, "N57", since) == []
 
 
 async def test_update_firmware_still_refuses_a_smets2_ppmid(estate):
     answer, _, _ = await _distribute(estate, S2_PPMID, originator=LEAD)
     assert (answer.status, answer.code) == (200, "W110101")
+    checked(estate[0], answer.root)
     assert answer.root.findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S2_PPMID)
 
 
@@ -371,7 +387,7 @@ async def test_gas_flow_rate_on_a_smets1_gsme(estate):
         await running.sim.inventory.update_device(conn, S1_GSME, attributes={S1SP_ATTRIBUTE: "S1SP-2"})
     answer, _ = await send(estate, request(template, S1_GSME, originator=GAS_SUPPLIER, edit=decimal_rate))
     assert (answer.status, answer.code) == (200, "E060701"), answer.body[:300]
-    official_schema().assertValid(answer.root)
+    checked(running, answer.root)
     await accepted(estate, request(template, S1_GSME, originator=GAS_SUPPLIER, edit=integer_rate))
     assert await rate() == Decimal("2.5")
 
@@ -416,7 +432,7 @@ async def test_the_inventory_says_which_s1sp_serves_a_smets1_device(estate):
     client.set_body_text(root, "DeviceID", dashed(S1_CH))
     answer = await running.post("D", client.sign(root, xml_signer_for(running, root)))
     assert answer.code == "I0", answer.body[:300]
-    official_schema().assertValid(answer.root)
+    checked(running, answer.root)
     devices = {d.findtext(sr("DeviceID")): d for d in answer.root.iter(sr("Device"))}
     assert set(devices) == {dashed(d) for d in (S1_CH, S1_ESME, S1_GSME, S1_PPMID)} | {dashed("00DB1234567891B4")}
     assert devices[dashed(S1_CH)].findtext(sr("S1SP")) == "S1SP-1"
@@ -436,7 +452,7 @@ async def test_update_ppmid_firmware_is_not_for_a_smets1_ppmid(estate):
     client.set_body_text(root, "DeviceIDList", dashed(S1_PPMID))
     answer, _ = await send(estate, root, "D")
     assert (answer.status, answer.code) == (200, "W110101"), answer.body[:300]
-    assert answer.root.findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S1_PPMID)
+    assert checked(estate[0], answer.root).findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S1_PPMID)
 
 
 async def test_an_unreachable_smets1_device_gives_e21_and_its_hub_e20(estate):
@@ -448,8 +464,7 @@ async def test_an_unreachable_smets1_device_gives_e21_and_its_hub_e20(estate):
         try:
             answer, request_id = await send(estate, request("ECS45_7.4_SUCCESS_REQUEST_DUIS.XML", S1_ESME))
             assert answer.code == "I99"
-            response = await wait_for_response(receiver, request_id)
-            official_schema().assertValid(response)
+            response = checked(running, await wait_for_response(receiver, request_id))
             assert response.findtext(f".//{sr('ResponseCode')}") == code
         finally:
             async with running.session.post(f"{running.admin_url}/admin/devices/{dashed(device)}/faults",
