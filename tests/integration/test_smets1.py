@@ -470,3 +470,27 @@ async def test_an_unreachable_smets1_device_gives_e21_and_its_hub_e20(estate):
             async with running.session.post(f"{running.admin_url}/admin/devices/{dashed(device)}/faults",
                                             json={"offline": False}):
                 pass
+
+
+async def test_a_future_dated_tariff_waits_for_its_time(estate):
+    running, receiver = estate
+    when = running.sim.clock.now() + timedelta(hours=1)
+
+    def future(root):
+        _thresholds((7, 14), (1500, 2500, 3500))(root)
+        body = next(root.iter(sr("UpdateImportTariffPrimaryElement")))
+        execution = etree.Element(sr("ExecutionDateTime"))
+        execution.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        body.insert(0, execution)
+
+    root = request("ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_REQUEST_DUIS.XML", S1_ESME, edit=future)
+    answer, request_id = await send(estate, root)
+    assert answer.code == "I99", answer.body[:300]
+    await running.delivered()
+    assert not any(etree.fromstring(b).findtext(f".//{sr('RequestID')}") == request_id for b in receiver.received)
+    await running.advance(2 * 3600)
+    await smets1_response(estate, request_id)
+    tariff = rsp(await accepted(estate, request("ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML", S1_ESME)),
+                 "ReadTariffPrimaryElementRsp")
+    assert tariff.xpath("ra:Electricity/ra:TariffThresholdMatrix/ra:ElecTariffThresholds/ra:BlockThreshold/text()",
+                        namespaces=_RA) == ["7", "14"]
