@@ -292,6 +292,16 @@ async def _distribute(estate, target: str, *, originator: str, version: str = "0
     return answer, request_id, hashlib.sha256(image).hexdigest()
 
 
+def activation(image_hash: str):
+    """11.3 now, for the image with this hash."""
+    def edit(root):
+        client.set_body_text(root, "FirmwareHash", image_hash.upper())
+        execution = root.find(f".//{sr('ExecutionDateTime')}")
+        if execution is not None:
+            execution.getparent().remove(execution)
+    return edit
+
+
 async def test_firmware_for_a_smets1_ppmid_from_its_lead_supplier(estate):
     """CR1045: 11.1 to the SMETS1 PPMID by the Lead Supplier is accepted, answered with a SMETS1 Response, and
     N57 goes to the installation's gas supplier alone; 11.3 activates it (N57 again); the version is not on
@@ -312,14 +322,8 @@ async def test_firmware_for_a_smets1_ppmid_from_its_lead_supplier(estate):
     assert [user for user, _ in n57] == [GAS_SUPPLIER]
     assert n57[0][1].findtext(f".//{sr('FirmwareVersionUpdateStatus')}") == "UpdateRequested"
 
-    def activation(root):
-        client.set_body_text(root, "FirmwareHash", image_hash.upper())
-        execution = root.find(f".//{sr('ExecutionDateTime')}")
-        if execution is not None:
-            execution.getparent().remove(execution)
-
     since = len(receiver.received)
-    activate = request("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", S1_PPMID, edit=activation)
+    activate = request("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", S1_PPMID, edit=activation(image_hash))
     response = await accepted(estate, activate)
     assert rsp(response, "ActivateFirmwareRsp").findtext("ra:FirmwareVersion", namespaces=_RA) == "00000009"
     await running.delivered()
@@ -494,3 +498,25 @@ async def test_a_future_dated_tariff_waits_for_its_time(estate):
                  "ReadTariffPrimaryElementRsp")
     assert tariff.xpath("ra:Electricity/ra:TariffThresholdMatrix/ra:ElecTariffThresholds/ra:BlockThreshold/text()",
                         namespaces=_RA) == ["7", "14"]
+
+
+async def test_a_current_build_on_a_smets1_ppmid_is_followed_by_the_inventory(estate):
+    """CR1045 / N49: a PPMID build Current on the CPL, activated, is the inventory's; with the inventory out of
+    step, a read by the gas supplier tells the import supplier (N49), not the gas supplier that asked."""
+    running, receiver = estate
+    answer, request_id, image_hash = await _distribute(estate, S1_PPMID, originator=LEAD, version="00000002")
+    assert answer.code == "I99", answer.body[:300]
+    await smets1_response(estate, request_id)
+    await accepted(estate, request("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", S1_PPMID,
+                                  edit=activation(image_hash)))
+    assert (await repo.get_device(running.sim.db.pool, S1_PPMID)).firmware_version == "00000002"
+    async with running.sim.db.pool.acquire() as conn:
+        await running.sim.inventory.update_device(conn, S1_PPMID, firmware_version="00000001")
+    await running.delivered()
+    since = len(receiver.received)
+    await accepted(estate, request("CS08_11.2_SUCCESS_REQUEST_DUIS.XML", S1_PPMID, originator=GAS_SUPPLIER))
+    await running.delivered()
+    updated = dcc_alerts(estate, "N49", since)
+    assert [user for user, _ in updated] == [LEAD]
+    assert updated[0][1].findtext(f".//{sr('FirmwareVersionDevice')}") == "00000002"
+    assert (await repo.get_device(running.sim.db.pool, S1_PPMID)).firmware_version == "00000002"
