@@ -1,6 +1,7 @@
-"""The SMETS1 Response and SMETS1 Alert: the S1SP's answer (an MMC ``ResponseMessage`` in a ``SMETS1Response``), signed by the
-S1SP as a ``SMETS1SignedResponse`` and countersigned by the DCC in a DUIS ``Response`` whose body is a
-``SMETS1ResponseMessage`` (DUIS 1.4.11.2, as the V4.0 release note's section 2.1 amends it).
+"""The SMETS1 Response and SMETS1 Alert: the S1SP's answer (an MMC ``ResponseMessage`` or ``DeviceAlertMessage``
+in a ``SMETS1Response``), signed by the S1SP as a ``SMETS1SignedResponse`` and countersigned by the DCC in a
+DUIS ``Response`` whose body is a ``SMETS1ResponseMessage`` (DUIS 1.4.11.2, as the V4.0 release note's section
+2.1 amends it).
 
 The S1SP signs its ``SMETS1SignedResponse`` as a document of its own (an enveloped signature over that
 element); the DCC's signature over the whole Response covers it, the S1SP's signature included."""

@@ -8,14 +8,13 @@ from devices.smets1.device import (FIRMWARE_RECEIVED, LogReading, Outcome, Regis
 from devices.smets1.instructions import (ActivateImage, Instruction, InstructionFormatError, ReadDailyLog,
                                          ReadFirmware, ReadImportRegister, ReadProfile, ReadSupply, ReadTariff,
                                          ReceiveImage, SetGasFlowRate, SetSupply, TopUp, UpdateDeviceLog,
-                                         UpdateTariff,
-                                         decode_instruction, encode_instruction)
+                                         UpdateTariff, decode_instruction, encode_instruction)
 from devices.smets1.state import SMETS1_KINDS, SMETS1_STATE_CLASSES, S1Tariff, SupplyState
 
 __all__ = [
-    "FIRMWARE_RECEIVED", "S1Alert", "ActivateImage", "Instruction", "InstructionFormatError", "LogReading", "Outcome", "ReadDailyLog", "ReadFirmware",
-    "ReadImportRegister", "ReadProfile", "ReadSupply", "ReadTariff", "ReceiveImage", "Register", "S1Tariff",
-    "SMETS1_KINDS", "SMETS1_STATE_CLASSES", "SetGasFlowRate", "SetSupply", "SupplyState", "TariffReading", "TopUp",
-    "UnsupportedInstruction", "UpdateDeviceLog", "UpdateTariff", "decode_instruction", "encode_instruction", "execute",
-    "first_contact",
+    "ActivateImage", "FIRMWARE_RECEIVED", "Instruction", "InstructionFormatError", "LogReading", "Outcome",
+    "ReadDailyLog", "ReadFirmware", "ReadImportRegister", "ReadProfile", "ReadSupply", "ReadTariff", "ReceiveImage",
+    "Register", "S1Alert", "S1Tariff", "SMETS1_KINDS", "SMETS1_STATE_CLASSES", "SetGasFlowRate", "SetSupply",
+    "SupplyState", "TariffReading", "TopUp", "UnsupportedInstruction", "UpdateDeviceLog", "UpdateTariff",
+    "decode_instruction", "encode_instruction", "execute", "first_contact",
 ]
