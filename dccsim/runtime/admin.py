@@ -1,13 +1,13 @@
 """The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults,
-state and re-keying, the clock, what is pending, the keys as one zip, health."""
+state and re-keying, the clock, what is pending, the keys as one zip, health; and the training console."""
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
+from dccsim.console.app import PREFIX as CONSOLE, create_console_app
 from dccsim.db.cache import DEVICE_FAULTS
 from dccsim.delivery import outbox
 from dccsim.delivery.message_log import messages_for
@@ -15,6 +15,7 @@ from dccsim.duis.ids import normalise_eui
 from dccsim.han.rekeying import reissue_device_certificate
 from dccsim.han.store import set_faults
 from dccsim.inventory import repository as repo
+from dccsim.runtime.json_api import json_response as _json, path_device_id
 from dccsim.runtime.simulator import Simulator
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.credentials import Usage
@@ -22,14 +23,6 @@ from dccsim.smki.folders import export_zip
 from dccsim.timing.clock import ClockError, ClockMode, parse_duration
 
 SIMULATOR: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
-
-
-def _json(value: Any, status: int = 200) -> web.Response:
-    return web.json_response(value, status=status, dumps=_dumps)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, default=str)
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -140,10 +133,7 @@ async def rekey_device(request: web.Request) -> web.Response:
 
 async def device_state(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
-    try:
-        device_id = normalise_eui(request.match_info["device_id"])
-    except ValueError as exc:
-        return _json({"error": str(exc)}, 400)
+    device_id = path_device_id(request)
     row = await sim.db.pool.fetchrow("SELECT state FROM device_state WHERE device_id = $1", device_id)
     return _json({"device_id": device_id, "state": json.loads(row["state"]) if row else None})
 
@@ -193,6 +183,10 @@ async def health(request: web.Request) -> web.Response:
     return _json({"status": "ok", "release": sim.release.name, "clock": _clock_view(sim)})
 
 
+async def console_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound(f"{CONSOLE}/")
+
+
 def create_admin_app(sim: Simulator) -> web.Application:
     app = web.Application()
     app[SIMULATOR] = sim
@@ -209,4 +203,6 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_post("/admin/devices/{device_id}/rekey", rekey_device)
     app.router.add_get("/admin/clock", clock)
     app.router.add_post("/admin/clock/advance", advance_clock)
+    app.router.add_get(CONSOLE, console_redirect)
+    app.add_subapp(CONSOLE, create_console_app(sim))
     return app
