@@ -3,12 +3,13 @@
 firmware received then activated, what a kind does not do, and their states through the versioned codec."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
-from devices import smets1, state_codec
+from devices import queries, smets1, state_codec
 from devices.smets1.state import S1ChState, S1EsmeState, S1GsmeState, S1PpmidState
 from devices.state import ChfState, DeviceLogEntry
 
@@ -119,3 +120,16 @@ def test_a_version_1_state_means_what_it_meant():
     assert state_codec.version_of(raw) == 1
     assert state_codec.decode(raw) == state
     assert state_codec.version_of(state_codec.upgrade(raw)) == 2
+
+
+def test_a_smets1_device_is_shown_as_plain_json():
+    gsme = smets1.first_contact("GSME")
+    smets1.execute(gsme, smets1.UpdateTariff(prices=(1, 2), thresholds=(5,)), T0)
+    smets1.execute(gsme, smets1.SetGasFlowRate(rate=Decimal("1.5")), T0)
+    shown = json.loads(json.dumps(queries.view(gsme)))
+    assert shown["kind"] == "S1GSME" and shown["tariff"]["thresholds_kwh"] == [5]
+    assert (shown["supply"], shown["uncontrolled_flow_rate_m3_per_h"]) == ("Enabled", "1.5")
+    hub = smets1.first_contact("CHF")
+    smets1.execute(hub, smets1.UpdateDeviceLog(device_id="00db1234567891b4", add=True), T0)
+    assert queries.view(hub)["device_log"] == ["00DB1234567891B4"]
+    assert queries.view(smets1.first_contact("PPMID"))["kind"] == "S1PPMID"
