@@ -11,10 +11,13 @@ Devices
     held future-dated commands, ``raise_event`` makes it alert on something that happened to it. A device's
     kind is its state's class (``DeviceState``); ``kind_of`` says what a device type serves and which cells
     (``CellSpec``: a ``Role`` and a key usage) it holds; ``esme_capabilities`` what an ESME variant has.
+SMETS1 devices
+    ``smets1`` (a public package): SMETS1 hubs, meters and PPMIDs behind an S1SP, their typed state and what
+    they do with an S1SP's instruction; no GBCS.
 The HAN
     ``HanBus`` carries frames through a hub to a device, over a ``Route``, with ``Faults`` injected.
 """
-from devices import alerts, installation, queries, state_codec
+from devices import alerts, installation, queries, smets1, state_codec
 from devices.device import DeviceIdentity, DeviceReply, handle_command, raise_event, run_due
 from devices.device_types import CellSpec, kind_of
 from devices.esme_variant import Capabilities, capabilities as esme_capabilities
@@ -24,5 +27,5 @@ from devices.state import Cell, DeviceState, Role
 __all__ = [
     "Capabilities", "Cell", "CellSpec", "DeviceIdentity", "DeviceReply", "DeviceState", "Faults", "HanBus", "Role",
     "Route", "alerts", "esme_capabilities", "handle_command", "installation", "kind_of", "queries", "raise_event",
-    "run_due", "state_codec",
+    "run_due", "smets1", "state_codec",
 ]

@@ -3,7 +3,7 @@ its ``kind`` and the format's ``version``. A state written by an older version i
 (``devices.state_migrations``) when it is read; ``encode`` always writes the current version.
 
 Version 0 is the untyped form stored before states had a version (no ``version`` key; the kind under
-``type``).
+``type``). Version 2 added the SMETS1 kinds (``devices.smets1.state``).
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from devices.smets1.state import SMETS1_STATE_CLASSES
 from devices.state import STATE_CLASSES, DeviceState
 from devices.state_migrations import MIGRATIONS, VERSION
 
@@ -29,9 +30,11 @@ class _Header:
 
 
 _HEADER = msgspec.json.Decoder(_Header)
-_DECODERS = {kind: msgspec.json.Decoder(cls) for kind, cls in STATE_CLASSES.items()}
+# Every kind a state is stored as: the GBCS devices' and the SMETS1 devices'.
+_KINDS = {**STATE_CLASSES, **SMETS1_STATE_CLASSES}
+_DECODERS = {kind: msgspec.json.Decoder(cls) for kind, cls in _KINDS.items()}
 _ENCODER = msgspec.json.Encoder()
-_PREFIXES = {kind: f'{{"version":{VERSION},"kind":"{kind}",'.encode() for kind in STATE_CLASSES}
+_PREFIXES = {kind: f'{{"version":{VERSION},"kind":"{kind}",'.encode() for kind in _KINDS}
 
 
 def encode(state: DeviceState) -> str:

@@ -7,6 +7,9 @@ keys and key identifiers, re-keyed credentials, gas event data) rather than hex;
 as objects; the CHF's consumption count as one field; UTRN counters as a list. What no device read is dropped
 (the GCS28 ``clock_offset_s``, the consumption count of devices other than the CHF, the ESME's
 ``esme_variant`` once copied to ``variant``).
+
+Version 2 (from 1): the SMETS1 kinds (``S1CH``, ``S1ESME``, ``S1GSME``, ``S1PPMID``) exist; a state of
+version 1 is of a GBCS kind and means what it meant.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from gbcs import decode_dlms_date_time
 Json = dict[str, Any]
 Migration = Callable[[Json, "str | None"], Json]
 
-VERSION = 1
+VERSION = 2
 _JOINED_TYPE = 3                       # what CS07 reported for a joined device of an early state
 
 
@@ -177,4 +180,9 @@ def v0_to_v1(old: Json, kind: str | None) -> Json:
     return {"version": 1, "kind": kind, **_common(old), **_kind_fields(kind, old)}
 
 
-MIGRATIONS: dict[int, Migration] = {0: v0_to_v1}
+def v1_to_v2(old: Json, kind: str | None) -> Json:
+    """Version 1 to version 2: only the new SMETS1 kinds differ, and no version-1 state is of one."""
+    return {**old, "version": 2}
+
+
+MIGRATIONS: dict[int, Migration] = {0: v0_to_v1, 1: v1_to_v2}

@@ -9,6 +9,7 @@ from devices.esme_state import EsmeMeter
 from devices.esme_variant import capabilities
 from devices.gas_meter import volume
 from devices.gas_state import GasData, GasEventLogs
+from devices.smets1.views import SMETS1_VIEWS
 from devices.state import (ApcState, ChfState, DeviceState, EsmeState, GpfState, GsmeState, HcalcsState, PpmidState)
 from gbcs.dlms import from_utc_seconds
 from gbcs.times import from_zigbee_time
@@ -127,7 +128,7 @@ def _nothing_more(state: DeviceState) -> View:
 
 _BY_KIND: dict[type, Callable[[Any], View]] = {
     EsmeState: _esme, GsmeState: _gsme, GpfState: _gpf, ChfState: _chf, PpmidState: _han_device,
-    HcalcsState: _han_device, ApcState: _nothing_more,
+    HcalcsState: _han_device, ApcState: _nothing_more, **SMETS1_VIEWS,
 }
 
 

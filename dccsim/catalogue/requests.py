@@ -63,7 +63,9 @@ def build_request(variant: str, *, originator: str, device: str | None = None, b
             raise RequestBuildError(f"{variant} is a device Service Request: name its device")
         target = _eui(device, "device")
     cv = default_command_variant(spec) if command_variant is None else command_variant
-    if cv not in spec.command_variants:
+    # A critical device SR may also go with CommandVariant 1: that is how a SMETS1 device takes it (the S1SP has
+    # no Pre-Command to sign; the DCC answers E12 for a SMETS2 device).
+    if cv not in spec.command_variants and not (cv == 1 and spec.critical and not spec.non_device):
         raise RequestBuildError(f"{variant} is sent with CommandVariant {sorted(spec.command_variants)}, not {cv}")
     root = etree.Element(sr("Request"), nsmap={"sr": SR})
     root.set("schemaVersion", SCHEMA_VERSION)

@@ -31,6 +31,7 @@ __all__ = [
     "E080201",
     "E120101",
     "E080301",
+    "E060701",
     "E080405",
     "E080902",
     "E080903",
@@ -103,6 +104,8 @@ class Code(enum.StrEnum):
     """Request WAN Matrix – property not known"""
     E080301 = "E080301"
     """Decommission Device – invalid device"""
+    E060701 = "E060701"
+    """Update Device Configuration (Gas Flow) – SMETS1 S1SP cannot take the decimal rate"""
     E080405 = "E080405"
     """Update Inventory – invalid status change"""
     E080902 = "E080902"
@@ -171,6 +174,7 @@ E050301: Final = Code.E050301
 E080201: Final = Code.E080201
 E120101: Final = Code.E120101
 E080301: Final = Code.E080301
+E060701: Final = Code.E060701
 E080405: Final = Code.E080405
 E080902: Final = Code.E080902
 E080903: Final = Code.E080903

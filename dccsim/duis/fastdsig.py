@@ -159,10 +159,13 @@ def _drop_ignorable_whitespace(root: etree._Element) -> None:
 _XML_SPACE = " \t\r\n"
 
 
-def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey) -> None:
-    """Verify the enveloped signature; raise ``Mismatch`` if wrong, ``Unsupported`` if outside the profile."""
+def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey, *, countersigning: bool = False) -> None:
+    """Verify the enveloped signature; raise ``Mismatch`` if wrong, ``Unsupported`` if outside the profile.
+
+    With ``countersigning`` the document may carry signatures deeper down (a signed document it embeds, as a
+    SMETS1 Response does): they are part of what the enveloped signature covers."""
     signatures = root.findall(ds("Signature"))
-    if len(signatures) != 1 or root.find(f".//{ds('Signature')}") is not signatures[0]:
+    if len(signatures) != 1 or (not countersigning and root.find(f".//{ds('Signature')}") is not signatures[0]):
         raise Unsupported("not exactly one enveloped signature")
     # The transforms work on a copy of the whole document: taking the signature out of the caller's tree
     # and putting it back would let lxml re-map its namespace prefixes onto the document's declarations.

@@ -123,6 +123,9 @@ TABLE: tuple[Outcome, ...] = (
           "No CSP region can be given for the property: its UPRN or address is not known."),
     _duis("E080301", "Decommission Device – invalid device",
           "The Device cannot be decommissioned in its current status."),
+    _duis("E060701", "Update Device Configuration (Gas Flow) – SMETS1 S1SP cannot take the decimal rate",
+          "The target Device is a SMETS1 GSME whose S1SP does not support the XML element "
+          "UncontrolledGasFlowRateDecimal (CR1290)."),
     _duis("E080405", "Update Inventory – invalid status change",
           "The requested Device status change is not permitted from the current status."),
     _duis("E080902", "Read Device Log – feature not supported",

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from dccsim.runtime.settings import SCENARIOS_DIR
+from dccsim.s1sp.profiles import DEFAULT_S1SP, S1SP_ATTRIBUTE, S1SP_PROFILES
 from dccsim.duis.ids import normalise_eui
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import DUIS_ROLES, CplEntry, Device, DeviceStatus, DeviceType, User, UserRole
@@ -76,6 +77,9 @@ def parse_estate(document: dict[str, Any]) -> Estate:
             device_type = str(entry.get("type"))
             if device_type not in {t.value for t in DeviceType}:
                 raise EstateError(f"{where}: unknown device type {device_type!r}")
+            generation = str(entry.get("smets_generation", "SMETS2"))
+            if generation not in ("SMETS1", "SMETS2"):
+                raise EstateError(f"{where}: smets_generation must be SMETS1 or SMETS2")
             status = str(entry.get("status", DeviceStatus.COMMISSIONED.value))
             if status not in {s.value for s in DeviceStatus}:
                 raise EstateError(f"{where}: unknown SMI status {status!r}")
@@ -88,7 +92,7 @@ def parse_estate(document: dict[str, Any]) -> Estate:
                 firmware_version=_opt(entry.get("firmware_version")),
                 gbcs_version=_opt(entry.get("gbcs_version")),
                 smets_chts_version=_opt(entry.get("smets_chts_version")),
-                smets_generation=str(entry.get("smets_generation", "SMETS2")),
+                smets_generation=generation,
                 esme_variant=_opt(entry.get("esme_variant")),
                 install_code=_opt(entry.get("install_code")),
                 chf_id=_eui(entry["chf"], where) if entry.get("chf") else None,
@@ -102,6 +106,7 @@ def parse_estate(document: dict[str, Any]) -> Estate:
                 csp_region=_opt(entry.get("csp_region", premises.get("csp_region"))),
                 han_variant=_opt(entry.get("han_variant")),
                 connectivity=_opt(entry.get("connectivity")),
+                attributes=_s1sp(entry.get("s1sp", premises.get("s1sp")), generation, where),
             ))
             for role, entity in (entry.get("parties") or {}).items():
                 if role not in DUIS_ROLES:
@@ -116,6 +121,16 @@ def parse_estate(document: dict[str, Any]) -> Estate:
                             status, _opt(entry.get("firmware_hash")), _opt(entry.get("device_type")),
                             _opt(entry.get("gbcs_version"))))
     return Estate(users, devices, parties, cpl)
+
+
+def _s1sp(name: Any, generation: str, where: str) -> dict[str, Any]:
+    """The attributes naming the SMETS1 Service Provider that serves a SMETS1 device (none for SMETS2)."""
+    if generation != "SMETS1":
+        return {}
+    name = str(name or DEFAULT_S1SP)
+    if name not in S1SP_PROFILES:
+        raise EstateError(f"{where}: unknown S1SP {name!r} (known: {', '.join(sorted(S1SP_PROFILES))})")
+    return {S1SP_ATTRIBUTE: name}
 
 
 def _opt(value: Any) -> str | None:

@@ -29,6 +29,7 @@ from dccsim.frontdoor import access, traffic
 from dccsim.frontdoor.context import Arrival, FrontDoor
 from dccsim.handlers.context import ServiceRequest
 from dccsim.handlers.table import HANDLERS, Reply, Target
+from dccsim.s1sp import dispatch as smets1_dispatch
 from dccsim.inventory.models import Device
 from dccsim.smki.credentials import Usage
 from dccsim.smki.errors import CertificateExpired
@@ -105,7 +106,7 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
     if spec is None or spec.reference != arrival.service_reference:
         raise DuisRejection(E12, f"Service Reference {arrival.service_reference} / variant {arrival.variant} "
                                    f"is not a known combination")
-    if command_variant not in spec.command_variants:
+    if command_variant not in spec.command_variants and not smets1_dispatch.may_be_smets1(spec, command_variant):
         raise DuisRejection(E12, f"CommandVariant {command_variant} is not applicable to "
                                    f"Service Reference Variant {spec.variant}")
     body_child = _body_child(root)
@@ -116,7 +117,7 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
     acting_roles = access.eligible_roles(user, spec.roles)
 
     entry = HANDLERS.get(spec.variant)
-    if entry is None:
+    if entry is None and not smets1_dispatch.routable(spec):
         raise DuisRejection(HTTP_501_NOT_IMPLEMENTED, f"Service Request {spec.variant} ({spec.name}) is not "
                                                         f"simulated yet")
     body: dict[str, Any] = {}
@@ -124,11 +125,17 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
         body = spec.body.parse(body_child)
 
     device: Device | None = None
-    device_id = _target_device_id(request_id, body, entry.target)
-    if device_id is not None and entry.device_must_exist:
-        device = access.check_device(await front.inventory.device(device_id), device_id, spec,
-                                     type_error=entry.type_error)
+    targeting = entry or smets1_dispatch.S1SP_ENTRY
+    device_id = _target_device_id(request_id, body, targeting.target)
+    if device_id is not None and targeting.device_must_exist:
+        found = await front.inventory.device(device_id)
+        # A SMETS1 target goes to the S1SP (dccsim.s1sp), a SMETS2 one to the variant's handler.
+        entry, checked = smets1_dispatch.choose(spec, entry, found, command_variant)
+        device = access.check_device(found, device_id, checked, type_error=entry.type_error)
         await access.check_authorised(front.inventory, user, acting_roles, device, variant=spec.variant)
+    elif entry is None:
+        raise DuisRejection(HTTP_501_NOT_IMPLEMENTED, f"Service Request {spec.variant} ({spec.name}) is not "
+                                                        f"simulated yet")
 
     if not spec.non_device and command_variant != 4:
         _require_dcc_key_agreement(front, arrival.received_at)

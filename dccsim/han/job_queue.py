@@ -26,6 +26,7 @@ CHANNEL = "dccsim_device_jobs"
 class JobKind(enum.StrEnum):
     COMMAND = "command"                  # a GBCS command for the device
     FIRMWARE_IMAGE = "firmware-image"    # an Upgrade Image distributed through the hub
+    S1SP_INSTRUCTION = "s1sp-instruction"  # an S1SP's instruction to a SMETS1 device (dccsim.s1sp)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from dccsim.han.processing import Answered, after_response
 from dccsim.han.store import DccTransaction, save
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, DeviceType
+from dccsim.s1sp.runner import run_s1sp_job
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,9 @@ async def process_job(han: HanContext, job: Job, *, stopping: Callable[[], bool]
             device = await repo.get_device(conn, job.device_id)
         return await _outcome(han, conn, job, device, reply)
 
+    if job.kind is JobKind.S1SP_INSTRUCTION:
+        await run_s1sp_job(han, job)       # a SMETS1 device, through the S1SP: no GBCS, no HAN bus
+        return
     if job.kind is JobKind.FIRMWARE_IMAGE:
         # Distribution visits the hub and the device in turn, each in its own transaction; a device that
         # receives an image twice only holds it again, so the outcome commits after them.

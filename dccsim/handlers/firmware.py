@@ -1,5 +1,6 @@
 """11.1 Update Firmware and 11.4 Update PPMID Firmware: the image goes to every listed device the user may
-update; the others are reported in a W110101 warning (DSPUpdateFirmwareWarning)."""
+update; the others are reported in a W110101 warning (DSPUpdateFirmwareWarning). SMETS1 devices in an 11.1
+(CHs and PPMIDs too, CR1045) go through the S1SP (``dccsim.s1sp.service``)."""
 from __future__ import annotations
 
 from dccsim.duis.ids import dashed, normalise_eui
@@ -13,6 +14,9 @@ from dccsim.han.job_queue import JobKind
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import InTransaction
 from dccsim.inventory.models import DeviceStatus
+from dccsim.s1sp.profiles import is_smets1
+from dccsim.s1sp.routes import S1_FIRMWARE_TYPES
+from dccsim.s1sp.service import distribute_smets1_firmware, smets1_firmware_refusal
 
 _FIRMWARE_TYPES = {"11.1": {"ESME", "GSME", "CHF", "HCALCS", "APC"}, "11.4": {"PPMID"}}
 
@@ -26,7 +30,9 @@ async def update_firmware(ctx: ServiceRequest, conn: DccConnection, services: Se
     for text in str(body["DeviceIDList"]).split(","):
         device_id = normalise_eui(text)
         device = await repo.get_device(conn, device_id)
-        if device is None or device.device_type not in _FIRMWARE_TYPES[ctx.variant]:
+        smets1 = is_smets1(device)
+        types = S1_FIRMWARE_TYPES[ctx.variant] if smets1 else _FIRMWARE_TYPES[ctx.variant]
+        if device is None or device.device_type not in types:
             invalid.append(device_id)
             continue
         try:
@@ -34,11 +40,17 @@ async def update_firmware(ctx: ServiceRequest, conn: DccConnection, services: Se
         except DuisRejection:
             invalid.append(device_id)
             continue
+        if smets1 and await smets1_firmware_refusal(ctx, conn, services, device):
+            invalid.append(device_id)
+            continue
         if device.status not in (DeviceStatus.COMMISSIONED, DeviceStatus.INSTALLED_NOT_COMMISSIONED):
             not_commissioned.append(device_id)
             continue
         accepted.append(device)
     for device in accepted:
+        if is_smets1(device):
+            await distribute_smets1_firmware(ctx, conn, services, device)     # through the S1SP
+            continue
         await services.han.jobs.add(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator,
                                     device=device, variant=ctx.variant, frame=image, kind=JobKind.FIRMWARE_IMAGE,
                                     extra={"version": version})

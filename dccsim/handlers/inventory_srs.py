@@ -10,6 +10,7 @@ from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
 from dccsim.inventory.models import Device, DeviceStatus
+from dccsim.s1sp.profiles import is_smets1, profile_of
 
 MAX_INVENTORY_DEVICES = 17   # sr:DSPInventory allows at most 17 Device entries
 
@@ -54,6 +55,8 @@ def inventory_entry(parent, device: Device, cpl_status: str | None) -> None:
         add(entry, "DeviceGBCSVersion", device.gbcs_version)
     if device.han_variant:
         add(entry, "HANVariant", device.han_variant)
+    if is_smets1(device):
+        add(entry, "S1SP", profile_of(device).name)
     if device.connectivity:
         add(entry, "Connectivity", device.connectivity)
 

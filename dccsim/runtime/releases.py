@@ -26,6 +26,10 @@ class ReleaseProfile:
     certificate_tracking: bool
     # CR1045: CPL-driven N49 / N50 / N51 after 11.2 / 11.3 also for SMETS1 PPMIDs.
     firmware_cpl_alerts: bool
+    # CR1045: 11.1 / 11.2 / 11.3 for SMETS1 PPMIDs (W110101 by Lead Supplier, N57 to the gas supplier).
+    smets1_ppmid_firmware: bool
+    # CR1290: E060701 where a SMETS1 GSME's S1SP does not take UncontrolledGasFlowRateDecimal.
+    smets1_gas_flow_rate_check: bool
 
 
 PROFILES: dict[str, ReleaseProfile] = {
@@ -33,12 +37,12 @@ PROFILES: dict[str, ReleaseProfile] = {
         name="duis-4.0", description="DUIS V4.0 (November 2020 release): the default",
         traffic_management=True, alert_throttling=True, chf_pending_promotion=True,
         install_code_length_check=True, read_security_details=True, certificate_tracking=True,
-        firmware_cpl_alerts=True),
+        firmware_cpl_alerts=True, smets1_ppmid_firmware=True, smets1_gas_flow_rate_check=True),
     "duis-3.1": ReleaseProfile(
         name="duis-3.1", description="DUIS V3.1: the release before, with every V4.0 change switched off",
         traffic_management=False, alert_throttling=False, chf_pending_promotion=False,
         install_code_length_check=False, read_security_details=False, certificate_tracking=False,
-        firmware_cpl_alerts=False),
+        firmware_cpl_alerts=False, smets1_ppmid_firmware=False, smets1_gas_flow_rate_check=False),
 }
 
 DEFAULT_PROFILE = "duis-4.0"

@@ -33,6 +33,7 @@ from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
 from dccsim.runtime.releases import ReleaseProfile, profile
 from dccsim.runtime.settings import Settings
+from dccsim.s1sp.profiles import s1sp_identity
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.store import CredentialStore
 from dccsim.timing import shared_clock
@@ -96,7 +97,7 @@ async def prepare_state(settings: Settings, *, demo: bool = False) -> Database:
         if demo or empty:
             await load_estate_file(conn, demo_estate_path())
         identities = estate_identities(await repo.list_users(conn))
-        await smki_repo.bootstrap(conn, identities)
+        await smki_repo.bootstrap(conn, [*identities, s1sp_identity()])
         devices = [r["device_id"] for r in await conn.fetch("SELECT device_id FROM device")]
         store = await smki_repo.load_store(conn)
         await smki_repo.issue_device_credentials(conn, store, devices)

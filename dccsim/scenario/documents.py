@@ -12,7 +12,7 @@ from lxml import etree
 
 import gbcs
 from dccsim.duis.ids import canonical_request_id
-from dccsim.duis.namespaces import sr
+from dccsim.duis.namespaces import RA, sr
 
 __all__ = ["Answer", "DocumentKind", "Received", "element_texts", "payload_fields", "read_received", "use_case_of"]
 
@@ -155,4 +155,10 @@ def read_received(user: str, body: bytes) -> Received:
                         scheduled.findtext(sr("DSPScheduleID")), _payload(scheduled))
     if tag == "ResponseMessage":
         return Received(user, body, DocumentKind.RESPONSE, request_id, response_code, None, _payload(message))
+    if tag == "SMETS1ResponseMessage":
+        # A SMETS1 Response names its request; a SMETS1 Alert does not, and says its code in MMC form.
+        if request_id is not None:
+            return Received(user, body, DocumentKind.RESPONSE, request_id, response_code, None, None)
+        code = message.findtext(f".//{{{RA}}}GBCSHexAlertCode")
+        return Received(user, body, DocumentKind.DEVICE_ALERT, None, (code or "").upper() or None, None, None)
     return Received(user, body, DocumentKind.OTHER, request_id, response_code, None, None)

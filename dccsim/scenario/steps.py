@@ -225,8 +225,10 @@ def _request_of(step: Send, session: Session, now: datetime) -> tuple[etree._Ele
             raise StepError(f"no Service Request variant {source.variant!r} in the catalogue")
         originator = step.as_user or session.scenario.user
         body = session.resolve(source.body, originator=originator, target=source.device)
+        # A critical SR goes through the transform service, unless sent as a SMETS1 device takes it (cv: 1).
+        transform = spec.critical and step.command_variant != 1
         root = build_request(source.variant, originator=originator, device=source.device, body=body,
-                             command_variant=4 if spec.critical else step.command_variant, now=now)
+                             command_variant=4 if transform else step.command_variant, now=now)
         return root, step.command_variant or 5
     try:
         root = duis_client.prepare(source.path.read_bytes(), originator=dashed(step.as_user) if step.as_user else None)

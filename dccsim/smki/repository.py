@@ -18,8 +18,10 @@ from dccsim.smki.store import CredentialStore
 
 # Which credentials an organisation gets, by SMKI role code.
 _GBCS_ROLES = {"01", "02", "03", "04", "05", "06", "08"}
-_XML_SIGNING_ROLES = {"02", "03", "04", "08"}
+_XML_SIGNING_ROLES = {"02", "03", "04", "08", "S1SP"}
 DSP_ROLE = "04"
+# The SMETS1 Service Provider: an XML-signing key only (its SMETS1 Responses), no GBCS credential.
+S1SP_ROLE = "S1SP"
 # A supplier also gets its prepayment key-agreement key (the one its UTRNs are made with).
 SUPPLIER_ROLE = "02"
 

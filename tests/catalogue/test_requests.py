@@ -148,6 +148,11 @@ def test_the_command_variant_must_be_one_the_variant_accepts():
     assert build_request("4.1.1", originator=SUPPLIER, device=ESME, command_variant=3) is not None
     with pytest.raises(RequestBuildError, match="CommandVariant"):
         build_request("4.1.1", originator=SUPPLIER, device=ESME, command_variant=4)
+    # A critical SR as a SMETS1 device takes it: CommandVariant 1, no transform.
+    sent = build_request("7.1", originator=SUPPLIER, device=ESME, command_variant=1)
+    assert sent.find(sr("Header")).findtext(sr("CommandVariant")) == "1"
+    with pytest.raises(RequestBuildError, match="CommandVariant"):
+        build_request("7.1", originator=SUPPLIER, device=ESME, command_variant=3)
     with pytest.raises(RequestBuildError, match="name its device"):
         build_request("4.1.1", originator=SUPPLIER)
 

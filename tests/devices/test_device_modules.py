@@ -14,9 +14,15 @@ WALL_CLOCK = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today")
               ("time", "time"), ("time", "time_ns"), ("time", "monotonic"), ("time", "perf_counter")}
 
 
+def _name(path: Path) -> str:
+    """``devices.x`` for devices/x.py, ``devices.smets1`` for a subpackage's __init__.py."""
+    parts = ("devices",) + path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def _modules() -> dict[str, ast.Module]:
-    return {f"devices.{path.stem}" if path.stem != "__init__" else "devices": ast.parse(path.read_text(), str(path))
-            for path in sorted(PACKAGE.glob("*.py"))}
+    """Every module of the package, its subpackages' (``devices.smets1``) included."""
+    return {_name(path): ast.parse(path.read_text(), str(path)) for path in sorted(PACKAGE.rglob("*.py"))}
 
 
 def _imported(node: ast.AST, modules: dict | None = None) -> list[str]:
