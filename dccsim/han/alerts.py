@@ -1,6 +1,6 @@
 """Device alerts through the DCC: what the DCC itself does with an alert it sees (``DCC_PROCESSING``: the
 CHF device-log backup, firmware versions against the CPL), and the signed DeviceAlertMessages for the Users
-the rules of ``dccsim.han.alert_rules`` entitle to it."""
+the rules of ``dccsim.han.alert_rules`` entitle to it, throttled in a storm (``dccsim.han.throttling``)."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,9 @@ from devices import alerts as device_alerts
 from dccsim.han import alert_rules as rules
 from dccsim.han import response_rules
 from dccsim.han.context import HanContext
-from dccsim.han.documents import Outgoing, device_alert_to
+from dccsim.han.documents import Outgoing
 from dccsim.han.processing import firmware_against_cpl
+from dccsim.han.throttling import admit
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
 
@@ -38,10 +39,9 @@ async def route_device_alert(han: HanContext, conn, device: Device, frame: bytes
         user_exists = rules.answers_a_command(code) and await repo.get_user(conn, decoded.recipient) is not None
         recipients = [decoded.recipient] if rules.entitled(parties, origin.device_type, decoded.recipient, code,
                                                            user_exists=user_exists) else []
-    moment = han.clock.now()
-    messages.extend(device_alert_to(han.signer, user_id=user, device_id=origin.device_id, alert_code=code,
-                                    frame=frame, counter=decoded.counter, request_id=request_id, moment=moment)
-                    for user in recipients)
+    for user in recipients:
+        messages.extend(await admit(han, conn, device_id=origin.device_id, code=code, user_id=user, frame=frame,
+                                    counter=decoded.counter, request_id=request_id))
     return messages
 
 

@@ -1,0 +1,112 @@
+"""The DCC's own alerts (AD1, N…) as signed DCCAlertMessages for the Users the DCC alert catalogue
+(``dccsim.catalogue.dcc_alerts``) names: the holders of its recipient roles on the device it is about (a meter's own
+parties; for a hub or HAN device, those of its premises' meters), and the User whose request led to it."""
+from __future__ import annotations
+
+from dccsim.catalogue import dcc_alerts as table
+from dccsim.duis.ids import dashed
+from dccsim.duis.responses import BodyFiller, add
+from dccsim.han.context import HanContext
+from dccsim.han.documents import Outgoing, dcc_alert_to
+from dccsim.inventory import repository as repo
+from dccsim.inventory.models import Device, DeviceType
+
+# The largest firmware image the emulated CSP distributes (N20 above it): the project's own figure.
+MAX_FIRMWARE_IMAGE = 4 * 1024 * 1024
+METERS = (DeviceType.ESME, DeviceType.GSME)
+
+
+async def premises_parties(conn, device: Device) -> dict[str, list[str]]:
+    """{DUIS role: users} of a meter, or of every device on the premises of a device that is not a meter."""
+    candidates = [device] if device.device_type in METERS else [device, *(await repo.premises_devices(conn, device))]
+    found: dict[str, list[str]] = {}
+    for candidate in candidates:
+        for role, entity in (await repo.parties(conn, candidate.device_id)).items():
+            users = found.setdefault(role, [])
+            if entity not in users:
+                users.append(entity)
+    return found
+
+
+def recipients(code: str, parties: dict[str, list[str]], requester: str | None = None) -> list[str]:
+    """The Users a DCC alert goes to, in the order of its catalogue entry's roles."""
+    found: list[str] = []
+    for role in table.spec(code).recipients:
+        users = [requester] if role == table.REQUESTER and requester else parties.get(role, [])
+        for user in users:
+            if user not in found:
+                found.append(user)
+    return found
+
+
+async def raise_dcc_alert(han: HanContext, conn, code: str, device: Device, fill: BodyFiller, *,
+                          requester: str | None = None, request_id: str | None = None) -> list[Outgoing]:
+    """The DCC alert ``code`` about ``device`` for each User its catalogue entry names."""
+    users = recipients(code, await premises_parties(conn, device), requester)
+    moment = han.clock.now()
+    return [dcc_alert_to(han.signer, dcc_entity_id=han.dcc_entity_id, user_id=user, code=code, fill=fill,
+                         moment=moment, request_id=request_id) for user in users]
+
+
+def meter_identity(device: Device) -> BodyFiller:
+    """N16: a meter's status changed to Commissioned (DeviceStatusChange / MeterIdentity)."""
+    def fill(alert) -> None:
+        event = add(alert, "DeviceStatusChangeEvent")
+        add(event, "DeviceID", dashed(device.device_id))
+        identity = add(add(event, "DeviceStatusChange"), "MeterIdentity")
+        _mpxns(add(identity, "MeterMPxNs"), device)
+        if device.device_type == DeviceType.ESME and device.esme_variant:
+            add(identity, "ESMEVariant", device.esme_variant)
+    return fill
+
+
+def meter_decommissioned(device: Device, type1: list[Device]) -> BodyFiller:
+    """N43: a meter decommissioned or withdrawn, with the Type 1 devices of its premises."""
+    def fill(alert) -> None:
+        event = add(alert, "DeviceStatusChangeEvent")
+        add(event, "DeviceID", dashed(device.device_id))
+        change = add(add(event, "DeviceStatusChange"), "MeterDecommissioningOrWithdrawal")
+        _mpxns(add(change, "MeterDecommissionOrWithdrawal"), device)
+        for other in type1[:7]:
+            associated = add(change, "AssociatedType1Device")
+            add(associated, "DeviceID", dashed(other.device_id))
+            add(associated, "DeviceType", "HCALCS" if other.device_type == DeviceType.APC else other.device_type)
+    return fill
+
+
+def schedule_removed(device_id: str, schedule_id: int) -> BodyFiller:
+    """N4: a DCC schedule removed."""
+    def fill(alert) -> None:
+        removal = add(alert, "DSPScheduleRemoval")
+        add(removal, "DeviceID", dashed(device_id))
+        add(removal, "DSPScheduleID", schedule_id)
+    return fill
+
+
+def configuration_change(esme: Device) -> BodyFiller:
+    """N58: an ALCS / HCALCS configuration changed on an ESME (with V4.0's ESMEVariant and DeviceGBCSVersion)."""
+    def fill(alert) -> None:
+        change = add(alert, "ALCSHCALCSConfigurationChange")
+        add(change, "ESMEDeviceID", dashed(esme.device_id))
+        if esme.esme_variant:
+            add(change, "ESMEVariant", esme.esme_variant)
+        if esme.gbcs_version:
+            add(change, "DeviceGBCSVersion", esme.gbcs_version)
+    return fill
+
+
+def firmware_distribution_failure(request_id: str, device_ids: list[str]) -> BodyFiller:
+    """N18–N21: the CSP could not distribute the image of an 11.1 request."""
+    def fill(alert) -> None:
+        failure = add(alert, "FirmwareDistributionFailure")
+        add(failure, "UpdateFirmwareRequestID", request_id)
+        add(failure, "MeterIDs", ",".join(dashed(device_id) for device_id in device_ids))
+    return fill
+
+
+def _mpxns(parent, device: Device) -> None:
+    add(parent, "ImportMPxN", device.import_mpxn or "")
+    if device.secondary_import_mpan:
+        add(parent, "SecondaryImportMPAN", device.secondary_import_mpan)
+    if device.export_mpan:
+        add(parent, "ExportMPAN", device.export_mpan)
