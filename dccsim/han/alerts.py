@@ -91,7 +91,8 @@ async def _firmware_activated(han: HanContext, conn, device: Device, message: gb
                               request_id: str | None) -> list[Outgoing]:
     """A future-dated firmware activation (0x00CA) or a PPMID's activation (CS09): the version it now runs
     against the inventory and the CPL."""
-    if not han.release.firmware_cpl_alerts or rules.alert_code(message) not in (0x8F66, 0x8F8B):
+    if not response_rules.cpl_check_applies(device, han.release.firmware_cpl_alerts) \
+            or rules.alert_code(message) not in (0x8F66, 0x8F8B):
         return []
     return await firmware_against_cpl(han, conn, device, response_rules.reported_firmware_version(message),
                                       requester=message.recipient, trigger="alert", request_id=request_id)

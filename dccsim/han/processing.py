@@ -56,7 +56,7 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
     if use_case in ("CCS05", "CCS06"):
         await _devices_on_the_han(han, conn, device, message)
         return []
-    if variant in ("11.2", "11.3") and han.release.firmware_cpl_alerts:
+    if variant in ("11.2", "11.3") and rules.cpl_check_applies(device, han.release.firmware_cpl_alerts):
         return await firmware_against_cpl(han, conn, device, rules.reported_firmware_version(message),
                                           requester=answered.user_id, trigger=variant,
                                           request_id=answered.request_id)

@@ -8,7 +8,7 @@ import enum
 
 import gbcs
 from gbcs import zcl
-from dccsim.inventory.models import CplEntry
+from dccsim.inventory.models import CplEntry, Device, DeviceType
 
 
 def succeeded(message: gbcs.Message) -> bool:
@@ -102,6 +102,12 @@ class FirmwareVerdict(enum.StrEnum):
     CURRENT = "N49"        # on the CPL: the inventory follows the device
     REMOVED = "N50"        # on the CPL as Removed: the inventory follows the device
     UNKNOWN = "N51"        # not on the CPL: the inventory is left alone
+
+
+def cpl_check_applies(device: Device, cr1045: bool) -> bool:
+    """Whether the DCC checks the firmware version a device reports against the CPL: for every SMETS2+ device,
+    and since V4.0 (CR1045, the release switch ``firmware_cpl_alerts``) for SMETS1 PPMIDs too."""
+    return cr1045 or not (device.smets_generation == "SMETS1" and device.device_type == DeviceType.PPMID)
 
 
 def firmware_verdict(reported: str, cpl_entry: CplEntry | None) -> FirmwareVerdict:
