@@ -1,4 +1,4 @@
-"""The DCC alerts: every DCCAlertCode the DUIS XSD enumerates (AD1, N1 … N65, N999), what raises each in the
+"""The DCC alerts: every DCCAlertCode the DUIS XSD enumerates (AD1, N1 … N65 but N32, N999), what raises each in the
 simulator and to whom, or why nothing the simulator does can raise it. The one place alert codes and their
 recipients are named: ``dccsim.han.dcc_alerts`` raises DCC alerts from it, tests check every code marked raised
 has a flow that raises it, and a SMETS1 table can add its rows (``Generation.SMETS1``) in the same shape.
@@ -47,7 +47,7 @@ class DccAlertSpec:
     detail: str                       # RAISED / WAITS: when the simulator raises it; NOT_RAISED: why not
     source: Source = Source.READING
     generation: Generation = Generation.SMETS2
-    test: str = ""                    # the test that raises it through a real flow (RAISED), or waits for it
+    test: str = ""                    # PATH::NAME of the test or scenario that raises it (RAISED), or of its rule
 
     @property
     def raised(self) -> bool:
@@ -71,8 +71,8 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
     DccAlertSpec("AD1", "Power Outage Event", "PowerOutageEvent", ("IS", "ED"), Status.RAISED,
                  "a Communications Hub without power for three minutes or more (`devices event HUB power-outage`, "
                  "or on its ESME): raised three minutes after the loss, on the simulator's clock",
-                 Source.RELEASE_NOTE, test="tests/integration/test_dcc_alerts.py::test_ad1_after_three_minutes_"
-                                           "without_power"),
+                 Source.RELEASE_NOTE, test="scenarios/release-4.0/dcc-alerts.yaml::AD1: a Communications Hub "
+                                           "without power for three minutes"),
     _not_modelled("N1", "Device suspended (firmware not on the CPL)", "DeviceStatusChangeEvent",
                   "the simulator never suspends a device: a firmware version off the CPL gives N51 and leaves the "
                   "status alone", ("IS", "GS")),
@@ -82,8 +82,8 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
                   _UNKNOWN, ("IS", "GS")),
     DccAlertSpec("N4", "DSP schedule removed", "DSPScheduleRemoval", ("IS", "GS", "ED", "GT", "OU"), Status.RAISED,
                  "a DCC schedule on a meter that is decommissioned (8.3) is removed; its owner is told with the "
-                 "schedule id", test="tests/integration/test_dcc_alerts.py::test_decommissioning_removes_schedules_"
-                                     "n4_and_tells_the_network_operator_n43"),
+                 "schedule id", test="scenarios/release-4.0/dcc-alerts.yaml::N43 and N4: a meter decommissioned, its "
+                                     "schedules removed"),
     _not_modelled("N5", "Command failure (DCC held command)", "CommandFailure", _UNKNOWN, (REQUESTER,)),
     _not_modelled("N6", "Command failure (future-dated command not sent)", "CommandFailure", _UNKNOWN,
                   (REQUESTER,)),
@@ -107,8 +107,8 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
     DccAlertSpec("N16", "Meter commissioned", "DeviceStatusChangeEvent", ("ED", "GT"), Status.RAISED,
                  "an ESME or GSME becomes Commissioned (8.1.1 after installation): its Network Operator gets the "
                  "meter's MPxNs and, for an ESME, its ESMEVariant (A–G, F and G since V4.0) in MeterIdentity",
-                 Source.RELEASE_NOTE, test="tests/integration/test_dcc_alerts.py::test_n16_when_a_meter_is_"
-                                           "commissioned"),
+                 Source.RELEASE_NOTE, test="scenarios/release-4.0/dcc-alerts.yaml::N16: the Network Operator hears "
+                                           "of a meter commissioned"),
     _not_modelled("N17", "Meter withdrawn", "DeviceStatusChangeEvent", _UNKNOWN, ("ED", "GT")),
     _not_modelled("N18", "Firmware version / hash mismatch", "FirmwareDistributionFailure",
                   "the simulator's 11.1 takes the version and hash from the image itself, so they cannot disagree",
@@ -132,13 +132,13 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
                     (REQUESTER,)) for n in (27, 28)],
     _not_modelled("N29", "SMETS1 service provider alert", "S1SPAlertDSP", _SMETS1, ("IS", "GS", "ED", "GT"),
                   Generation.SMETS1),
-    *[_not_modelled(f"N{n}", "DCC notification", "", _UNKNOWN) for n in range(30, 42)],
+    *[_not_modelled(f"N{n}", "DCC notification", "", _UNKNOWN) for n in (30, 31, *range(33, 42))],   # no N32
     _not_modelled("N42", "Recovery complete", "DeviceStatusChangeEvent", _NO_RECOVERY, ("IS", "GS", "ED", "GT")),
     DccAlertSpec("N43", "Meter decommissioned or withdrawn", "DeviceStatusChangeEvent", ("ED", "GT"), Status.RAISED,
                  "an ESME or GSME is decommissioned (8.3) or withdrawn (8.4): its Network Operator gets the meter's "
                  "MPxNs (MeterDecommissioningOrWithdrawal) with the premises' Type 1 devices",
-                 test="tests/integration/test_dcc_alerts.py::test_decommissioning_removes_schedules_n4_and_tells_"
-                      "the_network_operator_n43"),
+                 test="scenarios/release-4.0/dcc-alerts.yaml::N43 and N4: a meter decommissioned, its schedules "
+                      "removed"),
     *[_not_modelled(f"N{n}", "Dual band Communications Hub alert", "DualBandCHAlert", _NO_DUAL_BAND, ("IS", "GS"))
       for n in (44, 45, 46)],
     _not_modelled("N47", "Firmware upgrade requested", "FirmwareUpgradeRequested", _NO_CSP_FIRMWARE, ("IS", "GS")),
@@ -148,27 +148,27 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
                  "FirmwareVersionMismatch", ("IS", "GS"), Status.RAISED,
                  "11.2 reports a version on the CPL other than the inventory's: to the premises' IS / GS that did "
                  "not ask", Source.XSD, Generation.ALL,
-                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml"),
+                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N49"),
     DccAlertSpec("N50", "Firmware version mismatch: the version is Removed from the CPL", "FirmwareVersionMismatch",
                  ("IS", "GS"), Status.RAISED, "11.2 / 11.3 or an activation alert reports a version the CPL has "
                  "Removed", Source.XSD, Generation.ALL,
-                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml"),
+                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N50"),
     DccAlertSpec("N51", "Firmware version mismatch: the version is not on the CPL", "FirmwareVersionMismatch",
                  ("IS", "GS"), Status.RAISED, "11.2 / 11.3 or an activation alert reports a version the CPL does "
                  "not hold (the inventory is left alone)", Source.XSD, Generation.ALL,
-                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml"),
+                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N51"),
     *[_not_modelled(f"N{n}", "Communications Hub firmware activation", "CommsHubFirmwareActivation",
                     _NO_CSP_FIRMWARE, ("IS", "GS")) for n in (52, 53)],
     *[_not_modelled(f"N{n}", "DCC notification", "", _UNKNOWN) for n in (54, 55, 56)],
     _not_modelled("N57", "SMETS1 Communications Hub firmware notification", "SMETS1CHFirmwareNotification", _SMETS1,
                   ("IS", "GS"), Generation.SMETS1),
     DccAlertSpec("N58", "ALCS/HCALCS configuration change", "ALCSHCALCSConfigurationChange", ("ED",), Status.WAITS,
-                 "on the successful Response to 6.14.1, 6.14.2 or 6.14.3, or a future-dated execution alert "
-                 "(0x8F66, message code 0x00CC) for the auxiliary load control switch calendar: to the ESME's "
-                 "Electricity Distributor, with its ESMEVariant and DeviceGBCSVersion (dccsim.han.response_rules."
-                 "configuration_change). 6.14.x are routed by issue 16; the 0x8F66 path raises it today",
-                 Source.RELEASE_NOTE, test="tests/han/test_dcc_alert_rules.py (the rule); the end-to-end test waits "
-                                           "for 6.14.x"),
+                 "on the successful Response to 6.14.1, 6.14.2 or 6.14.3 on an ESME: to its Electricity "
+                 "Distributor, with its ESMEVariant and DeviceGBCSVersion (dccsim.han.response_rules."
+                 "configuration_changed). 6.14.x are routed by issue 16 (HTTP 501 until then). Not modelled: the "
+                 "release note's other trigger, a future-dated execution alert (0x8F66, message code 0x00CC) for "
+                 "the auxiliary load control switch calendar, which needs 6.14.2 too",
+                 Source.RELEASE_NOTE, test="tests/integration/test_dcc_alerts.py::test_n58_once_6_14_x_succeeds"),
     *[_not_modelled(f"N{n}", "Change of supplier certificate / ECoS alert", "CoSCertificateAlert", _NO_COS,
                     ("IS", "GS")) for n in (59, 60, 61, 62)],
     _not_modelled("N63", "DUIS version mismatch", "DUISVersionMismatch",

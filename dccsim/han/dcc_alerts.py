@@ -3,7 +3,10 @@
 parties; for a hub or HAN device, those of its premises' meters), and the User whose request led to it."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from dccsim.catalogue import dcc_alerts as table
+from dccsim.delivery import outbox
 from dccsim.duis.ids import dashed
 from dccsim.duis.responses import BodyFiller, add
 from dccsim.han.context import HanContext
@@ -12,7 +15,7 @@ from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, DeviceType
 
 # The largest firmware image the emulated CSP distributes (N20 above it): the project's own figure.
-MAX_FIRMWARE_IMAGE = 4 * 1024 * 1024
+MAX_FIRMWARE_IMAGE = 1024 * 1024
 METERS = (DeviceType.ESME, DeviceType.GSME)
 
 
@@ -40,12 +43,50 @@ def recipients(code: str, parties: dict[str, list[str]], requester: str | None =
 
 
 async def raise_dcc_alert(han: HanContext, conn, code: str, device: Device, fill: BodyFiller, *,
-                          requester: str | None = None, request_id: str | None = None) -> list[Outgoing]:
-    """The DCC alert ``code`` about ``device`` for each User its catalogue entry names."""
+                          requester: str | None = None, request_id: str | None = None,
+                          moment: datetime | None = None) -> list[Outgoing]:
+    """The DCC alert ``code`` about ``device`` for each User its catalogue entry names (``moment``: when, if
+    not the clock's time; two alerts to one User need two moments, their ResponseIDs count microseconds)."""
     users = recipients(code, await premises_parties(conn, device), requester)
-    moment = han.clock.now()
+    moment = moment or han.clock.now()
     return [dcc_alert_to(han.signer, dcc_entity_id=han.dcc_entity_id, user_id=user, code=code, fill=fill,
                          moment=moment, request_id=request_id) for user in users]
+
+
+async def enqueue_all(conn, messages: list[Outgoing], *, delivers_here: bool) -> None:
+    """Queue messages in the outbox in the caller's transaction (a handler's, where no device state is saved)."""
+    for message in messages:
+        await outbox.enqueue(conn, user_id=message.user_id, kind=message.kind, body=message.body,
+                             request_id=message.request_id, response_id=message.response_id,
+                             delivers_here=delivers_here)
+
+
+async def meter_leaves(han: HanContext, conn, meter: Device, *, request_id: str | None) -> list[Outgoing]:
+    """A meter decommissioned or withdrawn: its Network Operator hears of it (N43), and each DCC schedule on it
+    is removed, its owner told (N4)."""
+    if meter.device_type not in METERS:
+        return []
+    type1 = [d for d in await repo.premises_devices(conn, meter)
+             if d.device_type in (DeviceType.PPMID, DeviceType.HCALCS, DeviceType.APC)]
+    messages = await raise_dcc_alert(han, conn, "N43", meter, meter_decommissioned(meter, type1),
+                                     request_id=request_id)
+    removed = await conn.fetch("UPDATE dsp_schedule SET deleted_at = $2 WHERE device_id = $1 AND deleted_at IS NULL "
+                               "RETURNING schedule_id, owner", meter.device_id, han.clock.now())
+    for n, row in enumerate(removed, start=1):
+        messages.extend(await raise_dcc_alert(
+            han, conn, "N4", meter, schedule_removed(meter.device_id, row["schedule_id"]), requester=row["owner"],
+            request_id=request_id, moment=han.clock.now() + timedelta(microseconds=n)))
+    return messages
+
+
+def power_outage(chf_id: str, lost_at: datetime, mpxn: str) -> BodyFiller:
+    """AD1: a Communications Hub without power since ``lost_at``, with its premises' import MPxN."""
+    def fill(alert) -> None:
+        event = add(alert, "PowerOutageEvent")
+        add(event, "CommsHubDeviceID", dashed(chf_id))
+        add(event, "StartDateTime", lost_at.isoformat().replace("+00:00", "Z"))
+        add(event, "MPxN", mpxn)
+    return fill
 
 
 def meter_identity(device: Device) -> BodyFiller:

@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 
 from devices import DeviceIdentity, DeviceReply, DeviceState, events
 from dccsim.duis.ids import dashed
-from dccsim.duis.responses import add
 from dccsim.han.alerts import route_device_alert
 from dccsim.han.context import HanContext
-from dccsim.han.dcc_alerts import raise_dcc_alert
+from dccsim.han.dcc_alerts import power_outage, raise_dcc_alert
 from dccsim.han.documents import Outgoing
 from dccsim.han.store import DccTransaction, save
 from dccsim.inventory import repository as repo
@@ -38,19 +37,17 @@ class NoSuchDevice(LookupError):
 
 @dataclass
 class EventOutcome:
-    """What an event did: on which devices it happened and the alert codes they raised."""
+    """What an event did: on which devices it happened and how many alerts they raised."""
 
     device_id: str
     event: str
     count: int
     devices: list[str] = field(default_factory=list)
     alerts_raised: int = 0
-    alert_codes: list[str] = field(default_factory=list)
 
     def view(self) -> dict:
         return {"device_id": dashed(self.device_id), "event": self.event, "count": self.count,
-                "devices": [dashed(d) for d in self.devices], "alerts_raised": self.alerts_raised,
-                "alert_codes": self.alert_codes}
+                "devices": [dashed(d) for d in self.devices], "alerts_raised": self.alerts_raised}
 
 
 def catalogue_of(device_type: str) -> list[dict]:
@@ -129,15 +126,6 @@ async def _note_hub_power(conn, chf_id: str, now: datetime, *, lost: bool) -> No
         await conn.execute("DELETE FROM hub_power_outage WHERE chf_id = $1", chf_id)
 
 
-def _power_outage_event(chf: Device, lost_at: datetime, mpxn: str):
-    def fill(alert) -> None:
-        body = add(alert, "PowerOutageEvent")
-        add(body, "CommsHubDeviceID", dashed(chf.device_id))
-        add(body, "StartDateTime", lost_at.isoformat().replace("+00:00", "Z"))
-        add(body, "MPxN", mpxn)
-    return fill
-
-
 async def notify_power_outages(han: HanContext) -> int:
     """AD1 for each hub without power for three minutes or more that the DCC has not yet notified."""
     notified = 0
@@ -154,7 +142,7 @@ async def notify_power_outages(han: HanContext) -> int:
                 if meter is None:
                     continue
                 messages = await raise_dcc_alert(han, conn, "AD1", meter,
-                                                 _power_outage_event(chf, row["lost_at"], meter.import_mpxn))
+                                                 power_outage(chf.device_id, row["lost_at"], meter.import_mpxn))
                 await save(conn, chf.device_id, None, messages, delivers_here=han.delivers_here)
                 notified += 1
     return notified

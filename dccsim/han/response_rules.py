@@ -104,6 +104,15 @@ class FirmwareVerdict(enum.StrEnum):
     UNKNOWN = "N51"        # not on the CPL: the inventory is left alone
 
 
+# N58 (release note 5.5): the successful Response to these changes an ESME's ALCS / HCALCS configuration.
+CONFIGURATION_VARIANTS = frozenset({"6.14.1", "6.14.2", "6.14.3"})
+
+
+def configuration_changed(variant: str) -> bool:
+    """Whether a successful Response to this request changed an ESME's ALCS / HCALCS configuration (N58)."""
+    return variant in CONFIGURATION_VARIANTS
+
+
 def cpl_check_applies(device: Device, cr1045: bool) -> bool:
     """Whether the DCC checks the firmware version a device reports against the CPL: for every SMETS2+ device,
     and since V4.0 (CR1045, the release switch ``firmware_cpl_alerts``) for SMETS1 PPMIDs too."""
