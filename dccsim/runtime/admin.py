@@ -127,6 +127,8 @@ async def device_event(request: web.Request) -> web.Response:
         if not isinstance(body, dict) or not isinstance(body.get("event"), str):
             raise ValueError('give {"event": NAME, "count": N}; GET this path lists the events of the device')
         count = body.get("count", 1)
+        if isinstance(count, str) and count.isdigit():       # a scenario's values are text
+            count = int(count)
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_EVENT_COUNT:
             raise ValueError(f"count is a whole number from 1 to {MAX_EVENT_COUNT}, not {count!r}")
         outcome = await cause_event(sim.han, device_id, body["event"], count)
