@@ -16,8 +16,9 @@ from typing import Callable
 import gbcs
 from devices import alerts, esme_meter
 from devices.device import DeviceIdentity, DeviceReply, device_keys, raise_event
-from devices.esme_state import EsmeLog
+from devices.esme_state import EsmeLog, EsmePrepayment
 from devices.gas_meter import ensure as ensure_gas
+from devices.gas_state import GasPrepayment
 from devices.state import DeviceState, EsmeState, GsmeState
 
 __all__ = ["EVENTS", "EventSpec", "UnknownEvent", "happen", "supported"]
@@ -68,33 +69,39 @@ def _power_restored(state: DeviceState, device_id: str, now: datetime) -> tuple[
     return (0x8F36,) if now - lost >= LONG_OUTAGE else (0x8F35,)
 
 
-def _low_credit(state: DeviceState, device_id: str, now: datetime) -> tuple[int, ...]:
-    if isinstance(state, EsmeState):
-        prepay = esme_meter.ensure(state, now).prepay
-        prepay.balance = min(prepay.balance, LOW_CREDIT_BALANCE)
-    elif isinstance(state, GsmeState):
-        prepay = ensure_gas(state, device_id, now).prepayment
-        prepay.credit = min(prepay.credit, max(prepay.low_credit_warning - 1, 0))
-    return (0x810D,)
+def _credit(code: int, esme: Callable[[EsmePrepayment], None], gas: Callable[[GasPrepayment], None]) -> Change:
+    """A change to a meter's prepayment values (the ESME's or the GSME's model), raising ``code``."""
+    def change(state: DeviceState, device_id: str, now: datetime) -> tuple[int, ...]:
+        if isinstance(state, EsmeState):
+            esme(esme_meter.ensure(state, now).prepay)
+        elif isinstance(state, GsmeState):
+            gas(ensure_gas(state, device_id, now).prepayment)
+        return (code,)
+    return change
 
 
-def _credit_exhausted(state: DeviceState, device_id: str, now: datetime) -> tuple[int, ...]:
-    if isinstance(state, EsmeState):
-        esme_meter.ensure(state, now).prepay.balance = 0
-    elif isinstance(state, GsmeState):
-        ensure_gas(state, device_id, now).prepayment.credit = 0
-    return (0x8F0F,)
+def _esme_low(prepay: EsmePrepayment) -> None:
+    prepay.balance = min(prepay.balance, LOW_CREDIT_BALANCE)
 
 
-def _emergency_credit(state: DeviceState, device_id: str, now: datetime) -> tuple[int, ...]:
-    if isinstance(state, EsmeState):
-        prepay = esme_meter.ensure(state, now).prepay
-        prepay.emergency = max(prepay.emergency, EMERGENCY_CREDIT)
-    elif isinstance(state, GsmeState):
-        prepay = ensure_gas(state, device_id, now).prepayment
-        prepay.emergency_credit = max(prepay.emergency_credit, prepay.emergency_credit_limit)
-    return (0x8119,)
+def _gas_low(prepay: GasPrepayment) -> None:
+    prepay.credit = min(prepay.credit, max(prepay.low_credit_warning - 1, 0))
 
+
+def _esme_exhausted(prepay: EsmePrepayment) -> None:
+    prepay.balance = 0
+
+
+def _gas_exhausted(prepay: GasPrepayment) -> None:
+    prepay.credit = 0
+
+
+def _esme_emergency(prepay: EsmePrepayment) -> None:
+    prepay.emergency = max(prepay.emergency, EMERGENCY_CREDIT)
+
+
+def _gas_emergency(prepay: GasPrepayment) -> None:
+    prepay.emergency_credit = max(prepay.emergency_credit, prepay.emergency_credit_limit)
 
 
 METERS = frozenset({"ESME", "GSME"})
@@ -120,10 +127,12 @@ EVENTS: dict[str, EventSpec] = _table(
     EventSpec("low-battery", "the battery runs low", frozenset({"GSME"}), (0x8F1F,), _raise(0x8F1F)),
     EventSpec("gas-power-supply-loss", "the gas meter's power supply is lost", frozenset({"GSME"}), (0x8F1D,),
               _raise(0x8F1D)),
-    EventSpec("low-credit", "credit falls below the low credit threshold", METERS, (0x810D,), _low_credit),
+    EventSpec("low-credit", "credit falls below the low credit threshold", METERS, (0x810D,),
+              _credit(0x810D, _esme_low, _gas_low)),
     EventSpec("credit-exhausted", "credit falls below the disablement threshold", METERS, (0x8F0F,),
-              _credit_exhausted),
-    EventSpec("emergency-credit", "emergency credit becomes available", METERS, (0x8119,), _emergency_credit),
+              _credit(0x8F0F, _esme_exhausted, _gas_exhausted)),
+    EventSpec("emergency-credit", "emergency credit becomes available", METERS, (0x8119,),
+              _credit(0x8119, _esme_emergency, _gas_emergency)),
     EventSpec("emergency-credit-activated", "the consumer activates emergency credit", METERS, (0x81AB,),
               _raise(0x81AB)),
     EventSpec("emergency-credit-exhausted", "emergency credit runs out", METERS, (0x81AA,), _raise(0x81AA)),

@@ -11,6 +11,7 @@ from devices import alerts as device_alerts
 from dccsim.han import alert_rules as rules
 from dccsim.han import response_rules
 from dccsim.han.context import HanContext
+from dccsim.han.dcc_alerts import premises_parties
 from dccsim.han.documents import Outgoing
 from dccsim.han.processing import firmware_against_cpl
 from dccsim.han.throttling import admit
@@ -32,10 +33,10 @@ async def route_device_alert(han: HanContext, conn, device: Device, frame: bytes
         if acted_for is not None:
             recipients = [acted_for]
         else:
-            parties = await _premises_parties(conn, origin)
+            parties = await premises_parties(conn, origin)
             recipients = rules.users_in_roles(parties, rules.acb_forwarded_roles(code, origin.device_type))
     else:
-        parties = await _premises_parties(conn, origin)
+        parties = await premises_parties(conn, origin)
         user_exists = rules.answers_a_command(code) and await repo.get_user(conn, decoded.recipient) is not None
         recipients = [decoded.recipient] if rules.entitled(parties, origin.device_type, decoded.recipient, code,
                                                            user_exists=user_exists) else []
@@ -43,19 +44,6 @@ async def route_device_alert(han: HanContext, conn, device: Device, frame: bytes
         messages.extend(await admit(han, conn, device_id=origin.device_id, code=code, user_id=user, frame=frame,
                                     counter=decoded.counter, request_id=request_id))
     return messages
-
-
-async def _premises_parties(conn, device: Device) -> dict[str, list[str]]:
-    """{DUIS role: users} of a meter (or GPF), or of the premises of a device without parties of its own."""
-    own = device.device_type in rules.OWN_PARTIES
-    candidates = [device] if own else [device, *(await repo.premises_devices(conn, device))]
-    found: dict[str, list[str]] = {}
-    for candidate in candidates:
-        for role, entity in (await repo.parties(conn, candidate.device_id)).items():
-            users = found.setdefault(role, [])
-            if entity not in users:
-                users.append(entity)
-    return found
 
 
 Processing = Callable[[HanContext, object, Device, gbcs.Message, str | None], Awaitable[list[Outgoing]]]

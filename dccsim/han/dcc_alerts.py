@@ -9,6 +9,7 @@ from dccsim.catalogue import dcc_alerts as table
 from dccsim.delivery import outbox
 from dccsim.duis.ids import dashed
 from dccsim.duis.responses import BodyFiller, add
+from dccsim.han import alert_rules
 from dccsim.han.context import HanContext
 from dccsim.han.documents import Outgoing, dcc_alert_to
 from dccsim.inventory import repository as repo
@@ -20,8 +21,10 @@ METERS = (DeviceType.ESME, DeviceType.GSME)
 
 
 async def premises_parties(conn, device: Device) -> dict[str, list[str]]:
-    """{DUIS role: users} of a meter, or of every device on the premises of a device that is not a meter."""
-    candidates = [device] if device.device_type in METERS else [device, *(await repo.premises_devices(conn, device))]
+    """{DUIS role: users} of a meter (or GPF), or of every device on the premises of a device without parties of
+    its own."""
+    own = device.device_type in alert_rules.OWN_PARTIES
+    candidates = [device] if own else [device, *(await repo.premises_devices(conn, device))]
     found: dict[str, list[str]] = {}
     for candidate in candidates:
         for role, entity in (await repo.parties(conn, candidate.device_id)).items():
@@ -79,14 +82,20 @@ async def meter_leaves(han: HanContext, conn, meter: Device, *, request_id: str 
     return messages
 
 
+def _flat(element: str, *items: tuple[str, object | None]) -> BodyFiller:
+    """A DCCAlert body of one element holding text children in order (those without a value left out)."""
+    def fill(alert) -> None:
+        body = add(alert, element)
+        for name, value in items:
+            if value is not None:
+                add(body, name, value)
+    return fill
+
+
 def power_outage(chf_id: str, lost_at: datetime, mpxn: str) -> BodyFiller:
     """AD1: a Communications Hub without power since ``lost_at``, with its premises' import MPxN."""
-    def fill(alert) -> None:
-        event = add(alert, "PowerOutageEvent")
-        add(event, "CommsHubDeviceID", dashed(chf_id))
-        add(event, "StartDateTime", lost_at.isoformat().replace("+00:00", "Z"))
-        add(event, "MPxN", mpxn)
-    return fill
+    return _flat("PowerOutageEvent", ("CommsHubDeviceID", dashed(chf_id)),
+                 ("StartDateTime", lost_at.isoformat().replace("+00:00", "Z")), ("MPxN", mpxn))
 
 
 def meter_identity(device: Device) -> BodyFiller:
@@ -117,32 +126,19 @@ def meter_decommissioned(device: Device, type1: list[Device]) -> BodyFiller:
 
 def schedule_removed(device_id: str, schedule_id: int) -> BodyFiller:
     """N4: a DCC schedule removed."""
-    def fill(alert) -> None:
-        removal = add(alert, "DSPScheduleRemoval")
-        add(removal, "DeviceID", dashed(device_id))
-        add(removal, "DSPScheduleID", schedule_id)
-    return fill
+    return _flat("DSPScheduleRemoval", ("DeviceID", dashed(device_id)), ("DSPScheduleID", schedule_id))
 
 
 def configuration_change(esme: Device) -> BodyFiller:
     """N58: an ALCS / HCALCS configuration changed on an ESME (with V4.0's ESMEVariant and DeviceGBCSVersion)."""
-    def fill(alert) -> None:
-        change = add(alert, "ALCSHCALCSConfigurationChange")
-        add(change, "ESMEDeviceID", dashed(esme.device_id))
-        if esme.esme_variant:
-            add(change, "ESMEVariant", esme.esme_variant)
-        if esme.gbcs_version:
-            add(change, "DeviceGBCSVersion", esme.gbcs_version)
-    return fill
+    return _flat("ALCSHCALCSConfigurationChange", ("ESMEDeviceID", dashed(esme.device_id)),
+                 ("ESMEVariant", esme.esme_variant or None), ("DeviceGBCSVersion", esme.gbcs_version or None))
 
 
 def firmware_distribution_failure(request_id: str, device_ids: list[str]) -> BodyFiller:
     """N18–N21: the CSP could not distribute the image of an 11.1 request."""
-    def fill(alert) -> None:
-        failure = add(alert, "FirmwareDistributionFailure")
-        add(failure, "UpdateFirmwareRequestID", request_id)
-        add(failure, "MeterIDs", ",".join(dashed(device_id) for device_id in device_ids))
-    return fill
+    return _flat("FirmwareDistributionFailure", ("UpdateFirmwareRequestID", request_id),
+                 ("MeterIDs", ",".join(dashed(device_id) for device_id in device_ids)))
 
 
 def _mpxns(parent, device: Device) -> None:

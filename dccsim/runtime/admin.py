@@ -142,15 +142,20 @@ async def device_event(request: web.Request) -> web.Response:
 async def device_event_list(request: web.Request) -> web.Response:
     """The events a device supports, each with the device alert codes (and DCC alerts) it can lead to."""
     sim = request.app[SIMULATOR]
-    try:
-        device_id = normalise_eui(request.match_info["device_id"])
-    except ValueError as exc:
-        return _json({"error": str(exc)}, 400)
-    device = await sim.inventory.device(device_id)
+    given = request.match_info["device_id"]
+    device = await sim.inventory.device(normalise_eui(given)) if _is_eui(given) else None
     if device is None:
-        return _json({"error": f"no device {request.match_info['device_id']}"}, 404)
-    return _json({"device_id": device_id, "device_type": device.device_type,
+        return _json({"error": f"no device {given}"}, 404 if _is_eui(given) else 400)
+    return _json({"device_id": device.device_id, "device_type": device.device_type,
                   "events": catalogue_of(device.device_type)})
+
+
+def _is_eui(text: str) -> bool:
+    try:
+        normalise_eui(text)
+    except ValueError:
+        return False
+    return True
 
 
 # The credentials a device can be given anew, by the names DUIS 6.24.2 (CredentialType) gives them.

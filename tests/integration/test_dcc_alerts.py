@@ -18,8 +18,8 @@ from dccsim.inventory import repository as repo
 from tests.conftest import create_fresh_database
 from tests.integration.checks import zaz1_dsp_certificate
 from tests.integration.device_flows import prepared, run_request, wait_for_response, xml_signer_for
-from tests.integration.harness import official_schema, start_running_simulator
-from tests.integration.receiver import Receiver
+from tests.integration.harness import official_schema
+from tests.integration.receiver import Receiver, simulator_with_receivers
 
 SUPPLIER, NETWORK_OPERATOR = "90B3D51F30010000", "90B3D51F30020000"
 SUPPLIER_2, OTHER_USER = "90B3D51F30030000", "90B3D51F30010008"
@@ -29,15 +29,9 @@ A0 = "00DB1234567890A0"
 
 @pytest.fixture(scope="module")
 async def estate(pg_base_url, tmp_path_factory):
-    running = await start_running_simulator(await create_fresh_database(pg_base_url),
-                                            tmp_path_factory.mktemp("dcc-alerts"), device_timeout=2.0)
-    receivers = {user: await Receiver().start() for user in USERS}
-    for user, receiver in receivers.items():
-        await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
-    yield running, receivers
-    for receiver in receivers.values():
-        await receiver.stop()
-    await running.close()
+    async with simulator_with_receivers(await create_fresh_database(pg_base_url), tmp_path_factory.mktemp("dcc"),
+                                        USERS, device_timeout=2.0) as estate:
+        yield estate
 
 
 def _dcc_alerts(receiver: Receiver, code: str) -> list[etree._Element]:

@@ -14,13 +14,12 @@ from lxml import etree
 import gbcs
 from dccsim.cli.main import main as dccsim_main
 from dccsim.duis import xmldsig
-from dccsim.inventory import repository as repo
 from dccsim.timing.clock import ClockMode
 from tests.conftest import create_fresh_database
 from tests.integration.checks import zaz1_dsp_certificate
 from tests.integration.device_flows import user_keys
-from tests.integration.harness import official_schema, start_running_simulator
-from tests.integration.receiver import Receiver
+from tests.integration.harness import official_schema
+from tests.integration.receiver import Receiver, simulator_with_receivers
 
 SUPPLIER, NETWORK_OPERATOR = "90B3D51F30010000", "90B3D51F30020000"
 SUPPLIER_2, OTHER_USER = "90B3D51F30030000", "90B3D51F30010008"
@@ -30,22 +29,15 @@ CLOCK_START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
 async def _estate(pg_base_url, tmp, release: str):
-    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp, device_timeout=2.0,
-                                            clock=ClockMode.SIMULATED, clock_start=CLOCK_START,
-                                            release_profile=release, alert_throttle="50/60")
-    receivers = {user: await Receiver().start() for user in USERS}
-    for user, receiver in receivers.items():
-        await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
-    return running, receivers
+    return simulator_with_receivers(await create_fresh_database(pg_base_url), tmp, USERS, device_timeout=2.0,
+                                    clock=ClockMode.SIMULATED, clock_start=CLOCK_START, release_profile=release,
+                                    alert_throttle="50/60")
 
 
 @pytest.fixture(scope="module")
 async def estate(pg_base_url, tmp_path_factory):
-    running, receivers = await _estate(pg_base_url, tmp_path_factory.mktemp("events"), "duis-4.0")
-    yield running, receivers
-    for receiver in receivers.values():
-        await receiver.stop()
-    await running.close()
+    async with await _estate(pg_base_url, tmp_path_factory.mktemp("events"), "duis-4.0") as estate:
+        yield estate
 
 
 def _documents(receiver: Receiver, *, alert: str | None = None) -> list[etree._Element]:
@@ -105,8 +97,7 @@ async def test_the_storm_ends_and_alerts_go_as_they_are_again(estate):
 
 
 async def test_previous_release_forwards_every_alert_unthrottled(pg_base_url, tmp_path):
-    running, receivers = await _estate(pg_base_url, tmp_path, "duis-3.1")
-    try:
+    async with await _estate(pg_base_url, tmp_path, "duis-3.1") as (running, receivers):
         assert await _cli(running, "00-DB-12-34-56-78-90-A0", "billing-data-log-updated", "--count", "200") == 0
         await running.advance(61)
         await running.delivered()
@@ -114,10 +105,6 @@ async def test_previous_release_forwards_every_alert_unthrottled(pg_base_url, tm
         assert len(alerts) == 200
         assert all(a.find(".//{*}ThrottledAlertSequenceId") is None and a.find(".//{*}ThrottledAlertCount") is None
                    for a in alerts)
-    finally:
-        for receiver in receivers.values():
-            await receiver.stop()
-        await running.close()
 
 
 @pytest.mark.parametrize("device, event, code, users", [

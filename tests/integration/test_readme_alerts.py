@@ -12,12 +12,11 @@ from lxml import etree
 
 from dccsim.cli.main import main as dccsim_main
 from dccsim.duis import xmldsig
-from dccsim.inventory import repository as repo
 from dccsim.timing.clock import ClockMode
 from tests.conftest import create_fresh_database
 from tests.integration.checks import zaz1_dsp_certificate
-from tests.integration.harness import official_schema, start_running_simulator
-from tests.integration.receiver import Receiver
+from tests.integration.harness import official_schema
+from tests.integration.receiver import simulator_with_receivers
 from tests.integration.test_java_interop import tool  # noqa: F401 - the Java validator, or a skip
 from tests.paths import REPO
 
@@ -41,20 +40,15 @@ def _with_admin(args: list[str], admin: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 async def example(pg_base_url, tmp_path_factory):
-    running = await start_running_simulator(await create_fresh_database(pg_base_url),
-                                            tmp_path_factory.mktemp("readme-alerts"), device_timeout=2.0,
-                                            clock=ClockMode.SIMULATED,
-                                            clock_start=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
-    receivers = {user: await Receiver().start() for user in USERS}
-    for user, receiver in receivers.items():
-        await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
-    for args in readme_commands():
-        assert await asyncio.to_thread(dccsim_main, _with_admin(args, running.admin_url)) == 0, args
-    await running.delivered()
-    yield {user: list(receiver.received) for user, receiver in receivers.items()}
-    for receiver in receivers.values():
-        await receiver.stop()
-    await running.close()
+    async with simulator_with_receivers(await create_fresh_database(pg_base_url),
+                                        tmp_path_factory.mktemp("readme-alerts"), USERS, device_timeout=2.0,
+                                        clock=ClockMode.SIMULATED,
+                                        clock_start=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)) \
+            as (running, receivers):
+        for args in readme_commands():
+            assert await asyncio.to_thread(dccsim_main, _with_admin(args, running.admin_url)) == 0, args
+        await running.delivered()
+        yield {user: list(receiver.received) for user, receiver in receivers.items()}
 
 
 def _code(root: etree._Element) -> str:
