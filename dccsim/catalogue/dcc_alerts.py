@@ -47,6 +47,7 @@ class DccAlertSpec:
     detail: str                       # RAISED / WAITS: when the simulator raises it; NOT_RAISED: why not
     source: Source = Source.READING
     generation: Generation = Generation.SMETS2
+    not_to_requester: bool = False    # the User whose request caused it is not told (it has its Response)
     test: str = ""                    # PATH::NAME of the test or scenario that raises it (RAISED), or of its rule
 
     @property
@@ -97,7 +98,12 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
     _not_modelled("N11", "Update HAN device log result", "UpdateHANDeviceLogResult",
                   "8.11 answers with its own Response (CCS01 / CCS02); no separate result alert is modelled",
                   (REQUESTER,)),
-    _not_modelled("N12", "Change of supplier", "ChangeOfSupplier", _NO_COS, ("IS", "GS")),
+    DccAlertSpec("N12", "Change of supplier: the device has left this supplier", "ChangeOfSupplier", ("IS", "GS"),
+                 Status.WAITS, "on the successful Response to 6.23 Update Security Credentials (CoS): to the "
+                 "device's supplier(s) other than the one that sent it, with the device and its MPxNs "
+                 "(DeviceChangeOfSupplier; dccsim.han.response_rules.supplier_changed). 6.23 is routed by issue 16 "
+                 "(HTTP 501 until then)", not_to_requester=True,
+                 test="tests/integration/test_dcc_alerts.py::test_n12_once_6_23_succeeds"),
     _not_modelled("N13", "PPMID alert forwarded by the DCC", "PPMIDAlert",
                   "PPMID alerts reach the premises' suppliers as DeviceAlertMessages (dccsim.han.alert_rules)",
                   ("IS", "GS")),

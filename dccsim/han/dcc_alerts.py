@@ -35,12 +35,14 @@ async def premises_parties(conn, device: Device) -> dict[str, list[str]]:
 
 
 def recipients(code: str, parties: dict[str, list[str]], requester: str | None = None) -> list[str]:
-    """The Users a DCC alert goes to, in the order of its catalogue entry's roles."""
+    """The Users a DCC alert goes to, in the order of its catalogue entry's roles (never the requester where the
+    entry says ``not_to_requester``)."""
+    entry = table.spec(code)
     found: list[str] = []
-    for role in table.spec(code).recipients:
+    for role in entry.recipients:
         users = [requester] if role == table.REQUESTER and requester else parties.get(role, [])
         for user in users:
-            if user not in found:
+            if user not in found and not (entry.not_to_requester and user == requester):
                 found.append(user)
     return found
 
@@ -133,6 +135,16 @@ def configuration_change(esme: Device) -> BodyFiller:
     """N58: an ALCS / HCALCS configuration changed on an ESME (with V4.0's ESMEVariant and DeviceGBCSVersion)."""
     return _flat("ALCSHCALCSConfigurationChange", ("ESMEDeviceID", dashed(esme.device_id)),
                  ("ESMEVariant", esme.esme_variant or None), ("DeviceGBCSVersion", esme.gbcs_version or None))
+
+
+def change_of_supplier(device: Device) -> BodyFiller:
+    """N12: a device moved to another supplier (DeviceChangeOfSupplier, with the meter's MPxNs)."""
+    def fill(alert) -> None:
+        change = add(add(alert, "ChangeOfSupplier"), "DeviceChangeOfSupplier")
+        add(change, "DeviceID", dashed(device.device_id))
+        add(change, "DeviceType", "HCALCS" if device.device_type == DeviceType.APC else device.device_type)
+        _mpxns(add(change, "MPxNs"), device)
+    return fill
 
 
 def firmware_distribution_failure(request_id: str, device_ids: list[str]) -> BodyFiller:

@@ -1,6 +1,6 @@
 """What the DCC does with a device's successful Response besides delivering it (DUIS 'Additional DCC
 System Processing'): commissioning (N16 to a meter's Network Operator), an ALCS / HCALCS configuration change
-(N58), firmware versions against the CPL (N49 / N50 / N51, also when a
+(N58), a change of supplier (N12 to the supplier losing the device), firmware versions against the CPL (N49 / N50 / N51, also when a
 future-dated activation alert reports the version), device certificate tracking (6.24.2), and the CHF
 device log (8.11: a device added to a hub's log is Whitelisted on that hub). The decisions are
 ``dccsim.han.response_rules``; this module reads and writes the inventory and the SMKI repository."""
@@ -55,6 +55,9 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
         if device.device_type in dcc_alerts.METERS:      # N16: the Network Operator hears of a new meter
             return await dcc_alerts.raise_dcc_alert(han, conn, "N16", device, dcc_alerts.meter_identity(device),
                                                     request_id=answered.request_id)
+    if rules.supplier_changed(variant):
+        return await dcc_alerts.raise_dcc_alert(han, conn, "N12", device, dcc_alerts.change_of_supplier(device),
+                                                requester=answered.user_id, request_id=answered.request_id)
     if rules.configuration_changed(variant) and device.device_type == DeviceType.ESME:
         return await dcc_alerts.raise_dcc_alert(han, conn, "N58", device, dcc_alerts.configuration_change(device),
                                                 request_id=answered.request_id)

@@ -113,6 +113,16 @@ def configuration_changed(variant: str) -> bool:
     return variant in CONFIGURATION_VARIANTS
 
 
+# The change of supplier (6.23 Update Security Credentials (CoS)): its successful Response tells the supplier the
+# device is leaving (N12, DeviceChangeOfSupplier).
+CHANGE_OF_SUPPLIER_VARIANTS = frozenset({"6.23"})
+
+
+def supplier_changed(variant: str) -> bool:
+    """Whether a successful Response to this request moved a device to another supplier (N12)."""
+    return variant in CHANGE_OF_SUPPLIER_VARIANTS
+
+
 def cpl_check_applies(device: Device, cr1045: bool) -> bool:
     """Whether the DCC checks the firmware version a device reports against the CPL: for every SMETS2+ device,
     and since V4.0 (CR1045, the release switch ``firmware_cpl_alerts``) for SMETS1 PPMIDs too."""

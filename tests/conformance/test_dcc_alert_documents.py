@@ -29,6 +29,8 @@ PPMID = Device("00DB1234567890A4", DeviceType.PPMID, DeviceStatus.COMMISSIONED)
 BODIES = {
     "AD1": dcc_alerts.power_outage("00DB1234567890A2", MOMENT, "1312345678111"),
     "N4": dcc_alerts.schedule_removed(ESME.device_id, 42),
+    "N12": dcc_alerts.change_of_supplier(ESME),
+    "N12-gas": dcc_alerts.change_of_supplier(GSME),
     "N16": dcc_alerts.meter_identity(ESME),
     "N16-gas": dcc_alerts.meter_identity(GSME),
     "N20": dcc_alerts.firmware_distribution_failure("90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1000",

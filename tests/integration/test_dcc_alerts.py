@@ -66,9 +66,9 @@ async def test_n20_for_an_image_too_large(estate):
     assert not any(r.findtext(".//{*}AlertCode") == "8F72" for r in received)     # nothing was distributed
 
 
-async def test_n58_once_6_14_x_succeeds(estate):
-    """6.14.x are routed by another change: the DCC's processing of their successful Response is tested here on
-    a real meter answer, as the job runner hands it over."""
+async def _processed_as(estate, variant: str, requester: str = SUPPLIER) -> list:
+    """What the DCC's processing of a meter's successful Response queues, were it the answer to ``variant`` (a
+    real meter answer to 4.1.1, handed over as the job runner hands it)."""
     running, receivers = estate
     answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
     assert answer.code == "I99"
@@ -76,13 +76,27 @@ async def test_n58_once_6_14_x_succeeds(estate):
     message = gbcs.decode(base64.b64decode(response.findtext(".//{*}GBCSPayload")), running.sim.han.keys.store())
     async with running.sim.db.pool.acquire() as conn:
         meter = await repo.get_device(conn, A0)
-        alerts = await after_response(running.sim.han, conn, Answered("6.14.2", SUPPLIER, request_id), meter, message)
-        unchanged = await after_response(running.sim.han, conn, Answered("4.1.1", SUPPLIER, request_id), meter,
-                                         message)
-    assert unchanged == []
+        return await after_response(running.sim.han, conn, Answered(variant, requester, request_id), meter, message)
+
+
+async def test_n58_once_6_14_x_succeeds(estate):
+    """6.14.x are routed by another change: the DCC's processing of their successful Response is tested here."""
+    assert await _processed_as(estate, "4.1.1") == []
+    alerts = await _processed_as(estate, "6.14.2")
     assert [a.user_id for a in alerts] == [NETWORK_OPERATOR]                       # to the ED only
     root = etree.fromstring(alerts[0].body)
     _signed_and_valid(root)
     assert root.findtext(".//{*}DCCAlertCode") == "N58"
     assert root.findtext(".//{*}ESMEDeviceID") == "00-DB-12-34-56-78-90-A0"
     assert root.findtext(".//{*}ESMEVariant") == "A" and root.findtext(".//{*}DeviceGBCSVersion") == "4.0"
+
+
+async def test_n12_once_6_23_succeeds(estate):
+    """6.23 is routed by another change: the supplier losing the meter hears of it, the new one (its sender) not."""
+    alerts = await _processed_as(estate, "6.23", requester=SUPPLIER_2)
+    assert [a.user_id for a in alerts] == [SUPPLIER]
+    root = etree.fromstring(alerts[0].body)
+    _signed_and_valid(root)
+    assert root.findtext(".//{*}DCCAlertCode") == "N12"
+    assert root.findtext(".//{*}DeviceChangeOfSupplier/{*}DeviceType") == "ESME"
+    assert root.findtext(".//{*}MPxNs/{*}ImportMPxN") == "1312345678111"
