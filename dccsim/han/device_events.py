@@ -4,8 +4,9 @@ its alerts routed to the Users entitled to them (throttled in a storm), and a Co
 noted so that the DCC raises AD1 once it has lasted three minutes (``notify_power_outages``, on the clock).
 
 A power event on an ESME happens to its Communications Hub too: the hub is powered from the meter's supply. A
-device the HAN cannot reach (offline, or its hub without power) still undergoes the event, but its alerts do not
-reach the DCC.
+device without power is silent on the HAN until its power comes back (commands to it, or through its hub, get
+E21 / E20). A device the HAN cannot reach (offline, or its hub without power) still undergoes an event, but its
+alerts do not reach the DCC.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from devices import DeviceIdentity, DeviceReply, DeviceState, events
+from dccsim.db.cache import DEVICE_FAULTS
 from dccsim.duis.ids import dashed
 from dccsim.han.alerts import route_device_alert
 from dccsim.han.context import HanContext
@@ -74,6 +76,8 @@ async def cause_event(han: HanContext, device_id: str, event: str, count: int = 
     outcome = EventOutcome(device.device_id, event, count)
     for target in targets:
         reply = await _happen(han, target, event, count)
+        if event in POWER_EVENTS:
+            han.caches.changed(DEVICE_FAULTS)        # this process sees the device's power at once
         outcome.devices.append(target.device_id)
         outcome.alerts_raised += len(reply.alerts)
     return outcome
@@ -81,7 +85,7 @@ async def cause_event(han: HanContext, device_id: str, event: str, count: int = 
 
 async def _happen(han: HanContext, device: Device, event: str, count: int) -> DeviceReply:
     now = han.clock.now()
-    heard = await _reaches_the_dcc(han, device) if event != "power-outage" else True
+    heard = await _reaches_the_dcc(han, device, event)
     raised: list[DeviceReply] = []
 
     def work(identity: DeviceIdentity, state: DeviceState) -> DeviceReply:
@@ -93,8 +97,8 @@ async def _happen(han: HanContext, device: Device, event: str, count: int) -> De
         if stored is None or reply is None:
             return []
         messages: list[Outgoing] = []
-        if device.device_type == DeviceType.CHF and event in POWER_EVENTS:
-            await _note_hub_power(conn, device.device_id, now, lost=event == "power-outage")
+        if event in POWER_EVENTS:
+            await _note_power(conn, device, now, lost=event == "power-outage")
         if heard:
             for frame in reply.alerts:
                 messages.extend(await route_device_alert(han, conn, stored, frame, None))
@@ -105,25 +109,30 @@ async def _happen(han: HanContext, device: Device, event: str, count: int) -> De
     return raised[0] if raised else DeviceReply()
 
 
-async def _reaches_the_dcc(han: HanContext, device: Device) -> bool:
-    """Whether the device's alerts can cross the HAN and the WAN: it and its hub online, and powered."""
-    hops = {device.device_id, *([device.chf_id] if device.chf_id else [])}
+async def _reaches_the_dcc(han: HanContext, device: Device, event: str) -> bool:
+    """Whether the device's alerts can cross the HAN and the WAN: it (unless its power is just back) and its hub
+    online and powered."""
+    hops = [hop for hop in (device.device_id, device.chf_id) if hop]
+    if event == "power-restored":
+        hops = hops[1:]
     for hop in hops:
         if (await han.faults.faults(hop)).offline:
-            return False
-    if device.chf_id and device.device_type != DeviceType.CHF:
-        row = await han.db.pool.fetchval("SELECT 1 FROM hub_power_outage WHERE chf_id = $1", device.chf_id)
-        if row is not None:
             return False
     return True
 
 
-async def _note_hub_power(conn, chf_id: str, now: datetime, *, lost: bool) -> None:
+async def _note_power(conn, device: Device, now: datetime, *, lost: bool) -> None:
+    """A device without power is silent on the HAN (``device_fault.unpowered``); a hub's outage is timed for
+    AD1."""
+    await conn.execute("INSERT INTO device_fault (device_id, unpowered) VALUES ($1, $2) "
+                       "ON CONFLICT (device_id) DO UPDATE SET unpowered = EXCLUDED.unpowered", device.device_id, lost)
+    if device.device_type != DeviceType.CHF:
+        return
     if lost:
         await conn.execute("INSERT INTO hub_power_outage (chf_id, lost_at) VALUES ($1, $2) "
-                           "ON CONFLICT (chf_id) DO NOTHING", chf_id, now)
+                           "ON CONFLICT (chf_id) DO NOTHING", device.device_id, now)
     else:
-        await conn.execute("DELETE FROM hub_power_outage WHERE chf_id = $1", chf_id)
+        await conn.execute("DELETE FROM hub_power_outage WHERE chf_id = $1", device.device_id)
 
 
 async def notify_power_outages(han: HanContext) -> int:

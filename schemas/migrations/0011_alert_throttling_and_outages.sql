@@ -25,3 +25,7 @@ CREATE TABLE hub_power_outage (
     lost_at timestamptz NOT NULL,
     notified_at timestamptz
 );
+
+-- A device without power (dccsim.han.device_events) neither hears nor answers over the HAN, as if offline; kept
+-- apart from the offline fault a user sets, so that the power coming back does not undo the user's fault.
+ALTER TABLE device_fault ADD COLUMN unpowered boolean NOT NULL DEFAULT false;
