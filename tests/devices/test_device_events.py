@@ -92,3 +92,20 @@ def test_an_event_the_device_cannot_undergo_is_the_callers_mistake(kind, device_
 def test_supported_lists_a_kinds_events_in_table_order():
     names = [spec.name for spec in events.supported("CHF")]
     assert names == ["power-outage", "power-restored", "firmware-verification-failed"]
+
+
+DEVICE_IDS = {"ESME": ESME, "GSME": GSME, "CHF": CHF, "GPF": "00DB1234567890A3", "APC": "00DB1234567890A6"}
+
+
+@pytest.mark.parametrize("name, kind", [(spec.name, kind) for spec in events.EVENTS.values()
+                                        for kind in sorted(spec.kinds) if spec.name not in ("power-outage",
+                                                                                            "power-restored")])
+def test_every_event_raises_its_codes_verifiably_on_every_kind_it_names(name, kind):
+    world = World()
+    identity, state = world.device(DEVICE_IDS[kind], kind)
+    messages = _alerts(world, events.happen(identity, state, name, T0))
+    assert messages, f"{name} on a {kind} raises nothing"
+    assert {_code(m) for m in messages} <= set(events.EVENTS[name].alert_codes)
+    for message in messages:
+        assert message.originator == identity.device_id
+        assert "verified" in (message.verification.mac, message.verification.signature)
