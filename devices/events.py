@@ -3,9 +3,10 @@ one table: for each event, the devices it can happen to, the change it makes to 
 alerts that change makes the device raise (each to the Remote Parties ``devices.alerts`` names for its code).
 
 ``EVENTS`` is the table; ``happen`` makes an event happen to a device's state at ``now`` and returns the alert
-frames the device sends. A state change is a function of (state, device id, now) returning the alert codes the device raises
-this time (a meter without power raises nothing; restoration after three minutes or more raises a different code
-than a short one). A prepayment state machine can replace a change here without changing the table's shape.
+frames the device sends. A state change is a function of (state, device id, now) returning the alert codes the
+device raises this time (a device without power raises nothing; restoration after three minutes or more raises a
+different code than a short one). A prepayment state machine can replace a change here without changing the
+table's shape.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from devices.gas_meter import ensure as ensure_gas
 from devices.gas_state import GasPrepayment
 from devices.state import DeviceState, EsmeState, GsmeState
 
-__all__ = ["EVENTS", "EventSpec", "UnknownEvent", "happen", "supported"]
+__all__ = ["EVENTS", "EventSpec", "UnknownEvent", "happen", "spec_for", "supported"]
 
 # GBCS: an outage of three minutes or more is reported with its own code (0x8F36 rather than 0x8F35).
 LONG_OUTAGE = timedelta(minutes=3)
@@ -175,6 +176,7 @@ def supported(kind: str) -> list[EventSpec]:
 
 
 def spec_for(kind: str, name: str) -> EventSpec:
+    """The event ``name`` as it happens to a device of this kind (UnknownEvent: no such event, or not for it)."""
     spec = EVENTS.get(name)
     if spec is None:
         raise UnknownEvent(f"no device event {name!r}; known: {', '.join(EVENTS)}")

@@ -4,7 +4,8 @@ recipients are named: ``dccsim.han.dcc_alerts`` raises DCC alerts from it, tests
 has a flow that raises it, and a SMETS1 table can add its rows (``Generation.SMETS1``) in the same shape.
 
 Recipients are DUIS User roles on the device the alert is about (a meter's own responsible parties; for a hub or
-HAN device, those of the meters on its premises), or ``REQUESTER``: the User whose Service Request led to it.
+HAN device, those of the meters on its premises), or ``REQUESTER``: the User whose Service Request led to it (for
+N4, the owner of the schedule removed).
 
 Sources. The DUIS V4.0 release note (``../shared/seed``) gives AD1 (5.9.4), N16 (its MeterIdentity), N18–N21 (5.9.3)
 and N58 (5.5); the XSD gives the codes and each body's shape; N49–N51 follow the DUIS firmware processing the
@@ -81,10 +82,11 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
                   "no device is ever suspended (see N1)", ("IS", "GS")),
     _not_modelled("N3", "Device removed from the inventory", "DeviceStatusChangeEvent",
                   _UNKNOWN, ("IS", "GS")),
-    DccAlertSpec("N4", "DSP schedule removed", "DSPScheduleRemoval", ("IS", "GS", "ED", "GT", "OU"), Status.RAISED,
-                 "a DCC schedule on a meter that is decommissioned (8.3) is removed; its owner is told with the "
-                 "schedule id", test="scenarios/release-4.0/dcc-alerts.yaml::N43 and N4: a meter decommissioned, its "
-                                     "schedules removed"),
+    DccAlertSpec("N4", "DSP schedule removed", "DSPScheduleRemoval", (REQUESTER,), Status.RAISED,
+                 "a DCC schedule on a device that is decommissioned (8.3) or withdrawn (8.4) is removed; its owner "
+                 "(the requester here: the User that created it) is told with the schedule id",
+                 test="scenarios/release-4.0/dcc-alerts.yaml::N43 and N4: a meter decommissioned, its schedules "
+                      "removed"),
     _not_modelled("N5", "Command failure (DCC held command)", "CommandFailure", _UNKNOWN, (REQUESTER,)),
     _not_modelled("N6", "Command failure (future-dated command not sent)", "CommandFailure", _UNKNOWN,
                   (REQUESTER,)),

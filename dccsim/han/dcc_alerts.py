@@ -66,20 +66,26 @@ async def enqueue_all(conn, messages: list[Outgoing], *, delivers_here: bool) ->
                              delivers_here=delivers_here)
 
 
-async def meter_leaves(han: HanContext, conn, meter: Device, *, request_id: str | None) -> list[Outgoing]:
-    """A meter decommissioned or withdrawn: its Network Operator hears of it (N43), and each DCC schedule on it
-    is removed, its owner told (N4)."""
-    if meter.device_type not in METERS:
-        return []
-    type1 = [d for d in await repo.premises_devices(conn, meter)
-             if d.device_type in (DeviceType.PPMID, DeviceType.HCALCS, DeviceType.APC)]
-    messages = await raise_dcc_alert(han, conn, "N43", meter, meter_decommissioned(meter, type1),
-                                     request_id=request_id)
+def has_mpxn(device: Device) -> bool:
+    """Whether the device is a meter the DCC can name by its MPxN (N12, N16 and N43 carry it; DUIS requires it)."""
+    return device.device_type in METERS and bool(device.import_mpxn)
+
+
+async def device_leaves(han: HanContext, conn, device: Device, *,
+                        request_id: str | None) -> list[Outgoing]:
+    """A device decommissioned or withdrawn: a meter's Network Operator hears of it (N43), and each DCC schedule
+    on the device is removed, its owner told (N4)."""
+    messages: list[Outgoing] = []
+    if has_mpxn(device):
+        type1 = [d for d in await repo.premises_devices(conn, device)
+                 if d.device_type in (DeviceType.PPMID, DeviceType.HCALCS, DeviceType.APC)]
+        messages += await raise_dcc_alert(han, conn, "N43", device, meter_decommissioned(device, type1),
+                                          request_id=request_id)
     removed = await conn.fetch("UPDATE dsp_schedule SET deleted_at = $2 WHERE device_id = $1 AND deleted_at IS NULL "
-                               "RETURNING schedule_id, owner", meter.device_id, han.clock.now())
+                               "RETURNING schedule_id, owner", device.device_id, han.clock.now())
     for n, row in enumerate(removed, start=1):
         messages.extend(await raise_dcc_alert(
-            han, conn, "N4", meter, schedule_removed(meter.device_id, row["schedule_id"]), requester=row["owner"],
+            han, conn, "N4", device, schedule_removed(device.device_id, row["schedule_id"]), requester=row["owner"],
             request_id=request_id, moment=han.clock.now() + timedelta(microseconds=n)))
     return messages
 

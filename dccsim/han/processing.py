@@ -1,8 +1,8 @@
 """What the DCC does with a device's successful Response besides delivering it (DUIS 'Additional DCC
 System Processing'): commissioning (N16 to a meter's Network Operator), an ALCS / HCALCS configuration change
-(N58), a change of supplier (N12 to the supplier losing the device), firmware versions against the CPL (N49 / N50 / N51, also when a
-future-dated activation alert reports the version), device certificate tracking (6.24.2), and the CHF
-device log (8.11: a device added to a hub's log is Whitelisted on that hub). The decisions are
+(N58), a change of supplier (N12 to the supplier losing the device), firmware versions against the CPL (N49 /
+N50 / N51, also when a future-dated activation alert reports the version), device certificate tracking (6.24.2),
+and the CHF device log (8.11: a device added to a hub's log is Whitelisted on that hub). The decisions are
 ``dccsim.han.response_rules``; this module reads and writes the inventory and the SMKI repository."""
 from __future__ import annotations
 
@@ -52,10 +52,10 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
     if variant == "8.1.1" and device.status != DeviceStatus.COMMISSIONED:
         await han.inventory.update_device(conn, device.device_id, status=DeviceStatus.COMMISSIONED,
                                           date_commissioned=han.clock.now().date())
-        if device.device_type in dcc_alerts.METERS:      # N16: the Network Operator hears of a new meter
+        if dcc_alerts.has_mpxn(device):       # N16: the Network Operator hears of a new meter at its MPxN
             return await dcc_alerts.raise_dcc_alert(han, conn, "N16", device, dcc_alerts.meter_identity(device),
                                                     request_id=answered.request_id)
-    if rules.supplier_changed(variant):
+    if rules.supplier_changed(variant) and dcc_alerts.has_mpxn(device):
         return await dcc_alerts.raise_dcc_alert(han, conn, "N12", device, dcc_alerts.change_of_supplier(device),
                                                 requester=answered.user_id, request_id=answered.request_id)
     if rules.configuration_changed(variant) and device.device_type == DeviceType.ESME:

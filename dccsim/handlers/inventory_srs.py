@@ -8,7 +8,7 @@ from dccsim.duis.responses import add
 from dccsim.db.connection import DccConnection
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
-from dccsim.han.dcc_alerts import enqueue_all, meter_leaves
+from dccsim.han.dcc_alerts import device_leaves, enqueue_all
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
 from dccsim.inventory.models import Device, DeviceStatus
@@ -105,13 +105,13 @@ async def read_inventory(ctx: ServiceRequest, conn: DccConnection, services: Ser
 @handles("8.3")
 async def decommission_device(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     await services.inventory.update_device(conn, ctx.device.device_id, status=DeviceStatus.DECOMMISSIONED)
-    await _meter_leaves(ctx, conn, services)
+    await _leaves(ctx, conn, services)
     return Reply(I99)
 
 
-async def _meter_leaves(ctx: ServiceRequest, conn: DccConnection, services: Services) -> None:
-    """N43 (and N4 for its schedules) when a meter leaves the estate: decommissioned or withdrawn."""
-    alerts = await meter_leaves(services.han, conn, ctx.device, request_id=ctx.request_id_text)
+async def _leaves(ctx: ServiceRequest, conn: DccConnection, services: Services) -> None:
+    """N43 for a meter, N4 for each of the device's DCC schedules, when it leaves: decommissioned or withdrawn."""
+    alerts = await device_leaves(services.han, conn, ctx.device, request_id=ctx.request_id_text)
     await enqueue_all(conn, alerts, delivers_here=services.han.delivers_here)
 
 
@@ -143,7 +143,7 @@ async def update_inventory(ctx: ServiceRequest, conn: DccConnection, services: S
             raise DuisRejection(E080405, f"cannot change {device.device_id} from {device.status} to {new}")
         await services.inventory.update_device(conn, device.device_id, status=DeviceStatus(new))
         if new == DeviceStatus.WITHDRAWN and device.status != DeviceStatus.WITHDRAWN:
-            await _meter_leaves(ctx, conn, services)
+            await _leaves(ctx, conn, services)
     elif "UpdateDeviceDetails" in body:
         details = body["UpdateDeviceDetails"] or {}
         changes = {column: str(details[name]) for name, column in (
