@@ -191,7 +191,10 @@ _SETTINGS_FLAGS = ("data_dir", "host", "port", "smki_port", "duis_xsd", "strict_
 
 
 def _alert_throttle(text: str) -> str:
-    ThrottlePolicy.parse(text)
+    try:
+        ThrottlePolicy.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return text
 
 
