@@ -86,12 +86,9 @@ async def cause_event(han: HanContext, device_id: str, event: str, count: int = 
 async def _happen(han: HanContext, device: Device, event: str, count: int) -> DeviceReply:
     now = han.clock.now()
     heard = await _reaches_the_dcc(han, device, event)
-    raised: list[DeviceReply] = []
 
     def work(identity: DeviceIdentity, state: DeviceState) -> DeviceReply:
-        reply = events.happen(identity, state, event, now, count)
-        raised.append(reply)
-        return reply
+        return events.happen(identity, state, event, now, count)
 
     async def finish(conn, stored: Device | None, reply: DeviceReply | None) -> list[Outgoing]:
         if stored is None or reply is None:
@@ -105,8 +102,7 @@ async def _happen(han: HanContext, device: Device, event: str, count: int) -> De
         return messages
 
     transaction = DccTransaction(finish, now=now, delivers_here=han.delivers_here)
-    await han.bus.store.with_device(device.device_id, work, within=transaction)
-    return raised[0] if raised else DeviceReply()
+    return await han.bus.store.with_device(device.device_id, work, within=transaction) or DeviceReply()
 
 
 async def _reaches_the_dcc(han: HanContext, device: Device, event: str) -> bool:
