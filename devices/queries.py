@@ -6,7 +6,7 @@ from datetime import datetime
 
 from devices.state import ChfState, DeviceState
 
-__all__ = ["device_log", "firmware_version", "kind", "next_held_command_due", "power_lost_at"]
+__all__ = ["device_log", "firmware_version", "kind", "next_held_command_due"]
 
 
 def kind(state: DeviceState) -> str:
@@ -28,8 +28,3 @@ def device_log(state: DeviceState) -> list[str] | None:
 def firmware_version(state: DeviceState) -> str:
     """The firmware version the device runs."""
     return state.firmware.version
-
-
-def power_lost_at(state: DeviceState) -> datetime | None:
-    """Since when the device has been without power (None: it has power)."""
-    return state.power_lost_at
