@@ -3,10 +3,12 @@ over the HAN."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from devices import views
 from devices.state import ChfState, DeviceState
 
-__all__ = ["device_log", "firmware_version", "kind", "next_held_command_due"]
+__all__ = ["device_log", "firmware_version", "kind", "next_held_command_due", "view"]
 
 
 def kind(state: DeviceState) -> str:
@@ -28,3 +30,10 @@ def device_log(state: DeviceState) -> list[str] | None:
 def firmware_version(state: DeviceState) -> str:
     """The firmware version the device runs."""
     return state.firmware.version
+
+
+def view(state: DeviceState) -> dict[str, Any]:
+    """The device's state as plain JSON for display (the console's device panels), per kind: firmware,
+    trust-anchor cells, held commands and security log, and a meter's clock, registers, credit and debt, supply
+    and tariff, or a hub's device log."""
+    return views.view(state)

@@ -1,21 +1,22 @@
 """The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults,
-events, state and re-keying, the clock, what is pending, the keys as one zip, health."""
+events, state and re-keying, the clock, what is pending, the keys as one zip, health; and the training console."""
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
+from dccsim.console.app import PREFIX as CONSOLE, create_console_app
 from dccsim.db.cache import DEVICE_FAULTS
 from dccsim.delivery import outbox
 from dccsim.delivery.message_log import messages_for
-from dccsim.han.device_events import NoSuchDevice, catalogue_of, cause_event
 from dccsim.duis.ids import normalise_eui
+from dccsim.han.device_events import NoSuchDevice, catalogue_of, cause_event
 from dccsim.han.rekeying import reissue_device_certificate
 from dccsim.han.store import set_faults
 from dccsim.inventory import repository as repo
+from dccsim.runtime.json_api import json_response as _json, path_device_id
 from dccsim.runtime.simulator import Simulator
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.credentials import Usage
@@ -23,14 +24,6 @@ from dccsim.smki.folders import export_zip
 from dccsim.timing.clock import ClockError, ClockMode, parse_duration
 
 SIMULATOR: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
-
-
-def _json(value: Any, status: int = 200) -> web.Response:
-    return web.json_response(value, status=status, dumps=_dumps)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, default=str)
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -121,8 +114,8 @@ MAX_EVENT_COUNT = 10_000
 async def device_event(request: web.Request) -> web.Response:
     """POST {"event": "power-outage", "count": 1}: a physical event happens to the device (its alerts follow)."""
     sim = request.app[SIMULATOR]
+    device_id = path_device_id(request)
     try:
-        device_id = normalise_eui(request.match_info["device_id"])
         body = await request.json() if request.can_read_body else {}
         if not isinstance(body, dict) or not isinstance(body.get("event"), str):
             raise ValueError('give {"event": NAME, "count": N}; GET this path lists the events of the device')
@@ -142,20 +135,11 @@ async def device_event(request: web.Request) -> web.Response:
 async def device_event_list(request: web.Request) -> web.Response:
     """The events a device supports, each with the device alert codes (and DCC alerts) it can lead to."""
     sim = request.app[SIMULATOR]
-    given = request.match_info["device_id"]
-    device = await sim.inventory.device(normalise_eui(given)) if _is_eui(given) else None
+    device = await sim.inventory.device(path_device_id(request))
     if device is None:
-        return _json({"error": f"no device {given}"}, 404 if _is_eui(given) else 400)
+        return _json({"error": f"no device {request.match_info['device_id']}"}, 404)
     return _json({"device_id": device.device_id, "device_type": device.device_type,
                   "events": catalogue_of(device.device_type)})
-
-
-def _is_eui(text: str) -> bool:
-    try:
-        normalise_eui(text)
-    except ValueError:
-        return False
-    return True
 
 
 # The credentials a device can be given anew, by the names DUIS 6.24.2 (CredentialType) gives them.
@@ -184,10 +168,7 @@ async def rekey_device(request: web.Request) -> web.Response:
 
 async def device_state(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
-    try:
-        device_id = normalise_eui(request.match_info["device_id"])
-    except ValueError as exc:
-        return _json({"error": str(exc)}, 400)
+    device_id = path_device_id(request)
     row = await sim.db.pool.fetchrow("SELECT state FROM device_state WHERE device_id = $1", device_id)
     return _json({"device_id": device_id, "state": json.loads(row["state"]) if row else None})
 
@@ -237,6 +218,10 @@ async def health(request: web.Request) -> web.Response:
     return _json({"status": "ok", "release": sim.release.name, "clock": _clock_view(sim)})
 
 
+async def console_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound(f"{CONSOLE}/")
+
+
 def create_admin_app(sim: Simulator) -> web.Application:
     app = web.Application()
     app[SIMULATOR] = sim
@@ -255,4 +240,6 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_post("/admin/devices/{device_id}/rekey", rekey_device)
     app.router.add_get("/admin/clock", clock)
     app.router.add_post("/admin/clock/advance", advance_clock)
+    app.router.add_get(CONSOLE, console_redirect)
+    app.add_subapp(CONSOLE, create_console_app(sim))
     return app

@@ -110,6 +110,7 @@ async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool =
         print(f"  SMKI certificate data    {smki}{RETRIEVE_PATH}")
         print(f"  admin API                http://{settings.admin_host}:{settings.admin_port}/admin/health")
         print(f"  keys as one zip          http://{settings.admin_host}:{settings.admin_port}/admin/keys.zip")
+        print(f"  training console         http://{settings.admin_host}:{settings.admin_port}/console/")
         print(f"  release profile          {sim.release.name}")
         print(f"  clock                    {sim.clock.mode.value} ({sim.clock.now().isoformat()})")
         print(f"  workers                  {settings.workers}")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from dccsim.duis import client as duis_client
 from dccsim.duis.ids import RequestId, canonical_request_id, dashed, normalise_eui
 from dccsim.duis.namespaces import sr
 from dccsim.duis.outcomes import I0
+from dccsim.duis.transform import TRANSFORM_VARIANT, TransformError, to_signed_precommand
 from dccsim.scenario.checks import (alert_matches, alert_problems, check_answer, check_response, excerpt,
                                     is_alert_for)
 from dccsim.scenario.client import NoSuchEndpoint, SimulatorClient
@@ -168,21 +168,12 @@ class Session:
         if self.keep is not None:
             self._keep(root)
         answer = await self.client.send(cv, duis_client.sign(root, signer))
-        if cv != 4 or answer.status != 200 or answer.code != I0:
+        if cv != TRANSFORM_VARIANT or answer.status != 200 or answer.code != I0:
             return answer, False
-        payload = etree.fromstring(answer.body).findtext(f".//{sr('PreCommand')}/{sr('GBCSPayload')}")
-        if not payload:
-            raise StepError("the transform answer (I0) carries no Pre-Command")
-        signed = gbcs.sign_precommand(base64.b64decode(payload), self.keys.gbcs_signing_key(originator))
-        body = root.find(sr("Body"))
-        original = body[0]
-        execution = original.find(sr("ExecutionDateTime"))
-        body.remove(original)
-        precommand = etree.SubElement(body, sr("SignedPreCommand"))
-        if execution is not None:
-            precommand.append(execution)
-        etree.SubElement(precommand, sr("GBCSPayload")).text = base64.b64encode(signed).decode()
-        header.find(sr("CommandVariant")).text = str(signed_cv)
+        try:
+            to_signed_precommand(root, answer.body, self.keys.gbcs_signing_key(originator), signed_cv)
+        except TransformError as exc:
+            raise StepError(str(exc)) from None
         if self.keep is not None:
             self._keep(root)
         return await self.client.send(signed_cv, duis_client.sign(root, signer)), True
