@@ -3,7 +3,8 @@
 This module is the whole public API: the names in ``__all__``, among them the public modules ``alerts`` (the
 alert codes devices raise and whom each goes to), ``installation`` (a device's state at first contact, its
 trust-anchor cells, its re-keying), ``queries`` (the few reads of a device's state the DCC may make) and
-``state_codec`` (the versioned form a device's state is stored in). Every other module of the package is the
+``state_codec`` (the versioned form a device's state is stored in) and ``events`` (the physical events a device
+can undergo, and the alerts each makes it raise). Every other module of the package is the
 emulators' own and may change.
 
 Devices
@@ -17,7 +18,7 @@ SMETS1 devices
 The HAN
     ``HanBus`` carries frames through a hub to a device, over a ``Route``, with ``Faults`` injected.
 """
-from devices import alerts, installation, queries, smets1, state_codec
+from devices import alerts, events, installation, queries, smets1, state_codec
 from devices.device import DeviceIdentity, DeviceReply, handle_command, raise_event, run_due
 from devices.device_types import CellSpec, kind_of
 from devices.esme_variant import Capabilities, capabilities as esme_capabilities
@@ -26,6 +27,6 @@ from devices.state import Cell, DeviceState, Role
 
 __all__ = [
     "Capabilities", "Cell", "CellSpec", "DeviceIdentity", "DeviceReply", "DeviceState", "Faults", "HanBus", "Role",
-    "Route", "alerts", "esme_capabilities", "handle_command", "installation", "kind_of", "queries", "raise_event",
-    "run_due", "smets1", "state_codec",
+    "Route", "alerts", "esme_capabilities", "events", "handle_command", "installation", "kind_of", "queries",
+    "raise_event", "run_due", "smets1", "state_codec",
 ]

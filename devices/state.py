@@ -124,6 +124,7 @@ class DeviceState:
     security_log: list[SecurityEvent] = field(default_factory=list)
     future: list[HeldCommand] = field(default_factory=list)
     joined: list[JoinedDevice] = field(default_factory=list)
+    power_lost_at: datetime | None = None           # without power since then (``devices.events``)
 
     @property
     def cells(self) -> list[Cell]:

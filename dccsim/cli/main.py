@@ -14,12 +14,13 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from dccsim.cli import bench, gbcs_cmd, scenario_cmd, sign_cmd
+from dccsim.cli import bench, events_cmd, gbcs_cmd, scenario_cmd, sign_cmd
 from dccsim.delivery.message_log import format_messages, messages_for
 from dccsim.delivery.outbox import pending_and_undeliverable, resend
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.estate import estate_identities, load_estate_file
 from dccsim.frontdoor.traffic import set_capacity
+from dccsim.han.throttle_rules import DEFAULT_POLICY_TEXT, ThrottlePolicy
 from dccsim.han.store import set_faults
 from dccsim.inventory import repository as repo
 from dccsim.runtime.releases import DEFAULT_PROFILE, PROFILES
@@ -75,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "'dccsim clock advance' (or POST /admin/clock/advance), running what falls due on the way")
     serve.add_argument("--clock-start", dest="clock_start", type=_iso_time, default=None, metavar="TIME",
                        help="with --clock simulated: the time to start at (default: where it stood, else now)")
+    serve.add_argument("--alert-throttle", dest="alert_throttle", type=_alert_throttle, default=None,
+                       metavar="COUNT/SECONDS",
+                       help="SECMP0062 alert storm protection: more than COUNT alerts of one code from one device "
+                            f"within SECONDS are consolidated (default {DEFAULT_POLICY_TEXT}, the project's own "
+                            "choice, or $DCCSIM_ALERT_THROTTLE; not under --release duis-3.1)")
     serve.add_argument("--demo", action="store_true",
                        help="(re)load the demo estate at start; it is always loaded into an empty inventory")
     serve.set_defaults(func=_serve)
@@ -128,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     log_cmd.add_argument("--json", action="store_true", help="print JSON")
     log_cmd.set_defaults(func=_log)
 
-    devices = sub.add_parser("devices", help="emulated devices: HAN faults", description="Emulated devices.")
+    devices = sub.add_parser("devices", help="emulated devices: HAN faults, physical events",
+                             description="Emulated devices.")
     devices_sub = devices.add_subparsers(dest="devices_command", metavar="ACTION")
     devices_sub.required = True
     fault = devices_sub.add_parser("fault", help="set a device's HAN faults (takes effect on a running simulator)")
@@ -139,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     fault.add_argument("--latency", type=float, default=None, metavar="MS", help="added latency per frame")
     fault.add_argument("--loss", type=float, default=None, metavar="P", help="probability a frame is lost (0-1)")
     fault.set_defaults(func=_devices_fault)
+    events_cmd.register(devices_sub)
 
     bench = sub.add_parser("bench", help="measure throughput and latency through real HTTP",
                            description="Drive signed Service Requests at a simulator and report throughput, "
@@ -179,7 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 _SETTINGS_FLAGS = ("data_dir", "host", "port", "smki_port", "duis_xsd", "strict_validity", "admin_host", "admin_port",
                    "workers", "release_profile", "delivery_give_up_after", "system_capacity_rps",
-                   "precommand_empty_signature_byte", "clock", "clock_start")
+                   "precommand_empty_signature_byte", "clock", "clock_start", "alert_throttle")
+
+
+def _alert_throttle(text: str) -> str:
+    try:
+        ThrottlePolicy.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _iso_time(text: str) -> datetime:

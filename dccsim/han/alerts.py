@@ -1,6 +1,6 @@
 """Device alerts through the DCC: what the DCC itself does with an alert it sees (``DCC_PROCESSING``: the
 CHF device-log backup, firmware versions against the CPL), and the signed DeviceAlertMessages for the Users
-the rules of ``dccsim.han.alert_rules`` entitle to it."""
+the rules of ``dccsim.han.alert_rules`` entitle to it, throttled in a storm (``dccsim.han.throttling``)."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,10 @@ from devices import alerts as device_alerts
 from dccsim.han import alert_rules as rules
 from dccsim.han import response_rules
 from dccsim.han.context import HanContext
-from dccsim.han.documents import Outgoing, device_alert_to
+from dccsim.han.dcc_alerts import premises_parties
+from dccsim.han.documents import Outgoing
 from dccsim.han.processing import firmware_against_cpl
+from dccsim.han.throttling import admit
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
 
@@ -31,31 +33,17 @@ async def route_device_alert(han: HanContext, conn, device: Device, frame: bytes
         if acted_for is not None:
             recipients = [acted_for]
         else:
-            parties = await _premises_parties(conn, origin)
+            parties = await premises_parties(conn, origin)
             recipients = rules.users_in_roles(parties, rules.acb_forwarded_roles(code, origin.device_type))
     else:
-        parties = await _premises_parties(conn, origin)
+        parties = await premises_parties(conn, origin)
         user_exists = rules.answers_a_command(code) and await repo.get_user(conn, decoded.recipient) is not None
         recipients = [decoded.recipient] if rules.entitled(parties, origin.device_type, decoded.recipient, code,
                                                            user_exists=user_exists) else []
-    moment = han.clock.now()
-    messages.extend(device_alert_to(han.signer, user_id=user, device_id=origin.device_id, alert_code=code,
-                                    frame=frame, counter=decoded.counter, request_id=request_id, moment=moment)
-                    for user in recipients)
+    for user in recipients:
+        messages.extend(await admit(han, conn, device_id=origin.device_id, code=code, user_id=user, frame=frame,
+                                    counter=decoded.counter, request_id=request_id))
     return messages
-
-
-async def _premises_parties(conn, device: Device) -> dict[str, list[str]]:
-    """{DUIS role: users} of a meter (or GPF), or of the premises of a device without parties of its own."""
-    own = device.device_type in rules.OWN_PARTIES
-    candidates = [device] if own else [device, *(await repo.premises_devices(conn, device))]
-    found: dict[str, list[str]] = {}
-    for candidate in candidates:
-        for role, entity in (await repo.parties(conn, candidate.device_id)).items():
-            users = found.setdefault(role, [])
-            if entity not in users:
-                users.append(entity)
-    return found
 
 
 Processing = Callable[[HanContext, object, Device, gbcs.Message, str | None], Awaitable[list[Outgoing]]]
@@ -91,7 +79,8 @@ async def _firmware_activated(han: HanContext, conn, device: Device, message: gb
                               request_id: str | None) -> list[Outgoing]:
     """A future-dated firmware activation (0x00CA) or a PPMID's activation (CS09): the version it now runs
     against the inventory and the CPL."""
-    if not han.release.firmware_cpl_alerts or rules.alert_code(message) not in (0x8F66, 0x8F8B):
+    if not response_rules.cpl_check_applies(device, han.release.firmware_cpl_alerts) \
+            or rules.alert_code(message) not in (0x8F66, 0x8F8B):
         return []
     return await firmware_against_cpl(han, conn, device, response_rules.reported_firmware_version(message),
                                       requester=message.recipient, trigger="alert", request_id=request_id)

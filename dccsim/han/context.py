@@ -12,6 +12,7 @@ from dccsim.han.identities import Identities
 from dccsim.han.job_queue import JobQueue
 from dccsim.han.keys import DccKeys
 from dccsim.han.store import PgFaultSource
+from dccsim.han.throttle_rules import DEFAULT_POLICY, ThrottlePolicy
 from dccsim.inventory.cached import Inventory
 from dccsim.runtime.releases import ReleaseProfile
 from dccsim.smki.store import CredentialStore
@@ -39,6 +40,7 @@ class HanContext:
     caches: Caches
     device_timeout: float            # seconds the DCC waits for a device before E20 / E21
     delivers_here: bool              # this process delivers the outbox messages it queues
+    alert_throttle: ThrottlePolicy = DEFAULT_POLICY     # SECMP0062: when a device's alerts are a storm
 
     def credentials_changed(self) -> None:
         """This process changed the SMKI credentials: what was derived from them goes."""

@@ -58,11 +58,15 @@ def job_response(signer: DuisSigner, *, user_id: str, request_id: str, reference
 
 
 def device_alert_to(signer: DuisSigner, *, user_id: str, device_id: str, alert_code: int, frame: bytes,
-                    counter: int, request_id: str | None, moment: datetime) -> Outgoing:
-    """A device's alert passed on to a User (DeviceAlertMessage with the alert's GBCS frame)."""
+                    counter: int, request_id: str | None, moment: datetime,
+                    throttled: tuple[int, int] | None = None) -> Outgoing:
+    """A device's alert passed on to a User (DeviceAlertMessage with the alert's GBCS frame); ``throttled`` is
+    its (ThrottledAlertSequenceId, ThrottledAlertCount) while the DCC throttles its code (SECMP0062)."""
     response_id = f"{dashed(device_id)}:{dashed(user_id)}:{counter}"
+    sequence, count = throttled if throttled is not None else (None, None)
     document = device_alert(schema_version=SCHEMA_VERSION, alert_code=alert_code, gbcs_payload=frame,
-                            response_id=response_id, moment=moment)
+                            response_id=response_id, moment=moment, throttled_sequence=sequence,
+                            throttled_count=count)
     return Outgoing(user_id, OutgoingKind.DEVICE_ALERT, signer.sign_to_bytes(document), request_id, response_id)
 
 

@@ -1,7 +1,8 @@
 """What the DCC does with a device's successful Response besides delivering it (DUIS 'Additional DCC
-System Processing'): commissioning, firmware versions against the CPL (N49 / N50 / N51, also when a
-future-dated activation alert reports the version), device certificate tracking (6.24.2), and the CHF
-device log (8.11: a device added to a hub's log is Whitelisted on that hub). The decisions are
+System Processing'): commissioning (N16 to a meter's Network Operator), an ALCS / HCALCS configuration change
+(N58), a change of supplier (N12 to the supplier losing the device), firmware versions against the CPL (N49 /
+N50 / N51, also when a future-dated activation alert reports the version), device certificate tracking (6.24.2),
+and the CHF device log (8.11: a device added to a hub's log is Whitelisted on that hub). The decisions are
 ``dccsim.han.response_rules``; this module reads and writes the inventory and the SMKI repository."""
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import gbcs
 from gbcs import asn1
 from dccsim.duis.ids import dashed
 from dccsim.duis.responses import add
+from dccsim.han import dcc_alerts
 from dccsim.han import response_rules as rules
 from dccsim.han.context import HanContext
 from dccsim.han.documents import Outgoing, dcc_alert_to
@@ -55,6 +57,15 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
     if variant == "8.1.1" and device.status != DeviceStatus.COMMISSIONED:
         await han.inventory.update_device(conn, device.device_id, status=DeviceStatus.COMMISSIONED,
                                           date_commissioned=han.clock.now().date())
+        if dcc_alerts.has_mpxn(device):       # N16: the Network Operator hears of a new meter at its MPxN
+            return await dcc_alerts.raise_dcc_alert(han, conn, "N16", device, dcc_alerts.meter_identity(device),
+                                                    request_id=answered.request_id)
+    if rules.supplier_changed(variant) and dcc_alerts.has_mpxn(device):
+        return await dcc_alerts.raise_dcc_alert(han, conn, "N12", device, dcc_alerts.change_of_supplier(device),
+                                                requester=answered.user_id, request_id=answered.request_id)
+    if rules.configuration_changed(variant) and device.device_type == DeviceType.ESME:
+        return await dcc_alerts.raise_dcc_alert(han, conn, "N58", device, dcc_alerts.configuration_change(device),
+                                                request_id=answered.request_id)
     if use_case in ("CCS01", "CCS02"):
         await _device_log_changed(han, conn, device, use_case, answered)
         return []
@@ -64,7 +75,7 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
     if use_case in ("CS02b", "CS02g"):
         await _cells_replaced(han, conn, device, message)
         return []
-    if variant in ("11.2", "11.3") and han.release.firmware_cpl_alerts:
+    if variant in ("11.2", "11.3") and rules.cpl_check_applies(device, han.release.firmware_cpl_alerts):
         return await firmware_against_cpl(han, conn, device, rules.reported_firmware_version(message),
                                           requester=answered.user_id, trigger=variant,
                                           request_id=answered.request_id)

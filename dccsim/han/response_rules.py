@@ -10,7 +10,7 @@ from cryptography import x509
 
 import gbcs
 from gbcs import zcl
-from dccsim.inventory.models import CplEntry
+from dccsim.inventory.models import CplEntry, Device, DeviceType
 
 
 def succeeded(message: gbcs.Message) -> bool:
@@ -149,6 +149,31 @@ class FirmwareVerdict(enum.StrEnum):
     CURRENT = "N49"        # on the CPL: the inventory follows the device
     REMOVED = "N50"        # on the CPL as Removed: the inventory follows the device
     UNKNOWN = "N51"        # not on the CPL: the inventory is left alone
+
+
+# N58 (release note 5.5): the successful Response to these changes an ESME's ALCS / HCALCS configuration.
+CONFIGURATION_VARIANTS = frozenset({"6.14.1", "6.14.2", "6.14.3"})
+
+
+def configuration_changed(variant: str) -> bool:
+    """Whether a successful Response to this request changed an ESME's ALCS / HCALCS configuration (N58)."""
+    return variant in CONFIGURATION_VARIANTS
+
+
+# The change of supplier (6.23 Update Security Credentials (CoS)): its successful Response tells the supplier the
+# device is leaving (N12, DeviceChangeOfSupplier).
+CHANGE_OF_SUPPLIER_VARIANTS = frozenset({"6.23"})
+
+
+def supplier_changed(variant: str) -> bool:
+    """Whether a successful Response to this request moved a device to another supplier (N12)."""
+    return variant in CHANGE_OF_SUPPLIER_VARIANTS
+
+
+def cpl_check_applies(device: Device, cr1045: bool) -> bool:
+    """Whether the DCC checks the firmware version a device reports against the CPL: for every SMETS2+ device,
+    and since V4.0 (CR1045, the release switch ``firmware_cpl_alerts``) for SMETS1 PPMIDs too."""
+    return cr1045 or not (device.smets_generation == "SMETS1" and device.device_type == DeviceType.PPMID)
 
 
 def firmware_verdict(reported: str, cpl_entry: CplEntry | None) -> FirmwareVerdict:

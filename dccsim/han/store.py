@@ -198,7 +198,7 @@ class PgFaultSource:
 
     async def _load(self) -> dict[str, Faults]:
         rows = await self.pool.fetch("SELECT * FROM device_fault")
-        return {r["device_id"]: Faults(r["offline"], r["latency_ms"], r["loss"]) for r in rows}
+        return {r["device_id"]: Faults(r["offline"] or r["unpowered"], r["latency_ms"], r["loss"]) for r in rows}
 
 
 async def set_faults(conn, device_id: str, *, offline: bool | None = None, latency_ms: float | None = None,

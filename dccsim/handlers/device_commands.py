@@ -50,6 +50,14 @@ DEVICE_VARIANTS = (
 GBCS_VERSION = "4.0"
 
 
+def _as_released(ctx: ServiceRequest, services: Services) -> dict:
+    """The body as the release knows it: before V4.0 (SECMP0093) 8.9 had no ReadSecurityDetails, so the DCC
+    reads the device log as it always did."""
+    if ctx.spec.variant == "8.9" and not services.release.read_security_details:
+        return {name: value for name, value in ctx.body.items() if name != "ReadSecurityDetails"}
+    return ctx.body
+
+
 def _install_code_check(ctx: ServiceRequest, services: Services) -> None:
     """CR1277 / E081111: a SMETS2 device's install code must be 32 hex characters (16 octets)."""
     if ctx.variant != "8.11" or str(ctx.body.get("RequestType")) != "Add" \
@@ -89,7 +97,7 @@ async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Ser
     if "OtherDeviceID" in ctx.body:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))
         other_type = other.device_type if other else None
-    body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else ctx.body
+    body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else _as_released(ctx, services)
     command = build_command(spec.variant, spec.gbcs_use_cases, device, body, critical=spec.critical,
                             now=ctx.received_at, other_type=other_type, device_dated=spec.future_dated != "DSP",
                             originator=ctx.request_id.originator, counter=ctx.request_id.counter)

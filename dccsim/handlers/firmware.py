@@ -1,6 +1,7 @@
 """11.1 Update Firmware and 11.4 Update PPMID Firmware: the image goes to every listed device the user may
-update; the others are reported in a W110101 warning (DSPUpdateFirmwareWarning). SMETS1 devices in an 11.1
-(CHs and PPMIDs too, CR1045) go through the S1SP (``dccsim.s1sp.service``)."""
+update; the others are reported in a W110101 warning (DSPUpdateFirmwareWarning). An image larger than the CSP
+distributes goes to none of them: the sender gets N20. SMETS1 devices in an 11.1 (CHs and PPMIDs too, CR1045)
+go through the S1SP (``dccsim.s1sp.service``)."""
 from __future__ import annotations
 
 from dccsim.duis.ids import dashed, normalise_eui
@@ -10,6 +11,7 @@ from dccsim.duis.outcomes import I99, W110101, DuisRejection
 from dccsim.db.connection import DccConnection
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.han import dcc_alerts
 from dccsim.han.job_queue import JobKind
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import InTransaction
@@ -47,6 +49,14 @@ async def update_firmware(ctx: ServiceRequest, conn: DccConnection, services: Se
             not_commissioned.append(device_id)
             continue
         accepted.append(device)
+    if accepted and len(image) > dcc_alerts.MAX_FIRMWARE_IMAGE:
+        # N20: the CSP cannot distribute an image this large; the sender hears of it instead of the devices.
+        alerts = await dcc_alerts.raise_dcc_alert(
+            services.han, conn, "N20", accepted[0],
+            dcc_alerts.firmware_distribution_failure(ctx.request_id_text, [d.device_id for d in accepted]),
+            requester=ctx.request_id.originator, request_id=ctx.request_id_text)
+        await dcc_alerts.enqueue_all(conn, alerts, delivers_here=services.han.delivers_here)
+        accepted = []
     for device in accepted:
         if is_smets1(device):
             await distribute_smets1_firmware(ctx, conn, services, device)     # through the S1SP

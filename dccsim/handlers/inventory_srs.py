@@ -1,4 +1,5 @@
-"""8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory."""
+"""8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory; a meter decommissioned or withdrawn gives
+its Network Operator N43 and removes its DCC schedules (N4 to their owners)."""
 from __future__ import annotations
 
 from dccsim.duis.ids import dashed, normalise_eui
@@ -7,6 +8,7 @@ from dccsim.duis.responses import add
 from dccsim.db.connection import DccConnection
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.han.dcc_alerts import device_leaves, enqueue_all
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
 from dccsim.inventory.models import Device, DeviceStatus
@@ -106,7 +108,14 @@ async def read_inventory(ctx: ServiceRequest, conn: DccConnection, services: Ser
 @handles("8.3")
 async def decommission_device(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     await services.inventory.update_device(conn, ctx.device.device_id, status=DeviceStatus.DECOMMISSIONED)
+    await _leaves(ctx, conn, services)
     return Reply(I99)
+
+
+async def _leaves(ctx: ServiceRequest, conn: DccConnection, services: Services) -> None:
+    """N43 for a meter, N4 for each of the device's DCC schedules, when it leaves: decommissioned or withdrawn."""
+    alerts = await device_leaves(services.han, conn, ctx.device, request_id=ctx.request_id_text)
+    await enqueue_all(conn, alerts, delivers_here=services.han.delivers_here)
 
 
 # 8.4 status changes a User may make (sr:UpdateDeviceStatusExceptCH / sr:UpdateDeviceStatusCH) and the
@@ -136,6 +145,8 @@ async def update_inventory(ctx: ServiceRequest, conn: DccConnection, services: S
         if device.status not in _ALLOWED_FROM.get(new, set()):
             raise DuisRejection(E080405, f"cannot change {device.device_id} from {device.status} to {new}")
         await services.inventory.update_device(conn, device.device_id, status=DeviceStatus(new))
+        if new == DeviceStatus.WITHDRAWN and device.status != DeviceStatus.WITHDRAWN:
+            await _leaves(ctx, conn, services)
     elif "UpdateDeviceDetails" in body:
         details = body["UpdateDeviceDetails"] or {}
         changes = {column: str(details[name]) for name, column in (

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gbcs
 from dccsim.catalogue import CATALOGUE
-from dccsim.delivery import outbox
 from dccsim.duis.outcomes import E081301, E081302, E19, I99, DuisRejection
 from dccsim.db.connection import DccConnection
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
+from dccsim.han.dcc_alerts import enqueue_all
 from dccsim.han.processing import Answered, after_response
 
 # The Service Requests whose local responses may be returned (DUIS 3.8.117.2, as amended by V4.0).
@@ -40,10 +40,8 @@ async def return_local_command_response(ctx: ServiceRequest, conn: DccConnection
         raise DuisRejection(E19, f"device {message.originator} is not in the inventory")
     answered = Answered(variants[0], ctx.request_id.originator,
                         str(body.get("OriginalRequestID") or ctx.request_id_text))
-    for alert in await after_response(services.han, conn, answered, device, message):
-        await outbox.enqueue(conn, user_id=alert.user_id, kind=alert.kind, body=alert.body,
-                             request_id=alert.request_id, response_id=alert.response_id,
-                             delivers_here=services.han.delivers_here)
+    await enqueue_all(conn, await after_response(services.han, conn, answered, device, message),
+                      delivers_here=services.han.delivers_here)
     return Reply(I99)
 
 

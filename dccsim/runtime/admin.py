@@ -1,5 +1,5 @@
 """The admin API, on its own port (never the DUIS one): message log, outbox, users' endpoints, device faults,
-state and re-keying, the clock, what is pending, the keys as one zip, health; and the training console."""
+events, state and re-keying, the clock, what is pending, the keys as one zip, health; and the training console."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,7 @@ from dccsim.db.cache import DEVICE_FAULTS
 from dccsim.delivery import outbox
 from dccsim.delivery.message_log import messages_for
 from dccsim.duis.ids import normalise_eui
+from dccsim.han.device_events import NoSuchDevice, catalogue_of, cause_event
 from dccsim.han.rekeying import reissue_device_certificate
 from dccsim.han.store import set_faults
 from dccsim.inventory import repository as repo
@@ -107,6 +108,40 @@ async def device_faults(request: web.Request) -> web.Response:
                   "loss": faults.loss})
 
 
+MAX_EVENT_COUNT = 10_000
+
+
+async def device_event(request: web.Request) -> web.Response:
+    """POST {"event": "power-outage", "count": 1}: a physical event happens to the device (its alerts follow)."""
+    sim = request.app[SIMULATOR]
+    device_id = path_device_id(request)
+    try:
+        body = await request.json() if request.can_read_body else {}
+        if not isinstance(body, dict) or not isinstance(body.get("event"), str):
+            raise ValueError('give {"event": NAME, "count": N}; GET this path lists the events of the device')
+        count = body.get("count", 1)
+        if isinstance(count, str) and count.isdigit():       # a scenario's values are text
+            count = int(count)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_EVENT_COUNT:
+            raise ValueError(f"count is a whole number from 1 to {MAX_EVENT_COUNT}, not {count!r}")
+        outcome = await cause_event(sim.han, device_id, body["event"], count)
+    except NoSuchDevice as exc:
+        return _json({"error": str(exc)}, 404)
+    except (ValueError, TypeError) as exc:
+        return _json({"error": str(exc)}, 400)
+    return _json(outcome.view())
+
+
+async def device_event_list(request: web.Request) -> web.Response:
+    """The events a device supports, each with the device alert codes (and DCC alerts) it can lead to."""
+    sim = request.app[SIMULATOR]
+    device = await sim.inventory.device(path_device_id(request))
+    if device is None:
+        return _json({"error": f"no device {request.match_info['device_id']}"}, 404)
+    return _json({"device_id": device.device_id, "device_type": device.device_type,
+                  "events": catalogue_of(device.device_type)})
+
+
 # The credentials a device can be given anew, by the names DUIS 6.24.2 (CredentialType) gives them.
 REKEYABLE = {"Digital Signature": Usage.GBCS_SIGNING, "Key Agreement": Usage.GBCS_KEY_AGREEMENT}
 
@@ -199,6 +234,8 @@ def create_admin_app(sim: Simulator) -> web.Application:
     app.router.add_get("/admin/health", health)
     app.router.add_get("/admin/keys.zip", keys_zip)
     app.router.add_post("/admin/devices/{device_id}/faults", device_faults)
+    app.router.add_post("/admin/devices/{device_id}/events", device_event)
+    app.router.add_get("/admin/devices/{device_id}/events", device_event_list)
     app.router.add_get("/admin/devices/{device_id}", device_state)
     app.router.add_post("/admin/devices/{device_id}/rekey", rekey_device)
     app.router.add_get("/admin/clock", clock)

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from dccsim.han.throttle_rules import DEFAULT_POLICY_TEXT, ThrottlePolicy
 from dccsim.timing.clock import ClockMode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -76,15 +77,23 @@ class Settings:
     # stood, else now).
     clock: ClockMode = ClockMode.WALL
     clock_start: datetime | None = None
+    # SECMP0062: COUNT/SECONDS, more than COUNT alerts of one code from one device within SECONDS are throttled
+    # (dccsim.han.throttle_rules; the default is the project's own choice).
+    alert_throttle: str = field(default_factory=_from_environment("DCCSIM_ALERT_THROTTLE", DEFAULT_POLICY_TEXT, str))
 
     def check(self) -> None:
         """Reject settings that would break a guarantee (raised before anything starts)."""
+        self.throttle_policy()
         if self.delivery_lease <= self.delivery_timeout:
             raise ValueError(f"the delivery lease ({self.delivery_lease:g} s) must be longer than the POST timeout "
                              f"({self.delivery_timeout:g} s), or a slow delivery would be sent twice")
         if self.device_job_lease <= self.device_timeout:
             raise ValueError(f"the device job lease ({self.device_job_lease:g} s) must be longer than the device "
                              f"timeout ({self.device_timeout:g} s), or a slow device job would run twice")
+
+    def throttle_policy(self) -> ThrottlePolicy:
+        """The alert throttle as a policy (a ValueError saying what is expected when it is not one)."""
+        return ThrottlePolicy.parse(self.alert_throttle)
 
     @property
     def pgdata(self) -> Path:

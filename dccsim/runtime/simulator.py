@@ -145,7 +145,8 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
         dcc_entity_id=DCC_ENTITY_ID, signer=signer, clock=clock, release=release, db=db, inventory=inventory,
         smki=smki, keys=DccKeys(smki, DCC_ENTITY_ID, caches), identities=identities,
         bus=make_bus(db.pool, inventory, identities, faults, clock.now), faults=faults, jobs=jobs,
-        message_log=message_log, caches=caches, device_timeout=settings.device_timeout, delivers_here=deliver)
+        message_log=message_log, caches=caches, device_timeout=settings.device_timeout, delivers_here=deliver,
+        alert_throttle=settings.throttle_policy())
     services = Services(dcc_entity_id=DCC_ENTITY_ID, clock=clock, release=release, smki=smki, inventory=inventory,
                         han=han, precommand_empty_signature_byte=settings.precommand_empty_signature_byte)
     front_door = FrontDoor(

@@ -1,5 +1,6 @@
 """What runs when the clock says so: DCC-held schedules (SR 5.1), devices' future-dated commands (their
-timers), and device jobs the DCC held until their execution time.
+timers), device jobs the DCC held until their execution time, and the DCC's alert timers (the close of an alert
+throttling window, AD1 three minutes into a hub's loss of power).
 
 ``Scheduler.tick`` runs what is due now; the worker ticks once a second. ``Scheduler.advance_to`` moves a
 simulated clock forward and, on the way, stops at each moment something falls due — a schedule, a device
@@ -24,9 +25,11 @@ from dccsim.han.alerts import route_device_alert
 from dccsim.han.commands.builder import build_command
 from dccsim.han.commands.fills_esme import schedule_body
 from dccsim.han.context import HanContext
+from dccsim.han.device_events import AD1_AFTER, notify_power_outages
 from dccsim.han.documents import Outgoing
 from dccsim.han.job_runner import DeviceJobWorker
 from dccsim.han.store import DccTransaction
+from dccsim.han.throttling import close_due_windows
 from dccsim.inventory import repository as repo
 from dccsim.timing import shared_clock
 from dccsim.timing.clock import ClockError, SimulatedClock
@@ -45,13 +48,17 @@ WHERE s.schedule_id IN (
 RETURNING s.*
 """
 
-# The next moment after $1 at which a schedule, a device timer or a held job falls due.
+# The next moment after $1 at which a schedule, a device timer, a held job, the close of a throttling window or a
+# hub outage's AD1 ($2 after it began) falls due.
 _NEXT_DUE = """
 SELECT min(at) FROM (
     SELECT min(next_run_at) AS at FROM dsp_schedule
         WHERE deleted_at IS NULL AND next_run_at > $1 AND (end_date IS NULL OR end_date >= next_run_at::date)
     UNION ALL SELECT min(next_timer_at) FROM device_state WHERE next_timer_at > $1
     UNION ALL SELECT min(not_before) FROM device_job WHERE status = 'pending' AND not_before > $1
+    UNION ALL SELECT min(window_end) FROM alert_throttle WHERE throttling AND window_end > $1
+    UNION ALL SELECT min(lost_at + $2::interval) FROM hub_power_outage
+        WHERE notified_at IS NULL AND lost_at + $2::interval > $1
 ) due
 """
 
@@ -92,9 +99,12 @@ class Scheduler:
                 pass
 
     async def tick(self) -> None:
-        """Run every schedule and device timer due at the clock's time."""
+        """Run every schedule, device timer and DCC alert timer (throttling windows, AD1) due at the clock's
+        time."""
         await run_due_schedules(self.han)
         await run_device_timers(self.han)
+        await close_due_windows(self.han)
+        await notify_power_outages(self.han)
 
     async def advance_to(self, target: datetime) -> datetime:
         """Move the simulated clock to ``target``, running what falls due on the way at its own time."""
@@ -107,7 +117,7 @@ class Scheduler:
         async with self._advancing:
             while True:
                 async with self.han.db.pool.acquire() as conn:
-                    due = await conn.fetchval(_NEXT_DUE, clock.now())
+                    due = await conn.fetchval(_NEXT_DUE, clock.now(), AD1_AFTER)
                     moment = due if due is not None and due <= target else target
                     await shared_clock.move(conn, clock, moment)
                 await self._settle()

@@ -7,12 +7,16 @@ before the answer (a crash mid-delivery) is discarded, as a back office that had
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import AsyncIterator
 
 from aiohttp import web
 from lxml import etree
 
-from tests.integration.harness import free_port
+from dccsim.inventory import repository as repo
+from tests.integration.harness import RunningSimulator, free_port, start_running_simulator
 
 
 @dataclass
@@ -98,3 +102,20 @@ class Receiver:
                 except asyncio.TimeoutError:
                     pass
         await asyncio.wait_for(met(), timeout)
+
+
+@asynccontextmanager
+async def simulator_with_receivers(database_url: str, tmp: Path, users: tuple[str, ...], **settings) \
+        -> AsyncIterator[tuple[RunningSimulator, dict[str, Receiver]]]:
+    """A running simulator (``start_running_simulator`` with ``settings``) whose ``users`` each POST to a
+    receiver of their own, so that a test sees what reached whom."""
+    running = await start_running_simulator(database_url, tmp, **settings)
+    receivers = {user: await Receiver().start() for user in users}
+    try:
+        for user, receiver in receivers.items():
+            await repo.set_endpoint(running.sim.db.pool, user, receiver.url)
+        yield running, receivers
+    finally:
+        for receiver in receivers.values():
+            await receiver.stop()
+        await running.close()

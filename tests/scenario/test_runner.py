@@ -70,9 +70,9 @@ async def test_a_wrong_expectation_fails_naming_the_step_and_what_came(tmp_path,
 
 async def test_steps_that_cannot_be_carried_out_say_why(tmp_path, pg_base_url):
     path = _file(tmp_path, f"""scenarios:
-  - name: device events
+  - name: an event the device cannot undergo
     steps:
-      - event: {{device: 00-DB-12-34-56-78-90-A0, event: power-outage}}
+      - event: {{device: 00-DB-12-34-56-78-90-A2, event: low-credit}}
   - name: a field the body does not have
     steps:
       - send: {{variant: "4.1.1", device: 00-DB-12-34-56-78-90-A0, body: {{Colour: blue}}}}
@@ -92,9 +92,8 @@ async def test_steps_that_cannot_be_carried_out_say_why(tmp_path, pg_base_url):
     _file(tmp_path, "users:\n  - {entity_id: nobody, roles: [IS]}\n", "bad-estate.yaml")
     result, _output = await _run([path], pg_base_url)
     by_name = {s.name: s for s in result.scenarios}
-    events = by_name["device events"]
-    assert events.status is Status.FAILED
-    assert "device events are not available in this simulator" in events.message
+    events = by_name["an event the device cannot undergo"]
+    assert events.status is Status.ERROR and "low-credit cannot happen to a CHF" in events.message
     field = by_name["a field the body does not have"]
     assert field.status is Status.ERROR and "ReadInstantaneousImportRegisters has no field Colour" in field.message
     unsaved = by_name["a value never saved"]
