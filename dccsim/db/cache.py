@@ -61,6 +61,10 @@ class Cache(Generic[K, V]):
         if generation == self.generation:
             self._entries[key] = (time.monotonic(), value)
 
+    def discard(self, key: K) -> None:
+        """Forget the value kept for ``key`` (this process changed what it was built from)."""
+        self._entries.pop(key, None)
+
     def derived(self, key: K, build: Callable[[], V]) -> V:
         """The value kept for ``key``, or ``build()`` (from what this process holds in memory) kept from now."""
         generation = self.generation

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 
 from devices import CellSpec, Cell, DeviceState, Role, installation, kind_of, state_codec
-from dccsim.han.identities import load_missing
+from dccsim.han.identities import device_credentials
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
 
@@ -137,6 +137,6 @@ async def provisioned_state(conn, device: Device, stored: str | None, identities
         installation.install_cells(state, cells_for(identities, entities, device.device_type))
     else:
         add_prepayment_cell(identities, state, device.device_type)
-    if await load_missing(conn, identities.smki, device.device_id):
+    if await device_credentials(conn, identities.smki, device):
         identities.forget(device.device_id)
     return state
