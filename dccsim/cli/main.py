@@ -174,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "supplier), or the device whose inventory 8.2 reads")
     bench.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                        help="worker processes of the simulator it starts (default: CPU count)")
+    bench.add_argument("--spread", type=int, default=None, metavar="N",
+                       help="address N different meters, drawn at random (the scratch simulator's estate then "
+                            "has N premises; with --target, N meters of its inventory)")
     bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
     bench.set_defaults(func=_bench)
 
@@ -331,7 +334,7 @@ def _devices_fault(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     summary = bench.run(duration=args.duration, concurrency=args.concurrency, workload=args.workload,
                         target=args.target, keys=args.keys, workers=args.workers, as_json=args.json,
-                        data_dir=args.data_dir, device=args.device)
+                        data_dir=args.data_dir, device=args.device, spread=args.spread)
     bench.print_summary(summary, args.json)
     return 0
 
