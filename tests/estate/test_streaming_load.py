@@ -115,3 +115,30 @@ async def test_a_generated_estate_loads_as_the_whole_file_loader_loads_it_and_as
     finally:
         await direct.close()
     assert loaded.devices == len(streamed["device"]) > 1300
+
+
+async def test_anchors_merge_keys_tags_and_block_scalars_read_as_safe_load_reads_them(pg_base_url, tmp_path):
+    estate = tmp_path / "yaml-features.yaml"
+    estate.write_text(
+        "users:\n"
+        "  - &supplier {entity_id: 90-B3-D5-1F-30-01-00-00, name: !!str 1234, roles: [IS, GS],\n"
+        "               capacity: {rps: 2.5, burst: 0x10}}\n"
+        "x-meter: &meter {type: ESME, status: Commissioned, manufacturer: 1234, model: '00020001',\n"
+        "                 firmware_version: 00000001, gbcs_version: 4.0, parties: {IS: 90-B3-D5-1F-30-01-00-00}}\n"
+        "premises:\n"
+        "  - postcode: |\n"
+        "      M22 0RR\n"
+        "    uprn: 10001234567\n"
+        "    devices:\n"
+        "      - {device_id: 00-DB-12-34-56-78-90-A2, type: CHF}\n"
+        "      - <<: *meter\n"
+        "        device_id: 00-DB-12-34-56-78-90-A0\n"
+        "        chf: 00-DB-12-34-56-78-90-A2\n"
+        "      - {<<: [*meter, {esme_variant: B}], device_id: 00-DB-12-34-56-78-90-93, esme_variant: C}\n"
+        "devices: []\n"
+        "cpl: ~\n")
+    streamed, whole = await _both(pg_base_url, estate)
+    assert streamed == whole
+    meters = {d["device_id"]: d for d in streamed["device"]}
+    assert meters["00DB1234567890A0"]["gbcs_version"] == "4.0" and meters["00DB123456789093"]["esme_variant"] == "C"
+    assert meters["00DB1234567890A0"]["postcode"] == "M22 0RR\n" and streamed["dcc_user"][0]["name"] == "1234"
