@@ -19,6 +19,7 @@ from dccsim.delivery.message_log import format_messages, messages_for
 from dccsim.delivery.outbox import pending_and_undeliverable, resend
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.estate import EstateLoaded, estate_identities, load_estate_file, write_estate
+from dccsim.estate.bulk import settle
 from dccsim.estate.generate import EstateSpec, generated_items, write_estate_yaml
 from dccsim.han.identities import enrol_small_inventory
 from dccsim.frontdoor.traffic import set_capacity
@@ -29,6 +30,7 @@ from dccsim.runtime.server import run_event_loop, serve
 from dccsim.runtime.settings import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, SMKI_PORT, Settings, default_data_dir
 from dccsim.runtime.simulator import prepare_state
 from dccsim.smki import repository as smki_repo
+from dccsim.smki.derived import STORED_UP_TO
 from dccsim.smki.device_credentials import derive_in, hold_derived, in_inventory
 from dccsim.smki.folders import export_folder, import_folders
 from dccsim.timing.clock import ClockMode
@@ -285,9 +287,12 @@ def _estate_generate(args: argparse.Namespace) -> int:
 
 
 async def _enrolled(conn, loaded: EstateLoaded) -> EstateLoaded:
-    """The new users get their SMKI credentials; a small inventory's new devices get theirs stored."""
+    """The new users get their SMKI credentials; a small inventory's new devices get theirs stored; after a
+    large load the inventory is vacuumed."""
     await smki_repo.bootstrap(conn, estate_identities(await repo.list_users(conn)))
     await enrol_small_inventory(conn, await smki_repo.load_store(conn))
+    if loaded.devices > STORED_UP_TO:
+        await settle(conn)
     return loaded
 
 

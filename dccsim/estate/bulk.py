@@ -94,6 +94,12 @@ class _Staging:
         self.devices, self.parties = [], []
 
 
+async def settle(conn) -> None:
+    """After a large load: vacuum the inventory now rather than have autovacuum do it under load later (not in
+    a transaction)."""
+    await conn.execute("VACUUM (ANALYZE) device, device_party")
+
+
 async def load_estate_file(conn, path: Path) -> EstateLoaded:
     """Read an estate file in one streaming pass and write it (``write_estate``)."""
     return await write_estate(conn, read_estate(Path(path)))
@@ -134,3 +140,4 @@ async def _merge(conn) -> None:
         raise EstateError(f"device {unknown['device_id']}: party {unknown['role']} {unknown['entity_id']} "
                           "is not a known user")
     await conn.execute(_INSERT_PARTIES)
+    await conn.execute("ANALYZE device, device_party")     # the planner knows the new inventory at once

@@ -55,8 +55,7 @@ class _WithDerivedDevices:
     def public_key(self, entity: str, usage: gbcs.KeyUsage | str) -> ec.EllipticCurvePublicKey | None:
         found = self.stored.public_key(entity, usage)
         if found is None and self.smki.derived is not None:
-            credential = self.smki.derived.credential(entity.upper(), usage)
-            found = credential.certificate.public_key() if credential is not None else None
+            found = self.smki.derived.public_key(entity.upper(), usage)
         return found
 
     def private_key(self, entity: str, usage: gbcs.KeyUsage | str) -> ec.EllipticCurvePrivateKey | None:

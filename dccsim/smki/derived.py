@@ -57,7 +57,7 @@ class DerivedDevices:
         self.ca = ca
         self.keep = keep
         self._admitted: set[str] = set()
-        self._kept: OrderedDict[tuple[str, str], Credential] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, str], tuple[Credential, ec.EllipticCurvePublicKey]] = OrderedDict()
 
     def admit(self, device_id: str) -> None:
         """``device_id`` is a device of the inventory (the caller read it there): it may have credentials."""
@@ -68,6 +68,15 @@ class DerivedDevices:
 
     def credential(self, entity_id: str, usage: str) -> Credential | None:
         """The derived credential of an admitted device for ``"ds"`` or ``"ka"``; None for anything else."""
+        found = self._derived(entity_id, usage)
+        return found[0] if found is not None else None
+
+    def public_key(self, entity_id: str, usage: str) -> ec.EllipticCurvePublicKey | None:
+        """The public key of ``credential(entity_id, usage)``."""
+        found = self._derived(entity_id, usage)
+        return found[1] if found is not None else None
+
+    def _derived(self, entity_id: str, usage: str) -> tuple[Credential, ec.EllipticCurvePublicKey] | None:
         if entity_id not in self._admitted or usage not in _USAGES:
             return None
         key = (entity_id, usage)
@@ -75,8 +84,8 @@ class DerivedDevices:
         if found is not None:
             self._kept.move_to_end(key)
             return found
-        found = derive_device_credential(self.seed, self.ca, entity_id, _USAGES[usage])
-        self._kept[key] = found
+        credential = derive_device_credential(self.seed, self.ca, entity_id, _USAGES[usage])
+        found = self._kept[key] = (credential, credential.certificate.public_key())
         if len(self._kept) > self.keep:
             self._kept.popitem(last=False)
         return found
