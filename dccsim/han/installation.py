@@ -8,6 +8,7 @@ Control Broker on the User's behalf (GBCS: the device holds no cell for that Use
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from cryptography import x509
@@ -73,6 +74,7 @@ async def knows(conn, device: Device, entity: str) -> bool:
     return entity in {await _premises_party(conn, device, ("IS",)), await _premises_party(conn, device, ("GS",))}
 
 
+@functools.lru_cache(maxsize=1024)     # the organisations' certificates, met at every device's installation
 def _key_identifier(certificate: x509.Certificate) -> bytes:
     try:
         return certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest[:8]
