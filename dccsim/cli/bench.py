@@ -9,8 +9,9 @@ eligible for the workload's Service Request — suppliers for 8.2, the devices' 
 device workload. With ``--spread N`` the requests address N different meters (each request a meter drawn at
 random from its client's share, so that no cache sees the same meter twice in a row): the scratch
 simulator's estate then has N premises (a hub and a meter each), and against a running simulator N
-commissioned meters of its inventory are drawn. Requests are signed before the clock starts, so the figures measure the simulator, not
-the client's signing; the client speaks plain HTTP/1.1 keep-alive to stay light on a shared machine.
+commissioned meters of its inventory are drawn. Requests are signed before the clock starts, so the
+figures measure the simulator, not the client's signing; the client speaks plain HTTP/1.1 keep-alive to stay
+light on a shared machine.
 """
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     exhausted: int = 0          # clients that ran out of pre-signed requests before the end
+    devices: int = 0            # how many different devices the requests address
 
     @property
     def errors(self) -> int:
@@ -106,7 +108,7 @@ class Result:
             "throughput_rps": round(self.sent / self.duration_s, 1) if self.duration_s else 0.0,
             "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
             "mean_ms": round(statistics.fmean(lat), 2), "errors": self.errors,
-            "outcomes": dict(self.outcomes), "clients_out_of_requests": self.exhausted,
+            "outcomes": dict(self.outcomes), "clients_out_of_requests": self.exhausted, "devices": self.devices,
         }
 
 
@@ -497,7 +499,8 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         with multiprocessing.get_context("spawn").Pool(min(clients, os.cpu_count() or 1)) as pool:
             batches = pool.map(_sign_batch, jobs)
         _, _, service = WORKLOADS[workload]
-        result = Result(workload, duration, clients, workers)
+        result = Result(workload, duration, clients, workers,
+                        devices=len({t for o in originators[:clients] for t in o.targets}))
         run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port))
         if result.exhausted:
             _warn(f"{result.exhausted} client(s) ran out of pre-signed requests before the end; the throughput "

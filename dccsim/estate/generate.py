@@ -185,7 +185,8 @@ def _premises(rng: random.Random, number: int, smets1: bool) -> dict[str, Any]:
     distributor, mpan_prefix = rng.choice(region.distributors)
     transporter = rng.choice(region.transporters)
     area = rng.choice(region.areas)
-    postcode = f"{area}{rng.randint(1, 40)} {rng.randint(0, 9)}{chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}"
+    district, sector = rng.randint(1, 40), rng.randint(0, 9)
+    postcode = f"{area}{district} {sector}{chr(65 + rng.randrange(26))}{chr(65 + rng.randrange(26))}"
 
     def device(kind: str, product: Product | None = None, **fields: Any) -> dict[str, Any]:
         product = product or _PRODUCTS[kind].draw(rng)
