@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 import gbcs
 from devices import DeviceIdentity
-from dccsim.db.cache import SMKI, Cache, Caches
+from dccsim.db.cache import PER_DEVICE, SMKI, Cache, Caches
 from dccsim.inventory.models import Device
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.authority import Authority
@@ -28,7 +28,8 @@ class Identities:
     def __init__(self, smki: CredentialStore, acb: str, caches: Caches):
         self.smki = smki
         self.acb = acb
-        self._identities: Cache[str, DeviceIdentity] = caches.add(Cache("device identities", (SMKI,)))
+        self._identities: Cache[str, DeviceIdentity] = caches.add(
+            Cache("device identities", (SMKI,), max_entries=PER_DEVICE))
         self._directories: Cache[str, gbcs.StaticKeyStore] = caches.add(Cache("organisations' keys", (SMKI,)))
 
     def directory(self) -> gbcs.StaticKeyStore:
