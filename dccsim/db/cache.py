@@ -28,7 +28,7 @@ SMKI = "dccsim_smki"                    # credentials issued, imported or tracke
 FALLBACK_TTL = 1.0
 # A cache of something per device keeps at most this many (a large estate's devices do not all fit; the
 # oldest kept goes first).
-PER_DEVICE = 50_000
+PER_DEVICE = 10_000
 
 
 class Cache(Generic[K, V]):
