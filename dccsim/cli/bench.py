@@ -6,15 +6,21 @@ counters must increase per originator, so each client is its own originator. Wit
 a running simulator: the signing keys come from ``--keys`` or the data directory's ``keys`` folder, and
 the originators are the users of that simulator's inventory (read from the data directory's database)
 eligible for the workload's Service Request — suppliers for 8.2, the devices' import supplier for the
-device workload. Requests are signed before the clock starts, so the figures measure the simulator, not
-the client's signing; the client speaks plain HTTP/1.1 keep-alive to stay light on a shared machine.
+device workload. With ``--spread N`` the requests address N different meters (each request a meter drawn at
+random from its client's share, so that no cache sees the same meter twice in a row): the scratch
+simulator's estate then has N premises (a hub and a meter each), and against a running simulator N
+commissioned meters of its inventory are drawn. Requests are signed before the clock starts, so the
+figures measure the simulator, not the client's signing; the client speaks plain HTTP/1.1 keep-alive to stay
+light on a shared machine.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import multiprocessing
 import os
+import random
 import re
 import shutil
 import socket
@@ -53,6 +59,7 @@ DEFAULT_WORKLOAD = "non-device"
 SUPPLIER_ROLES = {"IS", "ES", "GS"}
 DEMO_DEVICE = "00DB1234567890A2"
 RATE_BUDGET = 4000          # requests/s the pre-signed requests must last for (over all clients)
+SPREAD_SEED = 1             # which meters --spread draws, and in which order they are addressed
 
 _TEMPLATE_82 = (
     '<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway"'
@@ -83,6 +90,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     exhausted: int = 0          # clients that ran out of pre-signed requests before the end
+    devices: int = 0            # how many different devices the requests address
 
     @property
     def errors(self) -> int:
@@ -100,7 +108,7 @@ class Result:
             "throughput_rps": round(self.sent / self.duration_s, 1) if self.duration_s else 0.0,
             "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
             "mean_ms": round(statistics.fmean(lat), 2), "errors": self.errors,
-            "outcomes": dict(self.outcomes), "clients_out_of_requests": self.exhausted,
+            "outcomes": dict(self.outcomes), "clients_out_of_requests": self.exhausted, "devices": self.devices,
         }
 
 
@@ -114,28 +122,48 @@ class Originator:
     targets: tuple[str, ...]
 
 
-def bench_meters(originator: str) -> list[str]:
-    """The ESMEs of one bench user's premises (the hub is the first id)."""
+def bench_meters(originator: str, count: int = METERS_PER_CLIENT) -> list[str]:
+    """The ESMEs of one bench user: on its one hub (the first id), or with ``--spread`` one premises each."""
     base = int(originator[-6:], 16)
-    return [f"00DBBE{base:06X}{n:04X}"[:16] for n in range(1, METERS_PER_CLIENT + 1)]
+    return [f"00DBBE{base:06X}{n:04X}"[:16] for n in range(1, count + 1)]
 
 
 def bench_hub(originator: str) -> str:
     return f"00DBBE{int(originator[-6:], 16):06X}0000"[:16]
 
 
+def spread_hub(meter: str) -> str:
+    """With ``--spread``, each bench meter's own hub."""
+    return "00DBBF" + meter[6:]
+
+
+def _spread_targets(targets: dict[str, list[str]], spread: int, seed: int) -> dict[str, list[str]]:
+    """``spread`` of the meters (drawn at random), each still with the originator responsible for it."""
+    pairs = [(entity, meter) for entity, meters in sorted(targets.items()) for meter in meters]
+    if len(pairs) < spread:
+        _warn(f"only {len(pairs)} meters eligible; --spread {spread} addresses them all")
+    chosen: dict[str, list[str]] = {}
+    for entity, meter in random.Random(seed).sample(pairs, min(spread, len(pairs))):
+        chosen.setdefault(entity, []).append(meter)
+    return chosen
+
+
 def _sign_batch(args: tuple) -> list[bytes]:
     """Sign ``count`` requests for one originator with counters from ``first`` (runs in a pool)."""
-    key_path, cert_path, originator, targets, first, count, workload = args
+    key_path, cert_path, originator, targets, first, count, workload, seed = args
     key = serialization.load_pem_private_key(Path(key_path).read_bytes(), None)
     cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
     signer = DuisSigner(key, cert)
+    # In turn; with --spread (a seed), at random.
+    rng = random.Random(f"{seed}:{originator}") if seed is not None else None
+    chosen = [rng.choice(targets) if rng else targets[i % len(targets)] for i in range(count)]
     if workload == "device":
         return [client.sign(client.prepare(_TEMPLATE_411.format(originator=_dashed(originator),
-                                                                 target=_dashed(targets[i % len(targets)])).encode(),
-                                           counter=first + i), signer) for i in range(count)]
-    template = _TEMPLATE_82.format(originator=_dashed(originator), device=_dashed(targets[0])).encode()
-    return [client.sign(client.prepare(template, counter=first + i), signer) for i in range(count)]
+                                                                 target=_dashed(target)).encode(),
+                                           counter=first + i), signer) for i, target in enumerate(chosen)]
+    return [client.sign(client.prepare(_TEMPLATE_82.format(originator=_dashed(originator),
+                                                            device=_dashed(target)).encode(),
+                                       counter=first + i), signer) for i, target in enumerate(chosen)]
 
 
 def _keys_of(keys_dir: Path) -> dict[str, tuple[Path, Path]]:
@@ -302,22 +330,27 @@ def _code(payload: bytes) -> str:
     return payload[start + 17:end].decode()
 
 
-def _bench_estate(path: Path, users: list[str], endpoint: str | None = None) -> None:
-    lines = ["users:"]
-    for entity in users:
-        target = f", endpoint: {endpoint}" if endpoint else ""
-        lines.append(f"  - {{entity_id: {_dashed(entity)}, name: BENCH{entity[-4:]}, roles: [IS, GS]{target}}}")
-    if endpoint:
-        lines.append("devices:")
+def _bench_estate(path: Path, users: list[str], endpoint: str | None = None, per_user: int | None = None) -> None:
+    """The scratch simulator's estate: a user per client; for the device workload its meters on one hub, or
+    (``per_user``, with ``--spread``) that many premises of a hub and a meter each, for either workload."""
+    with open(path, "w") as out:
+        out.write("users:\n")
         for entity in users:
-            hub = bench_hub(entity)
-            lines.append(f"  - {{device_id: {_dashed(hub)}, type: CHF, status: Commissioned, gbcs_version: '4.0',"
-                         f" parties: {{IS: {_dashed(entity)}}}}}")
-            for meter in bench_meters(entity):
-                lines.append(f"  - {{device_id: {_dashed(meter)}, type: ESME, status: Commissioned, "
-                             f"chf: {_dashed(hub)}, gbcs_version: '4.0', esme_variant: A, "
-                             f"parties: {{IS: {_dashed(entity)}}}}}")
-    path.write_text("\n".join(lines) + "\n")
+            target = f", endpoint: {endpoint}" if endpoint else ""
+            out.write(f"  - {{entity_id: {_dashed(entity)}, name: BENCH{entity[-4:]}, roles: [IS, GS]{target}}}\n")
+        if endpoint is None and per_user is None:
+            return
+        out.write("devices:\n")
+        for entity in users:
+            meters = bench_meters(entity, per_user or METERS_PER_CLIENT)
+            for meter in meters:
+                hub = spread_hub(meter) if per_user else bench_hub(entity)
+                if per_user or meter == meters[0]:
+                    out.write(f"  - {{device_id: {_dashed(hub)}, type: CHF, status: Commissioned, "
+                              f"gbcs_version: '4.0', parties: {{IS: {_dashed(entity)}}}}}\n")
+                out.write(f"  - {{device_id: {_dashed(meter)}, type: ESME, status: Commissioned, "
+                          f"chf: {_dashed(hub)}, gbcs_version: '4.0', esme_variant: A, "
+                          f"parties: {{IS: {_dashed(entity)}}}}}\n")
 
 
 def _dccsim(data_dir: Path, *args: str) -> list[str]:
@@ -352,8 +385,8 @@ def _scratch_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in ("DCCSIM_DATABASE_URL", "DCCSIM_DATA_DIR")}
 
 
-async def _target_plan(settings: Settings, workload: str, device: str | None,
-                       keys: dict[str, tuple[Path, Path]]) -> tuple[list[Originator], dict[str, str | None]]:
+async def _target_plan(settings: Settings, workload: str, device: str | None, keys: dict[str, tuple[Path, Path]],
+                       spread: int | None = None) -> tuple[list[Originator], dict[str, str | None]]:
     """The originators for a running simulator, from its inventory: eligible users with keys, and for the
     device workload the devices each one addresses. Returns them and the users' current endpoints."""
     db = await open_database(settings, min_size=1, max_size=2)
@@ -361,7 +394,7 @@ async def _target_plan(settings: Settings, workload: str, device: str | None,
         async with db.pool.acquire() as conn:
             users = {u.entity_id: u for u in await repo.list_users(conn)}
             chosen = normalise_eui(device) if device else None
-            if workload == "device":
+            if workload == "device" or spread:
                 rows = await conn.fetch(
                     "SELECT d.device_id, p.entity_id FROM device d JOIN device_party p ON p.device_id = d.device_id "
                     "AND p.role = CASE d.device_type WHEN 'ESME' THEN 'IS' ELSE 'GS' END "
@@ -373,6 +406,8 @@ async def _target_plan(settings: Settings, workload: str, device: str | None,
                 for row in rows:
                     if row["entity_id"] in keys:
                         targets.setdefault(row["entity_id"], []).append(row["device_id"])
+                if spread:
+                    targets = _spread_targets(targets, spread, SPREAD_SEED)
             else:
                 if chosen is None:
                     demo = await repo.get_device(conn, DEMO_DEVICE)
@@ -403,9 +438,11 @@ def _warn(message: str) -> None:
 
 def run(*, duration: float, concurrency: int, workload: str, target: str | None, keys: Path | None,
         workers: int, as_json: bool, requests_per_client: int | None = None, data_dir: Path | None = None,
-        device: str | None = None) -> dict:
+        device: str | None = None, spread: int | None = None) -> dict:
     if workload not in WORKLOADS:
         raise ValueError(f"unknown workload {workload!r}; known: {', '.join(WORKLOADS)}")
+    if spread is not None and (spread < 1 or device is not None):
+        raise ValueError("--spread takes a number of meters (at least 1), and not with --device")
     scratch = None
     server = None
     restore: dict[str, str | None] = {}
@@ -416,8 +453,11 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
             scratch = Path(tempfile.mkdtemp(prefix="dccsim-bench-"))
             env = _scratch_environment()
             users = [f"90B3D51F3F{n:06X}" for n in range(1, concurrency + 1)]
+            per_user = math.ceil(spread / concurrency) if spread else None
+            if per_user and per_user > 0xFFFF:
+                raise ValueError(f"--spread {spread} is more than {0xFFFF} meters per client; raise --concurrency")
             _bench_estate(scratch / "bench-estate.yaml", users,
-                          f"http://127.0.0.1:{delivery_port}/duis" if delivery_port else None)
+                          f"http://127.0.0.1:{delivery_port}/duis" if delivery_port else None, per_user)
             subprocess.run(_dccsim(scratch, "estate", "load", str(scratch / "bench-estate.yaml")),
                            env=env, check=True, capture_output=True, cwd=REPO_ROOT)
             port, admin = _free_port(), _free_port()
@@ -428,16 +468,16 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
             asyncio.run(_wait_ready(f"http://127.0.0.1:{admin}", server))
             base = f"http://127.0.0.1:{port}"
             available = _keys_of(scratch / "keys")
-            originators = [Originator(u, *available[u], tuple(bench_meters(u) if workload == "device"
-                                                               else [device or DEMO_DEVICE]))
-                           for u in users if u in available]
+            originators = [Originator(u, *available[u], tuple(
+                bench_meters(u, per_user) if per_user else bench_meters(u) if workload == "device"
+                else [device or DEMO_DEVICE])) for u in users if u in available]
         else:
             base = target.rstrip("/")
             keys = Path(keys) if keys is not None else settings.keys_dir
             available = _keys_of(keys)
             if not available:
                 raise RuntimeError(f"no XML-signing keys (xml-sign-*-ds.pem/.key) in {keys}")
-            originators, endpoints = asyncio.run(_target_plan(settings, workload, device, available))
+            originators, endpoints = asyncio.run(_target_plan(settings, workload, device, available, spread))
             workers = None
             if workload == "device":
                 # The Responses come to the bench for the run; the users' own endpoints are put back after.
@@ -452,14 +492,15 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
                   f"(RequestID counters must increase per originator, so each client signs as its own user)")
         per_client = requests_per_client or max(200, int(duration * RATE_BUDGET / clients) + 1)
         first = time.time_ns() // 1000
-        jobs = [(str(o.key), str(o.cert), o.entity_id, o.targets, first, per_client, workload)
-                for o in originators[:clients]]
+        jobs = [(str(o.key), str(o.cert), o.entity_id, o.targets, first, per_client, workload,
+                 SPREAD_SEED if spread else None) for o in originators[:clients]]
         if sys.stderr.isatty() and not as_json:
             sys.stderr.write(f"signing {clients * per_client} requests ...\n")
         with multiprocessing.get_context("spawn").Pool(min(clients, os.cpu_count() or 1)) as pool:
             batches = pool.map(_sign_batch, jobs)
         _, _, service = WORKLOADS[workload]
-        result = Result(workload, duration, clients, workers)
+        result = Result(workload, duration, clients, workers,
+                        devices=len({t for o in originators[:clients] for t in o.targets}))
         run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port))
         if result.exhausted:
             _warn(f"{result.exhausted} client(s) ran out of pre-signed requests before the end; the throughput "

@@ -18,7 +18,10 @@ from dccsim.cli import bench, events_cmd, gbcs_cmd, scenario_cmd, sign_cmd
 from dccsim.delivery.message_log import format_messages, messages_for
 from dccsim.delivery.outbox import pending_and_undeliverable, resend
 from dccsim.duis.ids import dashed, normalise_eui
-from dccsim.estate import estate_identities, load_estate_file
+from dccsim.estate import EstateLoaded, estate_identities, load_estate_file, write_estate
+from dccsim.estate.bulk import settle
+from dccsim.estate.generate import EstateSpec, generated_items, write_estate_yaml
+from dccsim.han.identities import enrol_small_inventory
 from dccsim.frontdoor.traffic import set_capacity
 from dccsim.han.throttle_rules import DEFAULT_POLICY_TEXT, ThrottlePolicy
 from dccsim.han.store import set_faults
@@ -28,6 +31,8 @@ from dccsim.runtime.server import run_event_loop, serve
 from dccsim.runtime.settings import ADMIN_PORT, DEFAULT_DUIS_XSD, DUIS_PORT, SMKI_PORT, Settings, default_data_dir
 from dccsim.runtime.simulator import prepare_state
 from dccsim.smki import repository as smki_repo
+from dccsim.smki.derived import STORED_UP_TO
+from dccsim.smki.device_credentials import derive_in, hold_derived, in_inventory
 from dccsim.smki.folders import export_folder, import_folders
 from dccsim.timing.clock import ClockMode
 
@@ -90,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub.required = True
     export = keys_sub.add_parser("export", help="write every credential as PEM in the RTDS naming")
     export.add_argument("directory", type=Path)
+    export.add_argument("--device", dest="devices", action="append", default=[], metavar="DEVICE_ID",
+                        help="also write this device's credentials where they are derived on first use, not "
+                             "stored (devices of a large estate); repeatable")
     export.set_defaults(func=_keys_export)
     imp = keys_sub.add_parser("import", help="import credential folders (RTDS / ZAZ1 naming)")
     imp.add_argument("directories", type=Path, nargs="+")
@@ -101,6 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
     load = estate_sub.add_parser("load", help="add the users, devices and CPL entries of a YAML estate file")
     load.add_argument("file", type=Path)
     load.set_defaults(func=_estate_load)
+    generate = estate_sub.add_parser(
+        "generate", help="generate a realistic estate of N premises and load it (or write it with --out)",
+        description="Generate an estate: premises with CHF, GPF, ESME (variants mixed as in the field), GSME, "
+                    "PPMID, some HCALCS and APC, their suppliers and network operators, statuses and firmware "
+                    "versions on the estate's CPL. The same --premises, --seed and --smets1-share give the same "
+                    "estate.")
+    generate.add_argument("--premises", type=int, required=True, metavar="N", help="how many premises")
+    generate.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
+    generate.add_argument("--smets1-share", type=float, default=0.0, metavar="F",
+                          help="the fraction of premises whose devices are SMETS1 (default 0)")
+    generate.add_argument("--out", type=Path, default=None, metavar="FILE",
+                          help="write the estate YAML here instead of loading it into the data directory")
+    generate.set_defaults(func=_estate_generate)
 
     users = sub.add_parser("users", help="manage DCC users", description="DCC users.")
     users_sub = users.add_subparsers(dest="users_command", metavar="ACTION")
@@ -163,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "supplier), or the device whose inventory 8.2 reads")
     bench.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                        help="worker processes of the simulator it starts (default: CPU count)")
+    bench.add_argument("--spread", type=int, default=None, metavar="N",
+                       help="address N different meters, drawn at random (the scratch simulator's estate then "
+                            "has N premises; with --target, N meters of its inventory)")
     bench.add_argument("--json", action="store_true", help="print only the JSON summary (last line)")
     bench.set_defaults(func=_bench)
 
@@ -227,8 +251,15 @@ async def _with_state(args: argparse.Namespace, work):
 
 
 def _keys_export(args: argparse.Namespace) -> int:
+    devices = [normalise_eui(d) for d in args.devices]
+
     async def work(conn):
-        store = await smki_repo.load_store(conn)
+        store = await derive_in(conn, await smki_repo.load_store(conn))
+        for device_id in devices:
+            if not await in_inventory(conn, device_id):
+                raise LookupError(f"device {dashed(device_id)} is not in the inventory")
+            store.derived.admit(device_id)
+        hold_derived(store, devices)
         return export_folder(store, args.directory)
 
     written = asyncio.run(_with_state(args, work))
@@ -250,15 +281,39 @@ def _keys_import(args: argparse.Namespace) -> int:
 
 def _estate_load(args: argparse.Namespace) -> int:
     async def work(conn):
-        estate = await load_estate_file(conn, args.file)
-        await smki_repo.bootstrap(conn, estate_identities(await repo.list_users(conn)))
-        store = await smki_repo.load_store(conn)
-        await smki_repo.issue_device_credentials(conn, store, [d.device_id for d in estate.devices])
-        return estate
+        return await _enrolled(conn, await load_estate_file(conn, args.file))
 
-    estate = asyncio.run(_with_state(args, work))
-    print(f"loaded {len(estate.users)} users, {len(estate.devices)} devices, {len(estate.cpl)} CPL entries")
+    _print_loaded(asyncio.run(_with_state(args, work)))
     return 0
+
+
+def _estate_generate(args: argparse.Namespace) -> int:
+    spec = EstateSpec(args.premises, args.seed, args.smets1_share)
+    if args.out is not None:
+        with open(args.out, "w") as out:
+            devices = write_estate_yaml(out, spec)
+        print(f"wrote {args.premises} premises, {devices} devices to {args.out}")
+        return 0
+
+    async def work(conn):
+        return await _enrolled(conn, await write_estate(conn, generated_items(spec)))
+
+    _print_loaded(asyncio.run(_with_state(args, work)))
+    return 0
+
+
+async def _enrolled(conn, loaded: EstateLoaded) -> EstateLoaded:
+    """The new users get their SMKI credentials; a small inventory's new devices get theirs stored; after a
+    large load the inventory is vacuumed."""
+    await smki_repo.bootstrap(conn, estate_identities(await repo.list_users(conn)))
+    await enrol_small_inventory(conn, await smki_repo.load_store(conn))
+    if loaded.devices > STORED_UP_TO:
+        await settle(conn)
+    return loaded
+
+
+def _print_loaded(loaded: EstateLoaded) -> None:
+    print(f"loaded {len(loaded.users)} users, {loaded.devices} devices, {len(loaded.cpl)} CPL entries")
 
 
 def _users_set_endpoint(args: argparse.Namespace) -> int:
@@ -300,7 +355,7 @@ def _devices_fault(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     summary = bench.run(duration=args.duration, concurrency=args.concurrency, workload=args.workload,
                         target=args.target, keys=args.keys, workers=args.workers, as_json=args.json,
-                        data_dir=args.data_dir, device=args.device)
+                        data_dir=args.data_dir, device=args.device, spread=args.spread)
     bench.print_summary(summary, args.json)
     return 0
 

@@ -26,15 +26,20 @@ SMKI = "dccsim_smki"                    # credentials issued, imported or tracke
 
 # Without notifications a cached value is re-read after this long.
 FALLBACK_TTL = 1.0
+# A cache of something per device keeps at most this many (a large estate's devices do not all fit; the
+# oldest kept goes first).
+PER_DEVICE = 10_000
 
 
 class Cache(Generic[K, V]):
     """Values by key, emptied whenever one of ``channels`` announces a change (see the module docstring)."""
 
-    def __init__(self, name: str, channels: tuple[str, ...], *, ttl: float = FALLBACK_TTL):
+    def __init__(self, name: str, channels: tuple[str, ...], *, ttl: float = FALLBACK_TTL,
+                 max_entries: int | None = None):
         self.name = name
         self.channels = channels
         self.ttl = ttl
+        self.max_entries = max_entries
         self.watched = False            # True once every change of its sources reaches it
         self.generation = 0
         self._entries: dict[K, tuple[float, V]] = {}
@@ -60,6 +65,12 @@ class Cache(Generic[K, V]):
         """Keep ``value`` unless the cache was emptied since ``generation`` (when its read began)."""
         if generation == self.generation:
             self._entries[key] = (time.monotonic(), value)
+            if self.max_entries is not None and len(self._entries) > self.max_entries:
+                del self._entries[next(iter(self._entries))]
+
+    def discard(self, key: K) -> None:
+        """Forget the value kept for ``key`` (this process changed what it was built from)."""
+        self._entries.pop(key, None)
 
     def derived(self, key: K, build: Callable[[], V]) -> V:
         """The value kept for ``key``, or ``build()`` (from what this process holds in memory) kept from now."""

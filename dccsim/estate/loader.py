@@ -1,11 +1,10 @@
-"""Read an estate YAML file, check it, and write it into the inventory (idempotently)."""
+"""Estate YAML entries checked into inventory records, and the whole-file, row-by-row writer of an estate (the
+reference the batched writer, ``dccsim.estate.bulk``, is measured against)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from dccsim.runtime.settings import SCENARIOS_DIR
 from dccsim.s1sp.profiles import DEFAULT_S1SP, S1SP_ATTRIBUTE, S1SP_PROFILES
@@ -48,79 +47,92 @@ def _eui(value: Any, where: str) -> str:
 def parse_estate(document: dict[str, Any]) -> Estate:
     """Turn the YAML structure into inventory records, rejecting unknown values."""
     if not isinstance(document, dict):
-        raise EstateError("an estate file is a mapping with users, premises, devices and cpl")
-    users = []
-    for i, entry in enumerate(document.get("users") or []):
-        where = f"users[{i}]"
-        names = [str(role) for role in entry.get("roles") or []]
-        unknown = set(names) - {role.value for role in UserRole}
-        if unknown:
-            raise EstateError(f"{where}: unknown roles {sorted(unknown)}")
-        roles = tuple(UserRole(name) for name in names)
-        capacity = entry.get("capacity") or {}
-        users.append(User(
-            entity_id=_eui(entry.get("entity_id"), where),
-            name=str(entry.get("name") or entry.get("entity_id")),
-            roles=roles,
-            response_endpoint=entry.get("endpoint"),
-            capacity_rps=capacity.get("rps"),
-            capacity_burst=capacity.get("burst"),
-        ))
+        raise EstateError(NOT_A_MAPPING)
+    users = [parse_user(entry, i) for i, entry in enumerate(document.get("users") or [])]
     devices: list[Device] = []
     parties: list[tuple[str, str, str]] = []
     groups = [(p, p.get("devices") or []) for p in document.get("premises") or []]
     groups.append(({}, document.get("devices") or []))
     for premises, entries in groups:
         for i, entry in enumerate(entries):
-            where = f"device {entry.get('device_id', i)}"
-            device_id = _eui(entry.get("device_id"), where)
-            device_type = str(entry.get("type"))
-            if device_type not in {t.value for t in DeviceType}:
-                raise EstateError(f"{where}: unknown device type {device_type!r}")
-            generation = str(entry.get("smets_generation", "SMETS2"))
-            if generation not in ("SMETS1", "SMETS2"):
-                raise EstateError(f"{where}: smets_generation must be SMETS1 or SMETS2")
-            status = str(entry.get("status", DeviceStatus.COMMISSIONED.value))
-            if status not in {s.value for s in DeviceStatus}:
-                raise EstateError(f"{where}: unknown SMI status {status!r}")
-            devices.append(Device(
-                device_id=device_id,
-                device_type=DeviceType(device_type),
-                status=DeviceStatus(status),
-                manufacturer=_opt(entry.get("manufacturer")),
-                model=_opt(entry.get("model")),
-                firmware_version=_opt(entry.get("firmware_version")),
-                gbcs_version=_opt(entry.get("gbcs_version")),
-                smets_chts_version=_opt(entry.get("smets_chts_version")),
-                smets_generation=generation,
-                esme_variant=_opt(entry.get("esme_variant")),
-                install_code=_opt(entry.get("install_code")),
-                chf_id=_eui(entry["chf"], where) if entry.get("chf") else None,
-                gpf_id=_eui(entry["gpf"], where) if entry.get("gpf") else None,
-                import_mpxn=_opt(entry.get("mpxn")),
-                secondary_import_mpan=_opt(entry.get("secondary_import_mpan")),
-                export_mpan=_opt(entry.get("export_mpan")),
-                uprn=_opt(entry.get("uprn", premises.get("uprn"))),
-                postcode=_opt(entry.get("postcode", premises.get("postcode"))),
-                address_identifier=_opt(entry.get("address_identifier", premises.get("address_identifier"))),
-                csp_region=_opt(entry.get("csp_region", premises.get("csp_region"))),
-                han_variant=_opt(entry.get("han_variant")),
-                connectivity=_opt(entry.get("connectivity")),
-                attributes=_s1sp(entry.get("s1sp", premises.get("s1sp")), generation, where),
-            ))
-            for role, entity in (entry.get("parties") or {}).items():
-                if role not in DUIS_ROLES:
-                    raise EstateError(f"{where}: unknown party role {role!r}")
-                parties.append((device_id, role, _eui(entity, where)))
-    cpl = []
-    for i, entry in enumerate(document.get("cpl") or []):
-        status = str(entry.get("status", "Current"))
-        if status not in ("Current", "Removed"):
-            raise EstateError(f"cpl[{i}]: status must be Current or Removed")
-        cpl.append(CplEntry(str(entry["manufacturer"]), str(entry["model"]), str(entry["firmware_version"]),
-                            status, _opt(entry.get("firmware_hash")), _opt(entry.get("device_type")),
-                            _opt(entry.get("gbcs_version"))))
+            device, its_parties = parse_device(entry, i, premises)
+            devices.append(device)
+            parties.extend(its_parties)
+    cpl = [parse_cpl_entry(entry, i) for i, entry in enumerate(document.get("cpl") or [])]
     return Estate(users, devices, parties, cpl)
+
+
+NOT_A_MAPPING = "an estate file is a mapping with users, premises, devices and cpl"
+
+
+def parse_user(entry: dict[str, Any], i: int) -> User:
+    """``users[i]`` of an estate file as a User."""
+    where = f"users[{i}]"
+    names = [str(role) for role in entry.get("roles") or []]
+    unknown = set(names) - {role.value for role in UserRole}
+    if unknown:
+        raise EstateError(f"{where}: unknown roles {sorted(unknown)}")
+    roles = tuple(UserRole(name) for name in names)
+    capacity = entry.get("capacity") or {}
+    return User(
+        entity_id=_eui(entry.get("entity_id"), where),
+        name=str(entry.get("name") or entry.get("entity_id")),
+        roles=roles,
+        response_endpoint=entry.get("endpoint"),
+        capacity_rps=capacity.get("rps"),
+        capacity_burst=capacity.get("burst"),
+    )
+
+
+_DEVICE_TYPES = frozenset(t.value for t in DeviceType)
+_STATUSES = frozenset(s.value for s in DeviceStatus)
+
+
+def parse_device(entry: dict[str, Any], i: int, premises: dict[str, Any]) -> tuple[Device, list[tuple[str, str, str]]]:
+    """The ``i``-th device entry (of a premises, or of the top-level ``devices``) as a Device and its parties
+    (device id, role, entity id); the premises gives the address fields the device does not."""
+    where = f"device {entry.get('device_id', i)}"
+    device_id = _eui(entry.get("device_id"), where)
+    device_type = str(entry.get("type"))
+    if device_type not in _DEVICE_TYPES:
+        raise EstateError(f"{where}: unknown device type {device_type!r}")
+    generation = str(entry.get("smets_generation", "SMETS2"))
+    if generation not in ("SMETS1", "SMETS2"):
+        raise EstateError(f"{where}: smets_generation must be SMETS1 or SMETS2")
+    status = str(entry.get("status", DeviceStatus.COMMISSIONED.value))
+    if status not in _STATUSES:
+        raise EstateError(f"{where}: unknown SMI status {status!r}")
+    device = Device(
+        device_id=device_id,
+        device_type=DeviceType(device_type),
+        status=DeviceStatus(status),
+        manufacturer=_opt(entry.get("manufacturer")),
+        model=_opt(entry.get("model")),
+        firmware_version=_opt(entry.get("firmware_version")),
+        gbcs_version=_opt(entry.get("gbcs_version")),
+        smets_chts_version=_opt(entry.get("smets_chts_version")),
+        smets_generation=generation,
+        esme_variant=_opt(entry.get("esme_variant")),
+        install_code=_opt(entry.get("install_code")),
+        chf_id=_eui(entry["chf"], where) if entry.get("chf") else None,
+        gpf_id=_eui(entry["gpf"], where) if entry.get("gpf") else None,
+        import_mpxn=_opt(entry.get("mpxn")),
+        secondary_import_mpan=_opt(entry.get("secondary_import_mpan")),
+        export_mpan=_opt(entry.get("export_mpan")),
+        uprn=_opt(entry.get("uprn", premises.get("uprn"))),
+        postcode=_opt(entry.get("postcode", premises.get("postcode"))),
+        address_identifier=_opt(entry.get("address_identifier", premises.get("address_identifier"))),
+        csp_region=_opt(entry.get("csp_region", premises.get("csp_region"))),
+        han_variant=_opt(entry.get("han_variant")),
+        connectivity=_opt(entry.get("connectivity")),
+        attributes=_s1sp(entry.get("s1sp", premises.get("s1sp")), generation, where),
+    )
+    parties = []
+    for role, entity in (entry.get("parties") or {}).items():
+        if role not in DUIS_ROLES:
+            raise EstateError(f"{where}: unknown party role {role!r}")
+        parties.append((device_id, role, _eui(entity, where)))
+    return device, parties
 
 
 def _s1sp(name: Any, generation: str, where: str) -> dict[str, Any]:
@@ -131,6 +143,16 @@ def _s1sp(name: Any, generation: str, where: str) -> dict[str, Any]:
     if name not in S1SP_PROFILES:
         raise EstateError(f"{where}: unknown S1SP {name!r} (known: {', '.join(sorted(S1SP_PROFILES))})")
     return {S1SP_ATTRIBUTE: name}
+
+
+def parse_cpl_entry(entry: dict[str, Any], i: int) -> CplEntry:
+    """``cpl[i]`` of an estate file as a CPL entry."""
+    status = str(entry.get("status", "Current"))
+    if status not in ("Current", "Removed"):
+        raise EstateError(f"cpl[{i}]: status must be Current or Removed")
+    return CplEntry(str(entry["manufacturer"]), str(entry["model"]), str(entry["firmware_version"]),
+                    status, _opt(entry.get("firmware_hash")), _opt(entry.get("device_type")),
+                    _opt(entry.get("gbcs_version")))
 
 
 def _opt(value: Any) -> str | None:
@@ -161,16 +183,6 @@ async def load_estate(conn, estate: Estate) -> None:
 
 def _unlinked(device: Device) -> Device:
     return replace(device, chf_id=None, gpf_id=None)
-
-
-async def load_estate_file(conn, path: Path) -> Estate:
-    try:
-        document = yaml.safe_load(Path(path).read_text())
-    except yaml.YAMLError as exc:
-        raise EstateError(f"{path}: not valid YAML: {exc}") from None
-    estate = parse_estate(document)
-    await load_estate(conn, estate)
-    return estate
 
 
 def estate_identities(users: list[User]) -> list[UserIdentity]:

@@ -13,6 +13,7 @@ from dccsim.han import response_rules
 from dccsim.han.context import HanContext
 from dccsim.han.dcc_alerts import premises_parties
 from dccsim.han.documents import Outgoing
+from dccsim.han.identities import device_credentials
 from dccsim.han.processing import firmware_against_cpl
 from dccsim.han.throttling import admit
 from dccsim.inventory import repository as repo
@@ -23,6 +24,8 @@ async def route_device_alert(han: HanContext, conn, device: Device, frame: bytes
                              request_id: str | None) -> list[Outgoing]:
     """Deliver a device's alert (as DeviceAlertMessages) to the Users entitled to it, after the DCC's own
     processing of it (which may raise DCC Alerts)."""
+    if await device_credentials(conn, han.smki, device):
+        han.credentials_changed()
     decoded = gbcs.decode(frame, han.keys.store())
     han.message_log.add(request_id=request_id, direction="in", kind="gbcs-alert", body=frame.hex())
     code = rules.alert_code(decoded)

@@ -13,10 +13,12 @@ from cryptography.hazmat.primitives import serialization
 
 import gbcs
 from devices import DeviceIdentity
-from dccsim.db.cache import SMKI, Cache, Caches
+from dccsim.db.cache import PER_DEVICE, SMKI, Cache, Caches
+from dccsim.inventory.models import Device
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.authority import Authority
 from dccsim.smki.credentials import Credential, Usage
+from dccsim.smki.derived import STORED_UP_TO
 from dccsim.smki.store import CredentialStore
 
 
@@ -26,7 +28,8 @@ class Identities:
     def __init__(self, smki: CredentialStore, acb: str, caches: Caches):
         self.smki = smki
         self.acb = acb
-        self._identities: Cache[str, DeviceIdentity] = caches.add(Cache("device identities", (SMKI,)))
+        self._identities: Cache[str, DeviceIdentity] = caches.add(
+            Cache("device identities", (SMKI,), max_entries=PER_DEVICE))
         self._directories: Cache[str, gbcs.StaticKeyStore] = caches.add(Cache("organisations' keys", (SMKI,)))
 
     def directory(self) -> gbcs.StaticKeyStore:
@@ -54,12 +57,25 @@ class Identities:
             certificates[usage.value] = credential.certificate.public_bytes(serialization.Encoding.DER)
         return DeviceIdentity(device_id, keys, certificates, self.directory())
 
+    def forget(self, device_id: str) -> None:
+        """The device's credentials changed in this process: its identity is built again when next asked for."""
+        self._identities.discard(device_id)
+
     def _own(self, device_id: str, usage: str) -> Credential | None:
         """The device's key pair: the credential whose private key the simulator issued to it."""
         for credential in self.smki.all_gbcs(device_id, usage):
             if credential.private_key is not None:
                 return credential
         return None
+
+
+async def enrol_small_inventory(conn, smki: CredentialStore) -> list[Credential]:
+    """An inventory of at most ``STORED_UP_TO`` devices (the demo estate, a hand-written one) has every
+    device's credentials issued and stored, as it always had; a larger one has them derived on first use."""
+    rows = await conn.fetch("SELECT device_id FROM device ORDER BY device_id LIMIT $1", STORED_UP_TO + 1)
+    if len(rows) > STORED_UP_TO:
+        return []
+    return await enrol_devices(conn, smki, [row["device_id"] for row in rows])
 
 
 async def enrol_devices(conn, smki: CredentialStore, device_ids: Iterable[str]) -> list[Credential]:
@@ -82,6 +98,17 @@ async def load_missing(conn, smki: CredentialStore, device_id: str) -> bool:
         if (credential.certificate.issuer.rfc4514_string(), credential.serial) not in known:
             smki.add(credential)
             added = True
+    return added
+
+
+async def device_credentials(conn, smki: CredentialStore, device: Device) -> bool:
+    """Make the credentials of a device of the inventory available to this process: those another worker
+    stored since this one loaded its store, else (none stored) its derived ones. True when stored ones were
+    read (what was built from the store goes); a device admitted to derivation changes nothing cached, as
+    nothing is built for a device before it is admitted."""
+    added = await load_missing(conn, smki, device.device_id)
+    if smki.derived is not None:
+        smki.derived.admit(device.device_id)
     return added
 
 

@@ -8,12 +8,13 @@ Control Broker on the User's behalf (GBCS: the device holds no cell for that Use
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from cryptography import x509
 
 from devices import CellSpec, Cell, DeviceState, Role, installation, kind_of, state_codec
-from dccsim.han.identities import load_missing
+from dccsim.han.identities import device_credentials
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device
 
@@ -73,6 +74,7 @@ async def knows(conn, device: Device, entity: str) -> bool:
     return entity in {await _premises_party(conn, device, ("IS",)), await _premises_party(conn, device, ("GS",))}
 
 
+@functools.lru_cache(maxsize=1024)     # the organisations' certificates, met at every device's installation
 def _key_identifier(certificate: x509.Certificate) -> bytes:
     try:
         return certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest[:8]
@@ -137,6 +139,6 @@ async def provisioned_state(conn, device: Device, stored: str | None, identities
         installation.install_cells(state, cells_for(identities, entities, device.device_type))
     else:
         add_prepayment_cell(identities, state, device.device_type)
-    if await load_missing(conn, identities.smki, device.device_id):
+    if await device_credentials(conn, identities.smki, device):
         identities.forget(device.device_id)
     return state

@@ -2,7 +2,8 @@
 caches until the credentials change (``dccsim.db.cache``: channel ``dccsim_smki``).
 
 ``DccKeys`` is what the DCC holds: its own Access Control Broker keys, and every party's and device's public
-keys to check what comes back. ``SmkiFollower`` keeps the store itself current when another process
+keys to check what comes back (a device whose credentials are derived, not stored, is looked up when asked
+for: ``dccsim.smki.derived``). ``SmkiFollower`` keeps the store itself current when another process
 issues, imports or tracks credentials.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import logging
 
 import asyncpg
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import gbcs
 from dccsim.db.cache import SMKI, Cache, Caches
@@ -29,16 +31,35 @@ class DccKeys:
         self.acb = acb
         self._cache: Cache[str, gbcs.StaticKeyStore] = caches.add(Cache("DCC GBCS keys", (SMKI,)))
 
-    def store(self) -> gbcs.StaticKeyStore:
+    def store(self) -> gbcs.KeyStore:
         return self._cache.derived("dcc", self._build)
 
-    def _build(self) -> gbcs.StaticKeyStore:
+    def _build(self) -> gbcs.KeyStore:
         keys = gbcs.StaticKeyStore(acb=self.acb)
         for credential in self.smki.active():
             if credential.entity_id and credential.usage.value in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
                 keys.add(credential.entity_id, credential.usage.value, public=credential.certificate,
                          private=credential.private_key)
-        return keys
+        return _WithDerivedDevices(keys, self.smki)
+
+
+class _WithDerivedDevices:
+    """The stored credentials' keys, and the public keys of the devices whose credentials are derived (never
+    their private keys: those are the devices' own)."""
+
+    def __init__(self, stored: gbcs.StaticKeyStore, smki: CredentialStore):
+        self.stored = stored
+        self.smki = smki
+        self.acb = stored.acb
+
+    def public_key(self, entity: str, usage: gbcs.KeyUsage | str) -> ec.EllipticCurvePublicKey | None:
+        found = self.stored.public_key(entity, usage)
+        if found is None and self.smki.derived is not None:
+            found = self.smki.derived.public_key(entity.upper(), usage)
+        return found
+
+    def private_key(self, entity: str, usage: gbcs.KeyUsage | str) -> ec.EllipticCurvePrivateKey | None:
+        return self.stored.private_key(entity, usage)
 
 
 class SmkiFollower:

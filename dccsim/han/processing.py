@@ -23,6 +23,7 @@ from dccsim.han.documents import Outgoing, dcc_alert_to
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, DeviceStatus, DeviceType
 from dccsim.smki.credentials import Usage, classify
+from dccsim.smki.device_credentials import keep_derived
 from dccsim.smki.repository import save_credentials
 
 _DUIS_TYPE = {DeviceType.APC: "HCALCS"}
@@ -175,6 +176,7 @@ async def _record_device_certificate(han: HanContext, conn, device: Device, cert
             return
     credential.private_key = None
     credential.source = "reported by device"
+    await keep_derived(conn, han.smki, device.device_id)
     await save_credentials(conn, [credential])
     han.smki.add(credential)
     han.credentials_changed()

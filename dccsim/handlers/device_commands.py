@@ -26,7 +26,7 @@ from dccsim.duis.responses import add
 from dccsim.han.commands.builder import build_command, execution_time
 from dccsim.han.commands.values import all_values, text_of
 from dccsim.han.origination import originate, precommand_bytes
-from dccsim.han.identities import load_missing
+from dccsim.han.identities import device_credentials
 from dccsim.han.installation import initial_chf_log
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
@@ -86,13 +86,13 @@ def _gas_threshold_check(ctx: ServiceRequest) -> None:
 
 @handles(*DEVICE_VARIANTS, target=Target.REQUEST_ID)
 async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
+    if await device_credentials(conn, services.smki, ctx.device):
+        services.han.credentials_changed()
     if ctx.command_variant in (5, 6, 7):
         return await _signed_precommand(ctx, conn, services)
     _install_code_check(ctx, services)
     _gas_threshold_check(ctx)
     spec, device = ctx.spec, ctx.device
-    if await load_missing(conn, services.smki, device.device_id):
-        services.han.credentials_changed()
     other_type = None
     if "OtherDeviceID" in ctx.body:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))

@@ -10,6 +10,7 @@ from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 from dccsim.han.dcc_alerts import enqueue_all
+from dccsim.han.identities import device_credentials
 from dccsim.han.processing import Answered, after_response
 
 # The Service Requests whose local responses may be returned (DUIS 3.8.117.2, as amended by V4.0).
@@ -22,6 +23,9 @@ async def return_local_command_response(ctx: ServiceRequest, conn: DccConnection
     body = ctx.body
     raw = body["DeviceGBCSResponse"]
     try:
+        sender = await repo.get_device(conn, gbcs.decode(raw).originator)
+        if sender is not None and await device_credentials(conn, services.smki, sender):
+            services.han.credentials_changed()
         message = gbcs.decode(raw, services.han.keys.store())
     except gbcs.GbcsError as exc:
         raise DuisRejection(E081302, f"the device response is not a GBCS message: {exc}") from None

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Protocol
 
 import asyncpg
 
-from dccsim.db.cache import INVENTORY, Cache, Caches
+from dccsim.db.cache import INVENTORY, PER_DEVICE, Cache, Caches
 from dccsim.db.connection import DccConnection
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import CplEntry, Device, User
@@ -47,10 +47,12 @@ class Inventory:
     def __init__(self, pool: asyncpg.Pool, caches: Caches):
         self.pool = pool
         self._caches = caches
-        self._devices: Cache[str, Device | None] = caches.add(Cache("devices", (INVENTORY,)))
-        self._parties: Cache[str, dict[str, str]] = caches.add(Cache("device parties", (INVENTORY,)))
+        self._devices: Cache[str, Device | None] = caches.add(
+            Cache("devices", (INVENTORY,), max_entries=PER_DEVICE))
+        self._parties: Cache[str, dict[str, str]] = caches.add(
+            Cache("device parties", (INVENTORY,), max_entries=PER_DEVICE))
         self._premises: Cache[str, list[tuple[Device, str | None]]] = caches.add(
-            Cache("premises with CPL statuses", (INVENTORY,)))
+            Cache("premises with CPL statuses", (INVENTORY,), max_entries=PER_DEVICE))
         self._users: Cache[str, User | None] = caches.add(Cache("users", (INVENTORY,)))
 
     # --- reads ------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ _NAMES = {"S": "send command", "T": "transform", "D": "non-device"}
 async def start_sites(sim: Simulator, *, admin: bool = True) -> list[web.AppRunner]:
     """Start the DUIS site, the SMKI repository site (and the admin site); return the runners to clean up."""
     runners = []
-    repository = SmkiRepository(sim.db.pool, sim.clock.now, sim.settings.strict_validity)
+    repository = SmkiRepository(sim.db.pool, sim.clock.now, sim.settings.strict_validity, sim.smki.derived)
     sites = [(create_app(sim.front_door), sim.settings.host, sim.settings.port),
              (create_smki_app(repository), sim.settings.host, sim.settings.smki_port)]
     if admin:

@@ -23,7 +23,7 @@ from dccsim.duis.xsd import load_schema
 from dccsim.estate import demo_estate_path, estate_identities, load_estate_file
 from dccsim.frontdoor.context import FrontDoor
 from dccsim.han.context import HanContext
-from dccsim.han.identities import Identities
+from dccsim.han.identities import Identities, enrol_small_inventory
 from dccsim.han.job_queue import JobQueue
 from dccsim.han.job_runner import DeviceJobWorker
 from dccsim.han.keys import DccKeys, SmkiFollower
@@ -35,6 +35,7 @@ from dccsim.runtime.releases import ReleaseProfile, profile
 from dccsim.runtime.settings import Settings
 from dccsim.s1sp.profiles import s1sp_identity
 from dccsim.smki import repository as smki_repo
+from dccsim.smki.device_credentials import derive_in
 from dccsim.smki.store import CredentialStore
 from dccsim.timing import shared_clock
 from dccsim.timing.clock import Clock, ClockMode, WallClock
@@ -90,7 +91,8 @@ class Simulator:
 
 
 async def prepare_state(settings: Settings, *, demo: bool = False) -> Database:
-    """Open the database, load the demo estate when asked (or when the inventory is empty), set up SMKI."""
+    """Open the database, load the demo estate when asked (or when the inventory is empty), set up SMKI (a
+    small inventory's device credentials issued, a large one's derived when first used)."""
     db = await open_database(settings)
     async with db.pool.acquire() as conn:
         empty = not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM dcc_user)")
@@ -98,9 +100,7 @@ async def prepare_state(settings: Settings, *, demo: bool = False) -> Database:
             await load_estate_file(conn, demo_estate_path())
         identities = estate_identities(await repo.list_users(conn))
         await smki_repo.bootstrap(conn, [*identities, s1sp_identity()])
-        devices = [r["device_id"] for r in await conn.fetch("SELECT device_id FROM device")]
-        store = await smki_repo.load_store(conn)
-        await smki_repo.issue_device_credentials(conn, store, devices)
+        await enrol_small_inventory(conn, await smki_repo.load_store(conn))
         await migrate_device_states(conn)
     return db
 
@@ -127,6 +127,7 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
     clock = await _clock(db, settings)
     async with db.pool.acquire() as conn:
         smki = await smki_repo.load_store(conn, strict_validity=settings.strict_validity, clock=clock.now)
+        await derive_in(conn, smki)
     dsp = smki.dsp_signing()
     signer = DuisSigner(dsp.private_key, dsp.certificate)
     message_log = MessageLog(db.bookkeeping, clock)

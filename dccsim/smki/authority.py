@@ -60,12 +60,12 @@ def _key_usage(*, signing: bool = False, agreement: bool = False, ca: bool = Fal
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key, *, not_before: dt.datetime = NOT_BEFORE,
-             not_after: dt.datetime = NOT_AFTER) -> x509.CertificateBuilder:
+             not_after: dt.datetime = NOT_AFTER, serial: int | None = None) -> x509.CertificateBuilder:
     return (x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(issuer)
             .public_key(public_key)
-            .serial_number(x509.random_serial_number())
+            .serial_number(serial or x509.random_serial_number())
             .not_valid_before(not_before)
             .not_valid_after(not_after))
 
@@ -172,18 +172,23 @@ def _hardware_module_name(device_id: str) -> bytes:
     return bytes([0x30, len(inner)]) + inner
 
 
-def issue_device(ca: Authority, device_id: str, usage: Usage,
-                 public_key: ec.EllipticCurvePublicKey | None = None) -> Credential:
-    """A device certificate: empty subject, hardwareModuleName naming the device; for a new key pair, or for
-    the public key a device's certification request (6.17) carries (the device keeps the private key)."""
-    key = new_key() if public_key is None else None
+def issue_device(ca: Authority, device_id: str, usage: Usage, *, key: ec.EllipticCurvePrivateKey | None = None,
+                 serial: int | None = None, public_key: ec.EllipticCurvePublicKey | None = None) -> Credential:
+    """A device certificate: empty subject, hardwareModuleName naming the device. For a new key pair; for
+    ``key``; or for the ``public_key`` a device's certification request (6.17) carries (the device keeps the
+    private key). Given its ``key`` and ``serial``, the certificate is the same, byte for byte, every time
+    (deterministic ECDSA)."""
+    deterministic = key is not None and serial is not None
+    if public_key is None:
+        key = key or new_key()
+        public_key = key.public_key()
     agreement = usage is Usage.GBCS_KEY_AGREEMENT
     san = x509.SubjectAlternativeName([x509.OtherName(OID_HARDWARE_MODULE_NAME, _hardware_module_name(device_id))])
-    cert = (_builder(x509.Name([]), ca.name, public_key or key.public_key())
+    cert = (_builder(x509.Name([]), ca.name, public_key, serial=serial)
             .add_extension(san, critical=True)
             .add_extension(_key_usage(signing=not agreement, agreement=agreement), critical=True)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
                            critical=False)
-            .sign(ca.key, hashes.SHA256()))
+            .sign(ca.key, hashes.SHA256(), ecdsa_deterministic=deterministic or None))
     return Credential(certificate=cert, entity_id=device_id, usage=usage, role_code=None, private_key=key,
                       source="generated", is_device=True)

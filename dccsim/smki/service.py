@@ -8,7 +8,8 @@ parameters are not valid. Before that, as at the DUIS front door: a body over th
 one-line plain-text reason. Any query string (the client sends an ``apikey``) is ignored.
 
 Every answer is read from PostgreSQL when it is asked for, so it is the same from every worker and shows a
-certificate the moment the transaction that stored it commits.
+certificate the moment the transaction that stored it commits. A device of the inventory whose credentials
+have never been used has its derived ones stored when it is first searched for.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from aiohttp import web
 from dccsim.duis.safexml import UnsafeXml
 from dccsim.smki import messages
 from dccsim.smki import repository as smki_repo
+from dccsim.smki.derived import DerivedDevices
+from dccsim.smki.device_credentials import repository_certificates
 from dccsim.smki.search import RepositoryEntry, entries, find, with_serial
 
 log = logging.getLogger(__name__)
@@ -41,11 +44,12 @@ class SmkiRepository:
     pool: asyncpg.Pool
     now: Callable[[], datetime]
     strict_validity: bool
+    derived: DerivedDevices | None = None     # inventory devices' credentials, derived on first use
 
     async def search(self, body: bytes) -> list[RepositoryEntry]:
         search = messages.read_search(body)
         async with self.pool.acquire() as conn:
-            stored = await smki_repo.certificates_of(conn, search.entity_id)
+            stored = await repository_certificates(conn, self.derived, search.entity_id)
         return find(search, entries(stored, now=self.now(), strict_validity=self.strict_validity))
 
     async def retrieve(self, body: bytes) -> RepositoryEntry | None:

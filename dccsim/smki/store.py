@@ -9,6 +9,7 @@ from typing import Callable
 from cryptography import x509
 
 from dccsim.smki.credentials import GBCS_USAGES, Credential, Usage
+from dccsim.smki.derived import DerivedDevices
 from dccsim.smki.errors import CertificateExpired
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ class CredentialStore:
     period is not usable: the next-preferred usable credential of that entity and usage takes its place,
     or there is none. Otherwise it is used, with one logged warning per certificate. A ``quiet`` store logs
     none: one built to answer a single question (an SMKI repository search) would repeat them every time.
+
+    A device of the inventory for which no credential is held has its derived ones (``derived``,
+    ``dccsim.smki.derived``) once the caller has admitted it there; they are not in ``active``.
     """
 
     def __init__(self, *, strict_validity: bool = False, clock: Callable[[], dt.datetime] = _wall_clock,
@@ -63,6 +67,7 @@ class CredentialStore:
         self._warned: set[tuple[x509.Name, int]] = set()
         self.authorities: dict[str, Credential] = {}   # "root" / "organisations" / "devices"
         self.read_to: tuple[dt.datetime, int] | None = None   # (created_at, id) of the last row read
+        self.derived: DerivedDevices | None = None
 
     def add(self, cred: Credential, *, authority_role: str | None = None) -> None:
         self._all.append(cred)
@@ -81,7 +86,7 @@ class CredentialStore:
         return list(self._all)
 
     def _pick(self, key: tuple[str, str], now: dt.datetime | None = None) -> Credential | None:
-        ranked = self._ranked.get(key, ())
+        ranked = self._ranked.get(key) or self._derived(key)
         if key[1] not in _GBCS_USAGES:
             return ranked[0] if ranked else None
         return next((c for c in ranked if self.usable(c, now)), None)
@@ -128,7 +133,13 @@ class CredentialStore:
 
     def all_gbcs(self, entity_id: str, usage: str, *, now: dt.datetime | None = None) -> list[Credential]:
         """Every usable GBCS credential of an entity for a usage (renewed sets included), preferred first."""
-        return [c for c in self._ranked.get((entity_id, usage), ()) if self.usable(c, now)]
+        key = (entity_id, usage)
+        return [c for c in self._ranked.get(key) or self._derived(key) if self.usable(c, now)]
+
+    def _derived(self, key: tuple[str, str]) -> tuple[Credential, ...]:
+        """The derived credential of an admitted device that holds none (see the class docstring)."""
+        found = self.derived.credential(*key) if self.derived is not None else None
+        return (found,) if found is not None else ()
 
     def gbcs_keys(self) -> dict[tuple[str, str], tuple[x509.Certificate, object]]:
         """{(entity id, "ds"|"ka"|"pp-ka"): (certificate, private key or None)} for the GBCS layer."""

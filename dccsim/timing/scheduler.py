@@ -27,6 +27,7 @@ from dccsim.han.commands.fills_esme import schedule_body
 from dccsim.han.context import HanContext
 from dccsim.han.device_events import AD1_AFTER, notify_power_outages
 from dccsim.han.documents import Outgoing
+from dccsim.han.identities import device_credentials
 from dccsim.han.job_runner import DeviceJobWorker
 from dccsim.han.store import DccTransaction
 from dccsim.han.throttling import close_due_windows
@@ -191,6 +192,8 @@ async def run_due_schedules(han: HanContext) -> int:
                                        recipient=device.device_id, message_code=command.message_code,
                                        payload=command.payload, other_info_extra=command.other_info_extra,
                                        ciphered=True)
+                if await device_credentials(conn, han.smki, device):
+                    han.credentials_changed()
                 frame = gbcs.encode(message, han.keys.store())
                 request_id = f"{dashed(schedule['owner'])}:{dashed(device.device_id)}:{counter}"
                 await han.jobs.add(conn, request_id=request_id, user_id=schedule["owner"], device=device,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from dccsim.duis.outcomes import E21, I0, I99
 from tests.console.browser import skip_without_browser
 

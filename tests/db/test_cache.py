@@ -63,3 +63,20 @@ async def test_what_is_derived_from_a_cache_goes_with_it():
     cache.on_clear(lambda: gone.append(True))
     cache.clear()
     assert gone == [True]
+
+
+async def test_a_bounded_cache_keeps_the_latest_values_and_reads_a_forgotten_one_again():
+    cache: Cache[str, str] = Cache("per device", (INVENTORY,), max_entries=2)
+    cache.watched = True
+    reads = []
+
+    async def load(key: str) -> str:
+        reads.append(key)
+        return key.upper()
+
+    for key in ("a", "b", "c", "b"):
+        assert await cache.get(key, lambda key=key: load(key)) == key.upper()
+    assert reads == ["a", "b", "c"]
+    assert await cache.get("a", lambda: load("a")) == "A" and reads[-1] == "a"
+    cache.discard("c")
+    assert cache.peek("c") is None and cache.peek("a") == "A"

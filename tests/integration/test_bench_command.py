@@ -36,6 +36,16 @@ def test_bench_reports_json(workload):
     assert summary["concurrency"] == 2
 
 
+@pytest.mark.parametrize("workload", ["non-device", "device"])
+def test_bench_spreads_its_requests_over_many_meters(workload):
+    result = subprocess.run([sys.executable, "-m", "dccsim", "bench", "--duration", "1", "--concurrency", "2",
+                             "--workers", "1", "--workload", workload, "--spread", "40", "--json"],
+                            capture_output=True, text=True, timeout=300)
+    summary = _summary(result)
+    assert summary["requests"] > 0 and summary["errors"] == 0
+    assert set(summary["outcomes"]) == {"200 I0"} and summary["devices"] == 40
+
+
 async def test_bench_targets_a_running_simulator(pg_base_url, tmp_path):
     url = await create_fresh_database(pg_base_url)
     port, admin = free_port(), free_port()

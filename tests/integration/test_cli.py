@@ -74,7 +74,7 @@ async def test_cli_commands_share_one_state(pg_base_url, tmp_path):
 
 def test_every_subcommand_has_help():
     for args in (["--help"], ["serve", "--help"], ["keys", "export", "--help"], ["keys", "import", "--help"],
-                 ["estate", "load", "--help"], ["users", "set-endpoint", "--help"]):
+                 ["estate", "load", "--help"], ["estate", "generate", "--help"], ["users", "set-endpoint", "--help"]):
         result = subprocess.run([sys.executable, "-m", "dccsim", *args], capture_output=True, text=True, timeout=60)
         assert result.returncode == 0 and "usage:" in result.stdout
 
@@ -209,3 +209,34 @@ def test_compose_publishes_admin_on_loopback_duis_and_smki_everywhere_and_the_ke
     admin = [p for p in compose["ports"] if p.endswith(f":{ADMIN_PORT}")]
     assert admin == [f"127.0.0.1:{ADMIN_PORT}:{ADMIN_PORT}"]
     assert f"{DUIS_PORT}:{DUIS_PORT}" in compose["ports"] and f"{SMKI_PORT}:{SMKI_PORT}" in compose["ports"]
+
+
+async def test_estate_generate_writes_the_same_file_twice_and_loads_a_large_estate_with_derived_keys(pg_base_url,
+                                                                                                   tmp_path):
+    env = {**os.environ, "DCCSIM_DATABASE_URL": await create_fresh_database(pg_base_url)}
+    files = [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    for path in files:
+        written = _dccsim(tmp_path, "estate", "generate", "--premises", "250", "--seed", "9", "--smets1-share",
+                          "0.1", "--out", str(path), env=env)
+        assert written.returncode == 0 and "wrote 250 premises" in written.stdout, written.stderr
+    assert files[0].read_bytes() == files[1].read_bytes()
+    assert yaml.safe_load(files[0].read_text())["premises"][0]["devices"][0]["type"] == "CHF"
+
+    loaded = _dccsim(tmp_path, "estate", "generate", "--premises", "250", "--seed", "9", env=env)
+    assert loaded.returncode == 0 and "loaded 19 users" in loaded.stdout, loaded.stderr
+    meter = "0C-3D-4E-03-00-00-00-01" if "0C-3D-4E-03-00-00-00-01" in files[0].read_text() else \
+        "0D-4E-5F-03-00-00-00-01"
+    plain = meter.replace("-", "").lower()
+    exported = _dccsim(tmp_path, "keys", "export", str(tmp_path / "keys"), env=env)
+    assert exported.returncode == 0 and not (tmp_path / "keys" / f"{plain}-ka.pem").exists()
+    exported = _dccsim(tmp_path, "keys", "export", str(tmp_path / "keys"), "--device", meter, env=env)
+    assert exported.returncode == 0, exported.stderr
+    again = _dccsim(tmp_path, "keys", "export", str(tmp_path / "again"), "--device", meter, env=env)
+    assert again.returncode == 0, again.stderr
+    for name in (f"{plain}-ka.pem", f"{plain}-ka.key", f"{plain}-ds.pem"):
+        assert (tmp_path / "keys" / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+    unknown = _dccsim(tmp_path, "keys", "export", str(tmp_path / "none"), "--device", "0C-3D-4E-03-FF-FF-FF-FF",
+                      env=env)
+    assert unknown.returncode == 1 and "not in the inventory" in unknown.stderr and "Traceback" not in unknown.stderr
+    bad = _dccsim(tmp_path, "estate", "generate", "--premises", "-3", env=env)
+    assert bad.returncode == 1 and "negative" in bad.stderr and "Traceback" not in bad.stderr

@@ -122,11 +122,3 @@ def all_values(body: Any, name: str) -> list[Any]:
         for item in body:
             found.extend(all_values(item, name))
     return found
-
-
-def gbcs_version(device: Any) -> tuple[int, ...]:
-    """The device's GBCS version as numbers (1.0 when the inventory does not say or says something else)."""
-    try:
-        return tuple(int(p) for p in (device.gbcs_version or "1.0").split("."))
-    except ValueError:
-        return (1, 0)
