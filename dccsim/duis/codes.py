@@ -31,7 +31,6 @@ __all__ = [
     "E080201",
     "E120101",
     "E080301",
-    "E060701",
     "E080405",
     "E080902",
     "E080903",
@@ -104,8 +103,6 @@ class Code(enum.StrEnum):
     """Request WAN Matrix – property not known"""
     E080301 = "E080301"
     """Decommission Device – invalid device"""
-    E060701 = "E060701"
-    """Update Device Configuration (Gas Flow) – SMETS1 S1SP cannot take the decimal rate"""
     E080405 = "E080405"
     """Update Inventory – invalid status change"""
     E080902 = "E080902"
@@ -113,7 +110,7 @@ class Code(enum.StrEnum):
     E080903 = "E080903"
     """Read Device Log – ReadSecurityDetails on a non-CHF"""
     E060701 = "E060701"
-    """Update Device Configuration (Gas Flow) – decimal flow rate"""
+    """Update Device Configuration (Gas Flow) – decimal flow rate not supported"""
     E081111 = "E081111"
     """Update HAN Device Log – install code length"""
     E081401 = "E081401"
@@ -174,7 +171,6 @@ E050301: Final = Code.E050301
 E080201: Final = Code.E080201
 E120101: Final = Code.E120101
 E080301: Final = Code.E080301
-E060701: Final = Code.E060701
 E080405: Final = Code.E080405
 E080902: Final = Code.E080902
 E080903: Final = Code.E080903

@@ -123,9 +123,6 @@ TABLE: tuple[Outcome, ...] = (
           "No CSP region can be given for the property: its UPRN or address is not known."),
     _duis("E080301", "Decommission Device – invalid device",
           "The Device cannot be decommissioned in its current status."),
-    _duis("E060701", "Update Device Configuration (Gas Flow) – SMETS1 S1SP cannot take the decimal rate",
-          "The target Device is a SMETS1 GSME whose S1SP does not support the XML element "
-          "UncontrolledGasFlowRateDecimal (CR1290)."),
     _duis("E080405", "Update Inventory – invalid status change",
           "The requested Device status change is not permitted from the current status."),
     _duis("E080902", "Read Device Log – feature not supported",
@@ -134,9 +131,9 @@ TABLE: tuple[Outcome, ...] = (
     _duis("E080903", "Read Device Log – ReadSecurityDetails on a non-CHF",
           "The Device Type is not a CHF however 'ReadSecurityDetails' is specified in the Service "
           "Request."),
-    _duis("E060701", "Update Device Configuration (Gas Flow) – decimal flow rate",
+    _duis("E060701", "Update Device Configuration (Gas Flow) – decimal flow rate not supported",
           "UncontrolledGasFlowRateDecimal is given for a Device whose GBCS version is below 3.2 (release note "
-          "V4.0: \"GBCS v3.2 or later\")."),
+          "V4.0: \"GBCS v3.2 or later\"), or for a SMETS1 GSME whose S1SP does not support it (CR1290)."),
     _duis("E081111", "Update HAN Device Log – install code length",
           "The Service Request refers to a SMETS2 Device but the InstallCode field is not 32 "
           "characters (representing 16 octets) in length."),
