@@ -183,6 +183,20 @@ def _set_on_boost(number: int):
     return write
 
 
+def _set_description(number: int):
+    """ECS46a (6.14.1): a switch's description, held with the controller it describes."""
+    def write(ctx: Context, value: Node) -> int:
+        if value.get("type") != "visible-string":
+            return Result.TYPE_UNMATCHED
+        try:
+            text = bytes.fromhex(value.get("hex") or "").decode("ascii")
+        except (ValueError, UnicodeDecodeError):
+            return Result.TYPE_UNMATCHED
+        controllers(ctx).controllers[number - 1].description = text
+        return Result.SUCCESS
+    return write
+
+
 def _set_offset_limit(ctx: Context, value: Node) -> int:
     limit = value.get("value")
     if value.get("type") != "long-unsigned" or not isinstance(limit, int):
@@ -194,4 +208,5 @@ def _set_offset_limit(ctx: Context, value: Node) -> int:
 WRITES: dict[tuple[int, str, int], Callable[[Context, Node], int]] = {
     (1, RANDOMISED_OFFSET, 2): _set_offset_limit,
     **{(1, f"00005E2C{0x0600 + n:04X}", 2): _set_on_boost(n) for n in range(1, CONTROLLERS + 1)},
+    **{(1, f"00005E2C{0x0A + n:04X}", 2): _set_description(n) for n in range(1, CONTROLLERS + 1)},
 }

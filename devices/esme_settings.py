@@ -1,7 +1,7 @@
 """The ESME's device-configuration objects (what DUIS 6.x reads and sets): their factory values, and the
 ones the meter derives from its state (its identity, payment mode, the load limiter's active settings).
 
-A set (ECS28a, ECS29x, ECS30a, ECS34, ECS37, ECS39x, ECS46a, ECS48, ECS81) stores a new value in the
+A set (ECS28a, ECS29x, ECS30a, ECS34, ECS37, ECS39x, ECS48, ECS81) stores a new value in the
 attribute store, which the matching read (ECS26x, ECS40, ECS25r, ECS27) returns afterwards.
 """
 from __future__ import annotations
@@ -59,8 +59,6 @@ def factory_values(caps: Capabilities) -> dict[str, Node]:
         k(9000, LOAD_LIMIT_SUPPLY, 2): x.boolean(False), k(9000, LOAD_LIMIT_THRESHOLD, 2): x.dlu(6900),
         k(9000, LOAD_LIMIT_PERIOD, 2): x.dlu(300), k(9000, LOAD_LIMIT_RESTORATION, 2): x.dlu(30),
     })
-    for n in range(5):                          # auxiliary switch descriptions (ECS46a)
-        values[k(1, f"00005E2C{0x0B + n:04X}", 2)] = {"type": "visible-string", "hex": ""}
     for obis in ("001E61620FFF", "001E616210FF", "001E616211FF", "001E616212FF", "002161620FFF",
                  "0021616212FF"):           # non-critical alert behaviours read by ECS25r1 / ECS25r2
         values[k(1, obis, 2)] = _alert_bits()

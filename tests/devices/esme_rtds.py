@@ -24,7 +24,7 @@ def variant_for(name: str) -> str:
         return "B"
     if name.startswith(("ECS23b", "ECS26k", "ECS29b", "ECS29d", "ECS29f")):
         return "C"
-    if name.startswith(("ECS15c", "ECS35f")):
+    if name.startswith(("ECS15c", "ECS35f", "ECS46a")):
         return "AD"
     if name.startswith("ECS35g"):
         return "ADF"
