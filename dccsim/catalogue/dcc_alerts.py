@@ -101,11 +101,11 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
                   "8.11 answers with its own Response (CCS01 / CCS02); no separate result alert is modelled",
                   (REQUESTER,)),
     DccAlertSpec("N12", "Change of supplier: the device has left this supplier", "ChangeOfSupplier", ("IS", "GS"),
-                 Status.WAITS, "on the successful Response to 6.23 Update Security Credentials (CoS): to the "
+                 Status.RAISED, "on the successful Response to 6.23 Update Security Credentials (CoS): to the "
                  "device's supplier(s) other than the one that sent it, with the device and its MPxNs "
-                 "(DeviceChangeOfSupplier; dccsim.han.response_rules.supplier_changed). 6.23 is routed by issue 16 "
-                 "(HTTP 501 until then)", not_to_requester=True,
-                 test="tests/integration/test_dcc_alerts.py::test_n12_once_6_23_succeeds"),
+                 "(DeviceChangeOfSupplier; dccsim.han.response_rules.supplier_changed)", not_to_requester=True,
+                 test="tests/integration/test_change_of_supplier.py::"
+                      "test_change_of_supplier_hands_the_meter_to_the_gaining_supplier"),
     _not_modelled("N13", "PPMID alert forwarded by the DCC", "PPMIDAlert",
                   "PPMID alerts reach the premises' suppliers as DeviceAlertMessages (dccsim.han.alert_rules)",
                   ("IS", "GS")),

@@ -61,9 +61,11 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
         if dcc_alerts.has_mpxn(device):       # N16: the Network Operator hears of a new meter at its MPxN
             return await dcc_alerts.raise_dcc_alert(han, conn, "N16", device, dcc_alerts.meter_identity(device),
                                                     request_id=answered.request_id)
+    leaving: list[Outgoing] = []
     if rules.supplier_changed(variant) and dcc_alerts.has_mpxn(device):
-        return await dcc_alerts.raise_dcc_alert(han, conn, "N12", device, dcc_alerts.change_of_supplier(device),
-                                                requester=answered.user_id, request_id=answered.request_id)
+        # N12 goes to the supplier(s) the device leaves: decided before the inventory follows the new cells.
+        leaving = await dcc_alerts.raise_dcc_alert(han, conn, "N12", device, dcc_alerts.change_of_supplier(device),
+                                                   requester=answered.user_id, request_id=answered.request_id)
     if rules.configuration_changed(variant) and device.device_type == DeviceType.ESME:
         return await dcc_alerts.raise_dcc_alert(han, conn, "N58", device, dcc_alerts.configuration_change(device),
                                                 request_id=answered.request_id)
@@ -75,7 +77,7 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
         return []
     if use_case in ("CS02b", "CS02g"):
         await _cells_replaced(han, conn, device, message)
-        return []
+        return leaving
     if variant in ("11.2", "11.3") and rules.cpl_check_applies(device, han.release.firmware_cpl_alerts):
         return await firmware_against_cpl(han, conn, device, rules.reported_firmware_version(message),
                                           requester=answered.user_id, trigger=variant,

@@ -26,7 +26,7 @@ async def _both(pg_base_url, path: Path) -> tuple[dict, dict]:
 async def test_the_demo_estate_loads_as_the_whole_file_loader_loads_it(pg_base_url):
     streamed, whole = await _both(pg_base_url, demo_estate_path())
     assert streamed == whole
-    assert len(streamed["device"]) == 11 and len(streamed["device_party"]) == 12
+    assert len(streamed["device"]) == 15 and len(streamed["device_party"]) == 18
 
 
 async def test_a_reload_is_idempotent_and_a_later_entry_wins(pg_base_url, tmp_path):

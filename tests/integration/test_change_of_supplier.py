@@ -16,7 +16,7 @@ from lxml import etree
 
 import gbcs
 from dccsim.catalogue.requests import build_request
-from dccsim.duis import client
+from dccsim.duis import client, xmldsig
 from dccsim.duis.namespaces import sr
 from dccsim.han.identities import devices_authority
 from dccsim.inventory import repository as repo
@@ -26,7 +26,8 @@ from dccsim.timing.clock import ClockMode
 from devices.device import handle_command
 from tests.conftest import create_fresh_database
 from tests.integration.device_flows import prepared, run_request, user_keys, wait_for_response
-from tests.integration.harness import start_running_simulator
+from tests.integration.checks import zaz1_dsp_certificate
+from tests.integration.harness import official_schema, start_running_simulator
 from tests.integration.receiver import Receiver
 from tests.integration.top_ups import exported_keys, issue, supplier_keys
 from tests.paths import DUIS_TEMPLATES
@@ -122,6 +123,14 @@ async def test_change_of_supplier_hands_the_meter_to_the_gaining_supplier(estate
     assert [(o["status"], o["existing_subject_unique_id"], o["replacing_subject_unique_id"])
             for o in fields["replacement_outcomes"]] == [("success", LOSING, GAINING)] * 3
     assert (await repo.parties(pool, ESME))["IS"] == GAINING
+    # N12: the supplier losing the meter hears of it (signed, valid DUIS), the gaining one (the sender) not
+    await running.delivered()
+    [n12] = _dcc_alerts(receivers[LOSING], "N12")
+    assert official_schema().validate(n12), official_schema().error_log
+    xmldsig.verify(n12, zaz1_dsp_certificate())
+    assert n12.findtext(".//{*}DeviceChangeOfSupplier/{*}DeviceType") == "ESME"
+    assert n12.findtext(".//{*}MPxNs/{*}ImportMPxN") == "1312345678111"
+    assert _dcc_alerts(receivers[GAINING], "N12") == []
 
     # after: the losing supplier is refused by the DCC, and by the meter when its signed command gets there
     assert (await _answer(running, receivers, _as(READ, LOSING), LOSING))[0] == "E4"
@@ -137,6 +146,11 @@ async def test_change_of_supplier_hands_the_meter_to_the_gaining_supplier(estate
                                                             utrn_counter=1)) == 0
     assert await _top_up(running, receivers, GAINING, issue(utrn_keys, 700, supplier=LOSING, meter=ESME,
                                                             utrn_counter=2)) != 0
+
+
+def _dcc_alerts(receiver, code: str) -> list[etree._Element]:
+    roots = [etree.fromstring(body) for body in receiver.received]
+    return [root for root in roots if root.findtext(".//{*}DCCAlertCode") == code]
 
 
 def _alert_codes(receiver) -> list[str]:

@@ -89,14 +89,3 @@ async def test_n58_once_6_14_x_succeeds(estate):
     assert root.findtext(".//{*}DCCAlertCode") == "N58"
     assert root.findtext(".//{*}ESMEDeviceID") == "00-DB-12-34-56-78-90-A0"
     assert root.findtext(".//{*}ESMEVariant") == "A" and root.findtext(".//{*}DeviceGBCSVersion") == "4.0"
-
-
-async def test_n12_once_6_23_succeeds(estate):
-    """6.23 is routed by another change: the supplier losing the meter hears of it, the new one (its sender) not."""
-    alerts = await _processed_as(estate, "6.23", requester=SUPPLIER_2)
-    assert [a.user_id for a in alerts] == [SUPPLIER]
-    root = etree.fromstring(alerts[0].body)
-    _signed_and_valid(root)
-    assert root.findtext(".//{*}DCCAlertCode") == "N12"
-    assert root.findtext(".//{*}DeviceChangeOfSupplier/{*}DeviceType") == "ESME"
-    assert root.findtext(".//{*}MPxNs/{*}ImportMPxN") == "1312345678111"

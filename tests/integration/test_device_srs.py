@@ -331,6 +331,9 @@ SWITCHES_BEFORE_GBCS_4 = ("ECS47Activate_7.5_SUCCESS_REQUEST_DUIS.XML", "ECS47De
 DEVICE_FOR_TEMPLATE.update({name: {A0: {"esme_variant": "ADEF"}} for name in AUXILIARY})
 DEVICE_FOR_TEMPLATE.update({name: {A0: {"esme_variant": "ADE", "gbcs_version": "3.2"}}
                             for name in SWITCHES_BEFORE_GBCS_4})
+# 6.14.1 describes a meter's auxiliary load control switches: a meter with ALCS.
+DEVICE_FOR_TEMPLATE.update({name: {A0: {"esme_variant": "AD"}} for name in (
+    "ECS46a_6.14.1_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML", "ECS46a_6.14.1_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML")})
 # 2.1 is sent to a meter of a GBCS version before v2.0 as ECS08 (ECS08a from v2.0).
 DEVICE_FOR_TEMPLATE.update({name: {A0: {"gbcs_version": "1.0"}} for name in (
     "ECS08_2.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML", "ECS08_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")})

@@ -23,6 +23,8 @@ EVIDENCE: dict[str, tuple[str, str]] = {
     "certificate_tracking": ("scenarios/release-4.0/secmp0081-certificate-tracking.yaml", "duis-3.1"),
     "firmware_cpl_alerts": ("tests/runtime/test_release_switches.py",
                             "test_cr1045_checks_smets1_ppmid_firmware_against_the_cpl_from_v4_0"),
+    "smets1_ppmid_firmware": ("scenarios/release-4.0/cr1045-smets1-ppmid-firmware.yaml", "duis-3.1"),
+    "smets1_gas_flow_rate_check": ("scenarios/release-4.0/cr1290-smets1-gas-flow-rate.yaml", "duis-3.1"),
 }
 
 
