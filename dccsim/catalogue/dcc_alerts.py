@@ -1,7 +1,8 @@
 """The DCC alerts: every DCCAlertCode the DUIS XSD enumerates (AD1, N1 … N65 but N32, N999), what raises each in the
 simulator and to whom, or why nothing the simulator does can raise it. The one place alert codes and their
-recipients are named: ``dccsim.han.dcc_alerts`` raises DCC alerts from it, tests check every code marked raised
-has a flow that raises it, and a SMETS1 table can add its rows (``Generation.SMETS1``) in the same shape.
+recipients are named: ``dccsim.han.dcc_alerts`` raises DCC alerts from it, and a test checks that every code marked
+raised names a scenario or integration test that expects it at a User's endpoint. The SMETS1 leg's alerts
+(``dccsim.s1sp.alert_codes``) are entries here too (``Generation.SMETS1`` or ``ALL``).
 
 Recipients are DUIS User roles on the device the alert is about (a meter's own responsible parties; for a hub or
 HAN device, those of the meters on its premises), or ``REQUESTER``: the User whose Service Request led to it (for
@@ -61,10 +62,12 @@ def _not_modelled(code: str, name: str, body: str, reason: str, recipients: tupl
     return DccAlertSpec(code, name, body, recipients, Status.NOT_RAISED, reason, source, generation)
 
 
-_SMETS1 = "the simulator emulates no SMETS1 devices and no S1SP (issue 12 adds them)"
+_SMETS1_SUSPENSION = ("N29 tells of a device whose firmware version is suspended on the CPL (release note 3.1.3); the "
+                      "simulator suspends no firmware version and no device (see N1), for SMETS2 or SMETS1 devices")
 _NO_ANOMALY = "the simulator has no anomaly detection thresholds, so no request is ever quarantined"
 _NO_DUAL_BAND = "the emulated Communications Hubs are single band: no sub-GHz duty cycle or channel events"
-_NO_COS = "6.23 Update Security Credentials (CoS) and 6.21 are not routed yet (issue 16): no change of supplier"
+_NO_COS = ("the simulator's change of supplier (6.23, 6.21) raises N12 alone: the conditions of the other change of "
+           "supplier alerts (ECoS, CoS certificates) are in DUIS Table 41, which is not in the reference corpus")
 _NO_RECOVERY = "the simulator has no DCC recovery (ACB / recovery key replacement) procedure"
 _NO_CSP_FIRMWARE = "Communications Hub firmware is not managed by an emulated CSP (11.1 to a hub goes over the HAN)"
 _UNKNOWN = "the condition is in DUIS Table 41, which is not in the reference corpus; no simulator flow is tied to it"
@@ -116,7 +119,7 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
                  "an ESME or GSME becomes Commissioned (8.1.1 after installation): its Network Operator gets the "
                  "meter's MPxNs and, for an ESME, its ESMEVariant (A–G, F and G since V4.0) in MeterIdentity",
                  Source.RELEASE_NOTE, test="scenarios/release-4.0/dcc-alerts.yaml::N16: the Network Operator hears "
-                                           "of a meter commissioned"),
+                                           "of a meter commissioned, with its ESME variant"),
     _not_modelled("N17", "Meter withdrawn", "DeviceStatusChangeEvent", _UNKNOWN, ("ED", "GT")),
     _not_modelled("N18", "Firmware version / hash mismatch", "FirmwareDistributionFailure",
                   "the simulator's 11.1 takes the version and hash from the image itself, so they cannot disagree",
@@ -138,8 +141,8 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
       for n in (25, 26)],
     *[_not_modelled(f"N{n}", "Quarantined request (anomaly detection)", "QuarantinedRequest", _NO_ANOMALY,
                     (REQUESTER,)) for n in (27, 28)],
-    _not_modelled("N29", "SMETS1 service provider alert", "S1SPAlertDSP", _SMETS1, ("IS", "GS", "ED", "GT"),
-                  Generation.SMETS1),
+    _not_modelled("N29", "SMETS1 service provider alert", "S1SPAlertDSP", _SMETS1_SUSPENSION,
+                  ("IS", "GS", "ED", "GT"), Generation.SMETS1),
     *[_not_modelled(f"N{n}", "DCC notification", "", _UNKNOWN) for n in (30, 31, *range(33, 42))],   # no N32
     _not_modelled("N42", "Recovery complete", "DeviceStatusChangeEvent", _NO_RECOVERY, ("IS", "GS", "ED", "GT")),
     DccAlertSpec("N43", "Meter decommissioned or withdrawn", "DeviceStatusChangeEvent", ("ED", "GT"), Status.RAISED,
@@ -156,27 +159,35 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
                  "FirmwareVersionMismatch", ("IS", "GS"), Status.RAISED,
                  "11.2 reports a version on the CPL other than the inventory's: to the premises' IS / GS that did "
                  "not ask", Source.XSD, Generation.ALL,
-                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N49"),
+                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N49: "
+                      "an out-of-step inventory follows the meter after a read by another user"),
     DccAlertSpec("N50", "Firmware version mismatch: the version is Removed from the CPL", "FirmwareVersionMismatch",
                  ("IS", "GS"), Status.RAISED, "11.2 / 11.3 or an activation alert reports a version the CPL has "
                  "Removed", Source.XSD, Generation.ALL,
-                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N50"),
+                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N50: "
+                      "a build Removed from the CPL, activated"),
     DccAlertSpec("N51", "Firmware version mismatch: the version is not on the CPL", "FirmwareVersionMismatch",
                  ("IS", "GS"), Status.RAISED, "11.2 / 11.3 or an activation alert reports a version the CPL does "
                  "not hold (the inventory is left alone)", Source.XSD, Generation.ALL,
-                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N51"),
+                 test="scenarios/release-4.0/cr1045-firmware-against-the-cpl.yaml::N51: "
+                      "a PPMID build not on the CPL"),
     *[_not_modelled(f"N{n}", "Communications Hub firmware activation", "CommsHubFirmwareActivation",
                     _NO_CSP_FIRMWARE, ("IS", "GS")) for n in (52, 53)],
     *[_not_modelled(f"N{n}", "DCC notification", "", _UNKNOWN) for n in (54, 55, 56)],
-    _not_modelled("N57", "SMETS1 Communications Hub firmware notification", "SMETS1CHFirmwareNotification", _SMETS1,
-                  ("IS", "GS"), Generation.SMETS1),
-    DccAlertSpec("N58", "ALCS/HCALCS configuration change", "ALCSHCALCSConfigurationChange", ("ED",), Status.WAITS,
+    DccAlertSpec("N57", "SMETS1 Communications Hub firmware notification", "SMETS1CHFirmwareNotification", ("GS",),
+                 Status.RAISED, "11.1 to a SMETS1 CH or PPMID accepted (UpdateRequested) and 11.3 activating its "
+                 "firmware (ActivationSuccessful): to the Gas Supplier of the GSME on the SMETS1 CH's HAN "
+                 "(dccsim.s1sp.alert_codes, dccsim.s1sp.notifications)", Source.RELEASE_NOTE, Generation.SMETS1,
+                 test="tests/integration/test_smets1.py::test_firmware_for_a_smets1_ppmid_from_its_lead_supplier"),
+    DccAlertSpec("N58", "ALCS/HCALCS configuration change", "ALCSHCALCSConfigurationChange", ("ED",), Status.RAISED,
                  "on the successful Response to 6.14.1, 6.14.2 or 6.14.3 on an ESME: to its Electricity "
                  "Distributor, with its ESMEVariant and DeviceGBCSVersion (dccsim.han.response_rules."
-                 "configuration_changed). 6.14.x are routed by issue 16 (HTTP 501 until then). Not modelled: the "
-                 "release note's other trigger, a future-dated execution alert (0x8F66, message code 0x00CC) for "
-                 "the auxiliary load control switch calendar, which needs 6.14.2 too",
-                 Source.RELEASE_NOTE, test="tests/integration/test_dcc_alerts.py::test_n58_once_6_14_x_succeeds"),
+                 "configuration_changed). 6.14.1 is routed and raises it; 6.14.2 and 6.14.3 answer HTTP 501 until "
+                 "they are routed (the rule is tested for them: test_dcc_alerts.py::test_n58_once_6_14_x_succeeds). "
+                 "Not modelled: the release note's other trigger, a future-dated execution alert (0x8F66, message "
+                 "code 0x00CC) for the auxiliary load control switch calendar, which needs 6.14.2 too",
+                 Source.RELEASE_NOTE,
+                 test="tests/integration/test_dcc_alerts.py::test_n58_when_6_14_1_changes_a_meters_alcs_configuration"),
     *[_not_modelled(f"N{n}", "Change of supplier certificate / ECoS alert", "CoSCertificateAlert", _NO_COS,
                     ("IS", "GS")) for n in (59, 60, 61, 62)],
     _not_modelled("N63", "DUIS version mismatch", "DUISVersionMismatch",

@@ -89,3 +89,34 @@ async def test_n58_once_6_14_x_succeeds(estate):
     assert root.findtext(".//{*}DCCAlertCode") == "N58"
     assert root.findtext(".//{*}ESMEDeviceID") == "00-DB-12-34-56-78-90-A0"
     assert root.findtext(".//{*}ESMEVariant") == "A" and root.findtext(".//{*}DeviceGBCSVersion") == "4.0"
+
+
+async def test_n58_when_6_14_1_changes_a_meters_alcs_configuration(estate):
+    """N58 through a real flow: 6.14.1 Update Device Configuration (Auxiliary Load Control Description) on a meter
+    with ALCS, sent over HTTP by its import supplier through the transform route; the meter's successful
+    Response makes the DCC tell the Electricity Distributor, and no one else, with V4.0's ESMEVariant and
+    DeviceGBCSVersion."""
+    running, receivers = estate
+    pool = running.sim.db.pool
+    kept = await repo.get_device(pool, A0)
+    await repo.update_device(pool, A0, esme_variant="AD")           # installed afresh as a meter with ALCS
+    await pool.execute("DELETE FROM device_state WHERE device_id = $1", A0)
+    try:
+        await running.delivered()
+        before = {user: len(_dcc_alerts(receiver, "N58")) for user, receiver in receivers.items()}
+        template = prepared("ECS46a_6.14.1_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML")
+        answer, request_id = await run_request(running, template)
+        assert answer.code == "I99", answer.body[:300]
+        response = await wait_for_response(receivers[SUPPLIER], request_id)
+        assert response.findtext(".//{*}ResponseCode") == "I0"
+        await running.delivered()
+        new = {user: _dcc_alerts(receiver, "N58")[before[user]:] for user, receiver in receivers.items()}
+        assert {user for user, alerts in new.items() if alerts} == {NETWORK_OPERATOR}
+        [alert] = new[NETWORK_OPERATOR]
+        _signed_and_valid(alert)
+        assert alert.findtext(".//{*}ESMEDeviceID") == "00-DB-12-34-56-78-90-A0"
+        assert alert.findtext(".//{*}ESMEVariant") == "AD"
+        assert alert.findtext(".//{*}DeviceGBCSVersion") == (kept.gbcs_version or "4.0")
+    finally:
+        await repo.update_device(pool, A0, esme_variant=kept.esme_variant)
+        await pool.execute("DELETE FROM device_state WHERE device_id = $1", A0)
