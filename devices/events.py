@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 import gbcs
-from devices import alerts, esme_meter
+from devices import alerts, esme_meter, esme_prepayment, gas_prepayment
 from devices.device import DeviceIdentity, DeviceReply, device_keys, raise_event
-from devices.esme_state import EsmeLog, EsmePrepayment
+from devices.esme_state import EsmeLog, EsmePrepayment, PaymentMode
 from devices.gas_meter import ensure as ensure_gas
+from gbcs.times import zigbee_time
 from devices.gas_state import GasPrepayment
 from devices.state import DeviceState, EsmeState, GsmeState
+from devices.supply import SupplyRefused
 
 __all__ = ["EVENTS", "EventSpec", "UnknownEvent", "happen", "spec_for", "supported"]
 
@@ -89,12 +91,37 @@ def _gas_low(prepay: GasPrepayment) -> None:
     prepay.credit = min(prepay.credit, max(prepay.low_credit_warning - 1, 0))
 
 
-def _esme_exhausted(prepay: EsmePrepayment) -> None:
-    prepay.balance = 0
-
-
 def _gas_exhausted(prepay: GasPrepayment) -> None:
     prepay.credit = 0
+
+
+def _credit_exhausted(state: DeviceState, device_id: str, now: datetime) -> tuple[int, ...]:
+    """Credit runs out. A prepayment ESME has its supply interrupted by its state machine (0x8F0F, once: a supply
+    already off raises nothing) until credit comes back and the consumer enables it; a meter in credit mode, or a
+    gas meter, only raises the alert."""
+    if isinstance(state, EsmeState):
+        prepay = esme_meter.ensure(state, now).prepay
+        prepay.balance = 0
+        if esme_meter.model(state).payment_mode is PaymentMode.PREPAYMENT:
+            prepay.emergency = 0
+            return tuple(esme_prepayment.credit_exhausted(state, now))
+    elif isinstance(state, GsmeState):
+        _gas_exhausted(ensure_gas(state, device_id, now).prepayment)
+    return (esme_prepayment.CREDIT_BELOW_DISABLEMENT,)
+
+
+def _consumer_enable(state: DeviceState, device_id: str, now: datetime) -> tuple[int, ...]:
+    """The consumer presses the button of an armed meter (opens an armed gas valve): the supply is enabled. On a
+    supply that is not armed the button does nothing."""
+    try:
+        if isinstance(state, EsmeState):
+            esme_meter.ensure(state, now)
+            return tuple(esme_prepayment.consumer_enable(state, now))
+        if isinstance(state, GsmeState):
+            gas_prepayment.consumer_enable(ensure_gas(state, device_id, now), zigbee_time(now))
+    except SupplyRefused:
+        pass
+    return ()
 
 
 def _esme_emergency(prepay: EsmePrepayment) -> None:
@@ -135,8 +162,10 @@ EVENTS: dict[str, EventSpec] = _table(
               _raise(0x8F1D)),
     EventSpec("low-credit", "credit falls below the low credit threshold", METERS, (0x810D,),
               _credit(0x810D, _esme_low, _gas_low)),
-    EventSpec("credit-exhausted", "credit falls below the disablement threshold", METERS, (0x8F0F,),
-              _credit(0x8F0F, _esme_exhausted, _gas_exhausted)),
+    EventSpec("credit-exhausted", "credit falls below the disablement threshold (a prepayment ESME's supply is "
+              "interrupted)", METERS, (0x8F0F,), _credit_exhausted),
+    EventSpec("consumer-enable", "the consumer presses the button of an armed meter: the supply is enabled",
+              METERS, (), _consumer_enable),
     EventSpec("emergency-credit", "emergency credit becomes available", METERS, (0x8119,),
               _credit(0x8119, _esme_emergency, _gas_emergency)),
     EventSpec("emergency-credit-activated", "the consumer activates emergency credit", METERS, (0x81AB,),

@@ -3,7 +3,8 @@ later reads show it.
 
 * disable → read supply status → arm → enable, on the ESME and the gas valve;
 * a prepayment meter running out of credit: the supply is interrupted (0x8F0F) and records no consumption;
-  a top-up arms it (0x8F32); the Supplier enables it;
+  a top-up arms it (0x8F32); the Supplier enables it; or credit runs out on the meter (a device event), credit
+  added arms it and the consumer enables it with the button;
 * emergency credit on a meter out of credit, refused while there is credit and in credit mode;
 * debt: 2.3's registers read back with 4.3, and a top-up paying its share of the payment debt.
 """
@@ -180,6 +181,38 @@ async def test_credit_exhausted_interrupts_supply_until_a_top_up_arms_it(estate,
     assert "8F32" in alert_codes(receiver, seen)
     assert results(await send(running, receiver, "7.1")) == [0]
     assert await supply_status(running, receiver) == ENABLED
+
+
+async def physical_event(running, device: str, event: str) -> None:
+    """Something happens to the meter itself (``POST /admin/devices/{id}/events``, as ``dccsim devices event``)."""
+    async with running.session.post(f"{running.admin_url}/admin/devices/{device}/events", json={"event": event}) as r:
+        assert r.status == 200, await r.text()
+
+
+async def test_credit_runs_out_and_the_consumer_enables_the_armed_supply(estate):
+    """The consumer's side of the journey: credit exhausted on the meter → supply interrupted (0x8F0F), the
+    Supplier cannot enable it; credit added (1.5) → armed (0x8F32); the consumer presses the button → enabled."""
+    running, receiver = estate
+    await fresh(running, ESME)
+    await to_prepayment(running, receiver, 500_000)
+    await physical_event(running, ESME, "consumer-enable")
+    assert await supply_status(running, receiver) == ENABLED            # nothing to enable: nothing changes
+    seen = len(receiver.received)
+    await physical_event(running, ESME, "credit-exhausted")
+    assert await supply_status(running, receiver) == DISABLED
+    await running.delivered()
+    assert "8F0F" in alert_codes(receiver, seen)
+    assert results(await send(running, receiver, "7.1")) == [1]      # no enabling without credit
+    await physical_event(running, ESME, "consumer-enable")
+    assert await supply_status(running, receiver) == DISABLED           # the button does nothing yet
+    seen = len(receiver.received)
+    assert results(await send(running, receiver, "1.5", PrepaymentMode={"AdjustMeterBalance": 300_000})) == [0]
+    assert await supply_status(running, receiver) == ARMED
+    await running.delivered()
+    assert "8F32" in alert_codes(receiver, seen)
+    await physical_event(running, ESME, "consumer-enable")
+    assert await supply_status(running, receiver) == ENABLED
+    assert (await prepay_values(running, receiver))[0] == 300_000
 
 
 async def test_emergency_credit_on_a_meter_out_of_credit(estate):
