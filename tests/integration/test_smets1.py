@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -184,6 +187,14 @@ async def test_the_message_log_shows_the_s1sp_leg(estate):
     assert {"s1sp-request", "s1sp-response", "dcc-countersigning"} <= set(kinds), kinds
     signed = next(entry["body"] for entry in log["messages"] if entry["kind"] == "s1sp-response")
     assert "SMETS1SignedResponse" in signed and "Signature" in signed
+    # `dccsim log REQUEST_ID`, as a user runs it, prints the same leg.
+    env = {**os.environ, "DCCSIM_DATABASE_URL": running.sim.settings.database_url}
+    printed = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "dccsim", "--data-dir", str(running.sim.settings.data_dir), "log",
+                         client.request_id_of(root)], env=env, capture_output=True, text=True, timeout=120)
+    assert printed.returncode == 0, printed.stderr
+    for kind in ("s1sp-request", "s1sp-response", "dcc-countersigning"):
+        assert kind in printed.stdout, printed.stdout[:2000]
 
 
 async def test_supply_is_disabled_armed_and_enabled(estate):
@@ -358,6 +369,16 @@ async def test_update_firmware_still_refuses_a_smets2_ppmid(estate):
     assert (answer.status, answer.code) == (200, "W110101")
     checked(estate[0], answer.root)
     assert answer.root.findtext(f".//{sr('InvalidDeviceIDList')}") == dashed(S2_PPMID)
+
+
+async def test_activate_firmware_refuses_a_smets2_ppmid(estate):
+    """CR1045 (release note 3.1.3): 11.3's E11 takes a SMETS1 PPMID (above) and still refuses a SMETS2 one, which
+    activates what 11.4 sends it."""
+    running, _ = estate
+    root = prepared("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", target=dashed(S2_PPMID))
+    answer, _ = await run_request(running, root)
+    assert (answer.status, answer.code) == (200, "E11"), answer.body[:300]
+    checked(running, answer.root)
 
 
 async def test_gas_flow_rate_on_a_smets1_gsme(estate):
