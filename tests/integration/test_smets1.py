@@ -25,7 +25,7 @@ from dccsim.duis import client, xmldsig
 from dccsim.duis.ids import RequestId, dashed
 from dccsim.duis.namespaces import RA, sr
 from dccsim.inventory import repository as repo
-from dccsim.inventory.models import Device, DeviceStatus, DeviceType
+from dccsim.inventory.models import CplEntry, Device, DeviceStatus, DeviceType
 from dccsim.s1sp.profiles import S1SP_ATTRIBUTE, S1SP_ENTITY_ID
 from dccsim.s1sp.verification import verify_smets1_response
 from dccsim.smki.folders import export_files
@@ -541,3 +541,28 @@ async def test_a_current_build_on_a_smets1_ppmid_is_followed_by_the_inventory(es
     assert [user for user, _ in updated] == [LEAD]
     assert updated[0][1].findtext(f".//{sr('FirmwareVersionDevice')}") == "00000002"
     assert (await repo.get_device(running.sim.db.pool, S1_PPMID)).firmware_version == "00000002"
+
+
+async def test_a_build_removed_from_the_cpl_on_a_smets1_ppmid_gives_n50(estate):
+    """CR1045 (release note 3.1.3): N50 extends to SMETS1 PPMIDs. A PPMID build the CPL lists as Removed, activated
+    with 11.3: the inventory follows the device, both suppliers of the premises get N50 (with the versions), and
+    the gas supplier N57 for the activation."""
+    running, receiver = estate
+    async with running.sim.db.pool.acquire() as conn:
+        await running.sim.inventory.upsert_cpl(conn, [CplEntry("5678", "00140001", "00000007", "Removed",
+                                                               device_type="PPMID")])
+        await running.sim.inventory.update_device(conn, S1_PPMID, firmware_version="00000001")
+    answer, request_id, image_hash = await _distribute(estate, S1_PPMID, originator=LEAD, version="00000007")
+    assert answer.code == "I99", answer.body[:300]
+    await smets1_response(estate, request_id)
+    await running.delivered()
+    since = len(receiver.received)
+    await accepted(estate, request("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", S1_PPMID,
+                                  edit=activation(image_hash)))
+    await running.delivered()
+    removed = dcc_alerts(estate, "N50", since)
+    assert sorted(user for user, _ in removed) == sorted([LEAD, GAS_SUPPLIER])
+    assert {(root.findtext(f".//{sr('FirmwareVersionSMI')}"), root.findtext(f".//{sr('FirmwareVersionDevice')}"))
+            for _, root in removed} == {("00000001", "00000007")}
+    assert [user for user, _ in dcc_alerts(estate, "N57", since)] == [GAS_SUPPLIER]
+    assert (await repo.get_device(running.sim.db.pool, S1_PPMID)).firmware_version == "00000007"
