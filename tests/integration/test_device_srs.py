@@ -280,7 +280,10 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "6.23_CS02bSupplierByTransCoS"),
 )
 # Templates DUIS itself refuses whoever sends them: the code.
-REFUSED_BY_DUIS = {"ECS47e_7.16_APC_INPUT_SUCCESS_REQUEST_DUIS.XML": "E2",
+# CS08 reads a SMETS2 PPMID's firmware version, which 11.2 does not take from any User since V4.0 (CR1045: E11,
+# tests/integration/test_smets1.py); the template is sent from the DCC's own id and refused before that (E2).
+REFUSED_BY_DUIS = {"CS08_11.2_SUCCESS_REQUEST_DUIS.XML": "E2",
+                   "ECS47e_7.16_APC_INPUT_SUCCESS_REQUEST_DUIS.XML": "E2",
                    "ECS47e_7.16_APC_OUTPUT_SUCCESS_REQUEST_DUIS.XML": "E2"}
 # Supply and prepayment use cases: their Responses are compared with the RTDS Response structurally and by
 # outcome (the DLMS results, or the GBZ response commands and Default Response statuses).
@@ -295,7 +298,6 @@ SUPPLY_AND_PREPAYMENT = frozenset({"ECS02", "ECS03", "ECS04a", "ECS04b", "ECS07"
 # supplier asking for export reads; a supplier not responsible for the gas meter): where DUIS refuses them at
 # access control they run again from the User the inventory makes responsible — (device, role).
 ENTITLED_ORIGINATOR = {
-    "CS08_11.2_SUCCESS_REQUEST_DUIS.XML": (A0, "IS"),
     "ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML": (A0, "ES"),
     "GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": ("00DB1234567890A1", "GS"),
     # 9.1 is an Other User's Service Request; the templates are sent from a supplier's id.

@@ -381,6 +381,16 @@ async def test_activate_firmware_refuses_a_smets2_ppmid(estate):
     checked(running, answer.root)
 
 
+async def test_read_firmware_version_refuses_a_smets2_ppmid(estate):
+    """CR1045 (release note 3.1.2): 11.2's E11 takes a SMETS1 PPMID and still refuses a SMETS2 one."""
+    running, _ = estate
+    root = prepared("CS08_11.2_SUCCESS_REQUEST_DUIS.XML", target=dashed(S2_PPMID),
+                    originator="90-B3-D5-1F-30-01-00-00")
+    answer, _ = await run_request(running, root)
+    assert (answer.status, answer.code) == (200, "E11"), answer.body[:300]
+    checked(running, answer.root)
+
+
 async def test_gas_flow_rate_on_a_smets1_gsme(estate):
     """CR1290: the decimal rate where the S1SP takes it; E060701 where it does not; the integer rate re-scaled
     to m3/h."""
