@@ -33,7 +33,10 @@ FRONT_DOOR_STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("message log, queueing", (("frontdoor/pipeline.py", "_log"),)),
 )
 PROCESS = (("frontdoor/pipeline.py", "process"),)
-HTTP = (("aiohttp/web_protocol.py", "data_received"), ("aiohttp/web_protocol.py", "start"))
+# aiohttp runs each request's handler as a task of its own (``_handle_request``), the connection's loop
+# (``start``) and the parser's feed (``data_received``) apart from it.
+HTTP = (("aiohttp/web_protocol.py", "data_received"), ("aiohttp/web_protocol.py", "start"),
+        ("aiohttp/web_protocol.py", "_handle_request"))
 BACKGROUND_STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("message log, COPY to PostgreSQL", (("delivery/message_log.py", "_run"),)),
     ("device job (GBCS both ways, the device, its DB transaction)", (("han/job_runner.py", "_process"),)),
