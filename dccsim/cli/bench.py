@@ -536,7 +536,7 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
 def print_summary(summary: dict, as_json: bool) -> None:
     if not as_json and summary["workload"] == "floor":
         print(f"floor         {summary['throughput_rps']} requests/s on {summary['workers']} cores "
-              f"({summary['per_core_rps']} per core, {summary['per_request_us']} us of CPU a request)")
+              f"({summary['per_core_rps']} per core; {summary['cpu_us_per_request']} us of CPU a request)")
     elif not as_json:
         print(f"workload      {summary['workload']} ({summary['concurrency']} clients, "
               f"{summary['workers'] or '?'} workers)")
