@@ -39,6 +39,8 @@ from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from dccsim.cli import floor
+from dccsim.cli.cpu_usage import CpuMeter
 from dccsim.db import open_database
 from dccsim.duis import client
 from dccsim.duis.ids import normalise_eui
@@ -53,6 +55,9 @@ WORKLOADS = {
     "non-device": ("8.2 Read Inventory of a 7-device premises, answered synchronously", "8.2", "D"),
     "device": ("4.1.1 Read Instantaneous Import Registers on many ESMEs, measured until the Response is "
                "delivered to the user's endpoint", "4.1.1", "S"),
+    "floor": ("what any correct server must do per non-device request (parse, c14n, hash and verify one "
+              "ECDSA-P256 signature; c14n, hash and sign one response), one process per --workers, in process",
+              "8.2", "D"),
 }
 METERS_PER_CLIENT = 4
 DEFAULT_WORKLOAD = "non-device"
@@ -91,6 +96,7 @@ class Result:
     outcomes: Counter = field(default_factory=Counter)
     exhausted: int = 0          # clients that ran out of pre-signed requests before the end
     devices: int = 0            # how many different devices the requests address
+    cpu_ms_per_request: dict[str, float] | None = None   # by the simulator, its PostgreSQL, the client
 
     @property
     def errors(self) -> int:
@@ -109,6 +115,7 @@ class Result:
             "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
             "mean_ms": round(statistics.fmean(lat), 2), "errors": self.errors,
             "outcomes": dict(self.outcomes), "clients_out_of_requests": self.exhausted, "devices": self.devices,
+            "cpu_ms_per_request": self.cpu_ms_per_request,
         }
 
 
@@ -257,7 +264,7 @@ class HttpConnection:
 
 
 async def _drive(url: str, batches: list[list[bytes]], duration: float, result: Result,
-                 delivery_port: int | None = None) -> None:
+                 delivery_port: int | None = None, meter: CpuMeter | None = None) -> None:
     """Each client sends its requests one after another; with ``delivery_port`` a request counts as done
     when its asynchronous Response reaches the bench's own endpoint."""
     progress = _Progress(duration)
@@ -277,6 +284,8 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", delivery_port).start()
+    if meter is not None:
+        meter.start()
     start = time.perf_counter()
     deadline = start + duration
 
@@ -315,6 +324,8 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
     tick = asyncio.create_task(ticker())
     await asyncio.gather(*(one_client(b) for b in batches))
     result.duration_s = time.perf_counter() - start
+    if meter is not None:
+        result.cpu_ms_per_request = meter.per_request_ms(result.sent)
     tick.cancel()
     progress.show(result.duration_s, result.sent)
     progress.end()
@@ -441,6 +452,8 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         device: str | None = None, spread: int | None = None) -> dict:
     if workload not in WORKLOADS:
         raise ValueError(f"unknown workload {workload!r}; known: {', '.join(WORKLOADS)}")
+    if workload == "floor":
+        return floor.measure(duration, workers)
     if spread is not None and (spread < 1 or device is not None):
         raise ValueError("--spread takes a number of meters (at least 1), and not with --device")
     scratch = None
@@ -501,7 +514,8 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         _, _, service = WORKLOADS[workload]
         result = Result(workload, duration, clients, workers,
                         devices=len({t for o in originators[:clients] for t in o.targets}))
-        run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port))
+        meter = CpuMeter(server.pid, scratch) if server is not None else None
+        run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port, meter))
         if result.exhausted:
             _warn(f"{result.exhausted} client(s) ran out of pre-signed requests before the end; the throughput "
                   f"is over the time they ran")
@@ -520,11 +534,16 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
 
 
 def print_summary(summary: dict, as_json: bool) -> None:
-    if not as_json:
+    if not as_json and summary["workload"] == "floor":
+        print(f"floor         {summary['throughput_rps']} requests/s on {summary['workers']} cores "
+              f"({summary['per_core_rps']} per core; {summary['cpu_us_per_request']} us of CPU a request)")
+    elif not as_json:
         print(f"workload      {summary['workload']} ({summary['concurrency']} clients, "
               f"{summary['workers'] or '?'} workers)")
         print(f"requests      {summary['requests']} in {summary['duration_s']} s")
         print(f"throughput    {summary['throughput_rps']} requests/s")
         print(f"latency       p50 {summary['p50_ms']} ms   p95 {summary['p95_ms']} ms   p99 {summary['p99_ms']} ms")
         print(f"errors        {summary['errors']}   outcomes {summary['outcomes']}")
+        if summary["cpu_ms_per_request"]:
+            print("CPU/request   " + "   ".join(f"{who} {ms} ms" for who, ms in summary["cpu_ms_per_request"].items()))
     print(json.dumps(summary))

@@ -92,6 +92,12 @@ _SIGNED_INFO = (
     '<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>')
 
 
+def signed_info(digest: str) -> str:
+    """The canonical form of the profile's SignedInfo for a document whose digest is ``digest`` (base64):
+    the bytes its SignatureValue signs."""
+    return _SIGNED_INFO.format(ns=_NS_DS, digest=digest)
+
+
 def key_info_text(issuer: str, serial: int) -> str:
     """``<ds:KeyInfo>`` naming a certificate by issuer and serial, as text for ``sign_to_bytes``."""
     return ("<ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>" + escape(issuer)
@@ -111,7 +117,7 @@ def sign_to_bytes(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_inf
         root = without_ignorable_whitespace(root).getroot()
     document = _canonical(root, True)
     digest = base64.b64encode(hashlib.sha256(document).digest()).decode()
-    der = key.sign(_SIGNED_INFO.format(ns=_NS_DS, digest=digest).encode(), ec.ECDSA(hashes.SHA256()))
+    der = key.sign(signed_info(digest).encode(), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
     value = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
     signature = (f'<ds:Signature{_NS_DS}>' + _SIGNED_INFO.format(ns="", digest=digest)
@@ -128,7 +134,8 @@ def without_ignorable_whitespace(root: etree._Element) -> etree._ElementTree:
     canonicalises; checked that way, a signature over compact XML verifies however the XML was indented
     on its way, and one over indented XML does not."""
     document = copy.deepcopy(root.getroottree())
-    _drop_ignorable_whitespace(document.getroot())
+    if _has_ignorable_whitespace(document.getroot()):
+        _drop_ignorable_whitespace(document.getroot())
     return document
 
 
@@ -141,8 +148,15 @@ def _ignorable(element: etree._Element) -> list[etree._Element]:
     return found + [child for child in element if child.tail is not None and not child.tail.strip(_XML_SPACE)]
 
 
+# Whitespace-only text in an element with child elements, asked of libxml2 in one pass (normalize-space strips
+# exactly the XML space characters). It finds whatever ``_ignorable`` finds; it may also find a whitespace text
+# node that lxml joins to a CDATA section next to it (only in trees parsed keeping CDATA), which costs a copy
+# and changes nothing, since what is dropped is still what ``_ignorable`` decides.
+_ANY_IGNORABLE = etree.XPath("boolean(descendant-or-self::*[*]/text()[not(normalize-space())])")
+
+
 def _has_ignorable_whitespace(root: etree._Element) -> bool:
-    return any(_ignorable(element) for element in root.iter() if isinstance(element.tag, str))
+    return bool(_ANY_IGNORABLE(root))
 
 
 def _drop_ignorable_whitespace(root: etree._Element) -> None:

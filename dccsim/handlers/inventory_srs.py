@@ -2,7 +2,14 @@
 its Network Operator N43 and removes its DCC schedules (N4 to their owners)."""
 from __future__ import annotations
 
+from collections import OrderedDict
+from dataclasses import fields
+from operator import attrgetter
+
+from lxml import etree
+
 from dccsim.duis.ids import dashed, normalise_eui
+from dccsim.duis.namespaces import SR, sr
 from dccsim.duis.outcomes import E080201, E080405, E11, I0, I99, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.db.connection import DccConnection
@@ -21,9 +28,31 @@ MAX_INVENTORY_DEVICES = 17   # sr:DSPInventory allows at most 17 Device entries
 _DUIS_DEVICE_TYPE = {"APC": "HCALCS", "Type2": "CAD"}
 
 
-def inventory_entry(parent, device: Device, cpl_status: str | None) -> None:
-    """Append one ``sr:Device`` in the element order of sr:Device."""
-    entry = add(parent, "Device")
+# What an sr:Device entry is made from: every field of the device but its attributes (of which only the S1SP
+# of a SMETS1 device is read, and added to the key), and its CPL status.
+_entry_fields = attrgetter(*(f.name for f in fields(Device) if f.name != "attributes"))
+_ENTRIES_KEPT = 4096
+_entries: OrderedDict[tuple, etree._Element] = OrderedDict()
+
+
+def inventory_entry(parent: etree._Element, device: Device, cpl_status: str | None) -> None:
+    """Append one ``sr:Device`` in the element order of sr:Device.
+
+    Entries are rendered once per content and copied from then on (copying a rendered entry costs a fraction
+    of building it again), the most recently used ``_ENTRIES_KEPT`` of them kept."""
+    key = (_entry_fields(device), cpl_status, profile_of(device).name if is_smets1(device) else None)
+    entry = _entries.get(key)
+    if entry is None:
+        entry = _entries[key] = _render_entry(device, cpl_status)
+        if len(_entries) > _ENTRIES_KEPT:
+            _entries.popitem(last=False)
+    else:
+        _entries.move_to_end(key)
+    parent.append(entry.__deepcopy__(None))
+
+
+def _render_entry(device: Device, cpl_status: str | None) -> etree._Element:
+    entry = add(etree.Element(sr("DSPInventory"), nsmap={"sr": SR}), "Device")
     add(entry, "DeviceID", dashed(device.device_id))
     add(entry, "DeviceType", _DUIS_DEVICE_TYPE.get(device.device_type, device.device_type))
     add(entry, "DeviceStatus", device.status)
@@ -61,6 +90,7 @@ def inventory_entry(parent, device: Device, cpl_status: str | None) -> None:
         add(entry, "S1SP", profile_of(device).name)
     if device.connectivity:
         add(entry, "Connectivity", device.connectivity)
+    return entry
 
 
 def _cpl_word(status: str | None) -> str | None:

@@ -25,6 +25,7 @@ except ImportError:     # not on Windows (pyproject): plain asyncio
     uvloop = None
 
 from dccsim.runtime.admin import create_admin_app
+from dccsim.runtime.profiling import profiled
 from dccsim.runtime.settings import Settings
 from dccsim.frontdoor.app import SERVICES, create_app
 from dccsim.runtime.simulator import Simulator, prepare_state, start_simulator
@@ -97,45 +98,46 @@ def _worker_main(settings: Settings, log_level: int, parent: int) -> None:
 
 async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool = False,
                      quiet: bool = False, ready: asyncio.Event | None = None, parent: int | None = None) -> None:
-    sim = await start_simulator(settings, demo=demo, prepared=prepared)
-    runners = await start_sites(sim)
-    if not quiet:
-        keys = export_folder(sim.smki, settings.keys_dir)
-        base = f"http://{settings.host}:{settings.port}"
-        print("dccsim is running", flush=True)
-        for letter, path in SERVICES.items():
-            print(f"  DUIS {_NAMES[letter]:<22} {base}{path}")
-        smki = f"http://{settings.host}:{settings.smki_port}"
-        print(f"  SMKI certificate search  {smki}{SEARCH_PATH}")
-        print(f"  SMKI certificate data    {smki}{RETRIEVE_PATH}")
-        print(f"  admin API                http://{settings.admin_host}:{settings.admin_port}/admin/health")
-        print(f"  keys as one zip          http://{settings.admin_host}:{settings.admin_port}/admin/keys.zip")
-        print(f"  training console         http://{settings.admin_host}:{settings.admin_port}/console/")
-        print(f"  release profile          {sim.release.name}")
-        print(f"  clock                    {sim.clock.mode.value} ({sim.clock.now().isoformat()})")
-        print(f"  workers                  {settings.workers}")
-        print(f"  data directory           {settings.data_dir}")
-        print(f"  database                 {'embedded PostgreSQL' if sim.db.embedded else sim.db.url}")
-        print(f"  exported keys ({len(keys)} files)  {settings.keys_dir}")
-        print("Press Ctrl+C to stop.", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    with profiled():   # only with DCCSIM_PROFILE_DIR set
+        sim = await start_simulator(settings, demo=demo, prepared=prepared)
+        runners = await start_sites(sim)
+        if not quiet:
+            keys = export_folder(sim.smki, settings.keys_dir)
+            base = f"http://{settings.host}:{settings.port}"
+            print("dccsim is running", flush=True)
+            for letter, path in SERVICES.items():
+                print(f"  DUIS {_NAMES[letter]:<22} {base}{path}")
+            smki = f"http://{settings.host}:{settings.smki_port}"
+            print(f"  SMKI certificate search  {smki}{SEARCH_PATH}")
+            print(f"  SMKI certificate data    {smki}{RETRIEVE_PATH}")
+            print(f"  admin API                http://{settings.admin_host}:{settings.admin_port}/admin/health")
+            print(f"  keys as one zip          http://{settings.admin_host}:{settings.admin_port}/admin/keys.zip")
+            print(f"  training console         http://{settings.admin_host}:{settings.admin_port}/console/")
+            print(f"  release profile          {sim.release.name}")
+            print(f"  clock                    {sim.clock.mode.value} ({sim.clock.now().isoformat()})")
+            print(f"  workers                  {settings.workers}")
+            print(f"  data directory           {settings.data_dir}")
+            print(f"  database                 {'embedded PostgreSQL' if sim.db.embedded else sim.db.url}")
+            print(f"  exported keys ({len(keys)} files)  {settings.keys_dir}")
+            print("Press Ctrl+C to stop.", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+            except (NotImplementedError, RuntimeError):
+                pass
+        watchdog = asyncio.create_task(watch_parent(parent, stop)) if parent is not None else None
+        if ready is not None:
+            ready.set()
         try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):
-            pass
-    watchdog = asyncio.create_task(watch_parent(parent, stop)) if parent is not None else None
-    if ready is not None:
-        ready.set()
-    try:
-        await stop.wait()
-    finally:
-        if watchdog is not None:
-            watchdog.cancel()
-        for runner in runners:
-            await runner.cleanup()
-        await sim.close()
+            await stop.wait()
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            for runner in runners:
+                await runner.cleanup()
+            await sim.close()
 
 
 async def serve(settings: Settings, *, demo: bool = False, ready: asyncio.Event | None = None,

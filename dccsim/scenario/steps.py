@@ -32,6 +32,7 @@ from dccsim.scenario.receiver import Inbox
 __all__ = ["RUNNERS", "Session", "StepFailed", "StepError"]
 
 POLL = 0.1          # seconds between looks at what the simulator still has to do
+LOG_WAIT = 2.0      # seconds a request's message log may take to be written
 LOG_BODY_LIMIT = 400
 CERTIFICATE_USAGES = ("ds", "ka", "pp-ka")     # a user's GBCS certificates a request may carry
 PAYLOAD_LIMIT = 3000
@@ -168,7 +169,11 @@ class Session:
         return True
 
     async def log_of(self, request_id: str) -> str:
-        rows = await self.client.messages(request_id)
+        # The simulator writes its message log in batches off the request path: an answer can arrive before
+        # the log of the request it answers is written, so an empty log is looked at again for a moment.
+        deadline = asyncio.get_running_loop().time() + LOG_WAIT
+        while not (rows := await self.client.messages(request_id)) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(POLL / 4)
         if not rows:
             return f"(the simulator logged nothing for {request_id})"
         return format_messages([{**row, "body": excerpt(row["body"] or "", LOG_BODY_LIMIT)} for row in rows])

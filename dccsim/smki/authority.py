@@ -43,6 +43,12 @@ class Authority:
     def name(self) -> x509.Name:
         return self.certificate.subject
 
+    @functools.cached_property
+    def key_identifier(self) -> x509.AuthorityKeyIdentifier:
+        """The AuthorityKeyIdentifier of what this CA issues (worked out once: every derived device certificate
+        carries it)."""
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key())
+
 
 def _name(cn: str, ou: str | None = None) -> x509.Name:
     attrs = []
@@ -91,7 +97,7 @@ def create_issuing(root: Authority, cn: str) -> Authority:
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_key_usage(ca=True), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root.key.public_key()),
+            .add_extension(root.key_identifier,
                            critical=False)
             .sign(root.key, hashes.SHA256()))
     return Authority(cert, key)
@@ -148,7 +154,7 @@ def issue_organisation(ca: Authority, entity_id: str, role_code: str, usage: Usa
     agreement = usage in (Usage.GBCS_KEY_AGREEMENT, Usage.PREPAYMENT)
     cert = (_builder(x509.Name(attrs), ca.name, key.public_key(), not_before=not_before, not_after=not_after)
             .add_extension(_key_usage(signing=not agreement, agreement=agreement), critical=True)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            .add_extension(ca.key_identifier,
                            critical=False)
             .sign(ca.key, hashes.SHA256()))
     return Credential(certificate=cert, entity_id=entity_id, usage=usage, role_code=ou, private_key=key,
@@ -187,7 +193,7 @@ def issue_device(ca: Authority, device_id: str, usage: Usage, *, key: ec.Ellipti
     cert = (_builder(x509.Name([]), ca.name, public_key, serial=serial)
             .add_extension(san, critical=True)
             .add_extension(_key_usage(signing=not agreement, agreement=agreement), critical=True)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            .add_extension(ca.key_identifier,
                            critical=False)
             .sign(ca.key, hashes.SHA256(), ecdsa_deterministic=deterministic or None))
     return Credential(certificate=cert, entity_id=device_id, usage=usage, role_code=None, private_key=key,

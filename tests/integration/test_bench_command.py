@@ -9,6 +9,13 @@ import sys
 
 import asyncpg
 import pytest
+from cryptography.exceptions import InvalidSignature
+from lxml import etree
+
+from dccsim.cli import floor
+from dccsim.duis import client
+from dccsim.duis.xmldsig import DuisSigner
+from dccsim.runtime import profiling
 
 from dccsim.inventory import repository as repo
 from tests.conftest import create_fresh_database
@@ -34,6 +41,42 @@ def test_bench_reports_json(workload):
     assert {"throughput_rps", "p50_ms", "p95_ms", "p99_ms", "errors"} <= set(summary)
     assert summary["requests"] > 0 and summary["errors"] == 0
     assert summary["concurrency"] == 2
+    cpu = summary["cpu_ms_per_request"]
+    assert cpu["simulator"] > 0 and cpu["postgres"] > 0 and cpu["client"] > 0
+    assert cpu["all"] == pytest.approx(cpu["simulator"] + cpu["postgres"] + cpu["client"], abs=0.01)
+
+
+def test_the_floor_is_measured_in_one_process_a_core():
+    result = subprocess.run([sys.executable, "-m", "dccsim", "bench", "--workload", "floor", "--duration", "1",
+                             "--workers", "2", "--json"], capture_output=True, text=True, timeout=300)
+    summary = _summary(result)
+    assert summary["workload"] == "floor" and summary["workers"] == 2 and summary["requests"] > 0
+    assert summary["per_core_rps"] == pytest.approx(summary["throughput_rps"] / 2, rel=0.01)
+
+
+def test_the_floor_verifies_what_it_is_given():
+    key, cert = floor._credentials()
+    signed = client.sign(client.prepare(floor._REQUEST.encode(), counter=1), DuisSigner(key, cert))
+    response = etree.fromstring(floor._RESPONSE.encode())
+    assert floor.one_request(signed, cert.public_key(), response, key).startswith(b"<sr:Response")
+    with pytest.raises(ValueError):
+        floor.one_request(signed.replace(b"8.2</sr:ServiceReferenceVariant>", b"8.3</sr:ServiceReferenceVariant>"),
+                          cert.public_key(), response, key)
+    with pytest.raises(InvalidSignature):
+        floor.one_request(signed, floor._credentials()[1].public_key(), response, key)
+
+
+def test_serving_processes_profile_themselves_by_stage(tmp_path):
+    env = {**os.environ, profiling.ENVIRONMENT: str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "dccsim", "bench", "--duration", "2", "--concurrency", "2",
+                             "--workers", "2", "--json"], capture_output=True, text=True, timeout=300, env=env)
+    summary = _summary(result)
+    assert len(list(tmp_path.glob("serve-*.prof"))) == 2          # one a worker
+    split, total = profiling.stage_split(tmp_path)
+    for stage in ("parse (safe parser)", "XSD validation", "request signature (c14n, hash, ECDSA verify)",
+                  "response sign (c14n, hash, ECDSA sign)", "HTTP (aiohttp), less the front door"):
+        assert split[stage] > 0, stage
+    assert sum(split.values()) == pytest.approx(total) and summary["requests"] > 0
 
 
 @pytest.mark.parametrize("workload", ["non-device", "device"])

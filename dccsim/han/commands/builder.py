@@ -16,6 +16,8 @@ critical use case sent through a non-critical SR (8.7.2, 8.8.2) is signed by the
 from __future__ import annotations
 
 import copy
+import functools
+import marshal
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -130,11 +132,31 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
     raise DuisRejection(E11, f"no GBCS use case of {variant} applies to a {device.device_type}")
 
 
+# use case → (message code, structure): the first structure of each use case, as a scan of STRUCTURES finds it.
+_BY_USE_CASE: dict[str, tuple[int, dict]] = {}
+for _code, _structure_of in STRUCTURES.items():
+    _BY_USE_CASE.setdefault(_structure_of["use_case"], (_code, _structure_of))
+
+
 def _structure(use_case: str) -> tuple[int, dict]:
-    for code, structure in STRUCTURES.items():
-        if structure["use_case"] == use_case:
-            return code, structure
-    raise DuisRejection(HTTP_501_NOT_IMPLEMENTED, f"the simulator cannot build {use_case} commands")
+    found = _BY_USE_CASE.get(use_case)
+    if found is None:
+        raise DuisRejection(HTTP_501_NOT_IMPLEMENTED, f"the simulator cannot build {use_case} commands")
+    return found
+
+
+def _tree_copier(tree: Any) -> Callable[[], Any]:
+    """A maker of fresh deep copies of a structure's tree: from its marshalled bytes (the trees are dicts, lists
+    and plain values, which marshal rebuilds several times faster than ``copy.deepcopy`` copies them), or by
+    ``copy.deepcopy`` for a tree marshal cannot hold."""
+    try:
+        frozen = marshal.dumps(tree)
+    except ValueError:
+        return lambda: copy.deepcopy(tree)
+    return functools.partial(marshal.loads, frozen)
+
+
+_FRESH_TREE = {id(structure): _tree_copier(structure["tree"]) for structure in STRUCTURES.values()}
 
 
 def _dated(kind: str, tree, when: datetime | None, now: datetime):
@@ -161,7 +183,7 @@ def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body
     with ``originator``, where the ESME's commands carry the request's parties."""
     use_case = choose_use_case(variant, use_cases, device, body, other_type)
     code, structure = _structure(use_case)
-    tree = copy.deepcopy(structure["tree"])
+    tree = _FRESH_TREE[id(structure)]()
     fill = FILLS.get(use_case)
     if fill is not None:
         tree = fill(tree, body, device, now)
