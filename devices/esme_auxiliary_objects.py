@@ -197,6 +197,17 @@ def _set_description(number: int):
     return write
 
 
+def _set_configuration(number: int):
+    """ECS46c (6.14.2): whether the switch is the meter's own ALCS (all zero) or an HCALCS (its device id)."""
+    def write(ctx: Context, value: Node) -> int:
+        raw = bytes.fromhex(value.get("hex") or "") if value.get("type") == "octet-string" else None
+        if raw is None or len(raw) != 8:
+            return Result.TYPE_UNMATCHED
+        controllers(ctx).controllers[number - 1].configuration = raw
+        return Result.SUCCESS
+    return write
+
+
 def _set_offset_limit(ctx: Context, value: Node) -> int:
     limit = value.get("value")
     if value.get("type") != "long-unsigned" or not isinstance(limit, int):
@@ -209,4 +220,5 @@ WRITES: dict[tuple[int, str, int], Callable[[Context, Node], int]] = {
     (1, RANDOMISED_OFFSET, 2): _set_offset_limit,
     **{(1, f"00005E2C{0x0600 + n:04X}", 2): _set_on_boost(n) for n in range(1, CONTROLLERS + 1)},
     **{(1, f"00005E2C{0x0A + n:04X}", 2): _set_description(n) for n in range(1, CONTROLLERS + 1)},
+    **{(1, f"00005E2C{0x14 + n:04X}", 2): _set_configuration(n) for n in range(1, CONTROLLERS + 1)},
 }

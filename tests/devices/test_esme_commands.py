@@ -22,12 +22,13 @@ from tests.paths import DUIS_TEMPLATES, GBCS_RTDS
 
 pytestmark = pytest.mark.skipif(not (DUIS_TEMPLATES.exists() and GBCS_RTDS.exists()), reason="../shared missing")
 
-NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_"
+NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|6\.14\.[23]|8\.1\.1|11\.2)_"
                   r"(.*)_REQUEST_DUIS\.XML$")
 # RTDS made these vectors as the DCC on a User's behalf (the ACB's counter is in the invoke id, the
 # transaction id and the other information): only the addressed attributes and periods are compared.
 DCC_SENT = {"ECS21b_4.14_URP", "ECS21c_4.6.2"}
 NOW = datetime(2014, 12, 31, 12, tzinfo=timezone.utc)
+ATTRIBUTE_INDEXED = {"6.14.2", "6.14.3"}
 
 
 def templates() -> list[tuple[str, str, str, str]]:
@@ -57,6 +58,9 @@ def _strip(node):
 @pytest.mark.parametrize("parse", ["modelled", "strings"])
 @pytest.mark.parametrize("name,use_case,variant,rest", templates(), ids=[t[0] for t in templates()])
 def test_template_builds_the_rtds_command(name, use_case, variant, rest, parse):
+    if parse == "strings" and variant in ATTRIBUTE_INDEXED:
+        pytest.skip("its schedule names switches, controllers and special days by XML attribute, which a body "
+                    "parsed as plain strings does not carry")
     root = etree.parse(str(DUIS_TEMPLATES / name)).getroot()
     header, body = root.find("{*}Header"), root.find("{*}Body")
     spec = CATALOGUE.get(header.findtext("{*}ServiceReferenceVariant"))
