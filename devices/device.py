@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import gbcs
-from devices import (alerts, asn1_server, chf, cosem, credential_updates, device_credentials, firmware, future_dated,
-                     top_ups, use_cases, zcl)
+from devices import (alerts, apc, asn1_server, chf, cosem, credential_updates, device_credentials, firmware,
+                     future_dated, top_ups, use_cases, zcl)
 from devices.device_types import kind, serves
 from devices.errors import MalformedRequest
-from devices.state import (ASN1, DLMS_REQUEST, GBZ, ChfState, DeviceState, EsmeState, FirmwareActivation, GpfState,
-                           GsmeState, HcalcsState, HeldCommand, PpmidState, SecurityEvent)
+from devices.state import (ASN1, DLMS_REQUEST, GBZ, ApcState, ChfState, DeviceState, EsmeState, FirmwareActivation,
+                           GpfState, GsmeState, HcalcsState, HeldCommand, PpmidState, SecurityEvent)
 from devices.trust_anchors import DeviceKeys, signature_roles
 from gbcs import Check, Cra, KeyUsage, Payload, SignatureField
 
@@ -175,6 +175,8 @@ def _run(identity: DeviceIdentity, state: DeviceState, payload_kind: str, tree, 
             response, specs = chf.serve(state, tree, message_code, now)
         elif isinstance(state, EsmeState):
             response, specs = cosem.serve_access_request(state, tree, now, _entry(identity, keys, message))
+        elif isinstance(state, ApcState):
+            response, specs = apc.serve(state, tree, now)
         else:
             raise LookupError(f"a {state.KIND} has no DLMS COSEM server, yet it serves {use_case}")
         return Payload(DLMS_RESPONSE, response), specs
