@@ -4,6 +4,7 @@ PostgreSQL and the Responses collected at the Users' endpoints."""
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -242,3 +243,53 @@ async def test_resets_start_the_counters_and_registers_afresh(estate):
     assert _values(await send(estate, sags()))[0]["value"] > 0
     await send(estate, request("ECS29e_6.27_SUCCESS_REQUEST_DUIS.XML"))
     assert _values(await send(estate, sags()))[0]["value"] == 0
+
+
+async def _advance_to(running, moment: datetime) -> None:
+    assert running.sim.clock.now() < moment
+    await running.advance((moment - running.sim.clock.now()).total_seconds())
+
+
+def _operational(values: list[dict], controller: int) -> dict:
+    """ECS61e: the five configurations, then the five controllers' operational data (JSON)."""
+    return json.loads(bytes.fromhex(values[5 + controller - 1]["hex"]))
+
+
+async def test_the_auxiliary_calendar_and_switch_configuration_are_read_back_and_drive_the_switches(estate):
+    running = estate[0]
+    pool = running.sim.db.pool
+    await repo.update_device(pool, "00DB1234567890A0", esme_variant="ADF")
+    await pool.execute("DELETE FROM device_state WHERE device_id = $1", "00DB1234567890A0")
+    try:
+        scheduler = prepared("ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML")
+        for element in scheduler.find(sr("Body")).iter(sr("ExecutionDateTime")):     # in force now
+            element.getparent().remove(element)
+        assert set(_results(await send(estate, scheduler))) == {0}
+        read = _values(await send(estate, prepared("ECS61d_7.14_SUCCESS_REQUEST_DUIS.XML")))
+        special_days, schedule = read[5]["items"], read[6]["items"]
+        assert [day["items"][1]["hex"] for day in special_days] == ["ffff0c19ff", "ffff0c1aff", "07df0403ff",
+                                                                   "07df081fff"]
+        assert [entry["items"][3]["value"] for entry in schedule] == [0x0101, 0x0102, 0x0201, 0x0202, 0x0201, 0x0202]
+        data = _values(await send(estate, prepared("ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML")))
+        assert [value["hex"] for value in data[:5]] == ["00" * 8, "00db123456789097"] + ["00" * 8] * 3
+        # switch 1's calendar switches it on at 06:00 and off at 10:00 every day
+        await _advance_to(running, datetime(2026, 6, 17, 12, 0, tzinfo=timezone.utc))
+        data = _values(await send(estate, prepared("ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML")))
+        assert _operational(data, 1)["outputState"] == 0
+        await _advance_to(running, datetime(2026, 6, 18, 7, 0, tzinfo=timezone.utc))
+        data = _values(await send(estate, prepared("ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML")))
+        assert _operational(data, 1)["outputState"] == 100
+        # 6.14.3 replaces the calendar: controller 1 at 0 % from 09:00 and 50 % from 09:30, controller 3 from 11:00,
+        # on weekdays from 21 June 2026 (the template's 2015)
+        levels = prepared("ECS46d_6.14.3_IMMEDIATE_APC_OUTPUT_SUCCESS_REQUEST_DUIS.XML")
+        for element in levels.find(sr("Body")).iter(sr("SpecifiedYear")):
+            element.text = "2026"
+        assert set(_results(await send(estate, levels))) == {0}
+        read = _values(await send(estate, prepared("ECS61d_7.14_SUCCESS_REQUEST_DUIS.XML")))
+        assert len(read[6]["items"]) == 10 and read[6]["items"][0]["items"][3]["value"] == 0x1180
+        await _advance_to(running, datetime(2026, 6, 22, 10, 0, tzinfo=timezone.utc))     # a Monday in the period
+        data = _values(await send(estate, prepared("ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML")))
+        assert _operational(data, 1)["outputState"] == 50 and _operational(data, 3)["outputState"] == 0
+    finally:
+        await repo.update_device(pool, "00DB1234567890A0", esme_variant="A")
+        await pool.execute("DELETE FROM device_state WHERE device_id = $1", "00DB1234567890A0")
