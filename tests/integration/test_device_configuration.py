@@ -7,6 +7,7 @@ import base64
 import json
 from datetime import datetime, timezone
 
+import aiohttp
 import pytest
 from lxml import etree
 
@@ -21,7 +22,7 @@ from tests.conftest import create_fresh_database
 from tests.integration.device_flows import prepared, run_request, user_keys, wait_for_response
 from tests.integration.harness import start_running_simulator
 from tests.integration.receiver import Receiver
-from tests.integration.test_gas_srs import attributes, publishes
+from tests.integration.test_gas_srs import answers, attributes, publishes
 from tests.paths import DUIS_TEMPLATES
 
 pytestmark = pytest.mark.skipif(not DUIS_TEMPLATES.exists(), reason="../shared/conformance/duis-templates missing")
@@ -293,3 +294,60 @@ async def test_the_auxiliary_calendar_and_switch_configuration_are_read_back_and
     finally:
         await repo.update_device(pool, "00DB1234567890A0", esme_variant="A")
         await pool.execute("DELETE FROM device_state WHERE device_id = $1", "00DB1234567890A0")
+
+
+def _wan_bit(bits: dict, code: int) -> bool:
+    """An alert behaviour map's bit for ``code`` (its low byte, counted from the map's last bit)."""
+    return bool(int(bits["hex"], 16) >> (code & 0xFF) & 1)
+
+
+def _alerts(receiver: Receiver, code: str) -> int:
+    return sum(1 for body in receiver.received if etree.fromstring(body).findtext(".//{*}AlertCode") == code)
+
+
+async def _event(running, device: str, event: str) -> int:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{running.admin_url}/admin/devices/{device}/events", json={"event": event}) as r:
+            assert r.status == 200, await r.text()
+            raised = (await r.json())["alerts_raised"]
+    await running.delivered()
+    return raised
+
+
+def _event_configuration(message: gbcs.Message) -> dict[int, int]:
+    """GCS20r: each event's configuration, as the gas meter reports it."""
+    return {event["event_id"]: event["event_configuration"] for component, payload in answers(message)
+            if component["cluster"] == zcl.DEVICE_MANAGEMENT and component["command"] == 0x04
+            for event in zcl.decode_command(zcl.DEVICE_MANAGEMENT, 0x04, False, payload)["events"]}
+
+
+async def test_alert_behaviour_is_read_back_and_decides_which_alerts_a_meter_sends(estate):
+    running, receiver = estate
+    behaviours = prepared("ECS25r1_6.2.10_SUCCESS_REQUEST_DUIS.XML")
+    before = _values(await send(estate, behaviours))
+    assert _wan_bit(before[0], 0x810D) and not _wan_bit(before[1], 0x810D)        # sent over the WAN, not the HAN
+    sent = _alerts(receiver, "810D")
+    assert await _event(running, ESME, "low-credit") == 1 and _alerts(receiver, "810D") == sent + 1
+    # 6.22: low credit no longer sent over the WAN (credit added locally neither), and shown on the HAN instead
+    assert _results(await send(estate, request("ECS25a_6.22_SUCCESS_REQUEST_DUIS.XML", x810D="Disable"))) == [0]
+    assert _results(await send(estate, request("ECS25a1_6.22_SUCCESS_REQUEST_DUIS.XML"))) == [0]
+    after = _values(await send(estate, prepared("ECS25r1_6.2.10_SUCCESS_REQUEST_DUIS.XML")))
+    assert not _wan_bit(after[0], 0x810D) and not _wan_bit(after[0], 0x810E)
+    assert _wan_bit(after[1], 0x810D) and not _wan_bit(after[1], 0x8119)
+    unchanged = ~((1 << 0x0D) | (1 << 0x0E))
+    assert int(after[0]["hex"], 16) & unchanged == int(before[0]["hex"], 16) & unchanged
+    assert await _event(running, ESME, "low-credit") == 0 and _alerts(receiver, "810D") == sent + 1
+    assert await _event(running, ESME, "tamper") == 2            # a critical alert is always sent
+    # a gas meter: emergency credit exhausted (0x81AA) sent until GCS20 takes it off the WAN
+    gas_read = build_request("6.2.10", originator=SUPPLIER, device=GSME)
+    assert _event_configuration(await send(estate, gas_read))[0x81AA] == 0x0B    # logged, sent over the WAN
+    exhausted = _alerts(receiver, "81AA")
+    assert await _event(running, GSME, "emergency-credit-exhausted") == 1
+    assert _alerts(receiver, "81AA") == exhausted + 1
+    template = request("GCS20_6.22_SUCCESS_REQUEST_DUIS.XML")
+    for element in template.find(sr("Body")).iter(sr("x81AA")):
+        element.find(sr("WANAlert")).text = "Disable"
+    assert set(_statuses(await send(estate, template))) == {0}          # one Set Event Configuration each
+    configuration = _event_configuration(await send(estate, build_request("6.2.10", originator=SUPPLIER, device=GSME)))
+    assert (configuration[0x81AA], configuration[0x810E], configuration[0x8161]) == (0x53, 0x08, 0x43)
+    assert await _event(running, GSME, "emergency-credit-exhausted") == 0 and _alerts(receiver, "81AA") == exhausted + 1
