@@ -169,6 +169,6 @@ def test_alert_behaviour_templates_build_the_rtds_bit_maps(use_case):
     mine, theirs = (int(t.payload.tree["data"][0]["hex"], 16) for t in (command, vector))
     if use_case == "ECS25a":
         assert mine & theirs == mine and mine & ((1 << 256) - 1) == theirs & ((1 << 256) - 1)
-        assert theirs & ~mine >> 256 == (1 << 0xC4) | (1 << 0xC5)
+        assert (theirs & ~mine) >> 256 == (1 << 0xC4) | (1 << 0xC5)
     else:
         assert mine == theirs
