@@ -351,3 +351,21 @@ async def test_alert_behaviour_is_read_back_and_decides_which_alerts_a_meter_sen
     configuration = _event_configuration(await send(estate, build_request("6.2.10", originator=SUPPLIER, device=GSME)))
     assert (configuration[0x81AA], configuration[0x810E], configuration[0x8161]) == (0x53, 0x08, 0x43)
     assert await _event(running, GSME, "emergency-credit-exhausted") == 0 and _alerts(receiver, "81AA") == exhausted + 1
+
+
+async def test_a_load_controllers_cells_on_a_meter_before_gbcs_4_are_refused_with_e061509(estate):
+    running, receiver = estate
+    pool = running.sim.db.pool
+    template = "CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML"
+    await repo.update_device(pool, "00DB1234567890A0", gbcs_version="3.2")
+    try:
+        answer, request_id = await run_request(running, prepared(template))
+        assert answer.status == 200 and answer.code == "E061509", answer.body[:300]
+        await running.delivered()
+        assert not any(etree.fromstring(body).findtext(".//{*}RequestID") == request_id
+                       for body in receiver.received)            # nothing was sent to the meter
+    finally:
+        await repo.update_device(pool, "00DB1234567890A0", gbcs_version="4.0")
+    answer, request_id = await run_request(running, prepared(template))
+    assert answer.code == "I99"                                   # the same request to a GBCS v4.0 meter
+    assert (await wait_for_response(receiver, request_id)).findtext(".//{*}ResponseCode") == "I0"

@@ -103,6 +103,7 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
         # CS02f reports the Load Controller's cells too (an ESME / APC with one); CS02a the others.
         wants_load_controller = "LoadController" in fills_cs.requested_roles(body)
         return "CS02f" if wants_load_controller and device.device_type in ("ESME", "APC") else "CS02a"
+    fills_credentials.check_load_controller(variant, body, device)
     credentials = fills_credentials.choose_use_case(variant, body)
     if credentials is not None:
         return credentials
