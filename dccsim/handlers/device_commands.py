@@ -100,7 +100,8 @@ async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Ser
     body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else _as_released(ctx, services)
     command = build_command(spec.variant, spec.gbcs_use_cases, device, body, critical=spec.critical,
                             now=ctx.received_at, other_type=other_type, device_dated=spec.future_dated != "DSP",
-                            originator=ctx.request_id.originator, counter=ctx.request_id.counter)
+                            originator=ctx.request_id.originator, counter=ctx.request_id.counter,
+                            requester_roles=tuple(str(role) for role in ctx.acting_roles))
     message = await originate(conn, device, command, user=ctx.request_id.originator, counter=ctx.request_id.counter,
                               critical=spec.critical, acb_entity_id=services.dcc_entity_id)
     if ctx.command_variant == 4:

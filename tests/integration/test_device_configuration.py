@@ -369,3 +369,30 @@ async def test_a_load_controllers_cells_on_a_meter_before_gbcs_4_are_refused_wit
     answer, request_id = await run_request(running, prepared(template))
     assert answer.code == "I99"                                   # the same request to a GBCS v4.0 meter
     assert (await wait_for_response(receiver, request_id)).findtext(".//{*}ResponseCode") == "I0"
+
+
+async def test_the_network_operators_alert_behaviour_is_its_own(estate):
+    """6.22 from the Electricity Distributor (ECS25b) sets the Network Operator's maps; its 6.2.10 reads them
+    (ECS25r2); an alert of its it takes off the WAN is no longer sent."""
+    running, receiver = estate
+    network_operator = "90-B3-D5-1F-30-02-00-00"
+
+    def read():
+        return build_request("6.2.10", originator=network_operator, device=ESME)
+
+    message = await send(estate, read())
+    assert message.message_code == 0x00EF                      # ECS25r2: its WAN and logging maps
+    wan, logging = _values(message)
+    assert _wan_bit(wan, 0x8002) and _wan_bit(logging, 0x8002)
+    assert await _event(running, ESME, "over-voltage") == 1
+    body = {"ElectricityNetworkOperatorAlerts": {"NetworkOperatorESMECommon": {"x8014": "Enable", "x8015": "Disable"},
+                                                 "NetworkOperatorESMESinglePhase": {"x8002": "Disable"}}}
+    assert _results(await send(estate, build_request("6.22", originator=network_operator, device=ESME,
+                                                     body=body))) == [0]
+    wan, logging = _values(await send(estate, read()))
+    assert (_wan_bit(wan, 0x8014), _wan_bit(wan, 0x8015), _wan_bit(wan, 0x8002)) == (True, False, False)
+    assert _wan_bit(logging, 0x8002)                           # still logged: only the WAN map changed
+    sags = _alerts(receiver, "8002")
+    assert await _event(running, ESME, "over-voltage") == 0 and _alerts(receiver, "8002") == sags
+    supplier_read = _values(await send(estate, prepared("ECS25r1_6.2.10_SUCCESS_REQUEST_DUIS.XML")))
+    assert len(supplier_read) == 4                             # the supplier still reads its own four (ECS25r1)
