@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import gbcs
-from devices import (alerts, asn1_server, chf, cosem, credential_updates, device_credentials, firmware, future_dated,
-                     top_ups, use_cases, zcl)
+from devices import (alerts, apc, asn1_server, chf, cosem, credential_updates, device_credentials, esme,
+                     firmware, future_dated, gas_clusters, top_ups, use_cases, zcl)
 from devices.device_types import kind, serves
 from devices.errors import MalformedRequest
-from devices.state import (ASN1, DLMS_REQUEST, GBZ, ChfState, DeviceState, EsmeState, FirmwareActivation, GpfState,
-                           GsmeState, HcalcsState, HeldCommand, PpmidState, SecurityEvent)
+from devices.state import (ASN1, DLMS_REQUEST, GBZ, ApcState, ChfState, DeviceState, EsmeState, FirmwareActivation,
+                           GpfState, GsmeState, HcalcsState, HeldCommand, PpmidState, SecurityEvent)
 from devices.trust_anchors import DeviceKeys, signature_roles
 from gbcs import Check, Cra, KeyUsage, Payload, SignatureField
 
@@ -175,6 +175,8 @@ def _run(identity: DeviceIdentity, state: DeviceState, payload_kind: str, tree, 
             response, specs = chf.serve(state, tree, message_code, now)
         elif isinstance(state, EsmeState):
             response, specs = cosem.serve_access_request(state, tree, now, _entry(identity, keys, message))
+        elif isinstance(state, ApcState):
+            response, specs = apc.serve(state, tree, now)
         else:
             raise LookupError(f"a {state.KIND} has no DLMS COSEM server, yet it serves {use_case}")
         return Payload(DLMS_RESPONSE, response), specs
@@ -260,10 +262,21 @@ def _raise(identity: DeviceIdentity, keys: DeviceKeys, state: DeviceState, specs
             code, message_code, payload = spec["code"], spec["message_code"], spec["payload"]
         else:
             continue
+        if not _sends(state, code):
+            continue
         for recipient in alerts.recipients(state, code, originator):
             frames.append(alerts.frame(identity.device_id, keys, state, code=code, message_code=message_code,
                                        payload=payload, recipient=recipient))
     return frames
+
+
+def _sends(state: DeviceState, code: int) -> bool:
+    """Whether the device sends alert ``code`` over the WAN: a meter as its alert behaviours (6.22) say."""
+    if isinstance(state, EsmeState):
+        return esme.sends_alert(state, code)
+    if isinstance(state, GsmeState) and state.gas is not None:
+        return gas_clusters.sent_over_the_wan(state.gas, code)
+    return True
 
 
 def _succeeded(payload: Payload) -> bool:
@@ -347,6 +360,8 @@ def receive_firmware(identity: DeviceIdentity, state: DeviceState, image: bytes,
 def raise_event(identity: DeviceIdentity, state: DeviceState, code: int, now: datetime) -> DeviceReply:
     """Something happened on the device that GBCS alerts on (alert code ``code``): the generic alert (critical
     or not, as the code is) to each Remote Party the alert table names."""
+    if not _sends(state, code):
+        return DeviceReply()
     keys = device_keys(identity, state)
     critical = alerts.info(code).critical
     message_code = alerts.GENERIC_CRITICAL if critical else alerts.GENERIC_NON_CRITICAL

@@ -68,7 +68,8 @@ DEVICE_KINDS: dict[str, DeviceKind] = {
     "HCALCS": DeviceKind("HCALCS", (), _CREDENTIALS | {"CS03A2", "CS03C", "CS04AC", "CS07", "CS08", "CS10a",
                                                        "CS10b", "CS11"}, _HAN_DEVICE_CELLS, "asn1",
                          self_activating=True),
-    "APC": DeviceKind("APC", (), _CREDENTIALS | {"CS02g", "CS03A2", "CS03C", "CS04AC", "CS07", "CS08"},
+    "APC": DeviceKind("APC", (), _CREDENTIALS | {"CS02g", "CS03A2", "CS03C", "CS04AC", "CS07", "CS08", "ECS46d",
+                                                 "ECS61d"},
                       _HAN_DEVICE_CELLS + LOAD_CONTROLLER, "dlms", self_activating=True),
 }
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from gbcs import dlms as x
+from devices import alert_behaviour
 from devices import esme_meter as meter
 from devices import esme_objects as objects
 from devices import esme_auxiliary_objects as auxiliary_objects
@@ -186,10 +187,21 @@ def _action(ctx: Context, cls: int, obis: str, method: int, data: Node) -> tuple
     return Result.SUCCESS, x.null()
 
 
+def _set_alert_behaviour(ctx: Context, setter: str, value: Node) -> int:
+    """ECS25a…: the alerts the mask names take their new setting in the map the setter changes."""
+    target = alert_behaviour.SETTERS[setter]
+    result, changed = alert_behaviour.apply(ctx.stored(1, target, 2), value)
+    if changed is not None:
+        ctx.store[key(1, target, 2)] = changed
+    return result
+
+
 def _one(ctx: Context, spec: Spec, value: Node) -> tuple[int, Node]:
     if spec.kind == "get":
         return objects.get(ctx, spec.cls, spec.obis, spec.member, spec.selection)
     if spec.kind == "set":
+        if (spec.cls, spec.member) == (1, 2) and spec.obis in alert_behaviour.SETTERS:
+            return _set_alert_behaviour(ctx, spec.obis, value), x.null()
         write = auxiliary_objects.WRITES.get((spec.cls, spec.obis, spec.member))
         if write is not None:
             return (write(ctx, value) if objects.present(ctx.caps, spec.obis) else Result.OBJECT_UNDEFINED), x.null()
@@ -230,3 +242,10 @@ def serve(state: EsmeState, request: dict[str, Any], now: datetime,
     if wrote:
         meter.activate_tariffs(state, store, now)
     return {"invoke_id": request["invoke_id"], "date_time": None, "data": data_out, "results": results}, ctx.alerts
+
+
+def sends_alert(state: EsmeState, code: int) -> bool:
+    """Whether the meter sends alert ``code`` over the WAN, as its alert behaviours (6.22) have it."""
+    caps = meter.caps_of(state)
+    return alert_behaviour.sent_over_the_wan(
+        lambda obis: state.cosem.get(key(1, obis, 2)) or objects.configuration(caps).get(key(1, obis, 2)), code)

@@ -5,13 +5,15 @@ and operational data, the boost button and the randomised offset limit.
 
 The script ids and where their durations and periods are: ``gbcs.dlms`` (auxiliary controller scripts).
 The state is ``devices.auxiliary_state``; ``READS`` compute attributes from it, ``WRITES`` change it,
-``INSTANCE_ACTIONS`` run the scripts.
+``INSTANCE_ACTIONS`` run the scripts. The calendar in force (``devices.auxiliary_calendar``) commands a controller
+where no level or timed switching of the Supplier's does.
 """
 from __future__ import annotations
 
 import json
 from typing import Callable
 
+from devices.auxiliary_calendar import scheduled_level
 from devices.auxiliary_state import CONTROLLERS, AuxiliaryController, AuxiliaryControllers, CommandedLevel, Source
 from devices.errors import MalformedRequest
 from devices.esme_objects import Context
@@ -24,6 +26,7 @@ OUTPUT, INPUT = x.AUXILIARY_OUTPUT, x.AUXILIARY_INPUT
 ACTIONS = {code: name for name, code in x.AUXILIARY_SWITCH_ACTIONS.items()}
 BOOST_ACTIVE, BOOST_LOG = "00005E2C07FF", "0000636214FF"
 RANDOMISED_OFFSET = "00005E2C0001"
+CALENDAR, CALENDAR_SPECIAL_DAYS = (10, "00000C0002FF", 2), (11, "00000B0003FF", 2)     # in force (6.14.2 / 6.14.3)
 
 
 def controllers(ctx: Context) -> AuxiliaryControllers:
@@ -100,14 +103,18 @@ INSTANCE_ACTIONS: dict[tuple[int, str, int], Callable[[Context, Node], tuple[int
 
 # --- reads ----------------------------------------------------------------------------------------
 
-def level_now(controller: AuxiliaryController, now: int, on_input: bool = False) -> int:
-    """A controller's level at ``now``: the Load Controller's limit caps the Supplier's commanded level; an
-    ALCS without a commanded level is on (100) or off (0)."""
+def level_now(controller: AuxiliaryController, now: int, on_input: bool = False, scheduled: int | None = None) -> int:
+    """A controller's level at ``now``: the Load Controller's limit caps the Supplier's commanded level; without
+    one, a timed activation / deactivation in force, else the level its calendar last ``scheduled``; an ALCS
+    without any of these is on (100) or off (0)."""
     current = [c for c in controller.commanded if c.start <= now < c.end and c.on_input == on_input]
     supplier = [c.level for c in current if c.source is Source.SUPPLIER]
     limits = [c.level for c in current if c.source is Source.LOAD_CONTROLLER]
+    timed = controller.override_until is not None and now < controller.override_until
     if supplier:
         level = supplier[-1]
+    elif scheduled is not None and not (timed and not on_input):
+        level = scheduled
     elif on_input:
         level = 0
     else:
@@ -117,9 +124,15 @@ def level_now(controller: AuxiliaryController, now: int, on_input: bool = False)
     return min([level] + limits)
 
 
+def _scheduled(ctx: Context, number: int, on_input: bool = False) -> int | None:
+    """The level the auxiliary calendar in force (6.14.2 / 6.14.3) last commanded controller ``number`` to."""
+    return scheduled_level(ctx.stored(*CALENDAR), ctx.stored(*CALENDAR_SPECIAL_DAYS), number, ctx.now, on_input)
+
+
 def _switch_output(number: int):
     def read(ctx: Context, period) -> Node:
-        return x.boolean(level_now(controllers(ctx).controllers[number - 1], ctx.seconds) > 0)
+        level = level_now(controllers(ctx).controllers[number - 1], ctx.seconds, scheduled=_scheduled(ctx, number))
+        return x.boolean(level > 0)
     return read
 
 
@@ -138,8 +151,9 @@ def _configuration(number: int):
 def _operational(number: int):
     def read(ctx: Context, period) -> Node:
         controller = controllers(ctx).controllers[number - 1]
-        text = json.dumps({"outputState": level_now(controller, ctx.seconds),
-                           "inputState": level_now(controller, ctx.seconds, on_input=True)})
+        text = json.dumps({"outputState": level_now(controller, ctx.seconds, scheduled=_scheduled(ctx, number)),
+                           "inputState": level_now(controller, ctx.seconds, on_input=True,
+                                                   scheduled=_scheduled(ctx, number, on_input=True))})
         return {"type": "utf8-string", "hex": text.encode().hex()}
     return read
 
@@ -197,6 +211,17 @@ def _set_description(number: int):
     return write
 
 
+def _set_configuration(number: int):
+    """ECS46c (6.14.2): whether the switch is the meter's own ALCS (all zero) or an HCALCS (its device id)."""
+    def write(ctx: Context, value: Node) -> int:
+        raw = bytes.fromhex(value.get("hex") or "") if value.get("type") == "octet-string" else None
+        if raw is None or len(raw) != 8:
+            return Result.TYPE_UNMATCHED
+        controllers(ctx).controllers[number - 1].configuration = raw
+        return Result.SUCCESS
+    return write
+
+
 def _set_offset_limit(ctx: Context, value: Node) -> int:
     limit = value.get("value")
     if value.get("type") != "long-unsigned" or not isinstance(limit, int):
@@ -209,4 +234,5 @@ WRITES: dict[tuple[int, str, int], Callable[[Context, Node], int]] = {
     (1, RANDOMISED_OFFSET, 2): _set_offset_limit,
     **{(1, f"00005E2C{0x0600 + n:04X}", 2): _set_on_boost(n) for n in range(1, CONTROLLERS + 1)},
     **{(1, f"00005E2C{0x0A + n:04X}", 2): _set_description(n) for n in range(1, CONTROLLERS + 1)},
+    **{(1, f"00005E2C{0x14 + n:04X}", 2): _set_configuration(n) for n in range(1, CONTROLLERS + 1)},
 }

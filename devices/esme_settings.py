@@ -2,12 +2,14 @@
 ones the meter derives from its state (its identity, payment mode, the load limiter's active settings).
 
 A set (ECS28a, ECS29x, ECS30a, ECS34, ECS37, ECS39x, ECS48, ECS81) stores a new value in the
-attribute store, which the matching read (ECS26x, ECS40, ECS25r, ECS27) returns afterwards.
+attribute store, which the matching read (ECS26x, ECS40, ECS27) returns afterwards; the alert behaviours
+(ECS25x, read by ECS25r) are ``devices.alert_behaviour``'s.
 """
 from __future__ import annotations
 
 from gbcs import dlms as x
 from gbcs.dlms import Node
+from devices import alert_behaviour
 from devices.attribute_store import key
 from devices.esme_variant import Capabilities
 
@@ -24,11 +26,6 @@ LOAD_LIMITER = {4: LOAD_LIMIT_THRESHOLD, 6: LOAD_LIMIT_PERIOD, 7: LOAD_LIMIT_RES
 IDENTITY = "0000600101FF"
 PAYMENT_MODE = (111, "0000130000FF", 2)
 MANUFACTURER, MODEL, FIRMWARE_ID = b"D", b"DCCSIM-E", b"SIM "
-
-
-def _alert_bits(count: int = 256) -> Node:
-    """An alert behaviour bit map with no behaviour set (one bit per alert)."""
-    return x.bits(count, "00" * (count // 8))
 
 
 def factory_values(caps: Capabilities) -> dict[str, Node]:
@@ -59,7 +56,6 @@ def factory_values(caps: Capabilities) -> dict[str, Node]:
         k(9000, LOAD_LIMIT_SUPPLY, 2): x.boolean(False), k(9000, LOAD_LIMIT_THRESHOLD, 2): x.dlu(6900),
         k(9000, LOAD_LIMIT_PERIOD, 2): x.dlu(300), k(9000, LOAD_LIMIT_RESTORATION, 2): x.dlu(30),
     })
-    for obis in ("001E61620FFF", "001E616210FF", "001E616211FF", "001E616212FF", "002161620FFF",
-                 "0021616212FF"):           # non-critical alert behaviours read by ECS25r1 / ECS25r2
-        values[k(1, obis, 2)] = _alert_bits()
+    for obis, node in alert_behaviour.factory_maps().items():     # read by ECS25r1 / ECS25r2, set by ECS25x
+        values[k(1, obis, 2)] = node
     return values

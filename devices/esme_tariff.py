@@ -92,6 +92,9 @@ _ALSO_ACTIVATES: dict[str, list[tuple[str, str]]] = {
     "00005E2C801E": [(key(11, "00010B0001FF", 2), key(11, SPECIAL_DAYS[2], 2))],
     "00005E2C801F": [(key(11, "00010B0002FF", 2), key(11, "00000B0002FF", 2))],
     "00005E2C801C": [(key(10, "00010C0001FF", 2), key(10, "00000C0001FF", 2))],     # non-disablement calendar
+    # the auxiliary controllers' calendar and its special days (6.14.2 ECS46c, 6.14.3 ECS46d)
+    "00005E2C801A": [(key(10, "00010C0002FF", 2), key(10, "00000C0002FF", 2))],
+    "00005E2C8023": [(key(11, "00010B0003FF", 2), key(11, "00000B0003FF", 2))],
     # emergency credit limit and threshold: the emergency credit object's preset amount and threshold
     "00005E2C8002": [(key(9000, "00005E2C8002", 4), key(112, "0000130A01FF", 9))],
     "00005E2C8003": [(key(9000, "00005E2C8003", 4), key(112, "0000130A01FF", 10))],

@@ -39,6 +39,7 @@ ZCL_CANCEL = {0xFFFFFFFF, 0xFFFFFFFE}
 # What the device models date themselves, by device type: DLMS (class, attribute), GBZ (cluster, command).
 NATIVE: dict[str, frozenset[tuple[int, int]]] = {
     "ESME": frozenset({(20, 10), (113, 7), (9000, 6)}),
+    "APC": frozenset({(9000, 6)}),
     "GSME": frozenset({(0x0700, 4), (0x0700, 5), (0x0700, 6), (0x0707, 0), (0x0707, 4), (0x0705, 6)}),
 }
 IMMEDIATE_DLMS = gbcs.DLMS_NOW.hex()

@@ -632,6 +632,53 @@ def _clear_event_log(served: Served, fields: dict) -> list[Answer]:
     return [Answer(0x02, {"cleared_event_logs": meter.clear_event_log(served.logs, fields["log_id"], served.now)})]
 
 
+# The alerts whose behaviour 6.22 configures (GCS20, read by GCS20r) and the ZSE event configuration bits: how the
+# event is logged (bits 0-2; 3: as a general event), sent over the WAN, on the HAN, raised as an audible alarm.
+CONFIGURABLE_EVENTS = (0x810D, 0x810E, 0x8119, 0x8145, 0x8154, 0x8155, 0x8161, 0x8162, 0x8168, 0x8183, 0x8184,
+                       0x81A0, 0x81A1, *range(0x81A4, 0x81B7), 0x81B9, 0x81BA, *range(0x81BC, 0x81C1), 0x81C2, 0x81C3,
+                       0x81C4, 0x81C5, 0x81C6)
+LOG_AS_GENERAL_EVENT, SENT_OVER_WAN, SENT_ON_HAN, AUDIBLE_ALARM = 0x03, 0x08, 0x10, 0x40
+FACTORY_EVENT_CONFIGURATION = LOG_AS_GENERAL_EVENT | SENT_OVER_WAN
+ALL_EVENTS_OF = 0xFF                   # an event id whose low byte is 0xFF: every configurable event
+
+
+def event_configuration(gas: GasData, code: int) -> int:
+    return gas.event_configuration.get(code, FACTORY_EVENT_CONFIGURATION)
+
+
+def sent_over_the_wan(gas: GasData, code: int) -> bool:
+    """Whether the meter sends alert ``code``: a configurable one only while its configuration says so."""
+    return code not in CONFIGURABLE_EVENTS or bool(event_configuration(gas, code) & SENT_OVER_WAN)
+
+
+def _set_event_configuration(served: Served, fields: dict) -> int:
+    """GCS20 (6.22): the listed events take the configuration (configuration control 0: apply by list)."""
+    if served.gas is None:
+        return zcl.UNSUP_CLUSTER_COMMAND
+    listed = fields["event_configuration_payload"]
+    listed = listed if isinstance(listed, bytes) else bytes.fromhex(str(listed))
+    if fields["configuration_control"] != 0 or not listed or len(listed) != 1 + 2 * listed[0]:
+        return zcl.INVALID_FIELD
+    codes = [int.from_bytes(listed[1 + 2 * i:3 + 2 * i], "little") for i in range(listed[0])]
+    if any(code not in CONFIGURABLE_EVENTS for code in codes):
+        return zcl.INVALID_VALUE
+    for code in codes:
+        served.gas.event_configuration[code] = fields["event_configuration"]
+    return zcl.SUCCESS
+
+
+def _get_event_configuration(served: Served, fields: dict) -> list[Answer] | int:
+    """GCS20r (6.2.10): the configuration of one event, or of every configurable one."""
+    if served.gas is None:
+        return zcl.UNSUP_CLUSTER_COMMAND
+    asked = fields["event_id"]
+    codes = CONFIGURABLE_EVENTS if asked & 0xFF == ALL_EVENTS_OF else [c for c in CONFIGURABLE_EVENTS if c == asked]
+    if not codes:
+        return zcl.NOT_FOUND
+    return [Answer(0x04, {"command_index": 0, "total_commands": 1, "events": [
+        {"event_id": code, "event_configuration": event_configuration(served.gas, code)} for code in codes]})]
+
+
 Behaviour = Callable[[Served, dict], "list[Answer] | int"]
 
 # (cluster, command id, sent server-to-client?) -> behaviour
@@ -678,6 +725,8 @@ COMMANDS: dict[tuple[int, int, bool], Behaviour] = {
     (PRICE, 0x0B, False): _billing_period,
     (PRICE, 0x01, True): _publish_block_period,
     (zcl.DEVICE_MANAGEMENT, 0x03, True): _update_site_id,
+    (DEVICE_MANAGEMENT, 0x04, True): _set_event_configuration,
+    (DEVICE_MANAGEMENT, 0x05, True): _get_event_configuration,
     (METERING, 0x0E, False): _set_uncontrolled_flow_threshold,
     (METERING, 0x0D, False): _set_supply_status,
 }

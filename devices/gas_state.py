@@ -260,4 +260,5 @@ class GasData:
     billing: BillingPeriod = field(default_factory=BillingPeriod)    # 6.8 sets it, 6.2.3 reads it
     flow: GasFlow = field(default_factory=GasFlow)                     # 6.7 sets it, 6.2.8 reads it
     supply_tamper_state: int = 3        # ZCL supply states on a tamper / depletion: 3 leaves the supply as it is
+    event_configuration: dict[int, int] = field(default_factory=dict)    # 6.22 sets (by alert code), 6.2.10 reads
     supply_depletion_state: int = 3

@@ -217,6 +217,9 @@ class HcalcsState(DeviceState):
 class ApcState(DeviceState):
     KIND: ClassVar[str] = "APC"
 
+    cosem: dict[str, DlmsNode] = field(default_factory=dict)        # its calendar, as 6.14.3 writes it
+    auxiliary: AuxiliaryControllers | None = None                    # made at the first command to them
+
 
 @dataclass(kw_only=True, slots=True)
 class Type2State(DeviceState):

@@ -180,14 +180,15 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
                  "(dccsim.s1sp.alert_codes, dccsim.s1sp.notifications)", Source.RELEASE_NOTE, Generation.SMETS1,
                  test="tests/integration/test_smets1.py::test_firmware_for_a_smets1_ppmid_from_its_lead_supplier"),
     DccAlertSpec("N58", "ALCS/HCALCS configuration change", "ALCSHCALCSConfigurationChange", ("ED",), Status.RAISED,
-                 "on the successful Response to 6.14.1, 6.14.2 or 6.14.3 on an ESME: to its Electricity "
-                 "Distributor, with its ESMEVariant and DeviceGBCSVersion (dccsim.han.response_rules."
-                 "configuration_changed). 6.14.1 is routed and raises it; 6.14.2 and 6.14.3 answer HTTP 501 until "
-                 "they are routed (the rule is tested for them: test_dcc_alerts.py::test_n58_once_6_14_x_succeeds). "
-                 "Not modelled: the release note's other trigger, a future-dated execution alert (0x8F66, message "
-                 "code 0x00CC) for the auxiliary load control switch calendar, which needs 6.14.2 too",
+                 "on the successful Response to 6.14.1, 6.14.2 or 6.14.3 on an ESME (release note 5.5 names all "
+                 "three): to its Electricity Distributor, with its ESMEVariant and DeviceGBCSVersion (dccsim.han."
+                 "response_rules.configuration_changed); and when the meter's future-dated execution alert (0x8F66, "
+                 "message code 0x00CC) reports the auxiliary controllers' calendar of a 6.14.2 / 6.14.3 taking "
+                 "effect (response_rules.auxiliary_calendar_activated). A future-dated 6.14.2 / 6.14.3 so gives "
+                 "two: one for its successful Response, one when it takes effect (the project's reading of the "
+                 "two triggers). A standalone APC is no ESME: 6.14.3 on one raises none",
                  Source.RELEASE_NOTE,
-                 test="tests/integration/test_dcc_alerts.py::test_n58_when_6_14_1_changes_a_meters_alcs_configuration"),
+                 test="tests/integration/test_dcc_alerts.py::test_n58_to_the_distributor_once_6_14_x_succeeds"),
     *[_not_modelled(f"N{n}", "Change of supplier certificate / ECoS alert", "CoSCertificateAlert", _NO_COS,
                     ("IS", "GS")) for n in (59, 60, 61, 62)],
     _not_modelled("N63", "DUIS version mismatch", "DUISVersionMismatch",

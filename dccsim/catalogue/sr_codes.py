@@ -4,7 +4,8 @@ why not.
 
 The official DUIS XML schema enumerates these codes; the conditions behind most of them are defined in DUIS
 section 3.8, which the project's reference material does not include. A code is produced only where its
-condition is known from the release note or the schema; the others wait for that text rather than guess it.
+condition is known from the release note or the schema (E061509: where the release note ties the new code to one
+new condition, marked as the project's reading); the others wait for that text rather than guess it.
 """
 from __future__ import annotations
 
@@ -44,21 +45,26 @@ SR_CODES: dict[str, SrCode] = {
     "E061305": SrCode("6.13", Status.NOT_PRODUCED, _NO_TEXT),
     **{code: SrCode("6.15.1", Status.NOT_PRODUCED, _NO_TEXT)
        for code in ("E061501", "E061504", "E061505", "E061506", "E061507", "E061508")},
-    "E061509": SrCode("6.15.1", Status.NOT_PRODUCED,
-                      "the release note adds it with the Load Controller role (CS02g) without its condition; " + _NO_TEXT),
+    codes.E061509: SrCode("6.15.1", Status.PRODUCED,
+                          "RemotePartyRole LoadController (CS02g) for a device before GBCS v4.0, which holds no Load "
+                          "Controller cell: the release note adds the code with the role and states the Load "
+                          "Controller as a GBCS v4.0 function (5.6, 5.8); the condition is the project's reading. "
+                          "tests/integration/test_device_configuration.py"),
     **{code: SrCode("6.18.x", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E061801", "E061802", "E061803")},
     **{code: SrCode("6.21", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E062101", "E062102", "E062103",
                                                                           "E062105")},
-    **{code: SrCode("6.22", Status.NOT_PRODUCED, _NOT_ROUTED) for code in ("E062201", "E062202", "E062203")},
+    **{code: SrCode("6.22", Status.NOT_PRODUCED, _NO_TEXT + "; an alert code outside the settings the schema "
+                                                                 "allows is refused by the schema (HTTP 400)")
+       for code in ("E062201", "E062202", "E062203")},
     **{code: SrCode("6.23", Status.NOT_PRODUCED, _NO_TEXT)
        for code in ("E062301", "E062302", "E062303", "E062304", "E062305", "E062306")},
     "E062401": SrCode("6.24.1", Status.NOT_PRODUCED, _NO_TEXT),
-    "E062402": SrCode("6.24.1", Status.NOT_PRODUCED,
-                      "the release note adds it for CS02f (the Load Controller's cells) without its condition; "
-                      + _NO_TEXT),
-    "E062403": SrCode("6.24.1", Status.NOT_PRODUCED,
-                      "the release note adds it for CS02f (the Load Controller's cells) without its condition; "
-                      + _NO_TEXT),
+    **{code: SrCode("6.24.1", Status.NOT_PRODUCED,
+                    "the release note adds E062402 and E062403 together for CS02f (a Load Controller's cells "
+                    "reported) without their conditions; the two the simulator could meet (a device before GBCS "
+                    "v4.0, a device type without a Load Controller cell) cannot be told apart, so neither is "
+                    "guessed: the first gets CS02f, the second CS02a without the Load Controller's cells")
+       for code in ("E062402", "E062403")},
     **{code: SrCode("6.28", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E062801", "E062802", "E062803")},
     **{code: SrCode("8.5", Status.NOT_PRODUCED, _NOT_ROUTED) for code in ("E080501", "E080502", "E080503")},
     **{code: SrCode("8.12.1", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E081202", "E081204", "E081205")},

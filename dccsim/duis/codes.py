@@ -35,6 +35,7 @@ __all__ = [
     "E080902",
     "E080903",
     "E060701",
+    "E061509",
     "E081111",
     "E081401",
     "E081402",
@@ -111,6 +112,8 @@ class Code(enum.StrEnum):
     """Read Device Log – ReadSecurityDetails on a non-CHF"""
     E060701 = "E060701"
     """Update Device Configuration (Gas Flow) – decimal flow rate not supported"""
+    E061509 = "E061509"
+    """Update Security Credentials (KRP) – Load Controller on a Device before GBCS v4.0"""
     E081111 = "E081111"
     """Update HAN Device Log – install code length"""
     E081401 = "E081401"
@@ -175,6 +178,7 @@ E080405: Final = Code.E080405
 E080902: Final = Code.E080902
 E080903: Final = Code.E080903
 E060701: Final = Code.E060701
+E061509: Final = Code.E061509
 E081111: Final = Code.E081111
 E081401: Final = Code.E081401
 E081402: Final = Code.E081402

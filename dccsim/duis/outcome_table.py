@@ -134,6 +134,10 @@ TABLE: tuple[Outcome, ...] = (
     _duis("E060701", "Update Device Configuration (Gas Flow) – decimal flow rate not supported",
           "UncontrolledGasFlowRateDecimal is given for a Device whose GBCS version is below 3.2 (release note "
           "V4.0: \"GBCS v3.2 or later\"), or for a SMETS1 GSME whose S1SP does not support it (CR1290)."),
+    _duis("E061509", "Update Security Credentials (KRP) – Load Controller on a Device before GBCS v4.0",
+          "RemotePartyRole is LoadController for a Device whose GBCS version is earlier than v4.0, which holds "
+          "no Load Controller trust anchor cell (release note V4.0 5.6 / 5.8; the condition is the project's "
+          "reading, DUIS 3.8.67 not being in the reference material)."),
     _duis("E081111", "Update HAN Device Log – install code length",
           "The Service Request refers to a SMETS2 Device but the InstallCode field is not 32 "
           "characters (representing 16 octets) in length."),

@@ -1,5 +1,5 @@
 """Device alerts through the DCC: what the DCC itself does with an alert it sees (``DCC_PROCESSING``: the
-CHF device-log backup, firmware versions against the CPL), and the signed DeviceAlertMessages for the Users
+CHF device-log backup, firmware versions against the CPL, N58 when a future-dated auxiliary calendar takes effect), and the signed DeviceAlertMessages for the Users
 the rules of ``dccsim.han.alert_rules`` entitle to it, throttled in a storm (``dccsim.han.throttling``)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Awaitable, Callable
 import gbcs
 from devices import alerts as device_alerts
 from dccsim.han import alert_rules as rules
-from dccsim.han import response_rules
+from dccsim.han import dcc_alerts, response_rules
 from dccsim.han.context import HanContext
 from dccsim.han.dcc_alerts import premises_parties
 from dccsim.han.documents import Outgoing
@@ -17,7 +17,7 @@ from dccsim.han.identities import device_credentials
 from dccsim.han.processing import firmware_against_cpl
 from dccsim.han.throttling import admit
 from dccsim.inventory import repository as repo
-from dccsim.inventory.models import Device
+from dccsim.inventory.models import Device, DeviceType
 
 
 async def route_device_alert(han: HanContext, conn, device: Device, frame: bytes,
@@ -89,8 +89,19 @@ async def _firmware_activated(han: HanContext, conn, device: Device, message: gb
                                       requester=message.recipient, trigger="alert", request_id=request_id)
 
 
+async def _auxiliary_calendar_activated(han: HanContext, conn, device: Device, message: gbcs.Message,
+                                       request_id: str | None) -> list[Outgoing]:
+    """N58 (release note 5.5): a future-dated auxiliary controller calendar (6.14.2 / 6.14.3) took effect on an
+    ESME."""
+    if device.device_type != DeviceType.ESME or not response_rules.auxiliary_calendar_activated(message):
+        return []
+    return await dcc_alerts.raise_dcc_alert(han, conn, "N58", device, dcc_alerts.configuration_change(device),
+                                            request_id=request_id)
+
+
 DCC_PROCESSING: dict[int, Processing] = {
     device_alerts.CS14: _store_chf_backup,
+    device_alerts.FDA_DLMS: _auxiliary_calendar_activated,
     device_alerts.FD_FIRMWARE: _firmware_activated,
     device_alerts.CS09: _firmware_activated,
 }

@@ -160,6 +160,29 @@ def configuration_changed(variant: str) -> bool:
     return variant in CONFIGURATION_VARIANTS
 
 
+# N58's other trigger: a future-dated execution alert (0x8F66, DLMS COSEM) for the auxiliary controllers' calendar
+# (ECS46c for 6.14.2, ECS46d for 6.14.3) taking effect; the meter raises one for the calendar's activation time.
+AUXILIARY_CALENDAR_COMMANDS = frozenset({0x0054, 0x011A})
+AUXILIARY_CALENDAR_ACTIVATION = (9000, "00005E2C801A")
+FUTURE_DATED_ACTIONED = 0x8F66
+
+
+def auxiliary_calendar_activated(message: gbcs.Message) -> bool:
+    """Whether a future-dated execution alert reports that the auxiliary controllers' calendar took effect: its
+    actioned command is ECS46c / ECS46d and the object it names the calendar's activation time."""
+    if message.payload.kind != "dlms-data-notification":
+        return False
+    body = message.payload.tree.get("body") or []
+    items = body[0].get("items", []) if body and body[0].get("type") == "structure" else []
+    if len(items) < 3 or items[0].get("value") != FUTURE_DATED_ACTIONED or items[2].get("type") != "octet-string":
+        return False
+    actioned = bytes.fromhex(items[2]["hex"])      # message code, originator counter, class, OBIS, attribute
+    if len(actioned) < 18:
+        return False
+    return int.from_bytes(actioned[:2], "big") in AUXILIARY_CALENDAR_COMMANDS and \
+        (int.from_bytes(actioned[10:12], "big"), actioned[12:18].hex().upper()) == AUXILIARY_CALENDAR_ACTIVATION
+
+
 # The change of supplier (6.23 Update Security Credentials (CoS)): its successful Response tells the supplier the
 # device is leaving (N12, DeviceChangeOfSupplier).
 CHANGE_OF_SUPPLIER_VARIANTS = frozenset({"6.23"})

@@ -42,7 +42,7 @@ DEVICE_VARIANTS = (
     "7.5", "7.6", "7.7", "7.8", "7.9", "7.10", "7.11", "7.12", "7.13", "7.14", "7.15", "7.16", "9.1", "14.1",
     # device configuration (DUIS 6.x)
     "6.2.1", "6.2.2", "6.2.3", "6.2.4", "6.2.5", "6.2.7", "6.2.8", "6.2.9", "6.2.10", "6.4.1", "6.4.2", "6.5", "6.6", "6.7", "6.8",
-    "6.11", "6.12", "6.13", "6.14.1", "6.18.1", "6.18.2", "6.20.1", "6.20.2", "6.25", "6.26", "6.27", "6.28", "6.29", "6.30", "6.31", "6.32",
+    "6.11", "6.12", "6.13", "6.14.1", "6.14.2", "6.14.3", "6.18.1", "6.18.2", "6.20.1", "6.20.2", "6.22", "6.25", "6.26", "6.27", "6.28", "6.29", "6.30", "6.31", "6.32",
     # security credentials: the Remote Party's own cells, change of supplier
     "6.15.1", "6.15.2", "6.17", "6.21", "6.23",
 )
@@ -100,7 +100,8 @@ async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Ser
     body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else _as_released(ctx, services)
     command = build_command(spec.variant, spec.gbcs_use_cases, device, body, critical=spec.critical,
                             now=ctx.received_at, other_type=other_type, device_dated=spec.future_dated != "DSP",
-                            originator=ctx.request_id.originator, counter=ctx.request_id.counter)
+                            originator=ctx.request_id.originator, counter=ctx.request_id.counter,
+                            requester_roles=tuple(str(role) for role in ctx.acting_roles))
     message = await originate(conn, device, command, user=ctx.request_id.originator, counter=ctx.request_id.counter,
                               critical=spec.critical, acb_entity_id=services.dcc_entity_id)
     if ctx.command_variant == 4:

@@ -14,7 +14,7 @@ from tests.paths import GBCS_RTDS
 SCOPE = re.compile(r"^(4\.[0-9.]+|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_(ECS[0-9a-z]+|CS01a)(Commission)?$")
 # The device-configuration use cases (DUIS 6.x) the ESME serves.
 CONFIGURATION_SCOPE = re.compile(
-    r"^6\.[0-9.]+_(ECS2[5689][a-z0-9]*|ECS3[047]|ECS35[abefg]|ECS39[ab]|ECS40|ECS46a|ECS48|ECS57|ECS70|ECS81)$")
+    r"^6\.[0-9.]+_(ECS2[5689][a-z0-9]*|ECS3[047]|ECS35[abefg]|ECS39[ab]|ECS40|ECS46[acd]|ECS48|ECS57|ECS70|ECS81)$")
 
 # Which variant a vector was made against: TWIN vectors a twin element meter, ECS23b a polyphase one, the
 # auxiliary controller log an ALCS meter, ECS17c a twin element meter (its answer carries the secondary
@@ -24,9 +24,9 @@ def variant_for(name: str) -> str:
         return "B"
     if name.startswith(("ECS23b", "ECS26k", "ECS29b", "ECS29d", "ECS29f")):
         return "C"
-    if name.startswith(("ECS15c", "ECS35f", "ECS46a")):
+    if name.startswith(("ECS15c", "ECS35f", "ECS46a", "ECS46c")) or name.startswith("ECS46d") and "ALCS" in name:
         return "AD"
-    if name.startswith("ECS35g"):
+    if name.startswith(("ECS35g", "ECS46d")):
         return "ADF"
     return "A"
 

@@ -22,12 +22,13 @@ from tests.paths import DUIS_TEMPLATES, GBCS_RTDS
 
 pytestmark = pytest.mark.skipif(not (DUIS_TEMPLATES.exists() and GBCS_RTDS.exists()), reason="../shared missing")
 
-NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|8\.1\.1|11\.2)_"
+NAME = re.compile(r"^(ECS[0-9a-z]+|CS01a)(Commission)?_((?:4\.[0-9.]+)|1\.1\.1|2\.2|3\.3|6\.14\.[23]|8\.1\.1|11\.2)_"
                   r"(.*)_REQUEST_DUIS\.XML$")
 # RTDS made these vectors as the DCC on a User's behalf (the ACB's counter is in the invoke id, the
 # transaction id and the other information): only the addressed attributes and periods are compared.
 DCC_SENT = {"ECS21b_4.14_URP", "ECS21c_4.6.2"}
 NOW = datetime(2014, 12, 31, 12, tzinfo=timezone.utc)
+ATTRIBUTE_INDEXED = {"6.14.2", "6.14.3"}
 
 
 def templates() -> list[tuple[str, str, str, str]]:
@@ -57,6 +58,9 @@ def _strip(node):
 @pytest.mark.parametrize("parse", ["modelled", "strings"])
 @pytest.mark.parametrize("name,use_case,variant,rest", templates(), ids=[t[0] for t in templates()])
 def test_template_builds_the_rtds_command(name, use_case, variant, rest, parse):
+    if parse == "strings" and variant in ATTRIBUTE_INDEXED:
+        pytest.skip("its schedule names switches, controllers and special days by XML attribute, which a body "
+                    "parsed as plain strings does not carry")
     root = etree.parse(str(DUIS_TEMPLATES / name)).getroot()
     header, body = root.find("{*}Header"), root.find("{*}Body")
     spec = CATALOGUE.get(header.findtext("{*}ServiceReferenceVariant"))
@@ -147,3 +151,24 @@ def test_tariff_thresholds_are_passed_in_wh():
     charges = values[(113, "0000131400FF", 6)]["items"][2]["items"]
     prices = {i["items"][0]["hex"]: i["items"][1]["value"] for i in charges}
     assert prices["a2"] == 100 and prices["b2"] == 200 and prices["a1"] == 0
+
+
+@pytest.mark.parametrize("use_case", ["ECS25a", "ECS25a1", "ECS25a2", "ECS25b", "ECS25b3"])
+def test_alert_behaviour_templates_build_the_rtds_bit_maps(use_case):
+    """6.22: one bit per alert code's low byte, counted from the end; the alerts named (first 256 bits) and those
+    enabled (last 256). The RTDS ECS25a vector names two alerts (0x81C4, 0x81C5) its template does not, and not
+    the template's polyphase 0x81B7 (the RTDS meter is single-phase, as the DCC drops it for one)."""
+    root = etree.parse(str(DUIS_TEMPLATES / f"{use_case}_6.22_SUCCESS_REQUEST_DUIS.XML")).getroot()
+    spec = CATALOGUE.get("6.22")
+    element = next(c for c in root.find("{*}Body") if isinstance(c.tag, str))
+    command = build_command("6.22", spec.gbcs_use_cases, _device(), spec.body.parse(element), critical=False, now=NOW)
+    path = GBCS_RTDS / f"6.22_{use_case}" / f"{use_case}_6.22_SUCCESS_COMMAND_GBCS.HEX"
+    vector = gbcs.decode(bytes.fromhex(path.read_text().strip()))
+    assert command.use_case == use_case and command.message_code == vector.message_code
+    assert command.payload.tree["specs"] == vector.payload.tree["specs"]
+    mine, theirs = (int(t.payload.tree["data"][0]["hex"], 16) for t in (command, vector))
+    if use_case == "ECS25a":
+        assert mine & theirs == mine and mine & ((1 << 256) - 1) == theirs & ((1 << 256) - 1)
+        assert (theirs & ~mine) >> 256 == (1 << 0xC4) | (1 << 0xC5)
+    else:
+        assert mine == theirs

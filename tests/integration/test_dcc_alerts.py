@@ -1,20 +1,21 @@
 """DCC alerts raised through real flows, checked where they arrive: signed by the DCC, valid against the official
 DUIS XSD, at the right User's endpoint and no other's. (AD1, N16, N43 and N4 are in the release-4.0 scenario
-``dcc-alerts.yaml``; N49–N51 in ``cr1045-firmware-against-the-cpl.yaml``.)"""
+``dcc-alerts.yaml``; N49–N51 in ``cr1045-firmware-against-the-cpl.yaml``.) N58 follows real 6.14.x requests on a meter
+with auxiliary controllers, and a future-dated calendar taking effect on the simulated clock."""
 from __future__ import annotations
 
 import base64
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from lxml import etree
 
-import gbcs
 from devices import firmware
 from dccsim.duis import client, xmldsig
 from dccsim.duis.namespaces import sr
 from dccsim.han.dcc_alerts import MAX_FIRMWARE_IMAGE
-from dccsim.han.processing import Answered, after_response
 from dccsim.inventory import repository as repo
+from dccsim.timing.clock import ClockMode
 from tests.conftest import create_fresh_database
 from tests.integration.checks import zaz1_dsp_certificate
 from tests.integration.device_flows import prepared, run_request, wait_for_response, xml_signer_for
@@ -66,57 +67,75 @@ async def test_n20_for_an_image_too_large(estate):
     assert not any(r.findtext(".//{*}AlertCode") == "8F72" for r in received)     # nothing was distributed
 
 
-async def _processed_as(estate, variant: str, requester: str = SUPPLIER) -> list:
-    """What the DCC's processing of a meter's successful Response queues, were it the answer to ``variant`` (a
-    real meter answer to 4.1.1, handed over as the job runner hands it)."""
-    running, receivers = estate
-    answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
-    assert answer.code == "I99"
-    response = await wait_for_response(receivers[SUPPLIER], request_id)
-    message = gbcs.decode(base64.b64decode(response.findtext(".//{*}GBCSPayload")), running.sim.han.keys.store())
-    async with running.sim.db.pool.acquire() as conn:
-        meter = await repo.get_device(conn, A0)
-        return await after_response(running.sim.han, conn, Answered(variant, requester, request_id), meter, message)
-
-
-async def test_n58_once_6_14_x_succeeds(estate):
-    """6.14.x are routed by another change: the DCC's processing of their successful Response is tested here."""
-    assert await _processed_as(estate, "4.1.1") == []
-    alerts = await _processed_as(estate, "6.14.2")
-    assert [a.user_id for a in alerts] == [NETWORK_OPERATOR]                       # to the ED only
-    root = etree.fromstring(alerts[0].body)
-    _signed_and_valid(root)
-    assert root.findtext(".//{*}DCCAlertCode") == "N58"
-    assert root.findtext(".//{*}ESMEDeviceID") == "00-DB-12-34-56-78-90-A0"
-    assert root.findtext(".//{*}ESMEVariant") == "A" and root.findtext(".//{*}DeviceGBCSVersion") == "4.0"
-
-
-async def test_n58_when_6_14_1_changes_a_meters_alcs_configuration(estate):
-    """N58 through a real flow: 6.14.1 Update Device Configuration (Auxiliary Load Control Description) on a meter
-    with ALCS, sent over HTTP by its import supplier through the transform route; the meter's successful
-    Response makes the DCC tell the Electricity Distributor, and no one else, with V4.0's ESMEVariant and
-    DeviceGBCSVersion."""
-    running, receivers = estate
-    pool = running.sim.db.pool
-    kept = await repo.get_device(pool, A0)
-    await repo.update_device(pool, A0, esme_variant="AD")           # installed afresh as a meter with ALCS
-    await pool.execute("DELETE FROM device_state WHERE device_id = $1", A0)
-    try:
-        await running.delivered()
-        before = {user: len(_dcc_alerts(receiver, "N58")) for user, receiver in receivers.items()}
-        template = prepared("ECS46a_6.14.1_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML")
-        answer, request_id = await run_request(running, template)
-        assert answer.code == "I99", answer.body[:300]
-        response = await wait_for_response(receivers[SUPPLIER], request_id)
-        assert response.findtext(".//{*}ResponseCode") == "I0"
-        await running.delivered()
-        new = {user: _dcc_alerts(receiver, "N58")[before[user]:] for user, receiver in receivers.items()}
-        assert {user for user, alerts in new.items() if alerts} == {NETWORK_OPERATOR}
-        [alert] = new[NETWORK_OPERATOR]
-        _signed_and_valid(alert)
-        assert alert.findtext(".//{*}ESMEDeviceID") == "00-DB-12-34-56-78-90-A0"
-        assert alert.findtext(".//{*}ESMEVariant") == "AD"
-        assert alert.findtext(".//{*}DeviceGBCSVersion") == (kept.gbcs_version or "4.0")
-    finally:
-        await repo.update_device(pool, A0, esme_variant=kept.esme_variant)
+@pytest.fixture(scope="module")
+async def auxiliary_estate(pg_base_url, tmp_path_factory):
+    """The demo estate on the simulated clock, its ESME one with auxiliary load control switches and auxiliary
+    proportional controllers (variant ADF)."""
+    async with simulator_with_receivers(await create_fresh_database(pg_base_url), tmp_path_factory.mktemp("n58"),
+                                        USERS, device_timeout=2.0, clock=ClockMode.SIMULATED,
+                                        clock_start=datetime(2026, 6, 15, 12, tzinfo=timezone.utc)) as estate:
+        pool = estate[0].sim.db.pool
+        await repo.update_device(pool, A0, esme_variant="ADF")
         await pool.execute("DELETE FROM device_state WHERE device_id = $1", A0)
+        yield estate
+
+
+def _n58s(receivers) -> dict[str, list[etree._Element]]:
+    return {user: _dcc_alerts(receiver, "N58") for user, receiver in receivers.items()}
+
+
+def _check_n58(alert: etree._Element) -> None:
+    _signed_and_valid(alert)
+    assert alert.findtext(".//{*}ESMEDeviceID") == "00-DB-12-34-56-78-90-A0"
+    assert alert.findtext(".//{*}ESMEVariant") == "ADF" and alert.findtext(".//{*}DeviceGBCSVersion") == "4.0"
+
+
+async def _configured(running, receivers, root: etree._Element, *, code: str = "I0") -> None:
+    """Send a 6.14.x request (transformed, signed with the supplier's GBCS key); its Response arrives."""
+    answer, request_id = await run_request(running, root)
+    assert answer.code == "I99", answer.body[:300]
+    response = await wait_for_response(receivers[SUPPLIER], request_id)
+    assert response.findtext(".//{*}ResponseCode") == code
+    await running.delivered()
+
+
+@pytest.mark.parametrize("name", ["ECS46a_6.14.1_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+                                  "ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+                                  "ECS46d_6.14.3_IMMEDIATE_APC_OUTPUT_SUCCESS_REQUEST_DUIS.XML"])
+async def test_n58_to_the_distributor_once_6_14_x_succeeds(auxiliary_estate, name):
+    """Release note 5.5: a successful 6.14.1, 6.14.2 or 6.14.3 on an ESME gives its Electricity Distributor N58."""
+    running, receivers = auxiliary_estate
+    before = _n58s(receivers)
+    root = prepared(name)
+    for element in root.find(sr("Body")).iter(sr("ExecutionDateTime")):     # the configuration applies now
+        element.getparent().remove(element)
+    await _configured(running, receivers, root)
+    after = _n58s(receivers)
+    [alert] = after[NETWORK_OPERATOR][len(before[NETWORK_OPERATOR]):]
+    _check_n58(alert)
+    for user in (SUPPLIER, SUPPLIER_2, OTHER_USER):
+        assert after[user] == []
+
+
+async def test_n58_again_when_a_future_dated_calendar_takes_effect(auxiliary_estate):
+    """Release note 5.5's other trigger: the meter's future-dated execution alert (0x8F66) for the auxiliary
+    calendar of a 6.14.3 (or 6.14.2) when its execution time comes."""
+    running, receivers = auxiliary_estate
+    when = running.sim.clock.now() + timedelta(days=1)
+    root = prepared("ECS46d_6.14.3_FUTURE_DATED_APC_OUTPUT_SUCCESS_REQUEST_DUIS.XML", target=A0)
+    client.set_body_text(root, "ExecutionDateTime", when.strftime("%Y-%m-%dT%H:%M:%S.00Z"))
+    before = len(_n58s(receivers)[NETWORK_OPERATOR])
+    await _configured(running, receivers, root)
+    accepted = len(_n58s(receivers)[NETWORK_OPERATOR])
+    assert accepted == before + 1                      # the successful Response
+    await running.advance(3600)
+    await running.delivered()
+    assert len(_n58s(receivers)[NETWORK_OPERATOR]) == accepted       # nothing has taken effect yet
+    await running.advance(86400)
+    await running.delivered()
+    executed = [etree.fromstring(body) for body in receivers[SUPPLIER].received]
+    assert sum(1 for r in executed if r.findtext(".//{*}AlertCode") == "8F66") == 2   # the calendar, its special days
+    after = _n58s(receivers)[NETWORK_OPERATOR]
+    assert len(after) == accepted + 1                  # one for the calendar taking effect
+    _check_n58(after[-1])
+    assert all(_n58s(receivers)[user] == [] for user in (SUPPLIER, SUPPLIER_2, OTHER_USER))

@@ -4,8 +4,10 @@ PostgreSQL and the Responses collected at the Users' endpoints."""
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime, timezone
 
+import aiohttp
 import pytest
 from lxml import etree
 
@@ -20,7 +22,7 @@ from tests.conftest import create_fresh_database
 from tests.integration.device_flows import prepared, run_request, user_keys, wait_for_response
 from tests.integration.harness import start_running_simulator
 from tests.integration.receiver import Receiver
-from tests.integration.test_gas_srs import attributes, publishes
+from tests.integration.test_gas_srs import answers, attributes, publishes
 from tests.paths import DUIS_TEMPLATES
 
 pytestmark = pytest.mark.skipif(not DUIS_TEMPLATES.exists(), reason="../shared/conformance/duis-templates missing")
@@ -242,3 +244,155 @@ async def test_resets_start_the_counters_and_registers_afresh(estate):
     assert _values(await send(estate, sags()))[0]["value"] > 0
     await send(estate, request("ECS29e_6.27_SUCCESS_REQUEST_DUIS.XML"))
     assert _values(await send(estate, sags()))[0]["value"] == 0
+
+
+async def _advance_to(running, moment: datetime) -> None:
+    assert running.sim.clock.now() < moment
+    await running.advance((moment - running.sim.clock.now()).total_seconds())
+
+
+def _operational(values: list[dict], controller: int) -> dict:
+    """ECS61e: the five configurations, then the five controllers' operational data (JSON)."""
+    return json.loads(bytes.fromhex(values[5 + controller - 1]["hex"]))
+
+
+async def test_the_auxiliary_calendar_and_switch_configuration_are_read_back_and_drive_the_switches(estate):
+    running = estate[0]
+    pool = running.sim.db.pool
+    await repo.update_device(pool, "00DB1234567890A0", esme_variant="ADF")
+    await pool.execute("DELETE FROM device_state WHERE device_id = $1", "00DB1234567890A0")
+    try:
+        scheduler = prepared("ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML")
+        for element in scheduler.find(sr("Body")).iter(sr("ExecutionDateTime")):     # in force now
+            element.getparent().remove(element)
+        assert set(_results(await send(estate, scheduler))) == {0}
+        read = _values(await send(estate, prepared("ECS61d_7.14_SUCCESS_REQUEST_DUIS.XML")))
+        special_days, schedule = read[5]["items"], read[6]["items"]
+        assert [day["items"][1]["hex"] for day in special_days] == ["ffff0c19ff", "ffff0c1aff", "07df0403ff",
+                                                                   "07df081fff"]
+        assert [entry["items"][3]["value"] for entry in schedule] == [0x0101, 0x0102, 0x0201, 0x0202, 0x0201, 0x0202]
+        data = _values(await send(estate, prepared("ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML")))
+        assert [value["hex"] for value in data[:5]] == ["00" * 8, "00db123456789097"] + ["00" * 8] * 3
+        # switch 1's calendar switches it on at 06:00 and off at 10:00 every day
+        await _advance_to(running, datetime(2026, 6, 17, 12, 0, tzinfo=timezone.utc))
+        data = _values(await send(estate, prepared("ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML")))
+        assert _operational(data, 1)["outputState"] == 0
+        await _advance_to(running, datetime(2026, 6, 18, 7, 0, tzinfo=timezone.utc))
+        data = _values(await send(estate, prepared("ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML")))
+        assert _operational(data, 1)["outputState"] == 100
+        # 6.14.3 replaces the calendar: controller 1 at 0 % from 09:00 and 50 % from 09:30, controller 3 from 11:00,
+        # on weekdays from 21 June 2026 (the template's 2015)
+        levels = prepared("ECS46d_6.14.3_IMMEDIATE_APC_OUTPUT_SUCCESS_REQUEST_DUIS.XML")
+        for element in levels.find(sr("Body")).iter(sr("SpecifiedYear")):
+            element.text = "2026"
+        assert set(_results(await send(estate, levels))) == {0}
+        read = _values(await send(estate, prepared("ECS61d_7.14_SUCCESS_REQUEST_DUIS.XML")))
+        assert len(read[6]["items"]) == 10 and read[6]["items"][0]["items"][3]["value"] == 0x1180
+        await _advance_to(running, datetime(2026, 6, 22, 10, 0, tzinfo=timezone.utc))     # a Monday in the period
+        data = _values(await send(estate, prepared("ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML")))
+        assert _operational(data, 1)["outputState"] == 50 and _operational(data, 3)["outputState"] == 0
+    finally:
+        await repo.update_device(pool, "00DB1234567890A0", esme_variant="A")
+        await pool.execute("DELETE FROM device_state WHERE device_id = $1", "00DB1234567890A0")
+
+
+def _wan_bit(bits: dict, code: int) -> bool:
+    """An alert behaviour map's bit for ``code`` (its low byte, counted from the map's last bit)."""
+    return bool(int(bits["hex"], 16) >> (code & 0xFF) & 1)
+
+
+def _alerts(receiver: Receiver, code: str) -> int:
+    return sum(1 for body in receiver.received if etree.fromstring(body).findtext(".//{*}AlertCode") == code)
+
+
+async def _event(running, device: str, event: str) -> int:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{running.admin_url}/admin/devices/{device}/events", json={"event": event}) as r:
+            assert r.status == 200, await r.text()
+            raised = (await r.json())["alerts_raised"]
+    await running.delivered()
+    return raised
+
+
+def _event_configuration(message: gbcs.Message) -> dict[int, int]:
+    """GCS20r: each event's configuration, as the gas meter reports it."""
+    return {event["event_id"]: event["event_configuration"] for component, payload in answers(message)
+            if component["cluster"] == zcl.DEVICE_MANAGEMENT and component["command"] == 0x04
+            for event in zcl.decode_command(zcl.DEVICE_MANAGEMENT, 0x04, False, payload)["events"]}
+
+
+async def test_alert_behaviour_is_read_back_and_decides_which_alerts_a_meter_sends(estate):
+    running, receiver = estate
+    behaviours = prepared("ECS25r1_6.2.10_SUCCESS_REQUEST_DUIS.XML")
+    before = _values(await send(estate, behaviours))
+    assert _wan_bit(before[0], 0x810D) and not _wan_bit(before[1], 0x810D)        # sent over the WAN, not the HAN
+    sent = _alerts(receiver, "810D")
+    assert await _event(running, ESME, "low-credit") == 1 and _alerts(receiver, "810D") == sent + 1
+    # 6.22: low credit no longer sent over the WAN (credit added locally neither), and shown on the HAN instead
+    assert _results(await send(estate, request("ECS25a_6.22_SUCCESS_REQUEST_DUIS.XML", x810D="Disable"))) == [0]
+    assert _results(await send(estate, request("ECS25a1_6.22_SUCCESS_REQUEST_DUIS.XML"))) == [0]
+    after = _values(await send(estate, prepared("ECS25r1_6.2.10_SUCCESS_REQUEST_DUIS.XML")))
+    assert not _wan_bit(after[0], 0x810D) and not _wan_bit(after[0], 0x810E)
+    assert _wan_bit(after[1], 0x810D) and not _wan_bit(after[1], 0x8119)
+    unchanged = ~((1 << 0x0D) | (1 << 0x0E))
+    assert int(after[0]["hex"], 16) & unchanged == int(before[0]["hex"], 16) & unchanged
+    assert await _event(running, ESME, "low-credit") == 0 and _alerts(receiver, "810D") == sent + 1
+    assert await _event(running, ESME, "tamper") == 2            # a critical alert is always sent
+    # a gas meter: emergency credit exhausted (0x81AA) sent until GCS20 takes it off the WAN
+    gas_read = build_request("6.2.10", originator=SUPPLIER, device=GSME)
+    assert _event_configuration(await send(estate, gas_read))[0x81AA] == 0x0B    # logged, sent over the WAN
+    exhausted = _alerts(receiver, "81AA")
+    assert await _event(running, GSME, "emergency-credit-exhausted") == 1
+    assert _alerts(receiver, "81AA") == exhausted + 1
+    template = request("GCS20_6.22_SUCCESS_REQUEST_DUIS.XML")
+    for element in template.find(sr("Body")).iter(sr("x81AA")):
+        element.find(sr("WANAlert")).text = "Disable"
+    assert set(_statuses(await send(estate, template))) == {0}          # one Set Event Configuration each
+    configuration = _event_configuration(await send(estate, build_request("6.2.10", originator=SUPPLIER, device=GSME)))
+    assert (configuration[0x81AA], configuration[0x810E], configuration[0x8161]) == (0x53, 0x08, 0x43)
+    assert await _event(running, GSME, "emergency-credit-exhausted") == 0 and _alerts(receiver, "81AA") == exhausted + 1
+
+
+async def test_a_load_controllers_cells_on_a_meter_before_gbcs_4_are_refused_with_e061509(estate):
+    running, receiver = estate
+    pool = running.sim.db.pool
+    template = "CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML"
+    await repo.update_device(pool, "00DB1234567890A0", gbcs_version="3.2")
+    try:
+        answer, request_id = await run_request(running, prepared(template))
+        assert answer.status == 200 and answer.code == "E061509", answer.body[:300]
+        await running.delivered()
+        assert not any(etree.fromstring(body).findtext(".//{*}RequestID") == request_id
+                       for body in receiver.received)            # nothing was sent to the meter
+    finally:
+        await repo.update_device(pool, "00DB1234567890A0", gbcs_version="4.0")
+    answer, request_id = await run_request(running, prepared(template))
+    assert answer.code == "I99"                                   # the same request to a GBCS v4.0 meter
+    assert (await wait_for_response(receiver, request_id)).findtext(".//{*}ResponseCode") == "I0"
+
+
+async def test_the_network_operators_alert_behaviour_is_its_own(estate):
+    """6.22 from the Electricity Distributor (ECS25b) sets the Network Operator's maps; its 6.2.10 reads them
+    (ECS25r2); an alert of its it takes off the WAN is no longer sent."""
+    running, receiver = estate
+    network_operator = "90-B3-D5-1F-30-02-00-00"
+
+    def read():
+        return build_request("6.2.10", originator=network_operator, device=ESME)
+
+    message = await send(estate, read())
+    assert message.message_code == 0x00EF                      # ECS25r2: its WAN and logging maps
+    wan, logging = _values(message)
+    assert _wan_bit(wan, 0x8002) and _wan_bit(logging, 0x8002)
+    assert await _event(running, ESME, "over-voltage") == 1
+    body = {"ElectricityNetworkOperatorAlerts": {"NetworkOperatorESMECommon": {"x8014": "Enable", "x8015": "Disable"},
+                                                 "NetworkOperatorESMESinglePhase": {"x8002": "Disable"}}}
+    assert _results(await send(estate, build_request("6.22", originator=network_operator, device=ESME,
+                                                     body=body))) == [0]
+    wan, logging = _values(await send(estate, read()))
+    assert (_wan_bit(wan, 0x8014), _wan_bit(wan, 0x8015), _wan_bit(wan, 0x8002)) == (True, False, False)
+    assert _wan_bit(logging, 0x8002)                           # still logged: only the WAN map changed
+    sags = _alerts(receiver, "8002")
+    assert await _event(running, ESME, "over-voltage") == 0 and _alerts(receiver, "8002") == sags
+    supplier_read = _values(await send(estate, prepared("ECS25r1_6.2.10_SUCCESS_REQUEST_DUIS.XML")))
+    assert len(supplier_read) == 4                             # the supplier still reads its own four (ECS25r1)

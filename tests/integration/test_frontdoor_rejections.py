@@ -310,3 +310,15 @@ async def test_strict_validity_without_a_usable_dcc_key(pg_base_url, tmp_path):
         assert_duis_answer(await strict.post("D", signed()), code="I0")
     finally:
         await strict.close()
+
+
+async def test_a_switch_description_is_at_most_22_characters(running):
+    """Release note V4.0 5.3: 6.14.1's SwitchDescription went from 127 characters to 22."""
+    def described(text: str) -> bytes:
+        root = client.prepare(template("ECS46a_6.14.1_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML"))
+        client.set_body_text(root, "SwitchDescription", text)
+        return client.sign(root, zaz1_signer())
+
+    assert_rejected(await running.post("T", described("x" * 23)), 400, "schema")
+    answer = await running.post("T", described("x" * 22))
+    assert answer.status == 200 and answer.code == "I0"          # the Pre-Command

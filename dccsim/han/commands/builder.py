@@ -85,8 +85,12 @@ def join_use_case(variant: str, device: Device, other_type: str | None) -> str:
 
 
 def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
-                    other_type: str | None = None) -> str:
-    """The GBCS use case for this request (or a DUIS rejection where the release note says so)."""
+                    other_type: str | None = None, requester_roles: tuple[str, ...] = ()) -> str:
+    """The GBCS use case for this request (or a DUIS rejection where the release note says so);
+    ``requester_roles``: the DUIS roles the requester acts in."""
+    if variant == "6.2.10" and device.device_type == "ESME" and "ED" in requester_roles \
+            and "IS" not in requester_roles:
+        return "ECS25r2"        # the Network Operator reads its own alert behaviours
     if variant in ("8.7.1", "8.7.2", "8.8.1", "8.8.2"):
         return join_use_case(variant, device, other_type)
     if variant == "8.9":
@@ -105,6 +109,7 @@ def choose_use_case(variant: str, use_cases: tuple[str, ...], device: Device, bo
         # CS02f reports the Load Controller's cells too (an ESME / APC with one); CS02a the others.
         wants_load_controller = "LoadController" in fills_cs.requested_roles(body)
         return "CS02f" if wants_load_controller and device.device_type in ("ESME", "APC") else "CS02a"
+    fills_credentials.check_load_controller(variant, body, device)
     credentials = fills_credentials.choose_use_case(variant, body)
     if credentials is not None:
         return credentials
@@ -178,10 +183,10 @@ def _dated(kind: str, tree, when: datetime | None, now: datetime):
 def build_command(variant: str, use_cases: tuple[str, ...], device: Device, body: dict[str, Any],
                   *, critical: bool, now: datetime, other_type: str | None = None,
                   device_dated: bool = True, originator: str | None = None,
-                  counter: int | None = None) -> Command:
+                  counter: int | None = None, requester_roles: tuple[str, ...] = ()) -> Command:
     """The command for a request; ``counter`` (the request's) goes where the use case quotes it (CS06) and,
     with ``originator``, where the ESME's commands carry the request's parties."""
-    use_case = choose_use_case(variant, use_cases, device, body, other_type)
+    use_case = choose_use_case(variant, use_cases, device, body, other_type, requester_roles)
     code, structure = _structure(use_case)
     tree = _FRESH_TREE[id(structure)]()
     fill = FILLS.get(use_case)

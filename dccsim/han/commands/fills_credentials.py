@@ -17,7 +17,8 @@ import gbcs
 from dccsim.han.commands.structures_credentials import (LOAD_CONTROLLER_BY_SUPPLIER, MODES,
                                                         NETWORK_OPERATOR_BY_NETWORK_OPERATOR, SUPPLIER_BY_SUPPLIER,
                                                         SUPPLIER_BY_TRANS_COS)
-from dccsim.han.commands.values import all_values, as_datetime, as_int, text_of
+from dccsim.duis.outcomes import E061509, DuisRejection
+from dccsim.han.commands.values import all_values, as_datetime, as_int, gbcs_version, text_of
 from dccsim.inventory.models import Device
 
 DUIS_CANCELLATION_YEAR = 3000
@@ -32,6 +33,17 @@ BY_ROLE = {"Supplier": SUPPLIER_BY_SUPPLIER, "NetworkOperator": NETWORK_OPERATOR
 _CELLS = (("DigitalSigningCertificate", ["digitalSignature"], None),
           ("KeyAgreementCertificate", ["keyAgreement"], None),
           ("KeyAgreementTopUpCertificate", ["keyAgreement"], "prePaymentTopUp"))
+
+LOAD_CONTROLLER_FROM_GBCS = (4, 0)        # the Load Controller's trust anchor cells are a GBCS v4.0 function
+
+
+def check_load_controller(variant: str, body: dict[str, Any], device: Device) -> None:
+    """6.15.1 (CS02g): a Load Controller's cells exist on a device of GBCS v4.0 or later only (E061509)."""
+    if variant == "6.15.1" and text_of(body.get("RemotePartyRole")) == "LoadController" \
+            and gbcs_version(device) < LOAD_CONTROLLER_FROM_GBCS:
+        raise DuisRejection(E061509, f"device {device.device_id} runs GBCS {device.gbcs_version}: it holds no Load "
+                                     "Controller trust anchor cell (GBCS v4.0 or later)")
+
 
 def choose_use_case(variant: str, body: dict[str, Any]) -> str | None:
     """6.23: the Supplier's cells by the Transitional CoS party; 6.15.1 / 6.21: the named role's cells."""

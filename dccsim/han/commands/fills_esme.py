@@ -120,7 +120,7 @@ def _first(node: Any, name: str) -> Any:
     return found[0] if found else None
 
 
-def _date_pattern(node: Any) -> bytes:
+def date_pattern(node: Any) -> bytes:
     """A DUIS sr:Date (specified or wildcard year / month / day / day of week) as a COSEM date."""
     year = as_int(_first(node, "SpecifiedYear"), None)
     month = as_int(_first(node, "SpecifiedMonth"), None)
@@ -136,7 +136,7 @@ def _date_pattern(node: Any) -> bytes:
 def _seasons(switching: Any) -> dict:
     seasons = []
     for season in all_values(switching, "Season"):
-        start = _date_pattern(_first(season, "SeasonStartDate")) + bytes.fromhex("000000008000ff")
+        start = date_pattern(_first(season, "SeasonStartDate")) + bytes.fromhex("000000008000ff")
         seasons.append(x.structure(x.octets(text_of(_first(season, "SeasonName")).encode()), x.octets(start),
                                    x.octets(bytes([as_int(_first(season, "ReferencedWeekName"), 1)]))))
     return x.array(seasons)
@@ -171,7 +171,7 @@ def _special_days(elements: Any) -> dict:
     special = _first(elements, "SpecialDays")
     entries = []
     for position, day in enumerate(all_values(special, "SpecialDay") if isinstance(special, dict) else [], 1):
-        entries.append(x.structure(x.long_unsigned(position), x.octets(_date_pattern(_first(day, "Date"))),
+        entries.append(x.structure(x.long_unsigned(position), x.octets(date_pattern(_first(day, "Date"))),
                                    x.unsigned(as_int(_first(day, "ReferencedDayName"), 1))))
     return x.array(entries)
 

@@ -56,8 +56,20 @@ def log_use_case(device: Device, body: dict[str, Any]) -> str | None:
     return chosen
 
 
+# 6.22: the settings the request carries → the use case that sets them on an ESME.
+_ALERT_SETTINGS = {"ElectricitySupplierAlerts": "ECS25a", "ElectricitySupplierHANAlertSettings": "ECS25a1",
+                   "ElectricitySupplierAlarmSettings": "ECS25a2", "ElectricitySupplierLoggingSettings": "ECS25a3",
+                   "ElectricityNetworkOperatorAlerts": "ECS25b", "ElectricityNetworkOperatorLoggingSettings": "ECS25b3"}
+
+
 def choose_use_case(variant: str, device: Device, body: dict[str, Any]) -> str | None:
-    """The use case a meter's phases (and for 6.5 the request, 6.13 the log) decide, or None."""
+    """The use case a meter's phases (and for 6.5 the request, 6.13 the log, 6.22 the settings) decide, or
+    None."""
+    if variant == "6.22" and device.device_type == "ESME":
+        chosen = next((use_case for name, use_case in _ALERT_SETTINGS.items() if name in body), None)
+        if chosen is None:
+            raise DuisRejection(E11, "an ESME takes the electricity alert settings of 6.22, not the gas ones")
+        return chosen
     if variant == "6.13":
         chosen = log_use_case(device, body)
         if chosen is None:
@@ -222,6 +234,31 @@ def _switch_descriptions(tree: dict, body: dict, device: Device, now: datetime) 
     return _put({(1, obis, 2): value for obis, value in named.items()})(tree, body, device, now)
 
 
+# --- 6.22 alert behaviour ----------------------------------------------------------------------------
+
+_BITS = 256
+
+
+def _alert_behaviour(tree: dict, body: dict, device: Device, now: datetime) -> dict:
+    """ECS25a…: the alerts the request names (mask) and which of them are enabled (settings), one bit per alert
+    code's low byte counted from the end; a meter's polyphase alerts only for a polyphase meter, its single-phase
+    ones only for a single-phase meter."""
+    settings = next((body[name] for name in _ALERT_SETTINGS if name in body), None) or {}
+    polyphase = capabilities(device.esme_variant).polyphase
+    mask = enabled = 0
+    for group, alerts in settings.items() if isinstance(settings, dict) else ():
+        if group.endswith("PolyPhase") and not polyphase or group.endswith("SinglePhase") and polyphase:
+            continue
+        for name, value in alerts.items() if isinstance(alerts, dict) else ():
+            if not name.startswith("x"):
+                continue
+            bit = 1 << (int(name[1:], 16) & 0xFF)
+            mask |= bit
+            enabled |= bit if text_of(value) == "Enable" else 0
+    tree["data"][0] = x.bits(2 * _BITS, f"{mask << _BITS | enabled:0{_BITS // 2}x}")
+    return tree
+
+
 # --- 6.28 the hub's Sub GHz configuration ----------------------------------------------------------
 
 # Each channel band: its element, its identifier (the bit string's top bits) and its first channel number.
@@ -280,6 +317,7 @@ FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
     "ECS81": _by(lambda body, now: {(1, "00005E2C0004", 2): x.boolean(
         text_of(body.get("SupplyTamperState")) == "Locked")}),
     "ECS48": _by(_daily_block_counter_reset),
+    **{use_case: _alert_behaviour for use_case in _ALERT_SETTINGS.values()},
     "DBCH04": _by(_sub_ghz), "DBCH02": fill_period,
     **{use_case: fill_period for use_case in ("ECS35a", "ECS35b", "ECS35c", "ECS35d", "ECS35e", "ECS35f",
                                               "ECS35g")},

@@ -1,6 +1,6 @@
 """Gas device-configuration commands (DUIS 6.x on a GSME / GPF): what each Service Request puts into its use
 case — the billing calendar (GCS25a, 6.8), the MPRN (GCS41, 6.20.1), the conversion factor and calorific value
-(GCS23, 6.6)."""
+(GCS23, 6.6), the events' alert behaviour (GCS20, 6.22; read by GCS20r, 6.2.10)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,8 +18,7 @@ from gbcs.zcl import DEVICE_MANAGEMENT, EVENTS, METERING, PRICE
 PREFERRED: dict[tuple[str, str], str] = {
     ("6.2.3", "GSME"): "GCS21k", ("6.2.3", "GPF"): "GCS21k", ("6.8", "GSME"): "GCS25a",
     ("6.20.1", "GSME"): "GCS41", ("6.6", "GSME"): "GCS23", ("6.2.8", "GSME"): "GCS21a", ("6.2.8", "GPF"): "GCS21a",
-    # not built yet: the request is answered 501 (the alert behaviour bit maps of a gas meter)
-    ("6.2.10", "GSME"): "GCS20r", ("6.2.10", "GPF"): "GCS20r",
+    ("6.2.10", "GSME"): "GCS20r", ("6.2.10", "GPF"): "GCS20r", ("6.22", "GSME"): "GCS20",
 }
 
 # DUIS Periodicity → ZCL billing period (duration, duration type: 0x2_ from the start of the unit; _1 days,
@@ -118,7 +117,33 @@ def _gas_flow(tree: Any, body: dict, device: Device, now: datetime) -> dict:
                        supply_uncontrolled_flow_state=0, load_limit_supply_state=0x03))
 
 
+# 6.22 on a gas meter: each part of an event's behaviour → its ZSE event configuration bit.
+_EVENT_PARTS = {"WANAlert": 0x08, "HANAlert": 0x10, "EventLog": 0x03, "Alarm": 0x40}
+
+
+def _event_configuration(tree: Any, body: dict, device: Device, now: datetime) -> dict:
+    """GCS20: one Set Event Configuration per configuration the request gives, listing the events that take it (an
+    event of GasSupplierAlerts only says whether it is sent over the WAN, and is logged)."""
+    settings = body.get("GasSupplierAlertEventSettings") or body.get("GasSupplierAlerts") or {}
+    groups: dict[int, list[int]] = {}
+    for name, value in settings.items() if isinstance(settings, dict) else ():
+        if not name.startswith("x"):
+            continue
+        if isinstance(value, dict):
+            configuration = sum(bit for part, bit in _EVENT_PARTS.items() if text_of(value.get(part)) == "Enable")
+        else:
+            configuration = _EVENT_PARTS["EventLog"] | (_EVENT_PARTS["WANAlert"] if text_of(value) == "Enable" else 0)
+        groups.setdefault(configuration, []).append(int(name[1:], 16))
+    issue = utc(now)
+    return gbz(*(command(DEVICE_MANAGEMENT, 0x04, from_server=True, issuer_event_id=issue, start_date_time=0,
+                         event_configuration=configuration, configuration_control=0,
+                         event_configuration_payload=bytes([len(codes)]) + b"".join(
+                             code.to_bytes(2, "little") for code in codes))
+                 for configuration, codes in groups.items()))
+
+
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
+    "GCS20": _event_configuration,
     "GCS24": _gas_flow, "GCS24a": _gas_flow,
     "CS10a": _event_log(EVENT_LOG), "CS10b": _event_log(SECURITY_LOG),
     "GCS25": _billing_calendar, "GCS25a": _billing_calendar, "GCS41": _site_id, "GCS23": _conversion,

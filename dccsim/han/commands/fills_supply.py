@@ -211,7 +211,7 @@ NON_DISABLEMENT_SCRIPTS = {"START": 32, "STOP": 33}
 DEBT_CAP_PERIOD = 604800         # the debt recovery rate cap applies per week
 
 
-def _bits(count: int, chosen: set[int]) -> dict:
+def bit_string(count: int, chosen: set[int]) -> dict:
     """A bit-string of ``count`` bits, bit i (from 0, first bit the most significant) set for each in
     ``chosen``."""
     size = (count + 7) // 8
@@ -242,7 +242,7 @@ def _non_disablement(body: dict) -> tuple[dict, dict]:
             x.long_unsigned(index), x.boolean(True), x.octets("00000a006aff"),
             x.long_unsigned(NON_DISABLEMENT_SCRIPTS.get(text_of(next(iter(all_values(entry, "NonDisablementScript")),
                                                                    "START")), 32)),
-            x.octets(switch), x.long_unsigned(0xFFFF), _bits(7, weekdays), _bits(len(special), specials),
+            x.octets(switch), x.long_unsigned(0xFFFF), bit_string(7, weekdays), bit_string(len(special), specials),
             x.octets(_cosem_date(next(iter(all_values(entry, "StartDate")), None))),
             x.octets(_cosem_date(next(iter(all_values(entry, "EndDate")), None)))))
     return days, x.array(entries)

@@ -105,6 +105,10 @@ DECLARED: dict[int, tuple[str, bool, bool, list[tuple[Spec, dict]]]] = {
     0x0053: ("ECS46a", True, False, [s for obis in SWITCH_DESCRIPTIONS for s in set_(1, obis, 2)]),
     0x005A: ("ECS57", False, False, [s for obis in MAX_DEMAND for s in action(4, obis, 1, x.integer(0))]),
     0x0068: ("ECS81", True, False, set_(1, "00005E2C0004", 2)),
+    # alert behaviours (6.22): the write-only setters of the Supplier's and the Network Operator's bit maps
+    **{code: (use_case, False, False, set_(1, obis, 2)) for code, use_case, obis in (
+        (0x00AC, "ECS25a", "001E61620BFF"), (0x00EA, "ECS25a1", "001E61620CFF"), (0x00EB, "ECS25a2", "001E61620DFF"),
+        (0x00EC, "ECS25a3", "001E61620EFF"), (0x00B0, "ECS25b", "002161620BFF"), (0x00ED, "ECS25b3", "002161620EFF"))},
     0x00DB: ("ECS48", True, False, set_(22, "00000F0100FF", 4)),
 }
 

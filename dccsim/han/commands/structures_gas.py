@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gbcs import zcl
-from gbcs.zcl import CALENDAR, METERING, PREPAYMENT, PRICE
+from gbcs.zcl import CALENDAR, DEVICE_MANAGEMENT, METERING, PREPAYMENT, PRICE
 
 ALL_CALENDARS = 0xFFFFFFFF      # issuer calendar id: the current tariff calendar
 FRIENDLY_CREDIT = 0xFFFFFFFE    # issuer calendar id: the current friendly credit calendar
@@ -107,6 +107,8 @@ STRUCTURES: dict[int, dict] = {
     0x007E: gbz_structure("GCS25", gbz(), sign=True),
     0x00D8: gbz_structure("GCS25a", gbz(), sign=True),
     0x0087: gbz_structure("GCS41", gbz()),
+    0x00AD: gbz_structure("GCS20", gbz()),
+    0x00F1: gbz_structure("GCS20r", gbz(command(DEVICE_MANAGEMENT, 0x05, from_server=True, event_id=0x81FF))),
     0x0014: gbz_structure("CS10a", gbz()),
     0x00A1: gbz_structure("CS10b", gbz()),
     0x0089: gbz_structure("GCS46", gbz(read(METERING, 0x0307))),
