@@ -112,6 +112,7 @@ async def test_n58_to_the_distributor_once_6_14_x_succeeds(auxiliary_estate, nam
     await _configured(running, receivers, root)
     after = _n58s(receivers)
     [alert] = after[NETWORK_OPERATOR][len(before[NETWORK_OPERATOR]):]
+    assert alert.findtext(".//{*}DCCAlertCode") == "N58"
     _check_n58(alert)
     for user in (SUPPLIER, SUPPLIER_2, OTHER_USER):
         assert after[user] == []
