@@ -8,7 +8,11 @@ from __future__ import annotations
 import asyncio
 import subprocess
 from dataclasses import dataclass
+import json
+import os
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import asyncpg
@@ -40,6 +44,7 @@ class Host:
     process: subprocess.Popen
     port: int
     admin: int
+    data_dir: Path
 
     @property
     def duis(self) -> str:
@@ -52,6 +57,7 @@ class Host:
 
 @dataclass
 class Rig:
+    url: str
     hosts: list[Host]
     pool: asyncpg.Pool
     session: aiohttp.ClientSession
@@ -75,11 +81,11 @@ async def two_hosts(pg_base_url, tmp_path):
     for name in ("a", "b"):
         port, admin = free_port(), free_port()
         process = start_serve(tmp_path / name, url, port, admin, "--clock", "simulated", **SHORT_LEASES)
-        hosts.append(Host(process, port, admin))
+        hosts.append(Host(process, port, admin, tmp_path / name))
     session = aiohttp.ClientSession()
     try:
         await asyncio.gather(*(ready(host.admin) for host in hosts))
-        yield Rig(hosts, pool, session, receiver)
+        yield Rig(url, hosts, pool, session, receiver)
     finally:
         await session.close()
         for host in hosts:
@@ -193,3 +199,19 @@ async def _settled(rig: Rig, host: Host, timeout: float = 20.0) -> None:
             return
         assert asyncio.get_running_loop().time() < deadline, f"still pending: {pending}"
         await asyncio.sleep(0.1)
+
+
+async def test_the_bench_deals_its_clients_out_over_both_hosts(two_hosts):
+    rig = two_hosts
+    urls = [f"http://127.0.0.1:{host.port}" for host in rig.hosts]
+    command = [sys.executable, "-m", "dccsim", "--data-dir", str(rig.hosts[0].data_dir), "bench", "--duration", "1",
+               "--concurrency", "2", "--json"]
+    for url in urls:
+        command += ["--target", url]
+    result = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=300,
+                                     env={**os.environ, "DCCSIM_DATABASE_URL": rig.url})
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["errors"] == 0 and summary["outcomes"] == {"200 I0": summary["requests"]}
+    assert sorted(summary["hosts"]) == sorted(f"{url}/api/v1/serviceD" for url in urls)
+    assert all(n > 0 for n in summary["hosts"].values())
