@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -191,11 +190,13 @@ async def run_device_timers(han: HanContext) -> int:
     return len(due)
 
 
-def schedule_counter() -> int:
+async def schedule_counter(conn) -> int:
     """The originator counter of a scheduled run, sent under the schedule owner's id: a count of
     microseconds of real time (not a time the simulation reasons about), as DCC clients count their
-    RequestIDs, so that it stays above the counters the owner's own requests gave the device."""
-    return time.time_ns() // 1000
+    RequestIDs, so that it stays above the counters the owner's own requests gave the device. Read from the
+    database's clock, the one clock of every host: a host whose own clock lags another's would otherwise
+    give a device a counter below the one another host's run gave it, which the device refuses."""
+    return await conn.fetchval("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")
 
 
 async def run_due_schedules(han: HanContext) -> int:
@@ -209,7 +210,7 @@ async def run_due_schedules(han: HanContext) -> int:
                 spec = CATALOGUE.get(schedule["scheduled_variant"])
                 if device is None or spec is None:
                     continue
-                counter = schedule_counter()
+                counter = await schedule_counter(conn)
                 try:
                     command = build_command(spec.variant, spec.gbcs_use_cases, device,
                                             schedule_body(schedule["details_xml"]), critical=False, now=now,
