@@ -6,7 +6,8 @@ counters must increase per originator, so each client is its own originator. Wit
 a running simulator: the signing keys come from ``--keys`` or the data directory's ``keys`` folder, and
 the originators are the users of that simulator's inventory (read from the data directory's database)
 eligible for the workload's Service Request — suppliers for 8.2, the devices' import supplier for the
-device workload. With ``--spread N`` the requests address N different meters (each request a meter drawn at
+device workload. ``--target`` may be given once per host of a simulator that runs on several hosts (one
+database): the clients are dealt out over them in turn. With ``--spread N`` the requests address N different meters (each request a meter drawn at
 random from its client's share, so that no cache sees the same meter twice in a row): the scratch
 simulator's estate then has N premises (a hub and a meter each), and against a running simulator N
 commissioned meters of its inventory are drawn. Requests are signed before the clock starts, so the
@@ -95,6 +96,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     exhausted: int = 0          # clients that ran out of pre-signed requests before the end
+    by_host: Counter = field(default_factory=Counter)     # requests sent to each URL
     devices: int = 0            # how many different devices the requests address
     cpu_ms_per_request: dict[str, float] | None = None   # by the simulator, its PostgreSQL, the client
 
@@ -116,6 +118,7 @@ class Result:
             "mean_ms": round(statistics.fmean(lat), 2), "errors": self.errors,
             "outcomes": dict(self.outcomes), "clients_out_of_requests": self.exhausted, "devices": self.devices,
             "cpu_ms_per_request": self.cpu_ms_per_request,
+            "hosts": dict(self.by_host),
         }
 
 
@@ -263,10 +266,11 @@ class HttpConnection:
         self._reader = self._writer = None
 
 
-async def _drive(url: str, batches: list[list[bytes]], duration: float, result: Result,
+async def _drive(urls: list[str], batches: list[list[bytes]], duration: float, result: Result,
                  delivery_port: int | None = None, meter: CpuMeter | None = None) -> None:
-    """Each client sends its requests one after another; with ``delivery_port`` a request counts as done
-    when its asynchronous Response reaches the bench's own endpoint."""
+    """Each client sends its requests one after another, client i to ``urls[i % len(urls)]``; with
+    ``delivery_port`` a request counts as done when its asynchronous Response reaches the bench's own
+    endpoint."""
     progress = _Progress(duration)
     waiting: dict[bytes, asyncio.Future] = {}
     runner = None
@@ -289,7 +293,7 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
     start = time.perf_counter()
     deadline = start + duration
 
-    async def one_client(bodies: list[bytes]) -> None:
+    async def one_client(bodies: list[bytes], url: str) -> None:
         connection = HttpConnection(url)
         try:
             for body in bodies:
@@ -311,6 +315,7 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
                     waiting.pop(request_id, None)
                 result.latencies_ms.append((time.perf_counter() - sent) * 1000)
                 result.sent += 1
+                result.by_host[url] += 1
             if time.perf_counter() < deadline:
                 result.exhausted += 1
         finally:
@@ -322,7 +327,7 @@ async def _drive(url: str, batches: list[list[bytes]], duration: float, result: 
             await asyncio.sleep(0.25)
 
     tick = asyncio.create_task(ticker())
-    await asyncio.gather(*(one_client(b) for b in batches))
+    await asyncio.gather(*(one_client(b, urls[i % len(urls)]) for i, b in enumerate(batches)))
     result.duration_s = time.perf_counter() - start
     if meter is not None:
         result.cpu_ms_per_request = meter.per_request_ms(result.sent)
@@ -447,7 +452,7 @@ def _warn(message: str) -> None:
     print(f"dccsim bench: {message}", file=sys.stderr)
 
 
-def run(*, duration: float, concurrency: int, workload: str, target: str | None, keys: Path | None,
+def run(*, duration: float, concurrency: int, workload: str, target: str | list[str] | None, keys: Path | None,
         workers: int, as_json: bool, requests_per_client: int | None = None, data_dir: Path | None = None,
         device: str | None = None, spread: int | None = None) -> dict:
     if workload not in WORKLOADS:
@@ -456,13 +461,14 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         return floor.measure(duration, workers)
     if spread is not None and (spread < 1 or device is not None):
         raise ValueError("--spread takes a number of meters (at least 1), and not with --device")
+    targets = [target] if isinstance(target, str) else list(target or ())
     scratch = None
     server = None
     restore: dict[str, str | None] = {}
     settings = Settings(**({"data_dir": data_dir} if data_dir is not None else {}))
     delivery_port = _free_port() if workload == "device" else None
     try:
-        if target is None:
+        if not targets:
             scratch = Path(tempfile.mkdtemp(prefix="dccsim-bench-"))
             env = _scratch_environment()
             users = [f"90B3D51F3F{n:06X}" for n in range(1, concurrency + 1)]
@@ -479,13 +485,13 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
                         str(_free_port()), "--workers", str(workers)),
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             asyncio.run(_wait_ready(f"http://127.0.0.1:{admin}", server))
-            base = f"http://127.0.0.1:{port}"
+            bases = [f"http://127.0.0.1:{port}"]
             available = _keys_of(scratch / "keys")
             originators = [Originator(u, *available[u], tuple(
                 bench_meters(u, per_user) if per_user else bench_meters(u) if workload == "device"
                 else [device or DEMO_DEVICE])) for u in users if u in available]
         else:
-            base = target.rstrip("/")
+            bases = [t.rstrip("/") for t in targets]
             keys = Path(keys) if keys is not None else settings.keys_dir
             available = _keys_of(keys)
             if not available:
@@ -515,7 +521,8 @@ def run(*, duration: float, concurrency: int, workload: str, target: str | None,
         result = Result(workload, duration, clients, workers,
                         devices=len({t for o in originators[:clients] for t in o.targets}))
         meter = CpuMeter(server.pid, scratch) if server is not None else None
-        run_event_loop(_drive(f"{base}/api/v1/service{service}", batches, duration, result, delivery_port, meter))
+        run_event_loop(_drive([f"{base}/api/v1/service{service}" for base in bases], batches, duration, result,
+                              delivery_port, meter))
         if result.exhausted:
             _warn(f"{result.exhausted} client(s) ran out of pre-signed requests before the end; the throughput "
                   f"is over the time they ran")
@@ -541,6 +548,8 @@ def print_summary(summary: dict, as_json: bool) -> None:
         print(f"workload      {summary['workload']} ({summary['concurrency']} clients, "
               f"{summary['workers'] or '?'} workers)")
         print(f"requests      {summary['requests']} in {summary['duration_s']} s")
+        if len(summary["hosts"]) > 1:
+            print("hosts         " + "   ".join(f"{url} {n}" for url, n in summary["hosts"].items()))
         print(f"throughput    {summary['throughput_rps']} requests/s")
         print(f"latency       p50 {summary['p50_ms']} ms   p95 {summary['p95_ms']} ms   p99 {summary['p99_ms']} ms")
         print(f"errors        {summary['errors']}   outcomes {summary['outcomes']}")

@@ -175,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--duration", type=float, default=10.0, help="seconds of load (default 10)")
     bench.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     bench.add_argument("--workload", default="non-device", help="workload name (default non-device: SR 8.2)")
-    bench.add_argument("--target", default=None, help="base URL of a running simulator, e.g. http://host:8079")
+    bench.add_argument("--target", action="append", default=None, metavar="URL",
+                       help="base URL of a running simulator, e.g. http://host:8079; once per host of a simulator "
+                            "on several hosts (one database), the clients dealt out over them in turn")
     bench.add_argument("--keys", type=Path, default=None,
                        help="with --target: folder of xml-sign-*-ds.pem/.key keys to sign with "
                             "(default: the data directory's keys folder)")

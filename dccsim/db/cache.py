@@ -6,8 +6,8 @@ sources announce a committed change (statement triggers in ``schemas/migrations`
 whichever process the change was made, the cache is emptied. The process that makes a change also
 empties its own caches at once (``changed``), before and after the write and again when its
 transaction commits, so that no read racing the write leaves a stale value behind. A value read while a
-change was being made is not kept. Where notifications are not available (no listener), nothing is kept
-for longer than ``ttl`` seconds.
+change was being made is not kept. Where notifications are not available (no listener, or its connection
+broken until it is made again), nothing is kept for longer than ``ttl`` seconds.
 """
 from __future__ import annotations
 
@@ -102,11 +102,20 @@ class Caches:
         return cache
 
     async def watch(self, listener: Listener) -> None:
-        """Empty each cache on its channels' notifications; without a listener, fall back to ``ttl``."""
+        """Empty each cache on its channels' notifications; without a listener, fall back to ``ttl``. While the
+        listener's connection is broken a change made elsewhere goes unheard: the caches fall back to ``ttl``
+        then, and are emptied when it is restored."""
         for cache in self._caches:
             for channel in cache.channels:
                 await listener.subscribe(channel, lambda _pid, _payload, cache=cache: cache.clear())
             cache.watched = listener.available
+        listener.on_lost(lambda: self._watched(False))
+        listener.on_restored(lambda: self._watched(True))
+
+    def _watched(self, watched: bool) -> None:
+        for cache in self._caches:
+            cache.clear()
+            cache.watched = watched
 
     def changed(self, channel: str) -> None:
         """This process changed a source announced on ``channel``: empty its caches now."""

@@ -53,7 +53,10 @@ async def open_database(settings: Settings, *, min_size: int = 2, max_size: int 
     pids: set[int] = set()
 
     async def prepare(conn: DccConnection) -> None:
-        pids.add(conn.get_server_pid())
+        pid = conn.get_server_pid()
+        pids.add(pid)
+        # A closed connection's pid may be given to another host's next connection: it is no longer ours.
+        conn.add_termination_listener(lambda _conn: pids.discard(pid))
 
     pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
                                      reset=_keep_session, connection_class=DccConnection, init=prepare)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import asyncpg
 
+from dccsim.db.locks import MIGRATIONS as _LOCK_KEY
 from dccsim.runtime.settings import SCHEMAS_DIR
 
 MIGRATIONS_DIR = SCHEMAS_DIR / "migrations"
-_LOCK_KEY = 0x0DCC51  # advisory lock so that concurrent workers migrate one at a time
 
 
 async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:

@@ -203,6 +203,7 @@ class DeliveryWorker:
             self._listener = Listener(self.database_url)
             await self._listener.start()
         await self._listener.subscribe(CHANNEL, self._notified)
+        self._listener.on_restored(self._wake.set)
         self._main = asyncio.create_task(self._run(), name="outbox-delivery")
 
     def _notified(self, pid: int, payload: str) -> None:

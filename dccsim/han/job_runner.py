@@ -53,6 +53,7 @@ class DeviceJobWorker:
 
     async def start(self, listener: Listener) -> None:
         await listener.subscribe(CHANNEL, lambda _pid, _payload: self._wake.set())
+        listener.on_restored(self.wake)      # jobs announced while notifications were lost
         self.han.jobs.run_here(self.run)
         self._main = asyncio.create_task(self._run(), name="device-jobs")
 

@@ -72,21 +72,29 @@ class SmkiFollower:
         self.caches = caches
         self.own_pids = own_pids
         self._reading: asyncio.Task | None = None
+        self._again = False
 
     async def watch(self, listener: Listener) -> None:
         await listener.subscribe(SMKI, self._notified)
+        listener.on_restored(lambda: self._notified(0, ""))     # what was added while it could not hear
 
     def _notified(self, pid: int, _payload: str) -> None:
-        if pid in self.own_pids or (self._reading is not None and not self._reading.done()):
+        if pid in self.own_pids:
+            return
+        if self._reading is not None and not self._reading.done():
+            self._again = True      # the read under way may have begun before this change committed
             return
         self._reading = asyncio.get_running_loop().create_task(self._read())
 
     async def _read(self) -> None:
-        try:
-            async with self.pool.acquire() as conn:
-                added = await smki_repo.load_new(conn, self.smki)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("could not read new SMKI credentials: %s", exc)
-            return
-        if added:
-            self.caches.changed(SMKI)
+        self._again = True
+        while self._again:
+            self._again = False
+            try:
+                async with self.pool.acquire() as conn:
+                    added = await smki_repo.load_new(conn, self.smki)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("could not read new SMKI credentials: %s", exc)
+                return
+            if added:
+                self.caches.changed(SMKI)

@@ -18,6 +18,7 @@ from devices import queries, state_codec
 from devices import DeviceIdentity, DeviceReply
 from devices import Faults, HanBus
 from devices import DeviceState
+from dccsim.db import locks
 from dccsim.db.cache import DEVICE_FAULTS, Cache, Caches
 from dccsim.delivery import outbox
 from dccsim.duis.ids import canonical_request_id
@@ -122,6 +123,14 @@ async def migrate_device_states(conn, batch: int = 500) -> int:
         done += len(rows)
 
 
+async def first_contact(conn, device_id: str) -> str | None:
+    """The state of a device that had none when its transaction began, read again once no other transaction
+    (of any host) is making it: a device never used has no row to lock, so the processes that meet it at
+    once take turns on an advisory lock, and the later one works on what the first saved."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", locks.DEVICE_FIRST_CONTACT, device_id)
+    return await conn.fetchval("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE", device_id)
+
+
 class PgStateStore:
     """Device state rows, locked for the duration of one frame's handling."""
 
@@ -163,6 +172,8 @@ class PgStateStore:
             return reply
 
     async def _run(self, conn, device, saved, work: Work) -> tuple[DeviceState, DeviceReply]:
+        if saved is None:
+            saved = await first_contact(conn, device.device_id)
         state = await provisioned_state(conn, device, saved, self.identities)
         reply = work(self.identities.identity(device.device_id), state)
         return state, reply
@@ -175,6 +186,8 @@ class PgStateStore:
             raise LookupError(f"{device_id} is not in the inventory")
         async with conn.transaction():
             stored = await conn.fetchval("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE", device_id)
+            if stored is None:
+                stored = await first_contact(conn, device_id)
             state = await provisioned_state(conn, device, stored, self.identities)
             change(state)
             await save(conn, device_id, state, [])

@@ -190,12 +190,11 @@ async def advance_clock(request: web.Request) -> web.Response:
     try:
         body = await request.json() if request.can_read_body else {}
         if "duration" in body:
-            target = sim.clock.now() + parse_duration(str(body["duration"]))
+            await sim.advance_clock_by(parse_duration(str(body["duration"])))
         elif "to" in body:
-            target = datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00"))
+            await sim.advance_clock(datetime.fromisoformat(str(body["to"]).replace("Z", "+00:00")))
         else:
             raise ValueError('give "duration" (such as 90s, 15m, 2h, 1d) or "to" (an ISO time)')
-        await sim.advance_clock(target)
     except (ValueError, TypeError, ClockError) as exc:
         return _json({"error": str(exc)}, 400)
     return _json(_clock_view(sim))

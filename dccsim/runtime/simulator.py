@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from dccsim.db import Database, open_database
+from dccsim.db import Database, locks, open_database
 from dccsim.db.cache import Caches
 from dccsim.db.notify import Listener
 from dccsim.delivery.message_log import MessageLog
@@ -80,6 +80,11 @@ class Simulator:
         """Move simulated time to ``target``, running what falls due on the way (``Scheduler.advance_to``)."""
         return await self.scheduler.advance_to(target)
 
+    async def advance_clock_by(self, span: timedelta) -> datetime:
+        """Move simulated time ``span`` forward from where it stands when this process's turn comes
+        (``Scheduler.advance_by``)."""
+        return await self.scheduler.advance_by(span)
+
     async def close(self) -> None:
         await self.scheduler.stop()
         if self.workers is not None:
@@ -94,7 +99,9 @@ async def prepare_state(settings: Settings, *, demo: bool = False) -> Database:
     """Open the database, load the demo estate when asked (or when the inventory is empty), set up SMKI (a
     small inventory's device credentials issued, a large one's derived when first used)."""
     db = await open_database(settings)
-    async with db.pool.acquire() as conn:
+    # Hosts started together on one database (docker compose up --scale) prepare it one after another: the
+    # first loads the demo estate into an empty inventory, the others find it loaded.
+    async with locks.held(db.pool, locks.PREPARE) as conn:
         empty = not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM dcc_user)")
         if demo or empty:
             await load_estate_file(conn, demo_estate_path())
@@ -158,7 +165,7 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
     await caches.watch(listener)
     await SmkiFollower(db.pool, smki, caches, db.backend_pids).watch(listener)
     if clock.mode is ClockMode.SIMULATED:
-        await shared_clock.follow(listener, clock)
+        await shared_clock.follow(listener, clock, db.pool)
 
     workers = None
     device_jobs = None

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from dccsim.db import locks
 from dccsim.smki import authority as ca
 from dccsim.smki.credentials import Credential, Usage, classify
 from dccsim.smki.store import CredentialStore
@@ -140,7 +141,7 @@ async def _authorities(conn) -> dict[str, ca.Authority]:
 async def bootstrap(conn, users: Iterable[UserIdentity]) -> list[Credential]:
     """Generate the CAs on first start and every missing credential of the given users."""
     async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(0x5E1C1)")
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", locks.SMKI_BOOTSTRAP)
         authorities = await _authorities(conn)
         issuing = authorities["organisations"]
         have = {(r["entity_id"], _usage(r).value) for r in await conn.fetch(

@@ -6,19 +6,26 @@ throttling window, AD1 three minutes into a hub's loss of power).
 simulated clock forward and, on the way, stops at each moment something falls due — a schedule, a device
 timer, a held job — and runs it there, in time order, so that a simulated day of a supplier's journey
 takes moments and happens in the order it would have.
+
+Every process on the database (on any host) has a scheduler; they take turns on one advisory lock
+(``dccsim.db.locks.SCHEDULER``). A tick runs in the process that holds it and is skipped by the others, and
+a process moving the clock holds it from the first step to the last, so that a tick elsewhere never runs
+between two of its steps and two hosts moving time at once move it one after the other. A process that dies
+holding it releases it with its connection.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Callable
 
 import asyncpg
 
 import gbcs
 from devices import run_due
 from dccsim.catalogue import CATALOGUE
+from dccsim.db import locks
 from dccsim.duis.ids import dashed
 from dccsim.duis.outcomes import DuisRejection
 from dccsim.han.alerts import route_device_alert
@@ -89,7 +96,9 @@ class Scheduler:
         while not self._stopping.is_set():
             if not self._advancing.locked():
                 try:
-                    await self.tick()
+                    async with locks.try_held(self.han.db.pool, locks.SCHEDULER) as leading:
+                        if leading:
+                            await self.tick()
                 except (OSError, asyncpg.PostgresError) as exc:
                     log.warning("scheduler: %s", exc)
                 except Exception:  # noqa: BLE001 - logged with its trace; the next tick tries again
@@ -109,13 +118,32 @@ class Scheduler:
 
     async def advance_to(self, target: datetime) -> datetime:
         """Move the simulated clock to ``target``, running what falls due on the way at its own time."""
-        clock = self.han.clock
-        if not isinstance(clock, SimulatedClock):
-            raise ClockError("the wall clock cannot be moved: start the simulator with --clock simulated")
+        clock = self._simulated()
         if target < clock.now():
             raise ClockError(f"simulated time runs forward only: {target.isoformat()} is before "
                              f"{clock.now().isoformat()}")
-        async with self._advancing:
+        return await self._advance(lambda _now: target)
+
+    async def advance_by(self, span: timedelta) -> datetime:
+        """Move the simulated clock ``span`` forward from where the shared time stands when this process's turn
+        comes (two hosts advancing by an hour at once move it by two)."""
+        self._simulated()
+        return await self._advance(lambda now: now + span)
+
+    def _simulated(self) -> SimulatedClock:
+        clock = self.han.clock
+        if not isinstance(clock, SimulatedClock):
+            raise ClockError("the wall clock cannot be moved: start the simulator with --clock simulated")
+        return clock
+
+    async def _advance(self, target_from: Callable[[datetime], datetime]) -> datetime:
+        clock = self._simulated()
+        async with self._advancing, locks.held(self.han.db.pool, locks.SCHEDULER) as held:
+            # Another host may have moved time while this one waited for the lock: carry on from there.
+            await shared_clock.catch_up(held, clock)
+            target = target_from(clock.now())
+            if target < clock.now():
+                return clock.now()
             while True:
                 async with self.han.db.pool.acquire() as conn:
                     due = await conn.fetchval(_NEXT_DUE, clock.now(), AD1_AFTER)
@@ -162,11 +190,13 @@ async def run_device_timers(han: HanContext) -> int:
     return len(due)
 
 
-def schedule_counter() -> int:
+async def schedule_counter(conn) -> int:
     """The originator counter of a scheduled run, sent under the schedule owner's id: a count of
     microseconds of real time (not a time the simulation reasons about), as DCC clients count their
-    RequestIDs, so that it stays above the counters the owner's own requests gave the device."""
-    return time.time_ns() // 1000
+    RequestIDs, so that it stays above the counters the owner's own requests gave the device. Read from the
+    database's clock, the one clock of every host: a host whose own clock lags another's would otherwise
+    give a device a counter below the one another host's run gave it, which the device refuses."""
+    return await conn.fetchval("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")
 
 
 async def run_due_schedules(han: HanContext) -> int:
@@ -180,7 +210,7 @@ async def run_due_schedules(han: HanContext) -> int:
                 spec = CATALOGUE.get(schedule["scheduled_variant"])
                 if device is None or spec is None:
                     continue
-                counter = schedule_counter()
+                counter = await schedule_counter(conn)
                 try:
                     command = build_command(spec.variant, spec.gbcs_use_cases, device,
                                             schedule_body(schedule["details_xml"]), critical=False, now=now,

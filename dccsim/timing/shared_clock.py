@@ -36,8 +36,22 @@ async def move(conn, clock: SimulatedClock, moment: datetime) -> None:
     await conn.execute("UPDATE simulated_clock SET now = GREATEST(now, $1) WHERE id = 1", moment)
 
 
-async def follow(listener: Listener, clock: SimulatedClock) -> None:
-    """Keep ``clock`` at the time other processes move it to."""
+async def catch_up(conn, clock: SimulatedClock) -> None:
+    """Take the shared time from the database (should this process have missed a move)."""
+    held = await conn.fetchval("SELECT now FROM simulated_clock WHERE id = 1")
+    if held is not None:
+        clock.follow(held)
+
+
+async def follow(listener: Listener, clock: SimulatedClock, pool) -> None:
+    """Keep ``clock`` at the time other processes move it to; after notifications were lost for a while (the
+    listening connection broke), read it again."""
     def moved(_pid: int, payload: str) -> None:
         clock.follow(datetime.fromtimestamp(float(payload), timezone.utc))
+
+    async def reread() -> None:
+        async with pool.acquire() as conn:
+            await catch_up(conn, clock)
+
     await listener.subscribe(CHANNEL, moved)
+    listener.on_restored(reread)

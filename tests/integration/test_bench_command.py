@@ -20,7 +20,7 @@ from dccsim.runtime import profiling
 from dccsim.inventory import repository as repo
 from tests.conftest import create_fresh_database
 from tests.integration.harness import SUPPLIER, free_port
-from tests.integration.test_crash_recovery import _ready, _start, _stop
+from tests.integration.serve_process import ready as _ready, start_serve as _start, stop as _stop
 
 pytestmark = pytest.mark.slow
 

@@ -19,13 +19,12 @@ import pytest
 import yaml
 
 import gbcs
-from dccsim.runtime.settings import ADMIN_PORT, DUIS_PORT, SMKI_PORT, Settings
 from dccsim.smki import authority as ca
 from dccsim.smki.credentials import Usage
 from tests.conftest import create_fresh_database
 from tests.integration.checks import assert_duis_answer, assert_rejected
 from tests.integration.harness import Answer, free_port
-from tests.paths import DUIS_TEMPLATES, KEYS_RTDS, KEYS_ZAZ1, REPO
+from tests.paths import DUIS_TEMPLATES, KEYS_RTDS, KEYS_ZAZ1
 
 
 def _dccsim(data_dir: Path, *args: str, env: dict) -> subprocess.CompletedProcess:
@@ -200,15 +199,6 @@ async def test_serve_strict_validity_refuses_a_request_signed_outside_the_key_va
         lenient = await _post(base, "/api/v1/serviceD", signed_with(expired))
     assert lenient.status == 200 and lenient.code == "I0"
     assert logs[0].count("outside its validity period") == 1 and "accepted" in logs[0]
-
-
-def test_compose_publishes_admin_on_loopback_duis_and_smki_everywhere_and_the_keys_to_the_host():
-    compose = yaml.safe_load((REPO / "compose.yaml").read_text())["services"]["dccsim"]
-    data_dir = compose["environment"]["DCCSIM_DATA_DIR"]
-    assert f"./keys:{Settings(data_dir=Path(data_dir)).keys_dir}" in compose["volumes"]
-    admin = [p for p in compose["ports"] if p.endswith(f":{ADMIN_PORT}")]
-    assert admin == [f"127.0.0.1:{ADMIN_PORT}:{ADMIN_PORT}"]
-    assert f"{DUIS_PORT}:{DUIS_PORT}" in compose["ports"] and f"{SMKI_PORT}:{SMKI_PORT}" in compose["ports"]
 
 
 async def test_estate_generate_writes_the_same_file_twice_and_loads_a_large_estate_with_derived_keys(pg_base_url,

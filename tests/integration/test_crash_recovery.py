@@ -43,6 +43,8 @@ from tests.conftest import create_fresh_database
 from tests.integration.device_flows import prepared, run_request, wait_for_response
 from tests.integration.harness import SUPPLIER, free_port, start_running_simulator, template, zaz1_signer
 from tests.integration.receiver import Receiver
+from tests.integration.serve_process import blocked_on_lock as _blocked_on_lock, kill as _kill, ready as _ready
+from tests.integration.serve_process import start_serve as _start, stop as _stop
 from tests.integration.test_outbox import put
 from tests.paths import KEYS_RTDS, KEYS_ZAZ1
 
@@ -55,60 +57,6 @@ class _Sim:
     def __init__(self, pool, signer):
         self.db = type("Db", (), {"pool": pool})()
         self.signer = signer
-
-
-def _start(data_dir: Path, url: str, port: int, admin: int, **env: str) -> subprocess.Popen:
-    """``dccsim serve`` in a process of its own; its output goes to a file (a pipe nobody reads could fill)."""
-    environment = {**os.environ, "DCCSIM_DATABASE_URL": url, "DCCSIM_DELIVERY_LEASE": "4",
-                   "DCCSIM_DELIVERY_TIMEOUT": "3", "DCCSIM_DELIVERY_BASE_DELAY": "0.1", **env}
-    output = open(data_dir / "server.log", "ab")
-    try:
-        return subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(data_dir), "serve",
-                                 "--port", str(port), "--admin-port", str(admin), "--smki-port", str(free_port())],
-                                env=environment, stdout=output, stderr=subprocess.STDOUT)
-    finally:
-        output.close()
-
-
-async def _ready(admin: int, timeout: float = 60.0) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(int(timeout * 10)):
-            try:
-                async with session.get(f"http://127.0.0.1:{admin}/admin/health") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise TimeoutError("the simulator did not start")
-
-
-def _kill(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            _kill(process)
-
-
-async def _blocked_on_lock(pool, query_fragment: str, count: int = 1, timeout: float = 20.0) -> list[int]:
-    """The backends (pids) of this database waiting on a lock while running a query containing the fragment."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        pids = [r["pid"] for r in await pool.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
-            "AND query ILIKE $1", f"%{query_fragment}%")]
-        if len(pids) >= count:
-            return pids
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"no backend blocked on {query_fragment!r} ({len(pids)} of {count})")
-        await asyncio.sleep(0.05)
 
 
 async def _statuses(pool, expected: dict[str, int]) -> dict[str, int]:

@@ -15,7 +15,7 @@ from dccsim.runtime.settings import Settings
 from dccsim.duis import client
 from tests.conftest import create_fresh_database
 from tests.integration.harness import free_port, prepare_with_keys, template, zaz1_signer
-from tests.integration.test_crash_recovery import _ready, _stop
+from tests.integration.serve_process import ready as _ready, stop as _stop
 from tests.paths import KEYS_ZAZ1
 
 pytestmark = pytest.mark.slow

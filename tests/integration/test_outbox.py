@@ -192,7 +192,7 @@ async def bare_outbox(pg_base_url, tmp_path):
 
 
 async def test_a_message_delivered_meanwhile_by_another_worker_is_not_claimed_again(bare_outbox):
-    from tests.integration.test_crash_recovery import _blocked_on_lock
+    from tests.integration.serve_process import blocked_on_lock as _blocked_on_lock
 
     sim, url = bare_outbox
     [response_id] = await put(sim, [701])

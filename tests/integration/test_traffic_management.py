@@ -15,7 +15,7 @@ from dccsim.frontdoor.traffic import set_capacity
 from tests.conftest import create_fresh_database
 from tests.integration.checks import assert_duis_answer
 from tests.integration.harness import SUPPLIER, free_port, start_running_simulator, template, zaz1_signer
-from tests.integration.test_crash_recovery import _ready
+from tests.integration.serve_process import ready as _ready
 
 INVENTORY = "8.2_READ_INVENTORY_REQUEST_DUIS.XML"
 
