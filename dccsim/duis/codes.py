@@ -36,6 +36,8 @@ __all__ = [
     "E080903",
     "E060701",
     "E081111",
+    "E081204",
+    "E081222",
     "E081401",
     "E081402",
     "W081401",
@@ -113,6 +115,10 @@ class Code(enum.StrEnum):
     """Update Device Configuration (Gas Flow) – decimal flow rate not supported"""
     E081111 = "E081111"
     """Update HAN Device Log – install code length"""
+    E081204 = "E081204"
+    """Restore HAN Device Log – no backup held"""
+    E081222 = "E081222"
+    """Restore GPF Device Log – no backup held"""
     E081401 = "E081401"
     """Communications Hub Status Update – not a CHF"""
     E081402 = "E081402"
@@ -176,6 +182,8 @@ E080902: Final = Code.E080902
 E080903: Final = Code.E080903
 E060701: Final = Code.E060701
 E081111: Final = Code.E081111
+E081204: Final = Code.E081204
+E081222: Final = Code.E081222
 E081401: Final = Code.E081401
 E081402: Final = Code.E081402
 W081401: Final = Code.W081401

@@ -8,6 +8,7 @@ from typing import Awaitable, Callable
 
 import gbcs
 from devices import alerts as device_alerts
+from devices import gpf_device_log
 from dccsim.han import alert_rules as rules
 from dccsim.han import response_rules
 from dccsim.han.context import HanContext
@@ -78,6 +79,19 @@ async def _store_chf_backup(han: HanContext, conn, device: Device, message: gbcs
     return []
 
 
+async def _store_gpf_backup(han: HanContext, conn, device: Device, message: gbcs.Message,
+                            request_id: str | None) -> list[Outgoing]:
+    """GCS62: keep the GPF's device log backup (for 8.12.2 Restore Gas Proxy Function Device Log)."""
+    fields = (message.payload.tree or [{}])[0].get("children", [])
+    entries = gpf_device_log.entries_of(fields[2].get("children", [])) if len(fields) > 2 else []
+    log = [{"device_id": e.device_id, "device_type": e.join_type} for e in entries]
+    await conn.execute(
+        "INSERT INTO gpf_log_backup (gpf_id, entries, updated_at) VALUES ($1, $2, $3) ON CONFLICT (gpf_id) "
+        "DO UPDATE SET entries = EXCLUDED.entries, updated_at = EXCLUDED.updated_at", device.device_id,
+        json.dumps(log), han.clock.now())
+    return []
+
+
 async def _firmware_activated(han: HanContext, conn, device: Device, message: gbcs.Message,
                               request_id: str | None) -> list[Outgoing]:
     """A future-dated firmware activation (0x00CA) or a PPMID's activation (CS09): the version it now runs
@@ -91,6 +105,7 @@ async def _firmware_activated(han: HanContext, conn, device: Device, message: gb
 
 DCC_PROCESSING: dict[int, Processing] = {
     device_alerts.CS14: _store_chf_backup,
+    device_alerts.GCS62: _store_gpf_backup,
     device_alerts.FD_FIRMWARE: _firmware_activated,
     device_alerts.CS09: _firmware_activated,
 }

@@ -3,7 +3,7 @@ activation, security credentials): what a Service Request puts into them.
 
 Restore HAN Device Log (8.12.1) names only the old hub; the DCC adds the backup of that hub's device log it
 holds (the latest CS14 alert) to the request as ``RestoreEntries`` / ``RestorePAN`` before the command is
-built."""
+built; Restore GPF Device Log (8.12.2) the same with the latest GCS62 alert of the old GPF."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -47,6 +47,16 @@ def _fill_ccs03(tree: dict, body: dict, device: Device, now: datetime) -> dict:
         backup[1]["items"] = [{"type": "structure", "items": [
             {"type": "octet-string", "hex": str(e["device_id"]).lower()},
             {"type": "octet-string", "hex": str(e.get("link_key_hash") or "").lower()}]} for e in entries]
+    return tree
+
+
+def _fill_gcs59(tree: list, body: dict, device: Device, now: datetime) -> list:
+    """GCS59: the device log (device ids and GBCS device types) of the GPF backup being restored."""
+    entries = body.get("RestoreEntries")
+    if entries is not None:
+        tree[0]["children"][0]["children"] = [{"tag": "30", "children": [
+            {"tag": "04", "hex": str(e["device_id"]).lower()},
+            {"tag": "02", "hex": int(e["device_type"]).to_bytes(1, "big").hex()}]} for e in entries]
     return tree
 
 
@@ -123,7 +133,7 @@ def _finish_activation(tree: list, counter: int) -> list:
 
 
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
-    "CCS01": _fill_ccs01, "CCS02": _fill_ccs02, "CCS03": _fill_ccs03,
+    "CCS01": _fill_ccs01, "CCS02": _fill_ccs02, "CCS03": _fill_ccs03, "GCS59": _fill_gcs59,
     "CS03A1": _fill_other_device, "CS03A2": _fill_other_device, "CS03B": _fill_other_device,
     "CS03C": _fill_other_device, "CS04AC": _fill_other_device, "CS04B": _fill_other_device,
     "CS06": _fill_activation, "CS02a": _fill_credentials_krp, "CS02f": _fill_credentials_krp,
