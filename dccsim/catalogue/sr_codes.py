@@ -60,7 +60,10 @@ SR_CODES: dict[str, SrCode] = {
                       "the release note adds it for CS02f (the Load Controller's cells) without its condition; "
                       + _NO_TEXT),
     **{code: SrCode("6.28", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E062801", "E062802", "E062803")},
-    **{code: SrCode("8.5", Status.NOT_PRODUCED, _NOT_ROUTED) for code in ("E080501", "E080502", "E080503")},
+    **{code: SrCode("8.5", Status.NOT_PRODUCED,
+                    _NO_TEXT + "; a device already opted out is answered E5, as every device Service Request for it "
+                               "is until 8.6 (dccsim.frontdoor.access)")
+       for code in ("E080501", "E080502", "E080503")},
     **{code: SrCode("8.12.1", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E081202", "E081205")},
     codes.E081204: SrCode("8.12.1", Status.PRODUCED,
                           "the project's reading: the DCC holds no backup (no CS14 alert) of the device log of the hub "
