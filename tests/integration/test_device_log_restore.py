@@ -14,7 +14,7 @@ from dccsim.duis import client
 from dccsim.duis.ids import dashed
 from dccsim.duis.namespaces import sr
 from tests.conftest import create_fresh_database
-from tests.integration.device_flows import prepared, run_request, wait_for_response
+from tests.integration.device_flows import han_log_add, prepared, run_request, wait_for_response
 from tests.integration.receiver import simulator_with_receivers
 
 SUPPLIER, DCC = "90B3D51F30010000", "90B3D51F30000002"
@@ -105,14 +105,8 @@ async def test_the_hub_log_is_restored_from_its_cs14_backup(estate):
     await pool.execute("DELETE FROM chf_log_backup")
     answer, _ = await run_request(running, _chf_restore(A2))
     assert answer.code == "E081204", "no CS14 yet: nothing to restore"
-    add = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
-    body = add.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
-    body.find(sr("DeviceID")).text = dashed(A4)
-    body.find(sr("RequestType")).text = "Add"
-    whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
-    etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
-    etree.SubElement(whitelist, sr("InstallCode")).text = "00112233445566778899AABBCCDDEEFF"
-    await _response(running, receivers, add)          # the hub's log changes: CS14 to the DCC, the backup
+    # the hub's log changes: CS14 to the DCC, the backup
+    await _response(running, receivers, han_log_add(A4, "00112233445566778899AABBCCDDEEFF"))
     backup = await pool.fetchval("SELECT entries FROM chf_log_backup WHERE chf_id = $1", A2)
     assert backup is not None and A0 in backup
     request_id, restored = await _response(running, receivers, _chf_restore(A2))

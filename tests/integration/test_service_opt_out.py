@@ -15,11 +15,9 @@ import gbcs
 from dccsim.catalogue.requests import build_request
 from dccsim.duis import client
 from dccsim.inventory import repository as repo
-from dccsim.timing.clock import ClockMode
 from tests.conftest import create_fresh_database
-from tests.integration.device_flows import prepared, run_request, user_keys, wait_for_response, xml_signer_for
-from tests.integration.harness import start_running_simulator
-from tests.integration.receiver import Receiver
+from tests.integration.device_flows import (close_receiving, prepared, receiving_simulator, run_request, user_keys,
+                                            wait_for_response, xml_signer_for)
 from tests.paths import GBCS_RTDS
 
 SUPPLIER, DCC = "90B3D51F30010000", "90B3D51F30000002"
@@ -29,14 +27,10 @@ READ = "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"
 
 @pytest.fixture(scope="module")
 async def estate(pg_base_url, tmp_path_factory):
-    running = await start_running_simulator(await create_fresh_database(pg_base_url),
-                                            tmp_path_factory.mktemp("optout"), device_timeout=5.0,
-                                            clock=ClockMode.SIMULATED)
-    receiver = await Receiver().start()
-    await repo.set_endpoint(running.sim.db.pool, SUPPLIER, receiver.url)
+    running, receiver = await receiving_simulator(await create_fresh_database(pg_base_url),
+                                                  tmp_path_factory.mktemp("optout"), (SUPPLIER,), device_timeout=5.0)
     yield running, receiver
-    await receiver.stop()
-    await running.close()
+    await close_receiving(running, receiver)
 
 
 def _der(certificate) -> bytes:
