@@ -8,7 +8,6 @@ from typing import Awaitable, Callable
 
 import gbcs
 from devices import alerts as device_alerts
-from devices import gpf_device_log
 from dccsim.han import alert_rules as rules
 from dccsim.han import response_rules
 from dccsim.han.context import HanContext
@@ -82,9 +81,12 @@ async def _store_chf_backup(han: HanContext, conn, device: Device, message: gbcs
 async def _store_gpf_backup(han: HanContext, conn, device: Device, message: gbcs.Message,
                             request_id: str | None) -> list[Outgoing]:
     """GCS62: keep the GPF's device log backup (for 8.12.2 Restore Gas Proxy Function Device Log)."""
-    fields = (message.payload.tree or [{}])[0].get("children", [])
-    entries = gpf_device_log.entries_of(fields[2].get("children", [])) if len(fields) > 2 else []
-    log = [{"device_id": e.device_id, "device_type": e.join_type} for e in entries]
+    try:
+        fields = message.payload.fields(message_code=message.message_code, cra=message.cra)
+    except gbcs.GbcsError:
+        return []
+    log = [{"device_id": str(e["device_id"]).upper(), "device_type": e["device_type"]}
+           for e in fields.get("device_log_entries", [])]
     await conn.execute(
         "INSERT INTO gpf_log_backup (gpf_id, entries, updated_at) VALUES ($1, $2, $3) ON CONFLICT (gpf_id) "
         "DO UPDATE SET entries = EXCLUDED.entries, updated_at = EXCLUDED.updated_at", device.device_id,

@@ -2,6 +2,6 @@
 -- Function Device Log (8.12.2) sends back to a replacement GPF.
 CREATE TABLE gpf_log_backup (
     gpf_id      text PRIMARY KEY,
-    entries     jsonb NOT NULL DEFAULT '[]'::jsonb,     -- [{device_id, device_type}]
+    entries     jsonb NOT NULL DEFAULT '[]'::jsonb,     -- [{device_id, device_type}], the GBCS device type by name
     updated_at  timestamptz NOT NULL
 );

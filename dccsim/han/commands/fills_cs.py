@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+import gbcs
 from gbcs.times import generalized_time
 from dccsim.han.commands.values import as_datetime, as_int, as_list, eui_hex, text_of
 from dccsim.inventory.models import Device
@@ -51,13 +52,14 @@ def _fill_ccs03(tree: dict, body: dict, device: Device, now: datetime) -> dict:
 
 
 def _fill_gcs59(tree: list, body: dict, device: Device, now: datetime) -> list:
-    """GCS59: the device log (device ids and GBCS device types) of the GPF backup being restored."""
+    """GCS59: the device log (device ids and GBCS device types, by name) of the GPF backup being restored."""
     entries = body.get("RestoreEntries")
-    if entries is not None:
-        tree[0]["children"][0]["children"] = [{"tag": "30", "children": [
-            {"tag": "04", "hex": str(e["device_id"]).lower()},
-            {"tag": "02", "hex": int(e["device_type"]).to_bytes(1, "big").hex()}]} for e in entries]
-    return tree
+    if entries is None:
+        return tree
+    return gbcs.Payload.from_json({"kind": "asn1", "fields": {
+        "view": "asn1", "layout": "gpf-device-log-restore-command",
+        "device_log_entries": [{"device_id": str(e["device_id"]).upper(), "device_type": e["device_type"]}
+                               for e in entries]}}).tree
 
 
 def _fill_other_device(tree: list, body: dict, device: Device, now: datetime) -> list:
