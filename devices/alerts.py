@@ -96,6 +96,7 @@ ALERT_CODES: dict[int, AlertCode] = _table(
 
 # Alert message codes (GBCS "message code" of the alert frame).
 CS14 = 0x0018
+GCS62 = 0x00B2            # GPF device log backup
 FD_FIRMWARE = 0x00CA      # future-dated firmware activation (CS06)
 FDA_DLMS = 0x00CC         # future-dated execution of instruction (DLMS COSEM)
 FDA_ZIGBEE = 0x00CD       # future-dated execution of instruction (GBZ)

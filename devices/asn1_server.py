@@ -1,14 +1,14 @@
 """The ASN.1 use cases: join / unjoin (CS03 / CS04), join details (CS07), firmware version (CS08), security
-credentials (CS02a / CS02e / CS02f) and the gas clock (GCS28). Firmware activation (CS06) is in
+credentials (CS02a / CS02e / CS02f), the gas clock (GCS28) and the GPF device log restore (GCS59). Firmware activation (CS06) is in
 ``devices.firmware`` because it may be future-dated."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from devices import trust_anchors
+from devices import gpf_device_log, trust_anchors
 from devices.alerts import integer, octets
 from gbcs.times import generalized_time, parse_generalized_time
-from devices.state import DeviceState, JoinedDevice
+from devices.state import DeviceState, GpfState, JoinedDevice
 from gbcs import KeyUsage, asn1
 
 
@@ -72,10 +72,13 @@ def serve_asn1(state: DeviceState, use_case: str, nodes: list, now: datetime, ce
         tuple[list, list]:
     """Answer an ASN.1 command with its response nodes; return (nodes, alerts)."""
     values = primitives(nodes)
-    if use_case.startswith("CS03"):
-        return _join(state, values), []
-    if use_case.startswith("CS04"):
-        return _unjoin(state, values), []
+    if use_case.startswith(("CS03", "CS04")):
+        before = list(state.joined)
+        answer = _join(state, values) if use_case.startswith("CS03") else _unjoin(state, values)
+        changed = isinstance(state, GpfState) and state.joined != before
+        return answer, [gpf_device_log.backup_alert(state, now)] if changed else []
+    if use_case == "GCS59" and isinstance(state, GpfState):
+        return gpf_device_log.restore(state, nodes), [gpf_device_log.backup_alert(state, now)]
     if use_case == "CS07":
         entries = [_seq(octets(bytes.fromhex(e.device_id)), integer(e.join_type)) for e in state.joined]
         return [_seq(integer(SUCCESS), _seq(*entries))], []

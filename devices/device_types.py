@@ -59,7 +59,9 @@ DEVICE_KINDS: dict[str, DeviceKind] = {
     "GSME": DeviceKind("GSME", ("GCS",), _CREDENTIALS | {
         "CS01b", "CS03A1", "CS03B", "CS04AC", "CS04B", "CS06", "CS07", "CS10a", "CS10b", "CS11", "PCS01",
         "PCS02"}, _PREPAYMENT_METER_CELLS, "gbz"),
-    "GPF": DeviceKind("GPF", ("GCS",), _CREDENTIALS | {"CS06", "CS07", "CS10a", "CS10b", "CS11"},
+    # A GPF's device log (GBCS 13.8) changes with the joins and unjoins of the devices it serves (DUIS 8.7 / 8.8).
+    "GPF": DeviceKind("GPF", ("GCS",), _CREDENTIALS | {"CS03A2", "CS03C", "CS04AC", "CS06", "CS07", "CS10a", "CS10b",
+                                                       "CS11"},
                       _METER_CELLS, "gbz", on_chf_log=False),
     "CHF": DeviceKind("CHF", ("CCS", "DBCH"), _CREDENTIALS | {"CS06", "ECS26i", "ECS26n", "ECS35c", "ECS35d",
                                                              "ECS52"}, _CHF_CELLS, "dlms", on_chf_log=False),

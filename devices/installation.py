@@ -6,8 +6,8 @@ from typing import Iterable
 
 from devices.device_types import SUPPLIER_PREPAYMENT, CellSpec, kind
 from devices.esme_variant import capabilities
-from devices.state import (Cell, ChfState, DeviceLogEntry, DeviceState, EsmeState, Firmware, OwnCredential, Role,
-                           state_class)
+from devices.state import (Cell, ChfState, DeviceLogEntry, DeviceState, EsmeState, Firmware, GpfState, JoinedDevice,
+                           OwnCredential, Role, state_class)
 from devices.trust_anchors import cell, entity_for, make_cell
 from gbcs import KeyUsage
 
@@ -16,16 +16,19 @@ __all__ = ["add_cells", "cell_holder", "first_contact", "install_cells", "make_c
 
 
 def first_contact(device_type: str, device_id: str, *, firmware_version: str | None = None,
-                  esme_variant: str | None = None, device_log: Iterable[str] = ()) -> DeviceState:
+                  esme_variant: str | None = None, device_log: Iterable[str] = (),
+                  gpf_log: Iterable[tuple[str, int]] = ()) -> DeviceState:
     """A device's state the first time the simulator meets it: of the kind its inventory type names (a type
     that speaks no GBCS: ``Type2``), running ``firmware_version``; a meter of its ESME variant, a hub with the
-    devices the inventory puts on its HAN."""
+    devices the inventory puts on its HAN, a GPF with the devices (id, GBCS device type) it serves."""
     cls = state_class(device_type)
     firmware = Firmware(firmware_version or Firmware().version)
     if cls is EsmeState:
         return EsmeState(firmware=firmware, device_id=device_id, variant=capabilities(esme_variant).variant)
     if cls is ChfState:
         return ChfState(firmware=firmware, device_log=[DeviceLogEntry(d) for d in device_log])
+    if cls is GpfState:
+        return GpfState(firmware=firmware, joined=[JoinedDevice(d, device_type) for d, device_type in gpf_log])
     return cls(firmware=firmware)
 
 

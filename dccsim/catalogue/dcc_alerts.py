@@ -97,7 +97,8 @@ _ENTRIES: tuple[DccAlertSpec, ...] = (
     _not_modelled("N8", "Change of supplier: security credentials updated", "SecurityCredentialsUpdated", _NO_COS,
                   ("IS", "GS")),
     _not_modelled("N9", "Device log restored", "DeviceLogRestored",
-                  "8.12.1 restores the hub's device log through the ACB; the simulator sends the Response only",
+                  "8.12.1 / 8.12.2 restore the hub's / GPF's device log through the ACB; the simulator sends the "
+                  "Response only",
                   ("IS", "GS")),
     _not_modelled("N10", "Firmware distribution failure", "FirmwareDistributionFailure", _UNKNOWN, (REQUESTER,)),
     _not_modelled("N11", "Update HAN device log result", "UpdateHANDeviceLogResult",

@@ -66,7 +66,18 @@ SR_CODES: dict[str, SrCode] = {
                     "guessed: the first gets CS02f, the second CS02a without the Load Controller's cells")
        for code in ("E062402", "E062403")},
     **{code: SrCode("6.28", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E062801", "E062802", "E062803")},
-    **{code: SrCode("8.5", Status.NOT_PRODUCED, _NOT_ROUTED) for code in ("E080501", "E080502", "E080503")},
-    **{code: SrCode("8.12.1", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E081202", "E081204", "E081205")},
-    **{code: SrCode("8.12.2", Status.NOT_PRODUCED, _NOT_ROUTED) for code in ("E081221", "E081222", "E081223")},
+    **{code: SrCode("8.5", Status.NOT_PRODUCED,
+                    _NO_TEXT + "; a device already opted out is answered E5, as every device Service Request for it "
+                               "is until 8.6 (dccsim.frontdoor.access)")
+       for code in ("E080501", "E080502", "E080503")},
+    **{code: SrCode("8.12.1", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E081202", "E081205")},
+    codes.E081204: SrCode("8.12.1", Status.PRODUCED,
+                          "the project's reading: the DCC holds no backup (no CS14 alert) of the device log of the hub "
+                          "OldCHFID names, so nothing is restored and the new hub's log is left as it is; "
+                          "tests/integration/test_device_log_restore.py"),
+    **{code: SrCode("8.12.2", Status.NOT_PRODUCED, _NO_TEXT) for code in ("E081221", "E081223")},
+    codes.E081222: SrCode("8.12.2", Status.PRODUCED,
+                          "the project's reading: the DCC holds no backup (no GCS62 alert) of the device log of the GPF "
+                          "OldGPFID names, so nothing is restored and the new GPF's log is left as it is; "
+                          "tests/integration/test_device_log_restore.py"),
 }

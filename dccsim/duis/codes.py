@@ -37,6 +37,8 @@ __all__ = [
     "E060701",
     "E061509",
     "E081111",
+    "E081204",
+    "E081222",
     "E081401",
     "E081402",
     "W081401",
@@ -116,6 +118,10 @@ class Code(enum.StrEnum):
     """Update Security Credentials (KRP) – Load Controller on a Device before GBCS v4.0"""
     E081111 = "E081111"
     """Update HAN Device Log – install code length"""
+    E081204 = "E081204"
+    """Restore HAN Device Log – no backup held"""
+    E081222 = "E081222"
+    """Restore GPF Device Log – no backup held"""
     E081401 = "E081401"
     """Communications Hub Status Update – not a CHF"""
     E081402 = "E081402"
@@ -180,6 +186,8 @@ E080903: Final = Code.E080903
 E060701: Final = Code.E060701
 E061509: Final = Code.E061509
 E081111: Final = Code.E081111
+E081204: Final = Code.E081204
+E081222: Final = Code.E081222
 E081401: Final = Code.E081401
 E081402: Final = Code.E081402
 W081401: Final = Code.W081401

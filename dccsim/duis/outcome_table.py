@@ -141,6 +141,15 @@ TABLE: tuple[Outcome, ...] = (
     _duis("E081111", "Update HAN Device Log – install code length",
           "The Service Request refers to a SMETS2 Device but the InstallCode field is not 32 "
           "characters (representing 16 octets) in length."),
+    # The project's reading of DUIS 3.8 (not in the reference material): of 8.12.1's codes (E081202, E081204,
+    # E081205) and 8.12.2's (E081221–E081223), the second of each names a restore the DCC cannot make because it
+    # holds no backup of the old device's log (``dccsim.catalogue.sr_codes``).
+    _duis("E081204", "Restore HAN Device Log – no backup held",
+          "The DCC Systems hold no backup of the CHF Device Log of the CHF named in OldCHFID (it never sent a "
+          "CS14 alert), so there is nothing to restore."),
+    _duis("E081222", "Restore GPF Device Log – no backup held",
+          "The DCC Systems hold no backup of the GPF Device Log of the GPF named in OldGPFID (it never sent a "
+          "GCS62 alert), so there is nothing to restore."),
     _duis("E081401", "Communications Hub Status Update – not a CHF",
           "The Device Type of the Device being notified is not CHF."),
     _duis("E081402", "Communications Hub Status Update – install date in the future",

@@ -1,5 +1,9 @@
 """Access control against the SR catalogue and the inventory: E1, E2, E19, E11, E5, E4.
 
+A device opted out of DCC services (8.5 Service Opt Out) takes no device Service Request until 8.6 Service Opt In:
+E5 (the project's reading of DUIS: the DCC no longer holds the device's Access Control Broker cells, so it cannot
+command it; non-device requests such as 8.2 and 8.6 still apply).
+
 Who may address a device (E4), by the eligible role the user acts in:
 
 * IS / ES / GS / ED / GT / RSA: the user holds that role for the device in the
@@ -68,6 +72,10 @@ def check_device(device: Device | None, device_id: str, spec: SRSpec, *, type_er
         raise DuisRejection(
             E5, f"device {device_id} has SMI status {device.status}; this Service Request needs "
                   f"{', '.join(sorted(statuses))}")
+    if device.opted_out and not spec.non_device:
+        raise DuisRejection(
+            E5, f"device {device_id} was opted out of DCC services on {device.opted_out.get('date')} (8.5): its "
+                  f"Access Control Broker is its supplier's, not the DCC; 8.6 Service Opt In brings it back")
     return device
 
 

@@ -78,6 +78,22 @@ async def _store_chf_backup(han: HanContext, conn, device: Device, message: gbcs
     return []
 
 
+async def _store_gpf_backup(han: HanContext, conn, device: Device, message: gbcs.Message,
+                            request_id: str | None) -> list[Outgoing]:
+    """GCS62: keep the GPF's device log backup (for 8.12.2 Restore Gas Proxy Function Device Log)."""
+    try:
+        fields = message.payload.fields(message_code=message.message_code, cra=message.cra)
+    except gbcs.GbcsError:
+        return []
+    log = [{"device_id": str(e["device_id"]).upper(), "device_type": e["device_type"]}
+           for e in fields.get("device_log_entries", [])]
+    await conn.execute(
+        "INSERT INTO gpf_log_backup (gpf_id, entries, updated_at) VALUES ($1, $2, $3) ON CONFLICT (gpf_id) "
+        "DO UPDATE SET entries = EXCLUDED.entries, updated_at = EXCLUDED.updated_at", device.device_id,
+        json.dumps(log), han.clock.now())
+    return []
+
+
 async def _firmware_activated(han: HanContext, conn, device: Device, message: gbcs.Message,
                               request_id: str | None) -> list[Outgoing]:
     """A future-dated firmware activation (0x00CA) or a PPMID's activation (CS09): the version it now runs
@@ -102,6 +118,7 @@ async def _auxiliary_calendar_activated(han: HanContext, conn, device: Device, m
 DCC_PROCESSING: dict[int, Processing] = {
     device_alerts.CS14: _store_chf_backup,
     device_alerts.FDA_DLMS: _auxiliary_calendar_activated,
+    device_alerts.GCS62: _store_gpf_backup,
     device_alerts.FD_FIRMWARE: _firmware_activated,
     device_alerts.CS09: _firmware_activated,
 }

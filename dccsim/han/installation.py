@@ -122,12 +122,24 @@ async def initial_chf_log(conn, chf_id: str) -> list[dict]:
             if kind_of(d.device_type).on_chf_log]
 
 
+# The GBCS device types (GBCS 13.8, the GPF device log) of the devices a GPF serves.
+_GPF_LOG_TYPES = {"GSME": 0, "HCALCS": 4, "PPMID": 5}
+
+
+async def initial_gpf_log(conn, gpf: Device) -> list[tuple[str, int]]:
+    """A GPF's device log before the simulator ever talked to it: its GSME and the PPMIDs on its hub."""
+    members = await repo.find_devices(conn, chf_id=gpf.chf_id) if gpf.chf_id else []
+    return [(d.device_id, _GPF_LOG_TYPES[d.device_type]) for d in members
+            if (d.device_type == "GSME" and d.gpf_id == gpf.device_id) or d.device_type == "PPMID"]
+
+
 async def first_contact_state(conn, device: Device) -> DeviceState:
     """A device's state on first contact, from what the inventory says of it."""
     log = [e["device_id"] for e in await initial_chf_log(conn, device.device_id)] \
         if device.device_type == "CHF" else []
+    gpf_log = await initial_gpf_log(conn, device) if device.device_type == "GPF" else []
     return installation.first_contact(device.device_type, device.device_id, firmware_version=device.firmware_version,
-                                      esme_variant=device.esme_variant, device_log=log)
+                                      esme_variant=device.esme_variant, device_log=log, gpf_log=gpf_log)
 
 
 async def provisioned_state(conn, device: Device, stored: str | None, identities: "Identities") -> DeviceState:

@@ -1,6 +1,7 @@
 """What the DCC does with a device's successful Response besides delivering it (DUIS 'Additional DCC
 System Processing'): commissioning (N16 to a meter's Network Operator), an ALCS / HCALCS configuration change
-(N58), a change of supplier (N12 to the supplier losing the device), firmware versions against the CPL (N49 /
+(N58), a change of supplier (N12 to the supplier losing the device), a Service Opt Out (8.5: the device leaves
+the DCC's service), firmware versions against the CPL (N49 /
 N50 / N51, also when a future-dated activation alert reports the version), device certificate tracking (6.24.2),
 and the CHF device log (8.11: a device added to a hub's log is Whitelisted on that hub). The decisions are
 ``dccsim.han.response_rules``; this module reads and writes the inventory and the SMKI repository."""
@@ -21,7 +22,7 @@ from dccsim.han import response_rules as rules
 from dccsim.han.context import HanContext
 from dccsim.han.documents import Outgoing, dcc_alert_to
 from dccsim.inventory import repository as repo
-from dccsim.inventory.models import Device, DeviceStatus, DeviceType
+from dccsim.inventory.models import OPTED_OUT, Device, DeviceStatus, DeviceType
 from dccsim.smki.credentials import Usage, classify
 from dccsim.smki.device_credentials import keep_derived
 from dccsim.smki.repository import save_credentials
@@ -75,6 +76,10 @@ async def after_response(han: HanContext, conn, answered: Answered, device: Devi
     if use_case in ("CCS05", "CCS06"):
         await _devices_on_the_han(han, conn, device, message)
         return []
+    if variant == "8.5":
+        if rules.acb_cells_replaced(message):
+            await _opted_out(han, conn, device, answered)
+        return []
     if use_case in ("CS02b", "CS02g"):
         await _cells_replaced(han, conn, device, message)
         return leaving
@@ -92,6 +97,15 @@ async def _cells_replaced(han: HanContext, conn, device: Device, message: gbcs.M
         responsible = rules.RESPONSIBLE_FOR_CELL.get((device.device_type, role))
         if responsible is not None:
             await han.inventory.set_party(conn, device.device_id, responsible, entity)
+
+
+async def _opted_out(han: HanContext, conn, device: Device, answered: Answered) -> None:
+    """8.5: the device's Access Control Broker is the supplier's own now; the DCC can no longer command it and
+    says so to later device Service Requests (``dccsim.frontdoor.access``) until 8.6 opts it back in."""
+    attributes = dict(device.attributes)
+    attributes[OPTED_OUT] = {"date": han.clock.now().date().isoformat(), "by": answered.user_id,
+                             "request_id": answered.request_id}
+    await han.inventory.update_device(conn, device.device_id, attributes=attributes)
 
 
 async def _devices_on_the_han(han: HanContext, conn, chf: Device, message: gbcs.Message) -> None:

@@ -53,6 +53,18 @@ def new_cell_holders(message: gbcs.Message) -> dict[str, str]:
     return found
 
 
+def acb_cells_replaced(message: gbcs.Message) -> bool:
+    """8.5 Service Opt Out: whether the device now holds the supplier's certificates in its Access Control Broker
+    cells (every replacement the response reports succeeded)."""
+    try:
+        fields = message.payload.fields(message_code=message.message_code, cra=message.cra)
+    except gbcs.GbcsError:
+        return False
+    outcomes = (fields.get("execution_outcome") or {}).get("replacement_outcomes", [])
+    return bool(outcomes) and all(o.get("status") == "success" and o.get("affected_trust_anchor_cell", {})
+                                  .get("remote_party_role") == "accessControlBroker" for o in outcomes)
+
+
 def device_certificate_taken(message: gbcs.Message) -> bool:
     """Whether an Update Device Certificate response (CS02d, 6.15.2) says the device took the certificate."""
     try:

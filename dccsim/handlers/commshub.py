@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from dccsim.duis.outcomes import E081401, E081402, I99, W081401, DuisRejection
 from dccsim.db.connection import DccConnection
+from dccsim.handlers.completion import respond_when_done
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
@@ -44,7 +45,8 @@ async def install_success(ctx: ServiceRequest, conn: DccConnection, services: Se
 
 @handles("8.14.3", "8.14.4", target=Target.BODY, type_error=E081401)
 async def hub_return(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
-    """A Communications Hub returned (with or without fault): it and its GPF are withdrawn."""
+    """A Communications Hub returned (with or without fault): it and its GPF are withdrawn, and the sender gets
+    its Response."""
     chf = ctx.device
     attributes = dict(chf.attributes)
     attributes["return"] = {"variant": ctx.variant, **_json_safe(ctx.body)}
@@ -52,4 +54,5 @@ async def hub_return(ctx: ServiceRequest, conn: DccConnection, services: Service
     for device in await repo.find_devices(conn, chf_id=chf.device_id):
         if device.device_type == DeviceType.GPF:
             await services.inventory.update_device(conn, device.device_id, status=DeviceStatus.WITHDRAWN)
+    await respond_when_done(ctx, conn, services)
     return Reply(I99)

@@ -21,19 +21,18 @@ import gbcs
 from dccsim.catalogue import CATALOGUE
 from dccsim.db.connection import DccConnection
 from dccsim.duis.ids import normalise_eui
-from dccsim.duis.outcomes import E081111, E31, HTTP_400_SCHEMA, I0, I99, DuisRejection
+from dccsim.duis.outcomes import E081111, E081204, E081222, E31, HTTP_400_SCHEMA, I0, I99, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.han.commands.builder import build_command, execution_time
 from dccsim.han.commands.values import all_values, text_of
 from dccsim.han.origination import originate, precommand_bytes
 from dccsim.han.identities import device_credentials
-from dccsim.han.installation import initial_chf_log
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
 
 DEVICE_VARIANTS = (
-    "8.11", "8.12.1", "8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.1.1", "8.9",
+    "8.5", "8.11", "8.12.1", "8.12.2", "8.7.1", "8.7.2", "8.8.1", "8.8.2", "8.1.1", "8.9",
     "4.1.1", "4.1.2", "4.1.3", "4.1.4", "4.2", "4.3", "4.4.2", "4.4.3", "4.4.4", "4.4.5", "4.6.1", "4.6.2",
     "4.8.1", "4.8.2", "4.8.3", "4.10", "4.11.1", "4.11.2", "4.12.1", "4.12.2", "4.13", "4.14", "4.15", "4.16",
     "4.17", "4.18", "11.2", "11.3", "6.24.1", "6.24.2", "1.1.1", "2.2", "3.3",
@@ -97,7 +96,8 @@ async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Ser
     if "OtherDeviceID" in ctx.body:
         other = await repo.get_device(conn, normalise_eui(str(ctx.body["OtherDeviceID"])))
         other_type = other.device_type if other else None
-    body = await _with_restore_backup(conn, ctx.body) if spec.variant == "8.12.1" else _as_released(ctx, services)
+    body = await _with_restore_backup(conn, spec.variant, ctx.body) if spec.variant in _RESTORES \
+        else _as_released(ctx, services)
     command = build_command(spec.variant, spec.gbcs_use_cases, device, body, critical=spec.critical,
                             now=ctx.received_at, other_type=other_type, device_dated=spec.future_dated != "DSP",
                             originator=ctx.request_id.originator, counter=ctx.request_id.counter,
@@ -123,15 +123,27 @@ async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Ser
                            local=ctx.command_variant in (2, 3))
 
 
-async def _with_restore_backup(conn: DccConnection, body: dict) -> dict:
-    """8.12.1: the request names the old hub; the DCC adds the device-log backup it holds for it (the latest
-    CS14 alert), or, for a hub that never sent one, the devices the inventory puts on it."""
-    old = normalise_eui(str(body.get("OldCHFID", "")))
-    row = await conn.fetchrow("SELECT extended_pan_id, entries FROM chf_log_backup WHERE chf_id = $1", old)
-    if row is not None:
-        entries = json.loads(row["entries"]) if isinstance(row["entries"], str) else row["entries"]
-        return {**body, "RestorePAN": row["extended_pan_id"], "RestoreEntries": entries}
-    return {**body, "RestoreEntries": await initial_chf_log(conn, old)}
+# 8.12.1 / 8.12.2: the element naming the old device, and the answer when the DCC holds no backup of its log.
+_RESTORES = {"8.12.1": ("OldCHFID", E081204), "8.12.2": ("OldGPFID", E081222)}
+
+
+async def _with_restore_backup(conn: DccConnection, variant: str, body: dict) -> dict:
+    """8.12.1 / 8.12.2: the request names the old hub or GPF; the DCC adds the device-log backup it holds for it
+    (the latest CS14 / GCS62 alert). Without one there is nothing to restore: the new device's log is left as
+    it is and the request refused."""
+    element, no_backup = _RESTORES[variant]
+    old = normalise_eui(str(body.get(element, "")))
+    if variant == "8.12.1":
+        row = await conn.fetchrow("SELECT extended_pan_id, entries FROM chf_log_backup WHERE chf_id = $1", old)
+    else:
+        row = await conn.fetchrow("SELECT entries FROM gpf_log_backup WHERE gpf_id = $1", old)
+    if row is None:
+        raise DuisRejection(no_backup, f"the DCC holds no backup of the device log of {body.get(element)}")
+    entries = json.loads(row["entries"]) if isinstance(row["entries"], str) else row["entries"]
+    restored = {**body, "RestoreEntries": entries}
+    if variant == "8.12.1":
+        restored["RestorePAN"] = row["extended_pan_id"]
+    return restored
 
 
 async def _signed_precommand(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:

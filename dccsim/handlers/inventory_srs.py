@@ -1,5 +1,6 @@
 """8.2 Read Inventory, 8.3 Decommission Device, 8.4 Update Inventory; a meter decommissioned or withdrawn gives
-its Network Operator N43 and removes its DCC schedules (N4 to their owners)."""
+its Network Operator N43 and removes its DCC schedules (N4 to their owners); the sender of 8.3 gets its Response
+once the device is decommissioned."""
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -13,6 +14,7 @@ from dccsim.duis.namespaces import SR, sr
 from dccsim.duis.outcomes import E080201, E080405, E11, I0, I99, DuisRejection
 from dccsim.duis.responses import add
 from dccsim.db.connection import DccConnection
+from dccsim.handlers.completion import respond_when_done
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.han.dcc_alerts import device_leaves, enqueue_all
@@ -139,6 +141,7 @@ async def read_inventory(ctx: ServiceRequest, conn: DccConnection, services: Ser
 async def decommission_device(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
     await services.inventory.update_device(conn, ctx.device.device_id, status=DeviceStatus.DECOMMISSIONED)
     await _leaves(ctx, conn, services)
+    await respond_when_done(ctx, conn, services)
     return Reply(I99)
 
 

@@ -1,4 +1,5 @@
-"""8.6 Service Opt In: the DCC re-enrols a device and answers with its Access Control Broker credentials."""
+"""8.6 Service Opt In: the DCC re-enrols a device (one 8.5 opted out is served again) and answers with its Access
+Control Broker credentials, for the supplier to place on the device."""
 from __future__ import annotations
 
 import base64
@@ -13,6 +14,7 @@ from dccsim.db.connection import DccConnection
 from dccsim.handlers.context import ServiceRequest, Services
 from dccsim.handlers.registry import Reply, Target, handles
 from dccsim.inventory import repository as repo
+from dccsim.inventory.models import OPTED_OUT
 
 
 @handles("8.6", target=Target.BODY)
@@ -30,7 +32,7 @@ async def service_opt_in(ctx: ServiceRequest, conn: DccConnection, services: Ser
         ("ExportMPAN", "export_mpan")) if name in mpxns}
     attributes = dict(ctx.device.attributes)
     attributes["opt_in_date"] = str(body.get("OptInDate"))
-    attributes.pop("opted_out", None)
+    attributes.pop(OPTED_OUT, None)
     await services.inventory.update_device(conn, ctx.device.device_id, attributes=attributes, **changes)
     await repo.opt_in(conn, ctx.device.device_id, ctx.user.entity_id, body["OptInDate"])
 

@@ -98,6 +98,14 @@ class Device:
     installed_at: datetime | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def opted_out(self) -> dict[str, Any] | None:
+        """How the device left the DCC's service (8.5 Service Opt Out: date, supplier, request), until 8.6."""
+        return self.attributes.get(OPTED_OUT)
+
+
+OPTED_OUT = "opted_out"     # the attribute 8.5 Service Opt Out sets and 8.6 Service Opt In clears
+
 
 @dataclass(frozen=True)
 class CplEntry:

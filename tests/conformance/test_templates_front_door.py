@@ -43,6 +43,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "5.2_READ_SCHEDULE_REQUEST_DUIS.XML": ("E050201", "no DCC schedule with its DSPScheduleID exists yet"),
     "5.3_DELETE_SCHEDULE_REQUEST_DUIS.XML": ("E050301", "no DCC schedule with its DSPScheduleID exists yet"),
     "8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML": ("E080405", "it deletes A0, which is Commissioned"),
+    "CCS03_8.12.1_SUCCESS_REQUEST_DUIS.XML": (
+        "E081204", "its old hub 00-DB-12-34-56-78-90-95 never sent the DCC a device-log backup (CS14): there is "
+                   "nothing to restore, and the new hub's log is not emptied"),
     "8.13_RETURN_LOCAL_COMMAND_RESPONSE_CS06_REQUEST_DUIS.XML": (
         "E081302", "the device response it returns answers no command the simulator issued"),
     "8.14.1_COMMUNICATIONS_HUB_STATUS_UPDATE_INSTALL_SUCCESS_REQUEST_DUIS.XML": (

@@ -124,3 +124,15 @@ async def close_receiving(running: RunningSimulator, receiver: Receiver) -> None
 
 def prepared(name: str, **kwargs) -> etree._Element:
     return client.prepare(template(name), **kwargs)
+
+
+def han_log_add(device_id: str, install_code: str) -> etree._Element:
+    """8.11 Add (CCS01) of a device to the hub's device log, built from the shared CCS02 template."""
+    root = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
+    body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
+    body.find(sr("DeviceID")).text = "-".join(device_id[i:i + 2] for i in range(0, 16, 2))
+    body.find(sr("RequestType")).text = "Add"
+    whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
+    etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
+    etree.SubElement(whitelist, sr("InstallCode")).text = install_code
+    return root

@@ -33,7 +33,7 @@ from dccsim.inventory import repository as repo
 from dccsim.smki.credentials import Usage, read_folders
 from tests.conftest import create_fresh_database
 from tests.integration import requests, smki_client
-from tests.integration.device_flows import (gbcs_key_for, prepared, run_request, sign_in_place,
+from tests.integration.device_flows import (gbcs_key_for, han_log_add, prepared, run_request, sign_in_place,
                                             wait_for_response, xml_signer_for)
 from tests.integration.harness import NETWORK_OPERATOR, SUPPLIER, start_running_simulator
 from tests.integration.receiver import Receiver
@@ -155,17 +155,6 @@ def _prenotification(device_id: str, device_type: str, **extra: str):
     return root
 
 
-def _han_log_add(device_id: str, install_code: str):
-    root = prepared("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML")
-    body = root.find(sr("Body")).find(sr("UpdateHANDeviceLog"))
-    body.find(sr("DeviceID")).text = dashed(device_id)
-    body.find(sr("RequestType")).text = "Add"
-    whitelist = etree.SubElement(body, sr("AddDeviceToCHFWhitelist"))
-    etree.SubElement(whitelist, sr("JoinTimePeriod")).text = "60"
-    etree.SubElement(whitelist, sr("InstallCode")).text = install_code
-    return root
-
-
 async def test_meters_pre_notified_at_run_time_are_installed_commissioned_and_read(estate):
     """12.2 → 8.11 (CCS01) → 8.9 (the hub hears them) → 8.7.1 (join the PPMID) → 8.1.1 (commission, critical,
     transform + ZAZ1 signature) → a read, for a new ESME and a new GSME behind the existing GPF."""
@@ -181,7 +170,7 @@ async def test_meters_pre_notified_at_run_time_are_installed_commissioned_and_re
         assert running.sim.smki.gbcs(device_id, "ds") is not None, "no SMKI credentials issued at pre-notification"
         assert (await repo.get_device(pool, device_id)).status == "Pending"
     for device_id, code in ((esme, "00112233445566778899AABBCCDDEE01"), (gsme, "00112233445566778899AABBCCDDEE02")):
-        _rid, added = await _response(running, receivers, _han_log_add(device_id, code))
+        _rid, added = await _response(running, receivers, han_log_add(device_id, code))
         assert added.use_case == "CCS01" and added.originator == A2 and added.recipient == DCC
         device = await repo.get_device(pool, device_id)
         assert device.status == "Whitelisted" and device.chf_id == A2
@@ -220,7 +209,7 @@ async def test_a_device_off_the_chf_device_log_is_unreachable_until_added_back(e
     assert asyncio.get_running_loop().time() - started < 5
     refused = [m for m in await _log(running, request_id) if m["kind"] == "gbcs-refused"]
     assert refused and "not on the device log" in refused[0]["body"]
-    await _response(running, receivers, _han_log_add(A0, "00112233445566778899AABBCCDDEEFF"))
+    await _response(running, receivers, han_log_add(A0, "00112233445566778899AABBCCDDEEFF"))
     _rid, read = await _response(running, receivers, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"))
     assert read.use_case == "ECS17b"
 
@@ -611,7 +600,7 @@ async def test_cs14_alerts_go_to_the_dcc_which_keeps_the_backup_restore_uses(est
     new = "00DB1234567891E5"
     pre = _prenotification(new, "ESME")
     assert (await running.post("D", client.sign(pre, xml_signer_for(running, pre)))).code == "I99"
-    await _response(running, receivers, _han_log_add(new, "00112233445566778899AABBCCDDEE05"))
+    await _response(running, receivers, han_log_add(new, "00112233445566778899AABBCCDDEE05"))
     alerts = await _eventually(lambda: _device_alerts(receivers, SUPPLIER, "8F12"))
     alert = _alert_message(running, alerts[0])
     assert alert.recipient == DCC and alert.verification.mac == "verified"

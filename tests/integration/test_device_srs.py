@@ -37,6 +37,7 @@ A0, A2, A4 = "00DB1234567890A0", "00DB1234567890A2", "00DB1234567890A4"
 EXPECTED: tuple[tuple[str, str], ...] = (
     ("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML", "8.11_CCS02"),
     ("CCS03_8.12.1_SUCCESS_REQUEST_DUIS.XML", "8.12.1_CCS03"),
+    ("GCS59_8.12.2_SUCCESS_REQUEST_DUIS.XML", "8.12.2_GCS59"),
     ("CCS05CCS04_8.9_SUCCESS_REQUEST_DUIS.XML", "8.9_CCS05CCS04"),
     ("CCS06_8.9_SUCCESS_REQUEST_DUIS.XML", "8.9_CCS06"),
     ("CCS07_8.9_SUCCESS_REQUEST_DUIS.XML", "8.9_CCS07"),
@@ -312,6 +313,8 @@ SUPPLY_AND_PREPAYMENT = frozenset({"ECS02", "ECS03", "ECS04a", "ECS04b", "ECS07"
 # supplier asking for export reads; a supplier not responsible for the gas meter): where DUIS refuses them at
 # access control they run again from the User the inventory makes responsible — (device, role).
 ENTITLED_ORIGINATOR = {
+    # Sent from the DCC's own id (E2): the GPF's gas supplier sends it, naming the GPF whose backup the DCC holds.
+    "GCS59_8.12.2_SUCCESS_REQUEST_DUIS.XML": ("00DB1234567890A3", "GS"),
     "ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML": (A0, "ES"),
     "GCS16b_4.14_URP_SUCCESS_REQUEST_DUIS.XML": ("00DB1234567890A1", "GS"),
     # 9.1 is an Other User's Service Request; the templates are sent from a supplier's id.
@@ -380,6 +383,7 @@ STRUCTURE_DEPTH = {"CS02e": 2}
 EXPECTED_ALERTS: dict[str, set[tuple[str, str]]] = {
     "CCS02_8.11_SUCCESS_REQUEST_DUIS.XML": {("8F12", SUPPLIER)},
     "CCS03_8.12.1_SUCCESS_REQUEST_DUIS.XML": {("8F12", SUPPLIER)},
+    "GCS59_8.12.2_SUCCESS_REQUEST_DUIS.XML": {("8071", SUPPLIER)},
     "11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML": {("8F72", SUPPLIER), ("8F8A", SUPPLIER)},
     "11.4_UPDATE_PPMID_FIRMWARE_REQUEST_DUIS.XML": {("8F8B", SUPPLIER), ("8F8A", SUPPLIER)},
     # The meter balance reset leaves the prepayment meter without credit: supply interrupted.
@@ -593,6 +597,28 @@ async def _restore_premises(running, receivers, keys, problems: list[str]) -> No
     await _run_template(running, receivers, keys, "CCS01 (8.11 Add)", "8.11_CCS01", root, problems)
 
 
+def _restore_from_held_backup(name: str, root) -> None:
+    """8.12.1 / 8.12.2 restore from a backup the DCC holds: the templates' old hub and GPF never sent one, so the
+    demo hub's (CS14) and GPF's (GCS62, see ``_gpf_backup``) are named instead."""
+    if name.startswith("CCS03"):
+        client.set_body_text(root, "OldCHFID", "00-DB-12-34-56-78-90-A2")
+    if name.startswith("GCS59"):
+        client.set_body_text(root, "OldGPFID", "00-DB-12-34-56-78-90-A3")
+
+
+async def _gpf_backup(running, receivers, keys, problems: list[str]) -> None:
+    """The PPMID leaves the GPF's device log (8.8.2, CS04AC): the GPF backs its log up to the DCC (GCS62), and
+    the DCC passes the alert on to the gas supplier."""
+    root = prepared("CS04ACNonCritical_8.8.2_SUCCESS_REQUEST_DUIS.XML")
+    header = root.find(sr("Header")).find(sr("RequestID"))
+    originator, _target, counter = header.text.split(":")
+    header.text = f"{originator}:00-DB-12-34-56-78-90-A3:{counter}"
+    client.set_body_text(root, "OtherDeviceID", "00-DB-12-34-56-78-90-A4")
+    EXPECTED_ALERTS["CS04AC (8.8.2 on the GPF)"] = {("8071", SUPPLIER)}
+    await _run_template(running, receivers, keys, "CS04AC (8.8.2 on the GPF)", "8.8.2_CS04ACNonCritical", root,
+                        problems)
+
+
 async def _firmware(running, receivers, name: str, problems: list[str]) -> None:
     """11.1 / 11.4: W/I99 now; the device's receipt (or activation) alert and the hub's transfer alert later."""
     before = _alerts(receivers)
@@ -659,12 +685,13 @@ async def test_every_device_template_runs_end_to_end(estate, capsys):
             now = datetime.now(timezone.utc)
             client.set_body_text(root, "StartDateTime", (now - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%S.00Z"))
             client.set_body_text(root, "EndDateTime", now.strftime("%Y-%m-%dT%H:%M:%S.00Z"))
-        if name.startswith("CCS03"):
-            # Restore the hub from the backup the DCC holds of it (the template's old hub was never installed).
-            client.set_body_text(root, "OldCHFID", "00-DB-12-34-56-78-90-A2")
+        if name.startswith("GCS59"):
+            await _gpf_backup(running, receivers, keys, problems)
+        _restore_from_held_backup(name, root)
         outcomes[name] = await _run_template(running, receivers, keys, name, folder, root, problems)
         if name in ENTITLED_ORIGINATOR and outcomes[name] == "refused":
             root = prepared(name, originator=RequestId.parse(f"{await entitled(running, name)}:{A0}:1").originator)
+            _restore_from_held_backup(name, root)
             outcomes[name + " (entitled)"] = await _run_template(running, receivers, keys, name, folder, root,
                                                                  problems)
         if name.startswith("CCS02"):

@@ -61,7 +61,7 @@ REFUSED_BY_THE_METER = {"CS01b_2.2_SUCCESS_REQUEST_DUIS.XML": "CS01b_2.2_ERROR_R
 # Templates named after a use case GBCS v4.0 replaced: the DCC sends the current one.
 CURRENT_USE_CASE = {"GCS21e": "GCS21m", "GCS25": "GCS25a"}
 # ASN.1 gas use cases (no ZCL components): the device-template test compares their structure.
-ASN1_USE_CASES = {"GCS28"}
+ASN1_USE_CASES = {"GCS28", "GCS59"}
 
 
 def gas_templates() -> list[tuple[str, str, str]]:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 import gbcs
-from dccsim.han.commands.structures_credentials import (LOAD_CONTROLLER_BY_SUPPLIER, MODES,
+from dccsim.han.commands.structures_credentials import (ACB_BY_ACB, LOAD_CONTROLLER_BY_SUPPLIER, MODES,
                                                         NETWORK_OPERATOR_BY_NETWORK_OPERATOR, SUPPLIER_BY_SUPPLIER,
                                                         SUPPLIER_BY_TRANS_COS)
 from dccsim.duis.outcomes import E061509, DuisRejection
@@ -22,10 +22,13 @@ from dccsim.han.commands.values import all_values, as_datetime, as_int, gbcs_ver
 from dccsim.inventory.models import Device
 
 DUIS_CANCELLATION_YEAR = 3000
+# Structures whose Service Request the DCC holds until its execution time (DUIS future dating 'DSP').
+DSP_DATED = frozenset({ACB_BY_ACB})
 GBCS_CANCELLATION = "9999-12-31T23:59:59Z"
 # Who authorises each mode (the signing cell of that role signs the command).
 AUTHORISING_ROLE = {"supplierByTransCoS": "transitionalCoS", "supplierBySupplier": "supplier",
-                    "networkOperatorByNetworkOperator": "networkOperator", "loadControllerBySupplier": "supplier"}
+                    "networkOperatorByNetworkOperator": "networkOperator", "loadControllerBySupplier": "supplier",
+                    "accessControlBrokerByACB": "accessControlBroker"}
 # DUIS RemotePartyRole of 6.15.1 → the structure.
 BY_ROLE = {"Supplier": SUPPLIER_BY_SUPPLIER, "NetworkOperator": NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
            "LoadController": LOAD_CONTROLLER_BY_SUPPLIER}
@@ -46,9 +49,12 @@ def check_load_controller(variant: str, body: dict[str, Any], device: Device) ->
 
 
 def choose_use_case(variant: str, body: dict[str, Any]) -> str | None:
-    """6.23: the Supplier's cells by the Transitional CoS party; 6.15.1 / 6.21: the named role's cells."""
+    """6.23: the Supplier's cells by the Transitional CoS party; 6.15.1 / 6.21: the named role's cells; 8.5: the
+    Access Control Broker's cells by the DCC's ACB, for the supplier's own."""
     if variant == "6.23":
         return SUPPLIER_BY_TRANS_COS
+    if variant == "8.5":
+        return ACB_BY_ACB
     if variant in ("6.15.1", "6.21"):
         return BY_ROLE.get(text_of(body.get("RemotePartyRole")), SUPPLIER_BY_SUPPLIER)
     return None
@@ -96,7 +102,7 @@ def command_fields(structure: str, body: dict[str, Any]) -> dict[str, Any]:
             change["specialist_floor_seq_numbers"] = specialist
         control["other_remote_party_seq_number_changes"] = [change]
     else:
-        floor, specialist = _floors(body, "RemoteParty")
+        floor, specialist = _floors(body, "ACB" if structure == ACB_BY_ACB else "RemoteParty")
         control["new_remote_party_floor_seq_number"] = floor
         if specialist:
             control["new_remote_party_specialist_floor_seq_numbers"] = specialist
@@ -119,7 +125,8 @@ def execution_date_time(body: dict[str, Any], now: datetime) -> str | None:
 def _fill(structure: str) -> Callable[[Any, dict, Device, datetime], Any]:
     def fill(tree: Any, body: dict, device: Device, now: datetime) -> Any:
         fields = command_fields(structure, body)
-        when = execution_date_time(body, now)
+        # 8.5 is DSP future dated: the DCC holds the command until its ExecutionDateTime and sends it undated.
+        when = None if structure in DSP_DATED else execution_date_time(body, now)
         if when is not None:
             fields["execution_date_time"] = when
         return gbcs.Payload.from_json({"kind": "asn1", "fields": fields}).tree
@@ -158,5 +165,5 @@ FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
 FINISH: dict[str, Callable[[Any, int], Any]] = {name: sequenced for name in MODES if name != SUPPLIER_BY_TRANS_COS}
 # Commands a DCC party originates itself (not the requesting User), by Service Request: the estate role of that
 # party — the Transitional CoS party for a change of supplier, the Access Control Broker, which holds the cells
-# of a DCC-controlled device, for its handover (6.21).
-DCC_ORIGINATED = {"6.23": "TCoS", "6.21": "ACB"}
+# of a DCC-controlled device, for its handover (6.21), and its own cells of a device the supplier opts out (8.5).
+DCC_ORIGINATED = {"6.23": "TCoS", "6.21": "ACB", "8.5": "ACB"}

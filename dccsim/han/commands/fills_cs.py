@@ -3,12 +3,13 @@ activation, security credentials): what a Service Request puts into them.
 
 Restore HAN Device Log (8.12.1) names only the old hub; the DCC adds the backup of that hub's device log it
 holds (the latest CS14 alert) to the request as ``RestoreEntries`` / ``RestorePAN`` before the command is
-built."""
+built; Restore GPF Device Log (8.12.2) the same with the latest GCS62 alert of the old GPF."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+import gbcs
 from gbcs.times import generalized_time
 from dccsim.han.commands.values import as_datetime, as_int, as_list, eui_hex, text_of
 from dccsim.inventory.models import Device
@@ -48,6 +49,17 @@ def _fill_ccs03(tree: dict, body: dict, device: Device, now: datetime) -> dict:
             {"type": "octet-string", "hex": str(e["device_id"]).lower()},
             {"type": "octet-string", "hex": str(e.get("link_key_hash") or "").lower()}]} for e in entries]
     return tree
+
+
+def _fill_gcs59(tree: list, body: dict, device: Device, now: datetime) -> list:
+    """GCS59: the device log (device ids and GBCS device types, by name) of the GPF backup being restored."""
+    entries = body.get("RestoreEntries")
+    if entries is None:
+        return tree
+    return gbcs.Payload.from_json({"kind": "asn1", "fields": {
+        "view": "asn1", "layout": "gpf-device-log-restore-command",
+        "device_log_entries": [{"device_id": str(e["device_id"]).upper(), "device_type": e["device_type"]}
+                               for e in entries]}}).tree
 
 
 def _fill_other_device(tree: list, body: dict, device: Device, now: datetime) -> list:
@@ -123,7 +135,7 @@ def _finish_activation(tree: list, counter: int) -> list:
 
 
 FILLS: dict[str, Callable[[Any, dict, Device, datetime], Any]] = {
-    "CCS01": _fill_ccs01, "CCS02": _fill_ccs02, "CCS03": _fill_ccs03,
+    "CCS01": _fill_ccs01, "CCS02": _fill_ccs02, "CCS03": _fill_ccs03, "GCS59": _fill_gcs59,
     "CS03A1": _fill_other_device, "CS03A2": _fill_other_device, "CS03B": _fill_other_device,
     "CS03C": _fill_other_device, "CS04AC": _fill_other_device, "CS04B": _fill_other_device,
     "CS06": _fill_activation, "CS02a": _fill_credentials_krp, "CS02f": _fill_credentials_krp,
