@@ -28,7 +28,6 @@ class SrCode:
 
 
 _NO_TEXT = "its condition is defined in DUIS 3.8 for this Service Request, which the reference material lacks"
-_NOT_ROUTED = "its Service Request is not routed yet (HTTP 501)"
 
 SR_CODES: dict[str, SrCode] = {
     "E060501": SrCode("6.5", Status.NOT_PRODUCED, _NO_TEXT),
