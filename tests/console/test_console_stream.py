@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
 
 import aiohttp
 import pytest
@@ -17,6 +13,7 @@ from dccsim.duis.outcomes import I0
 from dccsim.runtime.settings import Settings
 from tests.conftest import create_fresh_database
 from tests.integration.harness import free_port, prepare_with_keys, start_running_simulator, template, zaz1_signer
+from tests.integration.serve_process import ready, start_serve, stop
 
 INVENTORY_TEMPLATE = "8.2_READ_INVENTORY_REQUEST_DUIS.XML"
 
@@ -98,21 +95,10 @@ async def test_one_stream_carries_the_messages_of_every_worker(pg_base_url, tmp_
     url = await create_fresh_database(pg_base_url)
     port, admin = free_port(), free_port()
     await prepare_with_keys(Settings(data_dir=tmp_path, database_url=url))
-    output = open(tmp_path / "server.log", "ab")
-    server = subprocess.Popen([sys.executable, "-m", "dccsim", "--data-dir", str(tmp_path), "serve", "--workers", "2",
-                               "--clock", "simulated", "--port", str(port), "--admin-port", str(admin),
-                               "--smki-port", str(free_port())],
-                              env={**os.environ, "DCCSIM_DATABASE_URL": url}, stdout=output, stderr=subprocess.STDOUT)
-    output.close()
+    server = start_serve(tmp_path, url, port, admin, "--workers", "2", "--clock", "simulated")
     try:
+        await ready(admin)
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
-            for _ in range(600):
-                try:
-                    async with session.get(f"http://127.0.0.1:{admin}/admin/health") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
             stream = await session.get(f"http://127.0.0.1:{admin}/console/events", params={"after": "L0.O0"})
             by_worker: dict[str, str] = {}
             for _ in range(200):            # each new connection goes to either worker's socket
@@ -130,8 +116,4 @@ async def test_one_stream_carries_the_messages_of_every_worker(pg_base_url, tmp_
             stream.close()
         assert wanted <= {e["request_id"] for e in events}
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)

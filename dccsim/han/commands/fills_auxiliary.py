@@ -16,11 +16,11 @@ from typing import Any, Callable
 
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import E11, DuisRejection
-from dccsim.han.commands.fills_esme import activation_time, date_pattern, read_period, time_of
+from dccsim.han.commands.fills_esme import activation_time, date_pattern, read_period
 from dccsim.han.commands.fills_supply import WEEKDAYS, bit_string
 from dccsim.han.commands.structures_auxiliary import ACTIVATION, CONFIGURATIONS
 from dccsim.han.commands.structures_esme import range_selection
-from dccsim.han.commands.values import all_values, as_datetime, as_int, gbcs_version, indexed, text_of
+from dccsim.han.commands.values import all_values, as_datetime, as_int, as_time, gbcs_version, indexed, text_of
 from dccsim.inventory.models import Device
 from gbcs import dlms as x
 
@@ -125,7 +125,7 @@ def _special_days(days: list, attribute: str) -> tuple[dict, dict[int, int]]:
 def _schedule_entry(index: int, entry: dict, selector: int, timing: dict, special: set[int],
                     special_count: int) -> dict:
     weekdays = {WEEKDAYS.index(text_of(d)) for d in all_values(entry, "DayOfWeekID") if text_of(d) in WEEKDAYS}
-    switch_time = time_of(timing.get("SwitchTime"))
+    switch_time = as_time(timing.get("SwitchTime"))
     return x.structure(
         x.long_unsigned(index), x.boolean(True), x.octets(_CALENDAR_SCRIPT), x.long_unsigned(selector),
         x.octets(bytes([switch_time.hour, switch_time.minute, switch_time.second, 0])), x.long_unsigned(0xFFFF),

@@ -22,7 +22,7 @@ from gbcs import protection
 from gbcs.dlms import TARIFF_ACTIVATION_ATTRIBUTES, charge_table_indices
 from dccsim.han.commands.structures_esme import EXTRA_PARTIES as _READ_PARTIES, UNSPECIFIED, range_selection
 from dccsim.han.commands.structures_esme_config import EXTRA_PARTIES as _CONFIG_PARTIES
-from dccsim.han.commands.values import all_values, as_datetime, as_int, as_list, indexed, text_of
+from dccsim.han.commands.values import all_values, as_datetime, as_int, as_list, as_time, first_value, indexed, text_of
 from dccsim.inventory.models import Device
 
 # Preferred use case per (variant, device type) where several apply.
@@ -49,18 +49,6 @@ def choose_use_case(variant: str, device: Device, body: dict[str, Any]) -> str |
 
 # --- periods -------------------------------------------------------------------------------------
 
-def time_of(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    if isinstance(value, datetime):
-        return value.time()
-    text = text_of(value).strip().rstrip("Z")
-    try:
-        return time.fromisoformat(text.split(".")[0].split("+")[0])
-    except ValueError:
-        return time(0)
-
-
 def read_period(body: dict[str, Any], now: datetime) -> tuple[datetime, datetime]:
     """The period a read asks for: ReadLogPeriod, else a schedule's offsets from today, else the last day."""
     start = next(iter(all_values(body, "StartDateTime")), None)
@@ -70,8 +58,8 @@ def read_period(body: dict[str, Any], now: datetime) -> tuple[datetime, datetime
     today = datetime.combine(now.astimezone(timezone.utc).date(), time(0), timezone.utc)
     offsets = [as_int(v) for v in all_values(body, "StartDateOffset") + all_values(body, "EndDateOffset")]
     if len(offsets) == 2 and None not in offsets:
-        start_time = time_of(next(iter(all_values(body, "StartTime")), "00:00:00"))
-        end_time = time_of(next(iter(all_values(body, "EndTime")), "00:00:00"))
+        start_time = as_time(next(iter(all_values(body, "StartTime")), "00:00:00"))
+        end_time = as_time(next(iter(all_values(body, "EndTime")), "00:00:00"))
         return (datetime.combine((today + timedelta(days=offsets[0])).date(), start_time, timezone.utc),
                 datetime.combine((today + timedelta(days=offsets[1])).date(), end_time, timezone.utc))
     return today - timedelta(days=1), today - timedelta(seconds=1)
@@ -115,20 +103,15 @@ def _fill_clock(tree: dict, body: dict, device: Device, now: datetime) -> dict:
 
 # --- 1.1.1 tariff ----------------------------------------------------------------------------------
 
-def _first(node: Any, name: str) -> Any:
-    found = all_values(node, name)
-    return found[0] if found else None
-
-
 def date_pattern(node: Any) -> bytes:
     """A DUIS sr:Date (specified or wildcard year / month / day / day of week) as a COSEM date."""
-    year = as_int(_first(node, "SpecifiedYear"), None)
-    month = as_int(_first(node, "SpecifiedMonth"), None)
-    day = as_int(_first(node, "SpecifiedDayOfMonth"), None)
+    year = as_int(first_value(node, "SpecifiedYear"), None)
+    month = as_int(first_value(node, "SpecifiedMonth"), None)
+    day = as_int(first_value(node, "SpecifiedDayOfMonth"), None)
     if day is None:
-        day = 0xFE if _first(node, "LastDayOfMonth") is not None else \
-            0xFD if _first(node, "SecondLastDayOfMonth") is not None else 0xFF
-    weekday = as_int(_first(node, "SpecifiedDayOfWeek"), None)
+        day = 0xFE if first_value(node, "LastDayOfMonth") is not None else \
+            0xFD if first_value(node, "SecondLastDayOfMonth") is not None else 0xFF
+    weekday = as_int(first_value(node, "SpecifiedDayOfWeek"), None)
     return ((year if year is not None else 0xFFFF).to_bytes(2, "big")
             + bytes([month if month is not None else 0xFF, day, weekday if weekday is not None else 0xFF]))
 
@@ -136,9 +119,9 @@ def date_pattern(node: Any) -> bytes:
 def _seasons(switching: Any) -> dict:
     seasons = []
     for season in all_values(switching, "Season"):
-        start = date_pattern(_first(season, "SeasonStartDate")) + bytes.fromhex("000000008000ff")
-        seasons.append(x.structure(x.octets(text_of(_first(season, "SeasonName")).encode()), x.octets(start),
-                                   x.octets(bytes([as_int(_first(season, "ReferencedWeekName"), 1)]))))
+        start = date_pattern(first_value(season, "SeasonStartDate")) + bytes.fromhex("000000008000ff")
+        seasons.append(x.structure(x.octets(text_of(first_value(season, "SeasonName")).encode()), x.octets(start),
+                                   x.octets(bytes([as_int(first_value(season, "ReferencedWeekName"), 1)]))))
     return x.array(seasons)
 
 
@@ -146,7 +129,7 @@ def _weeks(switching: Any) -> dict:
     weeks = []
     for week in all_values(switching, "WeekProfile"):
         days = dict(indexed(all_values(week, "ReferencedDayName")))
-        weeks.append(x.structure(x.octets(bytes([as_int(_first(week, "WeekName"), 1)])),
+        weeks.append(x.structure(x.octets(bytes([as_int(first_value(week, "WeekName"), 1)])),
                                  *[x.unsigned(as_int(days.get(d), 1)) for d in range(1, 8)]))
     return x.array(weeks)
 
@@ -158,21 +141,21 @@ def _days(switching: Any, tou_offset: int = 0) -> dict:
     for day in all_values(switching, "DayProfile"):
         actions = []
         for schedule in all_values(day, "ProfileSchedule"):
-            when = time_of(_first(schedule, "StartTime"))
-            tou, block = _first(schedule, "TOUTariffAction"), _first(schedule, "BlockTariffAction")
+            when = as_time(first_value(schedule, "StartTime"))
+            tou, block = first_value(schedule, "TOUTariffAction"), first_value(schedule, "BlockTariffAction")
             selector = as_int(tou, 1) + tou_offset if tou is not None else 100 + as_int(block, 1)
             actions.append(x.structure(x.octets(bytes([when.hour, when.minute, when.second, 0])),
                                        x.octets("00000a0064ff"), x.long_unsigned(selector)))
-        days.append(x.structure(x.unsigned(as_int(_first(day, "DayName"), 1)), x.array(actions)))
+        days.append(x.structure(x.unsigned(as_int(first_value(day, "DayName"), 1)), x.array(actions)))
     return x.array(days)
 
 
 def _special_days(elements: Any) -> dict:
-    special = _first(elements, "SpecialDays")
+    special = first_value(elements, "SpecialDays")
     entries = []
     for position, day in enumerate(all_values(special, "SpecialDay") if isinstance(special, dict) else [], 1):
-        entries.append(x.structure(x.long_unsigned(position), x.octets(date_pattern(_first(day, "Date"))),
-                                   x.unsigned(as_int(_first(day, "ReferencedDayName"), 1))))
+        entries.append(x.structure(x.long_unsigned(position), x.octets(date_pattern(first_value(day, "Date"))),
+                                   x.unsigned(as_int(first_value(day, "ReferencedDayName"), 1))))
     return x.array(entries)
 
 
@@ -233,24 +216,25 @@ def activation_time(body: dict[str, Any], now: datetime) -> str:
 def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> dict:
     """ECS01a: the switching table, special days, thresholds, currency, standing charge and prices into the
     passive tariff objects, each activated at the request's execution time."""
-    elements = _first(body, "ElecTariffElements") or {}
-    switching = _first(elements, "SwitchingTable") or {}
-    prices_node = _first(body, "ElectricityPriceElements") or _first(body, "PriceElements") or {}
+    elements = first_value(body, "ElecTariffElements") or {}
+    switching = first_value(elements, "SwitchingTable") or {}
+    prices_node = first_value(body, "ElectricityPriceElements") or first_value(body, "PriceElements") or {}
     prices = _prices(prices_node)
     thresholds = _thresholds(elements)
     activation = activation_time(body, now)
-    standing_charge = as_int(_first(prices_node, "StandingCharge"), 0)
-    standing = x.structure(x.structure(x.integer(0), x.integer(as_int(_first(prices_node, "StandingChargeScale"), -5))),
+    standing_charge = as_int(first_value(prices_node, "StandingCharge"), 0)
+    standing_scale = as_int(first_value(prices_node, "StandingChargeScale"), -5)
+    standing = x.structure(x.structure(x.integer(0), x.integer(standing_scale)),
                            x.structure(x.long_unsigned(0), x.octets("000000000000"), x.integer(0)),
                            x.array([x.structure(x.octets(""), x.long(standing_charge))]))
-    charges = x.structure(x.structure(x.integer(3), x.integer(as_int(_first(prices_node, "PriceScale"), -5))),
+    charges = x.structure(x.structure(x.integer(3), x.integer(as_int(first_value(prices_node, "PriceScale"), -5))),
                           x.structure(x.long_unsigned(3), x.octets("0100010800ff"), x.integer(2)),
                           x.array(x.structure(x.octets(i), x.long(prices.get(i, 0)))
                                   for i in charge_table_indices(1)))
     values: dict[tuple[int, str, int], dict] = {
         (20, "00000D0000FF", 7): _seasons(switching), (20, "00000D0000FF", 8): _weeks(switching),
         (20, "00000D0000FF", 9): _days(switching), (11, "00010B0000FF", 2): _special_days(elements),
-        (9000, "00005E2C0200", 4): x.boolean(text_of(_first(elements, "CurrencyUnits") or "GBP") != "EUR"),
+        (9000, "00005E2C0200", 4): x.boolean(text_of(first_value(elements, "CurrencyUnits") or "GBP") != "EUR"),
         (113, "0000131404FF", 6): standing, (113, "0000131400FF", 6): charges,
     }
     for rate, row in enumerate(thresholds):
@@ -262,9 +246,9 @@ def _fill_esme_tariff(tree: dict, body: dict, device: Device, now: datetime) -> 
 
 def _secondary_charges(body: dict) -> dict:
     """The secondary element's TOU price matrix (4 rates) from the request's ElectricityPriceElement."""
-    prices_node = _first(body, "PriceElements") or {}
+    prices_node = first_value(body, "PriceElements") or {}
     prices = dict(indexed(all_values(prices_node, "ElectricityPriceElement")))
-    return x.structure(x.structure(x.integer(3), x.integer(as_int(_first(prices_node, "PriceScale"), -5))),
+    return x.structure(x.structure(x.integer(3), x.integer(as_int(first_value(prices_node, "PriceScale"), -5))),
                        x.structure(x.long_unsigned(3), x.octets("0114010800ff"), x.integer(2)),
                        x.array(x.structure(x.octets(i), x.long(as_int(prices.get(int(i, 16)), 0)))
                                for i in charge_table_indices(2)))
@@ -273,7 +257,7 @@ def _secondary_charges(body: dict) -> dict:
 def _fill_secondary(tree: dict, body: dict, device: Device, now: datetime) -> dict:
     """ECS01d (1.2.2) and ECS01c (1.1.2): the secondary element's prices and, for a tariff, its switching
     table and special days, each activated at the request's execution time."""
-    switching = _first(body, "SwitchingTable") or {}
+    switching = first_value(body, "SwitchingTable") or {}
     activation = activation_time(body, now)
     values: dict[tuple[int, str, int], dict] = {
         (113, "0000131405FF", 6): _secondary_charges(body),

@@ -13,10 +13,10 @@ from typing import Any, Callable
 
 from gbcs import dlms as x
 from devices import esme_capabilities as capabilities
-from dccsim.han.commands.fills_esme import activation_time, fill_period, time_of
+from dccsim.han.commands.fills_esme import activation_time, fill_period
 from dccsim.han.commands.structures_esme_config import (LIMITERS, LOAD_LIMIT, MAX_DEMAND, PHASES,
                                                         SWITCH_DESCRIPTIONS, average_rms_objects)
-from dccsim.han.commands.values import all_values, as_decimal, as_int, as_list, text_of
+from dccsim.han.commands.values import as_decimal, as_int, as_list, as_time, first_value, text_of
 from dccsim.duis.outcomes import E11, DuisRejection
 from dccsim.inventory.models import Device
 
@@ -87,13 +87,8 @@ def choose_use_case(variant: str, device: Device, body: dict[str, Any]) -> str |
     return None
 
 
-def _first(node: Any, name: str) -> Any:
-    found = all_values(node, name)
-    return found[0] if found else None
-
-
 def _dlu(node: Any, name: str) -> dict:
-    return x.dlu(as_int(_first(node, name), 0))
+    return x.dlu(as_int(first_value(node, name), 0))
 
 
 def _ascii(text: str) -> dict:
@@ -143,18 +138,18 @@ _RMS = ("ExtremeOverVoltage", "ExtremeUnderVoltage", "VoltageSag", "VoltageSwell
 
 def _phase_settings(body: dict) -> dict[str, Any]:
     """Each phase's average RMS settings, by the phase's OBIS C group."""
-    single = _first(body, "SinglePhaseVoltageSettings")
+    single = first_value(body, "SinglePhaseVoltageSettings")
     if single is not None:
         return {PHASES[0]: single}
     found = {}
     for item in as_list(body.get("PolyPhaseVoltageSettings")):
-        phase = as_int(_first(item, "Phase"), 1)
-        found[PHASES[min(max(phase, 1), 3) - 1]] = _first(item, "PhaseVoltageSettings")
+        phase = as_int(first_value(item, "Phase"), 1)
+        found[PHASES[min(max(phase, 1), 3) - 1]] = first_value(item, "PhaseVoltageSettings")
     return found
 
 
 def _voltage(body: dict, now: datetime) -> Values:
-    rms = _first(body, "RMSVoltageSettings") or {}
+    rms = first_value(body, "RMSVoltageSettings") or {}
     values: Values = {}
     for obis, name in zip(LIMITERS, _RMS):
         values[(71, obis, 4)] = _dlu(rms, f"RMS{name}Threshold")
@@ -182,16 +177,16 @@ def billing_dates(calendar: dict) -> list[str]:
         return [f"ffffff{as_int(calendar['Monthly'], 1):02x}ff"]
     for name, step in _EVERY_MONTHS.items():
         if name in calendar:
-            day = as_int(_first(calendar[name], "DayOfMonth"), 1)
-            start = as_int(_first(calendar[name], "BillingPeriodStartMonth"), 1)
+            day = as_int(first_value(calendar[name], "DayOfMonth"), 1)
+            start = as_int(first_value(calendar[name], "BillingPeriodStartMonth"), 1)
             months = [(start - 1 + step * n) % 12 + 1 for n in range(12 // step)]
             return [f"ffff{month:02x}{day:02x}ff" for month in months]
     return []
 
 
 def _billing_calendar(body: dict, now: datetime) -> Values:
-    calendar = _first(body, "ElectricityBillingCalendar") or {}
-    at = time_of(calendar.get("BillingTime", "00:00:00"))
+    calendar = first_value(body, "ElectricityBillingCalendar") or {}
+    at = as_time(calendar.get("BillingTime", "00:00:00"))
     clock = bytes([at.hour, at.minute, at.second, 0]).hex()
     entries = [x.structure(x.octets(clock), x.octets(date)) for date in billing_dates(calendar)]
     return {(22, "00000F0000FF", 4): x.array(entries)}
@@ -200,14 +195,14 @@ def _billing_calendar(body: dict, now: datetime) -> Values:
 # --- 6.18.1 maximum demand period --------------------------------------------------------------
 
 def _max_demand_entry(index: int, selector: int, at: Any) -> dict:
-    moment = time_of(at)
+    moment = as_time(at)
     return x.structure(x.long_unsigned(index), x.boolean(True), x.octets("00000a8064ff"), x.long_unsigned(selector),
                        x.octets(bytes([moment.hour, moment.minute, moment.second, 0])), x.long_unsigned(0xFFFF),
                        x.bits(7, "fe"), x.bits(0, ""), x.octets("000001ffff"), x.octets("ffffffffff"))
 
 
 def _max_demand_period(body: dict, now: datetime) -> Values:
-    schedule = _first(body, "MaximumDemandTimePeriodSchedule") or {}
+    schedule = first_value(body, "MaximumDemandTimePeriodSchedule") or {}
     return {(10, "00000C0000FF", 2): x.array([_max_demand_entry(0, 1, schedule.get("StartTime")),
                                               _max_demand_entry(1, 2, schedule.get("EndTime"))])}
 
@@ -226,7 +221,7 @@ def _switch_descriptions(tree: dict, body: dict, device: Device, now: datetime) 
     named: dict[str, dict] = {}
     for position, item in enumerate(as_list(body.get("ALCSHCALCSDescription")), 1):
         index = as_int(item.get("@index"), position) if isinstance(item, dict) else position
-        text = text_of(_first(item, "SwitchDescription"))
+        text = text_of(first_value(item, "SwitchDescription"))
         if 1 <= index <= len(SWITCH_DESCRIPTIONS):
             named[SWITCH_DESCRIPTIONS[index - 1]] = {"type": "visible-string",
                                                      "hex": text.encode("ascii", "replace").hex()}
@@ -293,8 +288,8 @@ def _sub_ghz(body: dict, now: datetime) -> Values:
 # --- the others ---------------------------------------------------------------------------------
 
 def _import_mpxn(body: dict, now: datetime) -> Values:
-    text = text_of(_first(body, "ImportMPAN")) + text_of(_first(body, "SecondaryImportMPAN"))
-    return {(1, "00005E2C220B", 2): _ascii(text or text_of(_first(body, "ImportMPRN")))}
+    text = text_of(first_value(body, "ImportMPAN")) + text_of(first_value(body, "SecondaryImportMPAN"))
+    return {(1, "00005E2C220B", 2): _ascii(text or text_of(first_value(body, "ImportMPRN")))}
 
 
 def _daily_block_counter_reset(body: dict, now: datetime) -> Values:

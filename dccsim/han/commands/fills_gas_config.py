@@ -10,7 +10,7 @@ from typing import Any, Callable
 from dccsim.han.commands.fills_esme import read_period
 from dccsim.han.commands.fills_gas import utc
 from dccsim.han.commands.structures_gas import command, gbz
-from dccsim.han.commands.values import all_values, as_datetime, as_decimal, as_int, gbcs_version, text_of
+from dccsim.han.commands.values import as_datetime, as_decimal, as_int, first_value, gbcs_version, text_of
 from dccsim.duis.outcomes import E060701, DuisRejection
 from dccsim.inventory.models import Device
 from gbcs.zcl import DEVICE_MANAGEMENT, EVENTS, METERING, PRICE
@@ -27,13 +27,8 @@ PERIODICITY = {"Daily": (1, 0x21), "Weekly": (1, 0x22), "Monthly": (1, 0x23), "Q
                "SixMonthly": (6, 0x23), "Yearly": (12, 0x23)}
 
 
-def _first(node: Any, name: str) -> Any:
-    found = all_values(node, name)
-    return found[0] if found else None
-
-
 def _billing_calendar(tree: Any, body: dict, device: Device, now: datetime) -> dict:
-    calendar = _first(body, "GasBillingCalendar") or {}
+    calendar = first_value(body, "GasBillingCalendar") or {}
     start = utc(as_datetime(calendar.get("BillingPeriodStart")) or now)
     duration, duration_type = PERIODICITY.get(text_of(calendar.get("Periodicity")), PERIODICITY["Monthly"])
     issue = utc(now)
@@ -46,7 +41,7 @@ def _billing_calendar(tree: Any, body: dict, device: Device, now: datetime) -> d
 
 
 def _site_id(tree: Any, body: dict, device: Device, now: datetime) -> dict:
-    mprn = text_of(_first(body, "ImportMPRN"))
+    mprn = text_of(first_value(body, "ImportMPRN"))
     return gbz(command(DEVICE_MANAGEMENT, 0x03, from_server=True, issuer_event_id=utc(now), site_id_time=0,
                        provider_id=0, site_id=mprn.encode("ascii", "replace")))
 

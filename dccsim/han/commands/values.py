@@ -77,6 +77,8 @@ def as_time(value: Any) -> time:
     """An xs:time (typed, or text with or without a zone) as a time of day; midnight when it is not one."""
     if isinstance(value, time):
         return value
+    if isinstance(value, datetime):
+        return value.time()
     text = text_of(value).strip().rstrip("Z").split(".")[0].split("+")[0] or "00:00:00"
     try:
         return time.fromisoformat(text)
@@ -107,6 +109,12 @@ def indexed(values: Any) -> list[tuple[int, Any]]:
         else:
             found.append((position + 1, item))
     return found
+
+
+def first_value(body: Any, name: str) -> Any:
+    """The first value of the elements called ``name`` anywhere in ``body``; None when there is none."""
+    found = all_values(body, name)
+    return found[0] if found else None
 
 
 def all_values(body: Any, name: str) -> list[Any]:
