@@ -56,9 +56,10 @@ def _calendar(season: str, week: int, day: int, selector: int) -> dict[int, Node
 
 
 @lru_cache(maxsize=2)
+@lru_cache(maxsize=2)
 def factory_defaults(twin: bool) -> AttributeStore:
     """Active tariff attributes before any ECS01a: one TOU rate all day at 20.000p/kWh, 25p a day.
-    (Shared: callers read these nodes and never change them.)"""
+    (Made once and shared: callers read these nodes and never change them, nor the store.)"""
     values: AttributeStore = {}
     for attribute, node in _calendar("all", 1, 1, 1).items():
         values[key(20, CALENDAR[1], attribute)] = node
@@ -318,14 +319,37 @@ def block_of(limits: list[int], counted_wh: int) -> int:
     return 1 + sum(1 for limit in limits[:BLOCKS - 1] if counted_wh >= limit)
 
 
+# The charges of the factory defaults' nodes, read once: by the node's identity, with the node (which
+# ``factory_defaults`` keeps alive, so its id is not reused).
+_DEFAULT_CHARGES: dict[int, tuple[Node, tuple[int, dict[str, int]]]] = {}
+
+
+def _stored_charges(store: AttributeStore, defaults: AttributeStore, element: int) \
+        -> tuple[int, dict[str, int]] | None:
+    name = key(113, PRICES[element], 5)
+    node = store.get(name)
+    if node:
+        return _charges(node)
+    node = defaults.get(name)
+    if not node:
+        return None
+    if defaults is not factory_defaults(False) and defaults is not factory_defaults(True):
+        return _charges(node)
+    known = _DEFAULT_CHARGES.get(id(node))
+    if known is None or known[0] is not node:
+        known = (node, _charges(node))
+        _DEFAULT_CHARGES[id(node)] = known
+    return known[1]
+
+
 def price_table(store: AttributeStore, defaults: AttributeStore, element: int = 1) -> dict[str, int]:
-    node = _stored(store, defaults, key(113, PRICES[element], 5))
-    return _charges(node)[1] if node else {}
+    charges = _stored_charges(store, defaults, element)
+    return dict(charges[1]) if charges else {}
 
 
 def price_scale(store: AttributeStore, defaults: AttributeStore, element: int = 1) -> int:
-    node = _stored(store, defaults, key(113, PRICES[element], 5))
-    return _charges(node)[0] if node else -5
+    charges = _stored_charges(store, defaults, element)
+    return charges[0] if charges else -5
 
 
 def price_code(selector: int, block: int = 1) -> str:

@@ -32,9 +32,11 @@ class Reader:
         return self.data[self.pos + offset]
 
     def byte(self) -> int:
-        value = self.peek()
-        self.pos += 1
-        return value
+        pos = self.pos
+        if pos >= self.end:
+            raise MalformedMessage(f"truncated: expected a byte at offset {pos}")
+        self.pos = pos + 1
+        return self.data[pos]
 
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > self.end:

@@ -95,8 +95,7 @@ def decode(data: bytes | Sequence[bytes], keys: KeyStore | None = None, *, acb: 
             ok = security.verify(public, parsed.signed_data, message.signature)
             signature_state = Check.VERIFIED if ok else Check.FAILED
     decryption, plaintexts = protection.decrypt_parts(message, keys)
-    return replace(message, verification=Verification(mac_state, signature_state, decryption),
-                   decrypted=tuple(p.hex() for p in plaintexts))
+    return message.checked(Verification(mac_state, signature_state, decryption), tuple(p.hex() for p in plaintexts))
 
 
 def encrypted_blobs(payload: Payload) -> Iterator[bytes]:

@@ -11,6 +11,7 @@ from gbcs.errors import MalformedMessage, UsageError
 SHORT_FORM_LIMIT = 0x80     # lengths below this are one byte
 LONG_FORM = 0x80            # 0x8n: n length bytes follow
 MAX_WIDTH = 4               # the longest long form read or written
+_SHORT_FORMS = tuple(bytes([value]) for value in range(SHORT_FORM_LIMIT))
 
 
 def read_length(reader: Reader) -> tuple[int, int | None]:
@@ -33,6 +34,8 @@ def _minimal_width(value: int) -> int:
 
 def encode_length(value: int, width: int | None = None) -> bytes:
     """Encode ``value``; ``width`` forces a long form with that many bytes (0 means the short form)."""
+    if width is None and 0 <= value < SHORT_FORM_LIMIT:
+        return _SHORT_FORMS[value]
     if value < 0:
         raise UsageError("a length cannot be negative")
     if width is None:

@@ -46,6 +46,7 @@ COUNTER_LIMIT = 1 << 64
 CIPHERING_HEADER = bytes([GENERAL_CIPHERING]) + bytes(6)
 DEFAULT_SECURITY_HEADER = bytes([AUTHENTICATED]) + bytes(SECURITY_HEADER_LENGTH - 1)
 LENGTH_FIELDS = ("ciphered", "other_info", "content", "signature")
+_UPPER_HEX = "0123456789ABCDEF"
 
 
 SIGNATURE_FIELDS = tuple(SignatureField)
@@ -133,6 +134,15 @@ class Message:
                 raise UsageError(f"length_widths entries are (one of {', '.join(LENGTH_FIELDS)}, 1 … "
                                  f"{MAX_WIDTH}), not {item!r}")
 
+    def checked(self, verification: Verification, decrypted: tuple[str, ...]) -> "Message":
+        """This message with what its checks found: its fields are those already checked when it was made,
+        so they are not checked again (``dataclasses.replace`` would)."""
+        if not isinstance(verification, Verification):
+            raise UsageError("verification must be a gbcs.Verification")
+        copy = object.__new__(Message)
+        copy.__dict__.update(self.__dict__, verification=verification, decrypted=tuple(decrypted))
+        return copy
+
     @property
     def use_case(self) -> str | None:
         info = lookup(self.message_code)
@@ -212,8 +222,7 @@ def _is_int(value: object) -> bool:
 
 
 def _is_eui(value: object) -> bool:
-    return (isinstance(value, str) and len(value) == 2 * SYSTEM_TITLE_LENGTH
-            and all(c in "0123456789ABCDEF" for c in value))
+    return isinstance(value, str) and len(value) == 2 * SYSTEM_TITLE_LENGTH and not value.strip(_UPPER_HEX)
 
 
 def _check_bytes(name: str, value: object, length: int | None = None, *, optional: bool = False) -> None:

@@ -141,17 +141,22 @@ def _is_protected(raw: bytes) -> bool:
     return len(raw) >= ENCRYPTED_OVERHEAD and raw[0] == security.AUTHENTICATED_ENCRYPTED
 
 
-def _lists(node: Any) -> Iterator[list]:
-    """Every list in a JSON tree, outermost first."""
-    if isinstance(node, list):
-        yield node
-        for item in node:
-            if isinstance(item, (dict, list)):
-                yield from _lists(item)
-    elif isinstance(node, dict):
-        for value in node.values():
-            if isinstance(value, (dict, list)):
-                yield from _lists(value)
+def _lists(node: Any) -> list[list]:
+    """Every list in a JSON tree, outermost first (depth first, in document order)."""
+    found: list[list] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, list):
+            found.append(current)
+            children = [item for item in current if isinstance(item, (dict, list))]
+        elif isinstance(current, dict):
+            children = [value for value in current.values() if isinstance(value, (dict, list))]
+        else:
+            continue
+        children.reverse()
+        pending.extend(children)
+    return found
 
 
 def _octets(node: Any) -> bytes | None:

@@ -7,6 +7,7 @@ sends a zero invocation counter). Shared secrets are cached per (private key, pu
 from __future__ import annotations
 
 import hashlib
+import hmac
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from gbcs.errors import UsageError
@@ -38,6 +40,7 @@ SECURITY_HEADER_LENGTH = 5         # security control byte ‖ 4-byte invocation
 # The GCM additional data of a MAC (and of a UTRN tag) starts with 0x11 and five zero bytes.
 MAC_AAD_PREFIX = bytes([AUTHENTICATED]) + bytes(5)
 KDF_COUNTER = b"\x00\x00\x00\x01"
+_ENCRYPTION_AAD = bytes([AUTHENTICATED_ENCRYPTED])
 
 
 def transaction_id(mode: Cra | str, counter: bytes) -> bytes:
@@ -70,9 +73,27 @@ def _shared_secret(private_key: ec.EllipticCurvePrivateKey, public_bytes: bytes)
     return private_key.exchange(ec.ECDH(), public)
 
 
+# Public keys are not hashable: their encoded points are kept by identity, each with its key (so that an id
+# is not reused while its entry lives).
+_POINTS: dict[int, tuple[ec.EllipticCurvePublicKey, bytes]] = {}
+_POINTS_LIMIT = 4096
+
+
+def _point(public_key: ec.EllipticCurvePublicKey) -> bytes:
+    known = _POINTS.get(id(public_key))
+    if known is not None and known[0] is public_key:
+        return known[1]
+    point = public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    if len(_POINTS) >= _POINTS_LIMIT:
+        _POINTS.clear()
+    _POINTS[id(public_key)] = (public_key, point)
+    return point
+
+
 def clear_caches() -> None:
     """Forget cached ECDH shared secrets (benchmarks measure the cold path with this)."""
     _shared_secret.cache_clear()
+    _POINTS.clear()
 
 
 def derive_key(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticCurvePublicKey,
@@ -81,8 +102,7 @@ def derive_key(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticC
     if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(public_key,
                                                                                 ec.EllipticCurvePublicKey):
         raise UsageError("key agreement needs an EC private key and an EC public key")
-    point = public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
-    secret = _shared_secret(private_key, point)
+    secret = _shared_secret(private_key, _point(public_key))
     return hashlib.sha256(KDF_COUNTER + secret + info).digest()[:KEY_LENGTH]
 
 
@@ -107,27 +127,20 @@ def gmac(key: bytes, originator: bytes, aad: bytes) -> bytes:
 
 def mac(key: bytes, originator: bytes, data: bytes) -> bytes:
     """The 12-byte MAC of a general-ciphering APDU: GCM tag over the security header and ``data``."""
-    return gmac(key, originator, MAC_AAD_PREFIX + data)[:TAG_LENGTH]
+    # AES-GCM of nothing is the tag alone: the one-shot AEAD does it with less work than a Cipher context.
+    return AESGCM(key).encrypt(_iv(originator), b"", MAC_AAD_PREFIX + data)[:TAG_LENGTH]
 
 
 def check_mac(key: bytes, originator: bytes, data: bytes, tag: bytes) -> bool:
     if len(tag) != TAG_LENGTH:
         return False
-    decryptor = _gcm(key, originator, tag=tag)
-    decryptor.authenticate_additional_data(MAC_AAD_PREFIX + data)
-    try:
-        decryptor.finalize()
-        return True
-    except InvalidTag:
-        return False
+    return hmac.compare_digest(mac(key, originator, data), tag)
 
 
 def encrypt(key: bytes, originator: bytes, plaintext: bytes, invocation_counter: int = 0) -> bytes:
     """Ciphertext ‖ 12-byte tag, as sensitive payload data carries it (AAD: the security control byte)."""
-    encryptor = _gcm(key, originator, invocation_counter)
-    encryptor.authenticate_additional_data(bytes([AUTHENTICATED_ENCRYPTED]))
-    ciphertext = encryptor.update(plaintext) + encryptor.finalize()
-    return ciphertext + encryptor.tag[:TAG_LENGTH]
+    sealed = AESGCM(key).encrypt(_iv(originator, invocation_counter), plaintext, _ENCRYPTION_AAD)
+    return sealed[:TAG_LENGTH - FULL_TAG_LENGTH]
 
 
 def decrypt(key: bytes, originator: bytes, ciphertext_and_tag: bytes, invocation_counter: int = 0) -> bytes | None:

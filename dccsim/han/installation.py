@@ -16,6 +16,7 @@ from cryptography import x509
 from devices import CellSpec, Cell, DeviceState, Role, installation, kind_of, state_codec
 from dccsim.han.identities import device_credentials
 from dccsim.inventory import repository as repo
+from dccsim.inventory.cached import InTransaction, InventoryView
 from dccsim.inventory.models import Device
 
 if TYPE_CHECKING:
@@ -30,15 +31,7 @@ _INTERNAL_ROLE = {Role.RECOVERY: "Recovery", Role.WAN_PROVIDER: "WANProvider", R
 
 async def _premises_party(conn, device: Device, roles: tuple[str, ...]) -> str | None:
     """A HAN device without a Supplier of its own (PPMID, HCALCS, APC) trusts its premises' meter Supplier."""
-    for candidate in await repo.premises_devices(conn, device):
-        if candidate.device_type not in ("ESME", "GSME"):
-            continue
-        parties = await repo.parties(conn, candidate.device_id)
-        own = SUPPLIER_PARTY[candidate.device_type]
-        for role in own:
-            if role in parties and role in roles:
-                return parties[role]
-    return None
+    return await _premises_party_in(InTransaction(conn), device, roles)
 
 
 async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
@@ -62,16 +55,29 @@ async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
     return {role: entity for role, entity in found.items() if role in wanted}
 
 
-async def knows(conn, device: Device, entity: str) -> bool:
-    """Whether the device holds a cell for ``entity`` as its Supplier or Network Operator."""
-    parties = await repo.parties(conn, device.device_id)
+async def knows(inventory: InventoryView, device: Device, entity: str) -> bool:
+    """Whether the device holds a cell for ``entity`` as its Supplier or Network Operator, as ``inventory``
+    (a transaction's, or a process's cache) tells its parties."""
+    parties = await inventory.parties(device.device_id)
     if any(parties.get(r) == entity for r in SUPPLIER_PARTY.get(device.device_type, ())
            + NETWORK_OPERATOR_PARTY.get(device.device_type, ())):
         return True
     if device.device_type in SUPPLIER_PARTY or not any(role == Role.SUPPLIER
                                                        for role, _ in kind_of(device.device_type).cells):
         return False
-    return entity in {await _premises_party(conn, device, ("IS",)), await _premises_party(conn, device, ("GS",))}
+    return entity in {await _premises_party_in(inventory, device, ("IS",)),
+                      await _premises_party_in(inventory, device, ("GS",))}
+
+
+async def _premises_party_in(inventory: InventoryView, device: Device, roles: tuple[str, ...]) -> str | None:
+    for candidate in await inventory.premises_devices(device):
+        if candidate.device_type not in ("ESME", "GSME"):
+            continue
+        parties = await inventory.parties(candidate.device_id)
+        for role in SUPPLIER_PARTY[candidate.device_type]:
+            if role in parties and role in roles:
+                return parties[role]
+    return None
 
 
 @functools.lru_cache(maxsize=1024)     # the organisations' certificates, met at every device's installation

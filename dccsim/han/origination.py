@@ -13,19 +13,22 @@ from dccsim.han.commands.builder import Command
 from dccsim.han.commands.fills_credentials import sequenced
 from dccsim.han.installation import knows
 from dccsim.inventory import repository as repo
+from dccsim.inventory.cached import InTransaction, InventoryView
 from dccsim.inventory.models import Device
 
 
 async def originate(conn: DccConnection, device: Device, command: Command, *, user: str, counter: int,
-                    critical: bool, acb_entity_id: str) -> gbcs.Message:
+                    critical: bool, acb_entity_id: str, inventory: InventoryView | None = None) -> gbcs.Message:
     """A command from ``user``: under its own id when the device knows it as a Remote Party, else from the
     Access Control Broker on its behalf (the DCC's own counter; the User and its counter in the
     other-information), signed by the ACB where a critical use case comes through a non-critical SR. A command
     a DCC party authorises itself (the Transitional CoS party's change of supplier) is that party's: its own
-    id, the DCC's counter as its sequence number, its signature."""
+    id, the DCC's counter as its sequence number, its signature. Whom the device knows is read from
+    ``inventory`` where given (the process's cache, as access control read it), else in ``conn``'s
+    transaction."""
     if command.dcc_party is not None:
         return await _from_dcc_party(conn, device, command)
-    acb = command.acb or (not critical and not await knows(conn, device, user))
+    acb = command.acb or (not critical and not await knows(inventory or InTransaction(conn), device, user))
     if acb:
         acb_counter = await conn.fetchval("SELECT nextval('acb_command_counter')")
         business = command.business_originator or not command.acb

@@ -103,7 +103,8 @@ async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Ser
                             originator=ctx.request_id.originator, counter=ctx.request_id.counter,
                             requester_roles=tuple(str(role) for role in ctx.acting_roles))
     message = await originate(conn, device, command, user=ctx.request_id.originator, counter=ctx.request_id.counter,
-                              critical=spec.critical, acb_entity_id=services.dcc_entity_id)
+                              critical=spec.critical, acb_entity_id=services.dcc_entity_id,
+                              inventory=services.han.inventory)
     if ctx.command_variant == 4:
         precommand = precommand_bytes(message, empty_signature_byte=services.precommand_empty_signature_byte)
         await conn.execute(

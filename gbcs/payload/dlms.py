@@ -121,28 +121,57 @@ def _decode_type_description(reader: Reader, depth: int) -> dict[str, Any]:
 
 
 def encode_data(node: dict[str, Any]) -> bytes:
+    out = bytearray()
+    _encode_data_into(node, out)
+    return bytes(out)
+
+
+def _encode_data_into(node: dict[str, Any], out: bytearray) -> None:
+    """``encode_data`` appending to ``out`` (a nested value is written in place, not joined from parts)."""
     kind = node["type"]
     tag = _TAG_OF.get(kind)
     if tag is None:
         raise MalformedMessage(f"unknown DLMS data type {kind!r}")
-    lw = node.get("lw")
-    if kind == "null":
-        return b"\x00"
-    if kind in ("array", "structure"):
+    if tag == 0:
+        out.append(0)
+        return
+    if tag == 1 or tag == 2:
         items = node["items"]
-        return bytes([tag]) + encode_length(len(items), lw) + b"".join(encode_data(i) for i in items)
-    if tag in _FIXED:
-        _name, width, signed = _FIXED[tag]
-        return bytes([tag]) + int(node["value"]).to_bytes(width, "big", signed=signed)
+        out.append(tag)
+        out += encode_length(len(items), node.get("lw"))
+        for item in items:
+            _encode_data_into(item, out)
+        return
+    fixed = _FIXED.get(tag)
+    if fixed is not None:
+        value = int(node["value"]).to_bytes(fixed[1], "big", signed=fixed[2])
+        out.append(tag)
+        out += value
+        return
     if tag in _OPAQUE_FIXED:
-        return bytes([tag]) + bytes.fromhex(node["hex"])
+        value = bytes.fromhex(node["hex"])
+        out.append(tag)
+        out += value
+        return
     if tag in _STRINGS:
         raw = bytes.fromhex(node["hex"])
-        return bytes([tag]) + encode_length(len(raw), lw) + raw
+        out.append(tag)
+        out += encode_length(len(raw), node.get("lw"))
+        out += raw
+        return
     if kind == "bit-string":
-        return bytes([tag]) + encode_length(int(node["bits"]), lw) + bytes.fromhex(node["hex"])
+        head = encode_length(int(node["bits"]), node.get("lw"))
+        raw = bytes.fromhex(node["hex"])
+        out.append(tag)
+        out += head
+        out += raw
+        return
     raw = bytes.fromhex(node["contents"])
-    return bytes([tag]) + _encode_type_description(node["description"]) + encode_length(len(raw), lw) + raw
+    described = _encode_type_description(node["description"])
+    out.append(tag)
+    out += described
+    out += encode_length(len(raw), node.get("lw"))
+    out += raw
 
 
 def _encode_type_description(node: dict[str, Any]) -> bytes:

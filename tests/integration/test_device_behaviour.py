@@ -24,12 +24,14 @@ from devices import firmware
 from devices.device import handle_command, raise_event
 from dccsim.delivery.message_log import messages_for
 from dccsim.han.alerts import route_device_alert
+from dccsim.han.installation import knows
 from dccsim.han.rekeying import reissue_device_certificate
 from dccsim.timing.clock import ClockMode
 from dccsim.duis import client
 from dccsim.duis.ids import dashed
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
+from dccsim.inventory.cached import InTransaction
 from dccsim.smki.credentials import Usage, read_folders
 from tests.conftest import create_fresh_database
 from tests.integration import requests, smki_client
@@ -468,6 +470,22 @@ async def test_commands_for_users_without_a_cell_go_through_the_access_control_b
                    for m in await _log(running, request_id) if m["kind"] == "gbcs-command")
     assert command.originator == DCC and command.verification.signature == "verified"
     assert joined.verification.signature == "verified" and joined.payload.tree == [{"tag": "02", "hex": "00"}]
+
+
+async def test_whom_a_device_knows_reads_the_same_from_the_cache_as_in_a_transaction(estate):
+    """The front door's handler asks the process's inventory cache whether a device knows a User (as access
+    control does); a transaction's own reads give the same answer for every device and User of the estate."""
+    running, _receivers = estate
+    inventory = running.sim.han.inventory
+    answers = {}
+    async with running.sim.db.pool.acquire() as conn:
+        for device_id in await conn.fetchval("SELECT array_agg(device_id ORDER BY device_id) FROM device"):
+            device = await repo.get_device(conn, device_id)
+            for user in USERS:
+                in_transaction = await knows(InTransaction(conn), device, user)
+                assert await knows(inventory, device, user) == in_transaction, (device.device_id, user)
+                answers[device.device_id, user] = in_transaction
+    assert answers[A0, SUPPLIER] and not answers[A0, OTHER_USER]
 
 
 def _krp_request(*roles: str):
