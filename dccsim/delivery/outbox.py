@@ -77,6 +77,17 @@ def notification_prefix(delivers_here: bool) -> str:
     return OWNED if delivers_here else ""
 
 
+_HERE: set["DeliveryWorker"] = set()     # the delivery workers running in this process
+
+
+def queued_here() -> None:
+    """Messages this process queued, to deliver them itself, have committed: its delivery workers look for
+    them now. (Their rows need no notification: a worker of another process leaves owned messages to their
+    owner, and should the owner die first they are pending and unleased, for any worker's next poll.)"""
+    for worker in list(_HERE):
+        worker.wake()
+
+
 async def enqueue(conn, *, user_id: str, kind: str, body: bytes | str, request_id: str | None = None,
                   response_id: str | None = None, delivers_here: bool = False) -> int:
     """Add a message for ``user_id`` (call inside the state change's transaction); one round trip.
@@ -205,6 +216,11 @@ class DeliveryWorker:
         await self._listener.subscribe(CHANNEL, self._notified)
         self._listener.on_restored(self._wake.set)
         self._main = asyncio.create_task(self._run(), name="outbox-delivery")
+        _HERE.add(self)
+
+    def wake(self) -> None:
+        """Look for messages to deliver now."""
+        self._wake.set()
 
     def _notified(self, pid: int, payload: str) -> None:
         if self._own_pids is None or pid in self._own_pids or not payload:
@@ -214,6 +230,7 @@ class DeliveryWorker:
             asyncio.get_running_loop().call_later(0.02, self._wake.set)
 
     async def stop(self) -> None:
+        _HERE.discard(self)
         self._stopping = True
         self._wake.set()
         if self._main is not None:

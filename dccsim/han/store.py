@@ -81,19 +81,25 @@ WITH saved AS (
         WITH ORDINALITY AS m(u, r, i, k, b, n) ORDER BY n
     RETURNING user_id
 )
-SELECT pg_notify($8, $9 || user_id) FROM (SELECT DISTINCT user_id FROM queued) users
+SELECT pg_notify($8, $9 || user_id) FROM (SELECT DISTINCT user_id FROM queued) users WHERE $8::text IS NOT NULL
 """
 
 
 async def save(conn, device_id: str, state: DeviceState | None, messages: list, *,
                delivers_here: bool = False) -> None:
-    """Save a device's state and queue messages (``Outgoing``) in the outbox, in one statement."""
+    """Save a device's state and queue messages (``Outgoing``) in the outbox, in one statement. Messages this
+    process delivers itself, queued in a transaction, wake its delivery workers when it commits instead of
+    being announced through PostgreSQL to every process."""
+    after_commit = getattr(conn, "after_commit", None)
+    here = bool(messages) and delivers_here and after_commit is not None and conn.is_in_transaction()
     await conn.execute(
         _SAVE, device_id, state_codec.encode(state) if state is not None else None,
         [m.user_id for m in messages], [canonical_request_id(m.request_id) for m in messages],
         [m.response_id for m in messages], [m.kind for m in messages],
-        [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages], outbox.CHANNEL,
-        outbox.notification_prefix(delivers_here), *_derived(state))
+        [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages],
+        None if here else outbox.CHANNEL, outbox.notification_prefix(delivers_here), *_derived(state))
+    if here:
+        after_commit(outbox.queued_here)
 
 
 def _derived(state: DeviceState | None) -> tuple[datetime | None, list[str] | None, int]:
