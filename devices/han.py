@@ -36,10 +36,16 @@ class Faults:
 
 @dataclass(frozen=True)
 class Route:
-    """The devices a frame passes through (the target last), or why the target cannot be reached."""
+    """The devices a frame passes through (the target last), or why the target cannot be reached.
+
+    ``on_log_of`` names a hub whose device log is still to be read: the target is reachable only if that
+    log lists it. A directory leaves it so when asked to (``deferred_log``) and the store reads the log in the
+    device's own transaction (``StateStore.with_device(on_log_of=…)``), which saves a read of its own.
+    """
 
     hops: tuple[str, ...]
     reason: str | None = None
+    on_log_of: str | None = None
 
     @property
     def reachable(self) -> bool:
@@ -51,9 +57,10 @@ class FaultSource(Protocol):
 
 
 class HanDirectory(Protocol):
-    """Who is on whose HAN: the route to a device through its CHF (and GPF)."""
+    """Who is on whose HAN: the route to a device through its CHF (and GPF); with ``deferred_log`` the
+    hub's device log may be left to the store to read (``Route.on_log_of``)."""
 
-    async def route(self, device_id: str, hub_id: str | None) -> Route: ...
+    async def route(self, device_id: str, hub_id: str | None, *, deferred_log: bool = False) -> Route: ...
 
 
 StoredWork = Callable[[DeviceIdentity, DeviceState], DeviceReply]
@@ -61,10 +68,12 @@ StoredWork = Callable[[DeviceIdentity, DeviceState], DeviceReply]
 
 class StateStore(Protocol):
     """Runs ``work(identity, state)`` on a device's state under a lock and persists the result; ``within``
-    is the caller's unit of work to join (what it is, the store and its callers agree on)."""
+    is the caller's unit of work to join (what it is, the store and its callers agree on). With
+    ``on_log_of`` the work runs only if that hub's device log lists the device; otherwise the reply is a
+    refusal saying so, and the device's state is not touched."""
 
-    async def with_device(self, device_id: str, work: StoredWork, *, within: object | None = None) \
-            -> DeviceReply | None: ...
+    async def with_device(self, device_id: str, work: StoredWork, *, within: object | None = None,
+                          on_log_of: str | None = None) -> DeviceReply | None: ...
 
 
 Clock = Callable[[], datetime]
@@ -81,9 +90,9 @@ class HanBus:
         self.rng = rng or random.Random()
         self.directory = directory
 
-    async def route(self, device_id: str, hub_id: str | None) -> Route:
+    async def route(self, device_id: str, hub_id: str | None, *, deferred_log: bool = False) -> Route:
         if self.directory is not None:
-            return await self.directory.route(device_id, hub_id)
+            return await self.directory.route(device_id, hub_id, deferred_log=deferred_log)
         hops = (hub_id, device_id) if hub_id and hub_id != device_id else (device_id,)
         return Route(hops)
 
@@ -111,13 +120,14 @@ class HanBus:
     async def exchange(self, device_id: str, frame: bytes, *, hub_id: str | None = None, handler: Handler,
                        within: object | None = None) -> DeviceReply | None:
         """Deliver ``frame``; return the device's reply, or None if nothing comes back."""
-        route = await self.route(device_id, hub_id)
+        route = await self.route(device_id, hub_id, deferred_log=True)
         if not await self._travel(route.hops):
             return None
         if not route.reachable:
             return DeviceReply(refused=route.reason)
         return await self.store.with_device(
-            device_id, lambda identity, state: handler(identity, state, frame, self.clock()), within=within)
+            device_id, lambda identity, state: handler(identity, state, frame, self.clock()), within=within,
+            on_log_of=route.on_log_of)
 
     async def run(self, device_id: str, work: Work, *, hub_id: str | None = None,
                   within: object | None = None) -> DeviceReply | None:

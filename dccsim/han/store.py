@@ -22,7 +22,7 @@ from dccsim.db import locks
 from dccsim.db.cache import DEVICE_FAULTS, Cache, Caches
 from dccsim.delivery import outbox
 from dccsim.duis.ids import canonical_request_id
-from dccsim.han.directory import PgHanDirectory
+from dccsim.han.directory import PgHanDirectory, off_the_log
 from dccsim.han.identities import Identities
 from dccsim.han.installation import provisioned_state
 from dccsim.inventory import repository as repo
@@ -51,8 +51,9 @@ class DccTransaction:
     deferred: bool = False
 
 
-# One round trip: the job marked done (unless done already, or an older job for the device must go first)
-# and the device's state row locked and read.
+# One round trip: the job marked done (unless done already, or an older job for the device must go first),
+# the device's state row locked and read, and — for a device reached through a hub ($4) — the hub's device
+# log (``dccsim.han.directory.off_the_log``).
 _OLDER_JOB = """EXISTS (SELECT 1 FROM device_job o WHERE o.device_id = $1 AND o.status = 'pending' AND o.id < $2
                 AND (o.not_before IS NULL OR o.not_before <= $3))"""
 _LOAD = f"""
@@ -62,7 +63,9 @@ WITH job AS (
     RETURNING id
 )
 SELECT (SELECT id FROM job) AS job, {_OLDER_JOB} AS older,
-       (SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE) AS state
+       (SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE) AS state,
+       (SELECT hub_device_log FROM device_state WHERE device_id = $4::text) AS hub_log,
+       EXISTS (SELECT 1 FROM device_state WHERE device_id = $4::text) AS hub_contacted
 """
 
 # One round trip: the device's new state saved (with what the DCC reads of it: when its next held command is
@@ -129,6 +132,14 @@ async def migrate_device_states(conn, batch: int = 500) -> int:
         done += len(rows)
 
 
+async def _off_the_log(conn, device, hub_id: str | None, row) -> DeviceReply | None:
+    """The refusal for a device its hub's device log (read with the device's state) does not list."""
+    if hub_id is None:
+        return None
+    reason = await off_the_log(conn, device.device_id, device.chf_id, hub_id, row["hub_contacted"], row["hub_log"])
+    return None if reason is None else DeviceReply(refused=reason)
+
+
 async def first_contact(conn, device_id: str) -> str | None:
     """The state of a device that had none when its transaction began, read again once no other transaction
     (of any host) is making it: a device never used has no row to lock, so the processes that meet it at
@@ -145,8 +156,8 @@ class PgStateStore:
         self.inventory = inventory
         self.identities = identities
 
-    async def with_device(self, device_id: str, work: Work, *,
-                          within: DccTransaction | None = None) -> DeviceReply | None:
+    async def with_device(self, device_id: str, work: Work, *, within: DccTransaction | None = None,
+                          on_log_of: str | None = None) -> DeviceReply | None:
         transaction = within
         if transaction is None:
             async with self.pool.acquire() as conn:
@@ -154,24 +165,31 @@ class PgStateStore:
                     device = await self.inventory.device(device_id)
                     if device is None:
                         return None
-                    row = await conn.fetchrow(_LOAD, device_id, None, None)
+                    row = await conn.fetchrow(_LOAD, device_id, None, None, on_log_of)
+                    refused = await _off_the_log(conn, device, on_log_of, row)
+                    if refused is not None:
+                        return refused
                     state, reply = await self._run(conn, device, row["state"], work)
                     await save(conn, device_id, state, [])
                     return reply
         # Shielded: a caller that stops waiting (the DCC's device timeout) must not cut the transaction
         # in half; whichever of it and the caller's own outcome commits first wins, on the job's row lock.
-        return await asyncio.shield(self._joined(transaction, device_id, work))
+        return await asyncio.shield(self._joined(transaction, device_id, work, on_log_of))
 
-    async def _joined(self, transaction: DccTransaction, device_id: str, work: Work) -> DeviceReply | None:
+    async def _joined(self, transaction: DccTransaction, device_id: str, work: Work,
+                      on_log_of: str | None) -> DeviceReply | None:
         device = await self.inventory.device(device_id)
         async with self.pool.acquire() as conn:
             async with conn.transaction():
-                row = await conn.fetchrow(_LOAD, device_id, transaction.job_id, transaction.now)
+                row = await conn.fetchrow(_LOAD, device_id, transaction.job_id, transaction.now, on_log_of)
                 if transaction.job_id is not None and row["job"] is None:
                     transaction.deferred, transaction.skipped = row["older"], not row["older"]
                     return None
-                state, reply = (None, None) if device is None else \
-                    await self._run(conn, device, row["state"], work)
+                # A device off its hub's log is not reached: the refusal is the outcome, the state untouched.
+                reply = None if device is None else await _off_the_log(conn, device, on_log_of, row)
+                state = None
+                if device is not None and reply is None:
+                    state, reply = await self._run(conn, device, row["state"], work)
                 messages = await transaction.finish(conn, device, reply)
                 await save(conn, device_id, state, messages, delivers_here=transaction.delivers_here)
             transaction.done = True
@@ -238,4 +256,4 @@ async def set_faults(conn, device_id: str, *, offline: bool | None = None, laten
 def make_bus(pool, inventory: Inventory, identities: Identities, faults: PgFaultSource,
              clock: Callable[[], datetime]) -> HanBus:
     """The HAN bus of this process: device state and routes from PostgreSQL, faults as users set them."""
-    return HanBus(PgStateStore(pool, inventory, identities), faults, clock=clock, directory=PgHanDirectory(pool))
+    return HanBus(PgStateStore(pool, inventory, identities), faults, clock=clock, directory=PgHanDirectory(pool, inventory))

@@ -24,9 +24,11 @@ class MemoryStore:
     def __init__(self, devices: dict):
         self.devices = devices
 
-    async def with_device(self, device_id, work, *, within=None):
+    async def with_device(self, device_id, work, *, within=None, on_log_of=None):
         if device_id not in self.devices:
             return None
+        if on_log_of is not None and device_id not in (queries.device_log(self.devices[on_log_of][1]) or []):
+            return DeviceReply(refused="not on the device log")
         identity, state = self.devices[device_id]
         return work(identity, state)
 
@@ -45,10 +47,12 @@ class LogDirectory:
     def __init__(self, store: MemoryStore):
         self.store = store
 
-    async def route(self, device_id, hub_id):
+    async def route(self, device_id, hub_id, *, deferred_log=False):
         if not hub_id or hub_id == device_id:
             return Route((device_id,))
         hops = (hub_id, GPF, device_id) if device_id == GSME else (hub_id, device_id)
+        if deferred_log:       # the store reads the log with the device's state
+            return Route(hops, on_log_of=hub_id)
         log = queries.device_log(self.store.devices[hub_id][1]) or []
         if device_id not in log:
             return Route(hops, reason="not on the device log")
@@ -73,6 +77,18 @@ async def test_a_frame_reaches_a_device_on_the_log_and_not_one_taken_off(han):
     devices[CHF][1].device_log = [DeviceLogEntry(GSME)]
     reply = await bus.exchange(ESME, world.command(ESME, 0x0027, READ_REGISTERS), hub_id=CHF, handler=handle_command)
     assert reply.response is None and reply.refused == "not on the device log"
+
+
+async def test_the_bus_leaves_the_log_to_the_store_for_a_frame_and_reads_it_itself_for_a_timer(han):
+    _world, bus, _faults, devices = han
+    deferred = await bus.route(ESME, CHF, deferred_log=True)
+    assert deferred.reachable and deferred.on_log_of == CHF and deferred.hops == (CHF, ESME)
+    devices[CHF][1].device_log = [DeviceLogEntry(GSME)]
+    assert (await bus.route(ESME, CHF)).reason == "not on the device log"
+    ran = []
+    assert await bus.run(ESME, lambda identity, state, now: ran.append(1) or DeviceReply(), hub_id=CHF) is None
+    reply = await bus.exchange(ESME, b"frame", hub_id=CHF, handler=lambda *_: ran.append(2) or DeviceReply())
+    assert reply.refused == "not on the device log" and not ran
 
 
 async def test_every_hop_counts_a_gas_meter_behind_an_offline_gpf_is_silent(han):
