@@ -188,9 +188,12 @@ async def _refresh_gas_mirror(han: HanContext, job: Job) -> None:
 
 
 async def _bounded(call, timeout: float):
+    """What ``call`` returns, or None once ``timeout`` seconds have passed (it is then cancelled). Awaited in
+    the caller's own task: no task of its own, as ``asyncio.wait_for`` would make."""
     try:
-        return await asyncio.wait_for(call, timeout)
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(timeout):
+            return await call
+    except TimeoutError:
         return None
 
 

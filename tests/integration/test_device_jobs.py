@@ -42,6 +42,30 @@ async def test_jobs_for_one_device_accepted_together_all_succeed(pg_base_url, tm
         await running.close()
 
 
+async def test_a_device_slower_than_the_dccs_wait_gets_e21_and_its_next_read_runs(pg_base_url, tmp_path):
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, device_timeout=0.5)
+    receiver = await Receiver().start()
+    faults = f"{running.admin_url}/admin/devices/{A0}/faults"
+    try:
+        await repo.set_endpoint(running.sim.db.pool, SUPPLIER, receiver.url)
+        async with running.session.post(faults, json={"latency_ms": 1500}) as response:
+            assert response.status == 200
+        answer, slow = await run_request(running, prepared(READ))
+        assert answer.code == "I99"
+        assert (await wait_for_response(receiver, slow)).findtext(f".//{sr('ResponseCode')}") == "E21"
+        async with running.session.post(faults, json={"latency_ms": 0}) as response:
+            assert response.status == 200
+        for _ in range(200):           # the fault cache hears of the change (real time, not the simulator's)
+            if not (await running.sim.han.faults.faults(A0)).latency_ms:
+                break
+            await asyncio.sleep(0.01)
+        answer, quick = await run_request(running, prepared(READ))
+        assert (await wait_for_response(receiver, quick)).findtext(f".//{sr('ResponseCode')}") == "I0"
+    finally:
+        await receiver.stop()
+        await running.close()
+
+
 async def test_a_later_job_waits_for_an_earlier_one_held_elsewhere(pg_base_url, tmp_path):
     # No workers here: the jobs stay pending, as if accepted by another process that has not run them yet.
     running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, deliver=False)
