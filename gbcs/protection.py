@@ -364,9 +364,10 @@ def _seal(message, keys: KeyStore | None):
                                           keys=_needed(keys))
                   if isinstance(c, dict) and "plaintext" in c else c for c in components]
         return replace(message, payload=Payload(payload.kind, {**payload.tree, "components": sealed}))
-    if payload.kind.startswith("dlms") and _has_placeholder(payload.tree):
-        tree = _seal_dlms(payload.tree, message, _needed(keys))
-        return replace(message, payload=Payload(payload.kind, tree))
+    if payload.kind.startswith("dlms"):
+        tree = _seal_dlms(payload.tree, message, keys)
+        if tree is not payload.tree:
+            return replace(message, payload=Payload(payload.kind, tree))
     return message
 
 
@@ -380,32 +381,46 @@ def _is_placeholder(node: Any) -> bool:
     return isinstance(node, dict) and node.get("type") == PLACEHOLDER
 
 
-def _has_placeholder(node: Any) -> bool:
-    return any(_is_placeholder(item) for values in _lists(node) for item in values)
-
-
-def _seal_dlms(node: Any, message, keys: KeyStore) -> Any:
+def _seal_dlms(node: Any, message, keys: KeyStore | None) -> Any:
+    """``node`` with the placeholders in its lists encrypted: a list or dict that holds none, however deep, is
+    returned as it is (the same object), one that does is copied with its sealed parts."""
     if isinstance(node, list):
-        out: list[Any] = []
-        for item in node:
+        out: list[Any] | None = None
+        for index, item in enumerate(node):
             if _is_placeholder(item):
-                plaintext = item.get("data")
-                if plaintext is None:
-                    try:
-                        plaintext = bytes.fromhex(item["plaintext"])
-                    except (KeyError, TypeError, ValueError) as exc:
-                        raise UsageError('a "protected" value needs "plaintext" (hex) or "data" (a DLMS value)') \
-                            from exc
-                party, counter = encryption_parties(message)
-                out.extend(dlms_protected_data(plaintext, originator=message.originator, recipient=message.recipient,
-                                               counter=message.counter, keys=keys, key_party=party,
-                                               key_counter=counter))
-            else:
-                out.append(_seal_dlms(item, message, keys))
-        return out
+                if out is None:
+                    out = node[:index]
+                out.extend(_sealed_placeholder(item, message, _needed(keys)))
+                continue
+            sealed = _seal_dlms(item, message, keys) if isinstance(item, (dict, list)) else item
+            if sealed is not item and out is None:
+                out = node[:index]
+            if out is not None:
+                out.append(sealed)
+        return node if out is None else out
     if isinstance(node, dict):
-        return {key: _seal_dlms(value, message, keys) for key, value in node.items()}
+        changed: dict[Any, Any] | None = None
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                sealed = _seal_dlms(value, message, keys)
+                if sealed is not value:
+                    if changed is None:
+                        changed = dict(node)
+                    changed[key] = sealed
+        return node if changed is None else changed
     return node
+
+
+def _sealed_placeholder(item: dict[str, Any], message, keys: KeyStore) -> list[dict[str, Any]]:
+    plaintext = item.get("data")
+    if plaintext is None:
+        try:
+            plaintext = bytes.fromhex(item["plaintext"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError('a "protected" value needs "plaintext" (hex) or "data" (a DLMS value)') from exc
+    party, counter = encryption_parties(message)
+    return dlms_protected_data(plaintext, originator=message.originator, recipient=message.recipient,
+                               counter=message.counter, keys=keys, key_party=party, key_counter=counter)
 
 
 # --- asking for sensitive data: get_protected_attributes (COSEM class 30, method 1) ---------------------

@@ -21,7 +21,7 @@ from gbcs.lengths import encode_length
 from gbcs.message import _is_eui
 from gbcs.payload import dlms, encode_payload
 from tests.gbcs.corpus import AVAILABLE, decoded
-from tests.gbcs.test_properties import json_values
+from tests.gbcs.test_properties import dlms_data, json_values
 
 needs_corpus = pytest.mark.skipif(not AVAILABLE, reason="the RTDS corpus (../shared) is not available")
 
@@ -165,3 +165,43 @@ def test_short_lengths_come_from_the_table_and_the_rest_as_before(value, width):
         assert encoded == bytes([0x80 | count]) + value.to_bytes(count, "big")
     with pytest.raises(UsageError):
         encode_length(-1)
+
+
+def _long_way_seal(node: Any, message, keys) -> Any:
+    """Sealing as it was done before the single pass: every list and dict copied, placeholders encrypted."""
+    if isinstance(node, list):
+        out: list[Any] = []
+        for item in node:
+            if isinstance(item, dict) and item.get("type") == protection.PLACEHOLDER:
+                party, counter = protection.encryption_parties(message)
+                out.extend(protection.dlms_protected_data(
+                    item["data"] if item.get("data") is not None else bytes.fromhex(item["plaintext"]),
+                    originator=message.originator, recipient=message.recipient, counter=message.counter,
+                    keys=keys, key_party=party, key_counter=counter))
+            else:
+                out.append(_long_way_seal(item, message, keys))
+        return out
+    if isinstance(node, dict):
+        return {key: _long_way_seal(value, message, keys) for key, value in node.items()}
+    return node
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(dlms_data(), min_size=1, max_size=4), st.lists(st.integers(0, 4), max_size=3),
+       st.integers(0, 2**64 - 1), st.booleans())
+def test_sealing_in_one_pass_gives_the_bytes_of_sealing_a_copy_of_everything(values, places, counter, nested):
+    from tests.gbcs.test_protection import DEVICE, DEVICE_KEYS, SUPPLIER
+    data = list(values)
+    for place in places:
+        data.insert(min(place, len(data)), {"type": protection.PLACEHOLDER, "data": values[place % len(values)]})
+    if nested:
+        data = [{"type": "structure", "items": data}]
+    tree = {"invoke_id": "200003e8", "date_time": None, "data": data, "results": [{"choice": "get", "result": 0}]}
+    message = gbcs.Message(cra="response", counter=counter, originator=DEVICE, recipient=SUPPLIER,
+                           message_code=0x0027, payload=gbcs.Payload("dlms-access-response", tree), ciphered=True)
+    sealed = protection.seal(message, DEVICE_KEYS)
+    long_way = replace(message, payload=gbcs.Payload("dlms-access-response",
+                                                     _long_way_seal(tree, message, DEVICE_KEYS)))
+    assert sealed.payload.tree == long_way.payload.tree
+    assert gbcs.encode(sealed, DEVICE_KEYS) == gbcs.encode(long_way, DEVICE_KEYS)
+    assert (sealed is message) == (not places)
