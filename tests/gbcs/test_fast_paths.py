@@ -22,6 +22,7 @@ from gbcs.message import _is_eui
 from gbcs.payload import dlms, encode_payload
 from tests.gbcs.corpus import AVAILABLE, decoded
 from tests.gbcs.test_properties import dlms_data, json_values
+from tests.gbcs.test_protection import DEVICE, DEVICE_KEYS, SUPPLIER
 
 needs_corpus = pytest.mark.skipif(not AVAILABLE, reason="the RTDS corpus (../shared) is not available")
 
@@ -190,7 +191,6 @@ def _long_way_seal(node: Any, message, keys) -> Any:
 @given(st.lists(dlms_data(), min_size=1, max_size=4), st.lists(st.integers(0, 4), max_size=3),
        st.integers(0, 2**64 - 1), st.booleans())
 def test_sealing_in_one_pass_gives_the_bytes_of_sealing_a_copy_of_everything(values, places, counter, nested):
-    from tests.gbcs.test_protection import DEVICE, DEVICE_KEYS, SUPPLIER
     data = list(values)
     for place in places:
         data.insert(min(place, len(data)), {"type": protection.PLACEHOLDER, "data": values[place % len(values)]})
