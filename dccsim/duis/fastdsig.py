@@ -115,7 +115,12 @@ def sign_to_bytes(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_inf
     check, is left out of what is signed and sent. ``root`` is not changed."""
     if _has_ignorable_whitespace(root):
         root = without_ignorable_whitespace(root).getroot()
-    document = _canonical(root, True)
+    return sign_canonical(_canonical(root, True), key, key_info)
+
+
+def sign_canonical(document: bytes, key: ec.EllipticCurvePrivateKey, key_info: str) -> bytes:
+    """``sign_to_bytes`` for a document already in its exclusive canonical form, with no whitespace between
+    elements (its bytes are digested and sent as they are)."""
     digest = base64.b64encode(hashlib.sha256(document).digest()).decode()
     der = key.sign(signed_info(digest).encode(), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)

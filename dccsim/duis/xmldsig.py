@@ -91,6 +91,11 @@ class DuisSigner:
         its canonical form; ``root`` itself is left unsigned)."""
         return _DECLARATION + fastdsig.sign_to_bytes(root, self._key, self._key_info_text)
 
+    def sign_canonical_to_bytes(self, document: bytes) -> bytes:
+        """``sign_to_bytes`` for a document written in its exclusive canonical form, without whitespace
+        between elements (``dccsim.duis.responses.service_response_bytes``)."""
+        return _DECLARATION + fastdsig.sign_canonical(document, self._key, self._key_info_text)
+
 
 def signer_identity(root: etree._Element) -> SignerIdentity:
     """Read issuer and serial from the enveloped signature, or reject the request."""

@@ -12,11 +12,11 @@ from lxml import etree
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.duis.namespaces import SR, sr
 from dccsim.duis.outcomes import E080201, E080405, E11, I0, I99, DuisRejection
-from dccsim.duis.responses import add
+from dccsim.duis.responses import add, canonical_content
 from dccsim.db.connection import DccConnection
 from dccsim.handlers.completion import respond_when_done
 from dccsim.handlers.context import ServiceRequest, Services
-from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.handlers.registry import Reads, Reply, Target, handles
 from dccsim.han.dcc_alerts import device_leaves, enqueue_all
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
@@ -34,23 +34,23 @@ _DUIS_DEVICE_TYPE = {"APC": "HCALCS", "Type2": "CAD"}
 # of a SMETS1 device is read, and added to the key), and its CPL status.
 _entry_fields = attrgetter(*(f.name for f in fields(Device) if f.name != "attributes"))
 _ENTRIES_KEPT = 4096
-_entries: OrderedDict[tuple, etree._Element] = OrderedDict()
+_entries: OrderedDict[tuple, bytes] = OrderedDict()
 
 
-def inventory_entry(parent: etree._Element, device: Device, cpl_status: str | None) -> None:
-    """Append one ``sr:Device`` in the element order of sr:Device.
+def inventory_entry(device: Device, cpl_status: str | None) -> bytes:
+    """One ``sr:Device`` in the element order of sr:Device, in the canonical form it has in a Response.
 
-    Entries are rendered once per content and copied from then on (copying a rendered entry costs a fraction
-    of building it again), the most recently used ``_ENTRIES_KEPT`` of them kept."""
+    Entries are rendered once per content and reused from then on, the most recently used ``_ENTRIES_KEPT``
+    of them kept."""
     key = (_entry_fields(device), cpl_status, profile_of(device).name if is_smets1(device) else None)
     entry = _entries.get(key)
     if entry is None:
-        entry = _entries[key] = _render_entry(device, cpl_status)
+        entry = _entries[key] = canonical_content(_render_entry(device, cpl_status))
         if len(_entries) > _ENTRIES_KEPT:
             _entries.popitem(last=False)
     else:
         _entries.move_to_end(key)
-    parent.append(entry.__deepcopy__(None))
+    return entry
 
 
 def _render_entry(device: Device, cpl_status: str | None) -> etree._Element:
@@ -111,7 +111,7 @@ async def _with_cpl(inventory: Inventory, device_ids: list[str]) -> list[tuple[D
 
 
 @handles("8.2", target=Target.NONE, read_only=True)
-async def read_inventory(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
+async def read_inventory(ctx: ServiceRequest, conn: Reads, services: Services) -> Reply:
     body = ctx.body
     if "DeviceID" in body:
         found = await _with_cpl(services.inventory, [normalise_eui(str(body["DeviceID"]))])
@@ -129,12 +129,8 @@ async def read_inventory(ctx: ServiceRequest, conn: DccConnection, services: Ser
         raise DuisRejection(E080201, "no device in the Smart Metering Inventory matches")
     found = found[:MAX_INVENTORY_DEVICES]
 
-    def fill(message):
-        inventory = add(message, "DSPInventory")
-        for device, status in found:
-            inventory_entry(inventory, device, _cpl_word(status))
-
-    return Reply(I0, fill)
+    entries = b"".join(inventory_entry(device, _cpl_word(status)) for device, status in found)
+    return Reply(I0, content=b"<sr:DSPInventory>" + entries + b"</sr:DSPInventory>")
 
 
 @handles("8.3")
