@@ -3,7 +3,8 @@
 The front door speaks HTTP/1.1 itself, on asyncio, with httptools' parser (the one uvloop's family of servers
 uses): it is the busiest port of the simulator and what it serves is small — a POST of one XML document to
 one of three paths, answered with one document — so the cost of a general web framework per request would be
-a large share of what a non-device Service Request costs. Keep-alive, pipelining (answers in request order),
+a large share of what a non-device Service Request costs. Keep-alive, pipelining (one request of a connection
+at a time, in the order sent),
 chunked bodies, ``Expect: 100-continue`` and HTTP/1.0 are handled; what is not a POST to a service URL gets
 the outcome table's plain-text answer (404, 405 with ``Allow``, 413, 400 for what is not HTTP).
 """
@@ -180,9 +181,9 @@ class _Connection(asyncio.Protocol):
             self._transport.pause_reading()
 
     async def _send(self, work, previous: asyncio.Task | None, keep_alive: bool, http10: bool) -> None:
-        answer = work if isinstance(work, HttpAnswer) else await work
-        if previous is not None:
+        if previous is not None:      # one request of a connection at a time, as a client sends them
             await asyncio.wait((previous,))
+        answer = work if isinstance(work, HttpAnswer) else await work
         if self._transport.is_closing():
             return
         self._transport.write(_head(answer, keep_alive, http10) + answer.body)
