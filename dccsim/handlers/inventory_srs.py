@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import fields
 from operator import attrgetter
+from typing import Iterable
 
 from lxml import etree
 
@@ -102,19 +103,48 @@ def _cpl_word(status: str | None) -> str | None:
     return "Active" if status == "Current" else "Withdrawn"
 
 
+def _unique(found: Iterable[tuple[Device, str | None]]) -> list[tuple[Device, str | None]]:
+    """Each device once, where it first comes."""
+    unique: dict[str, tuple[Device, str | None]] = {}
+    for device, status in found:
+        unique.setdefault(device.device_id, (device, status))
+    return list(unique.values())
+
+
 async def _with_cpl(inventory: Inventory, device_ids: list[str]) -> list[tuple[Device, str | None]]:
-    found: dict[str, tuple[Device, str | None]] = {}
-    for device_id in device_ids:
-        for device, status in await inventory.premises_with_cpl(device_id):
-            found.setdefault(device.device_id, (device, status))
-    return list(found.values())
+    return _unique([pair for device_id in device_ids for pair in await inventory.premises_with_cpl(device_id)])
+
+
+def _content(found: Iterable[tuple[Device, str | None]]) -> bytes:
+    entries = b"".join(inventory_entry(device, _cpl_word(status)) for device, status in found)
+    return b"<sr:DSPInventory>" + entries + b"</sr:DSPInventory>"
+
+
+# The answer to 8.2 by DeviceID, kept for the premises tuple the inventory cache holds (by its identity: the
+# tuple is kept with it, so its id is not reused while kept); a change to the inventory makes a new tuple.
+_PREMISES_KEPT = 1024
+_by_premises: OrderedDict[int, tuple[tuple, bytes]] = OrderedDict()
+
+
+async def _premises_content(inventory: Inventory, device_id: str) -> bytes | None:
+    premises = await inventory.premises_with_cpl(device_id)
+    kept = _by_premises.get(id(premises))
+    if kept is not None and kept[0] is premises:
+        _by_premises.move_to_end(id(premises))
+        return kept[1]
+    found = _unique(premises)
+    content = _content(found[:MAX_INVENTORY_DEVICES]) if found else None
+    _by_premises[id(premises)] = (premises, content)
+    if len(_by_premises) > _PREMISES_KEPT:
+        _by_premises.popitem(last=False)
+    return content
 
 
 @handles("8.2", target=Target.NONE, read_only=True)
 async def read_inventory(ctx: ServiceRequest, conn: Reads, services: Services) -> Reply:
     body = ctx.body
     if "DeviceID" in body:
-        found = await _with_cpl(services.inventory, [normalise_eui(str(body["DeviceID"]))])
+        content = await _premises_content(services.inventory, normalise_eui(str(body["DeviceID"])))
     else:
         if "MPxN" in body:
             matches = await repo.find_devices(conn, mpxn=str(body["MPxN"]))
@@ -125,12 +155,10 @@ async def read_inventory(ctx: ServiceRequest, conn: Reads, services: Services) -
             matches = await repo.find_devices(conn, postcode=str(prop.get("PostCode")),
                                               address_identifier=str(prop.get("AddressIdentifier")))
         found = await _with_cpl(services.inventory, [d.device_id for d in matches])
-    if not found:
+        content = _content(found[:MAX_INVENTORY_DEVICES]) if found else None
+    if content is None:
         raise DuisRejection(E080201, "no device in the Smart Metering Inventory matches")
-    found = found[:MAX_INVENTORY_DEVICES]
-
-    entries = b"".join(inventory_entry(device, _cpl_word(status)) for device, status in found)
-    return Reply(I0, content=b"<sr:DSPInventory>" + entries + b"</sr:DSPInventory>")
+    return Reply(I0, content=content)
 
 
 @handles("8.3")

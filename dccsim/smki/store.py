@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from typing import Callable
@@ -20,7 +21,11 @@ _ATTR_ALIASES = {"2.5.4.3": "CN", "2.5.4.11": "OU", "2.5.4.10": "O", "2.5.4.6": 
 
 def issuer_key(name: str | x509.Name) -> frozenset[tuple[str, str]]:
     """A canonical form of a distinguished name: RDN order, spacing and attribute-name case ignored."""
-    text = name.rfc4514_string() if isinstance(name, x509.Name) else name
+    return _text_key(name.rfc4514_string() if isinstance(name, x509.Name) else name)
+
+
+@functools.lru_cache(maxsize=1024)     # a request names its signer's issuer: the same few names over and over
+def _text_key(text: str) -> frozenset[tuple[str, str]]:
     pairs = set()
     for part in re.split(r"(?<!\\)[,+]", text):
         if "=" not in part:
