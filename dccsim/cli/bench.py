@@ -227,17 +227,16 @@ class HttpConnection:
         try:
             self._writer.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
             return await self._read()
-        except (OSError, asyncio.IncompleteReadError, ValueError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             self.close()
             raise
 
     async def _read(self) -> tuple[int, bytes]:
-        status = int((await self._reader.readline()).split(b" ", 2)[1])
+        head = await self._reader.readuntil(b"\r\n\r\n")       # the status line and headers in one read
+        status_line, *lines = head[:-4].split(b"\r\n")
+        status = int(status_line.split(b" ", 2)[1])
         length, chunked, close = None, False, False
-        while True:
-            line = await self._reader.readline()
-            if line in (b"\r\n", b""):
-                break
+        for line in lines:
             name, _, value = line.partition(b":")
             name = name.strip().lower()
             if name == b"content-length":
@@ -310,7 +309,7 @@ async def _drive(urls: list[str], batches: list[list[bytes]], duration: float, r
                     if delivery_port is not None and status == 200 and code == I99:
                         code = await asyncio.wait_for(future, 30)
                     result.outcomes[f"{status} {code}".strip()] += 1
-                except (OSError, asyncio.IncompleteReadError, ValueError, asyncio.TimeoutError) as exc:
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, asyncio.TimeoutError) as exc:
                     result.outcomes[type(exc).__name__] += 1
                     waiting.pop(request_id, None)
                 result.latencies_ms.append((time.perf_counter() - sent) * 1000)
