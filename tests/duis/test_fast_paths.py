@@ -132,3 +132,19 @@ def test_a_response_signed_as_text_verifies_and_is_what_signing_the_tree_sends()
     as_tree = signer.sign_to_bytes(etree.fromstring(_response_as_a_tree(devices)))
     value = re.compile(rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>")   # ECDSA signatures are randomised
     assert value.sub(b"", as_text) == value.sub(b"", as_tree)
+
+
+def test_verifying_with_detach_gives_the_verdict_the_copy_gives():
+    from tests.integration.harness import zaz1_signer
+    signer = zaz1_signer()
+    key = signer.certificate.public_key()
+    signed = signer.sign_canonical_to_bytes(_response([(_device(1), "Active")]))
+    for document in (signed, signed.replace(b"<sr:Header>", b"<sr:Header>\n  ")):   # compact, and indented
+        kept, detached = etree.fromstring(document), etree.fromstring(document)
+        fastdsig.verify(kept, key)
+        fastdsig.verify(detached, key, detach=True)
+        assert kept.find(xmldsig._SIGNATURE) is not None                 # the copy's verdict leaves the tree
+        assert (detached.find(xmldsig._SIGNATURE) is None) == (document == signed)   # detached only when compact
+        tampered = etree.fromstring(document.replace(b"I0</sr:ResponseCode>", b"I99</sr:ResponseCode>"))
+        with pytest.raises(fastdsig.Mismatch):
+            fastdsig.verify(tampered, key, detach=True)
