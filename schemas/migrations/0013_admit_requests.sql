@@ -16,11 +16,30 @@ LANGUAGE plpgsql AS $fn$
 #variable_conflict use_column
 DECLARE
     k int;
+    allocation float8;
 BEGIN
     IF system_rps IS NOT NULL THEN
         PERFORM 1 FROM rate_bucket b WHERE b.user_id = system_bucket FOR UPDATE;
     END IF;
     FOR k IN SELECT u.i FROM unnest(originators) WITH ORDINALITY AS u(o, i) ORDER BY u.o, u.i LOOP
+        allocation := NULL;
+        IF managed[k] THEN
+            SELECT d.capacity_rps INTO allocation FROM dcc_user d WHERE d.entity_id = originators[k];
+        END IF;
+        IF allocation IS NULL AND system_rps IS NULL THEN
+            -- Nothing to throttle (no allocation applies, no system capacity is set): the counter rule alone.
+            RETURN QUERY
+            WITH ctr AS (
+                INSERT INTO request_counter AS r (originator, last_counter)
+                SELECT originators[k], counters[k] WHERE advance[k]
+                ON CONFLICT (originator) DO UPDATE SET last_counter = EXCLUDED.last_counter, updated_at = now()
+                    WHERE r.last_counter < EXCLUDED.last_counter
+                RETURNING 1
+            )
+            SELECT k, false, EXISTS (SELECT 1 FROM ctr), NULL::float8, NULL::float8, NULL::float8,
+                   (SELECT r.last_counter FROM request_counter r WHERE r.originator = originators[k]);
+            CONTINUE;
+        END IF;
         RETURN QUERY
         WITH usr_cap AS (
             SELECT d.capacity_rps AS rps,
