@@ -7,7 +7,7 @@ a shared directory a device uses to MAC its answers, never to accept a signature
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Iterator, Mapping
 
 from cryptography.hazmat.primitives import serialization
 
@@ -20,6 +20,23 @@ from dccsim.smki.authority import Authority
 from dccsim.smki.credentials import Credential, Usage
 from dccsim.smki.derived import STORED_UP_TO
 from dccsim.smki.store import CredentialStore
+
+
+class OwnCertificates(Mapping[str, bytes]):
+    """A device's own certificates (DER) by usage, each read from its credential only when asked for: a derived
+    credential's certificate is issued then (``dccsim.smki.derived``)."""
+
+    def __init__(self, credentials: dict[str, Credential]):
+        self._credentials = credentials
+
+    def __getitem__(self, usage: str) -> bytes:
+        return self._credentials[usage].certificate.public_bytes(serialization.Encoding.DER)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._credentials)
+
+    def __len__(self) -> int:
+        return len(self._credentials)
 
 
 class Identities:
@@ -48,14 +65,14 @@ class Identities:
 
     def _identity(self, device_id: str) -> DeviceIdentity:
         keys = gbcs.StaticKeyStore(acb=self.acb)
-        certificates = {}
+        own = {}
         for usage in (gbcs.SIGNING, gbcs.KEY_AGREEMENT):
             credential = self._own(device_id, usage)
             if credential is None:
                 continue
-            keys.add(device_id, usage, public=credential.certificate, private=credential.private_key)
-            certificates[usage.value] = credential.certificate.public_bytes(serialization.Encoding.DER)
-        return DeviceIdentity(device_id, keys, certificates, self.directory())
+            keys.add(device_id, usage, public=credential.public_key(), private=credential.private_key)
+            own[usage.value] = credential
+        return DeviceIdentity(device_id, keys, OwnCertificates(own), self.directory())
 
     def forget(self, device_id: str) -> None:
         """The device's credentials changed in this process: its identity is built again when next asked for."""

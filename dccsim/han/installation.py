@@ -43,7 +43,9 @@ async def _premises_party(conn, device: Device, roles: tuple[str, ...]) -> str |
 
 async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
     """The entity each of the device's trust-anchor roles names: {role: entity id}."""
-    parties = await repo.parties(conn, device.device_id)
+    wanted = {cell_role for cell_role, _ in kind_of(device.device_type).cells}
+    internal = {role: estate_role for role, estate_role in _INTERNAL_ROLE.items() if role in wanted}
+    parties, holders = await repo.parties_and_role_holders(conn, device.device_id, set(internal.values()))
     found: dict[Role, str] = {Role.ACB: acb}
     supplier = next((parties[r] for r in SUPPLIER_PARTY.get(device.device_type, ()) if r in parties), None)
     if supplier is None and device.device_type not in SUPPLIER_PARTY:
@@ -53,12 +55,9 @@ async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
     operator = next((parties[r] for r in NETWORK_OPERATOR_PARTY.get(device.device_type, ()) if r in parties), None)
     if operator:
         found[Role.NETWORK_OPERATOR] = operator
-    wanted = {cell_role for cell_role, _ in kind_of(device.device_type).cells}
-    if wanted & set(_INTERNAL_ROLE):
-        for user in await repo.list_users(conn):
-            for role, estate_role in _INTERNAL_ROLE.items():
-                if estate_role in user.roles and role in wanted:
-                    found.setdefault(role, user.entity_id)
+    for role, estate_role in internal.items():
+        if estate_role in holders:
+            found.setdefault(role, holders[estate_role])
     return {role: entity for role, entity in found.items() if role in wanted}
 
 

@@ -154,9 +154,10 @@ class CredentialStore:
     def check_validity(self, cred: Credential, *, strict: bool, now: dt.datetime | None = None) -> None:
         """Enforce the validity period only when ``strict``; otherwise warn once per certificate."""
         now = now or self.clock()
-        cert = cred.certificate
-        if cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        not_before, not_after = cred.validity
+        if not_before <= now <= not_after:
             return
+        cert = cred.certificate
         message = (f"{cred.usage.value} certificate serial {cred.serial} of {cred.entity_id} is outside its "
                    f"validity period ({cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})")
         ident = (cert.issuer, cred.serial)
