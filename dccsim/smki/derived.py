@@ -128,9 +128,13 @@ class DerivedDevices:
     def admitted(self, device_id: str) -> bool:
         return device_id in self._admitted
 
+    def derives(self, entity_id: str, usage: str) -> bool:
+        """Whether ``credential(entity_id, usage)`` gives one (an admitted device, ``"ds"`` or ``"ka"``)."""
+        return entity_id in self._admitted and usage in _USAGES
+
     def credential(self, entity_id: str, usage: str) -> DerivedCredential | None:
         """The derived credential of an admitted device for ``"ds"`` or ``"ka"``; None for anything else."""
-        if entity_id not in self._admitted or usage not in _USAGES:
+        if not self.derives(entity_id, usage):
             return None
         key = (entity_id, usage)
         found = self._kept.get(key)

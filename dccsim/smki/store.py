@@ -127,6 +127,13 @@ class CredentialStore:
         prepayment key), or None."""
         return self._pick((entity_id, usage), now)
 
+    def holds(self, entity_id: str, usage: str) -> bool:
+        """Whether ``gbcs(entity_id, usage)`` has a credential to give, told without deriving one."""
+        ranked = self._ranked.get((entity_id, usage))
+        if ranked:
+            return any(self.usable(c) for c in ranked)
+        return self.derived is not None and self.derived.derives(entity_id, usage)
+
     def prepayment(self, entity_id: str, *, now: dt.datetime | None = None) -> Credential | None:
         """A supplier's usable prepayment key-agreement credential (the key its UTRNs are made with), or None."""
         return self._pick((entity_id, Usage.PREPAYMENT.value), now)
