@@ -1,9 +1,12 @@
 """Each emulated device's own key pairs and certificates, issued by the SMKI test PKI, and their life cycle:
-issued when a device enters the inventory, re-issued when a device is re-keyed.
+issued when a device enters the inventory (a large estate's derived on first use instead, see
+``dccsim.smki.derived``), re-issued when a device is re-keyed.
 
-A device's identity holds only its own keys; the Remote Parties it trusts are in its trust-anchor cells
-(device state, see ``dccsim.han.installation``). The organisations' key-agreement certificates travel in
-a shared directory a device uses to MAC its answers, never to accept a signature.
+A device's identity holds only its own keys, each looked up as the device uses it (a device met for the first
+time derives only the key pairs it uses, and has its certificates issued only if asked for them); the Remote
+Parties it trusts are in its trust-anchor cells (device state, see ``dccsim.han.installation``), made once per
+Remote Party here. The organisations' key-agreement certificates travel in a shared directory a device uses to
+MAC its answers, never to accept a signature.
 """
 from __future__ import annotations
 
