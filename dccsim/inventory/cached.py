@@ -58,7 +58,15 @@ class Inventory:
     # --- reads ------------------------------------------------------------------------------------
 
     async def device(self, device_id: str) -> Device | None:
-        return await self._devices.get(device_id, lambda: repo.get_device(self.pool, device_id))
+        return await self._devices.get(device_id, lambda: self._device_and_parties(device_id))
+
+    async def _device_and_parties(self, device_id: str) -> Device | None:
+        """Read a device and keep its parties too (whoever reads a device reads its parties next)."""
+        generation = self._parties.generation
+        device, parties = await repo.get_device_with_parties(self.pool, device_id)
+        if device is not None:
+            self._parties.put(device_id, parties, generation)
+        return device
 
     async def parties(self, device_id: str) -> dict[str, str]:
         return dict(await self._parties.get(device_id, lambda: repo.parties(self.pool, device_id)))
