@@ -2,12 +2,14 @@
 (MACs, encryption of sensitive data, the UTRN tag) and ECDSA P-256 signatures in r‖s form.
 
 Every GCM operation uses the 12-byte IV ``originator system title ‖ invocation counter`` (GBCS always
-sends a zero invocation counter). Shared secrets are cached per (private key, public point).
+sends a zero invocation counter). Shared secrets are cached per pair of public points: ECDH gives both ends
+the same secret, so where one process holds both ends' private keys it computes each secret once.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import OrderedDict
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -67,10 +69,27 @@ def other_info_for(originator: bytes, transaction: bytes, recipient: bytes) -> b
     return ALGORITHM_ID + originator + bytes([TRANSACTION_ID_LENGTH]) + transaction + recipient
 
 
-@lru_cache(maxsize=4096)
+_SECRETS_KEPT = 4096
+_secrets: OrderedDict[tuple[bytes, bytes], bytes] = OrderedDict()
+
+
+@lru_cache(maxsize=_SECRETS_KEPT)
+def _own_point(private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    return private_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+
+
 def _shared_secret(private_key: ec.EllipticCurvePrivateKey, public_bytes: bytes) -> bytes:
+    own = _own_point(private_key)
+    pair = (own, public_bytes) if own <= public_bytes else (public_bytes, own)
+    secret = _secrets.get(pair)
+    if secret is not None:
+        _secrets.move_to_end(pair)
+        return secret
     public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public_bytes)
-    return private_key.exchange(ec.ECDH(), public)
+    secret = _secrets[pair] = private_key.exchange(ec.ECDH(), public)
+    if len(_secrets) > _SECRETS_KEPT:
+        _secrets.popitem(last=False)
+    return secret
 
 
 # Public keys are not hashable: their encoded points are kept by identity, each with its key (so that an id
@@ -92,7 +111,8 @@ def _point(public_key: ec.EllipticCurvePublicKey) -> bytes:
 
 def clear_caches() -> None:
     """Forget cached ECDH shared secrets (benchmarks measure the cold path with this)."""
-    _shared_secret.cache_clear()
+    _secrets.clear()
+    _own_point.cache_clear()
     _POINTS.clear()
 
 

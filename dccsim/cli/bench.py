@@ -210,60 +210,112 @@ class _Progress:
 _REQUEST_ID = re.compile(rb"<sr:RequestID>([^<]+)</sr:RequestID>")
 
 
+def _answer(buffer: bytearray) -> tuple[int, bytes, int, bool] | None:
+    """The first HTTP answer in ``buffer`` — status, body, bytes it took, whether the server closes — or None
+    while it is incomplete."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    status_line, *lines = bytes(buffer[:end]).split(b"\r\n")
+    status = int(status_line.split(b" ", 2)[1])
+    length, chunked, close = 0, False, False
+    for line in lines:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+        elif name == b"connection" and b"close" in value.lower():
+            close = True
+    start = end + 4
+    if not chunked:
+        return (status, bytes(buffer[start:start + length]), start + length, close) \
+            if len(buffer) >= start + length else None
+    body, at = b"", start
+    while True:
+        line_end = buffer.find(b"\r\n", at)
+        if line_end < 0:
+            return None
+        size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
+        chunk_end = line_end + 2 + size + 2
+        if len(buffer) < chunk_end:
+            return None
+        if size == 0:
+            return status, body, chunk_end, close
+        body += bytes(buffer[line_end + 2:line_end + 2 + size])
+        at = chunk_end
+
+
+class _AnswerReader(asyncio.Protocol):
+    """Collects what the server sends and hands over one answer at a time."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._waiter: asyncio.Future | None = None
+        self._lost: Exception | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        self._hand_over()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = exc or ConnectionResetError("the server closed the connection")
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_exception(self._lost)
+
+    def _hand_over(self) -> None:
+        if self._waiter is None or self._waiter.done():
+            return
+        try:
+            answer = _answer(self._buffer)
+        except ValueError as exc:
+            self._waiter.set_exception(exc)
+            return
+        if answer is not None:
+            del self._buffer[:answer[2]]
+            self._waiter.set_result(answer)
+
+    async def next_answer(self) -> tuple[int, bytes, int, bool]:
+        if self._lost is not None and not self._buffer:
+            raise self._lost
+        self._waiter = asyncio.get_running_loop().create_future()
+        self._hand_over()
+        return await self._waiter
+
+
 class HttpConnection:
-    """A minimal HTTP/1.1 keep-alive client for POSTing pre-built requests (much lighter than a full client)."""
+    """A minimal HTTP/1.1 keep-alive client for POSTing pre-built requests (much lighter than a full client):
+    one request at a time, on a bare asyncio protocol."""
 
     def __init__(self, url: str):
         parts = urlsplit(url)
         self.host, self.port = parts.hostname, parts.port or 80
         self.head = (f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
                      f"Content-Type: application/xml\r\nContent-Length: ").encode()
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
+        self._reader: _AnswerReader | None = None
 
     async def post(self, body: bytes) -> tuple[int, bytes]:
-        if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        if self._reader is None:
+            _, self._reader = await asyncio.get_running_loop().create_connection(_AnswerReader, self.host, self.port)
         try:
-            self._writer.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
-            return await self._read()
-        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self._reader.transport.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            status, payload, _, close = await self._reader.next_answer()
+        except (OSError, ValueError):
             self.close()
             raise
-
-    async def _read(self) -> tuple[int, bytes]:
-        status = int((await self._reader.readline()).split(b" ", 2)[1])
-        length, chunked, close = None, False, False
-        while True:
-            line = await self._reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"transfer-encoding" and b"chunked" in value.lower():
-                chunked = True
-            elif name == b"connection" and b"close" in value.lower():
-                close = True
-        if chunked:
-            body = b""
-            while True:
-                size = int((await self._reader.readline()).split(b";")[0], 16)
-                chunk = await self._reader.readexactly(size + 2)
-                if size == 0:
-                    break
-                body += chunk[:-2]
-        else:
-            body = await self._reader.readexactly(length or 0)
         if close:
             self.close()
-        return status, body
+        return status, payload
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        self._reader = self._writer = None
+        if self._reader is not None and self._reader.transport is not None:
+            self._reader.transport.close()
+        self._reader = None
 
 
 async def _drive(urls: list[str], batches: list[list[bytes]], duration: float, result: Result,
@@ -300,17 +352,17 @@ async def _drive(urls: list[str], batches: list[list[bytes]], duration: float, r
                 if time.perf_counter() >= deadline:
                     return
                 sent = time.perf_counter()
-                request_id = _REQUEST_ID.search(body).group(1)
-                future = asyncio.get_running_loop().create_future()
+                request_id = future = None
                 if delivery_port is not None:
-                    waiting[request_id] = future
+                    request_id = _REQUEST_ID.search(body).group(1)
+                    future = waiting[request_id] = asyncio.get_running_loop().create_future()
                 try:
                     status, payload = await connection.post(body)
                     code = _code(payload) if status == 200 else ""
                     if delivery_port is not None and status == 200 and code == I99:
                         code = await asyncio.wait_for(future, 30)
                     result.outcomes[f"{status} {code}".strip()] += 1
-                except (OSError, asyncio.IncompleteReadError, ValueError, asyncio.TimeoutError) as exc:
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, asyncio.TimeoutError) as exc:
                     result.outcomes[type(exc).__name__] += 1
                     waiting.pop(request_id, None)
                 result.latencies_ms.append((time.perf_counter() - sent) * 1000)

@@ -36,6 +36,11 @@ SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 
 _C14N = {EXC_C14N: True, C14N_10: False}
 
+_SIGNATURE, _SIGNED_INFO_TAG, _REFERENCE = ds("Signature"), ds("SignedInfo"), ds("Reference")
+_C14N_METHOD, _SIGNATURE_METHOD, _DIGEST_METHOD = ds("CanonicalizationMethod"), ds("SignatureMethod"), ds("DigestMethod")
+_TRANSFORM_PATH, _DIGEST_VALUE, _SIGNATURE_VALUE = f"{ds('Transforms')}/{ds('Transform')}", ds("DigestValue"), ds("SignatureValue")
+_ANY_SIGNATURE = f".//{_SIGNATURE}"
+
 
 class Unsupported(Exception):
     """The signature is outside the DUIS profile this fast path handles."""
@@ -115,7 +120,12 @@ def sign_to_bytes(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_inf
     check, is left out of what is signed and sent. ``root`` is not changed."""
     if _has_ignorable_whitespace(root):
         root = without_ignorable_whitespace(root).getroot()
-    document = _canonical(root, True)
+    return sign_canonical(_canonical(root, True), key, key_info)
+
+
+def sign_canonical(document: bytes, key: ec.EllipticCurvePrivateKey, key_info: str) -> bytes:
+    """``sign_to_bytes`` for a document already in its exclusive canonical form, with no whitespace between
+    elements (its bytes are digested and sent as they are)."""
     digest = base64.b64encode(hashlib.sha256(document).digest()).decode()
     der = key.sign(signed_info(digest).encode(), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
@@ -173,43 +183,50 @@ def _drop_ignorable_whitespace(root: etree._Element) -> None:
 _XML_SPACE = " \t\r\n"
 
 
-def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey, *, countersigning: bool = False) -> None:
+def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey, *, countersigning: bool = False,
+           detach: bool = False) -> None:
     """Verify the enveloped signature; raise ``Mismatch`` if wrong, ``Unsupported`` if outside the profile.
 
     With ``countersigning`` the document may carry signatures deeper down (a signed document it embeds, as a
-    SMETS1 Response does): they are part of what the enveloped signature covers."""
-    signatures = root.findall(ds("Signature"))
-    if len(signatures) != 1 or (not countersigning and root.find(f".//{ds('Signature')}") is not signatures[0]):
+    SMETS1 Response does): they are part of what the enveloped signature covers. With ``detach`` the caller
+    has no further use for the signature: once the profile is checked (``Unsupported`` leaves the document as
+    it was) it is taken out of ``root`` itself instead of out of a copy, when nothing else is to be taken out."""
+    signatures = root.findall(_SIGNATURE)
+    if len(signatures) != 1 or (not countersigning and root.find(_ANY_SIGNATURE) is not signatures[0]):
         raise Unsupported("not exactly one enveloped signature")
     # The transforms work on a copy of the whole document: taking the signature out of the caller's tree
     # and putting it back would let lxml re-map its namespace prefixes onto the document's declarations.
-    document = without_ignorable_whitespace(root)
-    signature = document.getroot().find(ds("Signature"))
-    signed_info = signature.find(ds("SignedInfo"))
+    if detach and not _has_ignorable_whitespace(root):
+        document = root.getroottree()
+    else:
+        document = without_ignorable_whitespace(root)
+    signature = document.getroot().find(_SIGNATURE)
+    signed_info = signature.find(_SIGNED_INFO_TAG)
     if signed_info is None:
         raise Unsupported("no SignedInfo")
-    c14n = signed_info.find(ds("CanonicalizationMethod"))
-    method = signed_info.find(ds("SignatureMethod"))
-    references = signed_info.findall(ds("Reference"))
+    c14n = signed_info.find(_C14N_METHOD)
+    method = signed_info.find(_SIGNATURE_METHOD)
+    references = signed_info.findall(_REFERENCE)
     if (c14n is None or c14n.get("Algorithm") not in _C14N or len(c14n) or method is None
             or method.get("Algorithm") != ECDSA_SHA256 or len(references) != 1):
         raise Unsupported("algorithms outside the DUIS profile")
     reference = references[0]
     if reference.get("URI") != "":
         raise Unsupported("reference is not the whole document")
-    transforms = [t.get("Algorithm") for t in reference.iterfind(f"{ds('Transforms')}/{ds('Transform')}")]
-    if any(len(t) for t in reference.iterfind(f"{ds('Transforms')}/{ds('Transform')}")):
+    transform_elements = reference.findall(_TRANSFORM_PATH)
+    transforms = [t.get("Algorithm") for t in transform_elements]
+    if any(len(t) for t in transform_elements):
         raise Unsupported("parameterised transform")
     if not transforms or transforms[0] != ENVELOPED or len(transforms) > 2 or \
             (len(transforms) == 2 and transforms[1] not in _C14N):
         raise Unsupported("transforms outside the DUIS profile")
-    digest_method = reference.find(ds("DigestMethod"))
+    digest_method = reference.find(_DIGEST_METHOD)
     if digest_method is None or digest_method.get("Algorithm") != SHA256:
         raise Unsupported("digest outside the DUIS profile")
     exclusive = _C14N[transforms[1]] if len(transforms) == 2 else False
     signed_info_c14n = _canonical(signed_info, _C14N[c14n.get("Algorithm")])
-    expected = _b64(reference.findtext(ds("DigestValue")))
-    value = _b64(signature.findtext(ds("SignatureValue")))
+    expected = _b64(reference.findtext(_DIGEST_VALUE))
+    value = _b64(signature.findtext(_SIGNATURE_VALUE))
     document.getroot().remove(signature)
     digest = hashlib.sha256(_canonical(document, exclusive)).digest()
     if digest != expected:

@@ -1,4 +1,9 @@
-"""Build DUIS ``Response`` documents (before signing): header, body and the common body contents."""
+"""Build DUIS ``Response`` documents (before signing): header, body and the common body contents.
+
+A Response is built either as an lxml tree (``service_response`` and friends, with a filler adding the
+SR-specific content), or — for the synchronous answers of the front door, whose SR-specific content is none
+or already rendered — written directly as text in its exclusive canonical form (``service_response_bytes``),
+which is what is digested, signed and sent; the two give the same bytes (pinned by the tests)."""
 from __future__ import annotations
 
 import base64
@@ -102,6 +107,62 @@ def dcc_alert(
     alert = etree.SubElement(message, sr("DCCAlert"))
     fill(alert)
     return root
+
+
+_CANONICAL_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
+_CANONICAL_ATTRIBUTE = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#x9;", "\n": "&#xA;",
+                                      "\r": "&#xD;"})
+
+
+def canonical_text(value: str) -> str:
+    """``value`` as character data in canonical XML."""
+    return value.translate(_CANONICAL_TEXT)
+
+
+def canonical_attribute(value: str) -> str:
+    """``value`` as an attribute value in canonical XML."""
+    return value.translate(_CANONICAL_ATTRIBUTE)
+
+
+def _leaf(name: str, value: str) -> str:
+    return f"<sr:{name}>{canonical_text(value)}</sr:{name}>"
+
+
+def service_response_bytes(
+    *,
+    schema_version: str,
+    code: str,
+    service_reference: str,
+    service_reference_variant: str,
+    request_id: str | None = None,
+    response_id: str | None = None,
+    moment: datetime,
+    content: bytes = b"",
+) -> bytes:
+    """The ``Response`` ``service_response`` builds, in exclusive canonical form, written as text; ``content``
+    is the ResponseMessage's SR-specific children in the same form (as nested in the document: without a
+    declaration of the sr prefix, which the document element carries)."""
+    header = ((_leaf("RequestID", request_id) if request_id else "")
+              + (_leaf("ResponseID", response_id) if response_id else "")
+              + _leaf("ResponseCode", code) + _leaf("ResponseDateTime", duis_datetime(moment)))
+    return (f'<sr:Response xmlns:sr="{SR}" schemaVersion="{canonical_attribute(schema_version)}"><sr:Header>'
+            f"{header}</sr:Header><sr:Body><sr:ResponseMessage>{_leaf('ServiceReference', service_reference)}"
+            f"{_leaf('ServiceReferenceVariant', service_reference_variant)}").encode() + content \
+        + b"</sr:ResponseMessage></sr:Body></sr:Response>"
+
+
+_SR_DECLARATION = f' xmlns:sr="{SR}"'.encode()
+
+
+def canonical_content(element: etree._Element) -> bytes:
+    """An ``sr:`` element of a Response in the canonical form it has inside the Response document (for
+    ``service_response_bytes``'s ``content``): its exclusive canonical form without the declaration of the sr
+    prefix, which the document element carries. Its namespaces must be the Response's (sr for SR only)."""
+    if any(prefix != "sr" or uri != SR for prefix, uri in element.nsmap.items()):
+        raise ValueError(f"an element of a Response declares its namespaces as sr={SR}, not {element.nsmap}")
+    text = etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
+    end = text.index(b">")
+    return text[:end].replace(_SR_DECLARATION, b"", 1) + text[end:]
 
 
 _TAGS: dict[str, str] = {}

@@ -91,14 +91,25 @@ class DuisSigner:
         its canonical form; ``root`` itself is left unsigned)."""
         return _DECLARATION + fastdsig.sign_to_bytes(root, self._key, self._key_info_text)
 
+    def sign_canonical_to_bytes(self, document: bytes) -> bytes:
+        """``sign_to_bytes`` for a document written in its exclusive canonical form, without whitespace
+        between elements (``dccsim.duis.responses.service_response_bytes``)."""
+        return _DECLARATION + fastdsig.sign_canonical(document, self._key, self._key_info_text)
+
+
+_SIGNATURE = ds("Signature")
+_ISSUER_SERIAL = f"{ds('KeyInfo')}/{ds('X509Data')}/{ds('X509IssuerSerial')}"
+_ISSUER_NAME, _SERIAL_NUMBER = ds("X509IssuerName"), ds("X509SerialNumber")
+
 
 def signer_identity(root: etree._Element) -> SignerIdentity:
     """Read issuer and serial from the enveloped signature, or reject the request."""
-    signature = root.find(ds("Signature"))
+    signature = root.find(_SIGNATURE)
     if signature is None:
         raise DuisRejection(HTTP_401_SIGNATURE, "the request carries no enveloped ds:Signature")
-    issuer = signature.findtext(f"{ds('KeyInfo')}/{ds('X509Data')}/{ds('X509IssuerSerial')}/{ds('X509IssuerName')}")
-    serial = signature.findtext(f"{ds('KeyInfo')}/{ds('X509Data')}/{ds('X509IssuerSerial')}/{ds('X509SerialNumber')}")
+    issuer_serial = signature.find(_ISSUER_SERIAL)
+    issuer = issuer_serial.findtext(_ISSUER_NAME) if issuer_serial is not None else None
+    serial = issuer_serial.findtext(_SERIAL_NUMBER) if issuer_serial is not None else None
     if not issuer or not serial or not serial.strip().isdigit():
         raise DuisRejection(HTTP_401_SIGNATURE, "the signature's KeyInfo does not name an X509IssuerSerial")
     return SignerIdentity(issuer.strip(), int(serial.strip()))
@@ -134,17 +145,18 @@ def check_profile(root: etree._Element) -> etree._Element:
     return signature
 
 
-def verify(root: etree._Element, certificate: x509.Certificate) -> None:
+def verify(root: etree._Element, certificate: x509.Certificate, *, detach: bool = False) -> None:
     """Verify the enveloped signature of ``root`` with ``certificate`` or reject the request.
 
     The signature must be in the DUIS profile (``check_profile``). Its usual algorithms take the fast
-    path; the rest (other canonicalisations, transform parameters) go through signxml.
+    path; the rest (other canonicalisations, transform parameters) go through signxml. With ``detach`` the
+    caller has no further use for the signature, which may then be taken out of ``root`` itself.
     """
     check_profile(root)
     public_key = certificate.public_key()
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         try:
-            fastdsig.verify(root, public_key)
+            fastdsig.verify(root, public_key, detach=detach)
             return
         except fastdsig.Mismatch as exc:
             raise DuisRejection(HTTP_401_SIGNATURE, f"XML signature does not verify: {exc}") from None

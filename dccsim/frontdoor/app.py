@@ -1,65 +1,230 @@
-"""The aiohttp application: the three DUIS web services and the error mapping around them."""
+"""The DUIS web services on HTTP/1.1: the three service URLs, and the HTTP errors around them.
+
+The front door speaks HTTP/1.1 itself, on asyncio, with httptools' parser (the one uvloop's family of servers
+uses): it is the busiest port of the simulator and what it serves is small — a POST of one XML document to
+one of three paths, answered with one document — so the cost of a general web framework per request would be
+a large share of what a non-device Service Request costs. Keep-alive, pipelining (one request of a connection
+at a time, in the order sent),
+chunked bodies, ``Expect: 100-continue`` and HTTP/1.0 are handled; what is not a POST to a service URL gets
+the outcome table's plain-text answer (404, 405 with ``Allow``, 413, 400 for what is not HTTP).
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
+from collections import deque
+from email.utils import formatdate
+from http import HTTPStatus
 
-from aiohttp import web
+import httptools
 
-from dccsim.duis.outcomes import (HTTP_404_NOT_FOUND, HTTP_405_METHOD, HTTP_413_TOO_LARGE, HTTP_500_INTERNAL,
-                                  OUTCOMES, Code)
+from dccsim.duis.outcomes import (HTTP_400_MALFORMED, HTTP_404_NOT_FOUND, HTTP_405_METHOD, HTTP_413_TOO_LARGE,
+                                  HTTP_500_INTERNAL, OUTCOMES, Code)
 from dccsim.frontdoor.context import FrontDoor
 from dccsim.frontdoor.pipeline import HttpAnswer, process
 
 log = logging.getLogger(__name__)
 
 _WORKER = str(os.getpid())
-FRONT_DOOR: web.AppKey[FrontDoor] = web.AppKey("front door", FrontDoor)
 SERVICES = {"S": "/api/v1/serviceS", "T": "/api/v1/serviceT", "D": "/api/v1/serviceD"}
+_BY_PATH = {path.encode(): service for service, path in SERVICES.items()}
+_PIPELINED_MAX = 32          # answers a connection may owe before it stops reading
 
 
-def _plain(key: Code, detail: str | None = None) -> web.Response:
+def _plain(key: Code, detail: str | None = None, headers: dict[str, str] | None = None) -> HttpAnswer:
     outcome = OUTCOMES[key]
     text = f"{outcome.http_status} {outcome.title}: {detail or outcome.meaning}\n"
-    return web.Response(status=outcome.http_status, text=text, content_type="text/plain")
+    return HttpAnswer(outcome.http_status, text.encode(), "text/plain; charset=utf-8", headers or {})
 
 
-@web.middleware
-async def errors_as_plain_text(request: web.Request, handler):
-    """Map aiohttp's own HTTP errors to the outcome table; never let a traceback reach a client."""
-    try:
-        return await handler(request)
-    except web.HTTPRequestEntityTooLarge:
-        return _plain(HTTP_413_TOO_LARGE)
-    except web.HTTPNotFound:
-        return _plain(HTTP_404_NOT_FOUND)
-    except web.HTTPMethodNotAllowed:
-        return _plain(HTTP_405_METHOD)
-    except web.HTTPException:
-        raise
-    except Exception:  # noqa: BLE001
-        log.exception("unhandled error on %s", request.path)
-        return _plain(HTTP_500_INTERNAL)
+class _Date:
+    """The Date header's value, formatted once a second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._value = b""
+
+    def now(self) -> bytes:
+        second = int(time.time())
+        if second != self._second:
+            self._second, self._value = second, formatdate(second, usegmt=True).encode()
+        return self._value
 
 
-def _endpoint(service: str):
-    async def serve(request: web.Request) -> web.Response:
-        front = request.app[FRONT_DOOR]
-        limit = front.max_request_bytes
-        if request.content_length is not None and request.content_length > limit:
-            return _plain(HTTP_413_TOO_LARGE, f"request body of {request.content_length} bytes exceeds {limit}")
-        raw = await request.read()
-        answer: HttpAnswer = await process(front, service, raw)
-        headers = {**answer.headers, "X-Dccsim-Worker": _WORKER}
-        return web.Response(status=answer.status, body=answer.body, content_type=answer.content_type.split(";")[0],
-                            charset="utf-8", headers=headers)
-
-    return serve
+_DATE = _Date()
 
 
-def create_app(front: FrontDoor) -> web.Application:
-    app = web.Application(client_max_size=front.max_request_bytes + 1, middlewares=[errors_as_plain_text])
-    for service, path in SERVICES.items():
-        app.router.add_post(path, _endpoint(service))
-    app[FRONT_DOOR] = front
-    return app
+def _head(answer: HttpAnswer, keep_alive: bool, http10: bool) -> bytes:
+    content_type = answer.content_type.split(";")[0]
+    lines = [f"HTTP/1.1 {answer.status} {HTTPStatus(answer.status).phrase}",
+             f"Content-Type: {content_type}; charset=utf-8", f"Content-Length: {len(answer.body)}",
+             f"X-Dccsim-Worker: {_WORKER}", "Server: dccsim"]
+    lines += [f"{name}: {value}" for name, value in answer.headers.items()]
+    if not keep_alive:
+        lines.append("Connection: close")
+    elif http10:
+        lines.append("Connection: keep-alive")
+    return ("\r\n".join(lines) + "\r\nDate: ").encode() + _DATE.now() + b"\r\n\r\n"
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: parses requests as they arrive, answers them in order."""
+
+    def __init__(self, server: "FrontDoorServer"):
+        self._server = server
+        self._front = server.front
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._answers: deque[asyncio.Task] = deque()
+        self._paused = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self._url = b""
+        self._body: list[bytes] = []
+        self._size = 0
+        self._too_large = False
+        self._expect_continue = False
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        self._server.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._server.connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail("protocol upgrades are not offered")
+        except httptools.HttpParserError as exc:
+            self._fail(f"not an HTTP/1.1 request ({exc})")
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    # httptools' callbacks
+
+    def on_message_begin(self) -> None:
+        self._reset()
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        name = name.lower()
+        if name == b"content-length" and value.strip().isdigit() and int(value) > self._front.max_request_bytes:
+            self._too_large = True
+        elif name == b"expect" and value.strip().lower() == b"100-continue":
+            self._expect_continue = True
+
+    def on_headers_complete(self) -> None:
+        if self._expect_continue:
+            if self._too_large:     # refused before the client sends the body it announced, and hung up
+                self._queue(self._refusal_too_large(), False, False)
+                return
+            self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        if self._too_large:
+            return
+        self._size += len(body)
+        if self._size > self._front.max_request_bytes:
+            self._too_large, self._body = True, []
+        else:
+            self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._transport.is_closing():
+            return
+        keep_alive = self._parser.should_keep_alive()
+        http10 = self._parser.get_http_version() == "1.0"
+        method = self._parser.get_method()
+        path = self._url.split(b"?", 1)[0]
+        service = _BY_PATH.get(path)
+        if service is None:
+            work = _plain(HTTP_404_NOT_FOUND)
+        elif method != b"POST":
+            work = _plain(HTTP_405_METHOD, headers={"Allow": "POST"})
+        elif self._too_large:
+            work = self._refusal_too_large()
+        else:
+            work = self._process(service, b"".join(self._body))
+        self._queue(work, keep_alive, http10)
+
+    # answering
+
+    def _refusal_too_large(self) -> HttpAnswer:
+        limit = self._front.max_request_bytes
+        return _plain(HTTP_413_TOO_LARGE, f"request body exceeds {limit} bytes")
+
+    async def _process(self, service: str, raw: bytes) -> HttpAnswer:
+        try:
+            return await process(self._front, service, raw)
+        except Exception:  # noqa: BLE001 - process answers every request itself; this is the last guard
+            log.exception("unhandled error answering a request to %s", SERVICES[service])
+            return _plain(HTTP_500_INTERNAL)
+
+    def _queue(self, work, keep_alive: bool, http10: bool) -> None:
+        previous = self._answers[-1] if self._answers else None
+        task = asyncio.get_running_loop().create_task(self._send(work, previous, keep_alive, http10))
+        self._answers.append(task)
+        task.add_done_callback(self._sent)
+        if len(self._answers) >= _PIPELINED_MAX and not self._paused:
+            self._paused = True
+            self._transport.pause_reading()
+
+    async def _send(self, work, previous: asyncio.Task | None, keep_alive: bool, http10: bool) -> None:
+        if previous is not None:      # one request of a connection at a time, as a client sends them
+            await asyncio.wait((previous,))
+        answer = work if isinstance(work, HttpAnswer) else await work
+        if self._transport.is_closing():
+            return
+        self._transport.write(_head(answer, keep_alive, http10) + answer.body)
+        if not keep_alive:
+            self._transport.close()
+
+    def _sent(self, task: asyncio.Task) -> None:
+        self._answers.remove(task)
+        if self._paused and len(self._answers) < _PIPELINED_MAX // 2 and not self._transport.is_closing():
+            self._paused = False
+            self._transport.resume_reading()
+
+    def _fail(self, detail: str) -> None:
+        """What came is not HTTP the front door takes: answered (after what it owes) and hung up."""
+        if not self._transport.is_closing():
+            self._transport.pause_reading()
+            self._queue(_plain(HTTP_400_MALFORMED, detail), False, False)
+
+
+class FrontDoorServer:
+    """The DUIS web services of one process on ``host:port`` (the port shared with the other workers)."""
+
+    def __init__(self, front: FrontDoor):
+        self.front = front
+        self.connections: set[_Connection] = set()
+        self._server: asyncio.base_events.Server | None = None
+
+    async def start(self, host: str, port: int) -> None:
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: _Connection(self), host, port, reuse_port=True, reuse_address=True, backlog=1024)
+
+    @property
+    def addresses(self) -> list:
+        """The addresses listened on, as the sockets name them (``(host, port)`` for IPv4)."""
+        return [sock.getsockname() for sock in self._server.sockets] if self._server is not None else []
+
+    async def cleanup(self) -> None:
+        """Stop listening and close the connections (what was being answered is still logged)."""
+        if self._server is not None:
+            self._server.close()
+        for connection in list(self.connections):
+            connection.close()
+        if self._server is not None:
+            await self._server.wait_closed()

@@ -11,6 +11,7 @@ from dccsim.db.database import Database
 from dccsim.delivery.message_log import MessageLog
 from dccsim.duis.ids import RequestId
 from dccsim.duis.xmldsig import DuisSigner
+from dccsim.frontdoor.traffic import Admissions
 from dccsim.handlers.context import Services
 from dccsim.inventory.cached import Inventory
 from dccsim.runtime.releases import ReleaseProfile
@@ -36,6 +37,7 @@ class FrontDoor:
     dcc_entity_id: str
     message_log: MessageLog
     services: Services
+    admissions: Admissions          # traffic management and the RequestID counter rule
 
 
 @dataclass

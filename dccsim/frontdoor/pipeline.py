@@ -22,10 +22,10 @@ from dccsim.duis.namespaces import sr
 from dccsim.duis.outcomes import (E12, E13, HTTP_400_SCHEMA, HTTP_401_SIGNATURE, HTTP_413_TOO_LARGE,
                                   HTTP_500_INTERNAL, HTTP_501_NOT_IMPLEMENTED, HTTP_503_UNAVAILABLE, Code,
                                   DuisRejection)
-from dccsim.duis.responses import BodyFiller, service_response
+from dccsim.duis.responses import BodyFiller, service_response, service_response_bytes
 from dccsim.duis.safexml import content_only, parse_request
 from dccsim.duis.xsd import validate
-from dccsim.frontdoor import access, traffic
+from dccsim.frontdoor import access
 from dccsim.frontdoor.context import Arrival, FrontDoor
 from dccsim.handlers.context import ServiceRequest
 from dccsim.handlers.table import HANDLERS, Reply, Target
@@ -55,7 +55,7 @@ async def process(front: FrontDoor, service: str, raw: bytes) -> HttpAnswer:
     arrival = Arrival(service=service, raw=raw, received_at=front.clock.now())
     try:
         reply = await _stages(front, arrival)
-        answer = _signed(front, arrival, reply.code, reply.fill)
+        answer = _signed(front, arrival, reply.code, reply.fill, reply.content)
     except DuisRejection as rejection:
         answer = _rejected(front, arrival, rejection)
     except Exception:  # noqa: BLE001 - the client gets a clean 500, the log gets the trace
@@ -84,7 +84,7 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
         front.smki.check_validity(credential, strict=front.strict_validity, now=arrival.received_at)
     except CertificateExpired as exc:
         raise DuisRejection(HTTP_401_SIGNATURE, str(exc)) from None
-    xmldsig.verify(root, credential.certificate)
+    xmldsig.verify(root, credential.certificate, detach=True)    # nothing past this point reads the signature
     content_only(root)
     signer = credential.entity_id
 
@@ -95,9 +95,9 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
     requested = CATALOGUE.get(arrival.variant)
     # Traffic management (429) and the RequestID counter rule in one round trip. A Signed Pre-Command
     # reuses the RequestID of its transform request: the counter rule was applied there.
-    await traffic.admit(front.db.bookkeeping, originator=request_id.originator, counter=request_id.counter,
-                        managed=front.release.traffic_management and not (requested is not None and requested.priority),
-                        system_rps=front.system_capacity_rps, advance_counter=command_variant not in (5, 6, 7))
+    await front.admissions.admit(originator=request_id.originator, counter=request_id.counter,
+                                 managed=front.release.traffic_management and not (requested is not None and requested.priority),
+                                 advance_counter=command_variant not in (5, 6, 7))
 
     if CV_WEB_SERVICE.get(command_variant) != arrival.service:
         raise DuisRejection(E13, f"CommandVariant {command_variant} is not served by the "
@@ -145,9 +145,9 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
         request_id_text=arrival.request_id_text, request_id=request_id, command_variant=command_variant,
         service_reference=arrival.service_reference, variant=arrival.variant, spec=spec, user=user,
         acting_roles=acting_roles, body_element=body_child, body=body, device=device)
+    if entry.read_only:
+        return await entry.func(request, front.db.pool, front.services)
     async with front.db.pool.acquire() as conn:
-        if entry.read_only:
-            return await entry.func(request, conn, front.services)
         async with conn.transaction():
             return await entry.func(request, conn, front.services)
 
@@ -196,25 +196,23 @@ def _target_device_id(request_id: RequestId, body: dict[str, Any], target: Targe
     return None
 
 
-def _signed(front: FrontDoor, arrival: Arrival, code: Code, fill: BodyFiller | None) -> HttpAnswer:
+def _signed(front: FrontDoor, arrival: Arrival, code: Code, fill: BodyFiller | None = None,
+            content: bytes = b"") -> HttpAnswer:
     response_id = arrival.request_id.response_id() if code.startswith(("I", "W")) else None
-    document = service_response(
-        schema_version=arrival.schema_version,
-        code=code,
-        service_reference=arrival.service_reference,
-        service_reference_variant=arrival.variant,
-        request_id=arrival.request_id_text,
-        response_id=response_id,
-        fill=fill,
-        moment=front.clock.now(),
-    )
-    return HttpAnswer(200, front.signer.sign_to_bytes(document), response_code=code)
+    common = dict(schema_version=arrival.schema_version, code=code, service_reference=arrival.service_reference,
+                  service_reference_variant=arrival.variant, request_id=arrival.request_id_text,
+                  response_id=response_id, moment=front.clock.now())
+    if fill is None:
+        body = front.signer.sign_canonical_to_bytes(service_response_bytes(**common, content=content))
+    else:
+        body = front.signer.sign_to_bytes(service_response(**common, fill=fill))
+    return HttpAnswer(200, body, response_code=code)
 
 
 def _rejected(front: FrontDoor, arrival: Arrival, rejection: DuisRejection) -> HttpAnswer:
     outcome = rejection.outcome
     if outcome.duis_response and arrival.request_id is not None:
-        return _signed(front, arrival, rejection.code, None)
+        return _signed(front, arrival, rejection.code)
     text = f"{outcome.http_status} {outcome.title}: {rejection.detail}\n".encode()
     return HttpAnswer(outcome.http_status, text, "text/plain; charset=utf-8", dict(rejection.headers),
                       response_code=None)

@@ -28,81 +28,98 @@ How the simulator models it:
   Neither source above lists the priority Service Requests; that list is the project's reading of the
   modification's intent and is pinned by a test so that a change to it is deliberate.
 
-The bucket rows, the allocation (read from ``dcc_user`` in the same statement, so a change made with
+The bucket rows, the allocation (read from ``dcc_user`` in the same call, so a change made with
 ``dccsim users set-capacity`` applies to the very next request in every worker) and the originator's
-RequestID counter are all handled by one SQL statement: any number of workers sharing the database keep
-each User within its allocation, and a throttled request does not consume its RequestID counter, so the
-same signed request can be sent again after Retry-After.
+RequestID counter are all handled by one SQL function, ``admit_requests``
+(``schemas/migrations/0013_admit_requests.sql``): any number of workers sharing the database keep each User
+within its allocation, and a throttled request does not consume its RequestID counter, so the same signed
+request can be sent again after Retry-After. The requests that reach a process's front door at the same
+moment are decided in one call of it — one round trip, one transaction — each exactly as it would be alone.
 """
 from __future__ import annotations
 
+import asyncio
 import math
+from dataclasses import dataclass
 
 import asyncpg
 
 from dccsim.duis.outcomes import HTTP_400_REQUEST_ID, HTTP_429_TOO_MANY, DuisRejection
 
 SYSTEM_BUCKET = "*system*"
-
-# $1 originator, $2 counter, $3 managed (traffic management applies to this request), $4 system rps,
-# $5 system burst, $6 advance the counter (False for a Signed Pre-Command, which reuses its RequestID).
-# Take a token from a bucket refilled at its rps up to its burst; RETURNING a row only when one was there.
-_TAKE = """
-    INSERT INTO rate_bucket AS b (user_id, tokens, updated_at, rps, burst)
-    SELECT {source}
-    ON CONFLICT (user_id) DO UPDATE SET
-        tokens = LEAST(EXCLUDED.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rps) - 1,
-        updated_at = clock_timestamp(), rps = EXCLUDED.rps, burst = EXCLUDED.burst
-    WHERE LEAST(EXCLUDED.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * EXCLUDED.rps) >= 1
-    RETURNING 1
-"""
-
-_ADMIT = """
-WITH usr_cap AS (
-    SELECT capacity_rps AS rps,
-           COALESCE(capacity_burst::float8, GREATEST(1.0, ceil(capacity_rps))) AS burst
-    FROM dcc_user WHERE entity_id = $1 AND capacity_rps IS NOT NULL AND $3
-),
-sys AS ({take_system}),
-usr AS ({take_user}),
-verdict AS (
-    SELECT EXISTS (SELECT 1 FROM usr_cap) AND NOT EXISTS (SELECT 1 FROM usr)
-           AND ($4::float8 IS NULL OR NOT EXISTS (SELECT 1 FROM sys)) AS throttled
-),
-ctr AS (
-    INSERT INTO request_counter (originator, last_counter)
-    SELECT $1, $2 FROM verdict WHERE NOT throttled AND $6
-    ON CONFLICT (originator) DO UPDATE SET last_counter = EXCLUDED.last_counter, updated_at = now()
-        WHERE request_counter.last_counter < EXCLUDED.last_counter
-    RETURNING 1
-)
-SELECT v.throttled,
-       EXISTS (SELECT 1 FROM ctr) AS advanced,
-       (SELECT c.rps FROM usr_cap c) AS rps,
-       (SELECT c.burst FROM usr_cap c) AS burst,
-       (SELECT LEAST(c.burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * c.rps)
-        FROM rate_bucket b, usr_cap c WHERE b.user_id = $1) AS level,
-       (SELECT last_counter FROM request_counter WHERE originator = $1) AS last_counter
-FROM verdict v
-""".format(take_system=_TAKE.format(source="$7, $5 - 1, clock_timestamp(), $4, $5 WHERE $4::float8 IS NOT NULL"),
-           take_user=_TAKE.format(source="$1, burst - 1, clock_timestamp(), rps, burst FROM usr_cap"))
+_ADMIT_GROUP = "SELECT * FROM admit_requests($1::text[], $2::numeric[], $3::boolean[], $4::boolean[], $5, $6, $7)"
+MAX_GROUP = 256
 
 
 def burst_of(rps: float, burst: int | None) -> float:
     return float(burst) if burst else max(1.0, float(math.ceil(rps)))
 
 
-async def admit(pool: asyncpg.Pool, *, originator: str, counter: int, managed: bool, system_rps: float | None,
-                advance_counter: bool) -> None:
-    """Apply traffic management (when ``managed``: the release has it and the request is not a priority
-    one) and the RequestID counter rule to one request, in one round trip on ``pool``.
+@dataclass(frozen=True)
+class _Asking:
+    originator: str
+    counter: int
+    managed: bool
+    advance_counter: bool
 
-    Raises ``DuisRejection(HTTP_429_TOO_MANY)`` with a Retry-After when the originator is throttled
-    (its counter is then left alone), ``DuisRejection(HTTP_400_REQUEST_ID)`` when the counter does not
-    increase."""
-    system_burst = burst_of(system_rps, None) if system_rps else None
-    row = await pool.fetchrow(_ADMIT, originator, counter, managed, system_rps, system_burst, advance_counter,
-                              SYSTEM_BUCKET)
+
+class Admissions:
+    """Traffic management and the RequestID counter rule for one process's front door.
+
+    Requests that ask at the same moment (in one turn of the event loop, or while the previous group is in
+    the database) are decided together in one round trip; each gets the verdict it would have got alone."""
+
+    def __init__(self, pool: asyncpg.Pool, system_rps: float | None):
+        self._pool = pool
+        self._system_rps = system_rps
+        self._system_burst = burst_of(system_rps, None) if system_rps else None
+        self._waiting: list[tuple[_Asking, asyncio.Future]] = []
+        self._drainer: asyncio.Task | None = None
+
+    async def admit(self, *, originator: str, counter: int, managed: bool, advance_counter: bool) -> None:
+        """Apply traffic management (when ``managed``: the release has it and the request is not a priority
+        one) and the RequestID counter rule to one request.
+
+        Raises ``DuisRejection(HTTP_429_TOO_MANY)`` with a Retry-After when the originator is throttled
+        (its counter is then left alone), ``DuisRejection(HTTP_400_REQUEST_ID)`` when the counter does not
+        increase."""
+        loop = asyncio.get_running_loop()
+        verdict = loop.create_future()
+        self._waiting.append((_Asking(originator, counter, managed, advance_counter), verdict))
+        if self._drainer is None:
+            self._drainer = loop.create_task(self._drain())
+        _judge(originator, counter, advance_counter, await verdict)
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+                try:
+                    rows = await self._pool.fetch(
+                        _ADMIT_GROUP, [a.originator for a, _ in group], [a.counter for a, _ in group],
+                        [a.managed for a, _ in group], [a.advance_counter for a, _ in group],
+                        self._system_rps, self._system_burst, SYSTEM_BUCKET)
+                except asyncio.CancelledError:
+                    for _, verdict in group:
+                        verdict.cancel()
+                    raise
+                except Exception as exc:  # noqa: BLE001 - every request of the group gets the error
+                    for _, verdict in group:
+                        if not verdict.done():
+                            verdict.set_exception(exc)
+                    continue
+                for row in rows:
+                    verdict = group[row["place"] - 1][1]
+                    if not verdict.done():
+                        verdict.set_result(row)
+        finally:
+            self._drainer = None
+            left, self._waiting = self._waiting, []      # only when cancelled (the process is stopping)
+            for _, verdict in left:
+                verdict.cancel()
+
+
+def _judge(originator: str, counter: int, advance_counter: bool, row: asyncpg.Record) -> None:
     if row["throttled"]:
         rps, level = row["rps"], row["level"] or 0.0
         wait = max(1, math.ceil((1.0 - level) / rps)) if rps > 0 else 60

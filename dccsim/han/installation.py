@@ -8,10 +8,7 @@ Control Broker on the User's behalf (GBCS: the device holds no cell for that Use
 """
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
-
-from cryptography import x509
 
 from devices import CellSpec, Cell, DeviceState, Role, installation, kind_of, state_codec
 from dccsim.han.identities import device_credentials
@@ -36,7 +33,9 @@ async def _premises_party(conn, device: Device, roles: tuple[str, ...]) -> str |
 
 async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
     """The entity each of the device's trust-anchor roles names: {role: entity id}."""
-    parties = await repo.parties(conn, device.device_id)
+    wanted = {cell_role for cell_role, _ in kind_of(device.device_type).cells}
+    internal = {role: estate_role for role, estate_role in _INTERNAL_ROLE.items() if role in wanted}
+    parties, holders = await repo.parties_and_role_holders(conn, device.device_id, set(internal.values()))
     found: dict[Role, str] = {Role.ACB: acb}
     supplier = next((parties[r] for r in SUPPLIER_PARTY.get(device.device_type, ()) if r in parties), None)
     if supplier is None and device.device_type not in SUPPLIER_PARTY:
@@ -46,12 +45,9 @@ async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
     operator = next((parties[r] for r in NETWORK_OPERATOR_PARTY.get(device.device_type, ()) if r in parties), None)
     if operator:
         found[Role.NETWORK_OPERATOR] = operator
-    wanted = {cell_role for cell_role, _ in kind_of(device.device_type).cells}
-    if wanted & set(_INTERNAL_ROLE):
-        for user in await repo.list_users(conn):
-            for role, estate_role in _INTERNAL_ROLE.items():
-                if estate_role in user.roles and role in wanted:
-                    found.setdefault(role, user.entity_id)
+    for role, estate_role in internal.items():
+        if estate_role in holders:
+            found.setdefault(role, holders[estate_role])
     return {role: entity for role, entity in found.items() if role in wanted}
 
 
@@ -80,14 +76,6 @@ async def _premises_party_in(inventory: InventoryView, device: Device, roles: tu
     return None
 
 
-@functools.lru_cache(maxsize=1024)     # the organisations' certificates, met at every device's installation
-def _key_identifier(certificate: x509.Certificate) -> bytes:
-    try:
-        return certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest[:8]
-    except x509.ExtensionNotFound:
-        return x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).digest[:8]
-
-
 def cells_for(identities: "Identities", entities: dict[Role, str], device_type: str,
               only: list[CellSpec] | None = None) -> list[Cell]:
     """The device's cells: each (role, usage) of its type (or of ``only``) whose Remote Party has such a
@@ -97,18 +85,9 @@ def cells_for(identities: "Identities", entities: dict[Role, str], device_type: 
         if only is not None and (role, usage) not in only:
             continue
         entity = entities.get(role)
-        if role == Role.ROOT:
-            root = identities.smki.authorities.get("root")
-            if root is not None:
-                found.append(installation.make_cell(role, usage, "0000000000000000",
-                                                     root.certificate.public_key(),
-                                                     _key_identifier(root.certificate)))
-            continue
-        credential = identities.smki.gbcs(entity, usage) if entity else None
-        if credential is None:
-            continue
-        found.append(installation.make_cell(role, usage, entity, credential.certificate.public_key(),
-                                             _key_identifier(credential.certificate)))
+        made = identities.cell(role, usage, entity) if entity or role == Role.ROOT else None
+        if made is not None:
+            found.append(made)
     return found
 
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import fields
 from operator import attrgetter
+from typing import Iterable
 
 from lxml import etree
 
 from dccsim.duis.ids import dashed, normalise_eui
 from dccsim.duis.namespaces import SR, sr
 from dccsim.duis.outcomes import E080201, E080405, E11, I0, I99, DuisRejection
-from dccsim.duis.responses import add
+from dccsim.duis.responses import add, canonical_content
 from dccsim.db.connection import DccConnection
 from dccsim.handlers.completion import respond_when_done
 from dccsim.handlers.context import ServiceRequest, Services
-from dccsim.handlers.registry import Reply, Target, handles
+from dccsim.handlers.registry import Reads, Reply, Target, handles
 from dccsim.han.dcc_alerts import device_leaves, enqueue_all
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
@@ -34,23 +35,23 @@ _DUIS_DEVICE_TYPE = {"APC": "HCALCS", "Type2": "CAD"}
 # of a SMETS1 device is read, and added to the key), and its CPL status.
 _entry_fields = attrgetter(*(f.name for f in fields(Device) if f.name != "attributes"))
 _ENTRIES_KEPT = 4096
-_entries: OrderedDict[tuple, etree._Element] = OrderedDict()
+_entries: OrderedDict[tuple, bytes] = OrderedDict()
 
 
-def inventory_entry(parent: etree._Element, device: Device, cpl_status: str | None) -> None:
-    """Append one ``sr:Device`` in the element order of sr:Device.
+def inventory_entry(device: Device, cpl_status: str | None) -> bytes:
+    """One ``sr:Device`` in the element order of sr:Device, in the canonical form it has in a Response.
 
-    Entries are rendered once per content and copied from then on (copying a rendered entry costs a fraction
-    of building it again), the most recently used ``_ENTRIES_KEPT`` of them kept."""
+    Entries are rendered once per content and reused from then on, the most recently used ``_ENTRIES_KEPT``
+    of them kept."""
     key = (_entry_fields(device), cpl_status, profile_of(device).name if is_smets1(device) else None)
     entry = _entries.get(key)
     if entry is None:
-        entry = _entries[key] = _render_entry(device, cpl_status)
+        entry = _entries[key] = canonical_content(_render_entry(device, cpl_status))
         if len(_entries) > _ENTRIES_KEPT:
             _entries.popitem(last=False)
     else:
         _entries.move_to_end(key)
-    parent.append(entry.__deepcopy__(None))
+    return entry
 
 
 def _render_entry(device: Device, cpl_status: str | None) -> etree._Element:
@@ -102,19 +103,48 @@ def _cpl_word(status: str | None) -> str | None:
     return "Active" if status == "Current" else "Withdrawn"
 
 
+def _unique(found: Iterable[tuple[Device, str | None]]) -> list[tuple[Device, str | None]]:
+    """Each device once, where it first comes."""
+    unique: dict[str, tuple[Device, str | None]] = {}
+    for device, status in found:
+        unique.setdefault(device.device_id, (device, status))
+    return list(unique.values())
+
+
 async def _with_cpl(inventory: Inventory, device_ids: list[str]) -> list[tuple[Device, str | None]]:
-    found: dict[str, tuple[Device, str | None]] = {}
-    for device_id in device_ids:
-        for device, status in await inventory.premises_with_cpl(device_id):
-            found.setdefault(device.device_id, (device, status))
-    return list(found.values())
+    return _unique([pair for device_id in device_ids for pair in await inventory.premises_with_cpl(device_id)])
+
+
+def _content(found: Iterable[tuple[Device, str | None]]) -> bytes:
+    entries = b"".join(inventory_entry(device, _cpl_word(status)) for device, status in found)
+    return b"<sr:DSPInventory>" + entries + b"</sr:DSPInventory>"
+
+
+# The answer to 8.2 by DeviceID, kept for the premises tuple the inventory cache holds (by its identity: the
+# tuple is kept with it, so its id is not reused while kept); a change to the inventory makes a new tuple.
+_PREMISES_KEPT = 1024
+_by_premises: OrderedDict[int, tuple[tuple, bytes]] = OrderedDict()
+
+
+async def _premises_content(inventory: Inventory, device_id: str) -> bytes | None:
+    premises = await inventory.premises_with_cpl(device_id)
+    kept = _by_premises.get(id(premises))
+    if kept is not None and kept[0] is premises:
+        _by_premises.move_to_end(id(premises))
+        return kept[1]
+    found = _unique(premises)
+    content = _content(found[:MAX_INVENTORY_DEVICES]) if found else None
+    _by_premises[id(premises)] = (premises, content)
+    if len(_by_premises) > _PREMISES_KEPT:
+        _by_premises.popitem(last=False)
+    return content
 
 
 @handles("8.2", target=Target.NONE, read_only=True)
-async def read_inventory(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
+async def read_inventory(ctx: ServiceRequest, conn: Reads, services: Services) -> Reply:
     body = ctx.body
     if "DeviceID" in body:
-        found = await _with_cpl(services.inventory, [normalise_eui(str(body["DeviceID"]))])
+        content = await _premises_content(services.inventory, normalise_eui(str(body["DeviceID"])))
     else:
         if "MPxN" in body:
             matches = await repo.find_devices(conn, mpxn=str(body["MPxN"]))
@@ -125,16 +155,10 @@ async def read_inventory(ctx: ServiceRequest, conn: DccConnection, services: Ser
             matches = await repo.find_devices(conn, postcode=str(prop.get("PostCode")),
                                               address_identifier=str(prop.get("AddressIdentifier")))
         found = await _with_cpl(services.inventory, [d.device_id for d in matches])
-    if not found:
+        content = _content(found[:MAX_INVENTORY_DEVICES]) if found else None
+    if content is None:
         raise DuisRejection(E080201, "no device in the Smart Metering Inventory matches")
-    found = found[:MAX_INVENTORY_DEVICES]
-
-    def fill(message):
-        inventory = add(message, "DSPInventory")
-        for device, status in found:
-            inventory_entry(inventory, device, _cpl_word(status))
-
-    return Reply(I0, fill)
+    return Reply(I0, content=content)
 
 
 @handles("8.3")

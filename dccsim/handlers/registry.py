@@ -5,6 +5,8 @@ import enum
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+import asyncpg
+
 from dccsim.db.connection import DccConnection
 from dccsim.duis.outcomes import E11, Code
 from dccsim.duis.responses import BodyFiller
@@ -21,11 +23,17 @@ class Target(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Reply:
-    """What a handler decided: the response code and how to fill the ResponseMessage."""
+    """What a handler decided: the response code and how to fill the ResponseMessage — with ``fill`` on a
+    tree, or with ``content``, the SR-specific children already in canonical form
+    (``dccsim.duis.responses.service_response_bytes``)."""
 
     code: Code
     fill: BodyFiller | None = None
+    content: bytes = b""
 
+
+Reads = DccConnection | asyncpg.Pool
+"""What a read-only handler runs its statements on (``fetch``, ``fetchrow``, ``fetchval``): the pool."""
 
 Handler = Callable[[ServiceRequest, DccConnection, Services], Awaitable[Reply]]
 
@@ -49,7 +57,8 @@ def handles(*variants: str, target: Target = Target.BODY, device_must_exist: boo
 
     ``type_error`` is the response code when the target device's type does not fit the SR
     (E11 in general; some SRs name their own, e.g. E081401 for 8.14.x). ``read_only`` handlers run
-    without a transaction (their connection reads what is committed).
+    without a transaction and hold no connection: what they are given as ``conn`` is the pool, each of their
+    statements reading what is committed on a pooled connection of its own (``Reads``).
     """
 
     def register(func: Handler) -> Handler:

@@ -51,14 +51,22 @@ class Inventory:
             Cache("devices", (INVENTORY,), max_entries=PER_DEVICE))
         self._parties: Cache[str, dict[str, str]] = caches.add(
             Cache("device parties", (INVENTORY,), max_entries=PER_DEVICE))
-        self._premises: Cache[str, list[tuple[Device, str | None]]] = caches.add(
+        self._premises: Cache[str, tuple[tuple[Device, str | None], ...]] = caches.add(
             Cache("premises with CPL statuses", (INVENTORY,), max_entries=PER_DEVICE))
         self._users: Cache[str, User | None] = caches.add(Cache("users", (INVENTORY,)))
 
     # --- reads ------------------------------------------------------------------------------------
 
     async def device(self, device_id: str) -> Device | None:
-        return await self._devices.get(device_id, lambda: repo.get_device(self.pool, device_id))
+        return await self._devices.get(device_id, lambda: self._device_and_parties(device_id))
+
+    async def _device_and_parties(self, device_id: str) -> Device | None:
+        """Read a device and keep its parties too (whoever reads a device reads its parties next)."""
+        generation = self._parties.generation
+        device, parties = await repo.get_device_with_parties(self.pool, device_id)
+        if device is not None:
+            self._parties.put(device_id, parties, generation)
+        return device
 
     async def parties(self, device_id: str) -> dict[str, str]:
         return dict(await self._parties.get(device_id, lambda: repo.parties(self.pool, device_id)))
@@ -66,8 +74,13 @@ class Inventory:
     async def premises_devices(self, device: Device) -> list[Device]:
         return await repo.premises_devices(self.pool, device)
 
-    async def premises_with_cpl(self, device_id: str) -> list[tuple[Device, str | None]]:
-        return list(await self._premises.get(device_id, lambda: repo.premises_with_cpl(self.pool, device_id)))
+    async def premises_with_cpl(self, device_id: str) -> tuple[tuple[Device, str | None], ...]:
+        """The device's premises with each device's CPL status: the same tuple for as long as the cache keeps
+        it, so that what is made of it may be kept by its identity."""
+        return await self._premises.get(device_id, lambda: self._load_premises(device_id))
+
+    async def _load_premises(self, device_id: str) -> tuple[tuple[Device, str | None], ...]:
+        return tuple(await repo.premises_with_cpl(self.pool, device_id))
 
     async def user(self, entity_id: str) -> User | None:
         return await self._users.get(entity_id, lambda: repo.get_user(self.pool, entity_id))

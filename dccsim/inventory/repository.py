@@ -78,6 +78,17 @@ async def get_device(conn: Conn, device_id: str) -> Device | None:
     return _device(row) if row else None
 
 
+async def get_device_with_parties(conn: Conn, device_id: str) -> tuple[Device | None, dict[str, str]]:
+    """A device and its responsible parties ({role: entity id}, as ``parties``), in one statement."""
+    row = await conn.fetchrow(
+        "SELECT d.*, p.roles AS party_roles, p.entities AS party_entities FROM device d "
+        "LEFT JOIN LATERAL (SELECT array_agg(role) AS roles, array_agg(entity_id) AS entities FROM device_party "
+        "WHERE device_party.device_id = d.device_id) p ON true WHERE d.device_id = $1", device_id)
+    if row is None:
+        return None, {}
+    return _device(row), dict(zip(row["party_roles"] or (), row["party_entities"] or ()))
+
+
 async def find_devices(conn: Conn, *, mpxn: str | None = None, uprn: str | None = None,
                        postcode: str | None = None, address_identifier: str | None = None,
                        chf_id: str | None = None) -> list[Device]:
@@ -172,6 +183,18 @@ async def delete_device(conn: Conn, device_id: str) -> None:
 async def parties(conn: Conn, device_id: str) -> dict[str, str]:
     rows = await conn.fetch("SELECT role, entity_id FROM device_party WHERE device_id = $1", device_id)
     return {r["role"]: r["entity_id"] for r in rows}
+
+
+async def parties_and_role_holders(conn: Conn, device_id: str,
+                                   roles: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """A device's parties (as ``parties``) and, for each of the users' ``roles``, the first user (by entity id)
+    that holds it ({role: entity id}), in one statement."""
+    rows = await conn.fetch(
+        "SELECT false AS holder, role, entity_id FROM device_party WHERE device_id = $1 UNION ALL "
+        "(SELECT DISTINCT ON (role) true, role, entity_id FROM dcc_user CROSS JOIN LATERAL unnest(roles) AS role "
+        "WHERE role = ANY($2::text[]) ORDER BY role, entity_id)", device_id, list(roles))
+    parties = {r["role"]: r["entity_id"] for r in rows if not r["holder"]}
+    return parties, {r["role"]: r["entity_id"] for r in rows if r["holder"]}
 
 
 async def set_party(conn: Conn, device_id: str, role: str, entity_id: str) -> None:

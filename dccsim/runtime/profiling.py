@@ -27,19 +27,22 @@ FRONT_DOOR_STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("parse (safe parser)", (("duis/safexml.py", "parse_request"),)),
     ("XSD validation", (("duis/xsd.py", "validate"),)),
     ("request signature (c14n, hash, ECDSA verify)", (("duis/xmldsig.py", "verify"),)),
-    ("traffic management and RequestID counter (DB)", (("frontdoor/traffic.py", "admit"),)),
-    ("response build (lxml tree)", (("duis/responses.py", "service_response"),)),
-    ("response sign (c14n, hash, ECDSA sign)", (("duis/xmldsig.py", "sign_to_bytes"),)),
+    ("traffic management and RequestID counter, waiting for its group", (("frontdoor/traffic.py", "admit"),)),
+    ("response build (as canonical text, or an lxml tree)", (("duis/responses.py", "service_response_bytes"),
+                                                             ("duis/responses.py", "service_response"))),
+    ("response sign (c14n, hash, ECDSA sign)", (("duis/xmldsig.py", "sign_to_bytes"),
+                                                ("duis/xmldsig.py", "sign_canonical_to_bytes"))),
     ("message log, queueing", (("frontdoor/pipeline.py", "_log"),)),
     ("device SR handler (GBCS command built, MAC'd, its job queued)",
      (("handlers/device_commands.py", "device_request"),)),
 )
 PROCESS = (("frontdoor/pipeline.py", "process"),)
-# aiohttp runs each request's handler as a task of its own (``_handle_request``), the connection's loop
-# (``start``) and the parser's feed (``data_received``) apart from it.
-HTTP = (("aiohttp/web_protocol.py", "data_received"), ("aiohttp/web_protocol.py", "start"),
-        ("aiohttp/web_protocol.py", "_handle_request"))
+# The front door's HTTP/1.1 (``dccsim.frontdoor.app``): the parser's feed (``data_received``, with the request
+# handed on from its callbacks) and each answer's task (``_send``, which awaits ``process``).
+HTTP = (("frontdoor/app.py", "data_received"), ("frontdoor/app.py", "_send"))
 BACKGROUND_STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    # The requests that ask at the same moment go to the database in one round trip, from a task of its own.
+    ("traffic management and RequestID counter, the group's round trip (DB)", (("frontdoor/traffic.py", "_drain"),)),
     ("message log, COPY to PostgreSQL", (("delivery/message_log.py", "_run"),)),
     # The job's device work runs in a task of its own (shielded from the caller's timeout).
     ("device job (GBCS both ways, the device, its DB transaction)", (("han/job_runner.py", "_process"),
@@ -79,7 +82,7 @@ def stage_split(folder: Path) -> tuple[dict[str, float], float]:
     split = {name: _cumulative(stats, functions) for name, functions in FRONT_DOOR_STAGES}
     process = _cumulative(stats, PROCESS)
     split["front door, the rest (header, access control, inventory, 8.2 handler)"] = process - sum(split.values())
-    split["HTTP (aiohttp), less the front door"] = _cumulative(stats, HTTP) - process
+    split["HTTP, less the front door"] = _cumulative(stats, HTTP) - process
     split.update((name, _cumulative(stats, functions)) for name, functions in BACKGROUND_STAGES)
     split["everything else (event loop, timers, caches, start-up)"] = total - sum(split.values())
     return split, total

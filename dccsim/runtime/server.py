@@ -27,7 +27,7 @@ except ImportError:     # not on Windows (pyproject): plain asyncio
 from dccsim.runtime.admin import create_admin_app
 from dccsim.runtime.profiling import profiled
 from dccsim.runtime.settings import Settings
-from dccsim.frontdoor.app import SERVICES, create_app
+from dccsim.frontdoor.app import SERVICES, FrontDoorServer
 from dccsim.runtime.simulator import Simulator, prepare_state, start_simulator
 from dccsim.smki.folders import export_folder
 from dccsim.smki.service import RETRIEVE_PATH, SEARCH_PATH, SmkiRepository, create_smki_app
@@ -37,12 +37,13 @@ log = logging.getLogger(__name__)
 _NAMES = {"S": "send command", "T": "transform", "D": "non-device"}
 
 
-async def start_sites(sim: Simulator, *, admin: bool = True) -> list[web.AppRunner]:
-    """Start the DUIS site, the SMKI repository site (and the admin site); return the runners to clean up."""
-    runners = []
+async def start_sites(sim: Simulator, *, admin: bool = True) -> list[web.AppRunner | FrontDoorServer]:
+    """Start the DUIS services, the SMKI repository site (and the admin site); return what to clean up."""
+    front_door = FrontDoorServer(sim.front_door)
+    await front_door.start(sim.settings.host, sim.settings.port)
+    runners: list[web.AppRunner | FrontDoorServer] = [front_door]
     repository = SmkiRepository(sim.db.pool, sim.clock.now, sim.settings.strict_validity, sim.smki.derived)
-    sites = [(create_app(sim.front_door), sim.settings.host, sim.settings.port),
-             (create_smki_app(repository), sim.settings.host, sim.settings.smki_port)]
+    sites = [(create_smki_app(repository), sim.settings.host, sim.settings.smki_port)]
     if admin:
         sites.append((create_admin_app(sim), sim.settings.admin_host, sim.settings.admin_port))
     for app, host, port in sites:

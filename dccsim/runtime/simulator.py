@@ -22,6 +22,7 @@ from dccsim.duis.xmldsig import DuisSigner
 from dccsim.duis.xsd import load_schema
 from dccsim.estate import demo_estate_path, estate_identities, load_estate_file
 from dccsim.frontdoor.context import FrontDoor
+from dccsim.frontdoor.traffic import Admissions
 from dccsim.han.context import HanContext
 from dccsim.han.identities import Identities, enrol_small_inventory
 from dccsim.han.job_queue import JobQueue
@@ -161,7 +162,8 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
         max_request_bytes=settings.max_request_bytes, strict_validity=settings.strict_validity,
         system_capacity_rps=settings.system_capacity_rps, schema=load_schema(Path(settings.duis_xsd)), smki=smki,
         inventory=inventory, db=db, clock=clock, release=release, signer=signer, dcc_entity_id=DCC_ENTITY_ID,
-        message_log=message_log, services=services)
+        message_log=message_log, services=services,
+        admissions=Admissions(db.bookkeeping, settings.system_capacity_rps))
     await caches.watch(listener)
     await SmkiFollower(db.pool, smki, caches, db.backend_pids).watch(listener)
     if clock.mode is ClockMode.SIMULATED:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -82,6 +83,15 @@ class Credential:
     @property
     def serial(self) -> int:
         return self.certificate.serial_number
+
+    @property
+    def validity(self) -> tuple[datetime, datetime]:
+        """The certificate's validity period (not before, not after), in UTC."""
+        return self.certificate.not_valid_before_utc, self.certificate.not_valid_after_utc
+
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        """The credential's public key (what its certificate certifies)."""
+        return self.certificate.public_key()
 
     @property
     def issuer_rfc4514(self) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from typing import Callable
@@ -20,7 +21,11 @@ _ATTR_ALIASES = {"2.5.4.3": "CN", "2.5.4.11": "OU", "2.5.4.10": "O", "2.5.4.6": 
 
 def issuer_key(name: str | x509.Name) -> frozenset[tuple[str, str]]:
     """A canonical form of a distinguished name: RDN order, spacing and attribute-name case ignored."""
-    text = name.rfc4514_string() if isinstance(name, x509.Name) else name
+    return _text_key(name.rfc4514_string() if isinstance(name, x509.Name) else name)
+
+
+@functools.lru_cache(maxsize=1024)     # a request names its signer's issuer: the same few names over and over
+def _text_key(text: str) -> frozenset[tuple[str, str]]:
     pairs = set()
     for part in re.split(r"(?<!\\)[,+]", text):
         if "=" not in part:
@@ -127,6 +132,13 @@ class CredentialStore:
         prepayment key), or None."""
         return self._pick((entity_id, usage), now)
 
+    def holds(self, entity_id: str, usage: str) -> bool:
+        """Whether ``gbcs(entity_id, usage)`` has a credential to give, told without deriving one."""
+        ranked = self._ranked.get((entity_id, usage))
+        if ranked:
+            return any(self.usable(c) for c in ranked)
+        return self.derived is not None and self.derived.derives(entity_id, usage)
+
     def prepayment(self, entity_id: str, *, now: dt.datetime | None = None) -> Credential | None:
         """A supplier's usable prepayment key-agreement credential (the key its UTRNs are made with), or None."""
         return self._pick((entity_id, Usage.PREPAYMENT.value), now)
@@ -154,9 +166,10 @@ class CredentialStore:
     def check_validity(self, cred: Credential, *, strict: bool, now: dt.datetime | None = None) -> None:
         """Enforce the validity period only when ``strict``; otherwise warn once per certificate."""
         now = now or self.clock()
-        cert = cred.certificate
-        if cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        not_before, not_after = cred.validity
+        if not_before <= now <= not_after:
             return
+        cert = cred.certificate
         message = (f"{cred.usage.value} certificate serial {cred.serial} of {cred.entity_id} is outside its "
                    f"validity period ({cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d})")
         ident = (cert.issuer, cred.serial)

@@ -1,15 +1,17 @@
-"""The request path's shortcuts give what the long way gives: the one-pass whitespace check, and the 8.2
-inventory entries copied from those rendered before."""
+"""The request path's shortcuts give what the long way gives: the one-pass whitespace check, a Response written
+as canonical text, and the 8.2 inventory entries reused from those rendered before."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from hypothesis import given, settings, strategies as st
 from lxml import etree
 
-from dccsim.duis import fastdsig
-from dccsim.duis.responses import service_response
+from dccsim.duis import fastdsig, xmldsig
+from dccsim.duis.namespaces import SR
+from dccsim.duis.responses import canonical_content, service_response, service_response_bytes
 from dccsim.handlers import inventory_srs
 from dccsim.inventory.models import Device, DeviceStatus, DeviceType
 
@@ -56,14 +58,24 @@ def _device(n: int, **changes) -> Device:
 
 
 def _response(devices: list[tuple[Device, str | None]]) -> bytes:
+    entries = b"".join(inventory_srs.inventory_entry(device, status) for device, status in devices)
+    return service_response_bytes(schema_version="5.4", code="I0", service_reference="8.2",
+                                  service_reference_variant="8.2", moment=_MOMENT,
+                                  content=b"<sr:DSPInventory>" + entries + b"</sr:DSPInventory>")
+
+
+def _response_as_a_tree(devices: list[tuple[Device, str | None]]) -> bytes:
     def fill(message):
         inventory = inventory_srs.add(message, "DSPInventory")
         for device, status in devices:
-            inventory_srs.inventory_entry(inventory, device, status)
+            inventory.append(inventory_srs._render_entry(device, status))
 
     root = service_response(schema_version="5.4", code="I0", service_reference="8.2", service_reference_variant="8.2",
-                            moment=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc), fill=fill)
+                            moment=_MOMENT, fill=fill)
     return etree.tostring(root, method="c14n", exclusive=True)
+
+
+_MOMENT = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def _rendered_afresh(devices: list[tuple[Device, str | None]]) -> bytes:
@@ -82,3 +94,57 @@ def test_an_inventory_entry_copied_from_the_cache_is_the_entry_rendered_afresh(c
     assert _response(again) == fresh                                # a changed device is not the cached one
     assert fresh != _rendered_afresh(first)
     assert b"xmlns" not in _response(first).split(b"<sr:Device>", 1)[1]
+    assert _response(again) == _response_as_a_tree(again)          # the text is what the tree gives
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from("&<>\"'\t\n\r"),
+                max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(schema_version=_TEXT, code=_TEXT.filter(bool), reference=_TEXT, variant=_TEXT,
+       request_id=st.none() | _TEXT, response_id=st.none() | _TEXT, extra=st.lists(_TEXT, max_size=3),
+       moment=st.datetimes(timezones=st.just(datetime.timezone.utc)))
+def test_a_response_written_as_text_is_the_canonical_form_of_the_tree(schema_version, code, reference, variant,
+                                                                      request_id, response_id, extra, moment):
+    common = dict(schema_version=schema_version, code=code, service_reference=reference,
+                  service_reference_variant=variant, request_id=request_id, response_id=response_id, moment=moment)
+
+    def fill(message):
+        for value in extra:
+            inventory_srs.add(inventory_srs.add(message, "Detail"), "Value", value)
+
+    holder = etree.Element("holder", nsmap={"sr": SR})
+    fill(holder)
+    content = b"".join(canonical_content(child) for child in holder)
+    tree = etree.tostring(service_response(**common, fill=fill), method="c14n", exclusive=True)
+    assert service_response_bytes(**common, content=content) == tree
+
+
+def test_a_response_signed_as_text_verifies_and_is_what_signing_the_tree_sends():
+    from tests.integration.harness import zaz1_signer
+    signer = zaz1_signer()
+    devices = [(_device(n), "Active") for n in range(3)]
+    as_text = signer.sign_canonical_to_bytes(_response(devices))
+    root = etree.fromstring(as_text)
+    fastdsig.verify(root, signer.certificate.public_key())
+    xmldsig.verify_with_signxml(root, signer.certificate)
+    as_tree = signer.sign_to_bytes(etree.fromstring(_response_as_a_tree(devices)))
+    value = re.compile(rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>")   # ECDSA signatures are randomised
+    assert value.sub(b"", as_text) == value.sub(b"", as_tree)
+
+
+def test_verifying_with_detach_gives_the_verdict_the_copy_gives():
+    from tests.integration.harness import zaz1_signer
+    signer = zaz1_signer()
+    key = signer.certificate.public_key()
+    signed = signer.sign_canonical_to_bytes(_response([(_device(1), "Active")]))
+    for document in (signed, signed.replace(b"<sr:Header>", b"<sr:Header>\n  ")):   # compact, and indented
+        kept, detached = etree.fromstring(document), etree.fromstring(document)
+        fastdsig.verify(kept, key)
+        fastdsig.verify(detached, key, detach=True)
+        assert kept.find(xmldsig._SIGNATURE) is not None                 # the copy's verdict leaves the tree
+        assert (detached.find(xmldsig._SIGNATURE) is None) == (document == signed)   # detached only when compact
+        tampered = etree.fromstring(document.replace(b"I0</sr:ResponseCode>", b"I99</sr:ResponseCode>"))
+        with pytest.raises(fastdsig.Mismatch):
+            fastdsig.verify(tampered, key, detach=True)

@@ -74,7 +74,7 @@ def test_serving_processes_profile_themselves_by_stage(tmp_path):
     assert len(list(tmp_path.glob("serve-*.prof"))) == 2          # one a worker
     split, total = profiling.stage_split(tmp_path)
     for stage in ("parse (safe parser)", "XSD validation", "request signature (c14n, hash, ECDSA verify)",
-                  "response sign (c14n, hash, ECDSA sign)", "HTTP (aiohttp), less the front door"):
+                  "response sign (c14n, hash, ECDSA sign)", "HTTP, less the front door"):
         assert split[stage] > 0, stage
     assert sum(split.values()) == pytest.approx(total) and summary["requests"] > 0
 

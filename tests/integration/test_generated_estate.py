@@ -10,7 +10,8 @@ from dccsim.duis.ids import dashed
 from dccsim.estate import write_estate
 from dccsim.estate.generate import EstateSpec, generated_items
 from dccsim.inventory import repository as repo
-from dccsim.smki.derived import STORED_UP_TO
+from dccsim.smki.credentials import Usage
+from dccsim.smki.derived import STORED_UP_TO, derive_device_credential
 from tests.conftest import create_fresh_database
 from tests.integration import smki_client
 from tests.integration.device_flows import prepared, run_request, wait_for_response
@@ -82,3 +83,23 @@ async def test_an_eui_that_is_no_device_of_the_inventory_has_no_device_credentia
     assert await smki_client.search(running, DEVICE, eui) == (402, [])
     assert running.sim.smki.gbcs(eui.replace("-", ""), "ka") is None
     assert running.sim.smki.all_gbcs(eui.replace("-", ""), "ds") == []
+
+
+async def test_a_meter_s_first_contact_issues_no_certificate_and_a_search_later_finds_the_same_ones(generated):
+    """First contact derives the key pairs only; the certificates are issued when the SMKI repository is asked,
+    and are those issued at once from the same seed."""
+    running, receiver, meters = generated
+    meter = meters[2]
+    answer, request_id = await run_request(running, prepared("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+                                                             target=meter))
+    assert answer.code == "I99", answer.body
+    assert (await wait_for_response(receiver, request_id)).findtext(".//{*}ResponseCode") == "I0"
+    derived = running.sim.smki.derived
+    assert derived.admitted(meter)
+    assert not any(derived.credential(meter, usage).issued for usage in ("ds", "ka"))
+    status, found = await smki_client.search(running, DEVICE, dashed(meter))
+    assert status == 200 and sorted(f.usage for f in found) == ["DS", "KA"]
+    for result in found:
+        status, certificate = await smki_client.retrieve(running, result.serial)
+        eager = derive_device_credential(derived.seed, derived.ca, meter, Usage(result.usage.lower()))
+        assert status == 200 and certificate.der == eager.certificate.public_bytes(serialization.Encoding.DER)

@@ -11,6 +11,7 @@ from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, DeviceStatus, DeviceType
 from dccsim.smki import repository as smki_repo
 from dccsim.smki.credentials import OID_HARDWARE_MODULE_NAME, Usage
+from dccsim.smki.derived import derive_device_credential
 from dccsim.smki.device_credentials import derive_in, keep_derived, repository_certificates
 from dccsim.smki.store import CredentialStore
 from tests.estate.inventory import migrated_database
@@ -120,3 +121,53 @@ async def test_a_repository_search_stores_an_inventory_device_s_derived_certific
     store.derived.admit(METER)
     assert sorted(c.certificate.public_bytes(serialization.Encoding.DER) for c in found) == sorted(
         store.gbcs(METER, u).certificate.public_bytes(serialization.Encoding.DER) for u in ("ds", "ka"))
+
+
+def _der(credential) -> bytes:
+    return credential.certificate.public_bytes(serialization.Encoding.DER)
+
+
+async def test_first_contact_derives_the_key_pair_and_issues_no_certificate(conn):
+    store = await _store(conn)
+    store.derived.admit(METER)
+    assert store.holds(METER, "ka") and store.holds(METER, "ds") and not store.holds(UNKNOWN, "ka")
+    credential = store.gbcs(METER, "ka")          # what a device's first contact asks for, validity rule included
+    assert store.usable(credential) and credential.private_key is not None
+    assert credential.public_key().public_numbers() == credential.private_key.public_key().public_numbers()
+    assert not credential.issued
+
+
+async def test_a_certificate_issued_late_is_the_one_issued_at_once(conn):
+    """Lazy and eager issuing give the same bytes, whenever the certificate is read and whatever was derived
+    in between."""
+    eager_store, lazy_store = await _store(conn), await _store(conn)
+    ca, seed = eager_store.derived.ca, eager_store.derived.seed
+    for usage in (Usage.GBCS_SIGNING, Usage.GBCS_KEY_AGREEMENT):
+        eager = derive_device_credential(seed, ca, METER, usage)
+        lazy_store.derived.admit(METER)
+        lazy = lazy_store.gbcs(METER, usage.value)
+        for other in range(1, 40):               # other devices met, their certificates issued, before this one
+            lazy_store.derived.admit(f"0C3D4E03000001{other:02X}")
+            _der(lazy_store.gbcs(f"0C3D4E03000001{other:02X}", usage.value))
+        assert not lazy.issued
+        assert lazy.serial == eager.serial and lazy.validity == eager.validity
+        assert lazy.public_key().public_numbers() == eager.certificate.public_key().public_numbers()
+        assert _private_number(lazy) == _private_number(eager)
+        assert _der(lazy) == _der(eager) and lazy.issued
+        assert lazy.cert_pem() == eager.cert_pem() and lazy.key_pem() == eager.key_pem()
+        eager_store.derived.admit(METER)
+        assert _der(eager_store.gbcs(METER, usage.value)) == _der(eager)
+
+
+async def test_a_certificate_issued_late_is_stored_and_found_as_one_issued_at_once(conn):
+    store = await _store(conn)
+    store.derived.admit(METER)
+    used = [store.gbcs(METER, usage) for usage in ("ds", "ka")]
+    assert not any(c.issued for c in used)
+    kept = await keep_derived(conn, store, METER)
+    eager = {usage: derive_device_credential(store.derived.seed, store.derived.ca, METER, usage)
+             for usage in (Usage.GBCS_SIGNING, Usage.GBCS_KEY_AGREEMENT)}
+    assert sorted(_der(c) for c in kept) == sorted(_der(c) for c in eager.values())
+    assert store.find_by_issuer_serial(eager[Usage.GBCS_SIGNING].issuer_rfc4514, eager[Usage.GBCS_SIGNING].serial)
+    found = await repository_certificates(conn, store.derived, METER)
+    assert sorted(_der(c) for c in found) == sorted(_der(c) for c in eager.values())

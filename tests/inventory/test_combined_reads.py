@@ -1,0 +1,74 @@
+"""The inventory reads a device's first contact makes in one statement each: a device with its parties, and a
+device's parties with the users holding the DCC's internal roles — the same answers as the separate reads."""
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from dccsim.db.cache import Caches
+from dccsim.db.migrations import migrate
+from dccsim.inventory import repository as repo
+from dccsim.inventory.cached import Inventory
+from dccsim.inventory.models import Device, DeviceStatus, DeviceType, User, UserRole
+from tests.conftest import create_fresh_database
+
+SUPPLIER, OPERATOR, OTHER_SUPPLIER = "90B3D51F30010000", "90B3D51F30020000", "90B3D51F30030000"
+RECOVERY_B, RECOVERY_A, WAN = "90B3D51F3F000002", "90B3D51F3F000001", "90B3D51F3F000003"
+METER, LONE, UNKNOWN = "0C3D4E0300000001", "0C3D4E0300000002", "0C3D4E03FFFFFFFF"
+
+
+@pytest.fixture
+async def url(pg_base_url):
+    return await create_fresh_database(pg_base_url)
+
+
+@pytest.fixture
+async def conn(url):
+    conn = await asyncpg.connect(url)
+    await migrate(conn)
+    users = {SUPPLIER: (UserRole.IMPORT_SUPPLIER,), OPERATOR: (UserRole.ELECTRICITY_DISTRIBUTOR,),
+             OTHER_SUPPLIER: (UserRole.IMPORT_SUPPLIER, UserRole.GAS_SUPPLIER), RECOVERY_B: (UserRole.RECOVERY,),
+             RECOVERY_A: (UserRole.RECOVERY, UserRole.TRANSITIONAL_COS), WAN: (UserRole.WAN_PROVIDER,)}
+    for entity, roles in users.items():
+        await repo.upsert_user(conn, User(entity, f"user {entity[-4:]}", roles))
+    for device_id in (METER, LONE):
+        await repo.upsert_device(conn, Device(device_id, DeviceType.ESME, DeviceStatus.COMMISSIONED))
+    await repo.set_party(conn, METER, "IS", SUPPLIER)
+    await repo.set_party(conn, METER, "ED", OPERATOR)
+    yield conn
+    await conn.close()
+
+
+@pytest.mark.parametrize("device_id", [METER, LONE, UNKNOWN])
+async def test_a_device_with_its_parties_is_what_the_two_reads_give(conn, device_id):
+    device, parties = await repo.get_device_with_parties(conn, device_id)
+    assert device == await repo.get_device(conn, device_id)
+    assert parties == await repo.parties(conn, device_id)
+    assert parties == ({"IS": SUPPLIER, "ED": OPERATOR} if device_id == METER else {})
+
+
+@pytest.mark.parametrize("device_id", [METER, LONE])
+async def test_a_device_s_parties_come_with_the_first_holder_of_each_internal_role(conn, device_id):
+    parties, holders = await repo.parties_and_role_holders(conn, device_id, {"Recovery", "WANProvider", "TCoS", "IS"})
+    assert parties == await repo.parties(conn, device_id)
+    # The first user by entity id holding each role, as a walk over every user in entity-id order finds it.
+    expected: dict[str, str] = {}
+    for user in await repo.list_users(conn):
+        for role in user.roles:
+            if role in {"Recovery", "WANProvider", "TCoS", "IS"}:
+                expected.setdefault(role, user.entity_id)
+    assert holders == expected == {"Recovery": RECOVERY_A, "TCoS": RECOVERY_A, "WANProvider": WAN, "IS": SUPPLIER}
+    assert (await repo.parties_and_role_holders(conn, device_id, ()))[1] == {}
+
+
+async def test_the_cache_keeps_the_parties_read_with_a_device(conn, url):
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=1)
+    try:
+        inventory = Inventory(pool, Caches())
+        assert await inventory.device(METER) == await repo.get_device(conn, METER)
+        assert inventory._parties.peek(METER) == {"IS": SUPPLIER, "ED": OPERATOR}
+        assert await inventory.parties(METER) == {"IS": SUPPLIER, "ED": OPERATOR}
+        assert await inventory.device(UNKNOWN) is None and inventory._parties.peek(UNKNOWN) is None
+    finally:
+        await pool.close()
+
