@@ -124,8 +124,10 @@ def canonical_attribute(value: str) -> str:
     return value.translate(_CANONICAL_ATTRIBUTE)
 
 
-def _leaf(name: str, value: str) -> str:
-    return f"<sr:{name}>{canonical_text(value)}</sr:{name}>"
+def canonical_leaf(name: str, value: object) -> str:
+    """``<sr:name>value</sr:name>`` as canonical XML (for ``service_response_bytes``'s ``content``)."""
+    return f"<sr:{name}>{canonical_text(str(value))}</sr:{name}>"
+
 
 
 def service_response_bytes(
@@ -142,12 +144,12 @@ def service_response_bytes(
     """The ``Response`` ``service_response`` builds, in exclusive canonical form, written as text; ``content``
     is the ResponseMessage's SR-specific children in the same form (as nested in the document: without a
     declaration of the sr prefix, which the document element carries)."""
-    header = ((_leaf("RequestID", request_id) if request_id else "")
-              + (_leaf("ResponseID", response_id) if response_id else "")
-              + _leaf("ResponseCode", code) + _leaf("ResponseDateTime", duis_datetime(moment)))
+    header = ((canonical_leaf("RequestID", request_id) if request_id else "")
+              + (canonical_leaf("ResponseID", response_id) if response_id else "")
+              + canonical_leaf("ResponseCode", code) + canonical_leaf("ResponseDateTime", duis_datetime(moment)))
     return (f'<sr:Response xmlns:sr="{SR}" schemaVersion="{canonical_attribute(schema_version)}"><sr:Header>'
-            f"{header}</sr:Header><sr:Body><sr:ResponseMessage>{_leaf('ServiceReference', service_reference)}"
-            f"{_leaf('ServiceReferenceVariant', service_reference_variant)}").encode() + content \
+            f"{header}</sr:Header><sr:Body><sr:ResponseMessage>{canonical_leaf('ServiceReference', service_reference)}"
+            f"{canonical_leaf('ServiceReferenceVariant', service_reference_variant)}").encode() + content \
         + b"</sr:ResponseMessage></sr:Body></sr:Response>"
 
 

@@ -6,11 +6,10 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from lxml import etree
 
 from dccsim.duis.ids import RequestId, dashed
 from dccsim.duis.outcomes import Code
-from dccsim.duis.responses import BodyFiller, add, dcc_alert, device_alert, service_response
+from dccsim.duis.responses import BodyFiller, canonical_leaf, dcc_alert, device_alert, service_response_bytes
 from dccsim.duis.xmldsig import DuisSigner
 
 SCHEMA_VERSION = "5.4"
@@ -41,20 +40,18 @@ def job_response(signer: DuisSigner, *, user_id: str, request_id: str, reference
     DSPScheduledMessage when a DCC schedule sent the command."""
     response_id = RequestId.parse(request_id).response_id() if gbcs_payload is not None else None
 
-    def fill(message: etree._Element) -> None:
-        if gbcs_payload is None:
-            return
-        if schedule_id is not None:
-            scheduled = add(message, "DSPScheduledMessage")
-            add(scheduled, "GBCSPayload", gbcs_payload)
-            add(scheduled, "DSPScheduleID", schedule_id)
-        else:
-            add(message, "GBCSPayload", gbcs_payload)
-
-    document = service_response(schema_version=SCHEMA_VERSION, code=code, service_reference=reference,
-                                service_reference_variant=variant, request_id=request_id,
-                                response_id=response_id, fill=fill, moment=moment)
-    return Outgoing(user_id, OutgoingKind.RESPONSE, signer.sign_to_bytes(document), request_id, response_id)
+    if gbcs_payload is None:
+        content = ""
+    elif schedule_id is not None:
+        content = ("<sr:DSPScheduledMessage>" + canonical_leaf("GBCSPayload", gbcs_payload)
+                   + canonical_leaf("DSPScheduleID", schedule_id) + "</sr:DSPScheduledMessage>")
+    else:
+        content = canonical_leaf("GBCSPayload", gbcs_payload)
+    document = service_response_bytes(schema_version=SCHEMA_VERSION, code=code, service_reference=reference,
+                                      service_reference_variant=variant, request_id=request_id,
+                                      response_id=response_id, content=content.encode(), moment=moment)
+    return Outgoing(user_id, OutgoingKind.RESPONSE, signer.sign_canonical_to_bytes(document), request_id,
+                    response_id)
 
 
 def device_alert_to(signer: DuisSigner, *, user_id: str, device_id: str, alert_code: int, frame: bytes,

@@ -148,3 +148,28 @@ def test_verifying_with_detach_gives_the_verdict_the_copy_gives():
         tampered = etree.fromstring(document.replace(b"I0</sr:ResponseCode>", b"I99</sr:ResponseCode>"))
         with pytest.raises(fastdsig.Mismatch):
             fastdsig.verify(tampered, key, detach=True)
+
+
+@pytest.mark.parametrize("payload, schedule", [(None, None), ("3gAAAAAAAAAA+/0=", None), ("3gAAAAAAAAAA+/0=", 17)])
+def test_a_device_job_response_written_as_text_is_the_one_built_as_a_tree(payload, schedule):
+    from dccsim.duis.responses import add
+    from dccsim.han.documents import SCHEMA_VERSION, job_response
+    from tests.integration.harness import zaz1_signer
+    signer = zaz1_signer()
+    request_id = "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A2:1001"
+    sent = job_response(signer, user_id="90B3D51F30010000", request_id=request_id, reference="4.1",
+                        variant="4.1.1", code="I0", moment=_MOMENT, gbcs_payload=payload, schedule_id=schedule)
+
+    def fill(message):
+        if payload is not None:
+            parent = add(message, "DSPScheduledMessage") if schedule is not None else message
+            add(parent, "GBCSPayload", payload)
+            if schedule is not None:
+                add(parent, "DSPScheduleID", schedule)
+
+    tree = service_response(schema_version=SCHEMA_VERSION, code="I0", service_reference="4.1",
+                            service_reference_variant="4.1.1", request_id=request_id,
+                            response_id=sent.response_id, fill=fill, moment=_MOMENT)
+    value = re.compile(rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>")
+    assert value.sub(b"", sent.body) == value.sub(b"", signer.sign_to_bytes(tree))
+    fastdsig.verify(etree.fromstring(sent.body), signer.certificate.public_key())
