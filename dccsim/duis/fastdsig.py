@@ -35,6 +35,7 @@ ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 
 _C14N = {EXC_C14N: True, C14N_10: False}
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 
 _SIGNATURE, _SIGNED_INFO_TAG, _REFERENCE = ds("Signature"), ds("SignedInfo"), ds("Reference")
 _C14N_METHOD, _SIGNATURE_METHOD, _DIGEST_METHOD = ds("CanonicalizationMethod"), ds("SignatureMethod"), ds("DigestMethod")
@@ -79,7 +80,7 @@ def sign(root: etree._Element, key: ec.EllipticCurvePrivateKey, key_info: etree.
     signed_info = _signed_info_template()
     signed_info.find(f"{ds('Reference')}/{ds('DigestValue')}").text = digest
     signature.append(signed_info)
-    der = key.sign(_canonical(signed_info, True), ec.ECDSA(hashes.SHA256()))
+    der = key.sign(_canonical(signed_info, True), _ECDSA_SHA256)
     r, s = decode_dss_signature(der)
     etree.SubElement(signature, ds("SignatureValue")).text = base64.b64encode(
         r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
@@ -127,7 +128,7 @@ def sign_canonical(document: bytes, key: ec.EllipticCurvePrivateKey, key_info: s
     """``sign_to_bytes`` for a document already in its exclusive canonical form, with no whitespace between
     elements (its bytes are digested and sent as they are)."""
     digest = base64.b64encode(hashlib.sha256(document).digest()).decode()
-    der = key.sign(signed_info(digest).encode(), ec.ECDSA(hashes.SHA256()))
+    der = key.sign(signed_info(digest).encode(), _ECDSA_SHA256)
     r, s = decode_dss_signature(der)
     value = base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
     signature = (f'<ds:Signature{_NS_DS}>' + _SIGNED_INFO.format(ns="", digest=digest)
@@ -235,7 +236,7 @@ def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey, *, count
         raise Mismatch("SignatureValue is not a P-256 r||s pair")
     der = encode_dss_signature(int.from_bytes(value[:32], "big"), int.from_bytes(value[32:], "big"))
     try:
-        public_key.verify(der, signed_info_c14n, ec.ECDSA(hashes.SHA256()))
+        public_key.verify(der, signed_info_c14n, _ECDSA_SHA256)
     except InvalidSignature:
         raise Mismatch("Signature verification failed") from None
 

@@ -22,8 +22,9 @@ BodyFiller = Callable[[etree._Element], None]
 
 def duis_datetime(moment: datetime) -> str:
     """``2022-08-17T15:45:42.790Z`` — UTC with milliseconds, as DCC systems write it."""
-    moment = moment.astimezone(timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    m = moment.astimezone(timezone.utc)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+            f"{m.microsecond // 1000:03d}Z")
 
 
 def _envelope(

@@ -163,21 +163,25 @@ def _require_dcc_key_agreement(front: FrontDoor, now: datetime) -> None:
                                                     "--strict-validity), so it cannot send commands to devices")
 
 
+_HEADER, _BODY, _REQUEST_ID, _COMMAND_VARIANT = sr("Header"), sr("Body"), sr("RequestID"), sr("CommandVariant")
+_SERVICE_REFERENCE, _SERVICE_REFERENCE_VARIANT = sr("ServiceReference"), sr("ServiceReferenceVariant")
+
+
 def _read_header(arrival: Arrival, root: etree._Element) -> int:
     """Read the header into ``arrival``; return the CommandVariant."""
-    header = root.find(sr("Header"))
-    arrival.request_id_text = header.findtext(sr("RequestID")).strip()
-    arrival.service_reference = header.findtext(sr("ServiceReference")).strip()
-    arrival.variant = header.findtext(sr("ServiceReferenceVariant")).strip()
+    header = root.find(_HEADER)
+    arrival.request_id_text = header.findtext(_REQUEST_ID).strip()
+    arrival.service_reference = header.findtext(_SERVICE_REFERENCE).strip()
+    arrival.variant = header.findtext(_SERVICE_REFERENCE_VARIANT).strip()
     try:
         arrival.request_id = RequestId.parse(arrival.request_id_text)
     except ValueError as exc:
         raise DuisRejection(HTTP_400_SCHEMA, str(exc)) from None
-    return int(header.findtext(sr("CommandVariant")))
+    return int(header.findtext(_COMMAND_VARIANT))
 
 
 def _body_child(root: etree._Element) -> etree._Element | None:
-    body = root.find(sr("Body"))
+    body = root.find(_BODY)
     if body is None:
         return None
     for child in body:

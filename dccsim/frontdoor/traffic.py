@@ -91,32 +91,49 @@ class Admissions:
         _judge(originator, counter, advance_counter, await verdict)
 
     async def _drain(self) -> None:
+        """Decide the waiting groups one after another on one connection, held while there are any."""
         try:
-            while self._waiting:
-                group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
-                try:
-                    rows = await self._pool.fetch(
-                        _ADMIT_GROUP, [a.originator for a, _ in group], [a.counter for a, _ in group],
-                        [a.managed for a, _ in group], [a.advance_counter for a, _ in group],
-                        self._system_rps, self._system_burst, SYSTEM_BUCKET)
-                except asyncio.CancelledError:
-                    for _, verdict in group:
-                        verdict.cancel()
-                    raise
-                except Exception as exc:  # noqa: BLE001 - every request of the group gets the error
-                    for _, verdict in group:
-                        if not verdict.done():
-                            verdict.set_exception(exc)
-                    continue
-                for row in rows:
-                    verdict = group[row["place"] - 1][1]
-                    if not verdict.done():
-                        verdict.set_result(row)
-        finally:
-            self._drainer = None
-            left, self._waiting = self._waiting, []      # only when cancelled (the process is stopping)
+            async with self._pool.acquire() as conn:
+                while self._waiting:
+                    group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+                    if not await self._decide(conn, group):
+                        break                  # the next groups go on a fresh connection
+        except asyncio.CancelledError:
+            left, self._waiting = self._waiting, []     # the process is stopping
             for _, verdict in left:
                 verdict.cancel()
+            raise
+        except Exception as exc:  # noqa: BLE001 - no connection to be had: those waiting get the error
+            left, self._waiting = self._waiting, []
+            for _, verdict in left:
+                if not verdict.done():
+                    verdict.set_exception(exc)
+        finally:
+            self._drainer = None
+            if self._waiting:
+                self._drainer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _decide(self, conn: asyncpg.Connection, group: list[tuple[_Asking, asyncio.Future]]) -> bool:
+        """One group in one round trip; False when it failed (its requests then get the error)."""
+        try:
+            rows = await conn.fetch(
+                _ADMIT_GROUP, [a.originator for a, _ in group], [a.counter for a, _ in group],
+                [a.managed for a, _ in group], [a.advance_counter for a, _ in group],
+                self._system_rps, self._system_burst, SYSTEM_BUCKET)
+        except asyncio.CancelledError:
+            for _, verdict in group:
+                verdict.cancel()
+            raise
+        except Exception as exc:  # noqa: BLE001 - every request of the group gets the error
+            for _, verdict in group:
+                if not verdict.done():
+                    verdict.set_exception(exc)
+            return False
+        for row in rows:
+            verdict = group[row["place"] - 1][1]
+            if not verdict.done():
+                verdict.set_result(row)
+        return True
 
 
 def _judge(originator: str, counter: int, advance_counter: bool, row: asyncpg.Record) -> None:
