@@ -7,6 +7,7 @@ which is what is digested, signed and sent; the two give the same bytes (pinned 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -47,23 +48,28 @@ def _envelope(
     return root, body
 
 
-def service_response(
-    *,
-    schema_version: str,
-    code: str,
-    service_reference: str,
-    service_reference_variant: str,
-    request_id: str | None = None,
-    response_id: str | None = None,
-    moment: datetime,
-    fill: BodyFiller | None = None,
-) -> etree._Element:
-    """A ``Response`` whose body is a ``ResponseMessage``, stamped ``moment``; ``fill`` adds the SR-specific
-    content."""
-    root, body = _envelope(schema_version, request_id, response_id, code, moment)
+@dataclass(frozen=True)
+class Heading:
+    """What a Response says of itself — its header and the Service Request it answers — whichever way it is
+    written (``service_response`` builds a tree, ``service_response_bytes`` writes canonical text)."""
+
+    schema_version: str
+    code: str
+    service_reference: str
+    service_reference_variant: str
+    moment: datetime
+    request_id: str | None = None
+    response_id: str | None = None
+
+
+def service_response(heading: Heading, fill: BodyFiller | None = None) -> etree._Element:
+    """A ``Response`` whose body is a ``ResponseMessage``, stamped ``heading.moment``; ``fill`` adds the
+    SR-specific content."""
+    root, body = _envelope(heading.schema_version, heading.request_id, heading.response_id, heading.code,
+                           heading.moment)
     message = etree.SubElement(body, sr("ResponseMessage"))
-    etree.SubElement(message, sr("ServiceReference")).text = service_reference
-    etree.SubElement(message, sr("ServiceReferenceVariant")).text = service_reference_variant
+    etree.SubElement(message, sr("ServiceReference")).text = heading.service_reference
+    etree.SubElement(message, sr("ServiceReferenceVariant")).text = heading.service_reference_variant
     if fill is not None:
         fill(message)
     return root
@@ -130,27 +136,18 @@ def canonical_leaf(name: str, value: object) -> str:
     return f"<sr:{name}>{canonical_text(str(value))}</sr:{name}>"
 
 
-
-def service_response_bytes(
-    *,
-    schema_version: str,
-    code: str,
-    service_reference: str,
-    service_reference_variant: str,
-    request_id: str | None = None,
-    response_id: str | None = None,
-    moment: datetime,
-    content: bytes = b"",
-) -> bytes:
+def service_response_bytes(heading: Heading, content: bytes = b"") -> bytes:
     """The ``Response`` ``service_response`` builds, in exclusive canonical form, written as text; ``content``
     is the ResponseMessage's SR-specific children in the same form (as nested in the document: without a
     declaration of the sr prefix, which the document element carries)."""
-    header = ((canonical_leaf("RequestID", request_id) if request_id else "")
-              + (canonical_leaf("ResponseID", response_id) if response_id else "")
-              + canonical_leaf("ResponseCode", code) + canonical_leaf("ResponseDateTime", duis_datetime(moment)))
-    return (f'<sr:Response xmlns:sr="{SR}" schemaVersion="{canonical_attribute(schema_version)}"><sr:Header>'
-            f"{header}</sr:Header><sr:Body><sr:ResponseMessage>{canonical_leaf('ServiceReference', service_reference)}"
-            f"{canonical_leaf('ServiceReferenceVariant', service_reference_variant)}").encode() + content \
+    header = ((canonical_leaf("RequestID", heading.request_id) if heading.request_id else "")
+              + (canonical_leaf("ResponseID", heading.response_id) if heading.response_id else "")
+              + canonical_leaf("ResponseCode", heading.code)
+              + canonical_leaf("ResponseDateTime", duis_datetime(heading.moment)))
+    return (f'<sr:Response xmlns:sr="{SR}" schemaVersion="{canonical_attribute(heading.schema_version)}">'
+            f"<sr:Header>{header}</sr:Header><sr:Body><sr:ResponseMessage>"
+            f"{canonical_leaf('ServiceReference', heading.service_reference)}"
+            f"{canonical_leaf('ServiceReferenceVariant', heading.service_reference_variant)}").encode() + content \
         + b"</sr:ResponseMessage></sr:Body></sr:Response>"
 
 

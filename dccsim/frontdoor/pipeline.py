@@ -22,7 +22,7 @@ from dccsim.duis.namespaces import sr
 from dccsim.duis.outcomes import (E12, E13, HTTP_400_SCHEMA, HTTP_401_SIGNATURE, HTTP_413_TOO_LARGE,
                                   HTTP_500_INTERNAL, HTTP_501_NOT_IMPLEMENTED, HTTP_503_UNAVAILABLE, Code,
                                   DuisRejection)
-from dccsim.duis.responses import BodyFiller, service_response, service_response_bytes
+from dccsim.duis.responses import BodyFiller, Heading, service_response, service_response_bytes
 from dccsim.duis.safexml import content_only, parse_request
 from dccsim.duis.xsd import validate
 from dccsim.frontdoor import access
@@ -203,13 +203,13 @@ def _target_device_id(request_id: RequestId, body: dict[str, Any], target: Targe
 def _signed(front: FrontDoor, arrival: Arrival, code: Code, fill: BodyFiller | None = None,
             content: bytes = b"") -> HttpAnswer:
     response_id = arrival.request_id.response_id() if code.startswith(("I", "W")) else None
-    common = dict(schema_version=arrival.schema_version, code=code, service_reference=arrival.service_reference,
-                  service_reference_variant=arrival.variant, request_id=arrival.request_id_text,
-                  response_id=response_id, moment=front.clock.now())
+    heading = Heading(schema_version=arrival.schema_version, code=code, service_reference=arrival.service_reference,
+                      service_reference_variant=arrival.variant, request_id=arrival.request_id_text,
+                      response_id=response_id, moment=front.clock.now())
     if fill is None:
-        body = front.signer.sign_canonical_to_bytes(service_response_bytes(**common, content=content))
+        body = front.signer.sign_canonical_to_bytes(service_response_bytes(heading, content))
     else:
-        body = front.signer.sign_to_bytes(service_response(**common, fill=fill))
+        body = front.signer.sign_to_bytes(service_response(heading, fill))
     return HttpAnswer(200, body, response_code=code)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from dccsim.duis.ids import RequestId, dashed
 from dccsim.duis.outcomes import Code
-from dccsim.duis.responses import BodyFiller, canonical_leaf, dcc_alert, device_alert, service_response_bytes
+from dccsim.duis.responses import BodyFiller, Heading, canonical_leaf, dcc_alert, device_alert, service_response_bytes
 from dccsim.duis.xmldsig import DuisSigner
 
 SCHEMA_VERSION = "5.4"
@@ -47,9 +47,9 @@ def job_response(signer: DuisSigner, *, user_id: str, request_id: str, reference
                    + canonical_leaf("DSPScheduleID", schedule_id) + "</sr:DSPScheduledMessage>")
     else:
         content = canonical_leaf("GBCSPayload", gbcs_payload)
-    document = service_response_bytes(schema_version=SCHEMA_VERSION, code=code, service_reference=reference,
-                                      service_reference_variant=variant, request_id=request_id,
-                                      response_id=response_id, content=content.encode(), moment=moment)
+    document = service_response_bytes(Heading(schema_version=SCHEMA_VERSION, code=code, service_reference=reference,
+                                              service_reference_variant=variant, request_id=request_id,
+                                              response_id=response_id, moment=moment), content.encode())
     return Outgoing(user_id, OutgoingKind.RESPONSE, signer.sign_canonical_to_bytes(document), request_id,
                     response_id)
 

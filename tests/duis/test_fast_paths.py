@@ -11,7 +11,7 @@ from lxml import etree
 
 from dccsim.duis import fastdsig, xmldsig
 from dccsim.duis.namespaces import SR
-from dccsim.duis.responses import canonical_content, service_response, service_response_bytes
+from dccsim.duis.responses import Heading, canonical_content, service_response, service_response_bytes
 from dccsim.handlers import inventory_srs
 from dccsim.inventory.models import Device, DeviceStatus, DeviceType
 
@@ -59,9 +59,7 @@ def _device(n: int, **changes) -> Device:
 
 def _response(devices: list[tuple[Device, str | None]]) -> bytes:
     entries = b"".join(inventory_srs.inventory_entry(device, status) for device, status in devices)
-    return service_response_bytes(schema_version="5.4", code="I0", service_reference="8.2",
-                                  service_reference_variant="8.2", moment=_MOMENT,
-                                  content=b"<sr:DSPInventory>" + entries + b"</sr:DSPInventory>")
+    return service_response_bytes(_INVENTORY_HEADING, b"<sr:DSPInventory>" + entries + b"</sr:DSPInventory>")
 
 
 def _response_as_a_tree(devices: list[tuple[Device, str | None]]) -> bytes:
@@ -70,12 +68,13 @@ def _response_as_a_tree(devices: list[tuple[Device, str | None]]) -> bytes:
         for device, status in devices:
             inventory.append(inventory_srs._render_entry(device, status))
 
-    root = service_response(schema_version="5.4", code="I0", service_reference="8.2", service_reference_variant="8.2",
-                            moment=_MOMENT, fill=fill)
+    root = service_response(_INVENTORY_HEADING, fill)
     return etree.tostring(root, method="c14n", exclusive=True)
 
 
 _MOMENT = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+_INVENTORY_HEADING = Heading(schema_version="5.4", code="I0", service_reference="8.2", service_reference_variant="8.2",
+                             moment=_MOMENT)
 
 
 def _rendered_afresh(devices: list[tuple[Device, str | None]]) -> bytes:
@@ -117,8 +116,8 @@ def test_a_response_written_as_text_is_the_canonical_form_of_the_tree(schema_ver
     holder = etree.Element("holder", nsmap={"sr": SR})
     fill(holder)
     content = b"".join(canonical_content(child) for child in holder)
-    tree = etree.tostring(service_response(**common, fill=fill), method="c14n", exclusive=True)
-    assert service_response_bytes(**common, content=content) == tree
+    tree = etree.tostring(service_response(Heading(**common), fill), method="c14n", exclusive=True)
+    assert service_response_bytes(Heading(**common), content) == tree
 
 
 def test_a_response_signed_as_text_verifies_and_is_what_signing_the_tree_sends():
@@ -167,9 +166,9 @@ def test_a_device_job_response_written_as_text_is_the_one_built_as_a_tree(payloa
             if schedule is not None:
                 add(parent, "DSPScheduleID", schedule)
 
-    tree = service_response(schema_version=SCHEMA_VERSION, code="I0", service_reference="4.1",
-                            service_reference_variant="4.1.1", request_id=request_id,
-                            response_id=sent.response_id, fill=fill, moment=_MOMENT)
+    tree = service_response(Heading(schema_version=SCHEMA_VERSION, code="I0", service_reference="4.1",
+                                    service_reference_variant="4.1.1", request_id=request_id,
+                                    response_id=sent.response_id, moment=_MOMENT), fill)
     value = re.compile(rb"<ds:SignatureValue>[^<]*</ds:SignatureValue>")
     assert value.sub(b"", sent.body) == value.sub(b"", signer.sign_to_bytes(tree))
     fastdsig.verify(etree.fromstring(sent.body), signer.certificate.public_key())

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from dccsim.delivery import outbox
-from dccsim.duis.responses import service_response
+from dccsim.duis.responses import Heading, service_response
 from dccsim.inventory import repository as repo
 from tests.conftest import create_fresh_database
 from tests.integration.harness import SUPPLIER, start_running_simulator
@@ -16,10 +16,10 @@ from tests.integration.receiver import Receiver
 
 def signed_response(sim, n: int) -> tuple[str, bytes]:
     response_id = f"90-B3-D5-1F-30-00-00-02:90-B3-D5-1F-30-01-00-00:{n}"
-    document = service_response(schema_version="5.4", code="I0", service_reference="8.2",
-                                service_reference_variant="8.2", request_id=f"90-B3-D5-1F-30-01-00-00:"
-                                f"90-B3-D5-1F-30-00-00-02:{n}", response_id=response_id,
-                                moment=datetime.now(timezone.utc))
+    document = service_response(Heading(schema_version="5.4", code="I0", service_reference="8.2",
+                                        service_reference_variant="8.2", request_id=f"90-B3-D5-1F-30-01-00-00:"
+                                        f"90-B3-D5-1F-30-00-00-02:{n}", response_id=response_id,
+                                        moment=datetime.now(timezone.utc)))
     return response_id, sim.signer.sign_to_bytes(document)
 
 
