@@ -56,7 +56,6 @@ def _calendar(season: str, week: int, day: int, selector: int) -> dict[int, Node
 
 
 @lru_cache(maxsize=2)
-@lru_cache(maxsize=2)
 def factory_defaults(twin: bool) -> AttributeStore:
     """Active tariff attributes before any ECS01a: one TOU rate all day at 20.000p/kWh, 25p a day.
     (Made once and shared: callers read these nodes and never change them, nor the store.)"""

@@ -362,7 +362,7 @@ async def _drive(urls: list[str], batches: list[list[bytes]], duration: float, r
                     if delivery_port is not None and status == 200 and code == I99:
                         code = await asyncio.wait_for(future, 30)
                     result.outcomes[f"{status} {code}".strip()] += 1
-                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, asyncio.TimeoutError) as exc:
+                except (OSError, ValueError, asyncio.TimeoutError) as exc:
                     result.outcomes[type(exc).__name__] += 1
                     waiting.pop(request_id, None)
                 result.latencies_ms.append((time.perf_counter() - sent) * 1000)

@@ -54,9 +54,6 @@ class MessageLog:
             http_status: int | None = None, response_code: str | None = None) -> None:
         self._rows.append((self._clock.now(), canonical_request_id(request_id), direction, kind, user_id,
                            http_status, response_code, storable(body)))
-        self._queued()
-
-    def _queued(self) -> None:
         if len(self._rows) > self._max_queued:
             excess = len(self._rows) - self._max_queued
             del self._rows[:excess]
@@ -69,10 +66,9 @@ class MessageLog:
     async def record_exchange(self, *, request_id: str | None, user_id: str | None, request: str,
                               response: str, http_status: int, response_code: str | None) -> None:
         """A request and the synchronous answer to it."""
-        at, canonical = self._clock.now(), canonical_request_id(request_id)
-        self._rows.append((at, canonical, "in", "request", user_id, None, None, storable(request)))
-        self._rows.append((at, canonical, "out", "response", user_id, http_status, response_code, storable(response)))
-        self._queued()
+        self.add(request_id=request_id, direction="in", kind="request", body=request, user_id=user_id)
+        self.add(request_id=request_id, direction="out", kind="response", body=response, user_id=user_id,
+                 http_status=http_status, response_code=response_code)
         if self._task is None:
             await self.flush()
 

@@ -26,7 +26,6 @@ class FrontDoor:
 
     max_request_bytes: int
     strict_validity: bool
-    system_capacity_rps: float | None
     schema: etree.XMLSchema
     smki: CredentialStore
     inventory: Inventory

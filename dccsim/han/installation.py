@@ -26,11 +26,6 @@ NETWORK_OPERATOR_PARTY = {"ESME": ("ED",), "GSME": ("GT",), "GPF": ("GT",)}
 _INTERNAL_ROLE = {Role.RECOVERY: "Recovery", Role.WAN_PROVIDER: "WANProvider", Role.TRANSITIONAL_COS: "TCoS"}
 
 
-async def _premises_party(conn, device: Device, roles: tuple[str, ...]) -> str | None:
-    """A HAN device without a Supplier of its own (PPMID, HCALCS, APC) trusts its premises' meter Supplier."""
-    return await _premises_party_in(InTransaction(conn), device, roles)
-
-
 async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
     """The entity each of the device's trust-anchor roles names: {role: entity id}."""
     wanted = {cell_role for cell_role, _ in kind_of(device.device_type).cells}
@@ -39,7 +34,9 @@ async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
     found: dict[Role, str] = {Role.ACB: acb}
     supplier = next((parties[r] for r in SUPPLIER_PARTY.get(device.device_type, ()) if r in parties), None)
     if supplier is None and device.device_type not in SUPPLIER_PARTY:
-        supplier = await _premises_party(conn, device, ("IS",)) or await _premises_party(conn, device, ("GS",))
+        in_transaction = InTransaction(conn)
+        supplier = await _premises_party(in_transaction, device, ("IS",)) \
+            or await _premises_party(in_transaction, device, ("GS",))
     if supplier:
         found[Role.SUPPLIER] = supplier
     operator = next((parties[r] for r in NETWORK_OPERATOR_PARTY.get(device.device_type, ()) if r in parties), None)
@@ -61,11 +58,12 @@ async def knows(inventory: InventoryView, device: Device, entity: str) -> bool:
     if device.device_type in SUPPLIER_PARTY or not any(role == Role.SUPPLIER
                                                        for role, _ in kind_of(device.device_type).cells):
         return False
-    return entity in {await _premises_party_in(inventory, device, ("IS",)),
-                      await _premises_party_in(inventory, device, ("GS",))}
+    return entity in {await _premises_party(inventory, device, ("IS",)),
+                      await _premises_party(inventory, device, ("GS",))}
 
 
-async def _premises_party_in(inventory: InventoryView, device: Device, roles: tuple[str, ...]) -> str | None:
+async def _premises_party(inventory: InventoryView, device: Device, roles: tuple[str, ...]) -> str | None:
+    """A HAN device without a Supplier of its own (PPMID, HCALCS, APC) trusts its premises' meter Supplier."""
     for candidate in await inventory.premises_devices(device):
         if candidate.device_type not in ("ESME", "GSME"):
             continue

@@ -160,7 +160,7 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
                         han=han, precommand_empty_signature_byte=settings.precommand_empty_signature_byte)
     front_door = FrontDoor(
         max_request_bytes=settings.max_request_bytes, strict_validity=settings.strict_validity,
-        system_capacity_rps=settings.system_capacity_rps, schema=load_schema(Path(settings.duis_xsd)), smki=smki,
+        schema=load_schema(Path(settings.duis_xsd)), smki=smki,
         inventory=inventory, db=db, clock=clock, release=release, signer=signer, dcc_entity_id=DCC_ENTITY_ID,
         message_log=message_log, services=services,
         admissions=Admissions(db.bookkeeping, settings.system_capacity_rps))
