@@ -3,25 +3,33 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import asyncpg
 import pytest
 
-from dccsim.db.embedded import start_embedded
+from dccsim.db.embedded import start_embedded, stop_embedded
 
 _counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def pg_base_url() -> str:
-    """A real PostgreSQL for the whole session: ``DCCSIM_TEST_DATABASE_URL`` or an embedded one."""
+def pg_base_url() -> Iterator[str]:
+    """A real PostgreSQL for the whole session: ``DCCSIM_TEST_DATABASE_URL`` or an embedded one, stopped and its
+    directory removed when the session ends (a session's databases take gigabytes with the slow tier)."""
     url = os.environ.get("DCCSIM_TEST_DATABASE_URL")
     if url:
-        return url
+        yield url
+        return
     root = Path(tempfile.mkdtemp(prefix="dccsim-test-pg-"))
-    return start_embedded(root / "pgdata")
+    try:
+        yield start_embedded(root / "pgdata")
+    finally:
+        stop_embedded(root / "pgdata")
+        shutil.rmtree(root, ignore_errors=True)
 
 
 async def create_fresh_database(base_url: str) -> str:

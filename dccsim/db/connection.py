@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 class DccConnection(asyncpg.Connection):
     """An asyncpg connection whose transactions run ``after_commit`` callbacks when the outermost commits."""
 
+    @property
+    def reads(self) -> "DccConnection":
+        """This connection, for reading what others committed (as ``OnDemandTransaction.reads``)."""
+        return self
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once the current transaction commits (never if it rolls back). Outside a
         transaction the statements already committed: it is called at once."""

@@ -10,15 +10,12 @@ from typing import AsyncIterator
 
 import asyncpg
 
-__all__ = ["DEVICE_FIRST_CONTACT", "MIGRATIONS", "PREPARE", "SCHEDULER", "SMKI_BOOTSTRAP", "held", "try_held"]
+__all__ = ["MIGRATIONS", "PREPARE", "SCHEDULER", "SMKI_BOOTSTRAP", "held", "try_held"]
 
 MIGRATIONS = 0x0DCC51       # one process migrates at a time (dccsim.db.migrations)
 SMKI_BOOTSTRAP = 0x5E1C1    # one process issues the CAs and users' credentials (dccsim.smki.repository)
 PREPARE = 0x0DCC52          # one process prepares the state at start: demo estate, SMKI, device states
 SCHEDULER = 0x0DCC53        # one process runs what is due, or moves the simulated clock (dccsim.timing)
-# With a device's hashed id as second key (the two-key lock space, apart from the keys above): one transaction
-# at a time makes a device's first state (dccsim.han.store.first_contact).
-DEVICE_FIRST_CONTACT = 0xDCC0
 
 
 @contextlib.asynccontextmanager

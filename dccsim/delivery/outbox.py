@@ -15,6 +15,7 @@ import asyncio
 import email.utils
 import logging
 import random
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -78,6 +79,30 @@ def notification_prefix(delivers_here: bool) -> str:
 
 
 _HERE: set["DeliveryWorker"] = set()     # the delivery workers running in this process
+
+
+class LocalDelivery:
+    """The delivery worker of one simulator process, for messages its device jobs queue already leased to it
+    (``dccsim.han.store.save``): handed over once they commit, they go out without a claim. Until a worker is
+    attached (or once it stops) nothing is handed over and messages are claimed as any others."""
+
+    def __init__(self) -> None:
+        self._worker: "DeliveryWorker | None" = None
+
+    def attach(self, worker: "DeliveryWorker | None") -> None:
+        self._worker = worker
+
+    @property
+    def lease(self) -> float | None:
+        """How long a message queued for hand-over is leased (None: nothing is handed over now)."""
+        return self._worker.policy.lease if self._worker is not None else None
+
+    def hand_over(self, rows: list[dict[str, Any]]) -> None:
+        """Deliver these committed, leased messages (their outbox rows, with their users' endpoints)."""
+        worker = self._worker
+        if worker is None:
+            return        # the worker stopped meanwhile: their leases run out and they are claimed
+        worker.hand_over(rows)
 
 
 def queued_here() -> None:
@@ -190,7 +215,7 @@ class DeliveryWorker:
 
     def __init__(self, pool: asyncpg.Pool, database_url: str, *, policy: DeliveryPolicy | None = None,
                  message_log=None, fast_pool: asyncpg.Pool | None = None, listener=None,
-                 own_pids: set[int] | None = None, wall: Clock | None = None):
+                 own_pids: set[int] | None = None, wall: Clock | None = None, local: LocalDelivery | None = None):
         self.pool = pool
         self.wall = wall or WallClock()      # deliveries and their retries run in real time
         self.fast_pool = fast_pool or pool
@@ -207,6 +232,8 @@ class DeliveryWorker:
         self._session: aiohttp.ClientSession | None = None
         self._stopping = False
         self._next_due: float | None = None
+        self._local = local
+        self._handed: dict[str, deque] = {}     # per user, messages handed over while it was being delivered to
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout))
@@ -217,6 +244,8 @@ class DeliveryWorker:
         self._listener.on_restored(self._wake.set)
         self._main = asyncio.create_task(self._run(), name="outbox-delivery")
         _HERE.add(self)
+        if self._local is not None:
+            self._local.attach(self)
 
     def wake(self) -> None:
         """Look for messages to deliver now."""
@@ -231,6 +260,8 @@ class DeliveryWorker:
 
     async def stop(self) -> None:
         _HERE.discard(self)
+        if self._local is not None:
+            self._local.attach(None)
         self._stopping = True
         self._wake.set()
         if self._main is not None:
@@ -283,6 +314,17 @@ class DeliveryWorker:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def hand_over(self, rows: list[dict[str, Any]]) -> None:
+        """Deliver messages queued leased to this worker (``LocalDelivery``): at once, or after the message being
+        delivered to their user now."""
+        for row in rows:
+            if self._stopping:
+                return         # their leases run out and they are claimed
+            if row["user_id"] in self._busy:
+                self._handed.setdefault(row["user_id"], deque()).append(row)
+            else:
+                self._start_delivery(row)
+
     async def _deliver(self, row: asyncpg.Record) -> None:
         """POST the user's messages one after another, for as long as the next one is due."""
         user = row["user_id"]
@@ -298,15 +340,38 @@ class DeliveryWorker:
                 log.debug("delivered outbox %s to %s", row["id"], user)
                 acknowledged = await self.fast_pool.fetchrow(_ACKNOWLEDGE, row["id"], self.policy.lease)
                 wake = acknowledged["more"] and acknowledged["id"] is None
-                row = acknowledged if acknowledged["id"] is not None else None
+                row = acknowledged if acknowledged["id"] is not None else self._next_handed(user)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the lease expires and the message is tried again
             log.exception("outbox delivery to %s failed unexpectedly", user)
         finally:
             self._busy.discard(user)
+            left = self._handed.pop(user, None)
+            if left:
+                # Not delivered after all (a failure, or stopping): claimable again, behind any retry of the user's.
+                task = asyncio.create_task(self._release([r["id"] for r in left]))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
             if wake:
                 self._wake.set()
+
+    def _next_handed(self, user: str):
+        """The next message handed over for ``user`` while it was being delivered to, if any."""
+        waiting = self._handed.get(user)
+        if not waiting:
+            return None
+        row = waiting.popleft()
+        if not waiting:
+            del self._handed[user]
+        return row
+
+    async def _release(self, ids: list[int]) -> None:
+        try:
+            await self.fast_pool.execute("UPDATE outbox SET lease_until = NULL WHERE id = ANY($1::bigint[]) "
+                                         "AND status = 'pending'", ids)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("outbox leases of %s not released (they run out): %s", ids, exc)
 
     def _log_attempt(self, row, endpoint: str | None, attempt: Attempt) -> None:
         if self.message_log is None:

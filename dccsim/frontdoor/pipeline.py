@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 import gbcs
+from dccsim.db.on_demand import OnDemandTransaction
 from dccsim.catalogue import CATALOGUE, CV_WEB_SERVICE
 from dccsim.duis import xmldsig
 from dccsim.duis.ids import RequestId, normalise_eui
@@ -147,9 +148,10 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
         acting_roles=acting_roles, body_element=body_child, body=body, device=device)
     if entry.read_only:
         return await entry.func(request, front.db.pool, front.services)
+    # The handler's statements commit together; one that sends only one (a device job queued) sends it alone.
     async with front.db.pool.acquire() as conn:
-        async with conn.transaction():
-            return await entry.func(request, conn, front.services)
+        async with OnDemandTransaction(conn) as work:
+            return await entry.func(request, work, front.services)
 
 
 _SERVICE_NAMES = {"S": "Send Command Service", "T": "Transform Service", "D": "Non-Device Service"}

@@ -1,12 +1,13 @@
 """What the DCC's side of the HAN works with, in one typed value built once per process."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from devices import HanBus
 from dccsim.db.cache import SMKI, Caches
 from dccsim.db.database import Database
 from dccsim.delivery.message_log import MessageLog
+from dccsim.delivery.outbox import LocalDelivery
 from dccsim.duis.xmldsig import DuisSigner
 from dccsim.han.identities import Identities
 from dccsim.han.job_queue import JobQueue
@@ -41,6 +42,8 @@ class HanContext:
     device_timeout: float            # seconds the DCC waits for a device before E20 / E21
     delivers_here: bool              # this process delivers the outbox messages it queues
     alert_throttle: ThrottlePolicy = DEFAULT_POLICY     # SECMP0062: when a device's alerts are a storm
+    # Where a device job's Response goes once it commits, when this process delivers it (no claim needed).
+    local_delivery: LocalDelivery = field(default_factory=LocalDelivery)
 
     def credentials_changed(self) -> None:
         """This process changed the SMKI credentials: what was derived from them goes."""

@@ -26,17 +26,17 @@ NETWORK_OPERATOR_PARTY = {"ESME": ("ED",), "GSME": ("GT",), "GPF": ("GT",)}
 _INTERNAL_ROLE = {Role.RECOVERY: "Recovery", Role.WAN_PROVIDER: "WANProvider", Role.TRANSITIONAL_COS: "TCoS"}
 
 
-async def remote_parties(conn, device: Device, acb: str) -> dict[Role, str]:
-    """The entity each of the device's trust-anchor roles names: {role: entity id}."""
+async def remote_parties(inventory: InventoryView, device: Device, acb: str) -> dict[Role, str]:
+    """The entity each of the device's trust-anchor roles names: {role: entity id}, as ``inventory`` (a
+    transaction's, or a process's cache) tells them."""
     wanted = {cell_role for cell_role, _ in kind_of(device.device_type).cells}
     internal = {role: estate_role for role, estate_role in _INTERNAL_ROLE.items() if role in wanted}
-    parties, holders = await repo.parties_and_role_holders(conn, device.device_id, set(internal.values()))
+    parties, holders = await inventory.parties_and_role_holders(device.device_id, frozenset(internal.values()))
     found: dict[Role, str] = {Role.ACB: acb}
     supplier = next((parties[r] for r in SUPPLIER_PARTY.get(device.device_type, ()) if r in parties), None)
     if supplier is None and device.device_type not in SUPPLIER_PARTY:
-        in_transaction = InTransaction(conn)
-        supplier = await _premises_party(in_transaction, device, ("IS",)) \
-            or await _premises_party(in_transaction, device, ("GS",))
+        supplier = await _premises_party(inventory, device, ("IS",)) \
+            or await _premises_party(inventory, device, ("GS",))
     if supplier:
         found[Role.SUPPLIER] = supplier
     operator = next((parties[r] for r in NETWORK_OPERATOR_PARTY.get(device.device_type, ()) if r in parties), None)
@@ -125,12 +125,14 @@ async def first_contact_state(conn, device: Device) -> DeviceState:
                                       esme_variant=device.esme_variant, device_log=log, gpf_log=gpf_log)
 
 
-async def provisioned_state(conn, device: Device, stored: str | None, identities: "Identities") -> DeviceState:
+async def provisioned_state(conn, device: Device, stored: str | None, identities: "Identities", *,
+                            inventory: InventoryView | None = None) -> DeviceState:
     """The device's state for a frame: as stored, or as installed on first contact; with its trust-anchor
-    cells filled if it has none yet, and its own credentials loaded if another worker issued them."""
+    cells filled if it has none yet (from the parties ``inventory`` tells, else those ``conn``'s transaction
+    sees), and its own credentials loaded if another worker issued them."""
     state = state_codec.decode(stored, kind=device.device_type) if stored else await first_contact_state(conn, device)
     if installation.needs_cells(state):
-        entities = await remote_parties(conn, device, identities.acb)
+        entities = await remote_parties(inventory or InTransaction(conn), device, identities.acb)
         installation.install_cells(state, cells_for(identities, entities, device.device_type))
     else:
         add_prepayment_cell(identities, state, device.device_type)

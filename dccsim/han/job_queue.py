@@ -17,6 +17,7 @@ from typing import Any, Callable
 import asyncpg
 
 from dccsim.db.connection import DccConnection
+from dccsim.db.on_demand import OnDemandTransaction
 from dccsim.inventory.models import Device
 from dccsim.timing.clock import Clock
 
@@ -30,8 +31,22 @@ class JobKind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class StartingState:
+    """A device's state as read with the job that is to change it (``JobQueue.add``), so that the job's
+    device work need not read it again: the store saves the work over it (compare and set) or, if it changed
+    meanwhile, reads it afresh (``dccsim.han.store``)."""
+
+    state: str | None            # as stored (JSON); None: the device was never contacted
+    version: int | None          # what the save is made over; None: no state row
+    older: bool                  # an older job for the device was still to run
+    hub_id: str | None           # the hub whose device log was read, and that log
+    hub_log: list[str] | None
+    hub_contacted: bool          # whether that hub has a state row
+
+
+@dataclass(frozen=True)
 class Job:
-    """One device job, as claimed."""
+    """One device job, as claimed (or as written, with the device's state read with it)."""
 
     id: int
     request_id: str
@@ -43,14 +58,20 @@ class Job:
     frame: bytes
     schedule_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    start: StartingState | None = field(default=None, compare=False)
 
     @classmethod
-    def from_row(cls, row: asyncpg.Record) -> "Job":
+    def from_row(cls, row: asyncpg.Record, *, with_start: bool = False) -> "Job":
         extra = row["extra"]
+        start = None
+        if with_start:
+            hub = row["hub_id"] if row["hub_id"] != row["device_id"] else None
+            start = StartingState(row["start_state"], row["start_version"], row["start_older"], hub,
+                                  row["start_hub_log"], row["start_hub_contacted"])
         return cls(id=row["id"], request_id=row["request_id"], user_id=row["user_id"], device_id=row["device_id"],
                    hub_id=row["hub_id"], variant=row["variant"], kind=JobKind(row["kind"]), frame=bytes(row["frame"]),
                    schedule_id=row["schedule_id"],
-                   extra=json.loads(extra) if isinstance(extra, str) else dict(extra or {}))
+                   extra=json.loads(extra) if isinstance(extra, str) else dict(extra or {}), start=start)
 
 
 _ADD = """
@@ -59,6 +80,19 @@ INSERT INTO device_job (request_id, user_id, device_id, hub_id, variant, kind, f
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
         CASE WHEN $11::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => $11) END)
 RETURNING *
+"""
+
+# A job this process runs at once, written with what its device work starts from (``StartingState``; the
+# state as ``dccsim.han.store`` reads it): one round trip for both.
+_ADD_AND_READ = f"""
+WITH job AS ({_ADD})
+SELECT job.*, s.state AS start_state, s.version AS start_version,
+       EXISTS (SELECT 1 FROM device_job o WHERE o.device_id = job.device_id AND o.status = 'pending'
+               AND o.id < job.id AND (o.not_before IS NULL OR o.not_before <= $12)) AS start_older,
+       h.hub_device_log AS start_hub_log, h.device_id IS NOT NULL AS start_hub_contacted
+FROM job
+LEFT JOIN device_state s ON s.device_id = job.device_id
+LEFT JOIN device_state h ON h.device_id = job.hub_id AND job.hub_id <> job.device_id
 """
 
 _CLAIM = """
@@ -94,17 +128,24 @@ class JobQueue:
         """Hand the jobs this process writes to ``runner`` (None: leave them to any worker)."""
         self._runner = runner
 
-    async def add(self, conn: DccConnection, *, request_id: str, user_id: str, device: Device, variant: str,
-                  frame: bytes, kind: JobKind = JobKind.COMMAND, schedule_id: int | None = None,
-                  extra: dict | None = None, not_before: datetime | None = None) -> int:
-        """Write a device job (inside the caller's transaction); ``not_before`` holds it back until then."""
+    async def add(self, conn: DccConnection | OnDemandTransaction, *, request_id: str, user_id: str, device: Device,
+                  variant: str, frame: bytes, kind: JobKind = JobKind.COMMAND, schedule_id: int | None = None,
+                  extra: dict | None = None, not_before: datetime | None = None, last: bool = False) -> int:
+        """Write a device job (inside the caller's transaction); ``not_before`` holds it back until then. With
+        ``last`` (an ``OnDemandTransaction`` whose work ends with this job), a job this process runs is written
+        by the work's last statement: alone, in one round trip, if nothing came before it. A job this process
+        runs is handed to its runner with the device's state read in the same statement (``Job.start``)."""
         hub = device.device_id if device.device_type == "CHF" else device.chf_id
         runner = self._runner if not_before is None else None
-        row = await conn.fetchrow(_ADD, request_id, user_id, device.device_id, hub, variant, kind.value, frame,
-                                  schedule_id, json.dumps(extra or {}), not_before,
-                                  self.lease if runner is not None else None)
+        arguments = (request_id, user_id, device.device_id, hub, variant, kind.value, frame, schedule_id,
+                     json.dumps(extra or {}), not_before, self.lease if runner is not None else None)
+        if runner is None:
+            row = await conn.fetchrow(_ADD, *arguments)
+        else:
+            fetchrow = conn.last_row if last else conn.fetchrow
+            row = await fetchrow(_ADD_AND_READ, *arguments, self.clock.now())
         if runner is not None:
-            job = Job.from_row(row)
+            job = Job.from_row(row, with_start=True)
             conn.after_commit(lambda: runner(job))
         elif not_before is None:
             await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(row["id"]))

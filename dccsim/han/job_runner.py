@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+from dataclasses import replace
 from typing import Callable
 
 import asyncpg
@@ -21,12 +22,13 @@ from devices import DeviceReply, handle_command
 from dccsim.catalogue import CATALOGUE
 from dccsim.db.notify import Listener
 from dccsim.duis.outcomes import E20, E21, I0
+from dccsim.han import response_rules
 from dccsim.han.alerts import route_device_alert
 from dccsim.han.context import HanContext
 from dccsim.han.documents import Outgoing, job_response
 from dccsim.han.job_queue import CHANNEL, Job, JobKind
 from dccsim.han.processing import Answered, after_response
-from dccsim.han.store import DccTransaction, save
+from dccsim.han.store import DccTransaction, StateConflict, save
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import Device, DeviceType
 from dccsim.s1sp.runner import run_s1sp_job
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 _DEFER = 0.02          # seconds before a job waiting for an older one for its device is tried again
 # Failures outside the simulator: the job is tried again once its lease runs out.
-TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, StateConflict)
 
 
 class DeviceJobWorker:
@@ -81,6 +83,8 @@ class DeviceJobWorker:
             return     # its lease runs out and another worker (or this one, restarted) takes it
         device = job.device_id
         previous = self._last_of_device.get(device)
+        if previous is not None and job.start is not None:
+            job = replace(job, start=None)      # read before the job running now saves: read it when its turn comes
         task = asyncio.create_task(self._process(job, previous))
         self._last_of_device[device] = task
         self._tasks.add(task)
@@ -138,9 +142,8 @@ async def process_job(han: HanContext, job: Job, *, stopping: Callable[[], bool]
     timeout = han.device_timeout
 
     async def finish(conn, device: Device | None, reply: DeviceReply | None) -> list[Outgoing]:
-        han.message_log.add(request_id=job.request_id, direction="out",
-                            kind="gbcs-command" if job.kind is JobKind.COMMAND else job.kind.value,
-                            body=job.frame.hex(), user_id=job.user_id)
+        _log_on_commit(han, conn, job, direction="out",
+                       kind="gbcs-command" if job.kind is JobKind.COMMAND else job.kind.value, body=job.frame.hex())
         if device is None:
             device = await repo.get_device(conn, job.device_id)
         return await _outcome(han, conn, job, device, reply)
@@ -155,7 +158,8 @@ async def process_job(han: HanContext, job: Job, *, stopping: Callable[[], bool]
         await _finish_alone(han, job, finish, reply)
         return
     while True:
-        transaction = DccTransaction(finish, now=han.clock.now(), delivers_here=han.delivers_here, job_id=job.id)
+        transaction = DccTransaction(finish, now=han.clock.now(), delivers_here=han.delivers_here, job_id=job.id,
+                                     start=job.start, local_delivery=han.local_delivery)
         reply = await _bounded(han.bus.exchange(job.device_id, job.frame, hub_id=job.hub_id, handler=handle_command,
                                                 within=transaction), timeout)
         if not transaction.deferred or stopping():
@@ -205,21 +209,27 @@ async def _outcome(han: HanContext, conn, job: Job, device: Device | None,
     if reply is None or (reply.response is None and job.kind is JobKind.COMMAND):
         hub_down = bool(job.hub_id and job.hub_id != job.device_id and (await han.faults.faults(job.hub_id)).offline)
         if reply is not None and reply.refused:
-            han.message_log.add(request_id=job.request_id, direction="in", kind="gbcs-refused",
-                                body=reply.refused, user_id=job.user_id)
+            _log_on_commit(han, conn, job, direction="in", kind="gbcs-refused", body=reply.refused)
         messages.append(job_response(han.signer, user_id=job.user_id, request_id=job.request_id,
                                      reference=spec.reference, variant=spec.variant, code=E20 if hub_down else E21,
                                      moment=moment))
     elif reply.response is not None:
-        han.message_log.add(request_id=job.request_id, direction="in", kind="gbcs-response",
-                            body=reply.response.hex(), user_id=job.user_id)
-        decoded = gbcs.decode(reply.response, han.keys.store())
+        _log_on_commit(han, conn, job, direction="in", kind="gbcs-response", body=reply.response.hex())
         messages.append(job_response(han.signer, user_id=job.user_id, request_id=job.request_id,
                                      reference=spec.reference, variant=spec.variant, code=I0, moment=moment,
                                      gbcs_payload=base64.b64encode(reply.response).decode(),
                                      schedule_id=job.schedule_id))
-        answered = Answered(job.variant, job.user_id, job.request_id, job.frame)
-        messages.extend(await after_response(han, conn, answered, device, decoded))
+        if response_rules.processed(spec.variant, spec.gbcs_use_cases):
+            decoded = gbcs.decode(reply.response, han.keys.store())
+            answered = Answered(job.variant, job.user_id, job.request_id, job.frame)
+            messages.extend(await after_response(han, conn, answered, device, decoded))
     for alert in reply.alerts if reply is not None else ():
         messages.extend(await route_device_alert(han, conn, device, alert, job.request_id))
     return messages
+
+
+def _log_on_commit(han: HanContext, conn, job: Job, *, direction: str, kind: str, body: str) -> None:
+    """Log what passed on the HAN once the outcome it belongs to commits: a device that worked on a state that
+    changed meanwhile works again, and only the exchange that counted is logged."""
+    conn.after_commit(lambda: han.message_log.add(request_id=job.request_id, direction=direction, kind=kind,
+                                                  body=body, user_id=job.user_id))

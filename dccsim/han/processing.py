@@ -42,10 +42,12 @@ class Answered:
 
 async def after_response(han: HanContext, conn, answered: Answered, device: Device,
                          message: gbcs.Message) -> list[Outgoing]:
-    if message.verification.mac == gbcs.Check.FAILED or not rules.succeeded(message):
-        return []
     use_case = message.use_case or ""
     variant = answered.variant
+    if not rules.processed(variant, (use_case,)):
+        return []       # only delivered: the table of what is processed is the one place that says so
+    if message.verification.mac == gbcs.Check.FAILED or not rules.succeeded(message):
+        return []
     if variant == "6.24.2" and han.release.certificate_tracking:
         await _track_certificate(han, conn, device, message)
         return []

@@ -229,3 +229,17 @@ def firmware_alert_recipients(verdict: FirmwareVerdict, parties: dict[str, str],
         if user and user not in recipients and not (verdict is FirmwareVerdict.CURRENT and user == requester):
             recipients.append(user)
     return recipients
+
+
+# The requests whose successful Response the DCC processes besides delivering it (``dccsim.han.processing``), by
+# the request's variant or by the GBCS use case that answered it. A Response to any other request is only passed
+# on to the User, so the DCC need not decode it.
+PROCESSED_VARIANTS = frozenset({"6.15.2", "6.24.2", "8.1.1", "8.5", "11.2", "11.3"}) \
+    | CHANGE_OF_SUPPLIER_VARIANTS | CONFIGURATION_VARIANTS
+PROCESSED_USE_CASES = frozenset({"CCS01", "CCS02", "CCS05", "CCS06", "CS02b", "CS02g"})
+
+
+def processed(variant: str, use_cases: tuple[str, ...] | frozenset[str]) -> bool:
+    """Whether the DCC does anything with a successful Response to ``variant`` (answered by one of
+    ``use_cases``) besides delivering it."""
+    return variant in PROCESSED_VARIANTS or not PROCESSED_USE_CASES.isdisjoint(use_cases)

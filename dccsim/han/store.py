@@ -5,26 +5,34 @@ sends a frame on behalf of a device job or a timer, what the DCC does with the r
 done, the Response and alerts written to the outbox, inventory updates — must commit together with that
 state change: were they separate, a crash between them would leave a device that executed a command and
 a job that runs it again, which the device refuses as a replay. A ``DccTransaction`` given to the HAN
-bus as ``within`` makes the device's work run inside one transaction with the caller's ``finish`` step.
+bus as ``within`` makes the device's work commit together with the caller's ``finish`` step.
+
+The state is read without a lock and saved over the version read (compare and set), in the statement that
+also marks the job done and queues the messages: where ``finish`` reads or writes nothing, that statement
+is sent alone (``dccsim.db.on_demand``), so a device job costs two round trips. A save over a state that
+changed meanwhile — another host's job for the device, a timer, the first state of a device two hosts met
+at once — writes nothing, and the device works again on the state as it now is.
 """
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
 from devices import queries, state_codec
 from devices import DeviceIdentity, DeviceReply
 from devices import Faults, HanBus
 from devices import DeviceState
-from dccsim.db import locks
 from dccsim.db.cache import DEVICE_FAULTS, Cache, Caches
+from dccsim.db.on_demand import OnDemandTransaction
 from dccsim.delivery import outbox
+from dccsim.delivery.outbox import LocalDelivery
 from dccsim.duis.ids import canonical_request_id
 from dccsim.han.directory import PgHanDirectory, off_the_log
 from dccsim.han.identities import Identities
 from dccsim.han.installation import provisioned_state
+from dccsim.han.job_queue import StartingState
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
 
@@ -35,73 +43,101 @@ Work = Callable[[DeviceIdentity, DeviceState], DeviceReply]
 class DccTransaction:
     """What the DCC does, in the device's transaction, around the device's handling of a frame.
 
-    With ``job_id`` the transaction first marks that device job done — or does nothing if it was done
-    already (``skipped``), or if an older job for the same device still waits to run (``deferred``: the
-    device would refuse a lower counter after a higher one). ``finish(conn, device, reply)`` returns the
-    messages the outcome sends (they are queued in the outbox in the same statement as the device's new
-    state is saved); ``done`` tells the caller the transaction committed.
+    With ``job_id`` the transaction saves that device job as done with the device's new state — or does nothing
+    if it was done already (``skipped``), or if an older job for the same device still waits to run
+    (``deferred``: the device would refuse a lower counter after a higher one). ``finish(conn, device, reply)``
+    returns the messages the outcome sends (they are queued in the outbox in the same statement as the device's
+    new state is saved); ``done`` tells the caller the transaction committed.
     """
 
     finish: Callable[[object, object, DeviceReply | None], Awaitable[list]]
     now: datetime                      # the simulator's time: a job held until later is not older
     delivers_here: bool                # this process delivers what it queues (see dccsim.delivery.outbox)
     job_id: int | None = None
+    start: StartingState | None = None  # the state as read with the job: the first attempt works on it
+    local_delivery: LocalDelivery | None = None     # the messages' hand-over to this process's delivery worker
     done: bool = False
     skipped: bool = False
     deferred: bool = False
 
 
-# One round trip: the job marked done (unless done already, or an older job for the device must go first),
-# the device's state row locked and read, and — for a device reached through a hub ($4) — the hub's device
+class Unsaved(Exception):
+    """An outcome ``save`` did not write, nor anything of it: its job was done already (``skipped``), an
+    older job for the device must run first (``deferred``), or the state changed since it was read
+    (``conflict``, ``StateConflict``). Raised inside the caller's transaction, it rolls back what came before."""
+
+    def __init__(self, reason: str, device_id: str):
+        super().__init__(f"device {device_id}: {reason}")
+        self.reason = reason
+
+
+class StateConflict(Unsaved):
+    """The device's state changed between its reading and its saving (another host's job, a timer, the DCC
+    managing the device): read it again and let the device work on that."""
+
+
+SAVED, SKIPPED, DEFERRED, CONFLICT = "saved", "skipped", "deferred", "conflict"
+
+# How often the device's work is done again over a state that keeps changing under it before the job is left to
+# run again when its lease runs out.
+_ATTEMPTS = 20
+
+# One round trip, no lock taken: whether the job is still to be done and whether an older job for the device must
+# go first, the device's state and its version, and — for a device reached through a hub ($4) — the hub's device
 # log (``dccsim.han.directory.off_the_log``).
 _OLDER_JOB = """EXISTS (SELECT 1 FROM device_job o WHERE o.device_id = $1 AND o.status = 'pending' AND o.id < $2
                 AND (o.not_before IS NULL OR o.not_before <= $3))"""
-_LOAD = f"""
-WITH job AS (
-    UPDATE device_job SET status = 'done', done_at = now(), lease_until = NULL
-    WHERE id = $2 AND status = 'pending' AND NOT {_OLDER_JOB}
-    RETURNING id
-)
-SELECT (SELECT id FROM job) AS job, {_OLDER_JOB} AS older,
-       (SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE) AS state,
-       (SELECT hub_device_log FROM device_state WHERE device_id = $4::text) AS hub_log,
-       EXISTS (SELECT 1 FROM device_state WHERE device_id = $4::text) AS hub_contacted
+_READ = f"""
+SELECT $2::bigint IS NULL OR EXISTS (SELECT 1 FROM device_job WHERE id = $2 AND status = 'pending') AS pending,
+       {_OLDER_JOB} AS older, s.state, s.version,
+       h.hub_device_log AS hub_log, h.device_id IS NOT NULL AS hub_contacted
+FROM (SELECT 1) AS one
+LEFT JOIN device_state s ON s.device_id = $1
+LEFT JOIN device_state h ON h.device_id = $4::text
 """
 
-# One round trip: the device's new state saved (with what the DCC reads of it: when its next held command is
-# due, a hub's device log, the state's format version) and the outcome's messages queued for delivery.
-_SAVE = """
-WITH saved AS (
-    INSERT INTO device_state (device_id, state, updated_at, next_timer_at, hub_device_log, format_version)
-    SELECT $1, $2::jsonb, now(), $10, $11::text[], $12::integer WHERE $2::jsonb IS NOT NULL
-    ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now(),
-        next_timer_at = EXCLUDED.next_timer_at, hub_device_log = EXCLUDED.hub_device_log,
-        format_version = EXCLUDED.format_version
-    RETURNING 1
-), queued AS (
-    INSERT INTO outbox (user_id, request_id, response_id, kind, body)
-    SELECT u, r, i, k, b FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-        WITH ORDINALITY AS m(u, r, i, k, b, n) ORDER BY n
-    RETURNING user_id
-)
-SELECT pg_notify($8, $9 || user_id) FROM (SELECT DISTINCT user_id FROM queued) users WHERE $8::text IS NOT NULL
-"""
+# The device's new state saved over the version read (with what the DCC reads of it: when its next held command
+# is due, a hub's device log, the state's format version), its job marked done and the outcome's messages queued
+# for delivery, in one statement (schemas/migrations/0015_device_state_versions.sql).
+_SAVE = "SELECT * FROM save_device_outcome($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
 
 
-async def save(conn, device_id: str, state: DeviceState | None, messages: list, *,
-               delivers_here: bool = False) -> None:
-    """Save a device's state and queue messages (``Outgoing``) in the outbox, in one statement. Messages this
-    process delivers itself, queued in a transaction, wake its delivery workers when it commits instead of
-    being announced through PostgreSQL to every process."""
+async def save(conn, device_id: str, state: DeviceState | None, messages: list, *, delivers_here: bool = False,
+               version: int | None = None, job_id: int | None = None, now: datetime | None = None,
+               local_delivery: LocalDelivery | None = None) -> None:
+    """Save a device's state over ``version`` (the one read; None: it had no state) and queue messages
+    (``Outgoing``) in the outbox — with ``job_id``, also marking that job done — in one statement; raise
+    ``Unsaved`` (``StateConflict``) when nothing was written. Through an ``OnDemandTransaction`` that nothing
+    began, the statement is sent alone and commits itself. Messages this process delivers itself, queued in a
+    transaction, wake its delivery workers when it commits instead of being announced through PostgreSQL to
+    every process; with ``local_delivery``, each that is its user's only pending message is queued leased and
+    handed over to the worker, which then needs no claim."""
+    if state is None and not messages and job_id is None:
+        return
     after_commit = getattr(conn, "after_commit", None)
     here = bool(messages) and delivers_here and after_commit is not None and conn.is_in_transaction()
-    await conn.execute(
-        _SAVE, device_id, state_codec.encode(state) if state is not None else None,
-        [m.user_id for m in messages], [canonical_request_id(m.request_id) for m in messages],
-        [m.response_id for m in messages], [m.kind for m in messages],
-        [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages],
-        None if here else outbox.CHANNEL, outbox.notification_prefix(delivers_here), *_derived(state))
-    if here:
+    lease = local_delivery.lease if here and local_delivery is not None else None
+    bodies = [m.body.decode() if isinstance(m.body, bytes) else m.body for m in messages]
+    request_ids = [canonical_request_id(m.request_id) for m in messages]
+    last_row = conn.last_row if isinstance(conn, OnDemandTransaction) else conn.fetchrow
+    saved = await last_row(
+        _SAVE, device_id, version, state_codec.encode(state) if state is not None else None, job_id, now,
+        [m.user_id for m in messages], request_ids, [m.response_id for m in messages], [m.kind for m in messages],
+        bodies, None if here else outbox.CHANNEL, outbox.notification_prefix(delivers_here), *_derived(state), lease)
+    outcome = saved["outcome"]
+    if outcome == CONFLICT:
+        raise StateConflict(outcome, device_id)
+    if outcome != SAVED:
+        raise Unsaved(outcome, device_id)
+    if not here:
+        return
+    handed = saved["handed"] or [None] * len(messages)
+    rows = [{"id": handed[n], "user_id": m.user_id, "request_id": request_ids[n], "response_id": m.response_id,
+             "kind": m.kind, "body": bodies[n], "attempts": 1, "endpoint": saved["endpoints"][n]}
+            for n, m in enumerate(messages) if handed[n] is not None]
+    if rows:
+        after_commit(lambda: local_delivery.hand_over(rows))
+    if len(rows) < len(messages):
         after_commit(outbox.queued_here)
 
 
@@ -127,29 +163,25 @@ async def migrate_device_states(conn, batch: int = 500) -> int:
         states = [state_codec.decode(r["state"], kind=r["device_type"]) for r in rows]
         await conn.executemany(
             "UPDATE device_state SET state = $2::jsonb, next_timer_at = $3, hub_device_log = $4, "
-            "format_version = $5 WHERE device_id = $1",
+            "format_version = $5, version = version + 1 WHERE device_id = $1",
             [(r["device_id"], state_codec.encode(state), *_derived(state)) for r, state in zip(rows, states)])
         done += len(rows)
 
 
-async def _off_the_log(conn, device, hub_id: str | None, row) -> DeviceReply | None:
+async def _off_the_log(conn, device, hub_id: str | None, start: StartingState) -> DeviceReply | None:
     """The refusal for a device its hub's device log (read with the device's state) does not list."""
     if hub_id is None:
         return None
-    reason = await off_the_log(conn, device.device_id, device.chf_id, hub_id, row["hub_contacted"], row["hub_log"])
+    reason = await off_the_log(conn, device.device_id, device.chf_id, hub_id, start.hub_contacted, start.hub_log)
     return None if reason is None else DeviceReply(refused=reason)
 
 
-async def first_contact(conn, device_id: str) -> str | None:
-    """The state of a device that had none when its transaction began, read again once no other transaction
-    (of any host) is making it: a device never used has no row to lock, so the processes that meet it at
-    once take turns on an advisory lock, and the later one works on what the first saved."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", locks.DEVICE_FIRST_CONTACT, device_id)
-    return await conn.fetchval("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE", device_id)
+async def _nothing_to_send(conn, device, reply) -> list:
+    return []
 
 
 class PgStateStore:
-    """Device state rows, locked for the duration of one frame's handling."""
+    """Device state rows: read without a lock, worked on, and saved over the version read (compare and set)."""
 
     def __init__(self, pool, inventory: Inventory, identities: Identities):
         self.pool = pool
@@ -160,45 +192,54 @@ class PgStateStore:
                           on_log_of: str | None = None) -> DeviceReply | None:
         transaction = within
         if transaction is None:
-            async with self.pool.acquire() as conn:
-                async with conn.transaction():
-                    device = await self.inventory.device(device_id)
-                    if device is None:
-                        return None
-                    row = await conn.fetchrow(_LOAD, device_id, None, None, on_log_of)
-                    refused = await _off_the_log(conn, device, on_log_of, row)
-                    if refused is not None:
-                        return refused
-                    state, reply = await self._run(conn, device, row["state"], work)
-                    await save(conn, device_id, state, [])
-                    return reply
-        # Shielded: a caller that stops waiting (the DCC's device timeout) must not cut the transaction
-        # in half; whichever of it and the caller's own outcome commits first wins, on the job's row lock.
+            if await self.inventory.device(device_id) is None:
+                return None
+            transaction = DccTransaction(_nothing_to_send, now=datetime.now(timezone.utc), delivers_here=False)
+            return await self._joined(transaction, device_id, work, on_log_of)
+        # Shielded: a caller that stops waiting (the DCC's device timeout) must not cut the save in half;
+        # whichever of it and the caller's own outcome commits first wins, on the job's row.
         return await asyncio.shield(self._joined(transaction, device_id, work, on_log_of))
 
     async def _joined(self, transaction: DccTransaction, device_id: str, work: Work,
                       on_log_of: str | None) -> DeviceReply | None:
         device = await self.inventory.device(device_id)
+        start = transaction.start if transaction.start is not None and on_log_of in (None, transaction.start.hub_id) \
+            else None
         async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                row = await conn.fetchrow(_LOAD, device_id, transaction.job_id, transaction.now, on_log_of)
-                if transaction.job_id is not None and row["job"] is None:
-                    transaction.deferred, transaction.skipped = row["older"], not row["older"]
+            for _ in range(_ATTEMPTS):
+                if start is None:
+                    row = await conn.fetchrow(_READ, device_id, transaction.job_id, transaction.now, on_log_of)
+                    if not row["pending"]:
+                        transaction.skipped = True
+                        return None
+                    start = StartingState(row["state"], row["version"], row["older"], on_log_of, row["hub_log"],
+                                          row["hub_contacted"])
+                if start.older:
+                    transaction.deferred = True
                     return None
                 # A device off its hub's log is not reached: the refusal is the outcome, the state untouched.
-                reply = None if device is None else await _off_the_log(conn, device, on_log_of, row)
+                reply = None if device is None else await _off_the_log(conn, device, on_log_of, start)
                 state = None
                 if device is not None and reply is None:
-                    state, reply = await self._run(conn, device, row["state"], work)
-                messages = await transaction.finish(conn, device, reply)
-                await save(conn, device_id, state, messages, delivers_here=transaction.delivers_here)
-            transaction.done = True
-            return reply
+                    state, reply = await self._run(conn, device, start.state, work)
+                try:
+                    async with OnDemandTransaction(conn) as work_done:
+                        messages = await transaction.finish(work_done, device, reply)
+                        await save(work_done, device_id, state, messages, delivers_here=transaction.delivers_here,
+                                   version=start.version, job_id=transaction.job_id, now=transaction.now,
+                                   local_delivery=transaction.local_delivery)
+                except StateConflict:
+                    start = None
+                    continue
+                except Unsaved as unsaved:
+                    transaction.deferred, transaction.skipped = unsaved.reason == DEFERRED, unsaved.reason == SKIPPED
+                    return None
+                transaction.done = True
+                return reply
+        raise StateConflict(f"changed under each of {_ATTEMPTS} attempts", device_id)
 
     async def _run(self, conn, device, saved, work: Work) -> tuple[DeviceState, DeviceReply]:
-        if saved is None:
-            saved = await first_contact(conn, device.device_id)
-        state = await provisioned_state(conn, device, saved, self.identities)
+        state = await provisioned_state(conn, device, saved, self.identities, inventory=self.inventory)
         reply = work(self.identities.identity(device.device_id), state)
         return state, reply
 
@@ -208,13 +249,18 @@ class PgStateStore:
         device = await repo.get_device(conn, device_id)
         if device is None:
             raise LookupError(f"{device_id} is not in the inventory")
-        async with conn.transaction():
-            stored = await conn.fetchval("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE", device_id)
-            if stored is None:
-                stored = await first_contact(conn, device_id)
-            state = await provisioned_state(conn, device, stored, self.identities)
-            change(state)
-            await save(conn, device_id, state, [])
+        for _ in range(_ATTEMPTS):
+            try:
+                async with conn.transaction():
+                    row = await conn.fetchrow("SELECT state, version FROM device_state WHERE device_id = $1 "
+                                              "FOR UPDATE", device_id)
+                    state = await provisioned_state(conn, device, row and row["state"], self.identities)
+                    change(state)
+                    await save(conn, device_id, state, [], version=row and row["version"])
+                    return
+            except StateConflict:
+                continue      # its first state was saved meanwhile: the row is there to lock now
+        raise StateConflict(f"changed under each of {_ATTEMPTS} attempts", device_id)
 
 
 class PgFaultSource:

@@ -20,6 +20,7 @@ from dataclasses import replace
 import gbcs
 from dccsim.catalogue import CATALOGUE
 from dccsim.db.connection import DccConnection
+from dccsim.db.on_demand import OnDemandTransaction
 from dccsim.duis.ids import normalise_eui
 from dccsim.duis.outcomes import E081111, E081204, E081222, E31, HTTP_400_SCHEMA, I0, I99, DuisRejection
 from dccsim.duis.responses import add
@@ -85,7 +86,7 @@ def _gas_threshold_check(ctx: ServiceRequest) -> None:
 
 @handles(*DEVICE_VARIANTS, target=Target.REQUEST_ID)
 async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
-    if await device_credentials(conn, services.smki, ctx.device):
+    if await device_credentials(conn.reads, services.smki, ctx.device):
         services.han.credentials_changed()
     if ctx.command_variant in (5, 6, 7):
         return await _signed_precommand(ctx, conn, services)
@@ -195,7 +196,8 @@ async def _dispatch(ctx: ServiceRequest, conn: DccConnection, services: Services
         # DSP future dating: the DCC holds the command until its execution time.
         not_before = when if spec.future_dated == "DSP" and when is not None and when > ctx.received_at else None
         await services.han.jobs.add(conn, request_id=ctx.request_id_text, user_id=ctx.request_id.originator,
-                                    device=ctx.device, variant=spec.variant, frame=frame, not_before=not_before)
+                                    device=ctx.device, variant=spec.variant, frame=frame, not_before=not_before,
+                                    last=isinstance(conn, OnDemandTransaction))
     if not local:
         return Reply(I99)
 

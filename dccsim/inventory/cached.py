@@ -11,7 +11,6 @@ from typing import Any, Iterable, Protocol
 import asyncpg
 
 from dccsim.db.cache import INVENTORY, PER_DEVICE, Cache, Caches
-from dccsim.db.connection import DccConnection
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import CplEntry, Device, User
 
@@ -22,6 +21,9 @@ class InventoryView(Protocol):
     async def parties(self, device_id: str) -> dict[str, str]: ...
 
     async def premises_devices(self, device: Device) -> list[Device]: ...
+
+    async def parties_and_role_holders(self, device_id: str,
+                                       roles: frozenset[str]) -> tuple[dict[str, str], dict[str, str]]: ...
 
 
 class InTransaction:
@@ -39,6 +41,10 @@ class InTransaction:
     async def premises_devices(self, device: Device) -> list[Device]:
         return await repo.premises_devices(self.conn, device)
 
+    async def parties_and_role_holders(self, device_id: str,
+                                       roles: frozenset[str]) -> tuple[dict[str, str], dict[str, str]]:
+        return await repo.parties_and_role_holders(self.conn, device_id, roles)
+
 
 class Inventory:
     """Cached reads on the pool, and writes that empty this process's inventory caches at once and again
@@ -54,6 +60,7 @@ class Inventory:
         self._premises: Cache[str, tuple[tuple[Device, str | None], ...]] = caches.add(
             Cache("premises with CPL statuses", (INVENTORY,), max_entries=PER_DEVICE))
         self._users: Cache[str, User | None] = caches.add(Cache("users", (INVENTORY,)))
+        self._role_holders: Cache[frozenset[str], dict[str, str]] = caches.add(Cache("role holders", (INVENTORY,)))
 
     # --- reads ------------------------------------------------------------------------------------
 
@@ -74,6 +81,16 @@ class Inventory:
     async def premises_devices(self, device: Device) -> list[Device]:
         return await repo.premises_devices(self.pool, device)
 
+    async def parties_and_role_holders(self, device_id: str,
+                                       roles: frozenset[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """A device's parties and the first user holding each of ``roles``, both as the caches hold them (a
+        device the front door has just let through has its parties read already)."""
+        holders = await self._role_holders.get(roles, lambda: self._load_role_holders(roles))
+        return await self.parties(device_id), dict(holders)
+
+    async def _load_role_holders(self, roles: frozenset[str]) -> dict[str, str]:
+        return await repo.role_holders(self.pool, roles)
+
     async def premises_with_cpl(self, device_id: str) -> tuple[tuple[Device, str | None], ...]:
         """The device's premises with each device's CPL status: the same tuple for as long as the cache keeps
         it, so that what is made of it may be kept by its identity."""
@@ -89,7 +106,7 @@ class Inventory:
 
     def _changing(self, conn) -> None:
         self._caches.changed(INVENTORY)
-        if isinstance(conn, DccConnection) and conn.is_in_transaction():
+        if hasattr(conn, "after_commit") and conn.is_in_transaction():
             conn.after_commit(lambda: self._caches.changed(INVENTORY))
 
     async def _write(self, conn, write, *args: Any, **kwargs: Any):

@@ -185,16 +185,26 @@ async def parties(conn: Conn, device_id: str) -> dict[str, str]:
     return {r["role"]: r["entity_id"] for r in rows}
 
 
+# For each of the users' roles $2, the first user (by entity id) that holds it.
+_ROLE_HOLDERS = ("SELECT DISTINCT ON (role) true AS holder, role, entity_id FROM dcc_user "
+                 "CROSS JOIN LATERAL unnest(roles) AS role WHERE role = ANY($2::text[]) ORDER BY role, entity_id")
+
+
 async def parties_and_role_holders(conn: Conn, device_id: str,
                                    roles: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
     """A device's parties (as ``parties``) and, for each of the users' ``roles``, the first user (by entity id)
     that holds it ({role: entity id}), in one statement."""
     rows = await conn.fetch(
-        "SELECT false AS holder, role, entity_id FROM device_party WHERE device_id = $1 UNION ALL "
-        "(SELECT DISTINCT ON (role) true, role, entity_id FROM dcc_user CROSS JOIN LATERAL unnest(roles) AS role "
-        "WHERE role = ANY($2::text[]) ORDER BY role, entity_id)", device_id, list(roles))
+        f"SELECT false AS holder, role, entity_id FROM device_party WHERE device_id = $1 UNION ALL ({_ROLE_HOLDERS})",
+        device_id, list(roles))
     parties = {r["role"]: r["entity_id"] for r in rows if not r["holder"]}
     return parties, {r["role"]: r["entity_id"] for r in rows if r["holder"]}
+
+
+async def role_holders(conn: Conn, roles: Iterable[str]) -> dict[str, str]:
+    """For each of the users' ``roles``, the first user (by entity id) that holds it ({role: entity id})."""
+    rows = await conn.fetch(_ROLE_HOLDERS.replace("$2", "$1"), list(roles))
+    return {r["role"]: r["entity_id"] for r in rows}
 
 
 async def set_party(conn: Conn, device_id: str, role: str, entity_id: str) -> None:

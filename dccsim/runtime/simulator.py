@@ -175,7 +175,8 @@ async def start_simulator(settings: Settings, *, demo: bool = False, prepared: b
         device_jobs = DeviceJobWorker(han)
         await device_jobs.start(listener)
         delivery = DeliveryWorker(db.pool, db.url, policy=delivery_policy(settings), message_log=message_log,
-                                  fast_pool=db.bookkeeping, listener=listener, own_pids=db.backend_pids)
+                                  fast_pool=db.bookkeeping, listener=listener, own_pids=db.backend_pids,
+                                  local=han.local_delivery)
         await delivery.start()
         workers = Workers(device_jobs, delivery)
     scheduler = Scheduler(han, device_jobs)

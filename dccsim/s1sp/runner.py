@@ -61,9 +61,9 @@ async def run_s1sp_job(han: HanContext, job: Job) -> None:
                     han.signer, user_id=job.user_id, request_id=job.request_id, reference=spec.reference,
                     variant=spec.variant, code=code, moment=han.clock.now())], delivers_here=han.delivers_here)
                 return
-            stored = await conn.fetchval("SELECT state FROM device_state WHERE device_id = $1 FOR UPDATE",
+            stored = await conn.fetchrow("SELECT state, version FROM device_state WHERE device_id = $1 FOR UPDATE",
                                          job.device_id)
-            state = state_codec.decode(stored) if stored is not None else \
+            state = state_codec.decode(stored["state"]) if stored is not None else \
                 smets1.first_contact(device.device_type, firmware_version=device.firmware_version)
             now = han.clock.now()
             instruction = smets1.decode_instruction(job.frame)
@@ -72,7 +72,9 @@ async def run_s1sp_job(han: HanContext, job: Job) -> None:
             if outcome.success and isinstance(instruction, smets1.UpdateDeviceLog):
                 await _device_log_changed(han, conn, device, instruction)
             messages.extend(await _consequences(han, conn, job, device, outcome))
-            await save(conn, job.device_id, state, messages, delivers_here=han.delivers_here)
+            # A first state another host saved meanwhile is a conflict: the job runs again when its lease runs out.
+            await save(conn, job.device_id, state, messages, delivers_here=han.delivers_here,
+                       version=stored and stored["version"])
 
 
 async def _unreachable(han: HanContext, job: Job) -> str | None:

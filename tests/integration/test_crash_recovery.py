@@ -198,14 +198,16 @@ async def test_device_requests_in_flight_at_the_crash_get_exactly_one_response(p
             transaction = lock.transaction()
             await transaction.start()
             # Responses cannot be written while the test holds the outbox: the meters without latency execute
-            # their command and their jobs wait at the outbox write, when the crash comes.
+            # their command and their jobs' outcomes wait at the outbox write when the crash comes. Each was
+            # sent as one statement, which commits once the lock goes although its process is gone; the jobs
+            # that had not got that far run again on the restarted process. Either way: one Response each.
             await lock.execute("LOCK TABLE outbox IN EXCLUSIVE MODE")
             async with aiohttp.ClientSession() as session:
                 for _request_id, body in requests:
                     async with session.post(f"http://127.0.0.1:{port}/api/v1/serviceS", data=body) as answer:
                         text = await answer.read()
                         assert answer.status == 200 and b"<sr:ResponseCode>I99<" in text, text[:300]
-            await _blocked_on_lock(pool, "INSERT INTO outbox", count=2)
+            await _blocked_on_lock(pool, "save_device_outcome", count=2)
             _kill(process)
             await transaction.rollback()
 
@@ -249,7 +251,7 @@ async def test_a_future_dated_alert_is_not_lost_when_its_transaction_dies(pg_bas
             # At its time the device executes the tariff and raises 0x8F66; the transaction carrying both
             # dies before it commits.
             advancing = asyncio.create_task(running.advance(4))
-            (timer,) = await _blocked_on_lock(pool, "INSERT INTO outbox", timeout=15)
+            (timer,) = await _blocked_on_lock(pool, "save_device_outcome", timeout=15)
             await lock.execute("SELECT pg_terminate_backend($1)", timer)
             await transaction.rollback()
             with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):

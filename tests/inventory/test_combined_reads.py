@@ -8,7 +8,7 @@ import pytest
 from dccsim.db.cache import Caches
 from dccsim.db.migrations import migrate
 from dccsim.inventory import repository as repo
-from dccsim.inventory.cached import Inventory
+from dccsim.inventory.cached import InTransaction, Inventory
 from dccsim.inventory.models import Device, DeviceStatus, DeviceType, User, UserRole
 from tests.conftest import create_fresh_database
 
@@ -72,3 +72,17 @@ async def test_the_cache_keeps_the_parties_read_with_a_device(conn, url):
     finally:
         await pool.close()
 
+
+
+@pytest.mark.parametrize("device_id", [METER, LONE])
+async def test_the_cache_gives_a_device_s_parties_and_role_holders_as_a_transaction_reads_them(conn, url, device_id):
+    roles = frozenset({"Recovery", "WANProvider", "TCoS"})
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=1)
+    try:
+        inventory = Inventory(pool, Caches())
+        await inventory.device(device_id)
+        assert await inventory.parties_and_role_holders(device_id, roles) == \
+            await InTransaction(conn).parties_and_role_holders(device_id, roles)
+        assert await repo.role_holders(conn, ()) == {}
+    finally:
+        await pool.close()
