@@ -33,7 +33,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -42,6 +41,7 @@ from cryptography.hazmat.primitives import serialization
 
 from dccsim.cli import floor
 from dccsim.cli.cpu_usage import CpuMeter
+from dccsim.delivery.http_client import HttpClient
 from dccsim.db import open_database
 from dccsim.duis import client
 from dccsim.duis.ids import normalise_eui
@@ -208,114 +208,7 @@ class _Progress:
 
 
 _REQUEST_ID = re.compile(rb"<sr:RequestID>([^<]+)</sr:RequestID>")
-
-
-def _answer(buffer: bytearray) -> tuple[int, bytes, int, bool] | None:
-    """The first HTTP answer in ``buffer`` — status, body, bytes it took, whether the server closes — or None
-    while it is incomplete."""
-    end = buffer.find(b"\r\n\r\n")
-    if end < 0:
-        return None
-    status_line, *lines = bytes(buffer[:end]).split(b"\r\n")
-    status = int(status_line.split(b" ", 2)[1])
-    length, chunked, close = 0, False, False
-    for line in lines:
-        name, _, value = line.partition(b":")
-        name = name.strip().lower()
-        if name == b"content-length":
-            length = int(value)
-        elif name == b"transfer-encoding" and b"chunked" in value.lower():
-            chunked = True
-        elif name == b"connection" and b"close" in value.lower():
-            close = True
-    start = end + 4
-    if not chunked:
-        return (status, bytes(buffer[start:start + length]), start + length, close) \
-            if len(buffer) >= start + length else None
-    body, at = b"", start
-    while True:
-        line_end = buffer.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
-        chunk_end = line_end + 2 + size + 2
-        if len(buffer) < chunk_end:
-            return None
-        if size == 0:
-            return status, body, chunk_end, close
-        body += bytes(buffer[line_end + 2:line_end + 2 + size])
-        at = chunk_end
-
-
-class _AnswerReader(asyncio.Protocol):
-    """Collects what the server sends and hands over one answer at a time."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self._buffer = bytearray()
-        self._waiter: asyncio.Future | None = None
-        self._lost: Exception | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        self._hand_over()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._lost = exc or ConnectionResetError("the server closed the connection")
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_exception(self._lost)
-
-    def _hand_over(self) -> None:
-        if self._waiter is None or self._waiter.done():
-            return
-        try:
-            answer = _answer(self._buffer)
-        except ValueError as exc:
-            self._waiter.set_exception(exc)
-            return
-        if answer is not None:
-            del self._buffer[:answer[2]]
-            self._waiter.set_result(answer)
-
-    async def next_answer(self) -> tuple[int, bytes, int, bool]:
-        if self._lost is not None and not self._buffer:
-            raise self._lost
-        self._waiter = asyncio.get_running_loop().create_future()
-        self._hand_over()
-        return await self._waiter
-
-
-class HttpConnection:
-    """A minimal HTTP/1.1 keep-alive client for POSTing pre-built requests (much lighter than a full client):
-    one request at a time, on a bare asyncio protocol."""
-
-    def __init__(self, url: str):
-        parts = urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port or 80
-        self.head = (f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                     f"Content-Type: application/xml\r\nContent-Length: ").encode()
-        self._reader: _AnswerReader | None = None
-
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        if self._reader is None:
-            _, self._reader = await asyncio.get_running_loop().create_connection(_AnswerReader, self.host, self.port)
-        try:
-            self._reader.transport.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
-            status, payload, _, close = await self._reader.next_answer()
-        except (OSError, ValueError):
-            self.close()
-            raise
-        if close:
-            self.close()
-        return status, payload
-
-    def close(self) -> None:
-        if self._reader is not None and self._reader.transport is not None:
-            self._reader.transport.close()
-        self._reader = None
+_REQUEST_TIMEOUT = 120.0     # seconds for one synchronous answer: a bench request that takes longer is an error
 
 
 async def _drive(urls: list[str], batches: list[list[bytes]], duration: float, result: Result,
@@ -345,33 +238,32 @@ async def _drive(urls: list[str], batches: list[list[bytes]], duration: float, r
     start = time.perf_counter()
     deadline = start + duration
 
+    http = HttpClient(timeout=_REQUEST_TIMEOUT, keep_per_origin=len(batches))
+
     async def one_client(bodies: list[bytes], url: str) -> None:
-        connection = HttpConnection(url)
-        try:
-            for body in bodies:
-                if time.perf_counter() >= deadline:
-                    return
-                sent = time.perf_counter()
-                request_id = future = None
-                if delivery_port is not None:
-                    request_id = _REQUEST_ID.search(body).group(1)
-                    future = waiting[request_id] = asyncio.get_running_loop().create_future()
-                try:
-                    status, payload = await connection.post(body)
-                    code = _code(payload) if status == 200 else ""
-                    if delivery_port is not None and status == 200 and code == I99:
-                        code = await asyncio.wait_for(future, 30)
-                    result.outcomes[f"{status} {code}".strip()] += 1
-                except (OSError, ValueError, asyncio.TimeoutError) as exc:
-                    result.outcomes[type(exc).__name__] += 1
-                    waiting.pop(request_id, None)
-                result.latencies_ms.append((time.perf_counter() - sent) * 1000)
-                result.sent += 1
-                result.by_host[url] += 1
-            if time.perf_counter() < deadline:
-                result.exhausted += 1
-        finally:
-            connection.close()
+        for body in bodies:
+            if time.perf_counter() >= deadline:
+                return
+            sent = time.perf_counter()
+            request_id = future = None
+            if delivery_port is not None:
+                request_id = _REQUEST_ID.search(body).group(1)
+                future = waiting[request_id] = asyncio.get_running_loop().create_future()
+            try:
+                answer = await http.post(url, body)
+                status, payload = answer.status, answer.body
+                code = _code(payload) if status == 200 else ""
+                if delivery_port is not None and status == 200 and code == I99:
+                    code = await asyncio.wait_for(future, 30)
+                result.outcomes[f"{status} {code}".strip()] += 1
+            except (OSError, ValueError, asyncio.TimeoutError) as exc:
+                result.outcomes[type(exc).__name__] += 1
+                waiting.pop(request_id, None)
+            result.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            result.sent += 1
+            result.by_host[url] += 1
+        if time.perf_counter() < deadline:
+            result.exhausted += 1
 
     async def ticker() -> None:
         while time.perf_counter() < deadline:
@@ -384,6 +276,7 @@ async def _drive(urls: list[str], batches: list[list[bytes]], duration: float, r
     if meter is not None:
         result.cpu_ms_per_request = meter.per_request_ms(result.sent)
     tick.cancel()
+    await http.close()
     progress.show(result.duration_s, result.sent)
     progress.end()
     if runner is not None:

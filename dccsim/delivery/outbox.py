@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import aiohttp
 import asyncpg
 
 from dccsim.db.notify import Listener
+from dccsim.delivery.http_client import HttpClient
 from dccsim.duis.ids import canonical_request_id
 from dccsim.timing.clock import Clock, WallClock
 
@@ -229,14 +229,14 @@ class DeliveryWorker:
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
         self._main: asyncio.Task | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._http: HttpClient | None = None
         self._stopping = False
         self._next_due: float | None = None
         self._local = local
         self._handed: dict[str, deque] = {}     # per user, messages handed over while it was being delivered to
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.policy.timeout))
+        self._http = HttpClient(timeout=self.policy.timeout, keep_per_origin=self.policy.max_parallel_users)
         if self._listener is None:
             self._listener = Listener(self.database_url)
             await self._listener.start()
@@ -275,8 +275,8 @@ class DeliveryWorker:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._own_listener and self._listener is not None:
             await self._listener.close()
-        if self._session is not None:
-            await self._session.close()
+        if self._http is not None:
+            await self._http.close()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -386,17 +386,15 @@ class DeliveryWorker:
         if not endpoint:
             return Attempt("the user has no response endpoint registered")
         try:
-            async with self._session.post(endpoint, data=body.encode(),
-                                          headers={"Content-Type": "application/xml"}) as response:
-                await response.read()
-                status = response.status
-                if status < 300:
-                    return Attempt(http_status=status)
-                retryable = status >= 500 or status in RETRYABLE_STATUSES
-                return Attempt(f"HTTP {status} from {endpoint}", permanent=not retryable, http_status=status,
-                               retry_after=retry_after_seconds(response.headers.get("Retry-After"), self.wall.now()))
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            answer = await self._http.post(endpoint, body.encode())
+        except (OSError, ValueError) as exc:        # TimeoutError and MalformedAnswer are OSErrors
             return Attempt(f"{type(exc).__name__}: {exc} ({endpoint})")
+        status = answer.status
+        if status < 300:
+            return Attempt(http_status=status)
+        retryable = status >= 500 or status in RETRYABLE_STATUSES
+        return Attempt(f"HTTP {status} from {endpoint}", permanent=not retryable, http_status=status,
+                       retry_after=retry_after_seconds(answer.headers.get("retry-after"), self.wall.now()))
 
     async def _failed(self, conn, row, attempt: Attempt) -> None:
         """Retry the message later, or give up on it (a refusal, or past the give-up horizon, which counts
