@@ -236,7 +236,7 @@ class PgStateStore:
                     return None
                 transaction.done = True
                 return reply
-        raise StateConflict(f"changed under each of {_ATTEMPTS} attempts", device_id)
+        raise StateConflict(f"{CONFLICT} on each of {_ATTEMPTS} attempts", device_id)
 
     async def _run(self, conn, device, saved, work: Work) -> tuple[DeviceState, DeviceReply]:
         state = await provisioned_state(conn, device, saved, self.identities, inventory=self.inventory)
@@ -260,7 +260,7 @@ class PgStateStore:
                     return
             except StateConflict:
                 continue      # its first state was saved meanwhile: the row is there to lock now
-        raise StateConflict(f"changed under each of {_ATTEMPTS} attempts", device_id)
+        raise StateConflict(f"{CONFLICT} on each of {_ATTEMPTS} attempts", device_id)
 
 
 class PgFaultSource:

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from lxml import etree
 
+from devices import DeviceReply
 from dccsim.delivery.message_log import messages_for
 from dccsim.han.job_queue import Job
 from dccsim.han.job_runner import process_job
+from dccsim.han.store import DccTransaction
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
 from dccsim.timing.clock import ClockMode
@@ -112,5 +114,34 @@ async def test_a_job_the_simulator_cannot_process_is_failed_and_logged_not_retri
         kinds = [m["kind"] for m in await messages_for(pool, request_id)]
         assert "dcc-internal-error" in kinds
         assert not await pool.fetchval("SELECT count(*) FROM outbox WHERE request_id = $1", request_id)
+    finally:
+        await running.close()
+
+
+async def test_a_device_s_work_over_a_state_changed_meanwhile_is_done_again_on_the_new_one(pg_base_url, tmp_path):
+    """Compare and set: another host saving the device's state between this job's read and its save makes the
+    save write nothing; the device works again on the state as saved, and only that outcome commits."""
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, deliver=False)
+    pool = running.sim.db.pool
+    try:
+        store = running.sim.han.bus.store
+        await store.with_device(A0, lambda identity, state: DeviceReply())       # the meter's first state
+        worked, finished = [], []
+
+        def work(identity, state):
+            worked.append(identity.device_id)
+            return DeviceReply()
+
+        async def finish(conn, device, reply):
+            finished.append(reply)
+            if len(finished) == 1:       # another host saves the meter's state now
+                await pool.execute("UPDATE device_state SET version = version + 1 WHERE device_id = $1", A0)
+            return []
+
+        before = await pool.fetchval("SELECT version FROM device_state WHERE device_id = $1", A0)
+        transaction = DccTransaction(finish, now=running.sim.clock.now(), delivers_here=False)
+        assert await store.with_device(A0, work, within=transaction) == DeviceReply()
+        assert transaction.done and len(worked) == 2 and len(finished) == 2
+        assert await pool.fetchval("SELECT version FROM device_state WHERE device_id = $1", A0) == before + 2
     finally:
         await running.close()
