@@ -22,7 +22,7 @@ ENVIRONMENT = "DCCSIM_PROFILE_DIR"
 
 # Where the CPU of a serving process goes: the stages of the request path, each the cumulative CPU of the
 # functions (file fragment, name) that are it. The front door's own stages run inside ``process``; "the rest of
-# the front door" is ``process`` less those, and HTTP is aiohttp's handling less ``process``.
+# the front door" is ``process`` less those, and HTTP is the front door's protocol (``HTTP``) less ``process``.
 FRONT_DOOR_STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("parse (safe parser)", (("duis/safexml.py", "parse_request"),)),
     ("XSD validation", (("duis/xsd.py", "validate"),)),
@@ -33,7 +33,7 @@ FRONT_DOOR_STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("response sign (c14n, hash, ECDSA sign)", (("duis/xmldsig.py", "sign_to_bytes"),
                                                 ("duis/xmldsig.py", "sign_canonical_to_bytes"))),
     ("message log, queueing", (("frontdoor/pipeline.py", "_log"),)),
-    ("device SR handler (GBCS command built, MAC'd, its job queued)",
+    ("device SR handler (GBCS command built, MAC'd, its job written with the device's state read)",
      (("handlers/device_commands.py", "device_request"),)),
 )
 PROCESS = (("frontdoor/pipeline.py", "process"),)
@@ -45,9 +45,9 @@ BACKGROUND_STAGES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("traffic management and RequestID counter, the group's round trip (DB)", (("frontdoor/traffic.py", "_drain"),)),
     ("message log, COPY to PostgreSQL", (("delivery/message_log.py", "_run"),)),
     # The job's device work runs in a task of its own (shielded from the caller's timeout).
-    ("device job (GBCS both ways, the device, its DB transaction)", (("han/job_runner.py", "_process"),
+    ("device job (GBCS both ways, the device, its one statement)", (("han/job_runner.py", "_process"),
                                                                      ("han/store.py", "_joined"))),
-    ("outbox delivery (claim, signed POST to the user)", (("delivery/outbox.py", "_run"),
+    ("outbox delivery (signed POST to the user, its acknowledgement)", (("delivery/outbox.py", "_run"),
                                                          ("delivery/outbox.py", "_deliver"))),
 )
 

@@ -20,6 +20,9 @@ NOW = datetime(2026, 12, 3, tzinfo=timezone.utc)
 
 
 LEASE = 30.0      # seconds a message queued for hand-over is leased
+# Messages queued for hand-over, and nothing else (no state, no job).
+_QUEUE_ONLY = ("SELECT * FROM save_device_outcome($1, NULL, NULL, NULL, $2, $3, $4, $5, $6, $7, NULL, '', NULL, NULL, 1, "
+               "$8)")
 
 
 @pytest.fixture
@@ -79,15 +82,13 @@ async def test_a_job_done_already_or_behind_an_older_one_writes_nothing(conn):
 async def test_only_a_user_s_only_pending_message_is_queued_leased_for_hand_over(conn):
     async with conn.transaction():
         saved = await conn.fetchrow(
-            "SELECT * FROM save_device_outcome($1, NULL, NULL, NULL, $2, $3, $4, $5, $6, $7, NULL, '', NULL, NULL, 1, $8)",
-            METER, NOW, [SUPPLIER, SUPPLIER], ["a", "b"], ["a", "b"], ["response"] * 2, ["<a/>", "<b/>"], LEASE)
+            _QUEUE_ONLY, METER, NOW, [SUPPLIER, SUPPLIER], ["a", "b"], ["a", "b"], ["response"] * 2, ["<a/>", "<b/>"],
+            LEASE)
     assert saved["outcome"] == "saved"
     first, second = saved["handed"]
     assert first is not None and second is None          # the second waits behind the first, unleased
     rows = {r["id"]: r for r in await conn.fetch("SELECT id, lease_until, attempts FROM outbox")}
     assert rows[first]["lease_until"] is not None and rows[first]["attempts"] == 1
     assert [r for r in rows.values() if r["id"] != first][0]["lease_until"] is None
-    again = await conn.fetchrow(
-        "SELECT * FROM save_device_outcome($1, NULL, NULL, NULL, $2, $3, $4, $5, $6, $7, NULL, '', NULL, NULL, 1, $8)",
-        METER, NOW, [SUPPLIER], ["c"], ["c"], ["response"], ["<c/>"], LEASE)
+    again = await conn.fetchrow(_QUEUE_ONLY, METER, NOW, [SUPPLIER], ["c"], ["c"], ["response"], ["<c/>"], LEASE)
     assert again["handed"] == [None]                     # older messages of the user are pending
