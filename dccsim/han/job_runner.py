@@ -157,9 +157,11 @@ async def process_job(han: HanContext, job: Job, *, stopping: Callable[[], bool]
         reply = await _bounded(han.bus.distribute_image(job.device_id, job.frame, hub_id=job.hub_id), timeout)
         await _finish_alone(han, job, finish, reply)
         return
+    start = job.start          # the state read with the job: good for the first attempt only
     while True:
         transaction = DccTransaction(finish, now=han.clock.now(), delivers_here=han.delivers_here, job_id=job.id,
-                                     start=job.start, local_delivery=han.local_delivery)
+                                     start=start, local_delivery=han.local_delivery)
+        start = None
         reply = await _bounded(han.bus.exchange(job.device_id, job.frame, hub_id=job.hub_id, handler=handle_command,
                                                 within=transaction), timeout)
         if not transaction.deferred or stopping():

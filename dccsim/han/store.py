@@ -204,8 +204,9 @@ class PgStateStore:
     async def _joined(self, transaction: DccTransaction, device_id: str, work: Work,
                       on_log_of: str | None) -> DeviceReply | None:
         device = await self.inventory.device(device_id)
-        start = transaction.start if transaction.start is not None and on_log_of in (None, transaction.start.hub_id) \
-            else None
+        start = transaction.start
+        if start is not None and (start.older or on_log_of not in (None, start.hub_id)):
+            start = None    # read while an older job was still to run (it may be done now), or another hub's log
         async with self.pool.acquire() as conn:
             for _ in range(_ATTEMPTS):
                 if start is None:

@@ -3,13 +3,14 @@ than one it has already seen, so a later job overtaking an earlier one would tur
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from lxml import etree
 
 from devices import DeviceReply
 from dccsim.delivery.message_log import messages_for
-from dccsim.han.job_queue import Job
+from dccsim.han.job_queue import Job, StartingState
 from dccsim.han.job_runner import process_job
 from dccsim.han.store import DccTransaction
 from dccsim.duis.namespaces import sr
@@ -143,5 +144,25 @@ async def test_a_device_s_work_over_a_state_changed_meanwhile_is_done_again_on_t
         assert await store.with_device(A0, work, within=transaction) == DeviceReply()
         assert transaction.done and len(worked) == 2 and len(finished) == 2
         assert await pool.fetchval("SELECT version FROM device_state WHERE device_id = $1", A0) == before + 2
+    finally:
+        await running.close()
+
+
+async def test_a_job_written_while_an_older_one_was_pending_runs_once_that_one_is_done(pg_base_url, tmp_path):
+    """The state read with a job says whether an older job for its device was still to run then; by the time the
+    job runs that one may be done, so the job reads again rather than wait for it."""
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, deliver=False)
+    pool = running.sim.db.pool
+    try:
+        for _ in range(2):
+            answer, _ = await run_request(running, prepared(READ))
+            assert answer.code == "I99"
+        earlier, later = await pool.fetch("SELECT * FROM device_job WHERE status = 'pending' ORDER BY id")
+        read_then = StartingState(state=None, version=None, older=True, hub_id=later["hub_id"], hub_log=None,
+                                  hub_contacted=False)
+        await process_job(running.sim.han, Job.from_row(earlier))
+        await asyncio.wait_for(process_job(running.sim.han, replace(Job.from_row(later), start=read_then)), 10)
+        assert await pool.fetchval("SELECT status FROM device_job WHERE id = $1", later["id"]) == "done"
+        assert await pool.fetchval("SELECT count(*) FROM outbox") == 2
     finally:
         await running.close()
