@@ -209,7 +209,8 @@ class PgStateStore:
             start = None    # read while an older job was still to run (it may be done now), or another hub's log
         async with self.pool.acquire() as conn:
             for _ in range(_ATTEMPTS):
-                if start is None:
+                fresh = start is None
+                if fresh:
                     row = await conn.fetchrow(_READ, device_id, transaction.job_id, transaction.now, on_log_of)
                     if not row["pending"]:
                         transaction.skipped = True
@@ -221,6 +222,9 @@ class PgStateStore:
                     return None
                 # A device off its hub's log is not reached: the refusal is the outcome, the state untouched.
                 reply = None if device is None else await _off_the_log(conn, device, on_log_of, start)
+                if reply is not None and not fresh:
+                    start = None        # the log as it was when the job was written: refused only on the log now
+                    continue
                 state = None
                 if device is not None and reply is None:
                     state, reply = await self._run(conn, device, start.state, work)

@@ -13,6 +13,7 @@ from dccsim.delivery.message_log import messages_for
 from dccsim.han.job_queue import Job, StartingState
 from dccsim.han.job_runner import process_job
 from dccsim.han.store import DccTransaction
+from dccsim.duis.ids import canonical_request_id
 from dccsim.duis.namespaces import sr
 from dccsim.inventory import repository as repo
 from dccsim.timing.clock import ClockMode
@@ -164,5 +165,24 @@ async def test_a_job_written_while_an_older_one_was_pending_runs_once_that_one_i
         await asyncio.wait_for(process_job(running.sim.han, replace(Job.from_row(later), start=read_then)), 10)
         assert await pool.fetchval("SELECT status FROM device_job WHERE id = $1", later["id"]) == "done"
         assert await pool.fetchval("SELECT count(*) FROM outbox") == 2
+    finally:
+        await running.close()
+
+
+async def test_a_job_is_refused_for_its_hub_s_log_only_as_the_log_is_when_it_runs(pg_base_url, tmp_path):
+    """The hub's device log read with a job may be older than the log when the job runs (an 8.11 that added the
+    device committed in between): a device off that older log is looked up again before it is refused."""
+    running = await start_running_simulator(await create_fresh_database(pg_base_url), tmp_path, deliver=False)
+    pool = running.sim.db.pool
+    try:
+        answer, request_id = await run_request(running, prepared(READ))
+        assert answer.code == "I99"
+        job = Job.from_row(await pool.fetchrow("SELECT * FROM device_job WHERE status = 'pending'"))
+        assert job.hub_id and job.hub_id != job.device_id
+        read_then = StartingState(state=None, version=None, older=False, hub_id=job.hub_id, hub_log=[],
+                                  hub_contacted=True)       # a log that did not list the meter yet
+        await asyncio.wait_for(process_job(running.sim.han, replace(job, start=read_then)), 10)
+        body = await pool.fetchval("SELECT body FROM outbox WHERE request_id = $1", canonical_request_id(request_id))
+        assert etree.fromstring(body.encode()).findtext(f".//{sr('ResponseCode')}") == "I0"
     finally:
         await running.close()
