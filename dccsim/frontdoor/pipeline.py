@@ -15,8 +15,8 @@ from typing import Any
 from lxml import etree
 
 import gbcs
-from dccsim.db.on_demand import OnDemandTransaction
 from dccsim.catalogue import CATALOGUE, CV_WEB_SERVICE
+from dccsim.db.on_demand import OnDemandTransaction
 from dccsim.duis import xmldsig
 from dccsim.duis.ids import RequestId, normalise_eui
 from dccsim.duis.namespaces import sr

@@ -43,6 +43,18 @@ class StartingState:
     hub_log: list[str] | None
     hub_contacted: bool          # whether that hub has a state row
 
+    @classmethod
+    def from_row(cls, row: asyncpg.Record, hub_id: str | None) -> "StartingState":
+        """From the columns ``state``, ``version``, ``older``, ``hub_log`` and ``hub_contacted`` of a read."""
+        return cls(row["state"], row["version"], row["older"], hub_id, row["hub_log"], row["hub_contacted"])
+
+
+def older_job_pending(device: str, job: str, now: str) -> str:
+    """SQL: whether a job for ``device`` older than ``job`` is due at ``now`` and still to run (SQL expressions
+    all three): a device's jobs run in the order they were written."""
+    return (f"EXISTS (SELECT 1 FROM device_job o WHERE o.device_id = {device} AND o.status = 'pending' "
+            f"AND o.id < {job} AND (o.not_before IS NULL OR o.not_before <= {now}))")
+
 
 @dataclass(frozen=True)
 class Job:
@@ -65,9 +77,7 @@ class Job:
         extra = row["extra"]
         start = None
         if with_start:
-            hub = row["hub_id"] if row["hub_id"] != row["device_id"] else None
-            start = StartingState(row["start_state"], row["start_version"], row["start_older"], hub,
-                                  row["start_hub_log"], row["start_hub_contacted"])
+            start = StartingState.from_row(row, row["hub_id"] if row["hub_id"] != row["device_id"] else None)
         return cls(id=row["id"], request_id=row["request_id"], user_id=row["user_id"], device_id=row["device_id"],
                    hub_id=row["hub_id"], variant=row["variant"], kind=JobKind(row["kind"]), frame=bytes(row["frame"]),
                    schedule_id=row["schedule_id"],
@@ -86,10 +96,8 @@ RETURNING *
 # state as ``dccsim.han.store`` reads it): one round trip for both.
 _ADD_AND_READ = f"""
 WITH job AS ({_ADD})
-SELECT job.*, s.state AS start_state, s.version AS start_version,
-       EXISTS (SELECT 1 FROM device_job o WHERE o.device_id = job.device_id AND o.status = 'pending'
-               AND o.id < job.id AND (o.not_before IS NULL OR o.not_before <= $12)) AS start_older,
-       h.hub_device_log AS start_hub_log, h.device_id IS NOT NULL AS start_hub_contacted
+SELECT job.*, s.state, s.version, {older_job_pending("job.device_id", "job.id", "$12")} AS older,
+       h.hub_device_log AS hub_log, h.device_id IS NOT NULL AS hub_contacted
 FROM job
 LEFT JOIN device_state s ON s.device_id = job.device_id
 LEFT JOIN device_state h ON h.device_id = job.hub_id AND job.hub_id <> job.device_id

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from dataclasses import replace
 from typing import Callable
 
 import asyncpg
@@ -83,8 +82,6 @@ class DeviceJobWorker:
             return     # its lease runs out and another worker (or this one, restarted) takes it
         device = job.device_id
         previous = self._last_of_device.get(device)
-        if previous is not None and job.start is not None:
-            job = replace(job, start=None)      # read before the job running now saves: read it when its turn comes
         task = asyncio.create_task(self._process(job, previous))
         self._last_of_device[device] = task
         self._tasks.add(task)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Awaitable, Callable
 
 from devices import queries, state_codec
@@ -32,7 +32,7 @@ from dccsim.duis.ids import canonical_request_id
 from dccsim.han.directory import PgHanDirectory, off_the_log
 from dccsim.han.identities import Identities
 from dccsim.han.installation import provisioned_state
-from dccsim.han.job_queue import StartingState
+from dccsim.han.job_queue import StartingState, older_job_pending
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import Inventory
 
@@ -85,11 +85,9 @@ _ATTEMPTS = 20
 # One round trip, no lock taken: whether the job is still to be done and whether an older job for the device must
 # go first, the device's state and its version, and — for a device reached through a hub ($4) — the hub's device
 # log (``dccsim.han.directory.off_the_log``).
-_OLDER_JOB = """EXISTS (SELECT 1 FROM device_job o WHERE o.device_id = $1 AND o.status = 'pending' AND o.id < $2
-                AND (o.not_before IS NULL OR o.not_before <= $3))"""
 _READ = f"""
 SELECT $2::bigint IS NULL OR EXISTS (SELECT 1 FROM device_job WHERE id = $2 AND status = 'pending') AS pending,
-       {_OLDER_JOB} AS older, s.state, s.version,
+       {older_job_pending("$1", "$2", "$3")} AS older, s.state, s.version,
        h.hub_device_log AS hub_log, h.device_id IS NOT NULL AS hub_contacted
 FROM (SELECT 1) AS one
 LEFT JOIN device_state s ON s.device_id = $1
@@ -184,10 +182,11 @@ async def _nothing_to_send(conn, device, reply) -> list:
 class PgStateStore:
     """Device state rows: read without a lock, worked on, and saved over the version read (compare and set)."""
 
-    def __init__(self, pool, inventory: Inventory, identities: Identities):
+    def __init__(self, pool, inventory: Inventory, identities: Identities, clock: Callable[[], datetime]):
         self.pool = pool
         self.inventory = inventory
         self.identities = identities
+        self.clock = clock
 
     async def with_device(self, device_id: str, work: Work, *, within: DccTransaction | None = None,
                           on_log_of: str | None = None) -> DeviceReply | None:
@@ -195,7 +194,7 @@ class PgStateStore:
         if transaction is None:
             if await self.inventory.device(device_id) is None:
                 return None
-            transaction = DccTransaction(_nothing_to_send, now=datetime.now(timezone.utc), delivers_here=False)
+            transaction = DccTransaction(_nothing_to_send, now=self.clock(), delivers_here=False)
             return await self._joined(transaction, device_id, work, on_log_of)
         # Shielded: a caller that stops waiting (the DCC's device timeout) must not cut the save in half;
         # whichever of it and the caller's own outcome commits first wins, on the job's row.
@@ -215,8 +214,7 @@ class PgStateStore:
                     if not row["pending"]:
                         transaction.skipped = True
                         return None
-                    start = StartingState(row["state"], row["version"], row["older"], on_log_of, row["hub_log"],
-                                          row["hub_contacted"])
+                    start = StartingState.from_row(row, on_log_of)
                 if start.older:
                     transaction.deferred = True
                     return None
@@ -308,4 +306,5 @@ async def set_faults(conn, device_id: str, *, offline: bool | None = None, laten
 def make_bus(pool, inventory: Inventory, identities: Identities, faults: PgFaultSource,
              clock: Callable[[], datetime]) -> HanBus:
     """The HAN bus of this process: device state and routes from PostgreSQL, faults as users set them."""
-    return HanBus(PgStateStore(pool, inventory, identities), faults, clock=clock, directory=PgHanDirectory(pool, inventory))
+    return HanBus(PgStateStore(pool, inventory, identities, clock), faults, clock=clock,
+                  directory=PgHanDirectory(pool, inventory))

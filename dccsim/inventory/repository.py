@@ -185,9 +185,11 @@ async def parties(conn: Conn, device_id: str) -> dict[str, str]:
     return {r["role"]: r["entity_id"] for r in rows}
 
 
-# For each of the users' roles $2, the first user (by entity id) that holds it.
-_ROLE_HOLDERS = ("SELECT DISTINCT ON (role) true AS holder, role, entity_id FROM dcc_user "
-                 "CROSS JOIN LATERAL unnest(roles) AS role WHERE role = ANY($2::text[]) ORDER BY role, entity_id")
+def _role_holders(roles: str) -> str:
+    """SQL: for each of the users' roles in the parameter ``roles`` (say "$2"), the first user (by entity id)
+    that holds it."""
+    return ("SELECT DISTINCT ON (role) true AS holder, role, entity_id FROM dcc_user "
+            f"CROSS JOIN LATERAL unnest(roles) AS role WHERE role = ANY({roles}::text[]) ORDER BY role, entity_id")
 
 
 async def parties_and_role_holders(conn: Conn, device_id: str,
@@ -195,15 +197,15 @@ async def parties_and_role_holders(conn: Conn, device_id: str,
     """A device's parties (as ``parties``) and, for each of the users' ``roles``, the first user (by entity id)
     that holds it ({role: entity id}), in one statement."""
     rows = await conn.fetch(
-        f"SELECT false AS holder, role, entity_id FROM device_party WHERE device_id = $1 UNION ALL ({_ROLE_HOLDERS})",
-        device_id, list(roles))
+        "SELECT false AS holder, role, entity_id FROM device_party WHERE device_id = $1 "
+        f"UNION ALL ({_role_holders('$2')})", device_id, list(roles))
     parties = {r["role"]: r["entity_id"] for r in rows if not r["holder"]}
     return parties, {r["role"]: r["entity_id"] for r in rows if r["holder"]}
 
 
 async def role_holders(conn: Conn, roles: Iterable[str]) -> dict[str, str]:
     """For each of the users' ``roles``, the first user (by entity id) that holds it ({role: entity id})."""
-    rows = await conn.fetch(_ROLE_HOLDERS.replace("$2", "$1"), list(roles))
+    rows = await conn.fetch(_role_holders("$1"), list(roles))
     return {r["role"]: r["entity_id"] for r in rows}
 
 

@@ -16,7 +16,7 @@ async def test_two_first_contacts_at_once_both_count(fresh_database_url, tmp_pat
     try:
         pool = sim.db.pool
         assert await pool.fetchval("SELECT count(*) FROM device_state WHERE device_id = $1", HCALCS) == 0
-        hosts = [PgStateStore(pool, sim.inventory, sim.han.identities) for _ in range(2)]
+        hosts = [PgStateStore(pool, sim.inventory, sim.han.identities, sim.clock.now) for _ in range(2)]
 
         def visit(_identity, state):
             state.counters["visits"] = state.counters.get("visits", 0) + 1
