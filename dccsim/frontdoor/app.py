@@ -181,7 +181,9 @@ class _Connection(asyncio.Protocol):
             self._transport.pause_reading()
 
     async def _send(self, work, previous: asyncio.Task | None, keep_alive: bool, http10: bool) -> None:
-        if previous is not None:      # one request of a connection at a time, as a client sends them
+        # One request of a connection at a time, as a client sends them. The answer before is often sent already
+        # and only its done callback still to run (the client's next request arrived first).
+        if previous is not None and not previous.done():
             await asyncio.wait((previous,))
         answer = work if isinstance(work, HttpAnswer) else await work
         if self._transport.is_closing():

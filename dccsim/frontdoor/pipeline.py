@@ -171,15 +171,15 @@ _SERVICE_REFERENCE, _SERVICE_REFERENCE_VARIANT = sr("ServiceReference"), sr("Ser
 
 def _read_header(arrival: Arrival, root: etree._Element) -> int:
     """Read the header into ``arrival``; return the CommandVariant."""
-    header = root.find(_HEADER)
-    arrival.request_id_text = header.findtext(_REQUEST_ID).strip()
-    arrival.service_reference = header.findtext(_SERVICE_REFERENCE).strip()
-    arrival.variant = header.findtext(_SERVICE_REFERENCE_VARIANT).strip()
+    texts = {child.tag: child.text or "" for child in root.find(_HEADER)}    # one pass over the (valid) header
+    arrival.request_id_text = texts[_REQUEST_ID].strip()
+    arrival.service_reference = texts[_SERVICE_REFERENCE].strip()
+    arrival.variant = texts[_SERVICE_REFERENCE_VARIANT].strip()
     try:
         arrival.request_id = RequestId.parse(arrival.request_id_text)
     except ValueError as exc:
         raise DuisRejection(HTTP_400_SCHEMA, str(exc)) from None
-    return int(header.findtext(_COMMAND_VARIANT))
+    return int(texts[_COMMAND_VARIANT])
 
 
 def _body_child(root: etree._Element) -> etree._Element | None:
