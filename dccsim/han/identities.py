@@ -10,7 +10,7 @@ MAC its answers, never to accept a signature.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -169,9 +169,20 @@ async def enrol_devices(conn, smki: CredentialStore, device_ids: Iterable[str]) 
     return await smki_repo.issue_device_credentials(conn, smki, list(device_ids))
 
 
-async def load_missing(conn, smki: CredentialStore, device_id: str) -> bool:
-    """Credentials another worker issued to a device after this one loaded its store: read them in."""
+class StoredCredentials(Protocol):
+    """Whether the SMKI repository stores a device's own credentials, as a cache of it answers
+    (``Inventory.credentials_stored``)."""
+
+    async def credentials_stored(self, device_id: str) -> bool: ...
+
+
+async def load_missing(conn, smki: CredentialStore, device_id: str,
+                       stored: StoredCredentials | None = None) -> bool:
+    """Credentials another worker issued to a device after this one loaded its store: read them in. With
+    ``stored``, a device it says has none stored is not looked up."""
     if smki.holds(device_id, "ka") and smki.holds(device_id, "ds"):
+        return False
+    if stored is not None and not await stored.credentials_stored(device_id):
         return False
     rows = await conn.fetch("SELECT * FROM smki_credential WHERE entity_id = $1 AND usage IN ('ds', 'ka') "
                             "ORDER BY created_at, id", device_id)
@@ -186,12 +197,14 @@ async def load_missing(conn, smki: CredentialStore, device_id: str) -> bool:
     return added
 
 
-async def device_credentials(conn, smki: CredentialStore, device: Device) -> bool:
+async def device_credentials(conn, smki: CredentialStore, device: Device,
+                             stored: StoredCredentials | None = None) -> bool:
     """Make the credentials of a device of the inventory available to this process: those another worker
     stored since this one loaded its store, else (none stored) its derived ones. True when stored ones were
     read (what was built from the store goes); a device admitted to derivation changes nothing cached, as
-    nothing is built for a device before it is admitted."""
-    added = await load_missing(conn, smki, device.device_id)
+    nothing is built for a device before it is admitted. ``stored`` spares the lookup of a device it says
+    has none stored (as ``load_missing``)."""
+    added = await load_missing(conn, smki, device.device_id, stored)
     if smki.derived is not None:
         smki.derived.admit(device.device_id)
     return added

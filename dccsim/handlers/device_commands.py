@@ -86,7 +86,7 @@ def _gas_threshold_check(ctx: ServiceRequest) -> None:
 
 @handles(*DEVICE_VARIANTS, target=Target.REQUEST_ID)
 async def device_request(ctx: ServiceRequest, conn: DccConnection, services: Services) -> Reply:
-    if await device_credentials(conn.reads, services.smki, ctx.device):
+    if await device_credentials(conn.reads, services.smki, ctx.device, services.han.inventory):
         services.han.credentials_changed()
     if ctx.command_variant in (5, 6, 7):
         return await _signed_precommand(ctx, conn, services)

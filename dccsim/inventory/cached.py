@@ -10,7 +10,7 @@ from typing import Any, Iterable, Protocol
 
 import asyncpg
 
-from dccsim.db.cache import INVENTORY, PER_DEVICE, Cache, Caches
+from dccsim.db.cache import INVENTORY, PER_DEVICE, SMKI, Cache, Caches
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import CplEntry, Device, User
 
@@ -60,6 +60,8 @@ class Inventory:
         self._premises: Cache[str, tuple[tuple[Device, str | None], ...]] = caches.add(
             Cache("premises with CPL statuses", (INVENTORY,), max_entries=PER_DEVICE))
         self._users: Cache[str, User | None] = caches.add(Cache("users", (INVENTORY,)))
+        self._credentials_stored: Cache[str, bool] = caches.add(
+            Cache("devices' credentials stored", (INVENTORY, SMKI), max_entries=PER_DEVICE))
         self._role_holders: Cache[frozenset[str], dict[str, str]] = caches.add(Cache("role holders", (INVENTORY,)))
 
     # --- reads ------------------------------------------------------------------------------------
@@ -68,12 +70,18 @@ class Inventory:
         return await self._devices.get(device_id, lambda: self._device_and_parties(device_id))
 
     async def _device_and_parties(self, device_id: str) -> Device | None:
-        """Read a device and keep its parties too (whoever reads a device reads its parties next)."""
-        generation = self._parties.generation
-        device, parties = await repo.get_device_with_parties(self.pool, device_id)
-        if device is not None:
-            self._parties.put(device_id, parties, generation)
-        return device
+        """Read a device and keep its parties too (whoever reads a device reads its parties next), and whether
+        its credentials are stored (whoever sends it a command asks next)."""
+        generation, stored_generation = self._parties.generation, self._credentials_stored.generation
+        read = await repo.get_device_with_parties(self.pool, device_id)
+        if read.device is not None:
+            self._parties.put(device_id, read.parties, generation)
+            self._credentials_stored.put(device_id, read.credentials_stored, stored_generation)
+        return read.device
+
+    async def credentials_stored(self, device_id: str) -> bool:
+        """Whether the SMKI repository stores credentials of the device's own (``ds`` or ``ka``)."""
+        return await self._credentials_stored.get(device_id, lambda: repo.credentials_stored(self.pool, device_id))
 
     async def parties(self, device_id: str) -> dict[str, str]:
         return dict(await self._parties.get(device_id, lambda: repo.parties(self.pool, device_id)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from dccsim.db.cache import Caches
+from dccsim.db.cache import SMKI, Caches
 from dccsim.db.migrations import migrate
 from dccsim.inventory import repository as repo
 from dccsim.inventory.cached import InTransaction, Inventory
@@ -41,10 +41,11 @@ async def conn(url):
 
 @pytest.mark.parametrize("device_id", [METER, LONE, UNKNOWN])
 async def test_a_device_with_its_parties_is_what_the_two_reads_give(conn, device_id):
-    device, parties = await repo.get_device_with_parties(conn, device_id)
-    assert device == await repo.get_device(conn, device_id)
-    assert parties == await repo.parties(conn, device_id)
-    assert parties == ({"IS": SUPPLIER, "ED": OPERATOR} if device_id == METER else {})
+    read = await repo.get_device_with_parties(conn, device_id)
+    assert read.device == await repo.get_device(conn, device_id)
+    assert read.parties == await repo.parties(conn, device_id)
+    assert read.parties == ({"IS": SUPPLIER, "ED": OPERATOR} if device_id == METER else {})
+    assert read.credentials_stored is (None if device_id == UNKNOWN else False)
 
 
 @pytest.mark.parametrize("device_id", [METER, LONE])
@@ -72,6 +73,31 @@ async def test_the_cache_keeps_the_parties_read_with_a_device(conn, url):
     finally:
         await pool.close()
 
+
+async def test_whether_a_device_s_credentials_are_stored_comes_with_it_until_the_smki_changes(conn, url):
+    sent: list[str] = []
+
+    async def logged(connection):
+        connection.add_query_logger(lambda record: "smki_credential" in record.query and sent.append(record.query))
+
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=1, init=logged)
+    try:
+        caches = Caches()
+        inventory = Inventory(pool, caches)
+        await inventory.device(METER)
+        read = len(sent)
+        assert read == 1
+        assert await inventory.credentials_stored(METER) is False
+        assert len(sent) == read, "answered by the device's read"
+        await conn.execute("INSERT INTO smki_credential (entity_id, usage, issuer, serial, cert_pem, is_device) "
+                           "VALUES ($1, 'ka', 'CN=test', 1, '-', true)", METER)
+        assert await inventory.credentials_stored(METER) is False, "kept until the change is announced"
+        caches.changed(SMKI)
+        assert await inventory.credentials_stored(METER) is True
+        assert len(sent) == read + 1
+        assert await inventory.credentials_stored(LONE) is False and len(sent) == read + 2
+    finally:
+        await pool.close()
 
 
 @pytest.mark.parametrize("device_id", [METER, LONE])
