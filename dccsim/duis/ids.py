@@ -13,6 +13,7 @@ _EUI_PLAIN = re.compile(r"^[0-9A-Fa-f]{16}$")
 DCC_ENTITY_ID = "90B3D51F30000002"
 
 
+@lru_cache(maxsize=65536)      # every request's RequestID names two, mostly the same ones again
 def normalise_eui(value: str) -> str:
     """Return an EUI-64 as 16 upper-case hex digits; accepts ``XX-XX-..`` or plain hex."""
     value = value.strip()

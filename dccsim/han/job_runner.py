@@ -112,7 +112,7 @@ class DeviceJobWorker:
                 pass
 
     async def _process(self, job: Job, previous: asyncio.Task | None) -> None:
-        if previous is not None:
+        if previous is not None and not previous.done():      # done, with its done callback still to run
             await asyncio.wait([previous])
         try:
             await process_job(self.han, job, stopping=lambda: self._stopping)
