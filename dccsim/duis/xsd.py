@@ -24,9 +24,30 @@ def load_schema(path: Path) -> etree.XMLSchema:
     return etree.XMLSchema(doc)
 
 
+_DS = "{http://www.w3.org/2000/09/xmldsig#}"
+# The XML-DSig schema's elements whose content is elements only (the published DUIS schema imports it; the
+# project's own takes ds:Signature's content unchecked and leaves this rule to ``validate``).
+_ELEMENT_ONLY = tuple(_DS + name for name in ("Signature", "SignedInfo", "Reference", "Transforms", "X509Data",
+                                              "X509IssuerSerial", "Manifest", "SignatureProperties"))
+_XML_SPACE = " \t\r\n"
+
+
+def _text_in_element_only(root: etree._Element) -> etree._Element | None:
+    """The first XML-DSig element of the document with text in its element-only content, if any."""
+    for element in root.iter(*_ELEMENT_ONLY):
+        if (element.text or "").strip(_XML_SPACE) or any((child.tail or "").strip(_XML_SPACE) for child in element):
+            return element
+    return None
+
+
 def validate(schema: etree.XMLSchema, root: etree._Element) -> None:
     """Raise ``DuisRejection('HTTP-400-SCHEMA')`` with the first schema error if ``root`` is invalid."""
     if schema.validate(root):
+        mixed = _text_in_element_only(root)
+        if mixed is not None:
+            raise DuisRejection(HTTP_400_SCHEMA, f"XML schema validation failed (line {mixed.sourceline}): "
+                                                 f"text in ds:{etree.QName(mixed).localname}, whose content is "
+                                                 f"elements only")
         return
     error = schema.error_log.last_error
     first = schema.error_log[0] if len(schema.error_log) else error

@@ -46,6 +46,23 @@ async def test_what_the_signature_does_not_cover_leaves_it_valid(running, name):
     assert_duis_answer(await running.post("D", change(_signed())), code="I0")
 
 
+@pytest.mark.parametrize("where", [b"</ds:SignedInfo>", b"<ds:Reference", b"<ds:DigestValue>",
+                                   b"<ds:X509IssuerSerial>", b"</ds:X509IssuerSerial>"])
+async def test_text_where_the_signature_s_schema_allows_only_elements_is_a_schema_failure(running, where):
+    # Nothing the signature covers changes (the signature is not digested), but the published schema, which
+    # imports XML-DSig's, refuses the document: the simulator's own schema takes ds:Signature's content as it is.
+    signed = _signed()
+    at = signed.index(where) + (len(where) if where.startswith(b"</") else 0)
+    assert_rejected(await running.post("D", signed[:at] + b"/ds:SignedInfo>" + signed[at:]), 400, "elements only")
+    assert_duis_answer(await running.post("D", signed[:at] + b"\n  " + signed[at:]), code="I0")
+
+
+async def test_text_in_the_signature_s_mixed_content_is_the_schema_s_to_allow(running):
+    signed = _signed()
+    at = signed.index(b"</ds:X509Data>") + len(b"</ds:X509Data>")     # ds:KeyInfo is mixed content
+    assert_duis_answer(await running.post("D", signed[:at] + b"a key name" + signed[at:]), code="I0")
+
+
 @pytest.mark.parametrize("document", [
     CHANGES["UTF-16"][0],                                              # another encoding, declared
     lambda d: d.decode().encode("utf-16"),                             # another encoding, undeclared
