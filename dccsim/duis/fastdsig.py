@@ -155,8 +155,8 @@ def _ignorable(element: etree._Element) -> list[etree._Element]:
     whitespace: only in elements with child elements."""
     if not any(isinstance(child.tag, str) for child in element):
         return []
-    found = [element] if element.text is not None and not element.text.strip(_XML_SPACE) else []
-    return found + [child for child in element if child.tail is not None and not child.tail.strip(_XML_SPACE)]
+    found = [element] if element.text is not None and not element.text.strip(XML_SPACE) else []
+    return found + [child for child in element if child.tail is not None and not child.tail.strip(XML_SPACE)]
 
 
 # Whitespace-only text in an element with child elements, asked of libxml2 in one pass (normalize-space strips
@@ -181,7 +181,7 @@ def _drop_ignorable_whitespace(root: etree._Element) -> None:
                 node.tail = None
 
 
-_XML_SPACE = " \t\r\n"
+XML_SPACE = " \t\r\n"      # what XML counts as whitespace
 
 
 def verify(root: etree._Element, public_key: ec.EllipticCurvePublicKey, *, countersigning: bool = False,

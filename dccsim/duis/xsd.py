@@ -5,6 +5,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from dccsim.duis.fastdsig import XML_SPACE
+from dccsim.duis.namespaces import ds
 from dccsim.duis.outcomes import HTTP_400_SCHEMA, DuisRejection
 
 _XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -24,18 +26,16 @@ def load_schema(path: Path) -> etree.XMLSchema:
     return etree.XMLSchema(doc)
 
 
-_DS = "{http://www.w3.org/2000/09/xmldsig#}"
 # The XML-DSig schema's elements whose content is elements only (the published DUIS schema imports it; the
 # project's own takes ds:Signature's content unchecked and leaves this rule to ``validate``).
-_ELEMENT_ONLY = tuple(_DS + name for name in ("Signature", "SignedInfo", "Reference", "Transforms", "X509Data",
-                                              "X509IssuerSerial", "Manifest", "SignatureProperties"))
-_XML_SPACE = " \t\r\n"
+_ELEMENT_ONLY = tuple(ds(name) for name in ("Signature", "SignedInfo", "Reference", "Transforms", "X509Data",
+                                            "X509IssuerSerial", "Manifest", "SignatureProperties"))
 
 
 def _text_in_element_only(root: etree._Element) -> etree._Element | None:
     """The first XML-DSig element of the document with text in its element-only content, if any."""
     for element in root.iter(*_ELEMENT_ONLY):
-        if (element.text or "").strip(_XML_SPACE) or any((child.tail or "").strip(_XML_SPACE) for child in element):
+        if (element.text or "").strip(XML_SPACE) or any((child.tail or "").strip(XML_SPACE) for child in element):
             return element
     return None
 

@@ -13,6 +13,7 @@ import asyncpg
 from dccsim.db.cache import INVENTORY, PER_DEVICE, SMKI, Cache, Caches
 from dccsim.inventory import repository as repo
 from dccsim.inventory.models import CplEntry, Device, User
+from dccsim.smki import repository as smki_repo
 
 
 class InventoryView(Protocol):
@@ -81,7 +82,8 @@ class Inventory:
 
     async def credentials_stored(self, device_id: str) -> bool:
         """Whether the SMKI repository stores credentials of the device's own (``ds`` or ``ka``)."""
-        return await self._credentials_stored.get(device_id, lambda: repo.credentials_stored(self.pool, device_id))
+        return await self._credentials_stored.get(device_id,
+                                                  lambda: smki_repo.own_credentials_stored(self.pool, device_id))
 
     async def parties(self, device_id: str) -> dict[str, str]:
         return dict(await self._parties.get(device_id, lambda: repo.parties(self.pool, device_id)))

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 import asyncpg
 
 from dccsim.inventory.models import CplEntry, Device, DeviceStatus, DeviceType, User, UserRole
+from dccsim.smki import repository as smki_repo
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
@@ -79,16 +80,11 @@ async def get_device(conn: Conn, device_id: str) -> Device | None:
     return _device(row) if row else None
 
 
-# Whether the SMKI repository stores a device's own (signing or key-agreement) credentials.
-_CREDENTIALS_STORED = ("EXISTS (SELECT 1 FROM smki_credential c WHERE c.entity_id = {device} "
-                       "AND c.usage IN ('ds', 'ka'))")
-
-
 @dataclass(frozen=True)
 class DeviceRead:
     """A device with what is read with it: its responsible parties ({role: entity id}, as ``parties``) and
-    whether credentials of its own are stored (as ``credentials_stored``; None for a device not in the
-    inventory, of which nothing is read)."""
+    whether credentials of its own are stored (as ``smki.repository.own_credentials_stored``; None for a
+    device not in the inventory, of which nothing is read)."""
 
     device: Device | None
     parties: dict[str, str]
@@ -99,18 +95,13 @@ async def get_device_with_parties(conn: Conn, device_id: str) -> DeviceRead:
     """A device, its responsible parties and whether its credentials are stored, in one statement."""
     row = await conn.fetchrow(
         "SELECT d.*, p.roles AS party_roles, p.entities AS party_entities, "
-        + _CREDENTIALS_STORED.format(device="d.device_id") + " AS credentials_stored FROM device d "
+        + smki_repo.own_credentials_stored_sql("d.device_id") + " AS credentials_stored FROM device d "
         "LEFT JOIN LATERAL (SELECT array_agg(role) AS roles, array_agg(entity_id) AS entities FROM device_party "
         "WHERE device_party.device_id = d.device_id) p ON true WHERE d.device_id = $1", device_id)
     if row is None:
         return DeviceRead(None, {}, None)
     return DeviceRead(_device(row), dict(zip(row["party_roles"] or (), row["party_entities"] or ())),
                       row["credentials_stored"])
-
-
-async def credentials_stored(conn: Conn, device_id: str) -> bool:
-    """Whether the SMKI repository stores credentials of the device's own (``ds`` or ``ka``)."""
-    return await conn.fetchval("SELECT " + _CREDENTIALS_STORED.format(device="$1"), device_id)
 
 
 async def find_devices(conn: Conn, *, mpxn: str | None = None, uprn: str | None = None,

@@ -87,6 +87,17 @@ _CERTIFICATE_COLUMNS = ("id, entity_id, usage, role_code, authority_role, issuer
                         "is_device, preparatory, source, created_at")
 
 
+def own_credentials_stored_sql(device: str) -> str:
+    """SQL that is true when the repository stores credentials of a device's own (``ds`` or ``ka``);
+    ``device`` is the SQL expression naming the device."""
+    return f"EXISTS (SELECT 1 FROM smki_credential c WHERE c.entity_id = {device} AND c.usage IN ('ds', 'ka'))"
+
+
+async def own_credentials_stored(conn, device_id: str) -> bool:
+    """Whether the repository stores credentials of the device's own (``ds`` or ``ka``)."""
+    return await conn.fetchval("SELECT " + own_credentials_stored_sql("$1"), device_id)
+
+
 async def certificates_of(conn, entity_id: str) -> list[Credential]:
     """Every certificate stored for an entity (16 hex digits), without private keys, in the order stored."""
     rows = await conn.fetch(f"SELECT {_CERTIFICATE_COLUMNS} FROM smki_credential WHERE entity_id = $1 "
