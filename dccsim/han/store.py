@@ -96,7 +96,7 @@ LEFT JOIN device_state h ON h.device_id = $4::text
 
 # The device's new state saved over the version read (with what the DCC reads of it: when its next held command
 # is due, a hub's device log, the state's format version), its job marked done and the outcome's messages queued
-# for delivery, in one statement (schemas/migrations/0015_device_state_versions.sql).
+# for delivery, in one statement (schemas/migrations/0016_save_device_outcome_generic_plan.sql).
 _SAVE = ("SELECT * FROM save_device_outcome($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
          "$15, $16)")
 
