@@ -52,26 +52,28 @@ def _postgres_of(data_dir: Path) -> set[int]:
 
 @dataclass(frozen=True)
 class Snapshot:
-    simulator: float
-    postgres: float
+    """CPU seconds used so far by each process of each group, and by this process."""
+    groups: dict[str, dict[int, float]]
     client: float
 
 
 class CpuMeter:
     """CPU seconds of the simulator started as ``server_pid`` (with its workers), of the embedded PostgreSQL in
-    ``data_dir`` (with the backends it runs by then) and of this process, from ``start`` on."""
+    ``data_dir`` (with its backends) and of this process, from ``start`` on.
+
+    The processes are looked up again at the end: a backend PostgreSQL starts during the run (a pool opening
+    a connection under load) counts from its start. A process that ended during the run is not counted."""
 
     def __init__(self, server_pid: int, data_dir: Path):
         self.available = _PROC.is_dir()
-        self._server = _descendants(server_pid) if self.available else set()
-        self._postgres = _postgres_of(data_dir) if self.available else set()
+        self._server_pid = server_pid
+        self._data_dir = data_dir
         self._start: Snapshot | None = None
 
     def _now(self) -> Snapshot:
-        def used(pids: set[int]) -> float:
-            return sum(stat[1] for pid in pids if (stat := _stat(pid)) is not None)
-
-        return Snapshot(used(self._server), used(self._postgres), time.process_time())
+        groups = {"simulator": _descendants(self._server_pid), "postgres": _postgres_of(self._data_dir)}
+        return Snapshot({who: {pid: stat[1] for pid in pids if (stat := _stat(pid)) is not None}
+                         for who, pids in groups.items()}, time.process_time())
 
     def start(self) -> None:
         if self.available:
@@ -82,8 +84,8 @@ class CpuMeter:
         if self._start is None or not requests:
             return None
         end = self._now()
-        spent = {"simulator": end.simulator - self._start.simulator, "postgres": end.postgres - self._start.postgres,
-                 "client": end.client - self._start.client}
+        spent = {who: sum(used - self._start.groups[who].get(pid, 0.0) for pid, used in end.groups[who].items())
+                 for who in end.groups}
+        spent["client"] = end.client - self._start.client
         spent["all"] = sum(spent.values())
         return {who: round(1000 * seconds / requests, 3) for who, seconds in spent.items()}
-
