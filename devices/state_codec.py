@@ -1,5 +1,5 @@
-"""Device state as it is stored (the JSONB ``device_state.state``): one JSON object holding the state's fields,
-its ``kind`` and the format's ``version``. A state written by an older version is migrated
+"""Device state as it is stored (JSON text, in ``device_state.state``): one JSON object holding the state's
+fields, its ``kind`` and the format's ``version``. A state written by an older version is migrated
 (``devices.state_migrations``) when it is read; ``encode`` always writes the current version.
 
 Version 0 is the untyped form stored before states had a version (no ``version`` key; the kind under

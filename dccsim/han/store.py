@@ -96,8 +96,8 @@ LEFT JOIN device_state h ON h.device_id = $4::text
 
 # The device's new state saved over the version read (with what the DCC reads of it: when its next held command
 # is due, a hub's device log, the state's format version), its job marked done and the outcome's messages queued
-# for delivery, in one statement (schemas/migrations/0016_save_device_outcome_generic_plan.sql).
-_SAVE = ("SELECT * FROM save_device_outcome($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+# for delivery, in one statement (schemas/migrations/0016_device_state_text.sql).
+_SAVE = ("SELECT * FROM save_device_outcome($1, $2, $3::text, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
          "$15, $16)")
 
 
@@ -154,14 +154,14 @@ async def migrate_device_states(conn, batch: int = 500) -> int:
     done = 0
     while True:
         rows = await conn.fetch(
-            "SELECT s.device_id, s.state::text AS state, d.device_type FROM device_state s "
+            "SELECT s.device_id, s.state, d.device_type FROM device_state s "
             "LEFT JOIN device d ON d.device_id = s.device_id WHERE s.format_version < $1 "
             "ORDER BY s.device_id LIMIT $2", state_codec.VERSION, batch)
         if not rows:
             return done
         states = [state_codec.decode(r["state"], kind=r["device_type"]) for r in rows]
         await conn.executemany(
-            "UPDATE device_state SET state = $2::jsonb, next_timer_at = $3, hub_device_log = $4, "
+            "UPDATE device_state SET state = $2, next_timer_at = $3, hub_device_log = $4, "
             "format_version = $5, version = version + 1 WHERE device_id = $1",
             [(r["device_id"], state_codec.encode(state), *_derived(state)) for r, state in zip(rows, states)])
         done += len(rows)

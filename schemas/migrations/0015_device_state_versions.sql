@@ -5,4 +5,4 @@
 -- and the DCC reads the state again and lets the device work on that (dccsim/han/store.py).
 ALTER TABLE device_state ADD COLUMN version bigint NOT NULL DEFAULT 0;
 
--- save_device_outcome, which does that save, is defined in 0016_save_device_outcome_generic_plan.sql.
+-- save_device_outcome, which does that save, is defined in 0016_device_state_text.sql.

@@ -52,7 +52,7 @@ async def migrated(pg_base_url, tmp_path_factory):
     conn = await asyncpg.connect(url)
     try:
         for device_id, state in _stored().items():
-            await conn.execute("INSERT INTO device_state (device_id, state) VALUES ($1, $2::jsonb)", device_id,
+            await conn.execute("INSERT INTO device_state (device_id, state) VALUES ($1, $2)", device_id,
                                json.dumps(state))
     finally:
         await conn.close()
