@@ -22,7 +22,7 @@ async def test_two_first_contacts_at_once_both_count(fresh_database_url, tmp_pat
             state.counters["visits"] = state.counters.get("visits", 0) + 1
 
         await asyncio.gather(*(store.with_device(HCALCS, visit) for store in hosts))
-        state = await pool.fetchval("SELECT state->'counters'->>'visits' FROM device_state WHERE device_id = $1",
+        state = await pool.fetchval("SELECT state::jsonb->'counters'->>'visits' FROM device_state WHERE device_id = $1",
                                     HCALCS)
         assert state == "2", "one first contact overwrote the other's work"
     finally:
