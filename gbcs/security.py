@@ -78,15 +78,16 @@ def _own_point(private_key: ec.EllipticCurvePrivateKey) -> bytes:
     return private_key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
 
 
-def _shared_secret(private_key: ec.EllipticCurvePrivateKey, public_bytes: bytes) -> bytes:
+def _shared_secret(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticCurvePublicKey,
+                   public_bytes: bytes) -> bytes:
+    """Z of the pair, computed once for both of its sides (``public_bytes`` is ``public_key``'s point)."""
     own = _own_point(private_key)
     pair = (own, public_bytes) if own <= public_bytes else (public_bytes, own)
     secret = _secrets.get(pair)
     if secret is not None:
         _secrets.move_to_end(pair)
         return secret
-    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public_bytes)
-    secret = _secrets[pair] = private_key.exchange(ec.ECDH(), public)
+    secret = _secrets[pair] = private_key.exchange(ec.ECDH(), public_key)
     if len(_secrets) > _SECRETS_KEPT:
         _secrets.popitem(last=False)
     return secret
@@ -122,7 +123,7 @@ def derive_key(private_key: ec.EllipticCurvePrivateKey, public_key: ec.EllipticC
     if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(public_key,
                                                                                 ec.EllipticCurvePublicKey):
         raise UsageError("key agreement needs an EC private key and an EC public key")
-    secret = _shared_secret(private_key, _point(public_key))
+    secret = _shared_secret(private_key, public_key, _point(public_key))
     return hashlib.sha256(KDF_COUNTER + secret + info).digest()[:KEY_LENGTH]
 
 
