@@ -184,13 +184,10 @@ async def load_missing(conn, smki: CredentialStore, device_id: str,
         return False
     if stored is not None and not await stored.credentials_stored(device_id):
         return False
-    rows = await conn.fetch("SELECT * FROM smki_credential WHERE entity_id = $1 AND usage IN ('ds', 'ka') "
-                            "ORDER BY created_at, id", device_id)
     known = {(c.certificate.issuer.rfc4514_string(), c.serial) for c in smki.all_gbcs(device_id, "ds")
              + smki.all_gbcs(device_id, "ka")}
     added = False
-    for row in rows:
-        credential = smki_repo.credential_from_row(row)
+    for credential in await smki_repo.own_credentials(conn, device_id):
         if (credential.certificate.issuer.rfc4514_string(), credential.serial) not in known:
             smki.add(credential)
             added = True

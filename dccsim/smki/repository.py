@@ -87,15 +87,26 @@ _CERTIFICATE_COLUMNS = ("id, entity_id, usage, role_code, authority_role, issuer
                         "is_device, preparatory, source, created_at")
 
 
+# A device's own credentials: its GBCS signing and key-agreement ones (``c`` the smki_credential row).
+_OWN = "c.usage IN ('ds', 'ka')"
+
+
 def own_credentials_stored_sql(device: str) -> str:
     """SQL that is true when the repository stores credentials of a device's own (``ds`` or ``ka``);
     ``device`` is the SQL expression naming the device."""
-    return f"EXISTS (SELECT 1 FROM smki_credential c WHERE c.entity_id = {device} AND c.usage IN ('ds', 'ka'))"
+    return f"EXISTS (SELECT 1 FROM smki_credential c WHERE c.entity_id = {device} AND {_OWN})"
 
 
 async def own_credentials_stored(conn, device_id: str) -> bool:
     """Whether the repository stores credentials of the device's own (``ds`` or ``ka``)."""
     return await conn.fetchval("SELECT " + own_credentials_stored_sql("$1"), device_id)
+
+
+async def own_credentials(conn, device_id: str) -> list[Credential]:
+    """The device's own credentials stored (``ds`` and ``ka``), in the order stored."""
+    rows = await conn.fetch(f"SELECT * FROM smki_credential c WHERE c.entity_id = $1 AND {_OWN} "
+                            "ORDER BY c.created_at, c.id", device_id)
+    return [credential_from_row(row) for row in rows]
 
 
 async def certificates_of(conn, entity_id: str) -> list[Credential]:
