@@ -82,11 +82,11 @@ SAVED, SKIPPED, DEFERRED, CONFLICT = "saved", "skipped", "deferred", "conflict"
 # run again when its lease runs out.
 _ATTEMPTS = 20
 
-# One round trip, no lock taken: whether the job is still to be done and whether an older job for the device must
-# go first, the device's state and its version, and — for a device reached through a hub ($4) — the hub's device
-# log (``dccsim.han.directory.off_the_log``).
+# One round trip, no lock taken: whether the job is still to be done (read by its key alone, as save_device_outcome
+# locks it), whether an older job for the device must go first, the device's state and its version, and — for a
+# device reached through a hub ($4) — the hub's device log (``dccsim.han.directory.off_the_log``).
 _READ = f"""
-SELECT $2::bigint IS NULL OR EXISTS (SELECT 1 FROM device_job WHERE id = $2 AND status = 'pending') AS pending,
+SELECT $2::bigint IS NULL OR (SELECT j.status = 'pending' FROM device_job j WHERE j.id = $2) IS TRUE AS pending,
        {older_job_pending("$1", "$2", "$3")} AS older, s.state, s.version,
        h.hub_device_log AS hub_log, h.device_id IS NOT NULL AS hub_contacted
 FROM (SELECT 1) AS one
@@ -96,7 +96,7 @@ LEFT JOIN device_state h ON h.device_id = $4::text
 
 # The device's new state saved over the version read (with what the DCC reads of it: when its next held command
 # is due, a hub's device log, the state's format version), its job marked done and the outcome's messages queued
-# for delivery, in one statement (schemas/migrations/0016_device_state_text.sql).
+# for delivery, in one statement (schemas/migrations/0017_job_locked_by_key.sql).
 _SAVE = ("SELECT * FROM save_device_outcome($1, $2, $3::text, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
          "$15, $16)")
 

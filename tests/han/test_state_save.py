@@ -109,3 +109,18 @@ async def test_a_message_queued_for_hand_over_comes_with_its_user_s_endpoint(con
                                 ["a", "b", "c"], ["response"] * 3, ["<a/>", "<b/>", "<c/>"], LEASE)
     assert saved["endpoints"] == ["http://supplier/duis", "http://other/duis", None]
     assert saved["handed"][2] is None
+
+
+async def test_the_job_is_locked_by_its_key(conn):
+    # The function plans once a session, here while device_job is empty: locked as "its id and pending", the plan
+    # took the partial index of pending jobs by device, (device_id, id), and read all of it for the id.
+    state = installation.first_contact("ESME", METER)
+    job = await _job(conn)
+    async with conn.transaction():
+        await save(conn, METER, state, [_response(1)], version=None, job_id=job, now=NOW)
+        by_key, by_device = await conn.fetchrow(
+            "SELECT pg_stat_get_xact_numscans('device_job_pkey'::regclass), "
+            "pg_stat_get_xact_numscans('device_job_device_pending_idx'::regclass)")
+    assert by_device == 1          # the older-job check, for this device
+    assert by_key == 2             # the lock, and the job marked done
+    assert await conn.fetchval("SELECT status FROM device_job WHERE id = $1", job) == "done"
