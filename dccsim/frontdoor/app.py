@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from collections import deque
 from email.utils import formatdate
@@ -22,6 +23,7 @@ import httptools
 
 from dccsim.duis.outcomes import (HTTP_400_MALFORMED, HTTP_404_NOT_FOUND, HTTP_405_METHOD, HTTP_413_TOO_LARGE,
                                   HTTP_500_INTERNAL, OUTCOMES, Code)
+from dccsim.frontdoor.balancer import WorkerBalance
 from dccsim.frontdoor.context import FrontDoor
 from dccsim.frontdoor.pipeline import HttpAnswer, process
 
@@ -31,6 +33,7 @@ _WORKER = str(os.getpid())
 SERVICES = {"S": "/api/v1/serviceS", "T": "/api/v1/serviceT", "D": "/api/v1/serviceD"}
 _BY_PATH = {path.encode(): service for service, path in SERVICES.items()}
 _PIPELINED_MAX = 32          # answers a connection may owe before it stops reading
+_ACCEPTS_AT_ONCE = 64        # connections accepted in one turn of the event loop
 
 
 def _plain(key: Code, detail: str | None = None, headers: dict[str, str] | None = None) -> HttpAnswer:
@@ -96,6 +99,8 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)
+        if self._server.balance is not None:
+            self._server.balance.closed()
 
     def data_received(self, data: bytes) -> None:
         try:
@@ -211,22 +216,99 @@ class FrontDoorServer:
     def __init__(self, front: FrontDoor):
         self.front = front
         self.connections: set[_Connection] = set()
+        self.balance: WorkerBalance | None = None
         self._server: asyncio.base_events.Server | None = None
+        self._listeners: list[socket.socket] = []
 
-    async def start(self, host: str, port: int) -> None:
-        self._server = await asyncio.get_running_loop().create_server(
-            lambda: _Connection(self), host, port, reuse_port=True, reuse_address=True, backlog=1024)
+    async def start(self, host: str, port: int, balance: WorkerBalance | None = None) -> None:
+        """Listen on ``host:port``; with ``balance`` (one of several workers), accept connections here and keep
+        or hand each on as ``dccsim.frontdoor.balancer`` says, and take those handed to this worker."""
+        loop = asyncio.get_running_loop()
+        if balance is None:
+            self._server = await loop.create_server(
+                lambda: _Connection(self), host, port, reuse_port=True, reuse_address=True, backlog=1024)
+            return
+        self.balance = balance
+        self._listeners = _listening_sockets(host, port)
+        for listener in self._listeners:
+            loop.add_reader(listener.fileno(), self._accept, listener)
+        loop.add_reader(balance.receiver.fileno(), self._take_handed)
+        balance.serving()
+
+    def _accept(self, listener: socket.socket) -> None:
+        for _ in range(_ACCEPTS_AT_ONCE):
+            try:
+                connection, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:      # out of descriptors, say: the connection waits in the backlog
+                log.warning("accepting a DUIS connection failed: %s", exc)
+                return
+            target = self.balance.destination()
+            if target is not None and self.balance.hand(connection, target):
+                connection.close()
+            else:
+                self._adopt(connection)
+
+    def _take_handed(self) -> None:
+        for connection in self.balance.receive():
+            self._adopt(connection)
+
+    def _adopt(self, connection: socket.socket) -> None:
+        connection.setblocking(False)
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        asyncio.get_running_loop().create_task(self._serve_connection(connection))
+
+    async def _serve_connection(self, connection: socket.socket) -> None:
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(lambda: _Connection(self), sock=connection)
+        except OSError as exc:
+            log.info("a DUIS connection closed before it was served: %s", exc)
+            connection.close()
+            self.balance.closed()
 
     @property
     def addresses(self) -> list:
         """The addresses listened on, as the sockets name them (``(host, port)`` for IPv4)."""
+        if self._listeners:
+            return [sock.getsockname() for sock in self._listeners]
         return [sock.getsockname() for sock in self._server.sockets] if self._server is not None else []
 
     async def cleanup(self) -> None:
         """Stop listening and close the connections (what was being answered is still logged)."""
         if self._server is not None:
             self._server.close()
+        if self.balance is not None:
+            loop = asyncio.get_running_loop()
+            self.balance.stopped()
+            loop.remove_reader(self.balance.receiver.fileno())
+            for listener in self._listeners:
+                loop.remove_reader(listener.fileno())
+                listener.close()
+            self._listeners = []
         for connection in list(self.connections):
             connection.close()
         if self._server is not None:
             await self._server.wait_closed()
+
+
+def _listening_sockets(host: str, port: int, backlog: int = 1024) -> list[socket.socket]:
+    """Non-blocking sockets listening on every address ``host`` names, sharing ``port`` (SO_REUSEPORT)."""
+    infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    listeners = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            listener = socket.socket(family, kind, proto)
+            listeners.append(listener)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            if family == socket.AF_INET6:
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            listener.bind(address)
+            listener.listen(backlog)
+            listener.setblocking(False)
+    except OSError:
+        for listener in listeners:
+            listener.close()
+        raise
+    return listeners

@@ -214,7 +214,10 @@ async def keys_zip(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     sim = request.app[SIMULATOR]
     await sim.db.pool.fetchval("SELECT 1")
-    return _json({"status": "ok", "release": sim.release.name, "clock": _clock_view(sim)})
+    view = {"status": "ok", "release": sim.release.name, "clock": _clock_view(sim)}
+    if sim.balance is not None:
+        view["duis_connections"] = sim.balance.held()
+    return _json(view)
 
 
 async def console_redirect(request: web.Request) -> web.Response:

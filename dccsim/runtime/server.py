@@ -1,7 +1,8 @@
 """Run the simulator: prepare the state, serve DUIS and the admin API, stop cleanly on a signal.
 
 With ``workers`` > 1 the first process prepares the state, then starts the others; every worker
-listens on the same ports (SO_REUSEPORT) and shares the one PostgreSQL. A worker never outlives the
+listens on the same ports (SO_REUSEPORT) and shares the one PostgreSQL, and the DUIS connections are spread
+evenly over the workers (``dccsim.frontdoor.balancer``). A worker never outlives the
 process that started it: on Linux the kernel sends it SIGTERM when its parent dies (PR_SET_PDEATHSIG),
 and everywhere it watches its parent's pid and stops when that changes.
 """
@@ -27,7 +28,9 @@ except ImportError:     # not on Windows (pyproject): plain asyncio
 from dccsim.runtime.admin import create_admin_app
 from dccsim.runtime.profiling import profiled
 from dccsim.runtime.settings import Settings
+from dccsim.frontdoor import balancer
 from dccsim.frontdoor.app import SERVICES, FrontDoorServer
+from dccsim.frontdoor.balancer import WorkerBalance
 from dccsim.runtime.simulator import Simulator, prepare_state, start_simulator
 from dccsim.smki.folders import export_folder
 from dccsim.smki.service import RETRIEVE_PATH, SEARCH_PATH, SmkiRepository, create_smki_app
@@ -37,10 +40,13 @@ log = logging.getLogger(__name__)
 _NAMES = {"S": "send command", "T": "transform", "D": "non-device"}
 
 
-async def start_sites(sim: Simulator, *, admin: bool = True) -> list[web.AppRunner | FrontDoorServer]:
-    """Start the DUIS services, the SMKI repository site (and the admin site); return what to clean up."""
+async def start_sites(sim: Simulator, *, admin: bool = True,
+                      balance: WorkerBalance | None = None) -> list[web.AppRunner | FrontDoorServer]:
+    """Start the DUIS services (sharing their connections with the other workers by ``balance``), the SMKI
+    repository site (and the admin site); return what to clean up."""
     front_door = FrontDoorServer(sim.front_door)
-    await front_door.start(sim.settings.host, sim.settings.port)
+    await front_door.start(sim.settings.host, sim.settings.port, balance)
+    sim.balance = balance
     runners: list[web.AppRunner | FrontDoorServer] = [front_door]
     repository = SmkiRepository(sim.db.pool, sim.clock.now, sim.settings.strict_validity, sim.smki.derived)
     sites = [(create_smki_app(repository), sim.settings.host, sim.settings.smki_port)]
@@ -89,19 +95,20 @@ def run_event_loop(main) -> None:
     uvloop.run(main)
 
 
-def _worker_main(settings: Settings, log_level: int, parent: int) -> None:
+def _worker_main(settings: Settings, log_level: int, parent: int, balance: WorkerBalance | None) -> None:
     die_with_parent()
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if os.getppid() != parent:   # the parent died before the death signal was armed
         return
-    run_event_loop(_serve_one(settings, prepared=True, quiet=True, parent=parent))
+    run_event_loop(_serve_one(settings, prepared=True, quiet=True, parent=parent, balance=balance))
 
 
 async def _serve_one(settings: Settings, *, demo: bool = False, prepared: bool = False,
-                     quiet: bool = False, ready: asyncio.Event | None = None, parent: int | None = None) -> None:
+                     quiet: bool = False, ready: asyncio.Event | None = None, parent: int | None = None,
+                     balance: WorkerBalance | None = None) -> None:
     with profiled():   # only with DCCSIM_PROFILE_DIR set
         sim = await start_simulator(settings, demo=demo, prepared=prepared)
-        runners = await start_sites(sim)
+        runners = await start_sites(sim, balance=balance)
         if not quiet:
             keys = export_folder(sim.smki, settings.keys_dir)
             base = f"http://{settings.host}:{settings.port}"
@@ -146,18 +153,24 @@ async def serve(settings: Settings, *, demo: bool = False, ready: asyncio.Event 
     """Serve until SIGINT/SIGTERM, in ``settings.workers`` processes."""
     settings.check()
     children: list[multiprocessing.Process] = []
+    balances: list[WorkerBalance | None] = [None] * settings.workers
     if settings.workers > 1:
         db = await prepare_state(settings, demo=demo)
         await db.close()
+        if balancer.supported():
+            balances = balancer.create(settings.workers)
         context = multiprocessing.get_context("spawn")
-        for _ in range(settings.workers - 1):
-            child = context.Process(target=_worker_main,
-                                    args=(replace(settings), logging.getLogger().level, os.getpid()), daemon=True)
+        for balance in balances[1:]:
+            child = context.Process(target=_worker_main, args=(replace(settings), logging.getLogger().level,
+                                                               os.getpid(), balance), daemon=True)
             child.start()
             children.append(child)
+            if balance is not None:
+                balance.receiver.close()      # the child's own end now
         demo = False
     try:
-        await _serve_one(settings, demo=demo, prepared=settings.workers > 1, quiet=quiet, ready=ready)
+        await _serve_one(settings, demo=demo, prepared=settings.workers > 1, quiet=quiet, ready=ready,
+                         balance=balances[0])
     finally:
         for child in children:
             child.terminate()

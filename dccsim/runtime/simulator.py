@@ -21,6 +21,7 @@ from dccsim.duis.ids import DCC_ENTITY_ID
 from dccsim.duis.xmldsig import DuisSigner
 from dccsim.duis.xsd import load_schema
 from dccsim.estate import demo_estate_path, estate_identities, load_estate_file
+from dccsim.frontdoor.balancer import WorkerBalance
 from dccsim.frontdoor.context import FrontDoor
 from dccsim.frontdoor.traffic import Admissions
 from dccsim.han.context import HanContext
@@ -72,6 +73,7 @@ class Simulator:
     front_door: FrontDoor
     scheduler: Scheduler
     workers: Workers | None = None
+    balance: WorkerBalance | None = None     # this host's DUIS connections over its workers, if several
 
     @property
     def dcc_entity_id(self) -> str:
