@@ -4,7 +4,7 @@ Every worker of one ``serve`` listens on the DUIS port with SO_REUSEPORT, and th
 connection to one of their sockets by a hash of its addresses. A client's connections are few and long-lived
 (keep-alive), so that hash alone could leave one worker holding most of them, and their load on one core,
 while the other workers idle: with 16 connections over two workers, one holds 12 or more about one time in
-ten (and the bench's non-device throughput fell by about 6 % in such a run). So a worker that accepts a
+thirteen (and the bench's non-device throughput fell by about 6 % in such a run). So a worker that accepts a
 connection while it holds more than the least-loaded worker hands the socket to that worker (SCM_RIGHTS over a
 Unix datagram socket pair), before a byte of it is read: no worker holds more than one more than another.
 
