@@ -11,7 +11,8 @@
 -- generic plan made while device_job was empty (a new database: a session plans once and keeps the plan) could
 -- take the partial index of pending jobs by device, (device_id, id), and read the whole of it for the id, every
 -- entry of every job done since the last vacuum. Over a large estate, where that index holds an entry for each
--- device met, this grew with every job: about 40 µs of the database's CPU a request after 10 s of
+-- device met, this grew with every job until autovacuum first analysed device_job (an ANALYZE makes every session
+-- plan again): about 40 µs of the database's CPU a request after 10 s of
 -- `dccsim bench --workload device --spread 100000` (perf).
 
 -- ``outcome``: 'saved'; 'skipped' (the job is done already: nothing is written); 'deferred' (an older job for the
