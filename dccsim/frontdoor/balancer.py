@@ -73,13 +73,14 @@ class WorkerBalance:
                 self.counts[self.index] -= 1
 
     def hand(self, connection: socket.socket, target: int) -> bool:
-        """Send ``connection`` to worker ``target``; False (and it is counted here instead) if that fails."""
+        """Send ``connection`` to worker ``target``; False if that fails: it is then counted here, and ``target``
+        (gone, or its inbox full) is handed nothing more until it serves again."""
         try:
             socket.send_fds(self.inboxes[target], [_TOKEN], [connection.fileno()])
         except OSError as exc:
             log.warning("could not hand a DUIS connection to worker %d (%s); keeping it", target, exc)
             with self.counts.get_lock():
-                self.counts[target] = max(self.counts[target] - 1, 0)
+                self.counts[target] = ABSENT
                 self.counts[self.index] += 1
             return False
         return True
