@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 
 import gbcs
-from dccsim.catalogue import CATALOGUE, CV_WEB_SERVICE
+from dccsim.catalogue import CATALOGUE, CV_WEB_SERVICE, SRSpec
 from dccsim.db.on_demand import OnDemandTransaction
 from dccsim.duis import xmldsig
 from dccsim.duis.ids import RequestId, normalise_eui
@@ -94,11 +94,17 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
                                                   f"originator {request_id.originator}")
     user = await front.inventory.user(request_id.originator)
     requested = CATALOGUE.get(arrival.variant)
-    # Traffic management (429) and the RequestID counter rule in one round trip. A Signed Pre-Command
-    # reuses the RequestID of its transform request: the counter rule was applied there.
-    await front.admissions.admit(originator=request_id.originator, counter=request_id.counter,
-                                 managed=front.release.traffic_management and not (requested is not None and requested.priority),
-                                 advance_counter=command_variant not in (5, 6, 7))
+    # Traffic management (429) and the RequestID counter rule in one round trip, with the target device read in
+    # it when the cache lacks it. A Signed Pre-Command reuses the RequestID of its transform request: the counter
+    # rule was applied there.
+    to_read = _device_to_read(front, requested, request_id)
+    generations = front.inventory.generations() if to_read is not None else None
+    read = await front.admissions.admit(
+        originator=request_id.originator, counter=request_id.counter,
+        managed=front.release.traffic_management and not (requested is not None and requested.priority),
+        advance_counter=command_variant not in (5, 6, 7), device=to_read)
+    if read is not None:
+        front.inventory.keep_device(to_read, read, generations)
 
     if CV_WEB_SERVICE.get(command_variant) != arrival.service:
         raise DuisRejection(E13, f"CommandVariant {command_variant} is not served by the "
@@ -155,6 +161,15 @@ async def _stages(front: FrontDoor, arrival: Arrival) -> Reply:
 
 
 _SERVICE_NAMES = {"S": "Send Command Service", "T": "Transform Service", "D": "Non-Device Service"}
+
+
+def _device_to_read(front: FrontDoor, spec: SRSpec | None, request_id: RequestId) -> str | None:
+    """The device a request's handler will read, named by its RequestID, if the inventory cache lacks it: read
+    with the request's admission instead of in a round trip of its own."""
+    entry = HANDLERS.get(spec.variant) if spec is not None else None
+    if entry is None or entry.target is not Target.REQUEST_ID or not entry.device_must_exist:
+        return None
+    return None if front.inventory.holds_device(request_id.target) else request_id.target
 
 
 def _require_dcc_key_agreement(front: FrontDoor, now: datetime) -> None:

@@ -35,6 +35,10 @@ RequestID counter are all handled by one SQL function, ``admit_requests``
 within its allocation, and a throttled request does not consume its RequestID counter, so the same signed
 request can be sent again after Retry-After. The requests that reach a process's front door at the same
 moment are decided in one call of it — one round trip, one transaction — each exactly as it would be alone.
+
+A request may also ask for its target device to be read in that round trip (``repo.device_read_sql``, joined to
+the call's rows): a device Service Request for a device the process's inventory cache does not hold, which
+would otherwise read it in a round trip of its own once admitted.
 """
 from __future__ import annotations
 
@@ -45,9 +49,14 @@ from dataclasses import dataclass
 import asyncpg
 
 from dccsim.duis.outcomes import HTTP_400_REQUEST_ID, HTTP_429_TOO_MANY, DuisRejection
+from dccsim.inventory import repository as repo
 
 SYSTEM_BUCKET = "*system*"
 _ADMIT_GROUP = "SELECT * FROM admit_requests($1::text[], $2::numeric[], $3::boolean[], $4::boolean[], $5, $6, $7)"
+# The same, with the devices asked for ($8, by place in the group: NULL for none) read beside the verdicts.
+_ADMIT_GROUP_READING = (
+    "SELECT a.*, r.* FROM admit_requests($1::text[], $2::numeric[], $3::boolean[], $4::boolean[], $5, $6, $7) a "
+    "LEFT JOIN LATERAL (" + repo.device_read_sql("($8::text[])[a.place]") + ") r ON true")
 MAX_GROUP = 256
 
 
@@ -61,6 +70,7 @@ class _Asking:
     counter: int
     managed: bool
     advance_counter: bool
+    device: str | None = None
 
 
 class Admissions:
@@ -76,19 +86,23 @@ class Admissions:
         self._waiting: list[tuple[_Asking, asyncio.Future]] = []
         self._drainer: asyncio.Task | None = None
 
-    async def admit(self, *, originator: str, counter: int, managed: bool, advance_counter: bool) -> None:
+    async def admit(self, *, originator: str, counter: int, managed: bool, advance_counter: bool,
+                    device: str | None = None) -> repo.DeviceRead | None:
         """Apply traffic management (when ``managed``: the release has it and the request is not a priority
-        one) and the RequestID counter rule to one request.
+        one) and the RequestID counter rule to one request; with ``device``, read that device in the same round
+        trip and return it.
 
         Raises ``DuisRejection(HTTP_429_TOO_MANY)`` with a Retry-After when the originator is throttled
         (its counter is then left alone), ``DuisRejection(HTTP_400_REQUEST_ID)`` when the counter does not
         increase."""
         loop = asyncio.get_running_loop()
         verdict = loop.create_future()
-        self._waiting.append((_Asking(originator, counter, managed, advance_counter), verdict))
+        self._waiting.append((_Asking(originator, counter, managed, advance_counter, device), verdict))
         if self._drainer is None:
             self._drainer = loop.create_task(self._drain())
-        _judge(originator, counter, advance_counter, await verdict)
+        row = await verdict
+        _judge(originator, counter, advance_counter, row)
+        return repo.device_read(row) if device is not None else None
 
     async def _drain(self) -> None:
         """Decide the waiting groups one after another on one connection, held while there are any."""
@@ -115,11 +129,14 @@ class Admissions:
 
     async def _decide(self, conn: asyncpg.Connection, group: list[tuple[_Asking, asyncio.Future]]) -> bool:
         """One group in one round trip; False when it failed (its requests then get the error)."""
+        arguments = ([a.originator for a, _ in group], [a.counter for a, _ in group], [a.managed for a, _ in group],
+                     [a.advance_counter for a, _ in group], self._system_rps, self._system_burst, SYSTEM_BUCKET)
+        devices = [a.device for a, _ in group]
         try:
-            rows = await conn.fetch(
-                _ADMIT_GROUP, [a.originator for a, _ in group], [a.counter for a, _ in group],
-                [a.managed for a, _ in group], [a.advance_counter for a, _ in group],
-                self._system_rps, self._system_burst, SYSTEM_BUCKET)
+            if any(devices):
+                rows = await conn.fetch(_ADMIT_GROUP_READING, *arguments, devices)
+            else:
+                rows = await conn.fetch(_ADMIT_GROUP, *arguments)
         except asyncio.CancelledError:
             for _, verdict in group:
                 verdict.cancel()

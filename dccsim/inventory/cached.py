@@ -73,12 +73,29 @@ class Inventory:
     async def _device_and_parties(self, device_id: str) -> Device | None:
         """Read a device and keep its parties too (whoever reads a device reads its parties next), and whether
         its credentials are stored (whoever sends it a command asks next)."""
-        generation, stored_generation = self._parties.generation, self._credentials_stored.generation
+        generations = self.generations()
         read = await repo.get_device_with_parties(self.pool, device_id)
-        if read.device is not None:
-            self._parties.put(device_id, read.parties, generation)
-            self._credentials_stored.put(device_id, read.credentials_stored, stored_generation)
+        self._keep_with(device_id, read, generations)
         return read.device
+
+    def holds_device(self, device_id: str) -> bool:
+        """Whether a read of the device would be served from the cache."""
+        return self._devices.peek(device_id) is not None
+
+    def generations(self) -> tuple[int, int, int]:
+        """Where the device caches stand, taken before a device is read elsewhere (``keep_device``)."""
+        return self._devices.generation, self._parties.generation, self._credentials_stored.generation
+
+    def keep_device(self, device_id: str, read: repo.DeviceRead, generations: tuple[int, int, int]) -> None:
+        """Keep a device read in another statement (``repo.device_read_sql``) as ``device`` keeps what it reads,
+        unless the caches were emptied since ``generations`` were taken, before that read."""
+        self._devices.put(device_id, read.device, generations[0])
+        self._keep_with(device_id, read, generations)
+
+    def _keep_with(self, device_id: str, read: repo.DeviceRead, generations: tuple[int, int, int]) -> None:
+        if read.device is not None:
+            self._parties.put(device_id, read.parties, generations[1])
+            self._credentials_stored.put(device_id, read.credentials_stored, generations[2])
 
     async def credentials_stored(self, device_id: str) -> bool:
         """Whether the SMKI repository stores credentials of the device's own (``ds`` or ``ka``)."""

@@ -91,17 +91,26 @@ class DeviceRead:
     credentials_stored: bool | None
 
 
-async def get_device_with_parties(conn: Conn, device_id: str) -> DeviceRead:
-    """A device, its responsible parties and whether its credentials are stored, in one statement."""
-    row = await conn.fetchrow(
-        "SELECT d.*, p.roles AS party_roles, p.entities AS party_entities, "
-        + smki_repo.own_credentials_stored_sql("d.device_id") + " AS credentials_stored FROM device d "
-        "LEFT JOIN LATERAL (SELECT array_agg(role) AS roles, array_agg(entity_id) AS entities FROM device_party "
-        "WHERE device_party.device_id = d.device_id) p ON true WHERE d.device_id = $1", device_id)
-    if row is None:
+def device_read_sql(device_id: str) -> str:
+    """The one statement that reads a device, its responsible parties and whether its credentials are stored, for
+    the device whose id is the SQL expression ``device_id`` (a parameter, or a column of an outer query)."""
+    return ("SELECT d.*, p.roles AS party_roles, p.entities AS party_entities, "
+            + smki_repo.own_credentials_stored_sql("d.device_id") + " AS credentials_stored FROM device d "
+            "LEFT JOIN LATERAL (SELECT array_agg(role) AS roles, array_agg(entity_id) AS entities FROM device_party "
+            f"WHERE device_party.device_id = d.device_id) p ON true WHERE d.device_id = {device_id}")
+
+
+def device_read(row: asyncpg.Record | None) -> DeviceRead:
+    """The ``DeviceRead`` of a row with ``device_read_sql``'s columns (no row, or a NULL device_id: no such device)."""
+    if row is None or row["device_id"] is None:
         return DeviceRead(None, {}, None)
     return DeviceRead(_device(row), dict(zip(row["party_roles"] or (), row["party_entities"] or ())),
                       row["credentials_stored"])
+
+
+async def get_device_with_parties(conn: Conn, device_id: str) -> DeviceRead:
+    """A device, its responsible parties and whether its credentials are stored, in one statement."""
+    return device_read(await conn.fetchrow(device_read_sql("$1"), device_id))
 
 
 async def find_devices(conn: Conn, *, mpxn: str | None = None, uprn: str | None = None,
