@@ -52,11 +52,11 @@ from dccsim.duis.outcomes import HTTP_400_REQUEST_ID, HTTP_429_TOO_MANY, DuisRej
 from dccsim.inventory import repository as repo
 
 SYSTEM_BUCKET = "*system*"
-_ADMIT_GROUP = "SELECT * FROM admit_requests($1::text[], $2::numeric[], $3::boolean[], $4::boolean[], $5, $6, $7)"
+_ADMIT_CALL = "admit_requests($1::text[], $2::numeric[], $3::boolean[], $4::boolean[], $5, $6, $7)"
+_ADMIT_GROUP = f"SELECT * FROM {_ADMIT_CALL}"
 # The same, with the devices asked for ($8, by place in the group: NULL for none) read beside the verdicts.
-_ADMIT_GROUP_READING = (
-    "SELECT a.*, r.* FROM admit_requests($1::text[], $2::numeric[], $3::boolean[], $4::boolean[], $5, $6, $7) a "
-    "LEFT JOIN LATERAL (" + repo.device_read_sql("($8::text[])[a.place]") + ") r ON true")
+_ADMIT_GROUP_READING = (f"SELECT a.*, r.* FROM {_ADMIT_CALL} a LEFT JOIN LATERAL ("
+                        + repo.device_read_sql("($8::text[])[a.place]") + ") r ON true")
 MAX_GROUP = 256
 
 
