@@ -4,6 +4,8 @@ Java validator DCC clients use (``@smartdcc/duis-sign-wrap``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import shlex
 from datetime import datetime, timezone
 
@@ -32,6 +34,14 @@ def readme_commands() -> list[list[str]]:
     return [shlex.split(line, comments=True)[1:] for line in block.splitlines() if line.startswith("dccsim ")]
 
 
+def _run(args: list[str]) -> tuple[int, str]:
+    """Run a command of the example; its exit code and what it printed on standard error."""
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        code = dccsim_main(args)
+    return code, printed.getvalue()
+
+
 def _with_admin(args: list[str], admin: str) -> list[str]:
     if args[0] == "clock":
         return ["clock", "--admin", admin, *args[1:]]
@@ -46,7 +56,8 @@ async def example(pg_base_url, tmp_path_factory):
                                         clock_start=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)) \
             as (running, receivers):
         for args in readme_commands():
-            assert await asyncio.to_thread(dccsim_main, _with_admin(args, running.admin_url)) == 0, args
+            code, printed = await asyncio.to_thread(_run, _with_admin(args, running.admin_url))
+            assert code == 0, (args, printed)
         await running.delivered()
         yield {user: list(receiver.received) for user, receiver in receivers.items()}
 
